@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
+
+/// @title RegionRegistry
+/// @notice The one list of grid regions that every GridBalance contract reads (SPECIFICATION.md §2).
+contract RegionRegistry is IRegionRegistry, AccessControl {
+    /*//////////////////////////////////////////////////////////////
+                                CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Role allowed to add and update regions.
+    bytes32 public constant REGION_ADMIN_ROLE = keccak256("REGION_ADMIN_ROLE");
+
+    uint256 private constant _SECONDS_PER_DAY = 86_400;
+    uint256 private constant _MAX_NAME_BYTES = 64;
+    int16 private constant _MIN_UTC_OFFSET = -720; // UTC-12:00
+    int16 private constant _MAX_UTC_OFFSET = 840; // UTC+14:00
+    uint16 private constant _BPS = 10_000;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev One slot per region: the params struct packs into 19 bytes.
+    mapping(uint16 regionId => RegionParams) private _params;
+    mapping(uint16 regionId => string) private _names;
+    uint256 private _count;
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE and REGION_ADMIN_ROLE.
+    constructor(address admin) {
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+        _grantRole(REGION_ADMIN_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              ADMINISTRATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRegionRegistry
+    function addRegion(
+        uint16 regionId,
+        string calldata name,
+        RegionParams calldata params
+    ) external onlyRole(REGION_ADMIN_ROLE) {
+        if (regionId == 0) revert InvalidRegionId();
+        if (_params[regionId].capacityKw != 0) revert RegionAlreadyExists(regionId);
+        uint256 nameLength = bytes(name).length;
+        if (nameLength == 0 || nameLength > _MAX_NAME_BYTES) revert InvalidRegionName(nameLength);
+        _validate(params);
+        _params[regionId] = params;
+        _names[regionId] = name;
+        ++_count;
+        emit RegionAdded(regionId, name, params);
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function updateRegion(uint16 regionId, RegionParams calldata params) external onlyRole(REGION_ADMIN_ROLE) {
+        _requireRegion(regionId);
+        _validate(params);
+        _params[regionId] = params;
+        emit RegionUpdated(regionId, params);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IRegionRegistry
+    function regionExists(uint16 regionId) external view returns (bool) {
+        return _params[regionId].capacityKw != 0;
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function region(uint16 regionId) external view returns (RegionParams memory) {
+        _requireRegion(regionId);
+        return _params[regionId];
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function regionName(uint16 regionId) external view returns (string memory) {
+        _requireRegion(regionId);
+        return _names[regionId];
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function regionCount() external view returns (uint256) {
+        return _count;
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function localDay(uint16 regionId, uint256 timestamp) external view returns (uint32) {
+        _requireRegion(regionId);
+        if (timestamp < _SECONDS_PER_DAY) revert TimestampOutOfRange(timestamp);
+        int256 offsetSeconds = int256(_params[regionId].utcOffsetMinutes) * 60;
+        // timestamp >= 86_400 > |offset| (at most 50_400 s), so the sum is positive.
+        uint256 local = uint256(int256(timestamp) + offsetSeconds);
+        return uint32(local / _SECONDS_PER_DAY);
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function localDayStart(uint16 regionId, uint32 day) external view returns (uint256) {
+        _requireRegion(regionId);
+        int256 start = int256(uint256(day)) * int256(_SECONDS_PER_DAY) -
+            int256(_params[regionId].utcOffsetMinutes) * 60;
+        if (start < 0) revert TimestampOutOfRange(0);
+        return uint256(start);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _requireRegion(uint16 regionId) private view {
+        if (_params[regionId].capacityKw == 0) revert UnknownRegion(regionId);
+    }
+
+    function _validate(RegionParams calldata p) private pure {
+        if (p.capacityKw == 0) revert InvalidCapacity();
+        if (p.nominalFrequencyMHz != 50_000 && p.nominalFrequencyMHz != 60_000) {
+            revert InvalidNominalFrequency(p.nominalFrequencyMHz);
+        }
+        if (p.utcOffsetMinutes < _MIN_UTC_OFFSET || p.utcOffsetMinutes > _MAX_UTC_OFFSET || p.utcOffsetMinutes % 15 != 0) {
+            revert InvalidUtcOffset(p.utcOffsetMinutes);
+        }
+        if (p.highLoadBps == 0 || p.highLoadBps >= p.criticalLoadBps || p.criticalLoadBps > _BPS) {
+            revert InvalidThresholds(p.highLoadBps, p.criticalLoadBps);
+        }
+        if (p.frequencyToleranceMHz == 0 || p.frequencyToleranceMHz >= p.nominalFrequencyMHz || p.voltageToleranceBps == 0 || p.voltageToleranceBps >= _BPS) {
+            revert InvalidTolerances(p.frequencyToleranceMHz, p.voltageToleranceBps);
+        }
+    }
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IRegionRegistry
+/// @notice Grid regions, defined once and shared by every GridBalance contract.
+/// @dev A region's UTC offset defines its local days: meter data, events and baselines are all
+/// counted in local days (SPECIFICATION.md, rules R-1 to R-4).
+interface IRegionRegistry {
+    /// @notice Parameters of one region. Fits one storage slot (19 of 32 bytes).
+    struct RegionParams {
+        uint32 capacityKw; // nominal capacity of the region's grid, kW (> 0)
+        uint32 nominalFrequencyMHz; // 50_000 or 60_000
+        int16 utcOffsetMinutes; // local time = UTC + offset; -720..+840, a multiple of 15
+        uint16 highLoadBps; // load share of capacity at which status is High (default 8_000)
+        uint16 criticalLoadBps; // load share at which status is Critical (default 9_500)
+        uint16 frequencyToleranceMHz; // |f - nominal| above this is abnormal (default 500)
+        uint16 voltageToleranceBps; // |V - nominal| above this is abnormal (default 500 = 5 %)
+    }
+
+    // ------------------------------------------------------------------ errors
+
+    /// @notice The region id is already taken.
+    error RegionAlreadyExists(uint16 regionId);
+    /// @notice No region has this id.
+    error UnknownRegion(uint16 regionId);
+    /// @notice Region ids start at 1; 0 means "no region".
+    error InvalidRegionId();
+    /// @notice The name is empty or longer than 64 bytes.
+    error InvalidRegionName(uint256 length);
+    /// @notice Capacity must be positive.
+    error InvalidCapacity();
+    /// @notice Nominal frequency must be 50 Hz or 60 Hz.
+    error InvalidNominalFrequency(uint32 nominalFrequencyMHz);
+    /// @notice The offset is outside -12:00..+14:00 or not a multiple of 15 minutes.
+    error InvalidUtcOffset(int16 utcOffsetMinutes);
+    /// @notice Thresholds must satisfy 0 < high < critical <= 10_000 bps, tolerances > 0.
+    error InvalidThresholds(uint16 highLoadBps, uint16 criticalLoadBps);
+    /// @notice Frequency and voltage tolerances must be positive and below nominal.
+    error InvalidTolerances(uint16 frequencyToleranceMHz, uint16 voltageToleranceBps);
+    /// @notice Local days are defined from 1970-01-02 UTC on (timestamp >= 86_400).
+    error TimestampOutOfRange(uint256 timestamp);
+
+    // ------------------------------------------------------------------ events
+
+    /// @notice A region was added.
+    event RegionAdded(uint16 indexed regionId, string name, RegionParams params);
+    /// @notice A region's parameters were changed.
+    event RegionUpdated(uint16 indexed regionId, RegionParams params);
+
+    // ------------------------------------------------------------------ functions
+
+    /// @notice Add a region. Only REGION_ADMIN_ROLE.
+    /// @param regionId The new region's id (>= 1, unused).
+    /// @param name Human-readable name, 1..64 bytes.
+    /// @param params The region's parameters (validated, see errors).
+    function addRegion(uint16 regionId, string calldata name, RegionParams calldata params) external;
+
+    /// @notice Replace a region's parameters. Only REGION_ADMIN_ROLE.
+    /// @param regionId An existing region.
+    /// @param params The new parameters (validated as in addRegion).
+    function updateRegion(uint16 regionId, RegionParams calldata params) external;
+
+    /// @notice Whether a region with this id exists.
+    function regionExists(uint16 regionId) external view returns (bool);
+
+    /// @notice A region's parameters; reverts with UnknownRegion for an unknown id.
+    function region(uint16 regionId) external view returns (RegionParams memory);
+
+    /// @notice A region's name; reverts with UnknownRegion for an unknown id.
+    function regionName(uint16 regionId) external view returns (string memory);
+
+    /// @notice Number of regions added so far.
+    function regionCount() external view returns (uint256);
+
+    /// @notice The local day (days since 1970-01-01 in the region's local time) of a timestamp.
+    /// @dev floor((timestamp + utcOffsetMinutes * 60) / 86_400); see SPECIFICATION.md R-3.
+    function localDay(uint16 regionId, uint256 timestamp) external view returns (uint32);
+
+    /// @notice The UTC timestamp at which a local day begins in a region (R-4).
+    function localDayStart(uint16 regionId, uint32 day) external view returns (uint256);
+}

@@ -1,0 +1,105 @@
+"""Shared fixtures for the contract tests (run with `brownie test`).
+
+The chain: this conftest starts its own Anvil on a port that is free at that moment and points
+Brownie's `development` network at it *before* Brownie connects, so Brownie attaches to our chain
+and never to whatever else may listen on 8545. The chain's random chain id is checked once
+connected. Anvil is stopped at the end of the session, on SIGTERM/Ctrl-C, and by the kernel if this
+process dies (see oracles/devchain.py).
+"""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from oracles.devchain import Anvil, install_sigterm_handler, start_anvil
+
+# Brownie modules are imported inside the hooks: Brownie hashes the source of every module a
+# conftest imports at top level from inside the project, and with the virtualenv in the project
+# that includes Brownie's own compiled (binary) modules, which it cannot read.
+
+_CHAIN: Anvil | None = None
+
+
+def _wants_local_chain(config: pytest.Config) -> bool:
+    from brownie._config import CONFIG
+
+    requested = CONFIG.argv.get("network") or CONFIG.settings["networks"]["default"]
+    return requested == "development" and not config.getoption("collectonly", False)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _CHAIN
+    if not _wants_local_chain(config):
+        return
+    from brownie._config import CONFIG
+
+    install_sigterm_handler()
+    # a random chain id identifies *this* chain: brownie must end up connected to it
+    _CHAIN = start_anvil(chain_id=random.randint(100_000, 2**31 - 1), gas_limit=30_000_000, base_fee=0)
+    dev = CONFIG.networks["development"]
+    dev["host"] = f"http://{_CHAIN.host}"
+    dev["cmd_settings"]["port"] = _CHAIN.port
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if _CHAIN is not None:
+        from brownie import network
+
+        if network.is_connected():
+            network.disconnect(kill_rpc=False)
+        _CHAIN.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_chain() -> Anvil | None:
+    """Fail fast unless the connected chain is the one this session started."""
+    if _CHAIN is None:
+        return None
+    from brownie import web3
+
+    _CHAIN.check_ownership()
+    assert web3.eth.chain_id == _CHAIN.chain_id, "connected to a chain this session did not start"
+    return _CHAIN
+
+
+@pytest.fixture(autouse=True)
+def isolation(fn_isolation: None) -> None:
+    """Every test starts from the same chain state (brownie snapshot/revert)."""
+
+
+# ---------------------------------------------------------------- role fixtures (one per role)
+
+
+@pytest.fixture(scope="session")
+def admin(accounts):  # type: ignore[no-untyped-def]
+    """Deployer and holder of every admin role in the tests."""
+    return accounts[0]
+
+
+@pytest.fixture(scope="session")
+def region_admin(accounts):  # type: ignore[no-untyped-def]
+    """Holds REGION_ADMIN_ROLE only."""
+    return accounts[1]
+
+
+@pytest.fixture(scope="session")
+def stranger(accounts):  # type: ignore[no-untyped-def]
+    """Holds no role at all."""
+    return accounts[9]
+
+
+# ---------------------------------------------------------------- deployments
+
+
+@pytest.fixture(scope="module")
+def registry(RegionRegistry, admin, region_admin):  # type: ignore[no-untyped-def]
+    r = RegionRegistry.deploy(admin, {"from": admin})
+    r.grantRole(r.REGION_ADMIN_ROLE(), region_admin, {"from": admin})
+    return r
+
+
+@pytest.fixture(scope="module")
+def stablecoin(MockStablecoin, admin):  # type: ignore[no-untyped-def]
+    return MockStablecoin.deploy({"from": admin})

@@ -1,0 +1,136 @@
+"""RegionRegistry: rules R-1..R-4 of SPECIFICATION.md."""
+
+from __future__ import annotations
+
+import brownie
+import pytest
+
+from tests.helpers import DEFAULT_REGION, err, region_tuple
+
+NAME = "CAISO-SP15"
+
+
+def _as_dict(params) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    return dict(zip(DEFAULT_REGION, params, strict=True))
+
+
+# R-1: only REGION_ADMIN_ROLE adds or updates regions -------------------------------------------
+
+
+def test_add_region__by_region_admin__stored_and_event(registry, region_admin):
+    tx = registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    assert registry.regionExists(7)
+    assert registry.regionCount() == 1
+    assert registry.regionName(7) == NAME
+    assert _as_dict(registry.region(7)) == DEFAULT_REGION
+    ev = tx.events["RegionAdded"]
+    assert ev["regionId"] == 7
+    assert ev["name"] == NAME
+    assert tuple(ev["params"]) == region_tuple()
+
+
+def test_add_region__by_stranger__reverts(registry, stranger):
+    role = registry.REGION_ADMIN_ROLE()
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+        registry.addRegion(7, NAME, region_tuple(), {"from": stranger})
+    assert not registry.regionExists(7)
+
+
+def test_update_region__by_region_admin__stored_and_event(registry, region_admin):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    tx = registry.updateRegion(7, region_tuple(capacityKw=42, utcOffsetMinutes=60), {"from": region_admin})
+    assert _as_dict(registry.region(7)) == {**DEFAULT_REGION, "capacityKw": 42, "utcOffsetMinutes": 60}
+    ev = tx.events["RegionUpdated"]
+    assert ev["regionId"] == 7
+    assert tuple(ev["params"]) == region_tuple(capacityKw=42, utcOffsetMinutes=60)
+
+
+def test_update_region__by_stranger__reverts(registry, region_admin, stranger):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    role = registry.REGION_ADMIN_ROLE()
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+        registry.updateRegion(7, region_tuple(capacityKw=42), {"from": stranger})
+    assert registry.region(7)[0] == DEFAULT_REGION["capacityKw"]
+
+
+# R-2: ids are unique and >= 1; every parameter is validated -------------------------------------
+
+
+def test_add_region__duplicate_id__reverts(registry, region_admin):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    with brownie.reverts(err("RegionAlreadyExists", 7)):
+        registry.addRegion(7, "other", region_tuple(), {"from": region_admin})
+    assert registry.regionName(7) == NAME
+
+
+def test_add_region__id_zero__reverts(registry, region_admin):
+    with brownie.reverts(err("InvalidRegionId")):
+        registry.addRegion(0, NAME, region_tuple(), {"from": region_admin})
+
+
+@pytest.mark.parametrize("name, length", [("", 0), ("x" * 65, 65)])
+def test_add_region__bad_name__reverts(registry, region_admin, name, length):
+    with brownie.reverts(err("InvalidRegionName", length)):
+        registry.addRegion(7, name, region_tuple(), {"from": region_admin})
+
+
+@pytest.mark.parametrize(
+    "overrides, error",
+    [
+        ({"capacityKw": 0}, "InvalidCapacity: "),
+        ({"nominalFrequencyMHz": 55_000}, "InvalidNominalFrequency: 55000"),
+        ({"utcOffsetMinutes": -721}, "InvalidUtcOffset: -721"),
+        ({"utcOffsetMinutes": 841}, "InvalidUtcOffset: 841"),
+        ({"utcOffsetMinutes": 50}, "InvalidUtcOffset: 50"),
+        ({"highLoadBps": 0}, "InvalidThresholds: 0, 9500"),
+        ({"highLoadBps": 9_500}, "InvalidThresholds: 9500, 9500"),
+        ({"criticalLoadBps": 10_001}, "InvalidThresholds: 8000, 10001"),
+        ({"frequencyToleranceMHz": 0}, "InvalidTolerances: 0, 500"),
+        ({"voltageToleranceBps": 10_000}, "InvalidTolerances: 500, 10000"),
+    ],
+)
+def test_add_region__invalid_params__reverts(registry, region_admin, overrides, error):
+    with brownie.reverts(error):
+        registry.addRegion(7, NAME, region_tuple(**overrides), {"from": region_admin})
+    assert not registry.regionExists(7)
+
+
+@pytest.mark.parametrize("offset", [-720, 0, 840])
+def test_add_region__offset_bounds__accepted(registry, region_admin, offset):
+    registry.addRegion(7, NAME, region_tuple(utcOffsetMinutes=offset), {"from": region_admin})
+    assert registry.region(7)[2] == offset
+
+
+def test_views__unknown_region__revert(registry):
+    for call in (registry.region, registry.regionName):
+        with brownie.reverts(err("UnknownRegion", 3)):
+            call(3)
+    assert not registry.regionExists(3)
+
+
+# R-3 / R-4: local days ---------------------------------------------------------------------------
+
+
+def reference_local_day(timestamp: int, offset_minutes: int) -> int:
+    """Python reference of R-3: floor((t + offset * 60) / 86_400)."""
+    return (timestamp + offset_minutes * 60) // 86_400
+
+
+@pytest.mark.parametrize("offset", [-720, -480, 0, 330, 840])
+@pytest.mark.parametrize(
+    "timestamp",
+    [86_400, 1_767_225_600 - 1, 1_767_225_600, 1_767_225_600 + 8 * 3600, 1_767_225_600 + 86_399],
+)
+def test_local_day__matches_reference(registry, region_admin, offset, timestamp):
+    registry.addRegion(7, NAME, region_tuple(utcOffsetMinutes=offset), {"from": region_admin})
+    day = registry.localDay(7, timestamp)
+    assert day == reference_local_day(timestamp, offset)
+    start = registry.localDayStart(7, day)
+    assert start == day * 86_400 - offset * 60
+    assert start <= timestamp < start + 86_400
+
+
+def test_local_day__before_epoch_day__reverts(registry, region_admin):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    with brownie.reverts(err("TimestampOutOfRange", 86_399)):
+        registry.localDay(7, 86_399)
