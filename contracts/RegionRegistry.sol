@@ -103,8 +103,8 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     /// @inheritdoc IRegionRegistry
     function localDayStart(uint16 regionId, uint32 day) external view returns (uint256) {
         _requireRegion(regionId);
-        int256 start = int256(uint256(day)) * int256(_SECONDS_PER_DAY) -
-            int256(_params[regionId].utcOffsetMinutes) * 60;
+        int256 start =
+            int256(uint256(day)) * int256(_SECONDS_PER_DAY) - int256(_params[regionId].utcOffsetMinutes) * 60;
         if (start < 0) revert TimestampOutOfRange(0);
         return uint256(start);
     }
@@ -122,13 +122,20 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         if (p.nominalFrequencyMHz != 50_000 && p.nominalFrequencyMHz != 60_000) {
             revert InvalidNominalFrequency(p.nominalFrequencyMHz);
         }
-        if (p.utcOffsetMinutes < _MIN_UTC_OFFSET || p.utcOffsetMinutes > _MAX_UTC_OFFSET || p.utcOffsetMinutes % 15 != 0) {
+        if (
+            p.utcOffsetMinutes < _MIN_UTC_OFFSET || p.utcOffsetMinutes > _MAX_UTC_OFFSET || p.utcOffsetMinutes % 15 != 0
+        ) {
             revert InvalidUtcOffset(p.utcOffsetMinutes);
         }
         if (p.highLoadBps == 0 || p.highLoadBps >= p.criticalLoadBps || p.criticalLoadBps > _BPS) {
             revert InvalidThresholds(p.highLoadBps, p.criticalLoadBps);
         }
-        if (p.frequencyToleranceMHz == 0 || p.frequencyToleranceMHz >= p.nominalFrequencyMHz || p.voltageToleranceBps == 0 || p.voltageToleranceBps >= _BPS) {
+        if (
+            p.frequencyToleranceMHz == 0 ||
+            p.frequencyToleranceMHz >= p.nominalFrequencyMHz ||
+            p.voltageToleranceBps == 0 ||
+            p.voltageToleranceBps >= _BPS
+        ) {
             revert InvalidTolerances(p.frequencyToleranceMHz, p.voltageToleranceBps);
         }
     }

@@ -67,7 +67,9 @@ def _die_with_parent() -> None:  # runs in the child between fork and exec
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
 
 
-def rpc_call(url: str, method: str, params: list[object] | None = None, timeout: float = 2.0) -> object:
+def rpc_call(
+    url: str, method: str, params: list[object] | None = None, timeout: float = 2.0
+) -> object:
     """One JSON-RPC call with the standard library (no web3 needed to probe a chain)."""
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params or []})
     req = urllib.request.Request(

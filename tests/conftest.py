@@ -37,7 +37,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     install_sigterm_handler()
     # a random chain id identifies *this* chain: brownie must end up connected to it
-    _CHAIN = start_anvil(chain_id=random.randint(100_000, 2**31 - 1), gas_limit=30_000_000, base_fee=0)
+    _CHAIN = start_anvil(
+        chain_id=random.randint(100_000, 2**31 - 1), gas_limit=30_000_000, base_fee=0
+    )
     dev = CONFIG.networks["development"]
     dev["host"] = f"http://{_CHAIN.host}"
     dev["cmd_settings"]["port"] = _CHAIN.port

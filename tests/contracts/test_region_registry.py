@@ -38,8 +38,14 @@ def test_add_region__by_stranger__reverts(registry, stranger):
 
 def test_update_region__by_region_admin__stored_and_event(registry, region_admin):
     registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
-    tx = registry.updateRegion(7, region_tuple(capacityKw=42, utcOffsetMinutes=60), {"from": region_admin})
-    assert _as_dict(registry.region(7)) == {**DEFAULT_REGION, "capacityKw": 42, "utcOffsetMinutes": 60}
+    tx = registry.updateRegion(
+        7, region_tuple(capacityKw=42, utcOffsetMinutes=60), {"from": region_admin}
+    )
+    assert _as_dict(registry.region(7)) == {
+        **DEFAULT_REGION,
+        "capacityKw": 42,
+        "utcOffsetMinutes": 60,
+    }
     ev = tx.events["RegionUpdated"]
     assert ev["regionId"] == 7
     assert tuple(ev["params"]) == region_tuple(capacityKw=42, utcOffsetMinutes=60)

@@ -1,0 +1,98 @@
+# GridBalance developer entry points. `make help` lists them.
+#
+# Everything installs from the project's own files: package.json + package-lock.json (npm ci)
+# and pyproject.toml (pip, into .venv). Setup is stamped: a second `make setup` does no work.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON      ?= python3
+VENV        := .venv
+PY          := $(CURDIR)/$(VENV)/bin/python
+BROWNIE     := $(CURDIR)/$(VENV)/bin/brownie
+BROWNIE_VERSION := 1.22.2
+VENV_STAMP  := $(VENV)/.gridbalance-installed
+NODE_STAMP  := node_modules/.gridbalance-installed
+SOLC_WRAPPER := $(CURDIR)/tools/solc/solc
+# py-solc-x's compiler folder (it honours SOLCX_BINARY_PATH, as we do)
+SOLCX_DIR   := $(or $(SOLCX_BINARY_PATH),$(HOME)/.solcx)
+NODE_BIN    := $(CURDIR)/node_modules/.bin
+PY_SRC      := oracles tests $(wildcard scripts)
+
+# anvil, cast, solhint, prettier and the venv's tools for every recipe
+export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
+# pip prints one warning per package for this machine's unused local index folders
+PIP_QUIET := grep -v -E "^WARNING: Location 'file:.*' is ignored" || true
+
+.PHONY: help setup register-solc lint format compile test test-contracts test-python demo clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+# ------------------------------------------------------------------------------------ setup
+
+$(VENV_STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "GridBalance needs Python >= 3.11 (found " + sys.version.split()[0] + "); set PYTHON=python3.11")'
+	@echo "==> creating $(VENV) and installing the oracles package [dev] + eth-brownie $(BROWNIE_VERSION)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]' eth-brownie==$(BROWNIE_VERSION) 2>&1 | { $(PIP_QUIET); }
+	@$(PY) -c 'import brownie, oracles, solcx' # fails loudly if the install did not work
+	@touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v node >/dev/null || { echo "GridBalance needs node (>= 20) and npm on PATH" >&2; exit 1; }
+	@echo "==> npm ci (solc, OpenZeppelin, anvil, cast, solhint, prettier)"
+	@npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+register-solc: $(NODE_STAMP) ## register tools/solc/solc with py-solc-x (a symlink in its folder)
+	@version=$$(node -p 'require("./package.json").devDependencies.solc'); \
+	grep -qE "^\s+version: $$version\s*$$" brownie-config.yaml || { \
+	  echo "brownie-config.yaml compiler.solc.version must equal the npm solc version ($$version)" >&2; exit 1; }; \
+	mkdir -p "$(SOLCX_DIR)"; \
+	link="$(SOLCX_DIR)/solc-v$$version"; \
+	if [ "$$(readlink "$$link" 2>/dev/null)" != "$(SOLC_WRAPPER)" ]; then \
+	  ln -sfn "$(SOLC_WRAPPER)" "$$link"; echo "==> registered $$link -> $(SOLC_WRAPPER)"; fi
+	@# `source .venv/bin/activate` is then enough to run brownie (it launches anvil from PATH)
+	@for tool in anvil cast; do ln -sfn "$(NODE_BIN)/$$tool" "$(VENV)/bin/$$tool"; done
+
+setup: $(VENV_STAMP) $(NODE_STAMP) register-solc ## install everything (idempotent; seconds when done)
+
+# ------------------------------------------------------------------------------------ checks
+
+lint: setup ## solhint + prettier (Solidity) + ruff (Python)
+	@echo "==> lint"
+	@solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
+	@prettier --log-level warn --check 'contracts/**/*.sol'
+	@ruff check $(PY_SRC)
+	@ruff format --check --quiet $(PY_SRC)
+	@echo "lint clean"
+
+format: setup ## rewrite Solidity and Python in the project style
+	@prettier --log-level warn --write 'contracts/**/*.sol'
+	@ruff format $(PY_SRC)
+	@ruff check --fix --quiet $(PY_SRC)
+
+compile: setup ## compile the contracts (brownie compile, through the solcjs wrapper)
+	@$(BROWNIE) compile
+
+test-contracts: compile ## contract tests: brownie test on an Anvil the tests start themselves
+	@$(BROWNIE) test
+
+test-python: compile ## the Python package's own tests (pytest, without the brownie plugin)
+	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
+
+test: setup ## lint, compile, contract tests, Python tests; non-zero on any failure
+	@$(MAKE) lint
+	@$(MAKE) test-contracts
+	@$(MAKE) test-python
+
+# ------------------------------------------------------------------------------------ run
+
+demo: compile ## the main job on a fresh local Anvil (started and stopped by the demo)
+	@$(VENV)/bin/gridbalance demo
+
+clean: ## remove build output (keeps .venv and node_modules)
+	rm -rf build reports .pytest_cache .hypothesis

@@ -1,0 +1,56 @@
+"""Contract build artifacts written by `brownie compile` (build/contracts/<Name>.json)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from oracles.devchain import PROJECT_ROOT
+
+DEFAULT_BUILD_DIR = PROJECT_ROOT / "build" / "contracts"
+
+
+class ArtifactError(ValueError):
+    """A build artifact is missing or malformed."""
+
+
+class Artifact(BaseModel):
+    """The fields of a Brownie build artifact that deployment and clients need."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True, frozen=True)
+
+    contract_name: str = Field(alias="contractName", min_length=1)
+    abi: list[dict[str, Any]]
+    bytecode: str
+    deployed_bytecode: str = Field(alias="deployedBytecode")
+    compiler: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("bytecode", "deployed_bytecode")
+    @classmethod
+    def _hex(cls, value: str) -> str:
+        body = value.removeprefix("0x")
+        if len(body) % 2 or any(c not in "0123456789abcdefABCDEF" for c in body):
+            raise ValueError("not a hex string (unlinked library placeholder?)")
+        return body
+
+    @property
+    def deployable(self) -> bool:
+        return bool(self.bytecode)
+
+
+def load_artifact(name: str, build_dir: Path = DEFAULT_BUILD_DIR) -> Artifact:
+    """Load and validate ``<build_dir>/<name>.json``; raise :class:`ArtifactError` with the reason."""
+    path = build_dir / f"{name}.json"
+    if not path.exists():
+        raise ArtifactError(f"{path}: not found (run 'make compile' / 'brownie compile')")
+    try:
+        return Artifact.model_validate(json.loads(path.read_text()))
+    except json.JSONDecodeError as exc:
+        raise ArtifactError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        field = ".".join(str(p) for p in first["loc"]) or "<root>"
+        raise ArtifactError(f"{path}: field '{field}': {first['msg']}") from exc
