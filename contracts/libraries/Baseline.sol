@@ -1,0 +1,195 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title Baseline
+/// @notice Demand-response baselines, day-of adjustment, verified reduction and reward, in exact
+/// integer arithmetic. Every division rounds down, which always lowers the baseline, the reduction
+/// and the reward: rounding favours the escrow (SPECIFICATION.md §3, rules B-1..B-8).
+/// `oracles/baseline.py` is the Python reference and must give identical numbers.
+library Baseline {
+    /*//////////////////////////////////////////////////////////////
+                                CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice CAISO 10-in-10: the average of the eligible days (B-2).
+    uint8 internal constant METHOD_TEN_IN_TEN = 0;
+    /// @notice PG&E high-5-of-10: the average of the 5 eligible days with the highest event-window use (B-3).
+    uint8 internal constant METHOD_HIGH_FIVE_OF_TEN = 1;
+
+    uint256 internal constant MIN_DAYS = 5;
+    uint256 internal constant MAX_DAYS = 10;
+    uint256 internal constant HIGH_DAYS = 5;
+    uint256 internal constant BPS = 10_000;
+    uint256 internal constant WH_PER_KWH = 1_000;
+
+    /*//////////////////////////////////////////////////////////////
+                                  TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice How to compute one baseline.
+    struct Params {
+        uint8 method; // METHOD_TEN_IN_TEN or METHOD_HIGH_FIVE_OF_TEN
+        uint8 startHour; // first event hour, local time, 0..23
+        uint8 endHour; // hour after the last event hour, startHour < endHour <= 24
+        uint8 adjWindowHours; // length of the day-of adjustment window (default 3; 0 = no adjustment)
+        uint8 adjGapHours; // hours between the window's end and the event start (default 1)
+        uint16 adjCapBps; // |adjustment| cap, bps of the baseline (default 2_000 = ±20 %)
+    }
+
+    /// @notice The outcome for one consumer and one event.
+    struct Result {
+        uint256 baselineWh; // adjusted baseline over the event hours
+        uint256 actualWh; // metered use over the event hours
+        uint256 reductionWh; // max(0, baselineWh - actualWh)
+        uint256 adjustmentBps; // the applied day-of ratio, 10_000 = none
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The baseline method id is not known.
+    error UnknownBaselineMethod(uint8 method);
+    /// @notice The event window is not whole hours within one day.
+    error InvalidEventWindow(uint8 startHour, uint8 endHour);
+    /// @notice The adjustment cap exceeds 100 %.
+    error InvalidAdjustmentCap(uint16 adjCapBps);
+    /// @notice A baseline needs between 5 and 10 days.
+    error InvalidBaselineDayCount(uint256 count);
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Validate a parameter set (B-1).
+    function validate(Params memory p) internal pure {
+        if (p.method > METHOD_HIGH_FIVE_OF_TEN) revert UnknownBaselineMethod(p.method);
+        if (p.startHour >= p.endHour || p.endHour > 24) revert InvalidEventWindow(p.startHour, p.endHour);
+        if (p.adjCapBps > BPS) revert InvalidAdjustmentCap(p.adjCapBps);
+    }
+
+    /// @notice Compute baseline, actual use and verified reduction for one consumer-event (B-2..B-6).
+    /// @param baselineDays Hourly Wh of the eligible baseline readings, most recent first (5..10 days).
+    /// @param eventDay Hourly Wh of the event day.
+    /// @param p The program's baseline parameters.
+    function compute(
+        uint32[24][] memory baselineDays,
+        uint32[24] memory eventDay,
+        Params memory p
+    ) internal pure returns (Result memory r) {
+        validate(p);
+        uint256 n = baselineDays.length;
+        if (n < MIN_DAYS || n > MAX_DAYS) revert InvalidBaselineDayCount(n);
+
+        bool[] memory selected = _select(baselineDays, p);
+        uint256 count = p.method == METHOD_TEN_IN_TEN ? n : HIGH_DAYS;
+
+        (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
+        uint256 adjBaseline;
+        uint256 adjActual;
+        for (uint256 h = adjStart; h < adjEnd; ++h) {
+            adjBaseline += _hourBaseline(baselineDays, selected, count, h);
+            adjActual += eventDay[h];
+        }
+        r.adjustmentBps = adjustmentRatio(adjActual, adjBaseline, p.adjCapBps, adjEnd > adjStart);
+
+        for (uint256 h = p.startHour; h < p.endHour; ++h) {
+            r.baselineWh += (_hourBaseline(baselineDays, selected, count, h) * r.adjustmentBps) / BPS;
+            r.actualWh += eventDay[h];
+        }
+        r.reductionWh = r.baselineWh > r.actualWh ? r.baselineWh - r.actualWh : 0;
+    }
+
+    /// @notice The day-of adjustment window [start, end) in local hours (B-4).
+    function adjustmentWindow(Params memory p) internal pure returns (uint256 start, uint256 end) {
+        end = p.startHour > p.adjGapHours ? p.startHour - p.adjGapHours : 0;
+        start = end > p.adjWindowHours ? end - p.adjWindowHours : 0;
+    }
+
+    /// @notice The capped day-of adjustment ratio in bps (B-5).
+    /// @param actualWh Event-day use in the adjustment window.
+    /// @param baselineWh Unadjusted baseline over the adjustment window.
+    /// @param capBps Largest allowed |ratio - 1|, in bps.
+    /// @param hasWindow False when the window is empty (early events): no adjustment.
+    function adjustmentRatio(
+        uint256 actualWh,
+        uint256 baselineWh,
+        uint16 capBps,
+        bool hasWindow
+    ) internal pure returns (uint256) {
+        if (!hasWindow || baselineWh == 0) return BPS;
+        uint256 ratio = (actualWh * BPS) / baselineWh;
+        uint256 lo = BPS - capBps;
+        uint256 hi = BPS + capBps;
+        if (ratio < lo) return lo;
+        if (ratio > hi) return hi;
+        return ratio;
+    }
+
+    /// @notice Reward in token units for a verified reduction (B-7).
+    /// @param reductionWh Verified reduction.
+    /// @param committedWh The consumer's commitment.
+    /// @param rate Token units per kWh.
+    /// @param minDeliveryBps Delivery below this share of the commitment earns nothing.
+    /// @param bonusCapBps Over-delivery is paid up to commitment × (1 + bonusCap).
+    function reward(
+        uint256 reductionWh,
+        uint256 committedWh,
+        uint256 rate,
+        uint16 minDeliveryBps,
+        uint16 bonusCapBps
+    ) internal pure returns (uint256) {
+        if (reductionWh * BPS < committedWh * minDeliveryBps) return 0;
+        return (payableWh(reductionWh, committedWh, bonusCapBps) * rate) / WH_PER_KWH;
+    }
+
+    /// @notice The most a commitment can earn: what enrollment reserves (B-8).
+    function maxReward(uint256 committedWh, uint256 rate, uint16 bonusCapBps) internal pure returns (uint256) {
+        return (((committedWh * (BPS + bonusCapBps)) / BPS) * rate) / WH_PER_KWH;
+    }
+
+    /// @notice min(reduction, commitment × (1 + bonusCap)), the bound rounded down (B-7).
+    function payableWh(uint256 reductionWh, uint256 committedWh, uint16 bonusCapBps) internal pure returns (uint256) {
+        uint256 cap = (committedWh * (BPS + bonusCapBps)) / BPS;
+        return reductionWh < cap ? reductionWh : cap;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 PRIVATE
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Which days enter the average (B-2, B-3).
+    function _select(uint32[24][] memory readings, Params memory p) private pure returns (bool[] memory selected) {
+        uint256 n = readings.length;
+        selected = new bool[](n);
+        if (p.method == METHOD_TEN_IN_TEN || n == HIGH_DAYS) {
+            for (uint256 d; d < n; ++d) selected[d] = true;
+            return selected;
+        }
+        uint256[] memory windowUse = new uint256[](n);
+        for (uint256 d; d < n; ++d) {
+            for (uint256 h = p.startHour; h < p.endHour; ++h) windowUse[d] += readings[d][h];
+        }
+        // pick the HIGH_DAYS largest; strict `>` keeps the earlier (more recent) day on ties
+        for (uint256 k; k < HIGH_DAYS; ++k) {
+            uint256 best = type(uint256).max;
+            for (uint256 d; d < n; ++d) {
+                if (!selected[d] && (best == type(uint256).max || windowUse[d] > windowUse[best])) best = d;
+            }
+            selected[best] = true;
+        }
+    }
+
+    /// @dev floor(sum of the selected readings' use in hour h / count) (B-2).
+    function _hourBaseline(
+        uint32[24][] memory readings,
+        bool[] memory selected,
+        uint256 count,
+        uint256 h
+    ) private pure returns (uint256 sum) {
+        for (uint256 d; d < readings.length; ++d) {
+            if (selected[d]) sum += readings[d][h];
+        }
+        return sum / count;
+    }
+}

@@ -1,0 +1,145 @@
+"""Python reference of contracts/libraries/Baseline.sol (SPECIFICATION.md §3, rules B-1..B-8).
+
+Exact integer arithmetic with the contract's rounding (every division rounds down). The keeper and
+the tests compare on-chain results with these functions; they must be equal to the Wh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from enum import IntEnum
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+MIN_DAYS = 5
+MAX_DAYS = 10
+HIGH_DAYS = 5
+BPS = 10_000
+WH_PER_KWH = 1_000
+HOURS = 24
+
+DayReadings = Sequence[int]  # 24 hourly Wh values of one consumer-day
+
+
+class Method(IntEnum):
+    TEN_IN_TEN = 0  # CAISO 10-in-10 (B-2)
+    HIGH_FIVE_OF_TEN = 1  # PG&E high-5-of-10 (B-3)
+
+
+class BaselineParams(BaseModel):
+    """The program's baseline parameters (B-1): the contract's `Baseline.Params`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    method: Method = Method.TEN_IN_TEN
+    start_hour: int = Field(ge=0, le=23)
+    end_hour: int = Field(ge=1, le=24)
+    adj_window_hours: int = Field(default=3, ge=0, le=255)
+    adj_gap_hours: int = Field(default=1, ge=0, le=255)
+    adj_cap_bps: int = Field(default=2_000, ge=0, le=BPS)
+
+    @model_validator(mode="after")
+    def _window(self) -> BaselineParams:
+        if self.start_hour >= self.end_hour:
+            raise ValueError(f"event window {self.start_hour}..{self.end_hour} is empty")
+        return self
+
+    def as_tuple(self) -> tuple[int, int, int, int, int, int]:
+        """The ABI tuple of `Baseline.Params`."""
+        return (
+            int(self.method),
+            self.start_hour,
+            self.end_hour,
+            self.adj_window_hours,
+            self.adj_gap_hours,
+            self.adj_cap_bps,
+        )
+
+
+class BaselineResult(BaseModel):
+    """The contract's `Baseline.Result`."""
+
+    model_config = ConfigDict(frozen=True)
+
+    baseline_wh: int
+    actual_wh: int
+    reduction_wh: int
+    adjustment_bps: int
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.baseline_wh, self.actual_wh, self.reduction_wh, self.adjustment_bps)
+
+
+def select_days(days: Sequence[DayReadings], p: BaselineParams) -> list[int]:
+    """Indices of the days that enter the average (B-2, B-3); `days` are most recent first."""
+    if p.method == Method.TEN_IN_TEN or len(days) == HIGH_DAYS:
+        return list(range(len(days)))
+    use = [sum(day[p.start_hour : p.end_hour]) for day in days]
+    # the HIGH_DAYS largest event-window uses; on a tie the more recent (lower index) day wins
+    ranked = sorted(range(len(days)), key=lambda d: (-use[d], d))
+    return sorted(ranked[:HIGH_DAYS])
+
+
+def hour_baseline(days: Sequence[DayReadings], selected: Sequence[int], hour: int) -> int:
+    """floor(sum of the selected days' use in `hour` / number of selected days) (B-2)."""
+    return sum(days[d][hour] for d in selected) // len(selected)
+
+
+def adjustment_window(p: BaselineParams) -> tuple[int, int]:
+    """[start, end) of the day-of adjustment window, clipped at hour 0 (B-4)."""
+    end = max(p.start_hour - p.adj_gap_hours, 0)
+    start = max(end - p.adj_window_hours, 0)
+    return start, end
+
+
+def adjustment_ratio(actual_wh: int, baseline_wh: int, cap_bps: int, has_window: bool) -> int:
+    """floor(actual * 10_000 / baseline), clamped to 10_000 ± cap; 10_000 without data (B-5)."""
+    if not has_window or baseline_wh == 0:
+        return BPS
+    ratio = actual_wh * BPS // baseline_wh
+    return min(max(ratio, BPS - cap_bps), BPS + cap_bps)
+
+
+def compute(
+    baseline_days: Sequence[DayReadings], event_day: DayReadings, p: BaselineParams
+) -> BaselineResult:
+    """Baseline, actual use and verified reduction of one consumer for one event (B-2..B-6)."""
+    if not MIN_DAYS <= len(baseline_days) <= MAX_DAYS:
+        raise ValueError(f"a baseline needs {MIN_DAYS}..{MAX_DAYS} days, got {len(baseline_days)}")
+    if len(event_day) != HOURS or any(len(d) != HOURS for d in baseline_days):
+        raise ValueError("every day needs 24 hourly readings")
+    selected = select_days(baseline_days, p)
+    adj_start, adj_end = adjustment_window(p)
+    adj_baseline = sum(hour_baseline(baseline_days, selected, h) for h in range(adj_start, adj_end))
+    adj_actual = sum(event_day[adj_start:adj_end])
+    ratio = adjustment_ratio(adj_actual, adj_baseline, p.adj_cap_bps, adj_end > adj_start)
+    baseline = sum(
+        hour_baseline(baseline_days, selected, h) * ratio // BPS
+        for h in range(p.start_hour, p.end_hour)
+    )
+    actual = sum(event_day[p.start_hour : p.end_hour])
+    return BaselineResult(
+        baseline_wh=baseline,
+        actual_wh=actual,
+        reduction_wh=max(baseline - actual, 0),
+        adjustment_bps=ratio,
+    )
+
+
+def payable_wh(reduction_wh: int, committed_wh: int, bonus_cap_bps: int) -> int:
+    """min(reduction, floor(commitment * (10_000 + bonusCap) / 10_000)) (B-7)."""
+    return min(reduction_wh, committed_wh * (BPS + bonus_cap_bps) // BPS)
+
+
+def reward(
+    reduction_wh: int, committed_wh: int, rate: int, min_delivery_bps: int, bonus_cap_bps: int
+) -> int:
+    """Token units earned (B-7): nothing below the minimum delivery ratio, else floor(payable * rate / 1000)."""
+    if reduction_wh * BPS < committed_wh * min_delivery_bps:
+        return 0
+    return payable_wh(reduction_wh, committed_wh, bonus_cap_bps) * rate // WH_PER_KWH
+
+
+def max_reward(committed_wh: int, rate: int, bonus_cap_bps: int) -> int:
+    """The reservation made at enrollment: the most the commitment can earn (B-8)."""
+    return committed_wh * (BPS + bonus_cap_bps) // BPS * rate // WH_PER_KWH

@@ -1,0 +1,246 @@
+"""Baseline library (contracts/libraries/Baseline.sol) against hand-computed cases and, exactly,
+against the Python reference oracles/baseline.py (SPECIFICATION.md §3, rules B-1..B-8)."""
+
+from __future__ import annotations
+
+import brownie
+import pytest
+from brownie.test import given
+from hypothesis import settings
+from hypothesis import strategies as st
+
+from oracles import baseline as ref
+from oracles.baseline import BaselineParams, Method
+from tests.helpers import err
+
+UINT32_MAX = 2**32 - 1
+
+
+@pytest.fixture(scope="module")
+def harness(BaselineHarness, admin):
+    return BaselineHarness.deploy({"from": admin})
+
+
+def flat(wh: int) -> list[int]:
+    return [wh] * 24
+
+
+def event_day(default: int, **hours: int) -> list[int]:
+    day = flat(default)
+    for key, value in hours.items():
+        day[int(key.removeprefix("h"))] = value
+    return day
+
+
+def with_hours(default: int, hours: range, value: int) -> list[int]:
+    day = flat(default)
+    for h in hours:
+        day[h] = value
+    return day
+
+
+P_1620 = BaselineParams(
+    start_hour=16, end_hour=20
+)  # defaults: 10-in-10, 3 h window, 1 h gap, ±20 %
+
+
+def check(harness, days, event, p: BaselineParams) -> ref.BaselineResult:
+    """Run on-chain and in the reference; they must agree exactly. Returns the reference result."""
+    expected = ref.compute(days, event, p)
+    assert tuple(harness.compute(days, event, p.as_tuple())) == expected.as_tuple()
+    return expected
+
+
+# B-2 / B-4 / B-5 / B-6: hand-computed cases ------------------------------------------------------
+
+
+def test_ten_in_ten__day_of_adjustment_within_cap(harness):
+    # baseline 1,000 Wh/h; adjustment hours 12-14 read 1,100 -> ratio 11,000 bps (+10 %)
+    event = with_hours(600, range(12, 15), 1_100)
+    r = check(harness, [flat(1_000)] * 10, event, P_1620)
+    assert r.adjustment_bps == 11_000
+    assert r.baseline_wh == 4 * 1_100
+    assert r.actual_wh == 4 * 600
+    assert r.reduction_wh == 4 * 1_100 - 4 * 600
+
+
+def test_ten_in_ten__inflated_adjustment_window__capped_at_plus_20pct(harness):
+    # a consumer gaming the baseline doubles use in the adjustment window: the cap holds at +20 %
+    event = with_hours(600, range(12, 15), 2_000)
+    r = check(harness, [flat(1_000)] * 10, event, P_1620)
+    assert r.adjustment_bps == 12_000
+    assert r.baseline_wh == 4 * 1_200
+
+
+def test_ten_in_ten__low_adjustment_window__capped_at_minus_20pct(harness):
+    event = with_hours(600, range(12, 15), 500)
+    r = check(harness, [flat(1_000)] * 10, event, P_1620)
+    assert r.adjustment_bps == 8_000
+    assert r.baseline_wh == 4 * 800
+    assert r.reduction_wh == 4 * 800 - 4 * 600
+
+
+@pytest.mark.parametrize(
+    "adj_hour_wh, ratio",
+    [(800, 8_000), (799, 8_000), (1_200, 12_000), (1_201, 12_000), (1_199, 11_990)],
+)
+def test_adjustment_cap__boundaries(harness, adj_hour_wh, ratio):
+    event = with_hours(0, range(12, 15), adj_hour_wh)
+    r = check(harness, [flat(1_000)] * 10, event, P_1620)
+    assert r.adjustment_bps == ratio
+
+
+def test_hour_baseline__rounds_down(harness):
+    # hour average 10,003 / 10 = 1,000.3 -> 1,000 Wh; no adjustment (window 0 h)
+    days = [flat(1_001)] * 3 + [flat(1_000)] * 7
+    p = BaselineParams(start_hour=16, end_hour=17, adj_window_hours=0)
+    r = check(harness, days, flat(0), p)
+    assert r.baseline_wh == 1_000
+    assert r.adjustment_bps == 10_000
+
+
+def test_early_event__empty_adjustment_window__no_adjustment(harness):
+    p = BaselineParams(start_hour=1, end_hour=3)  # window would end at hour 0: empty
+    assert tuple(harness.adjustmentWindow(p.as_tuple())) == (0, 0)
+    r = check(harness, [flat(1_000)] * 10, flat(5_000), p)
+    assert r.adjustment_bps == 10_000
+    assert r.reduction_wh == 0  # used more than baseline: never negative
+
+
+def test_adjustment_window__clipped_at_midnight(harness):
+    p = BaselineParams(start_hour=3, end_hour=5)  # ends at 2, would start at -1
+    assert tuple(harness.adjustmentWindow(p.as_tuple())) == (0, 2)
+
+
+def test_five_days__fewest_allowed(harness):
+    r = check(harness, [flat(1_000)] * 5, flat(400), BaselineParams(start_hour=0, end_hour=24))
+    assert r.baseline_wh == 24_000
+    assert r.reduction_wh == 24 * 600
+
+
+# B-3: high-5-of-10 ------------------------------------------------------------------------------
+
+
+def test_high_five_of_ten__takes_the_five_highest_event_window_days(harness):
+    days = [flat((d + 1) * 100) for d in range(10)]  # day d uses (d+1)*100 Wh every hour
+    p = BaselineParams(
+        method=Method.HIGH_FIVE_OF_TEN, start_hour=16, end_hour=20, adj_window_hours=0
+    )
+    r = check(harness, days, flat(0), p)
+    assert r.baseline_wh == 4 * (600 + 700 + 800 + 900 + 1_000) // 5
+
+
+def test_high_five_of_ten__ties_go_to_the_more_recent_days(harness):
+    # all days tie on the event window; days 0-4 (most recent) differ outside it, in hour 0
+    days = [event_day(1_000, h0=1) for _ in range(5)] + [
+        event_day(1_000, h0=9_999) for _ in range(5)
+    ]
+    p = BaselineParams(
+        method=Method.HIGH_FIVE_OF_TEN, start_hour=12, end_hour=24, adj_window_hours=0
+    )
+    assert ref.select_days(days, p) == [0, 1, 2, 3, 4]
+    p_all_day = BaselineParams(
+        method=Method.HIGH_FIVE_OF_TEN, start_hour=0, end_hour=24, adj_window_hours=0
+    )
+    r = check(harness, days, flat(0), p_all_day)  # hour 0 decides now: days 5-9 win
+    assert r.baseline_wh == 9_999 + 23 * 1_000
+
+
+# B-1: invalid input, each with its own error ----------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [0, 4, 11])
+def test_compute__wrong_day_count__reverts(harness, count):
+    with brownie.reverts(err("InvalidBaselineDayCount", count)):
+        harness.compute([flat(1)] * count, flat(1), P_1620.as_tuple())
+
+
+@pytest.mark.parametrize(
+    "params, error",
+    [
+        ((2, 16, 20, 3, 1, 2_000), err("UnknownBaselineMethod", 2)),
+        ((0, 20, 20, 3, 1, 2_000), err("InvalidEventWindow", 20, 20)),
+        ((0, 20, 16, 3, 1, 2_000), err("InvalidEventWindow", 20, 16)),
+        ((0, 16, 25, 3, 1, 2_000), err("InvalidEventWindow", 16, 25)),
+        ((0, 16, 20, 3, 1, 10_001), err("InvalidAdjustmentCap", 10_001)),
+    ],
+)
+def test_compute__invalid_params__reverts(harness, params, error):
+    with brownie.reverts(error):
+        harness.compute([flat(1)] * 10, flat(1), params)
+
+
+# B-7 / B-8: reward -----------------------------------------------------------------------------
+
+RATE = 250_000  # 0.25 mUSD per kWh (6 decimals)
+
+
+@pytest.mark.parametrize(
+    "reduction, committed, expected",
+    [
+        (2_000, 2_500, 2_000 * RATE // 1_000),  # 80 % delivered: paid for what was delivered
+        (1_250, 2_500, 1_250 * RATE // 1_000),  # exactly the 50 % minimum: paid
+        (1_249, 2_500, 0),  # below the minimum delivery ratio: nothing
+        (4_000, 2_500, 3_000 * RATE // 1_000),  # over-delivery paid up to +20 %
+        (0, 0, 0),
+    ],
+)
+def test_reward__hand_computed(harness, reduction, committed, expected):
+    assert harness.reward(reduction, committed, RATE, 5_000, 2_000) == expected
+    assert ref.reward(reduction, committed, RATE, 5_000, 2_000) == expected
+
+
+def test_reward__rounds_down(harness):
+    # 1,001 Wh x 333 units/kWh = 333.333 units -> 333
+    assert harness.reward(1_001, 1_001, 333, 5_000, 0) == 333
+
+
+def test_max_reward__is_the_largest_reward(harness):
+    assert harness.maxReward(2_500, RATE, 2_000) == 3_000 * RATE // 1_000
+    assert harness.maxReward(2_500, RATE, 2_000) == harness.reward(10**9, 2_500, RATE, 5_000, 2_000)
+
+
+# Differential: the contract equals the reference, to the Wh ------------------------------------
+
+hours24 = st.lists(st.integers(0, UINT32_MAX), min_size=24, max_size=24)
+small24 = st.lists(st.integers(0, 3_000), min_size=24, max_size=24)
+
+
+@st.composite
+def params(draw) -> BaselineParams:
+    start = draw(st.integers(0, 23))
+    return BaselineParams(
+        method=draw(st.sampled_from(list(Method))),
+        start_hour=start,
+        end_hour=draw(st.integers(start + 1, 24)),
+        adj_window_hours=draw(st.integers(0, 6)),
+        adj_gap_hours=draw(st.integers(0, 4)),
+        adj_cap_bps=draw(st.sampled_from([0, 1, 2_000, 5_000, 10_000])),
+    )
+
+
+@settings(max_examples=150)
+@given(
+    days=st.lists(st.one_of(hours24, small24), min_size=5, max_size=10),
+    event=st.one_of(hours24, small24),
+    p=params(),
+)
+def test_compute__equals_reference(harness, days, event, p):
+    check(harness, days, event, p)
+
+
+@settings(max_examples=100)
+@given(
+    reduction=st.integers(0, 10**12),
+    committed=st.integers(0, 10**12),
+    rate=st.integers(0, 10**12),
+    min_bps=st.integers(0, 10_000),
+    bonus_bps=st.integers(0, 10_000),
+)
+def test_reward__equals_reference(harness, reduction, committed, rate, min_bps, bonus_bps):
+    assert harness.reward(reduction, committed, rate, min_bps, bonus_bps) == ref.reward(
+        reduction, committed, rate, min_bps, bonus_bps
+    )
+    assert harness.maxReward(committed, rate, bonus_bps) == ref.max_reward(
+        committed, rate, bonus_bps
+    )
