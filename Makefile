@@ -62,12 +62,13 @@ setup: $(VENV_STAMP) $(NODE_STAMP) register-solc ## install everything (idempote
 
 # ------------------------------------------------------------------------------------ checks
 
-lint: setup ## solhint + prettier (Solidity) + ruff (Python)
+lint: setup ## solhint + prettier (Solidity) + ruff + mypy (Python)
 	@echo "==> lint"
 	@solhint --disc --noPoster --max-warnings 0 'contracts/**/*.sol'
 	@prettier --log-level warn --check 'contracts/**/*.sol'
 	@ruff check $(PY_SRC)
 	@ruff format --check --quiet $(PY_SRC)
+	@mypy --no-error-summary
 	@echo "lint clean"
 
 format: setup ## rewrite Solidity and Python in the project style
@@ -84,10 +85,9 @@ test-contracts: compile ## contract tests: brownie test on an Anvil the tests st
 test-python: compile ## the Python package's own tests (pytest, without the brownie plugin)
 	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
 
-test: setup ## lint, compile, contract tests, Python tests; non-zero on any failure
-	@$(MAKE) lint
-	@$(MAKE) test-contracts
-	@$(MAKE) test-python
+test: lint compile ## lint, compile, contract tests, Python tests; non-zero on any failure
+	@$(BROWNIE) test
+	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
 
 # ------------------------------------------------------------------------------------ run
 

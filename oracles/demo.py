@@ -31,7 +31,7 @@ def run_demo(out: TextIO = sys.stdout, build_dir: Path = DEFAULT_BUILD_DIR) -> d
         load_artifact(name, build_dir)
     with start_anvil() as chain:
         w3 = Web3(Web3.HTTPProvider(chain.url, request_kwargs={"timeout": 30}))
-        admin, utility = w3.eth.accounts[0], w3.eth.accounts[1]
+        admin, utility = list(w3.eth.accounts)[:2]
         print(
             f"Started Anvil (pid {chain.pid}) at {chain.url}, chain id {chain.chain_id}", file=out
         )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
@@ -31,7 +32,7 @@ class Deployed:
     gas_used: int
 
 
-def wait(w3: Web3, tx_hash: bytes, what: str) -> TxReceipt:
+def wait(w3: Web3, tx_hash: HexBytes, what: str) -> TxReceipt:
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=60, poll_latency=0.01)
     if receipt["status"] != 1:
         raise DeploymentError(f"{what}: transaction {tx_hash.hex()} reverted")
