@@ -85,9 +85,8 @@ test-contracts: compile ## contract tests: brownie test on an Anvil the tests st
 test-python: compile ## the Python package's own tests (pytest, without the brownie plugin)
 	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
 
-test: lint compile ## lint, compile, contract tests, Python tests; non-zero on any failure
-	@$(BROWNIE) test
-	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
+# prerequisites run in this order; `compile` runs once although both test targets need it
+test: lint test-contracts test-python ## lint, compile, contract tests, Python tests; non-zero on any failure
 
 # ------------------------------------------------------------------------------------ run
 

@@ -127,8 +127,13 @@ def compute(
 
 
 def payable_wh(reduction_wh: int, committed_wh: int, bonus_cap_bps: int) -> int:
-    """min(reduction, floor(commitment * (10_000 + bonusCap) / 10_000)) (B-7)."""
-    return min(reduction_wh, committed_wh * (BPS + bonus_cap_bps) // BPS)
+    """min(reduction, commitment cap) (B-7)."""
+    return min(reduction_wh, commitment_cap(committed_wh, bonus_cap_bps))
+
+
+def commitment_cap(committed_wh: int, bonus_cap_bps: int) -> int:
+    """The most Wh a commitment is paid for: floor(commitment * (10_000 + bonusCap) / 10_000) (B-7)."""
+    return committed_wh * (BPS + bonus_cap_bps) // BPS
 
 
 def reward(
@@ -142,4 +147,4 @@ def reward(
 
 def max_reward(committed_wh: int, rate: int, bonus_cap_bps: int) -> int:
     """The reservation made at enrollment: the most the commitment can earn (B-8)."""
-    return committed_wh * (BPS + bonus_cap_bps) // BPS * rate // WH_PER_KWH
+    return commitment_cap(committed_wh, bonus_cap_bps) * rate // WH_PER_KWH

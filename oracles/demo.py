@@ -13,8 +13,8 @@ from typing import TextIO
 
 from web3 import Web3
 
-from oracles.artifacts import DEFAULT_BUILD_DIR, load_artifact
-from oracles.deploy import SUITE, TEST_TOKENS, deploy_suite, wait
+from oracles.artifacts import DEFAULT_BUILD_DIR
+from oracles.deploy import deploy_suite, load_suite, wait
 from oracles.devchain import start_anvil
 
 DEMO_REGION_ID = 1
@@ -27,8 +27,8 @@ DEMO_FUNDING = 1_000_000 * 10**6  # 1,000,000 mUSD (6 decimals)
 
 def run_demo(out: TextIO = sys.stdout, build_dir: Path = DEFAULT_BUILD_DIR) -> dict[str, str]:
     """Run the demo and return {contract name: address}."""
-    for name in (*SUITE, *TEST_TOKENS):  # fail before starting a chain if the build is missing
-        load_artifact(name, build_dir)
+    # fails before a chain is started if the build is missing or malformed
+    artifacts = load_suite(with_test_tokens=True, build_dir=build_dir)
     with start_anvil() as chain:
         w3 = Web3(Web3.HTTPProvider(chain.url, request_kwargs={"timeout": 30}))
         admin, utility = list(w3.eth.accounts)[:2]
@@ -36,7 +36,7 @@ def run_demo(out: TextIO = sys.stdout, build_dir: Path = DEFAULT_BUILD_DIR) -> d
             f"Started Anvil (pid {chain.pid}) at {chain.url}, chain id {chain.chain_id}", file=out
         )
 
-        suite = deploy_suite(w3, admin, with_test_tokens=True, build_dir=build_dir)
+        suite = deploy_suite(w3, admin, artifacts)
         registry = suite["RegionRegistry"][0]
         wait(
             w3,

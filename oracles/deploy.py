@@ -11,7 +11,7 @@ from web3 import Web3
 from web3.contract import Contract
 from web3.types import TxReceipt
 
-from oracles.artifacts import DEFAULT_BUILD_DIR, load_artifact
+from oracles.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
 
 # What the suite consists of today, in deployment order, with constructor arguments built from
 # the admin address. Later issues add the five protocol contracts here.
@@ -39,11 +39,17 @@ def wait(w3: Web3, tx_hash: HexBytes, what: str) -> TxReceipt:
     return receipt
 
 
-def deploy(
-    w3: Web3, name: str, sender: str, *args: Any, build_dir: Path = DEFAULT_BUILD_DIR
-) -> tuple[Contract, Deployed]:
+def load_suite(
+    *, with_test_tokens: bool, build_dir: Path = DEFAULT_BUILD_DIR
+) -> dict[str, Artifact]:
+    """Load and validate every artifact the suite needs, before any transaction is sent."""
+    names = (*SUITE, *TEST_TOKENS) if with_test_tokens else SUITE
+    return {name: load_artifact(name, build_dir) for name in names}
+
+
+def deploy(w3: Web3, artifact: Artifact, sender: str, *args: Any) -> tuple[Contract, Deployed]:
     """Deploy one contract from its artifact and return the bound contract and a record of it."""
-    artifact = load_artifact(name, build_dir)
+    name = artifact.contract_name
     if not artifact.deployable:
         raise DeploymentError(f"{name} is abstract or an interface: it has no bytecode")
     factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
@@ -57,13 +63,11 @@ def deploy(
 
 
 def deploy_suite(
-    w3: Web3, admin: str, *, with_test_tokens: bool, build_dir: Path = DEFAULT_BUILD_DIR
+    w3: Web3, admin: str, artifacts: dict[str, Artifact]
 ) -> dict[str, tuple[Contract, Deployed]]:
-    """Deploy every contract of the suite (and, on local chains, the test tokens)."""
+    """Deploy the artifacts from :func:`load_suite`: the suite, then any test tokens."""
     out: dict[str, tuple[Contract, Deployed]] = {}
-    for name in SUITE:
-        out[name] = deploy(w3, name, admin, admin, build_dir=build_dir)
-    if with_test_tokens:
-        for name in TEST_TOKENS:
-            out[name] = deploy(w3, name, admin, build_dir=build_dir)
+    for name, artifact in artifacts.items():
+        args = (admin,) if name in SUITE else ()
+        out[name] = deploy(w3, artifact, admin, *args)
     return out

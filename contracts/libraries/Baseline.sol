@@ -145,13 +145,18 @@ library Baseline {
 
     /// @notice The most a commitment can earn: what enrollment reserves (B-8).
     function maxReward(uint256 committedWh, uint256 rate, uint16 bonusCapBps) internal pure returns (uint256) {
-        return (((committedWh * (BPS + bonusCapBps)) / BPS) * rate) / WH_PER_KWH;
+        return (commitmentCap(committedWh, bonusCapBps) * rate) / WH_PER_KWH;
     }
 
     /// @notice min(reduction, commitment × (1 + bonusCap)), the bound rounded down (B-7).
     function payableWh(uint256 reductionWh, uint256 committedWh, uint16 bonusCapBps) internal pure returns (uint256) {
-        uint256 cap = (committedWh * (BPS + bonusCapBps)) / BPS;
+        uint256 cap = commitmentCap(committedWh, bonusCapBps);
         return reductionWh < cap ? reductionWh : cap;
+    }
+
+    /// @notice The most Wh a commitment is paid for: floor(commitment × (10_000 + bonusCap) / 10_000) (B-7).
+    function commitmentCap(uint256 committedWh, uint16 bonusCapBps) internal pure returns (uint256) {
+        return (committedWh * (BPS + bonusCapBps)) / BPS;
     }
 
     /*//////////////////////////////////////////////////////////////
