@@ -3,10 +3,13 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
+import {DayBitmap} from "./libraries/DayBitmap.sol";
 
 /// @title RegionRegistry
 /// @notice The one list of grid regions that every GridBalance contract reads (SPECIFICATION.md §2).
 contract RegionRegistry is IRegionRegistry, AccessControl {
+    using DayBitmap for mapping(uint256 => uint256);
+
     /*//////////////////////////////////////////////////////////////
                                 CONSTANTS
     //////////////////////////////////////////////////////////////*/
@@ -28,6 +31,7 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     mapping(uint16 regionId => RegionParams) private _params;
     mapping(uint16 regionId => string) private _names;
     uint256 private _count;
+    mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _holidays;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and REGION_ADMIN_ROLE.
     constructor(address admin) {
@@ -64,6 +68,14 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         emit RegionUpdated(regionId, params);
     }
 
+    /// @inheritdoc IRegionRegistry
+    function setHoliday(uint16 regionId, uint32 day, bool holiday) external onlyRole(REGION_ADMIN_ROLE) {
+        _requireRegion(regionId);
+        if (holiday) _holidays[regionId].set(day);
+        else _holidays[regionId].unset(day);
+        emit HolidaySet(regionId, day, holiday);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
@@ -83,6 +95,16 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     function regionName(uint16 regionId) external view returns (string memory) {
         _requireRegion(regionId);
         return _names[regionId];
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function isHoliday(uint16 regionId, uint32 day) external view returns (bool) {
+        return _holidays[regionId].get(day);
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function holidayWord(uint16 regionId, uint256 word) external view returns (uint256) {
+        return _holidays[regionId][word];
     }
 
     /// @inheritdoc IRegionRegistry

@@ -44,6 +44,9 @@ interface IRegionRegistry {
 
     /// @notice A region was added.
     event RegionAdded(uint16 indexed regionId, string name, RegionParams params);
+    /// @notice A local day was marked (or unmarked) as a holiday in a region (R-5).
+    event HolidaySet(uint16 indexed regionId, uint32 indexed day, bool holiday);
+
     /// @notice A region's parameters were changed.
     event RegionUpdated(uint16 indexed regionId, RegionParams params);
 
@@ -59,6 +62,18 @@ interface IRegionRegistry {
     /// @param regionId An existing region.
     /// @param params The new parameters (validated as in addRegion).
     function updateRegion(uint16 regionId, RegionParams calldata params) external;
+
+    /// @notice Mark or unmark a local day as a holiday. Only REGION_ADMIN_ROLE (R-5).
+    /// @param regionId An existing region.
+    /// @param day The local day.
+    /// @param holiday True to mark, false to unmark.
+    function setHoliday(uint16 regionId, uint32 day, bool holiday) external;
+
+    /// @notice Whether a local day is a holiday in a region (R-5).
+    function isHoliday(uint16 regionId, uint32 day) external view returns (bool);
+
+    /// @notice 256 holiday bits of a region: bit `d % 256` of word `d / 256` is day `d` (R-5).
+    function holidayWord(uint16 regionId, uint256 word) external view returns (uint256);
 
     /// @notice Whether a region with this id exists.
     function regionExists(uint16 regionId) external view returns (bool);

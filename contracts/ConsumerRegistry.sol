@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
+import {IConsumerRegistry} from "./interfaces/IConsumerRegistry.sol";
+import {IERC5192} from "./interfaces/IERC5192.sol";
+import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
+import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
+import {LocalTime} from "./libraries/LocalTime.sol";
+
+/// @title ConsumerRegistry
+/// @notice Consumers and their soulbound participation tokens (ERC-721 + ERC-5192, never transferable)
+/// (SPECIFICATION.md §5, C-1..C-10). No personal data is stored: only hashes.
+contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl {
+    /*//////////////////////////////////////////////////////////////
+                                CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice May activate consumers of any region (besides the region's active utilities).
+    bytes32 public constant KYC_ATTESTER_ROLE = keccak256("KYC_ATTESTER_ROLE");
+    /// @notice The settlement contract: writes track records.
+    bytes32 public constant SETTLEMENT_ROLE = keccak256("SETTLEMENT_ROLE");
+
+    uint8 internal constant CONSENT_MASK = 3;
+    uint32 internal constant MAX_CAPACITY_W = 100_000_000;
+    uint16 internal constant INITIAL_RELIABILITY_BPS = 5_000;
+    uint256 internal constant RELIABILITY_WEIGHT_BPS = 2_000;
+    uint256 internal constant BPS = 10_000;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    IRegionRegistry private immutable _regions;
+    IUtilityRegistry private immutable _utilities;
+
+    mapping(address account => Consumer) private _consumers;
+    mapping(address account => TrackRecord) private _records;
+    mapping(address account => bytes32) private _kycHashes;
+    mapping(address account => mapping(address token => uint256)) private _rewards;
+    mapping(uint32 consumerId => address) private _accounts;
+    mapping(bytes32 meterIdHash => address) private _meterOwners;
+    uint32 private _consumerCount;
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE.
+    /// @param regions The shared region registry.
+    /// @param utilities The utility registry (activation by a region's active utility).
+    constructor(
+        address admin,
+        IRegionRegistry regions,
+        IUtilityRegistry utilities
+    ) ERC721("GridBalance Participation", "GBDR") {
+        _regions = regions;
+        _utilities = utilities;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              REGISTRATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IConsumerRegistry
+    function register(
+        ConsumerClass class,
+        uint16 regionId,
+        bytes32 meterIdHash,
+        uint32 capacityW,
+        uint8 consent,
+        Preferences calldata prefs
+    ) external {
+        Consumer storage c = _consumers[msg.sender];
+        if (c.status != ConsumerStatus.None) revert AlreadyRegistered(msg.sender, c.status);
+        if (!_regions.regionExists(regionId)) revert UnknownConsumerRegion(regionId);
+        if (meterIdHash == bytes32(0) || _meterOwners[meterIdHash] != address(0)) {
+            revert MeterAlreadyRegistered(meterIdHash);
+        }
+        _validateProfile(capacityW, consent, prefs);
+        c.regionId = regionId;
+        c.class = class;
+        c.status = ConsumerStatus.Registered;
+        c.consent = consent;
+        c.capacityW = capacityW;
+        _setPrefs(c, prefs);
+        c.meterIdHash = meterIdHash;
+        _meterOwners[meterIdHash] = msg.sender;
+        emit ConsumerRegistered(msg.sender, class, regionId, meterIdHash, capacityW, consent, prefs);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function activate(address account, bytes32 kycHash, bytes32 meterAttestationHash) external {
+        Consumer storage c = _requireStatus(account, ConsumerStatus.Registered);
+        uint16 regionId = c.regionId;
+        if (!hasRole(KYC_ATTESTER_ROLE, msg.sender) && !_utilities.isActiveUtility(msg.sender, regionId)) {
+            revert NotAuthorizedAttester(msg.sender, regionId);
+        }
+        if (kycHash == bytes32(0) || meterAttestationHash == bytes32(0)) revert MissingAttestation();
+        uint32 id = ++_consumerCount;
+        c.id = id;
+        c.status = ConsumerStatus.Active;
+        c.activationDay = LocalTime.dayOf(_regions.region(regionId).utcOffsetMinutes, block.timestamp);
+        _kycHashes[account] = keccak256(abi.encode(kycHash, meterAttestationHash));
+        _accounts[id] = account;
+        _records[account].reliabilityBps = INITIAL_RELIABILITY_BPS;
+        _mint(account, id);
+        emit Locked(id);
+        emit ConsumerActivated(account, id, msg.sender, kycHash, meterAttestationHash);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function updateProfile(uint32 capacityW, uint8 consent, Preferences calldata prefs) external {
+        Consumer storage c = _consumers[msg.sender];
+        if (c.status != ConsumerStatus.Registered && c.status != ConsumerStatus.Active) {
+            revert ConsumerNotInStatus(msg.sender, ConsumerStatus.Active, c.status);
+        }
+        _validateProfile(capacityW, consent, prefs);
+        c.capacityW = capacityW;
+        c.consent = consent;
+        _setPrefs(c, prefs);
+        emit ProfileUpdated(msg.sender, capacityW, consent, prefs);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function setPaused(bool paused) external {
+        Consumer storage c = _requireStatus(msg.sender, ConsumerStatus.Active);
+        c.paused = paused;
+        emit ParticipationPaused(msg.sender, paused);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function deregister() external {
+        Consumer storage c = _requireStatus(msg.sender, ConsumerStatus.Active);
+        uint32 id = c.id;
+        c.status = ConsumerStatus.Deregistered;
+        delete _meterOwners[c.meterIdHash];
+        _burn(id);
+        emit ConsumerDeregistered(msg.sender, id);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              TRACK RECORD
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IConsumerRegistry
+    function recordSettlement(
+        address account,
+        address token,
+        uint256 committedWh,
+        uint256 verifiedWh,
+        uint256 reward,
+        uint16 minDeliveryBps,
+        bool sufficientData
+    ) external onlyRole(SETTLEMENT_ROLE) {
+        TrackRecord storage r = _records[account];
+        ++r.eventsSettled;
+        if (!sufficientData) {
+            ++r.eventsInsufficient;
+        } else {
+            r.verifiedWh += uint64(verifiedWh);
+            // C-10: performance 0 below the minimum delivery ratio, else min(delivered / committed, 1)
+            uint256 perf;
+            if (verifiedWh * BPS >= committedWh * minDeliveryBps) {
+                ++r.eventsDelivered;
+                perf = committedWh == 0 ? BPS : (verifiedWh * BPS) / committedWh;
+                if (perf > BPS) perf = BPS;
+            }
+            r.reliabilityBps = uint16(
+                (uint256(r.reliabilityBps) * (BPS - RELIABILITY_WEIGHT_BPS) + perf * RELIABILITY_WEIGHT_BPS) / BPS
+            );
+        }
+        if (reward != 0) _rewards[account][token] += reward;
+        emit TrackRecordUpdated(account, _consumers[account].id, r.reliabilityBps, r.verifiedWh, token, reward);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IConsumerRegistry
+    function consumer(address account) external view returns (Consumer memory) {
+        return _consumers[account];
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function trackRecord(address account) external view returns (TrackRecord memory) {
+        return _records[account];
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function rewardsOf(address account, address token) external view returns (uint256) {
+        return _rewards[account][token];
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function accountOf(uint32 consumerId) external view returns (address) {
+        return _accounts[consumerId];
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function meterOwner(bytes32 meterIdHash) external view returns (address) {
+        return _meterOwners[meterIdHash];
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function consumerCount() external view returns (uint32) {
+        return _consumerCount;
+    }
+
+    /// @notice The hash binding a consumer's KYC record and meter attestation (C-3).
+    function kycHashOf(address account) external view returns (bytes32) {
+        return _kycHashes[account];
+    }
+
+    /// @inheritdoc IERC5192
+    function locked(uint256 tokenId) external view returns (bool) {
+        _requireOwned(tokenId);
+        return true;
+    }
+
+    /// @notice ERC-165: ERC-721, ERC-721 Metadata, ERC-5192 and AccessControl.
+    function supportsInterface(bytes4 interfaceId) public view override(ERC721, AccessControl) returns (bool) {
+        return
+            interfaceId == type(IERC5192).interfaceId ||
+            ERC721.supportsInterface(interfaceId) ||
+            AccessControl.supportsInterface(interfaceId);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               SOULBOUND
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Participation tokens cannot be approved (C-4).
+    function approve(address, uint256 tokenId) public pure override {
+        revert Soulbound(tokenId);
+    }
+
+    /// @notice Participation tokens cannot be approved (C-4).
+    function setApprovalForAll(address, bool) public pure override {
+        revert Soulbound(0);
+    }
+
+    /// @dev Only mint (from 0) and burn (to 0) move a token (C-4).
+    function _update(address to, uint256 tokenId, address auth) internal override returns (address from) {
+        from = _ownerOf(tokenId);
+        if (from != address(0) && to != address(0)) revert Soulbound(tokenId);
+        return super._update(to, tokenId, auth);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _requireStatus(address account, ConsumerStatus expected) private view returns (Consumer storage c) {
+        c = _consumers[account];
+        if (c.status != expected) revert ConsumerNotInStatus(account, expected, c.status);
+    }
+
+    function _setPrefs(Consumer storage c, Preferences calldata prefs) private {
+        c.minRate = prefs.minRate;
+        c.maxEventsPer30Days = prefs.maxEventsPer30Days;
+        c.availableHours = prefs.availableHours;
+    }
+
+    function _validateProfile(uint32 capacityW, uint8 consent, Preferences calldata prefs) private pure {
+        if (capacityW == 0 || capacityW > MAX_CAPACITY_W) revert InvalidCapacity(capacityW);
+        if (consent & ~CONSENT_MASK != 0) revert InvalidConsent(consent);
+        if (prefs.maxEventsPer30Days == 0 || prefs.maxEventsPer30Days > 30 || prefs.availableHours == 0) {
+            revert InvalidPreferences();
+        }
+    }
+}

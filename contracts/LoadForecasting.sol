@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ILoadForecasting} from "./interfaces/ILoadForecasting.sol";
+import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
+import {IReductionRequests} from "./interfaces/IReductionRequests.sol";
+import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
+import {LocalTime} from "./libraries/LocalTime.sol";
+
+/// @title LoadForecasting
+/// @notice Weather, forecasts, actual load and stability per region and local hour; forecast error,
+/// rolling MAPE, grid status; auto-triggered events (SPECIFICATION.md §9, F-1..F-8).
+contract LoadForecasting is ILoadForecasting, AccessControl {
+    /// @notice Posts weather.
+    bytes32 public constant WEATHER_ORACLE_ROLE = keccak256("WEATHER_ORACLE_ROLE");
+    /// @notice Posts load forecasts.
+    bytes32 public constant FORECAST_ORACLE_ROLE = keccak256("FORECAST_ORACLE_ROLE");
+    /// @notice Posts actual load and stability metrics.
+    bytes32 public constant GRID_ORACLE_ROLE = keccak256("GRID_ORACLE_ROLE");
+
+    uint256 private constant _MAX_BATCH = 168;
+    uint32 private constant _HORIZON_HOURS = 48;
+    uint32 private constant _HISTORY_HOURS = 168;
+    uint256 private constant _MAX_FORECAST_AGE = 1 hours;
+    uint256 private constant _BPS = 10_000;
+    uint256 private constant _LOW_LOAD_BPS = 3_000;
+    uint8 private constant _HAS_WEATHER = 1;
+    uint8 private constant _HAS_FORECAST = 2;
+    uint8 private constant _HAS_ACTUAL = 4;
+    uint8 private constant _HAS_ERROR = 8;
+
+    IRegionRegistry private immutable _regions;
+    IUtilityRegistry private immutable _utilities;
+    IReductionRequests private immutable _requests;
+
+    mapping(uint16 regionId => mapping(uint32 hour => HourRecord)) private _hours;
+    mapping(uint16 regionId => GridState) private _grid;
+    mapping(uint16 regionId => AutoTrigger) private _triggers;
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE.
+    constructor(address admin, IRegionRegistry regions, IUtilityRegistry utilities, IReductionRequests requests) {
+        _regions = regions;
+        _utilities = utilities;
+        _requests = requests;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 POSTING
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ILoadForecasting
+    function postWeather(uint16 regionId, WeatherPoint[] calldata points) external onlyRole(WEATHER_ORACLE_ROLE) {
+        (, uint32 nowHour) = _regionAndHour(regionId, points.length);
+        uint32 prev;
+        for (uint256 i; i < points.length; ++i) {
+            WeatherPoint calldata p = points[i];
+            prev = _checkHour(i, p.hour, prev, nowHour);
+            if (p.hour > nowHour + _HORIZON_HOURS) revert FutureHour(i, p.hour, nowHour);
+            if (
+                p.temperatureDeciC < -600 || p.temperatureDeciC > 600 || p.humidityPermille > 1_000 || p.irradianceWm2 > 1_500
+            ) revert ValueOutOfRange(i);
+            HourRecord storage r = _hours[regionId][p.hour];
+            r.temperatureDeciC = p.temperatureDeciC;
+            r.humidityPermille = p.humidityPermille;
+            r.irradianceWm2 = p.irradianceWm2;
+            r.flags |= _HAS_WEATHER;
+        }
+        emit WeatherPosted(regionId, points[0].hour, points[points.length - 1].hour, points.length);
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function postForecasts(
+        uint16 regionId,
+        uint32 modelId,
+        uint64 issuedAt,
+        ForecastPoint[] calldata points
+    ) external onlyRole(FORECAST_ORACLE_ROLE) {
+        (IRegionRegistry.RegionParams memory rp, uint32 nowHour) = _regionAndHour(regionId, points.length);
+        if (modelId == 0) revert InvalidModelId();
+        if (issuedAt > block.timestamp || block.timestamp - issuedAt > _MAX_FORECAST_AGE) revert StaleForecast(issuedAt);
+        uint32 prev;
+        for (uint256 i; i < points.length; ++i) {
+            ForecastPoint calldata p = points[i];
+            if (i != 0 && p.hour <= prev) revert HoursNotIncreasing(i);
+            prev = p.hour;
+            if (p.hour <= nowHour) revert PastHour(i, p.hour, nowHour);
+            if (p.hour > nowHour + _HORIZON_HOURS) revert FutureHour(i, p.hour, nowHour);
+            if (p.lowKw > p.loadKw || p.loadKw > p.highKw || p.highKw > 2 * uint256(rp.capacityKw)) {
+                revert ValueOutOfRange(i);
+            }
+            HourRecord storage r = _hours[regionId][p.hour];
+            r.forecastKw = p.loadKw;
+            r.lowKw = p.lowKw;
+            r.highKw = p.highKw;
+            r.modelId = modelId;
+            r.flags |= _HAS_FORECAST;
+        }
+        emit ForecastPosted(regionId, modelId, points[0].hour, points[points.length - 1].hour, points.length);
+        if (_triggers[regionId].programId != 0) _autoTrigger(regionId, rp, points);
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function postActuals(uint16 regionId, ActualPoint[] calldata points) external onlyRole(GRID_ORACLE_ROLE) {
+        (IRegionRegistry.RegionParams memory rp, uint32 nowHour) = _regionAndHour(regionId, points.length);
+        uint32 prev;
+        for (uint256 i; i < points.length; ++i) {
+            ActualPoint calldata p = points[i];
+            prev = _checkHour(i, p.hour, prev, nowHour);
+            // an hour is measured once it has ended
+            if (p.hour >= nowHour) revert FutureHour(i, p.hour, nowHour);
+            if (
+                p.loadKw > 2 * uint256(rp.capacityKw) ||
+                _absDiff(p.frequencyMHz, rp.nominalFrequencyMHz) > 5_000 ||
+                p.voltagePermille < 500 ||
+                p.voltagePermille > 1_500
+            ) revert ValueOutOfRange(i);
+            HourRecord storage r = _hours[regionId][p.hour];
+            if (r.flags & _HAS_ACTUAL != 0) revert DuplicateActual(p.hour);
+            r.actualKw = p.loadKw;
+            r.flags |= _HAS_ACTUAL;
+            if (r.flags & _HAS_FORECAST != 0 && p.loadKw != 0) {
+                uint256 e = (_absDiff(r.forecastKw, p.loadKw) * _BPS) / p.loadKw;
+                r.errorBps = e > type(uint16).max ? type(uint16).max : uint16(e);
+                r.flags |= _HAS_ERROR;
+                emit ForecastErrorRecorded(regionId, p.hour, r.forecastKw, p.loadKw, r.errorBps);
+            }
+        }
+        emit ActualPosted(regionId, points[0].hour, points[points.length - 1].hour, points.length);
+        ActualPoint calldata last = points[points.length - 1];
+        if (last.hour >= _grid[regionId].hour) _updateGrid(regionId, rp, last);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                               AUTO-TRIGGER
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ILoadForecasting
+    function setAutoTrigger(uint32 programId, uint32 thresholdKw, uint8 minHours, uint8 maxHours) external {
+        IReductionRequests.Program memory p = _requests.program(programId);
+        if (p.utility != msg.sender || !_utilities.isActiveUtility(msg.sender, p.regionId)) {
+            revert NotTriggerOwner(msg.sender);
+        }
+        if (thresholdKw == 0 || minHours == 0 || minHours > maxHours || maxHours > 12) revert InvalidAutoTrigger();
+        AutoTrigger storage t = _triggers[p.regionId];
+        t.programId = programId;
+        t.thresholdKw = thresholdKw;
+        t.minHours = minHours;
+        t.maxHours = maxHours;
+        emit AutoTriggerSet(p.regionId, programId, thresholdKw, minHours, maxHours);
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function clearAutoTrigger(uint16 regionId) external {
+        AutoTrigger storage t = _triggers[regionId];
+        if (t.programId == 0) revert InvalidAutoTrigger();
+        if (_requests.program(t.programId).utility != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+            revert NotTriggerOwner(msg.sender);
+        }
+        t.programId = 0;
+        emit AutoTriggerSet(regionId, 0, 0, 0, 0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc ILoadForecasting
+    function hourRecord(uint16 regionId, uint32 hour) external view returns (HourRecord memory) {
+        return _hours[regionId][hour];
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function gridState(uint16 regionId) external view returns (GridState memory) {
+        return _grid[regionId];
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function autoTrigger(uint16 regionId) external view returns (AutoTrigger memory) {
+        return _triggers[regionId];
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function rollingMape(
+        uint16 regionId,
+        uint32 endHour,
+        uint32 windowHours
+    ) external view returns (uint256 mapeBps, uint256 samples) {
+        if (windowHours == 0 || windowHours > _HISTORY_HOURS || windowHours > endHour) revert InvalidBatchSize(windowHours);
+        uint256 sum;
+        for (uint32 h = endHour - windowHours + 1; h <= endHour; ++h) {
+            HourRecord storage r = _hours[regionId][h];
+            if (r.flags & _HAS_ERROR != 0) {
+                sum += r.errorBps;
+                ++samples;
+            }
+        }
+        if (samples != 0) mapeBps = sum / samples;
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function stressMultiplierBps(uint16 regionId) external view returns (uint256) {
+        GridState storage g = _grid[regionId];
+        uint256 level = g.load == LoadStatus.Critical ? 2 : (g.load == LoadStatus.High ? 1 : 0);
+        uint256 s = g.stability >= StabilityStatus.Emergency ? 2 : (g.stability == StabilityStatus.Alert ? 1 : 0);
+        if (s > level) level = s;
+        return _BPS + level * 2_500;
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function currentHour(uint16 regionId) external view returns (uint32) {
+        return LocalTime.hourOf(_regions.region(regionId).utcOffsetMinutes, block.timestamp);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    function _regionAndHour(
+        uint16 regionId,
+        uint256 size
+    ) private view returns (IRegionRegistry.RegionParams memory rp, uint32 nowHour) {
+        if (size == 0 || size > _MAX_BATCH) revert InvalidBatchSize(size);
+        if (!_regions.regionExists(regionId)) revert UnknownForecastRegion(regionId);
+        rp = _regions.region(regionId);
+        nowHour = LocalTime.hourOf(rp.utcOffsetMinutes, block.timestamp);
+    }
+
+    /// @dev Increasing hours, not older than 7 days (F-1, F-3).
+    function _checkHour(uint256 i, uint32 hour, uint32 prev, uint32 nowHour) private pure returns (uint32) {
+        if (i != 0 && hour <= prev) revert HoursNotIncreasing(i);
+        if (hour + _HISTORY_HOURS < nowHour) revert PastHour(i, hour, nowHour);
+        return hour;
+    }
+
+    /// @dev F-5: load share and stability bands from the latest measured hour.
+    function _updateGrid(uint16 regionId, IRegionRegistry.RegionParams memory rp, ActualPoint calldata p) private {
+        uint256 share = (uint256(p.loadKw) * _BPS) / rp.capacityKw;
+        LoadStatus load;
+        if (share <= _LOW_LOAD_BPS) load = LoadStatus.Low;
+        else if (share < rp.highLoadBps) load = LoadStatus.Normal;
+        else if (share < rp.criticalLoadBps) load = LoadStatus.High;
+        else load = LoadStatus.Critical;
+        StabilityStatus f = _band(_absDiff(p.frequencyMHz, rp.nominalFrequencyMHz), rp.frequencyToleranceMHz);
+        // voltage tolerance in bps -> permille (10 bps per permille)
+        StabilityStatus v = _band(_absDiff(p.voltagePermille, 1_000) * 10, rp.voltageToleranceBps);
+        StabilityStatus stability = f > v ? f : v;
+
+        GridState storage g = _grid[regionId];
+        bool changed = g.load != load || g.stability != stability || g.hour == 0;
+        g.hour = p.hour;
+        g.loadKw = p.loadKw;
+        g.frequencyMHz = p.frequencyMHz;
+        g.voltagePermille = p.voltagePermille;
+        g.load = load;
+        g.stability = stability;
+        if (changed) emit GridStatusChanged(regionId, p.hour, load, stability);
+    }
+
+    /// @dev Normal within 1× tolerance, Alert within 2×, Emergency within 3×, else Critical (F-5).
+    function _band(uint256 deviation, uint256 tolerance) private pure returns (StabilityStatus) {
+        if (deviation <= tolerance) return StabilityStatus.Normal;
+        if (deviation <= 2 * tolerance) return StabilityStatus.Alert;
+        if (deviation <= 3 * tolerance) return StabilityStatus.Emergency;
+        return StabilityStatus.Critical;
+    }
+
+    /// @dev F-6: each maximal run of consecutive hours of one local day at or above the threshold,
+    /// at least minHours long, creates one event (its first maxHours hours), at most one per region-day.
+    function _autoTrigger(uint16 regionId, IRegionRegistry.RegionParams memory rp, ForecastPoint[] calldata points) private {
+        AutoTrigger memory t = _triggers[regionId];
+        uint256 n = points.length;
+        uint256 i;
+        while (i < n) {
+            if (points[i].loadKw < t.thresholdKw) {
+                ++i;
+                continue;
+            }
+            uint256 j = i + 1;
+            while (
+                j < n &&
+                points[j].loadKw >= t.thresholdKw &&
+                points[j].hour == points[j - 1].hour + 1 &&
+                points[j].hour / 24 == points[i].hour / 24
+            ) ++j;
+            if (j - i >= t.minHours) _fire(regionId, rp, t, points[i:j]);
+            i = j;
+        }
+    }
+
+    function _fire(
+        uint16 regionId,
+        IRegionRegistry.RegionParams memory rp,
+        AutoTrigger memory t,
+        ForecastPoint[] calldata run
+    ) private {
+        uint32 day = run[0].hour / 24;
+        AutoTrigger storage stored = _triggers[regionId];
+        if (stored.lastTriggeredDay == day || _requests.regionHasEvent(regionId, day)) return;
+        uint256 len = run.length < t.maxHours ? run.length : t.maxHours;
+        uint256 targetWh;
+        uint32 peak;
+        for (uint256 k; k < len; ++k) {
+            targetWh += uint256(run[k].loadKw - t.thresholdKw) * 1_000;
+            if (run[k].loadKw > peak) peak = run[k].loadKw;
+        }
+        uint256 share = (uint256(peak) * _BPS) / rp.capacityKw;
+        IReductionRequests.Tier tier = share >= rp.criticalLoadBps
+            ? IReductionRequests.Tier.Emergency
+            : (share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary);
+        uint8 startHour = uint8(run[0].hour % 24);
+        uint8 endHour = uint8(startHour + len);
+        stored.lastTriggeredDay = day;
+        try _requests.createTriggeredEvent(t.programId, day, startHour, endHour, uint48(targetWh), tier) returns (
+            uint256 eventId
+        ) {
+            emit PeakForecast(regionId, day, startHour, endHour, peak, eventId);
+        } catch (bytes memory reason) {
+            stored.lastTriggeredDay = t.lastTriggeredDay;
+            emit AutoTriggerFailed(regionId, day, reason);
+        }
+    }
+
+    function _absDiff(uint256 a, uint256 b) private pure returns (uint256) {
+        return a > b ? a - b : b - a;
+    }
+}

@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IConsumerRegistry
+/// @notice Consumers, their meters, consent, preferences, soulbound participation token and track
+/// record (SPECIFICATION.md §5, rules C-1..C-10).
+interface IConsumerRegistry {
+    /// @notice Consumer class; also the bit index in a program's class mask.
+    enum ConsumerClass {
+        Residential,
+        Commercial,
+        Industrial
+    }
+
+    /// @notice Registered = waiting for activation; Deregistered is final for the account.
+    enum ConsumerStatus {
+        None,
+        Registered,
+        Active,
+        Deregistered
+    }
+
+    /// @notice What a consumer accepts.
+    struct Preferences {
+        uint80 minRate; // lowest event rate accepted, token units per kWh
+        uint8 maxEventsPer30Days; // 1..30 event days in any 30-day window ending at an event day
+        uint24 availableHours; // bit h = local hour h may be in an event; non-zero
+    }
+
+    /// @notice One consumer. Slot 1 packs everything enrollment reads (32 bytes exactly).
+    struct Consumer {
+        uint32 id; // dense consumer id (= token id), 0 until activation
+        uint16 regionId;
+        ConsumerClass class;
+        ConsumerStatus status;
+        bool paused; // participation paused by the consumer
+        uint8 consent; // bit 0: data use (needed to enroll); bit 1: automated enrollment by a keeper
+        uint32 capacityW; // declared reduction capacity, W
+        uint32 activationDay; // local day of activation
+        uint80 minRate; // preferences, as in Preferences
+        uint8 maxEventsPer30Days;
+        uint24 availableHours;
+        bytes32 meterIdHash; // hash of the meter id; one consumer per meter
+    }
+
+    /// @notice Track record, written by settlement only (C-9, C-10).
+    struct TrackRecord {
+        uint32 eventsSettled; // enrollments settled (delivered, under-delivered or insufficient data)
+        uint32 eventsDelivered; // settled at or above the program's minimum delivery ratio
+        uint32 eventsInsufficient; // settled as "insufficient data"
+        uint16 reliabilityBps; // C-10, starts at 5_000
+        uint64 verifiedWh; // sum of verified reductions
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The account already registered (deregistration is final for an account).
+    error AlreadyRegistered(address account, ConsumerStatus status);
+    /// @notice The meter id hash is zero or belongs to another consumer.
+    error MeterAlreadyRegistered(bytes32 meterIdHash);
+    /// @notice The region does not exist.
+    error UnknownConsumerRegion(uint16 regionId);
+    /// @notice Capacity must be 1 W .. 100 MW.
+    error InvalidCapacity(uint32 capacityW);
+    /// @notice Preferences out of range (events per 30 days 1..30, non-empty hours mask).
+    error InvalidPreferences();
+    /// @notice Consent uses bits 0 and 1 only.
+    error InvalidConsent(uint8 consent);
+    /// @notice The account has no consumer in the required status.
+    error ConsumerNotInStatus(address account, ConsumerStatus expected, ConsumerStatus actual);
+    /// @notice Only an active utility of the consumer's region or a KYC_ATTESTER may activate.
+    error NotAuthorizedAttester(address attester, uint16 regionId);
+    /// @notice The KYC record hash or meter ownership attestation is zero.
+    error MissingAttestation();
+    /// @notice Participation tokens cannot be transferred or approved.
+    error Soulbound(uint256 tokenId);
+
+    /*//////////////////////////////////////////////////////////////
+                                  EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A consumer registered (C-1).
+    event ConsumerRegistered(
+        address indexed account,
+        ConsumerClass class,
+        uint16 indexed regionId,
+        bytes32 meterIdHash,
+        uint32 capacityW,
+        uint8 consent,
+        Preferences prefs
+    );
+    /// @notice A consumer was activated and received participation token `consumerId` (C-3).
+    event ConsumerActivated(
+        address indexed account,
+        uint32 indexed consumerId,
+        address indexed attester,
+        bytes32 kycHash,
+        bytes32 meterAttestationHash
+    );
+    /// @notice A consumer changed capacity, consent or preferences (C-5).
+    event ProfileUpdated(address indexed account, uint32 capacityW, uint8 consent, Preferences prefs);
+    /// @notice A consumer paused or resumed participation (C-6).
+    event ParticipationPaused(address indexed account, bool paused);
+    /// @notice A consumer deregistered; the token was burned and the meter freed (C-7).
+    event ConsumerDeregistered(address indexed account, uint32 indexed consumerId);
+    /// @notice Settlement updated a track record (C-9).
+    event TrackRecordUpdated(
+        address indexed account,
+        uint32 indexed consumerId,
+        uint16 reliabilityBps,
+        uint64 verifiedWh,
+        address token,
+        uint256 reward
+    );
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Register msg.sender as a consumer (C-1, C-2).
+    /// @param class Residential, commercial or industrial.
+    /// @param regionId An existing region.
+    /// @param meterIdHash Hash of the meter id, unique across consumers.
+    /// @param capacityW Declared reduction capacity in W.
+    /// @param consent Bit 0 data use, bit 1 automated enrollment.
+    /// @param prefs Minimum rate, event cap, available hours.
+    function register(
+        ConsumerClass class,
+        uint16 regionId,
+        bytes32 meterIdHash,
+        uint32 capacityW,
+        uint8 consent,
+        Preferences calldata prefs
+    ) external;
+
+    /// @notice Attest KYC and meter ownership and activate a registered consumer: mints the soulbound
+    /// token and assigns the dense consumer id. An active utility of the consumer's region or KYC_ATTESTER_ROLE (C-3).
+    /// @param account The registered consumer.
+    /// @param kycHash Hash of the off-chain KYC record.
+    /// @param meterAttestationHash Hash of the meter-ownership evidence.
+    function activate(address account, bytes32 kycHash, bytes32 meterAttestationHash) external;
+
+    /// @notice Change capacity, consent and preferences. The consumer only, once registered (C-5).
+    function updateProfile(uint32 capacityW, uint8 consent, Preferences calldata prefs) external;
+
+    /// @notice Pause or resume participation. The consumer only, once active (C-6).
+    function setPaused(bool paused) external;
+
+    /// @notice Leave: burn the token, free the meter. Unpaid rewards stay payable (C-7).
+    function deregister() external;
+
+    /// @notice Record one settlement. Only SETTLEMENT_ROLE (C-9, C-10).
+    /// @param account The consumer.
+    /// @param token The payment token of the program.
+    /// @param committedWh The enrollment's commitment.
+    /// @param verifiedWh The verified reduction.
+    /// @param reward The reward earned (token units).
+    /// @param minDeliveryBps The program's minimum delivery ratio.
+    /// @param sufficientData False for an "insufficient data" settlement.
+    function recordSettlement(
+        address account,
+        address token,
+        uint256 committedWh,
+        uint256 verifiedWh,
+        uint256 reward,
+        uint16 minDeliveryBps,
+        bool sufficientData
+    ) external;
+
+    /// @notice A consumer's registration.
+    function consumer(address account) external view returns (Consumer memory);
+
+    /// @notice A consumer's track record.
+    function trackRecord(address account) external view returns (TrackRecord memory);
+
+    /// @notice Rewards earned by a consumer in one token (C-9).
+    function rewardsOf(address account, address token) external view returns (uint256);
+
+    /// @notice The account of a consumer id (kept after deregistration); zero if unknown.
+    function accountOf(uint32 consumerId) external view returns (address);
+
+    /// @notice The consumer that registered a meter id hash; zero if none.
+    function meterOwner(bytes32 meterIdHash) external view returns (address);
+
+    /// @notice Number of consumer ids assigned so far (ids are 1..count).
+    function consumerCount() external view returns (uint32);
+}

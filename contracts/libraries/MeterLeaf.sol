@@ -1,0 +1,79 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title MeterLeaf
+/// @notice The consumer-day record that meter data is made of, and the Merkle tree over a batch of
+/// them (SPECIFICATION.md M-2, M-3). `oracles/meter_tree.py` is the Python reference.
+/// @dev A record is 107 packed bytes (big-endian):
+///   [0, 4)    consumer id (uint32, >= 1)
+///   [4, 6)    region id (uint16)
+///   [6, 10)   local day (uint32)
+///   [10, 11)  flags (bit 0 = data missing; other bits must be 0)
+///   [11, 107) 24 hourly readings in Wh (uint32 each), hour 0 = local midnight
+/// Leaf = keccak256(record). Internal node = keccak256 of the two children in ascending order (the
+/// commutative hash of OpenZeppelin's MerkleProof). Leaves are paired left to right level by level;
+/// an unpaired last node moves up unchanged. Records (107 bytes) and nodes (64 bytes) have different
+/// lengths, so a node can never be passed off as a record.
+library MeterLeaf {
+    uint256 internal constant RECORD_BYTES = 107;
+    uint8 internal constant FLAG_MISSING = 1;
+
+    /// @notice The header fields of the record at `offset` inside `data`.
+    function header(
+        bytes calldata data,
+        uint256 offset
+    ) internal pure returns (uint32 consumerId, uint16 regionId, uint32 day, uint8 flags) {
+        uint256 w;
+        assembly ("memory-safe") {
+            w := calldataload(add(data.offset, offset))
+        }
+        consumerId = uint32(w >> 224);
+        regionId = uint16(w >> 208);
+        day = uint32(w >> 176);
+        flags = uint8(w >> 168);
+    }
+
+    /// @notice The 24 hourly readings of a single record.
+    function readings(bytes calldata record) internal pure returns (uint32[24] memory r) {
+        for (uint256 h; h < 24; ++h) {
+            uint256 w;
+            assembly ("memory-safe") {
+                w := calldataload(add(record.offset, add(11, mul(h, 4))))
+            }
+            r[h] = uint32(w >> 224);
+        }
+    }
+
+    /// @notice keccak256 of the record at `offset` (the Merkle leaf).
+    function leafAt(bytes calldata data, uint256 offset) internal pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            calldatacopy(ptr, add(data.offset, offset), RECORD_BYTES)
+            leaf := keccak256(ptr, RECORD_BYTES)
+        }
+    }
+
+    /// @notice The Merkle root of `count` leaves, built in place (the array is overwritten).
+    function root(bytes32[] memory nodes) internal pure returns (bytes32) {
+        uint256 n = nodes.length;
+        while (n > 1) {
+            uint256 half = n >> 1;
+            for (uint256 i; i < half; ++i) {
+                bytes32 a = nodes[2 * i];
+                bytes32 b = nodes[2 * i + 1];
+                nodes[i] = a < b ? _hash(a, b) : _hash(b, a);
+            }
+            if (n & 1 == 1) nodes[half] = nodes[n - 1];
+            n = half + (n & 1);
+        }
+        return nodes[0];
+    }
+
+    function _hash(bytes32 a, bytes32 b) private pure returns (bytes32 h) {
+        assembly ("memory-safe") {
+            mstore(0x00, a)
+            mstore(0x20, b)
+            h := keccak256(0x00, 0x40)
+        }
+    }
+}
