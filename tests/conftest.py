@@ -38,7 +38,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install_sigterm_handler()
     # a random chain id identifies *this* chain: brownie must end up connected to it
     _CHAIN = start_anvil(
-        chain_id=random.randint(100_000, 2**31 - 1), gas_limit=30_000_000, base_fee=0
+        chain_id=random.randint(100_000, 2**31 - 1), accounts=20, gas_limit=30_000_000, base_fee=0
     )
     dev = CONFIG.networks["development"]
     dev["host"] = f"http://{_CHAIN.host}"
@@ -87,9 +87,45 @@ def region_admin(accounts):  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture(scope="session")
+def verifiers(accounts):  # type: ignore[no-untyped-def]
+    """The utility council: three VERIFIER_ROLE holders, threshold 2."""
+    return [accounts[2], accounts[3], accounts[4]]
+
+
+@pytest.fixture(scope="session")
+def utility(accounts):  # type: ignore[no-untyped-def]
+    """A utility (verified for region 1 by the `suite` fixture)."""
+    return accounts[5]
+
+
+@pytest.fixture(scope="session")
+def oracle(accounts):  # type: ignore[no-untyped-def]
+    """Holds every oracle role: meter, weather, forecast, grid."""
+    return accounts[6]
+
+
+@pytest.fixture(scope="session")
+def keeper(accounts):  # type: ignore[no-untyped-def]
+    """Holds KEEPER_ROLE (automated enrollment)."""
+    return accounts[7]
+
+
+@pytest.fixture(scope="session")
+def arbiter(accounts):  # type: ignore[no-untyped-def]
+    """Holds ARBITER_ROLE (disputes)."""
+    return accounts[8]
+
+
+@pytest.fixture(scope="session")
 def stranger(accounts):  # type: ignore[no-untyped-def]
     """Holds no role at all."""
     return accounts[9]
+
+
+@pytest.fixture(scope="session")
+def consumer_accounts(accounts):  # type: ignore[no-untyped-def]
+    """Ten consumer accounts (no role)."""
+    return [accounts[i] for i in range(10, 20)]
 
 
 # ---------------------------------------------------------------- deployments
@@ -105,3 +141,20 @@ def registry(RegionRegistry, admin, region_admin):  # type: ignore[no-untyped-de
 @pytest.fixture(scope="module")
 def stablecoin(MockStablecoin, admin):  # type: ignore[no-untyped-def]
     return MockStablecoin.deploy({"from": admin})
+
+
+@pytest.fixture(scope="module")
+def suite(admin, region_admin, verifiers, utility, oracle, keeper, arbiter, stablecoin):  # type: ignore[no-untyped-def]
+    """The whole protocol, wired, with regions 1 and 2 and `utility` verified for region 1."""
+    from tests.suite import deploy_suite
+
+    return deploy_suite(
+        admin=admin,
+        region_admin=region_admin,
+        verifiers=verifiers,
+        utility=utility,
+        oracle=oracle,
+        keeper=keeper,
+        arbiter=arbiter,
+        token=stablecoin,
+    )

@@ -1,0 +1,106 @@
+"""Python reference of contracts/libraries/MeterLeaf.sol (SPECIFICATION.md §6, rules M-2, M-3).
+
+A consumer-day record is 107 packed big-endian bytes: consumer id (uint32), region (uint16), local
+day (uint32), flags (uint8; bit 0 = data missing) and 24 hourly readings in Wh (uint32 each).
+Leaf = keccak256(record); node = keccak256 of the two children in ascending order; leaves pair
+left to right level by level and an unpaired last node moves up unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eth_utils import keccak
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+RECORD_BYTES = 107
+FLAG_MISSING = 1
+HOURS = 24
+UINT32_MAX = 2**32 - 1
+
+
+class ConsumerDay(BaseModel):
+    """One consumer-day of hourly readings (a Merkle leaf)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    consumer_id: int = Field(ge=1, le=UINT32_MAX)
+    region_id: int = Field(ge=1, le=2**16 - 1)
+    day: int = Field(ge=0, le=UINT32_MAX)
+    missing: bool = False
+    readings: tuple[int, ...] = Field(default=(0,) * HOURS)
+
+    @field_validator("readings")
+    @classmethod
+    def _readings(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if len(v) != HOURS:
+            raise ValueError(f"need {HOURS} hourly readings, got {len(v)}")
+        for h, r in enumerate(v):
+            if not 0 <= r <= UINT32_MAX:
+                raise ValueError(f"reading for hour {h} out of uint32 range: {r}")
+        return v
+
+    def encode(self) -> bytes:
+        """The 107-byte record (M-2)."""
+        out = bytearray()
+        out += self.consumer_id.to_bytes(4, "big")
+        out += self.region_id.to_bytes(2, "big")
+        out += self.day.to_bytes(4, "big")
+        out += (FLAG_MISSING if self.missing else 0).to_bytes(1, "big")
+        for r in self.readings:
+            out += r.to_bytes(4, "big")
+        return bytes(out)
+
+    @classmethod
+    def decode(cls, record: bytes) -> ConsumerDay:
+        if len(record) != RECORD_BYTES:
+            raise ValueError(f"a record has {RECORD_BYTES} bytes, got {len(record)}")
+        readings = tuple(int.from_bytes(record[11 + 4 * h : 15 + 4 * h], "big") for h in range(HOURS))
+        return cls(
+            consumer_id=int.from_bytes(record[0:4], "big"),
+            region_id=int.from_bytes(record[4:6], "big"),
+            day=int.from_bytes(record[6:10], "big"),
+            missing=bool(record[10] & FLAG_MISSING),
+            readings=readings,
+        )
+
+    def leaf(self) -> bytes:
+        return keccak(self.encode())
+
+
+def _node(a: bytes, b: bytes) -> bytes:
+    return keccak(a + b) if a < b else keccak(b + a)
+
+
+def levels(leaves: Sequence[bytes]) -> list[list[bytes]]:
+    """Every level of the tree, leaves first, root last (M-3)."""
+    if not leaves:
+        raise ValueError("a tree needs at least one leaf")
+    out = [list(leaves)]
+    while len(out[-1]) > 1:
+        cur = out[-1]
+        nxt = [_node(cur[2 * i], cur[2 * i + 1]) for i in range(len(cur) // 2)]
+        if len(cur) % 2:
+            nxt.append(cur[-1])
+        out.append(nxt)
+    return out
+
+
+def root(leaves: Sequence[bytes]) -> bytes:
+    return levels(leaves)[-1][0]
+
+
+def proof(tree: list[list[bytes]], index: int) -> list[bytes]:
+    """Sibling hashes from leaf `index` to the root; a level where the node is unpaired adds none."""
+    out: list[bytes] = []
+    for level in tree[:-1]:
+        sibling = index ^ 1
+        if sibling < len(level):
+            out.append(level[sibling])
+        index //= 2
+    return out
+
+
+def encode_batch(days: Sequence[ConsumerDay]) -> bytes:
+    """Concatenated records, as `MeterData.postBatch` takes them (ids must strictly increase, M-4)."""
+    return b"".join(d.encode() for d in days)

@@ -1,0 +1,159 @@
+"""Deploy and wire the whole protocol for the contract tests, plus small builders used across them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from oracles import meter_tree
+from oracles.meter_tree import ConsumerDay
+from tests.helpers import region_tuple
+
+REGION = 1
+OTHER_REGION = 2
+SECONDS_PER_DAY = 86_400
+OFFSET_MINUTES = -480  # DEFAULT_REGION's UTC offset
+HOURS_ALL = (1 << 24) - 1
+
+# class bits: residential 1, commercial 2, industrial 4
+DEFAULT_PROGRAM = {
+    "baseRate": 500_000,  # 0.50 mUSD (6 decimals) per kWh
+    "method": 0,
+    "adjWindowHours": 3,
+    "adjGapHours": 1,
+    "adjCapBps": 2_000,
+    "minDeliveryBps": 5_000,
+    "bonusCapBps": 2_000,
+    "classMask": 7,
+    "maxEventsPer30Days": 10,
+    "economicBps": 15_000,
+    "emergencyBps": 20_000,
+}
+
+
+def program_tuple(token: Any, **overrides: int) -> tuple[Any, ...]:
+    p = {**DEFAULT_PROGRAM, **overrides}
+    return (
+        token,
+        p["baseRate"],
+        p["method"],
+        p["adjWindowHours"],
+        p["adjGapHours"],
+        p["adjCapBps"],
+        p["minDeliveryBps"],
+        p["bonusCapBps"],
+        p["classMask"],
+        p["maxEventsPer30Days"],
+        p["economicBps"],
+        p["emergencyBps"],
+    )
+
+
+def prefs(min_rate: int = 0, max_events: int = 30, hours: int = HOURS_ALL) -> tuple[int, int, int]:
+    return (min_rate, max_events, hours)
+
+
+@dataclass
+class Suite:
+    regions: Any
+    utilities: Any
+    consumers: Any
+    escrow: Any
+    meter: Any
+    requests: Any
+    forecasting: Any
+    token: Any
+    roles: dict[str, Any] = field(default_factory=dict)
+
+
+def deploy_suite(
+    *,
+    admin: Any,
+    region_admin: Any,
+    verifiers: list[Any],
+    utility: Any,
+    oracle: Any,
+    keeper: Any,
+    arbiter: Any,
+    token: Any,
+) -> Suite:
+    from brownie import (
+        ConsumerRegistry,
+        IncentiveEscrow,
+        LoadForecasting,
+        MeterData,
+        ReductionRequests,
+        RegionRegistry,
+        UtilityRegistry,
+    )
+
+    tx = {"from": admin}
+    regions = RegionRegistry.deploy(admin, tx)
+    regions.grantRole(regions.REGION_ADMIN_ROLE(), region_admin, tx)
+    regions.addRegion(REGION, "CAISO NP15", region_tuple(), {"from": region_admin})
+    regions.addRegion(OTHER_REGION, "ERCOT North", region_tuple(utcOffsetMinutes=-360), {"from": region_admin})
+    utilities = UtilityRegistry.deploy(admin, regions, verifiers, 2, tx)
+    consumers = ConsumerRegistry.deploy(admin, regions, utilities, tx)
+    escrow = IncentiveEscrow.deploy(admin, tx)
+    meter = MeterData.deploy(admin, regions, tx)
+    requests = ReductionRequests.deploy(admin, regions, utilities, consumers, escrow, meter, tx)
+    forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, tx)
+
+    utilities.grantRole(utilities.PROTOCOL_ROLE(), requests, tx)
+    consumers.grantRole(consumers.SETTLEMENT_ROLE(), requests, tx)
+    escrow.grantRole(escrow.PROTOCOL_ROLE(), requests, tx)
+    escrow.setTokenAllowed(token, True, tx)
+    meter.grantRole(meter.METER_ORACLE_ROLE(), oracle, tx)
+    requests.grantRole(requests.TRIGGER_ROLE(), forecasting, tx)
+    requests.grantRole(requests.KEEPER_ROLE(), keeper, tx)
+    requests.grantRole(requests.ARBITER_ROLE(), arbiter, tx)
+    requests.setForecasting(forecasting, tx)
+    for role in ("WEATHER_ORACLE_ROLE", "FORECAST_ORACLE_ROLE", "GRID_ORACLE_ROLE"):
+        forecasting.grantRole(getattr(forecasting, role)(), oracle, tx)
+
+    # the utility: applies for region 1, two of three verifiers approve (U-3)
+    utilities.applyForVerification("Pacific Grid Co", b"\x01" * 32, [REGION], {"from": utility})
+    for v in verifiers[:2]:
+        utilities.approve(utility, 0, {"from": v})
+    token.mint(utility, 10**15, tx)
+    return Suite(regions, utilities, consumers, escrow, meter, requests, forecasting, token)
+
+
+def local_day(timestamp: int, offset_minutes: int = OFFSET_MINUTES) -> int:
+    return (timestamp + 60 * offset_minutes) // SECONDS_PER_DAY
+
+
+def day_start(day: int, offset_minutes: int = OFFSET_MINUTES) -> int:
+    return day * SECONDS_PER_DAY - 60 * offset_minutes
+
+
+class MeterBook:
+    """Meter data posted in the tests, kept to build proofs (what a keeper rebuilds from calldata)."""
+
+    def __init__(self, meter: Any, oracle: Any) -> None:
+        self.meter = meter
+        self.oracle = oracle
+        # (region, day) -> list of (batch index, records, tree)
+        self.batches: dict[tuple[int, int], list[tuple[int, list[ConsumerDay], list[list[bytes]]]]] = {}
+
+    def post(self, region: int, day: int, records: list[ConsumerDay]) -> Any:
+        records = sorted(records, key=lambda r: r.consumer_id)
+        data = meter_tree.encode_batch(records)
+        tx = self.meter.postBatch(region, day, data, {"from": self.oracle})
+        tree = meter_tree.levels([r.leaf() for r in records])
+        self.batches.setdefault((region, day), []).append((tx.return_value, records, tree))
+        return tx
+
+    def record(self, region: int, day: int, consumer_id: int) -> ConsumerDay:
+        for _, records, _ in self.batches[(region, day)]:
+            for r in records:
+                if r.consumer_id == consumer_id:
+                    return r
+        raise KeyError((region, day, consumer_id))
+
+    def leaf_proof(self, region: int, day: int, consumer_id: int) -> tuple[int, bytes, list[bytes]]:
+        for batch, records, tree in self.batches[(region, day)]:
+            for i, r in enumerate(records):
+                if r.consumer_id == consumer_id:
+                    return (batch, r.encode(), meter_tree.proof(tree, i))
+        raise KeyError((region, day, consumer_id))
