@@ -1,0 +1,267 @@
+"""IncentiveEscrow: deposits, reservations, payouts with pull fallback, withdrawals, pause
+(SPECIFICATION.md §8, E-1..E-9), including a stateful conservation test."""
+
+from __future__ import annotations
+
+import brownie
+import pytest
+from hypothesis import settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
+
+from tests.helpers import err
+
+PROGRAM = 1
+AMOUNT = st.integers(min_value=0, max_value=200_000)
+CONSUMER = st.integers(min_value=0, max_value=4)
+
+
+@pytest.fixture
+def escrow(IncentiveEscrow, admin, stablecoin, BlocklistToken):
+    e = IncentiveEscrow.deploy(admin, {"from": admin})
+    e.grantRole(e.PROTOCOL_ROLE(), admin, {"from": admin})  # the tests act as the protocol contract
+    e.setTokenAllowed(stablecoin, True, {"from": admin})
+    return e
+
+
+@pytest.fixture
+def funded(escrow, stablecoin, utility, admin):
+    stablecoin.mint(utility, 1_000_000, {"from": admin})
+    stablecoin.approve(escrow, 1_000_000, {"from": utility})
+    escrow.openProgram(PROGRAM, stablecoin, utility, 600_000, {"from": admin})
+    return escrow
+
+
+def test_set_token_allowed__admin_and_stranger(escrow, admin, stranger, stablecoin):
+    """E-1: only the admin edits the allowlist."""
+    tx = escrow.setTokenAllowed(stablecoin, False, {"from": admin})
+    assert not escrow.isTokenAllowed(stablecoin)
+    assert tx.events["TokenAllowed"]["allowed"] is False
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, escrow.DEFAULT_ADMIN_ROLE())):
+        escrow.setTokenAllowed(stablecoin, True, {"from": stranger})
+
+
+def test_open_program(funded, stablecoin, utility):
+    """E-2: the initial budget is pulled from the utility."""
+    a = funded.programAccount(PROGRAM)
+    assert (a["token"], a["utility"], a["deposited"]) == (stablecoin, utility, 600_000)
+    assert stablecoin.balanceOf(funded) == 600_000
+    assert funded.available(PROGRAM) == 600_000
+
+
+def test_open_program__stranger_or_token_not_allowed__reverts(escrow, stranger, admin, utility, BlocklistToken):
+    token = BlocklistToken.deploy({"from": admin})
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, escrow.PROTOCOL_ROLE())):
+        escrow.openProgram(PROGRAM, token, utility, 0, {"from": stranger})
+    with brownie.reverts(err("TokenNotAllowed", token)):
+        escrow.openProgram(PROGRAM, token, utility, 0, {"from": admin})
+
+
+def test_deposit__utility_and_stranger(funded, utility, stranger):
+    """E-2: the program's utility adds budget; nobody else."""
+    tx = funded.deposit(PROGRAM, 100_000, {"from": utility})
+    assert tx.events["Deposited"]["amount"] == 100_000
+    assert funded.programAccount(PROGRAM)["deposited"] == 700_000
+    with brownie.reverts(err("NotProgramUtility", PROGRAM, stranger)):
+        funded.deposit(PROGRAM, 1, {"from": stranger})
+
+
+def test_reserve_release__protocol_only(funded, admin, stranger):
+    """E-3, E-4: reserve within the available budget; release what is reserved."""
+    tx = funded.reserve(PROGRAM, 500_000, {"from": admin})
+    assert tx.events["Reserved"]["reserved"] == 500_000
+    assert funded.available(PROGRAM) == 100_000
+    with brownie.reverts(err("InsufficientBudget", PROGRAM, 100_001, 100_000)):
+        funded.reserve(PROGRAM, 100_001, {"from": admin})
+    with brownie.reverts(err("ExceedsReservation", PROGRAM, 500_001, 500_000)):
+        funded.release(PROGRAM, 500_001, {"from": admin})
+    funded.release(PROGRAM, 200_000, {"from": admin})
+    assert funded.programAccount(PROGRAM)["reserved"] == 300_000
+    for fn, args in (("reserve", (PROGRAM, 1)), ("release", (PROGRAM, 1))):
+        with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PROTOCOL_ROLE())):
+            getattr(funded, fn)(*args, {"from": stranger})
+
+
+def test_settle_pushes_payment(funded, admin, stablecoin, consumer_accounts):
+    """E-4, E-5: the reservation is released whole and the reward pushed."""
+    c = consumer_accounts[0]
+    funded.reserve(PROGRAM, 1_000, {"from": admin})
+    tx = funded.settle(PROGRAM, c, 1_000, 700, {"from": admin})
+    assert tx.events["Paid"]["pushed"] is True
+    assert stablecoin.balanceOf(c) == 700
+    a = funded.programAccount(PROGRAM)
+    assert (a["reserved"], a["paid"]) == (0, 700)
+    with brownie.reverts(err("ExceedsReservation", PROGRAM, 1, 0)):
+        funded.settle(PROGRAM, c, 1, 1, {"from": admin})
+
+
+def test_settle__stranger__reverts(funded, stranger):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PROTOCOL_ROLE())):
+        funded.settle(PROGRAM, stranger, 0, 0, {"from": stranger})
+
+
+def test_failed_push_is_credited_for_pull(escrow, admin, utility, BlocklistToken, consumer_accounts):
+    """E-5: a refused push is credited; the consumer withdraws once unblocked; never paid twice."""
+    token = BlocklistToken.deploy({"from": admin})
+    escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(utility, 10_000, {"from": admin})
+    token.approve(escrow, 10_000, {"from": utility})
+    escrow.openProgram(PROGRAM, token, utility, 10_000, {"from": admin})
+    c = consumer_accounts[1]
+    token.setBlocked(c, True, {"from": admin})
+    escrow.reserve(PROGRAM, 5_000, {"from": admin})
+    tx = escrow.settle(PROGRAM, c, 5_000, 4_000, {"from": admin})
+    assert tx.events["Paid"]["pushed"] is False
+    assert escrow.owed(c, token) == 4_000 and escrow.totalOwed(token) == 4_000
+    assert token.balanceOf(escrow) == 10_000
+    with brownie.reverts(err("Blocked", c)):
+        escrow.withdrawOwed(token, {"from": c})
+    token.setBlocked(c, False, {"from": admin})
+    tx = escrow.withdrawOwed(token, {"from": c})
+    assert tx.events["OwedWithdrawn"]["amount"] == 4_000
+    assert token.balanceOf(c) == 4_000 and escrow.owed(c, token) == 0
+    with brownie.reverts(err("NothingOwed", c, token)):
+        escrow.withdrawOwed(token, {"from": c})
+
+
+def test_withdraw_unreserved__utility_and_stranger(funded, admin, utility, stranger, stablecoin):
+    """E-7: the utility withdraws unreserved funds at any time, never reserved ones."""
+    funded.reserve(PROGRAM, 500_000, {"from": admin})
+    with brownie.reverts(err("InsufficientBudget", PROGRAM, 100_001, 100_000)):
+        funded.withdrawUnreserved(PROGRAM, 100_001, utility, {"from": utility})
+    before = stablecoin.balanceOf(utility)
+    tx = funded.withdrawUnreserved(PROGRAM, 100_000, utility, {"from": utility})
+    assert tx.events["Withdrawn"]["amount"] == 100_000
+    assert stablecoin.balanceOf(utility) == before + 100_000
+    with brownie.reverts(err("NotProgramUtility", PROGRAM, stranger)):
+        funded.withdrawUnreserved(PROGRAM, 1, stranger, {"from": stranger})
+
+
+def test_pay_adjustment_from_available(funded, admin, consumer_accounts, stablecoin, stranger):
+    """E-6: dispute adjustments come from the available budget only."""
+    c = consumer_accounts[2]
+    funded.reserve(PROGRAM, 550_000, {"from": admin})
+    with brownie.reverts(err("InsufficientBudget", PROGRAM, 50_001, 50_000)):
+        funded.payAdjustment(PROGRAM, c, 50_001, {"from": admin})
+    funded.payAdjustment(PROGRAM, c, 50_000, {"from": admin})
+    assert stablecoin.balanceOf(c) == 50_000
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PROTOCOL_ROLE())):
+        funded.payAdjustment(PROGRAM, c, 1, {"from": stranger})
+
+
+def test_pause_stops_reservations_and_payments(funded, admin, utility, stranger, consumer_accounts):
+    """E-8: a PAUSER stops reserve, settle, adjustments and withdrawals; others cannot pause."""
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PAUSER_ROLE())):
+        funded.pause({"from": stranger})
+    funded.reserve(PROGRAM, 1_000, {"from": admin})
+    funded.pause({"from": admin})
+    for fn, args, sender in (
+        ("reserve", (PROGRAM, 1), admin),
+        ("settle", (PROGRAM, consumer_accounts[0], 1_000, 1), admin),
+        ("payAdjustment", (PROGRAM, consumer_accounts[0], 1), admin),
+        ("withdrawUnreserved", (PROGRAM, 1, utility), utility),
+    ):
+        with brownie.reverts(err("EnforcedPause")):
+            getattr(funded, fn)(*args, {"from": sender})
+    funded.release(PROGRAM, 1_000, {"from": admin})  # releasing moves no tokens
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PAUSER_ROLE())):
+        funded.unpause({"from": stranger})
+    funded.unpause({"from": admin})
+    funded.reserve(PROGRAM, 1, {"from": admin})
+
+
+class EscrowMachine(RuleBasedStateMachine):
+    """E-9 under random sequences: per program paid + reserved + withdrawn + available == deposited,
+    the token balance covers every unpaid claim, and no reward is ever paid twice.
+
+    Brownie 1.22.2's `state_machine` helper is compiled with mypyc and cannot run subclasses, so this
+    is a plain hypothesis machine; each run deploys a fresh escrow and token instead of reverting.
+    """
+
+    ctx: dict = {}
+
+    def __init__(self):
+        super().__init__()
+        from brownie import BlocklistToken, IncentiveEscrow
+
+        admin, utility = self.ctx["admin"], self.ctx["utility"]
+        self.admin, self.utility, self.consumers = admin, utility, self.ctx["consumers"]
+        self.escrow = IncentiveEscrow.deploy(admin, {"from": admin})
+        self.escrow.grantRole(self.escrow.PROTOCOL_ROLE(), admin, {"from": admin})
+        self.token = BlocklistToken.deploy({"from": admin})
+        self.escrow.setTokenAllowed(self.token, True, {"from": admin})
+        self.token.mint(utility, 1_000_000, {"from": admin})
+        self.token.approve(self.escrow, 1_000_000, {"from": utility})
+        self.escrow.openProgram(PROGRAM, self.token, utility, 1_000_000, {"from": admin})
+        self.reservations: list[int] = []  # open reservations: the model of the protocol's enrollments
+        self.deposited, self.paid, self.withdrawn = 1_000_000, 0, 0
+        self.received = {c.address: 0 for c in self.consumers}
+
+    @rule(amount=AMOUNT)
+    def deposit(self, amount):
+        if amount == 0:
+            return
+        self.token.mint(self.utility, amount, {"from": self.admin})
+        self.token.approve(self.escrow, amount, {"from": self.utility})
+        self.escrow.deposit(PROGRAM, amount, {"from": self.utility})
+        self.deposited += amount
+
+    @rule(amount=AMOUNT)
+    def reserve(self, amount):
+        if amount <= self.escrow.available(PROGRAM):
+            self.escrow.reserve(PROGRAM, amount, {"from": self.admin})
+            self.reservations.append(amount)
+        else:
+            with brownie.reverts():
+                self.escrow.reserve(PROGRAM, amount, {"from": self.admin})
+
+    @rule(i=CONSUMER, amount=AMOUNT, blocked=st.booleans())
+    def settle(self, i, amount, blocked):
+        if not self.reservations:
+            return
+        reserved = self.reservations.pop()
+        reward = min(amount, reserved)
+        c = self.consumers[i]
+        self.token.setBlocked(c, blocked, {"from": self.admin})
+        self.escrow.settle(PROGRAM, c, reserved, reward, {"from": self.admin})
+        self.paid += reward
+        self.received[c.address] += reward
+
+    @rule(i=CONSUMER)
+    def withdraw_owed(self, i):
+        c = self.consumers[i]
+        if self.escrow.owed(c, self.token) and not self.token.blocked(c):
+            self.escrow.withdrawOwed(self.token, {"from": c})
+
+    @rule(amount=AMOUNT)
+    def withdraw_unreserved(self, amount):
+        if 0 < amount <= self.escrow.available(PROGRAM):
+            self.escrow.withdrawUnreserved(PROGRAM, amount, self.admin, {"from": self.utility})
+            self.withdrawn += amount
+
+    @invariant()
+    def conservation(self):
+        a = self.escrow.programAccount(PROGRAM)
+        assert a["deposited"] == self.deposited
+        assert a["paid"] == self.paid and a["withdrawn"] == self.withdrawn
+        assert a["reserved"] == sum(self.reservations)
+        assert a["paid"] + a["reserved"] + a["withdrawn"] + self.escrow.available(PROGRAM) == a["deposited"]
+
+    @invariant()
+    def balance_covers_claims(self):
+        a = self.escrow.programAccount(PROGRAM)
+        owed = self.escrow.totalOwed(self.token)
+        assert self.token.balanceOf(self.escrow) == a["deposited"] - a["paid"] - a["withdrawn"] + owed
+
+    @invariant()
+    def no_double_payment(self):
+        for c in self.consumers:
+            assert self.token.balanceOf(c) + self.escrow.owed(c, self.token) == self.received[c.address]
+
+
+def test_stateful_conservation(admin, utility, consumer_accounts):
+    """E-9: conservation and no double payment under random deposit/reserve/settle/withdraw sequences."""
+    EscrowMachine.ctx = {"admin": admin, "utility": utility, "consumers": consumer_accounts[:5]}
+    run_state_machine_as_test(
+        EscrowMachine, settings=settings(max_examples=12, stateful_step_count=15, deadline=None)
+    )

@@ -1,0 +1,120 @@
+"""MeterData: batches of consumer-day records committed as Merkle roots (SPECIFICATION.md §6, M-1..M-6)."""
+
+from __future__ import annotations
+
+import random
+
+import brownie
+import pytest
+from brownie import chain
+
+from oracles import meter_tree
+from oracles.meter_tree import RECORD_BYTES, ConsumerDay
+from tests.helpers import err
+from tests.suite import REGION, MeterBook, day_start, local_day
+
+
+@pytest.fixture
+def meter(suite):
+    return suite.meter
+
+
+@pytest.fixture
+def yesterday():
+    return local_day(chain.time()) - 1
+
+
+def records(day: int, ids: range | list[int], region: int = REGION, seed: int = 1) -> list[ConsumerDay]:
+    rng = random.Random(seed)
+    return [
+        ConsumerDay(consumer_id=i, region_id=region, day=day, readings=tuple(rng.randrange(0, 5_000) for _ in range(24)))
+        for i in ids
+    ]
+
+
+def test_post_batch__root_equals_reference(meter, oracle, yesterday):
+    """M-2, M-3: the contract's root equals the Python reference for odd and even sizes."""
+    book = MeterBook(meter, oracle)
+    first = records(yesterday, range(1, 8))
+    tx = book.post(REGION, yesterday, first)
+    ev = tx.events["MeterBatchPosted"]
+    expected = meter_tree.root([r.leaf() for r in first])
+    assert ev["root"] == "0x" + expected.hex()
+    assert (ev["batchIndex"], ev["count"], ev["firstConsumerId"], ev["lastConsumerId"]) == (0, 7, 1, 7)
+    assert meter.batchRoot(REGION, yesterday, 0) == "0x" + expected.hex()
+    second = records(yesterday, range(8, 16), seed=2)
+    tx = book.post(REGION, yesterday, second)
+    assert tx.return_value == 1
+    assert meter.batchRoot(REGION, yesterday, 1) == "0x" + meter_tree.root([r.leaf() for r in second]).hex()
+    info = meter.dayInfo(REGION, yesterday)
+    assert (info["batchCount"], info["lastConsumerId"], info["consumerDays"]) == (2, 15, 15)
+    assert meter.hasData(REGION, yesterday)
+    assert not meter.hasData(REGION, yesterday - 1)
+
+
+def test_post_batch__stranger__reverts(meter, stranger, yesterday):
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, meter.METER_ORACLE_ROLE())):
+        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1])), {"from": stranger})
+
+
+def test_post_batch__day_not_ended__reverts(meter, oracle):
+    """M-1: a local day's data can be posted only once that day has ended."""
+    today = local_day(chain.time())
+    data = meter_tree.encode_batch(records(today, [1]))
+    with brownie.reverts(err("DayNotEnded", REGION, today, day_start(today + 1))):
+        meter.postBatch(REGION, today, data, {"from": oracle})
+
+
+@pytest.mark.parametrize("length", [0, RECORD_BYTES - 1, RECORD_BYTES + 1])
+def test_post_batch__bad_length__reverts(meter, oracle, yesterday, length):
+    """M-5: a batch is a whole, non-zero number of 107-byte records."""
+    with brownie.reverts(err("InvalidBatchLength", length)):
+        meter.postBatch(REGION, yesterday, b"\x01" * length, {"from": oracle})
+
+
+def test_post_batch__unknown_region__reverts(meter, oracle, yesterday):
+    data = meter_tree.encode_batch(records(yesterday, [1], region=7))
+    with brownie.reverts(err("UnknownMeterRegion", 7)):
+        meter.postBatch(7, yesterday, data, {"from": oracle})
+
+
+def test_post_batch__record_of_other_day_or_region__reverts(meter, oracle, yesterday):
+    """M-3: every record carries the batch's region and day."""
+    bad_day = records(yesterday, [1]) + records(yesterday - 1, [2])
+    with brownie.reverts(err("RecordOutOfBatch", 1, REGION, yesterday - 1)):
+        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(bad_day), {"from": oracle})
+    bad_region = records(yesterday, [1]) + records(yesterday, [2], region=2)
+    with brownie.reverts(err("RecordOutOfBatch", 1, 2, yesterday)):
+        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(bad_region), {"from": oracle})
+
+
+def test_post_batch__bad_flags__reverts(meter, oracle, yesterday):
+    """M-2: only flag bit 0 (missing) exists."""
+    rec = bytearray(records(yesterday, [1])[0].encode())
+    rec[10] = 2
+    with brownie.reverts(err("InvalidRecordFlags", 0, 2)):
+        meter.postBatch(REGION, yesterday, bytes(rec), {"from": oracle})
+
+
+def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
+    """M-4: ids strictly increase within a batch and across the day's batches: one leaf per consumer-day."""
+    dup = records(yesterday, [3, 3])
+    with brownie.reverts(err("ConsumerIdNotIncreasing", 1, 3, 3)):
+        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(dup), {"from": oracle})
+    meter.postBatch(REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1, 5])), {"from": oracle})
+    with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 5, 5)):
+        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(records(yesterday, [5])), {"from": oracle})
+    zero = bytearray(records(yesterday, [1])[0].encode())
+    zero[0:4] = b"\x00\x00\x00\x00"
+    with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 0, 5)):
+        meter.postBatch(REGION, yesterday + 0, bytes(zero), {"from": oracle})
+
+
+def test_post_batch__1000_consumer_days_in_one_transaction(meter, oracle, yesterday):
+    """M-5: at least 1,000 consumer-days fit one transaction; the gas is reported by `make bench` later."""
+    batch = records(yesterday, range(1, 1_001), seed=3)
+    tx = meter.postBatch(REGION, yesterday, meter_tree.encode_batch(batch), {"from": oracle})
+    assert tx.events["MeterBatchPosted"]["count"] == 1_000
+    assert tx.events["MeterBatchPosted"]["root"] == "0x" + meter_tree.root([r.leaf() for r in batch]).hex()
+    assert tx.gas_used < 16_777_216  # the per-transaction cap of EIP-7825
+    print(f"\nGAS postBatch 1000 consumer-days: {tx.gas_used} ({tx.gas_used / 24_000:.1f} per reading)")
