@@ -158,3 +158,28 @@ def suite(admin, region_admin, verifiers, utility, oracle, keeper, arbiter, stab
         arbiter=arbiter,
         token=stablecoin,
     )
+
+
+@pytest.fixture(scope="module")
+def world(suite, utility, consumer_accounts):  # type: ignore[no-untyped-def]
+    """`suite` plus a funded program (id 1) and four active consumers, 20 days after activation.
+
+    Consumers: 0 residential 5 kW, 1 commercial 50 kW, 2 industrial 500 kW (all consent to data
+    use and automated enrollment), 3 residential 5 kW with data-use consent only.
+    """
+    from brownie import chain
+
+    from tests.suite import REGION, World, prefs, program_tuple
+
+    token = suite.token
+    token.approve(suite.escrow, 2**255, {"from": utility})
+    suite.requests.createProgram(REGION, program_tuple(token), 10**9, {"from": utility})
+    people = []
+    for i, (cls, watts, consent) in enumerate([(0, 5_000, 3), (1, 50_000, 3), (2, 500_000, 3), (0, 5_000, 1)]):
+        a = consumer_accounts[i]
+        suite.consumers.register(cls, REGION, bytes([0x50 + i]) * 32, watts, consent, prefs(), {"from": a})
+        suite.consumers.activate(a, b"\x01" * 32, b"\x02" * 32, {"from": utility})
+        people.append(a)
+    chain.sleep(20 * 86_400)
+    chain.mine()
+    return World(suite=suite, program_id=1, consumers=people)

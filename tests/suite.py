@@ -157,3 +157,25 @@ class MeterBook:
                 if r.consumer_id == consumer_id:
                     return (batch, r.encode(), meter_tree.proof(tree, i))
         raise KeyError((region, day, consumer_id))
+
+
+@dataclass
+class World:
+    suite: Suite
+    program_id: int
+    consumers: list[Any]
+
+
+def next_weekday(day: int, at_least: int = 0) -> int:
+    """The first day >= `day` + `at_least` that is Monday..Friday."""
+    d = day + at_least
+    while (d + 3) % 7 >= 5:
+        d += 1
+    return d
+
+
+def next_weekend_day(day: int) -> int:
+    d = day
+    while (d + 3) % 7 < 5:
+        d += 1
+    return d

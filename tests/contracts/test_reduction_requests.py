@@ -1,0 +1,299 @@
+"""ReductionRequests: programs, events, enrollment, cancellation and closing
+(SPECIFICATION.md §7, rules P-1..P-5, V-1..V-5, S-9)."""
+
+from __future__ import annotations
+
+import brownie
+import pytest
+from brownie import chain
+
+from oracles import baseline as ref
+from tests.helpers import err
+from tests.suite import DEFAULT_PROGRAM, OTHER_REGION, REGION, day_start, local_day, next_weekday, prefs, program_tuple
+
+VOLUNTARY, ECONOMIC, EMERGENCY = 0, 1, 2
+ENROLLED = 1
+
+
+@pytest.fixture
+def rr(world):
+    return world.suite.requests
+
+
+@pytest.fixture
+def event_day():
+    return next_weekday(local_day(chain.time()), at_least=2)
+
+
+@pytest.fixture
+def event(rr, utility, event_day):
+    return rr.createEvent(1, event_day, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
+
+
+# ------------------------------------------------------------------ programs
+
+
+def test_create_program(rr, world, utility):
+    """P-1, P-2: an active utility creates a program for its region; the budget is escrowed."""
+    s = world.suite
+    tx = rr.createProgram(REGION, program_tuple(s.token, method=1), 5_000_000, {"from": utility})
+    pid = tx.return_value
+    assert pid == 2 and rr.programCount() == 2
+    p = rr.program(pid)
+    assert (p["utility"], p["regionId"], p["method"], p["token"]) == (utility, REGION, 1, s.token)
+    assert tx.events["ProgramCreated"]["programId"] == pid
+    assert s.escrow.programAccount(pid)["deposited"] == 5_000_000
+
+
+def test_create_program__not_active_utility__reverts(rr, world, stranger, utility):
+    """P-1: strangers, and utilities outside their jurisdiction, cannot create programs."""
+    with brownie.reverts(err("UtilityNotActive", stranger, REGION)):
+        rr.createProgram(REGION, program_tuple(world.suite.token), 0, {"from": stranger})
+    with brownie.reverts(err("UtilityNotActive", utility, OTHER_REGION)):
+        rr.createProgram(OTHER_REGION, program_tuple(world.suite.token), 0, {"from": utility})
+
+
+@pytest.mark.parametrize(
+    "overrides,error",
+    [
+        ({"baseRate": 0}, err("InvalidRate")),
+        ({"method": 2}, err("UnknownBaselineMethod", 2)),
+        ({"adjCapBps": 10_001}, err("InvalidAdjustmentCap", 10_001)),
+        ({"adjWindowHours": 13}, err("InvalidAdjustmentWindow", 13, 1)),
+        ({"minDeliveryBps": 10_001}, err("InvalidDeliveryParams", 10_001, 2_000)),
+        ({"classMask": 0}, err("InvalidClassMask", 0)),
+        ({"classMask": 8}, err("InvalidClassMask", 8)),
+        ({"maxEventsPer30Days": 31}, err("InvalidEventCap", 31)),
+        ({"economicBps": 9_999}, err("InvalidTierMultipliers", 9_999, 20_000)),
+        ({"emergencyBps": 50_001}, err("InvalidTierMultipliers", 15_000, 50_001)),
+    ],
+)
+def test_create_program__bad_params__reverts(rr, world, utility, overrides, error):
+    """P-2: each bad parameter has its own error."""
+    with brownie.reverts(error):
+        rr.createProgram(REGION, program_tuple(world.suite.token, **overrides), 0, {"from": utility})
+
+
+def test_create_program__token_not_allowed__reverts(rr, utility, MockStablecoin, admin):
+    other = MockStablecoin.deploy({"from": admin})
+    with brownie.reverts(err("TokenNotAllowed", other)):
+        rr.createProgram(REGION, program_tuple(other), 0, {"from": utility})
+
+
+# ------------------------------------------------------------------ events
+
+
+@pytest.mark.parametrize("tier,mult", [(VOLUNTARY, 10_000), (ECONOMIC, 15_000), (EMERGENCY, 20_000)])
+def test_create_event(rr, world, utility, event_day, tier, mult):
+    """P-3, P-4: rate = base × tier (stress 1.0 with no grid data); the utility's eventsRun grows."""
+    tx = rr.createEvent(1, event_day, 16, 20, 100_000, tier, {"from": utility})
+    ev = tx.events["EventCreated"]
+    assert ev["rate"] == DEFAULT_PROGRAM["baseRate"] * mult // 10_000
+    assert (ev["day"], ev["startHour"], ev["endHour"], ev["triggered"]) == (event_day, 16, 20, False)
+    e = rr.drEvent(tx.return_value)
+    assert (e["programId"], e["status"], e["regionId"], e["targetWh"]) == (1, 1, REGION, 100_000)
+    assert rr.regionHasEvent(REGION, event_day)
+    assert world.suite.utilities.utility(utility)["eventsRun"] == 1
+
+
+def test_create_event__stranger__reverts(rr, stranger, event_day):
+    with brownie.reverts(err("NotProgramOwner", 1, stranger)):
+        rr.createEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": stranger})
+
+
+def test_create_triggered_event__stranger__reverts(rr, stranger, event_day):
+    """F-6: only TRIGGER_ROLE (the forecasting contract) creates triggered events."""
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, rr.TRIGGER_ROLE())):
+        rr.createTriggeredEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": stranger})
+
+
+def test_create_event__bad_time__reverts(rr, utility, event_day):
+    """P-3: whole hours in one day, starting in the future and within 30 days."""
+    with brownie.reverts(err("InvalidEventWindow", 20, 16)):
+        rr.createEvent(1, event_day, 20, 16, 1, VOLUNTARY, {"from": utility})
+    with brownie.reverts(err("InvalidEventWindow", 20, 25)):
+        rr.createEvent(1, event_day, 20, 25, 1, VOLUNTARY, {"from": utility})
+    past = local_day(chain.time()) - 1
+    with brownie.reverts(revert_pattern=rf"InvalidEventStart: {day_start(past) + 16 * 3600}, \d+"):
+        rr.createEvent(1, past, 16, 20, 1, VOLUNTARY, {"from": utility})
+    far = event_day + 40
+    with brownie.reverts(revert_pattern=rf"InvalidEventStart: {day_start(far) + 16 * 3600}, \d+"):
+        rr.createEvent(1, far, 16, 20, 1, VOLUNTARY, {"from": utility})
+
+
+def test_create_event__same_day_and_cap__reverts(rr, world, utility, event_day):
+    """P-3: one event per program per local day; at most maxEventsPer30Days in the 30 days ending at it."""
+    rr.createEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
+    with brownie.reverts(err("ProgramDayTaken", 1, event_day)):
+        rr.createEvent(1, event_day, 10, 12, 1, VOLUNTARY, {"from": utility})
+    pid = rr.createProgram(REGION, program_tuple(world.suite.token, maxEventsPer30Days=1), 0, {"from": utility}).return_value
+    rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
+    with brownie.reverts(err("ProgramEventCapReached", pid, event_day + 1)):
+        rr.createEvent(pid, event_day + 1, 16, 20, 1, VOLUNTARY, {"from": utility})
+
+
+def test_create_event__suspended_utility__reverts(rr, world, utility, verifiers, event_day):
+    """U-7: a suspended utility cannot run events."""
+    world.suite.utilities.suspend(utility, b"\x00" * 32, {"from": verifiers[0]})
+    with brownie.reverts(err("UtilityNotActive", utility, REGION)):
+        rr.createEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
+
+
+# ------------------------------------------------------------------ enrollment
+
+
+def test_enroll_reserves_max_reward(rr, world, event):
+    """V-1, V-3: enrollment reserves the B-8 maximum reward in the escrow."""
+    alice = world.consumers[0]
+    rate = rr.drEvent(event)["rate"]
+    before = world.suite.escrow.programAccount(1)["reserved"]
+    tx = rr.enroll(event, 12_000, {"from": alice})
+    expected = ref.max_reward(12_000, rate, DEFAULT_PROGRAM["bonusCapBps"])
+    ev = tx.events["Enrolled"]
+    assert (ev["committedWh"], ev["reserved"], ev["byKeeper"]) == (12_000, expected, False)
+    en = rr.enrollment(event, alice)
+    assert (en["committedWh"], en["reserved"], en["status"]) == (12_000, expected, ENROLLED)
+    assert world.suite.escrow.programAccount(1)["reserved"] == before + expected
+    e = rr.drEvent(event)
+    assert (e["committedWh"], e["reservedOutstanding"], e["enrolled"]) == (12_000, expected, 1)
+
+
+def test_enroll__commitment_out_of_range__reverts(rr, world, event):
+    """V-1: 1 <= commitment <= capacity × hours (5 kW × 4 h = 20,000 Wh)."""
+    alice = world.consumers[0]
+    with brownie.reverts(err("InvalidCommitment", 20_001, 20_000)):
+        rr.enroll(event, 20_001, {"from": alice})
+    with brownie.reverts(err("InvalidCommitment", 0, 20_000)):
+        rr.enroll(event, 0, {"from": alice})
+
+
+def test_enroll__twice_and_same_day__reverts(rr, world, utility, event, event_day):
+    """V-4: once per event, and one event per consumer per local day."""
+    alice = world.consumers[0]
+    rr.enroll(event, 1_000, {"from": alice})
+    with brownie.reverts(err("AlreadyEnrolled", event, alice)):
+        rr.enroll(event, 1_000, {"from": alice})
+    pid = rr.createProgram(REGION, program_tuple(world.suite.token), 10**6, {"from": utility}).return_value
+    other = rr.createEvent(pid, event_day, 10, 12, 1, VOLUNTARY, {"from": utility}).return_value
+    with brownie.reverts(err("ConsumerDayTaken", alice, event_day)):
+        rr.enroll(other, 1_000, {"from": alice})
+
+
+def test_enroll__consumer_event_cap__reverts(rr, world, utility, event, event_day):
+    """V-4: at most maxEventsPer30Days event days in the 30 days ending at the event."""
+    alice = world.consumers[0]
+    world.suite.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": alice})
+    rr.enroll(event, 1_000, {"from": alice})
+    second = rr.createEvent(1, event_day + 1, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
+    with brownie.reverts(err("ConsumerEventCapReached", alice, event_day + 1)):
+        rr.enroll(second, 1_000, {"from": alice})
+
+
+@pytest.mark.parametrize(
+    "setup,reason",
+    [
+        ("stranger", 1),
+        ("paused", 2),
+        ("no_consent", 3),
+        ("class", 6),
+        ("min_rate", 7),
+        ("hours", 8),
+    ],
+)
+def test_enroll__not_eligible__reverts(rr, world, utility, stranger, event_day, setup, reason):
+    """V-2: each eligibility failure names its reason."""
+    s = world.suite
+    who = world.consumers[2]  # industrial 500 kW
+    pid = 1
+    if setup == "stranger":
+        who = stranger
+    elif setup == "paused":
+        s.consumers.setPaused(True, {"from": who})
+    elif setup == "no_consent":
+        s.consumers.updateProfile(500_000, 0, prefs(), {"from": who})
+    elif setup == "class":
+        pid = rr.createProgram(REGION, program_tuple(s.token, classMask=1), 10**6, {"from": utility}).return_value
+    elif setup == "min_rate":
+        s.consumers.updateProfile(500_000, 3, prefs(min_rate=500_001), {"from": who})
+    elif setup == "hours":
+        s.consumers.updateProfile(500_000, 3, prefs(hours=(1 << 16) | (1 << 17) | (1 << 18)), {"from": who})
+    eid = rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
+    with brownie.reverts(err("ConsumerNotEligible", who, reason)):
+        rr.enroll(eid, 1_000, {"from": who})
+
+
+def test_enroll__over_budget__reverts(rr, world, utility, event_day):
+    """V-3: when the budget cannot cover the reservation, enrollment reverts (no pro-rata later)."""
+    s = world.suite
+    pid = rr.createProgram(REGION, program_tuple(s.token), 1_000, {"from": utility}).return_value
+    eid = rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
+    need = ref.max_reward(10_000, rr.drEvent(eid)["rate"], 2_000)
+    with brownie.reverts(err("InsufficientBudget", pid, need, 1_000)):
+        rr.enroll(eid, 10_000, {"from": world.consumers[2]})
+
+
+def test_enroll__after_start_or_paused__reverts(rr, world, admin, event, event_day):
+    """V-1, E-8: enrollment closes at the start; a paused escrow stops enrollment."""
+    s = world.suite
+    s.escrow.pause({"from": admin})
+    with brownie.reverts(err("EnforcedPause")):
+        rr.enroll(event, 1_000, {"from": world.consumers[0]})
+    s.escrow.unpause({"from": admin})
+    chain.sleep(day_start(event_day) + 16 * 3600 - chain.time())
+    with brownie.reverts(err("EventNotOpen", event)):
+        rr.enroll(event, 1_000, {"from": world.consumers[0]})
+
+
+def test_enroll_for__keeper_with_consent(rr, world, keeper, stranger, event):
+    """V-5: a keeper enrolls consumers who consented to automated enrollment, nobody else does."""
+    tx = rr.enrollFor(event, world.consumers[1], 30_000, {"from": keeper})
+    assert tx.events["Enrolled"]["byKeeper"] is True
+    with brownie.reverts(err("ConsumerNotEligible", world.consumers[3], 4)):
+        rr.enrollFor(event, world.consumers[3], 1_000, {"from": keeper})
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, rr.KEEPER_ROLE())):
+        rr.enrollFor(event, world.consumers[1], 1_000, {"from": stranger})
+
+
+# ------------------------------------------------------------------ cancel and close
+
+
+def test_cancel_event_releases_every_reservation(rr, world, utility, event):
+    """P-5: cancelling before the start releases all reservations in one step."""
+    s = world.suite
+    rr.enroll(event, 10_000, {"from": world.consumers[0]})
+    rr.enroll(event, 100_000, {"from": world.consumers[1]})
+    outstanding = rr.drEvent(event)["reservedOutstanding"]
+    assert outstanding > 0
+    tx = rr.cancelEvent(event, {"from": utility})
+    assert tx.events["EventCancelled"]["released"] == outstanding
+    assert s.escrow.programAccount(1)["reserved"] == 0
+    assert rr.drEvent(event)["status"] == 2
+    with brownie.reverts(err("EventNotOpen", event)):
+        rr.enroll(event, 1_000, {"from": world.consumers[2]})
+
+
+def test_cancel_event__stranger_or_started__reverts(rr, utility, stranger, event, event_day):
+    with brownie.reverts(err("NotProgramOwner", 1, stranger)):
+        rr.cancelEvent(event, {"from": stranger})
+    chain.sleep(day_start(event_day) + 16 * 3600 - chain.time())
+    with brownie.reverts(err("EventNotOpen", event)):
+        rr.cancelEvent(event, {"from": utility})
+
+
+def test_close_event_after_deadline(rr, world, stranger, event):
+    """S-9: after the deadline anyone closes the event and unsettled reservations return to the budget."""
+    rr.enroll(event, 10_000, {"from": world.consumers[0]})
+    deadline = rr.settlementDeadline(event)
+    with brownie.reverts(err("SettlementStillOpen", event, deadline)):
+        rr.closeEvent(event, {"from": stranger})
+    chain.sleep(deadline - chain.time() + 1)
+    tx = rr.closeEvent(event, {"from": stranger})
+    assert tx.events["EventClosed"]["released"] > 0
+    assert world.suite.escrow.programAccount(1)["reserved"] == 0
+    with brownie.reverts(err("EventNotSettleable", event, 3)):
+        rr.closeEvent(event, {"from": stranger})
+
+
+def test_unknown_event__reverts(rr, stranger):
+    with brownie.reverts(err("UnknownEvent", 99)):
+        rr.closeEvent(99, {"from": stranger})
