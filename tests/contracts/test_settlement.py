@@ -1,0 +1,383 @@
+"""Settlement: contract-chosen baseline days, proofs, exact results against the Python reference,
+insufficient data and disputes (SPECIFICATION.md §7, rules S-1..S-9, D-1..D-3)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+
+import brownie
+import pytest
+from brownie import chain
+
+from oracles import baseline as ref
+from oracles import settlement as walk
+from oracles.meter_tree import ConsumerDay
+from tests.helpers import err
+from tests.suite import OTHER_REGION, REGION, MeterBook, day_start, local_day, next_weekday, next_weekend_day, program_tuple
+
+VOLUNTARY = 0
+SETTLED, INSUFFICIENT, DISPUTED, UPHELD, REJECTED = 2, 3, 4, 5, 6
+Readings = Callable[[int, int], "tuple[int, ...] | None"]
+
+
+def shape(cid: int, day: int, seed: int = 0) -> tuple[int, ...]:
+    """A plausible consumer-day: evening peak, scaled by consumer, with deterministic noise."""
+    rng = random.Random(hash((cid, day, seed)) & 0xFFFFFFFF)
+    scale = (1, 8, 60, 1)[cid - 1]
+    base = [300 + 500 * (16 <= h < 21) + 200 * (12 <= h < 16) for h in range(24)]
+    return tuple(scale * (b + rng.randrange(0, 200)) for b in base)
+
+
+class Scenario:
+    """One event of `program_id` on `event_day`, enrolled consumers, and every day's meter data posted."""
+
+    def __init__(self, world, utility, oracle, program_id: int = 1, event_day: int | None = None) -> None:
+        self.w, self.s, self.rr = world, world.suite, world.suite.requests
+        self.utility, self.program_id = utility, program_id
+        today = local_day(chain.time())
+        self.event_day = event_day if event_day is not None else next_weekday(today, at_least=2)
+        self.event = self.rr.createEvent(program_id, self.event_day, 16, 20, 50_000, VOLUNTARY, {"from": utility}).return_value
+        self.book = MeterBook(self.s.meter, oracle)
+        self.committed: dict[str, int] = {}
+        self.missing: set[tuple[int, int]] = set()
+
+    def enroll(self, who, wh: int) -> None:
+        self.rr.enroll(self.event, wh, {"from": who})
+        self.committed[who.address] = wh
+
+    def post(self, first_day: int, readings: Readings) -> None:
+        chain.sleep(max(0, day_start(self.event_day + 1) - chain.time() + 60))
+        chain.mine()
+        for d in range(first_day, self.event_day + 1):
+            recs = []
+            for cid in range(1, 5):
+                r = readings(cid, d)
+                if r is None:
+                    self.missing.add((cid, d))
+                recs.append(ConsumerDay(consumer_id=cid, region_id=REGION, day=d, missing=r is None, readings=r or (0,) * 24))
+            self.book.post(REGION, d, recs)
+
+    def required(self, who) -> tuple[list[int], list[int]]:
+        cid = self.s.consumers.consumer(who)["id"]
+        cands = list(self.rr.candidateDays(self.event, who))
+        return walk.baseline_days(cands, lambda d: (cid, d) in self.missing)
+
+    def leaves(self, who) -> list[tuple[int, bytes, list[bytes]]]:
+        cid = self.s.consumers.consumer(who)["id"]
+        req, _ = self.required(who)
+        return [self.book.leaf_proof(REGION, d, cid) for d in [self.event_day, *req]]
+
+    def expected(self, who, program: dict) -> tuple[ref.BaselineResult | None, int]:
+        cid = self.s.consumers.consumer(who)["id"]
+        _, used = self.required(who)
+        ev = self.book.record(REGION, self.event_day, cid)
+        if ev.missing or len(used) < walk.MIN_DAYS:
+            return None, 0
+        p = ref.BaselineParams(
+            method=program["method"], start_hour=16, end_hour=20, adj_window_hours=program["adjWindowHours"],
+            adj_gap_hours=program["adjGapHours"], adj_cap_bps=program["adjCapBps"],
+        )
+        days = [list(self.book.record(REGION, d, cid).readings) for d in used]
+        r = ref.compute(days, list(ev.readings), p)
+        rate = self.rr.drEvent(self.event)["rate"]
+        reward = ref.reward(r.reduction_wh, self.committed[who.address], rate, program["minDeliveryBps"], program["bonusCapBps"])
+        return r, reward
+
+
+def activation(world) -> int:
+    return world.suite.consumers.consumer(world.consumers[0])["activationDay"]
+
+
+def reducing(cut: dict[int, float]) -> Readings:
+    """Readings where consumer `cid` uses `cut[cid]` of its usual load during 16:00-20:00 on event days."""
+
+    def f(cid: int, day: int) -> tuple[int, ...]:
+        r = list(shape(cid, day))
+        if cid in cut and day == _EVENT_DAY[0]:
+            for h in range(16, 20):
+                r[h] = int(r[h] * cut[cid])
+        return tuple(r)
+
+    return f
+
+
+_EVENT_DAY = [0]
+
+
+@pytest.fixture
+def scenario(world, utility, oracle):
+    sc = Scenario(world, utility, oracle)
+    _EVENT_DAY[0] = sc.event_day
+    return sc
+
+
+@pytest.mark.parametrize("method", [0, 1])
+def test_settle_matches_reference_exactly(world, utility, oracle, method):
+    """S-3..S-8: every enrolled consumer's baseline, reduction and payment equal the reference, to the Wh."""
+    s = world.suite
+    pid = 1
+    if method == 1:
+        pid = s.requests.createProgram(REGION, program_tuple(s.token, method=1), 10**9, {"from": utility}).return_value
+    sc = Scenario(world, utility, oracle, program_id=pid)
+    _EVENT_DAY[0] = sc.event_day
+    a, b, c = world.consumers[:3]
+    sc.enroll(a, 4_000)
+    sc.enroll(b, 20_000)
+    sc.enroll(c, 400_000)
+    sc.post(activation(world) + 1, reducing({1: 0.3, 2: 0.8, 3: 1.0}))
+    program = s.requests.program(pid).dict()
+    paid_before = s.utilities.utility(utility)["consumersPaid"]
+    for who in (a, b, c):
+        before = s.token.balanceOf(who)
+        tx = s.requests.settle(sc.event, who, sc.leaves(who), {"from": world.consumers[3]})
+        r, reward = sc.expected(who, program)
+        ev = tx.events["Settled"]
+        assert (ev["baselineWh"], ev["actualWh"], ev["reductionWh"], ev["adjustmentBps"]) == r.as_tuple()
+        assert ev["reward"] == reward
+        assert s.token.balanceOf(who) - before == reward
+        assert s.requests.enrollment(sc.event, who)["status"] == SETTLED
+    # consumer 1 cut 70 %: paid; consumer 3 did nothing: below the minimum delivery ratio, unpaid
+    assert s.requests.enrollment(sc.event, a)["paid"] > 0
+    assert s.requests.enrollment(sc.event, c)["paid"] == 0
+    assert s.utilities.utility(utility)["consumersPaid"] > paid_before
+    assert s.escrow.programAccount(pid)["reserved"] == 0
+    rec = s.consumers.trackRecord(a)
+    assert rec["eventsSettled"] == 1 and rec["eventsDelivered"] == 1
+
+
+def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, oracle, region_admin):
+    """S-3, S-4: like days only; holidays, the region's event days and days without committed data are
+    skipped; a missing-flagged record is required but not used. On-chain list equals the reference."""
+    s = world.suite
+    today = local_day(chain.time())
+    earlier = next_weekday(today, at_least=1)
+    s.requests.createEvent(1, earlier, 10, 12, 1, VOLUNTARY, {"from": utility})
+    sc = Scenario(world, utility, oracle, event_day=next_weekday(earlier, at_least=2))
+    _EVENT_DAY[0] = sc.event_day
+    a = world.consumers[0]
+    sc.enroll(a, 4_000)
+    holiday = next_weekday(activation(world) + 3)
+    s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
+    gap = next_weekday(holiday + 1)  # no data at all for the region that day
+    flagged = next_weekday(gap + 1)  # consumer 1's record flagged missing
+    base = reducing({1: 0.5})
+
+    def readings(cid: int, day: int) -> tuple[int, ...] | None:
+        return None if (cid, day) == (1, flagged) else base(cid, day)
+
+    chain.sleep(max(0, day_start(sc.event_day + 1) - chain.time() + 60))
+    for d in range(activation(world) + 1, sc.event_day + 1):
+        if d == gap:
+            continue
+        recs = [
+            ConsumerDay(consumer_id=cid, region_id=REGION, day=d, missing=readings(cid, d) is None, readings=readings(cid, d) or (0,) * 24)
+            for cid in range(1, 5)
+        ]
+        sc.missing |= {(r.consumer_id, d) for r in recs if r.missing}
+        sc.book.post(REGION, d, recs)
+    onchain = list(s.requests.candidateDays(sc.event, a))
+    data_days = {d for (_, d) in sc.book.batches}
+    expected = walk.candidate_days(sc.event_day, activation(world), {holiday}, {earlier, sc.event_day}, data_days)
+    assert onchain == expected
+    assert holiday not in onchain and earlier not in onchain and gap not in onchain and flagged in onchain
+    tx = s.requests.settle(sc.event, a, sc.leaves(a), {"from": a})
+    r, reward = sc.expected(a, s.requests.program(1).dict())
+    _, used = sc.required(a)
+    assert flagged not in used
+    assert tx.events["Settled"]["baselineDays"] == len(used)
+    assert tx.events["Settled"]["reductionWh"] == r.reduction_wh and tx.events["Settled"]["reward"] == reward
+
+
+def test_weekend_event_uses_weekend_days_and_holidays(world, utility, oracle, region_admin):
+    """S-3: a weekend event's like days are weekend days and holidays."""
+    s = world.suite
+    day = next_weekend_day(local_day(chain.time()) + 2)
+    sc = Scenario(world, utility, oracle, event_day=day)
+    _EVENT_DAY[0] = day
+    holiday = next_weekday(activation(world) + 2)
+    s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
+    sc.enroll(world.consumers[0], 4_000)
+    sc.post(activation(world) + 1, reducing({1: 0.5}))
+    onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
+    assert holiday in onchain
+    assert all(walk.is_weekend(d) or d == holiday for d in onchain)
+
+
+def test_lookback_is_45_days(world, utility, oracle):
+    """S-3: nothing older than 45 days before the event is ever required."""
+    chain.sleep(40 * 86_400)
+    chain.mine()
+    s = world.suite
+    sc = Scenario(world, utility, oracle)
+    onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
+    data_days = set(range(activation(world) + 1, sc.event_day))
+    sc.post(activation(world) + 1, reducing({}))
+    onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
+    assert min(onchain) >= sc.event_day - 45
+    assert onchain == walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day}, data_days)
+
+
+def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle, scenario):
+    """S-6: fewer than 5 usable baseline days: status InsufficientData, reservation released, nothing paid."""
+    s = world.suite
+    a = world.consumers[0]
+    scenario.enroll(a, 4_000)
+    reserved = s.requests.enrollment(scenario.event, a)["reserved"]
+    base = reducing({1: 0.5})
+    scenario.post(activation(world) + 1, lambda cid, d: None if cid == 1 and d != scenario.event_day else base(cid, d))
+    before = s.escrow.programAccount(1)["reserved"]
+    tx = s.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
+    ev = tx.events["SettledInsufficientData"]
+    assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, False)
+    assert s.requests.enrollment(scenario.event, a)["status"] == INSUFFICIENT
+    assert s.escrow.programAccount(1)["reserved"] == before - reserved
+    assert s.consumers.trackRecord(a)["eventsInsufficient"] == 1
+    assert "Settled" not in tx.events
+
+
+@pytest.fixture
+def ready(world, scenario):
+    """Consumer 1 enrolled and all data posted; consumer 2 enrolled too."""
+    scenario.enroll(world.consumers[0], 4_000)
+    scenario.enroll(world.consumers[1], 20_000)
+    scenario.post(activation(world) + 1, reducing({1: 0.5, 2: 0.5}))
+    return scenario
+
+
+def test_settle__wrong_proof__reverts(world, ready):
+    a = world.consumers[0]
+    leaves = ready.leaves(a)
+    batch, record, proof = leaves[0]
+    leaves[0] = (batch, record, [b"\x00" * 32] + proof[1:])
+    with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
+        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+    tampered = bytearray(record)
+    tampered[11 + 4 * 17] ^= 0xFF  # change one hourly reading
+    leaves[0] = (batch, bytes(tampered), proof)
+    with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
+        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+
+
+def test_settle__leaf_from_another_day__reverts(world, ready):
+    a = world.consumers[0]
+    leaves = ready.leaves(a)
+    leaves[0] = ready.book.leaf_proof(REGION, ready.event_day - 1, 1)
+    with brownie.reverts(err("LeafDayMismatch", ready.event_day, ready.event_day - 1)):
+        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+
+
+def test_settle__leaf_from_another_region__reverts(world, ready):
+    a = world.consumers[0]
+    rec = ConsumerDay(consumer_id=1, region_id=OTHER_REGION, day=ready.event_day, readings=(1,) * 24)
+    ready.book.post(OTHER_REGION, ready.event_day, [rec])
+    leaves = ready.leaves(a)
+    leaves[0] = ready.book.leaf_proof(OTHER_REGION, ready.event_day, 1)
+    with brownie.reverts(err("LeafRegionMismatch", REGION, OTHER_REGION)):
+        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+
+
+def test_settle__other_consumers_leaf__reverts(world, ready):
+    a = world.consumers[0]
+    leaves = ready.leaves(a)
+    leaves[0] = ready.book.leaf_proof(REGION, ready.event_day, 2)
+    with brownie.reverts(err("LeafConsumerMismatch", 1, 2)):
+        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+
+
+def test_settle__cherry_picked_baseline_day__reverts(world, ready):
+    """S-3: the caller cannot skip a required day to pick a more favourable one."""
+    a = world.consumers[0]
+    req, _ = ready.required(a)
+    leaves = ready.leaves(a)
+    cherry = [leaves[0], *leaves[2:], ready.book.leaf_proof(REGION, req[-1] - 7, 1)]
+    with brownie.reverts(err("NotEligibleBaselineDay", req[0], req[1])):
+        world.suite.requests.settle(ready.event, a, cherry, {"from": a})
+
+
+def test_settle__missing_or_extra_leaf__reverts(world, ready):
+    a = world.consumers[0]
+    req, _ = ready.required(a)
+    leaves = ready.leaves(a)
+    with brownie.reverts(err("MissingLeaf", req[-1])):
+        world.suite.requests.settle(ready.event, a, leaves[:-1], {"from": a})
+    with brownie.reverts(err("UnexpectedLeaf", len(leaves))):
+        world.suite.requests.settle(ready.event, a, leaves + [leaves[-1]], {"from": a})
+    with brownie.reverts(err("MissingLeaf", ready.event_day)):
+        world.suite.requests.settle(ready.event, a, [], {"from": a})
+
+
+def test_settle__twice__reverts(world, ready):
+    """S-8: each (event, consumer) settles once."""
+    a = world.consumers[0]
+    world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+    with brownie.reverts(err("EnrollmentNotInStatus", ready.event, a, SETTLED)):
+        world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+
+
+def test_settle__not_enrolled__reverts(world, ready):
+    c = world.consumers[2]
+    with brownie.reverts(err("EnrollmentNotInStatus", ready.event, c, 0)):
+        world.suite.requests.settle(ready.event, c, [], {"from": c})
+
+
+def test_settle__before_data_or_after_deadline__reverts(world, scenario):
+    """S-1: open once the event day's data is committed, until the deadline."""
+    a = world.consumers[0]
+    scenario.enroll(a, 4_000)
+    chain.sleep(day_start(scenario.event_day + 1) - chain.time() + 60)
+    with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
+        world.suite.requests.settle(scenario.event, a, [], {"from": a})
+    scenario.post(activation(world) + 1, reducing({1: 0.5}))
+    deadline = world.suite.requests.settlementDeadline(scenario.event)
+    chain.sleep(deadline - chain.time() + 1)
+    with brownie.reverts(err("SettlementClosed", scenario.event, deadline)):
+        world.suite.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
+
+
+def test_settle__while_paused__reverts(world, ready, admin):
+    """E-8: a paused escrow stops payments; settlement waits."""
+    a = world.consumers[0]
+    world.suite.escrow.pause({"from": admin})
+    with brownie.reverts(err("EnforcedPause")):
+        world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+
+
+def test_dispute_upheld(world, ready, arbiter, utility):
+    """D-1, D-2: the consumer disputes within 7 days; the arbiter pays a bounded adjustment; the utility loses."""
+    s, a = world.suite, world.consumers[0]
+    s.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+    en = s.requests.enrollment(ready.event, a)
+    tx = s.requests.openDispute(ready.event, b"\x0a" * 32, {"from": a})
+    assert tx.events["DisputeOpened"]["reasonHash"] == "0x" + "0a" * 32
+    room = en["reserved"] - en["paid"]
+    with brownie.reverts(err("AdjustmentTooLarge", room + 1, room)):
+        s.requests.upholdDispute(ready.event, a, room + 1, {"from": arbiter})
+    before = s.token.balanceOf(a)
+    tx = s.requests.upholdDispute(ready.event, a, room, {"from": arbiter})
+    assert tx.events["DisputeResolved"]["upheld"] is True
+    assert s.token.balanceOf(a) - before == room
+    assert s.requests.enrollment(ready.event, a)["status"] == UPHELD
+    assert s.utilities.utility(utility)["disputesLost"] == 1
+
+
+def test_dispute_rejected_and_unauthorized(world, ready, arbiter, stranger):
+    """D-1, D-3: arbiters only; one dispute per enrollment; closed after 7 days."""
+    s, a, b = world.suite, world.consumers[0], world.consumers[1]
+    s.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+    s.requests.settle(ready.event, b, ready.leaves(b), {"from": b})
+    with brownie.reverts(err("EnrollmentNotInStatus", ready.event, stranger, 0)):
+        s.requests.openDispute(ready.event, b"\x00" * 32, {"from": stranger})
+    s.requests.openDispute(ready.event, b"\x00" * 32, {"from": a})
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())):
+        s.requests.rejectDispute(ready.event, a, {"from": stranger})
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())):
+        s.requests.upholdDispute(ready.event, a, 0, {"from": stranger})
+    tx = s.requests.rejectDispute(ready.event, a, {"from": arbiter})
+    assert tx.events["DisputeResolved"]["upheld"] is False
+    assert s.requests.enrollment(ready.event, a)["status"] == REJECTED
+    with brownie.reverts(err("EnrollmentNotInStatus", ready.event, a, REJECTED)):
+        s.requests.openDispute(ready.event, b"\x00" * 32, {"from": a})
+    chain.sleep(7 * 86_400 + 60)
+    with brownie.reverts(err("DisputeWindowClosed", ready.event, b)):
+        s.requests.openDispute(ready.event, b"\x00" * 32, {"from": b})
