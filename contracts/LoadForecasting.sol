@@ -59,7 +59,10 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             prev = _checkHour(i, p.hour, prev, nowHour);
             if (p.hour > nowHour + _HORIZON_HOURS) revert FutureHour(i, p.hour, nowHour);
             if (
-                p.temperatureDeciC < -600 || p.temperatureDeciC > 600 || p.humidityPermille > 1_000 || p.irradianceWm2 > 1_500
+                p.temperatureDeciC < -600 ||
+                p.temperatureDeciC > 600 ||
+                p.humidityPermille > 1_000 ||
+                p.irradianceWm2 > 1_500
             ) revert ValueOutOfRange(i);
             HourRecord storage r = _hours[regionId][p.hour];
             r.temperatureDeciC = p.temperatureDeciC;
@@ -79,7 +82,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     ) external onlyRole(FORECAST_ORACLE_ROLE) {
         (IRegionRegistry.RegionParams memory rp, uint32 nowHour) = _regionAndHour(regionId, points.length);
         if (modelId == 0) revert InvalidModelId();
-        if (issuedAt > block.timestamp || block.timestamp - issuedAt > _MAX_FORECAST_AGE) revert StaleForecast(issuedAt);
+        if (issuedAt > block.timestamp || block.timestamp - issuedAt > _MAX_FORECAST_AGE)
+            revert StaleForecast(issuedAt);
         uint32 prev;
         for (uint256 i; i < points.length; ++i) {
             ForecastPoint calldata p = points[i];
@@ -187,7 +191,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         uint32 endHour,
         uint32 windowHours
     ) external view returns (uint256 mapeBps, uint256 samples) {
-        if (windowHours == 0 || windowHours > _HISTORY_HOURS || windowHours > endHour) revert InvalidBatchSize(windowHours);
+        if (windowHours == 0 || windowHours > _HISTORY_HOURS || windowHours > endHour)
+            revert InvalidBatchSize(windowHours);
         uint256 sum;
         for (uint32 h = endHour - windowHours + 1; h <= endHour; ++h) {
             HourRecord storage r = _hours[regionId][h];
@@ -268,7 +273,11 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
 
     /// @dev F-6: each maximal run of consecutive hours of one local day at or above the threshold,
     /// at least minHours long, creates one event (its first maxHours hours), at most one per region-day.
-    function _autoTrigger(uint16 regionId, IRegionRegistry.RegionParams memory rp, ForecastPoint[] calldata points) private {
+    function _autoTrigger(
+        uint16 regionId,
+        IRegionRegistry.RegionParams memory rp,
+        ForecastPoint[] calldata points
+    ) private {
         AutoTrigger memory t = _triggers[regionId];
         uint256 n = points.length;
         uint256 i;
@@ -306,9 +315,10 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             if (run[k].loadKw > peak) peak = run[k].loadKw;
         }
         uint256 share = (uint256(peak) * _BPS) / rp.capacityKw;
-        IReductionRequests.Tier tier = share >= rp.criticalLoadBps
-            ? IReductionRequests.Tier.Emergency
-            : (share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary);
+        IReductionRequests.Tier tier =
+            share >= rp.criticalLoadBps
+                ? IReductionRequests.Tier.Emergency
+                : (share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary);
         uint8 startHour = uint8(run[0].hour % 24);
         uint8 endHour = uint8(startHour + len);
         stored.lastTriggeredDay = day;

@@ -40,7 +40,13 @@ contract MeterData is IMeterData, AccessControl {
     ) external onlyRole(METER_ORACLE_ROLE) returns (uint16 batchIndex) {
         uint256 n = _checkBatch(regionId, day, records.length);
         DayInfo storage info = _days[regionId][day];
-        (bytes32[] memory leaves, uint32 first, uint32 last) = _hashRecords(regionId, day, records, n, info.lastConsumerId);
+        (bytes32[] memory leaves, uint32 first, uint32 last) = _hashRecords(
+            regionId,
+            day,
+            records,
+            n,
+            info.lastConsumerId
+        );
         bytes32 root = MeterLeaf.root(leaves);
         batchIndex = info.batchCount;
         _roots[_key(regionId, day, batchIndex)] = root;

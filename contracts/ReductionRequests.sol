@@ -225,6 +225,8 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
             _settleInsufficient(eventId, e, en, account, n, eventMissing);
             return;
         }
+        // shrink a memory array's length in place
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(dayList, n) // shrink to the days found; n <= the allocated length
         }
@@ -315,8 +317,13 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         for (uint32 i = 1; i <= LOOKBACK_DAYS; ++i) {
             uint32 d = w.eventDay - i;
             if (d < w.earliest) break;
-            if (_isCandidate(w, d)) dayList[n++] = d;
+            if (_isCandidate(w, d)) {
+                dayList[n] = d;
+                ++n;
+            }
         }
+        // shrink a memory array's length in place
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(dayList, n)
         }
@@ -407,11 +414,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         DrEvent storage e,
         address account,
         LeafProof[] calldata leaves
-    )
-        private
-        view
-        returns (bool eventMissing, uint32[24] memory eventDay, uint32[24][] memory dayList, uint256 n)
-    {
+    ) private view returns (bool eventMissing, uint32[24] memory eventDay, uint32[24][] memory dayList, uint256 n) {
         Walk memory w = _startWalk(e, account);
         if (leaves.length == 0) revert MissingLeaf(e.day);
         (eventMissing, eventDay) = _verifyLeaf(leaves[0], w, e.day, false);
@@ -558,7 +561,10 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
             if (w.next >= leaves.length) revert MissingLeaf(d);
             (bool missing, uint32[24] memory r) = _verifyLeaf(leaves[w.next], w, d, true);
             ++w.next;
-            if (!missing) dayList[n++] = r;
+            if (!missing) {
+                dayList[n] = r;
+                ++n;
+            }
         }
         if (w.next != leaves.length) revert UnexpectedLeaf(w.next);
     }
@@ -621,8 +627,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     function _startsAt(DrEvent storage e) private view returns (uint256) {
         return
             LocalTime.dayStart(_regions.region(e.regionId).utcOffsetMinutes, e.day) +
-            uint256(e.startHour) *
-            LocalTime.SECONDS_PER_HOUR;
+            uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
     }
 
     function _deadline(DrEvent storage e) private view returns (uint256) {
@@ -640,8 +645,10 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         if (p.baseRate == 0) revert InvalidRate();
         if (p.method > Baseline.METHOD_HIGH_FIVE_OF_TEN) revert Baseline.UnknownBaselineMethod(p.method);
         if (p.adjCapBps > _BPS) revert Baseline.InvalidAdjustmentCap(p.adjCapBps);
-        if (p.adjWindowHours > 12 || p.adjGapHours > 12) revert InvalidAdjustmentWindow(p.adjWindowHours, p.adjGapHours);
-        if (p.minDeliveryBps > _BPS || p.bonusCapBps > _BPS) revert InvalidDeliveryParams(p.minDeliveryBps, p.bonusCapBps);
+        if (p.adjWindowHours > 12 || p.adjGapHours > 12)
+            revert InvalidAdjustmentWindow(p.adjWindowHours, p.adjGapHours);
+        if (p.minDeliveryBps > _BPS || p.bonusCapBps > _BPS)
+            revert InvalidDeliveryParams(p.minDeliveryBps, p.bonusCapBps);
         if (p.classMask == 0 || p.classMask > 7) revert InvalidClassMask(p.classMask);
         if (p.maxEventsPer30Days == 0 || p.maxEventsPer30Days > 30) revert InvalidEventCap(p.maxEventsPer30Days);
         if (p.economicBps < _BPS || p.economicBps > p.emergencyBps || p.emergencyBps > 5 * _BPS) {

@@ -55,7 +55,9 @@ class ConsumerDay(BaseModel):
     def decode(cls, record: bytes) -> ConsumerDay:
         if len(record) != RECORD_BYTES:
             raise ValueError(f"a record has {RECORD_BYTES} bytes, got {len(record)}")
-        readings = tuple(int.from_bytes(record[11 + 4 * h : 15 + 4 * h], "big") for h in range(HOURS))
+        readings = tuple(
+            int.from_bytes(record[11 + 4 * h : 15 + 4 * h], "big") for h in range(HOURS)
+        )
         return cls(
             consumer_id=int.from_bytes(record[0:4], "big"),
             region_id=int.from_bytes(record[4:6], "big"),

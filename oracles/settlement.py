@@ -43,7 +43,9 @@ def candidate_days(
     return out
 
 
-def baseline_days(candidates: Iterable[int], is_missing: Callable[[int], bool]) -> tuple[list[int], list[int]]:
+def baseline_days(
+    candidates: Iterable[int], is_missing: Callable[[int], bool]
+) -> tuple[list[int], list[int]]:
     """(records required, days used): walk the candidates until 10 days with data are found (S-4)."""
     required: list[int] = []
     used: list[int] = []
@@ -60,7 +62,9 @@ RELIABILITY_WEIGHT_BPS = 2_000
 BPS = 10_000
 
 
-def reliability(score: int, committed_wh: int, verified_wh: int, min_delivery_bps: int, sufficient: bool) -> int:
+def reliability(
+    score: int, committed_wh: int, verified_wh: int, min_delivery_bps: int, sufficient: bool
+) -> int:
     """C-10: exponential moving average (weight 20 %) of the delivery performance, in bps.
 
     Performance is 0 below the minimum delivery ratio, else min(verified / committed, 1); an

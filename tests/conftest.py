@@ -175,9 +175,13 @@ def world(suite, utility, consumer_accounts):  # type: ignore[no-untyped-def]
     token.approve(suite.escrow, 2**255, {"from": utility})
     suite.requests.createProgram(REGION, program_tuple(token), 10**9, {"from": utility})
     people = []
-    for i, (cls, watts, consent) in enumerate([(0, 5_000, 3), (1, 50_000, 3), (2, 500_000, 3), (0, 5_000, 1)]):
+    for i, (cls, watts, consent) in enumerate(
+        [(0, 5_000, 3), (1, 50_000, 3), (2, 500_000, 3), (0, 5_000, 1)]
+    ):
         a = consumer_accounts[i]
-        suite.consumers.register(cls, REGION, bytes([0x50 + i]) * 32, watts, consent, prefs(), {"from": a})
+        suite.consumers.register(
+            cls, REGION, bytes([0x50 + i]) * 32, watts, consent, prefs(), {"from": a}
+        )
         suite.consumers.activate(a, b"\x01" * 32, b"\x02" * 32, {"from": utility})
         people.append(a)
     chain.sleep(20 * 86_400)

@@ -91,7 +91,9 @@ def deploy_suite(
     regions = RegionRegistry.deploy(admin, tx)
     regions.grantRole(regions.REGION_ADMIN_ROLE(), region_admin, tx)
     regions.addRegion(REGION, "CAISO NP15", region_tuple(), {"from": region_admin})
-    regions.addRegion(OTHER_REGION, "ERCOT North", region_tuple(utcOffsetMinutes=-360), {"from": region_admin})
+    regions.addRegion(
+        OTHER_REGION, "ERCOT North", region_tuple(utcOffsetMinutes=-360), {"from": region_admin}
+    )
     utilities = UtilityRegistry.deploy(admin, regions, verifiers, 2, tx)
     consumers = ConsumerRegistry.deploy(admin, regions, utilities, tx)
     escrow = IncentiveEscrow.deploy(admin, tx)
@@ -134,7 +136,9 @@ class MeterBook:
         self.meter = meter
         self.oracle = oracle
         # (region, day) -> list of (batch index, records, tree)
-        self.batches: dict[tuple[int, int], list[tuple[int, list[ConsumerDay], list[list[bytes]]]]] = {}
+        self.batches: dict[
+            tuple[int, int], list[tuple[int, list[ConsumerDay], list[list[bytes]]]]
+        ] = {}
 
     def post(self, region: int, day: int, records: list[ConsumerDay]) -> Any:
         records = sorted(records, key=lambda r: r.consumer_id)

@@ -113,11 +113,23 @@ interface ILoadForecasting {
     /// @notice A weather batch was stored.
     event WeatherPosted(uint16 indexed regionId, uint32 firstHour, uint32 lastHour, uint256 count);
     /// @notice A forecast batch was stored.
-    event ForecastPosted(uint16 indexed regionId, uint32 indexed modelId, uint32 firstHour, uint32 lastHour, uint256 count);
+    event ForecastPosted(
+        uint16 indexed regionId,
+        uint32 indexed modelId,
+        uint32 firstHour,
+        uint32 lastHour,
+        uint256 count
+    );
     /// @notice An actual-load batch was stored.
     event ActualPosted(uint16 indexed regionId, uint32 firstHour, uint32 lastHour, uint256 count);
     /// @notice Forecast error of one hour (F-4).
-    event ForecastErrorRecorded(uint16 indexed regionId, uint32 indexed hour, uint32 forecastKw, uint32 actualKw, uint16 errorBps);
+    event ForecastErrorRecorded(
+        uint16 indexed regionId,
+        uint32 indexed hour,
+        uint32 forecastKw,
+        uint32 actualKw,
+        uint16 errorBps
+    );
     /// @notice The grid status of a region changed (F-5).
     event GridStatusChanged(uint16 indexed regionId, uint32 hour, LoadStatus load, StabilityStatus stability);
     /// @notice A region's auto-trigger was set or cleared (programId 0).
@@ -146,7 +158,8 @@ interface ILoadForecasting {
     /// @param issuedAt When the forecast was made (UTC seconds), at most 1 hour ago.
     function postForecasts(uint16 regionId, uint32 modelId, uint64 issuedAt, ForecastPoint[] calldata points) external;
 
-    /// @notice Post measured load and stability; records forecast errors and grid status. Only GRID_ORACLE_ROLE (F-3..F-5).
+    /// @notice Post measured load and stability; records forecast errors and grid status.
+    /// Only GRID_ORACLE_ROLE (F-3..F-5).
     function postActuals(uint16 regionId, ActualPoint[] calldata points) external;
 
     /// @notice Link a program and a threshold to the program's region. The program's active utility (F-6).
@@ -165,7 +178,11 @@ interface ILoadForecasting {
     function autoTrigger(uint16 regionId) external view returns (AutoTrigger memory);
 
     /// @notice Mean error (bps) over hours in (endHour − windowHours, endHour] that have one; window <= 168 (F-4).
-    function rollingMape(uint16 regionId, uint32 endHour, uint32 windowHours) external view returns (uint256 mapeBps, uint256 samples);
+    function rollingMape(
+        uint16 regionId,
+        uint32 endHour,
+        uint32 windowHours
+    ) external view returns (uint256 mapeBps, uint256 samples);
 
     /// @notice Rate multiplier for new events from the grid status: 10_000, 12_500 or 15_000 (F-7).
     function stressMultiplierBps(uint16 regionId) external view returns (uint256);

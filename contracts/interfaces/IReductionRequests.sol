@@ -180,7 +180,12 @@ interface IReductionRequests {
     /// @notice The forecasting contract (stress multiplier source) was set.
     event ForecastingSet(address forecasting);
     /// @notice A program was created and its escrow account opened.
-    event ProgramCreated(uint32 indexed programId, address indexed utility, uint16 indexed regionId, ProgramParams params);
+    event ProgramCreated(
+        uint32 indexed programId,
+        address indexed utility,
+        uint16 indexed regionId,
+        ProgramParams params
+    );
     /// @notice An event was created (`triggered` when by auto-trigger).
     event EventCreated(
         uint256 indexed eventId,
@@ -199,7 +204,13 @@ interface IReductionRequests {
     /// @notice An event was closed after its deadline; `released` went back to the budget.
     event EventClosed(uint256 indexed eventId, uint256 released);
     /// @notice A consumer enrolled (or was enrolled by a keeper).
-    event Enrolled(uint256 indexed eventId, address indexed account, uint256 committedWh, uint256 reserved, bool byKeeper);
+    event Enrolled(
+        uint256 indexed eventId,
+        address indexed account,
+        uint256 committedWh,
+        uint256 reserved,
+        bool byKeeper
+    );
     /// @notice An enrollment was settled and paid.
     event Settled(
         uint256 indexed eventId,
@@ -212,7 +223,12 @@ interface IReductionRequests {
         uint256 baselineDays
     );
     /// @notice An enrollment was settled as "insufficient data": nothing paid, reservation released.
-    event SettledInsufficientData(uint256 indexed eventId, address indexed account, uint256 baselineDays, bool eventDayMissing);
+    event SettledInsufficientData(
+        uint256 indexed eventId,
+        address indexed account,
+        uint256 baselineDays,
+        bool eventDayMissing
+    );
     /// @notice A consumer opened a dispute.
     event DisputeOpened(uint256 indexed eventId, address indexed account, bytes32 reasonHash);
     /// @notice An arbiter resolved a dispute.
@@ -230,7 +246,11 @@ interface IReductionRequests {
     /// @param params Program parameters.
     /// @param budget Initial budget pulled from the caller (approve the escrow first).
     /// @return programId The new program's id.
-    function createProgram(uint16 regionId, ProgramParams calldata params, uint256 budget) external returns (uint32 programId);
+    function createProgram(
+        uint16 regionId,
+        ProgramParams calldata params,
+        uint256 budget
+    ) external returns (uint32 programId);
 
     /// @notice Create an event. The program's utility, while active (P-3, P-4).
     /// @return eventId The new event's id.

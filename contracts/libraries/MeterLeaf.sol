@@ -24,6 +24,8 @@ library MeterLeaf {
         uint256 offset
     ) internal pure returns (uint32 consumerId, uint16 regionId, uint32 day, uint8 flags) {
         uint256 w;
+        // calldata word reads and scratch-space hashing, hot path
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             w := calldataload(add(data.offset, offset))
         }
@@ -37,6 +39,8 @@ library MeterLeaf {
     function readings(bytes calldata record) internal pure returns (uint32[24] memory r) {
         for (uint256 h; h < 24; ++h) {
             uint256 w;
+            // calldata word reads and scratch-space hashing, hot path
+            // solhint-disable-next-line no-inline-assembly
             assembly ("memory-safe") {
                 w := calldataload(add(record.offset, add(11, mul(h, 4))))
             }
@@ -46,6 +50,8 @@ library MeterLeaf {
 
     /// @notice keccak256 of the record at `offset` (the Merkle leaf).
     function leafAt(bytes calldata data, uint256 offset) internal pure returns (bytes32 leaf) {
+        // calldata word reads and scratch-space hashing, hot path
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
             calldatacopy(ptr, add(data.offset, offset), RECORD_BYTES)
@@ -70,6 +76,8 @@ library MeterLeaf {
     }
 
     function _hash(bytes32 a, bytes32 b) private pure returns (bytes32 h) {
+        // calldata word reads and scratch-space hashing, hot path
+        // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(0x00, a)
             mstore(0x20, b)

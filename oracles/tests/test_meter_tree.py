@@ -19,7 +19,9 @@ def _verify(proof: list[bytes], root: bytes, leaf: bytes) -> bool:
 
 
 def test_encode_decode_round_trip() -> None:
-    d = ConsumerDay(consumer_id=42, region_id=3, day=20_000, missing=True, readings=tuple(range(24)))
+    d = ConsumerDay(
+        consumer_id=42, region_id=3, day=20_000, missing=True, readings=tuple(range(24))
+    )
     raw = d.encode()
     assert len(raw) == RECORD_BYTES
     assert raw[:4] == (42).to_bytes(4, "big") and raw[10] == 1

@@ -41,7 +41,12 @@ def test_register(reg, consumer_accounts):
     tx = reg.register(COMMERCIAL, REGION, METER, 50_000, 1, prefs(7, 4, 0x00FF00), {"from": a})
     c = reg.consumer(a)
     assert c["status"] == REGISTERED and c["id"] == 0
-    assert (c["class"], c["regionId"], c["capacityW"], c["consent"]) == (COMMERCIAL, REGION, 50_000, 1)
+    assert (c["class"], c["regionId"], c["capacityW"], c["consent"]) == (
+        COMMERCIAL,
+        REGION,
+        50_000,
+        1,
+    )
     assert (c["minRate"], c["maxEventsPer30Days"], c["availableHours"]) == (7, 4, 0x00FF00)
     assert reg.meterOwner(METER) == a
     assert tx.events["ConsumerRegistered"]["meterIdHash"] == "0x" + METER.hex()
@@ -69,7 +74,9 @@ def test_register__meter_taken__reverts(reg, alice, consumer_accounts):
 def test_register__bad_input__reverts(reg, consumer_accounts, region, capacity, consent, p, error):
     """C-1: each bad registration has its own error."""
     with brownie.reverts(error):
-        reg.register(RESIDENTIAL, region, b"\x44" * 32, capacity, consent, p, {"from": consumer_accounts[2]})
+        reg.register(
+            RESIDENTIAL, region, b"\x44" * 32, capacity, consent, p, {"from": consumer_accounts[2]}
+        )
 
 
 def test_register__twice__reverts(reg, alice):
@@ -96,7 +103,9 @@ def test_activate__by_kyc_attester(reg, alice, kyc_attester):
     assert reg.consumer(alice)["status"] == ACTIVE
 
 
-def test_activate__stranger_or_other_region_utility__reverts(reg, alice, stranger, accounts, suite, verifiers):
+def test_activate__stranger_or_other_region_utility__reverts(
+    reg, alice, stranger, accounts, suite, verifiers
+):
     """C-3: a utility without the consumer's region in its jurisdiction cannot activate."""
     with brownie.reverts(err("NotAuthorizedAttester", stranger, REGION)):
         reg.activate(alice, KYC, OWNERSHIP, {"from": stranger})
@@ -180,9 +189,16 @@ def test_record_settlement__settlement_role_only(reg, alice, utility, stranger, 
         reg.recordSettlement(alice, stablecoin, 1_000, 900, 5, 5_000, True, {"from": stranger})
     reg.grantRole(reg.SETTLEMENT_ROLE(), admin, {"from": admin})
     score = 5_000
-    cases = [(1_000, 900, 5, True), (1_000, 300, 0, True), (1_000, 2_000, 9, True), (1_000, 0, 0, False)]
+    cases = [
+        (1_000, 900, 5, True),
+        (1_000, 300, 0, True),
+        (1_000, 2_000, 9, True),
+        (1_000, 0, 0, False),
+    ]
     for committed, verified, reward, sufficient in cases:
-        tx = reg.recordSettlement(alice, stablecoin, committed, verified, reward, 5_000, sufficient, {"from": admin})
+        tx = reg.recordSettlement(
+            alice, stablecoin, committed, verified, reward, 5_000, sufficient, {"from": admin}
+        )
         score = reliability(score, committed, verified, 5_000, sufficient)
         assert tx.events["TrackRecordUpdated"]["reliabilityBps"] == score
     r = reg.trackRecord(alice)

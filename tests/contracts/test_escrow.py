@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
 import brownie
 import pytest
 from hypothesis import settings
@@ -37,7 +39,9 @@ def test_set_token_allowed__admin_and_stranger(escrow, admin, stranger, stableco
     tx = escrow.setTokenAllowed(stablecoin, False, {"from": admin})
     assert not escrow.isTokenAllowed(stablecoin)
     assert tx.events["TokenAllowed"]["allowed"] is False
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, escrow.DEFAULT_ADMIN_ROLE())):
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, escrow.DEFAULT_ADMIN_ROLE())
+    ):
         escrow.setTokenAllowed(stablecoin, True, {"from": stranger})
 
 
@@ -49,7 +53,9 @@ def test_open_program(funded, stablecoin, utility):
     assert funded.available(PROGRAM) == 600_000
 
 
-def test_open_program__stranger_or_token_not_allowed__reverts(escrow, stranger, admin, utility, BlocklistToken):
+def test_open_program__stranger_or_token_not_allowed__reverts(
+    escrow, stranger, admin, utility, BlocklistToken
+):
     token = BlocklistToken.deploy({"from": admin})
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, escrow.PROTOCOL_ROLE())):
         escrow.openProgram(PROGRAM, token, utility, 0, {"from": stranger})
@@ -78,7 +84,9 @@ def test_reserve_release__protocol_only(funded, admin, stranger):
     funded.release(PROGRAM, 200_000, {"from": admin})
     assert funded.programAccount(PROGRAM)["reserved"] == 300_000
     for fn, args in (("reserve", (PROGRAM, 1)), ("release", (PROGRAM, 1))):
-        with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PROTOCOL_ROLE())):
+        with brownie.reverts(
+            err("AccessControlUnauthorizedAccount", stranger, funded.PROTOCOL_ROLE())
+        ):
             getattr(funded, fn)(*args, {"from": stranger})
 
 
@@ -100,7 +108,9 @@ def test_settle__stranger__reverts(funded, stranger):
         funded.settle(PROGRAM, stranger, 0, 0, {"from": stranger})
 
 
-def test_failed_push_is_credited_for_pull(escrow, admin, utility, BlocklistToken, consumer_accounts):
+def test_failed_push_is_credited_for_pull(
+    escrow, admin, utility, BlocklistToken, consumer_accounts
+):
     """E-5: a refused push is credited; the consumer withdraws once unblocked; never paid twice."""
     token = BlocklistToken.deploy({"from": admin})
     escrow.setTokenAllowed(token, True, {"from": admin})
@@ -178,7 +188,7 @@ class EscrowMachine(RuleBasedStateMachine):
     is a plain hypothesis machine; each run deploys a fresh escrow and token instead of reverting.
     """
 
-    ctx: dict = {}
+    ctx: ClassVar[dict[str, Any]] = {}
 
     def __init__(self):
         super().__init__()
@@ -193,7 +203,9 @@ class EscrowMachine(RuleBasedStateMachine):
         self.token.mint(utility, 1_000_000, {"from": admin})
         self.token.approve(self.escrow, 1_000_000, {"from": utility})
         self.escrow.openProgram(PROGRAM, self.token, utility, 1_000_000, {"from": admin})
-        self.reservations: list[int] = []  # open reservations: the model of the protocol's enrollments
+        self.reservations: list[
+            int
+        ] = []  # open reservations: the model of the protocol's enrollments
         self.deposited, self.paid, self.withdrawn = 1_000_000, 0, 0
         self.received = {c.address: 0 for c in self.consumers}
 
@@ -245,18 +257,26 @@ class EscrowMachine(RuleBasedStateMachine):
         assert a["deposited"] == self.deposited
         assert a["paid"] == self.paid and a["withdrawn"] == self.withdrawn
         assert a["reserved"] == sum(self.reservations)
-        assert a["paid"] + a["reserved"] + a["withdrawn"] + self.escrow.available(PROGRAM) == a["deposited"]
+        assert (
+            a["paid"] + a["reserved"] + a["withdrawn"] + self.escrow.available(PROGRAM)
+            == a["deposited"]
+        )
 
     @invariant()
     def balance_covers_claims(self):
         a = self.escrow.programAccount(PROGRAM)
         owed = self.escrow.totalOwed(self.token)
-        assert self.token.balanceOf(self.escrow) == a["deposited"] - a["paid"] - a["withdrawn"] + owed
+        assert (
+            self.token.balanceOf(self.escrow) == a["deposited"] - a["paid"] - a["withdrawn"] + owed
+        )
 
     @invariant()
     def no_double_payment(self):
         for c in self.consumers:
-            assert self.token.balanceOf(c) + self.escrow.owed(c, self.token) == self.received[c.address]
+            assert (
+                self.token.balanceOf(c) + self.escrow.owed(c, self.token)
+                == self.received[c.address]
+            )
 
 
 def test_stateful_conservation(admin, utility, consumer_accounts):

@@ -24,10 +24,17 @@ def yesterday():
     return local_day(chain.time()) - 1
 
 
-def records(day: int, ids: range | list[int], region: int = REGION, seed: int = 1) -> list[ConsumerDay]:
+def records(
+    day: int, ids: range | list[int], region: int = REGION, seed: int = 1
+) -> list[ConsumerDay]:
     rng = random.Random(seed)
     return [
-        ConsumerDay(consumer_id=i, region_id=region, day=day, readings=tuple(rng.randrange(0, 5_000) for _ in range(24)))
+        ConsumerDay(
+            consumer_id=i,
+            region_id=region,
+            day=day,
+            readings=tuple(rng.randrange(0, 5_000) for _ in range(24)),
+        )
         for i in ids
     ]
 
@@ -40,12 +47,20 @@ def test_post_batch__root_equals_reference(meter, oracle, yesterday):
     ev = tx.events["MeterBatchPosted"]
     expected = meter_tree.root([r.leaf() for r in first])
     assert ev["root"] == "0x" + expected.hex()
-    assert (ev["batchIndex"], ev["count"], ev["firstConsumerId"], ev["lastConsumerId"]) == (0, 7, 1, 7)
+    assert (ev["batchIndex"], ev["count"], ev["firstConsumerId"], ev["lastConsumerId"]) == (
+        0,
+        7,
+        1,
+        7,
+    )
     assert meter.batchRoot(REGION, yesterday, 0) == "0x" + expected.hex()
     second = records(yesterday, range(8, 16), seed=2)
     tx = book.post(REGION, yesterday, second)
     assert tx.return_value == 1
-    assert meter.batchRoot(REGION, yesterday, 1) == "0x" + meter_tree.root([r.leaf() for r in second]).hex()
+    assert (
+        meter.batchRoot(REGION, yesterday, 1)
+        == "0x" + meter_tree.root([r.leaf() for r in second]).hex()
+    )
     info = meter.dayInfo(REGION, yesterday)
     assert (info["batchCount"], info["lastConsumerId"], info["consumerDays"]) == (2, 15, 15)
     assert meter.hasData(REGION, yesterday)
@@ -53,8 +68,12 @@ def test_post_batch__root_equals_reference(meter, oracle, yesterday):
 
 
 def test_post_batch__stranger__reverts(meter, stranger, yesterday):
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, meter.METER_ORACLE_ROLE())):
-        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1])), {"from": stranger})
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, meter.METER_ORACLE_ROLE())
+    ):
+        meter.postBatch(
+            REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1])), {"from": stranger}
+        )
 
 
 def test_post_batch__day_not_ended__reverts(meter, oracle):
@@ -101,9 +120,13 @@ def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
     dup = records(yesterday, [3, 3])
     with brownie.reverts(err("ConsumerIdNotIncreasing", 1, 3, 3)):
         meter.postBatch(REGION, yesterday, meter_tree.encode_batch(dup), {"from": oracle})
-    meter.postBatch(REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1, 5])), {"from": oracle})
+    meter.postBatch(
+        REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1, 5])), {"from": oracle}
+    )
     with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 5, 5)):
-        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(records(yesterday, [5])), {"from": oracle})
+        meter.postBatch(
+            REGION, yesterday, meter_tree.encode_batch(records(yesterday, [5])), {"from": oracle}
+        )
     zero = bytearray(records(yesterday, [1])[0].encode())
     zero[0:4] = b"\x00\x00\x00\x00"
     with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 0, 5)):
@@ -115,6 +138,11 @@ def test_post_batch__1000_consumer_days_in_one_transaction(meter, oracle, yester
     batch = records(yesterday, range(1, 1_001), seed=3)
     tx = meter.postBatch(REGION, yesterday, meter_tree.encode_batch(batch), {"from": oracle})
     assert tx.events["MeterBatchPosted"]["count"] == 1_000
-    assert tx.events["MeterBatchPosted"]["root"] == "0x" + meter_tree.root([r.leaf() for r in batch]).hex()
+    assert (
+        tx.events["MeterBatchPosted"]["root"]
+        == "0x" + meter_tree.root([r.leaf() for r in batch]).hex()
+    )
     assert tx.gas_used < 16_777_216  # the per-transaction cap of EIP-7825
-    print(f"\nGAS postBatch 1000 consumer-days: {tx.gas_used} ({tx.gas_used / 24_000:.1f} per reading)")
+    print(
+        f"\nGAS postBatch 1000 consumer-days: {tx.gas_used} ({tx.gas_used / 24_000:.1f} per reading)"
+    )

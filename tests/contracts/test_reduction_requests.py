@@ -9,7 +9,16 @@ from brownie import chain
 
 from oracles import baseline as ref
 from tests.helpers import err
-from tests.suite import DEFAULT_PROGRAM, OTHER_REGION, REGION, day_start, local_day, next_weekday, prefs, program_tuple
+from tests.suite import (
+    DEFAULT_PROGRAM,
+    OTHER_REGION,
+    REGION,
+    day_start,
+    local_day,
+    next_weekday,
+    prefs,
+    program_tuple,
+)
 
 VOLUNTARY, ECONOMIC, EMERGENCY = 0, 1, 2
 ENROLLED = 1
@@ -71,7 +80,9 @@ def test_create_program__not_active_utility__reverts(rr, world, stranger, utilit
 def test_create_program__bad_params__reverts(rr, world, utility, overrides, error):
     """P-2: each bad parameter has its own error."""
     with brownie.reverts(error):
-        rr.createProgram(REGION, program_tuple(world.suite.token, **overrides), 0, {"from": utility})
+        rr.createProgram(
+            REGION, program_tuple(world.suite.token, **overrides), 0, {"from": utility}
+        )
 
 
 def test_create_program__token_not_allowed__reverts(rr, utility, MockStablecoin, admin):
@@ -83,13 +94,20 @@ def test_create_program__token_not_allowed__reverts(rr, utility, MockStablecoin,
 # ------------------------------------------------------------------ events
 
 
-@pytest.mark.parametrize("tier,mult", [(VOLUNTARY, 10_000), (ECONOMIC, 15_000), (EMERGENCY, 20_000)])
+@pytest.mark.parametrize(
+    "tier,mult", [(VOLUNTARY, 10_000), (ECONOMIC, 15_000), (EMERGENCY, 20_000)]
+)
 def test_create_event(rr, world, utility, event_day, tier, mult):
-    """P-3, P-4: rate = base × tier (stress 1.0 with no grid data); the utility's eventsRun grows."""
+    """P-3, P-4: rate = base * tier (stress 1.0 with no grid data); the utility's eventsRun grows."""
     tx = rr.createEvent(1, event_day, 16, 20, 100_000, tier, {"from": utility})
     ev = tx.events["EventCreated"]
     assert ev["rate"] == DEFAULT_PROGRAM["baseRate"] * mult // 10_000
-    assert (ev["day"], ev["startHour"], ev["endHour"], ev["triggered"]) == (event_day, 16, 20, False)
+    assert (ev["day"], ev["startHour"], ev["endHour"], ev["triggered"]) == (
+        event_day,
+        16,
+        20,
+        False,
+    )
     e = rr.drEvent(tx.return_value)
     assert (e["programId"], e["status"], e["regionId"], e["targetWh"]) == (1, 1, REGION, 100_000)
     assert rr.regionHasEvent(REGION, event_day)
@@ -126,7 +144,9 @@ def test_create_event__same_day_and_cap__reverts(rr, world, utility, event_day):
     rr.createEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
     with brownie.reverts(err("ProgramDayTaken", 1, event_day)):
         rr.createEvent(1, event_day, 10, 12, 1, VOLUNTARY, {"from": utility})
-    pid = rr.createProgram(REGION, program_tuple(world.suite.token, maxEventsPer30Days=1), 0, {"from": utility}).return_value
+    pid = rr.createProgram(
+        REGION, program_tuple(world.suite.token, maxEventsPer30Days=1), 0, {"from": utility}
+    ).return_value
     rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
     with brownie.reverts(err("ProgramEventCapReached", pid, event_day + 1)):
         rr.createEvent(pid, event_day + 1, 16, 20, 1, VOLUNTARY, {"from": utility})
@@ -159,7 +179,7 @@ def test_enroll_reserves_max_reward(rr, world, event):
 
 
 def test_enroll__commitment_out_of_range__reverts(rr, world, event):
-    """V-1: 1 <= commitment <= capacity × hours (5 kW × 4 h = 20,000 Wh)."""
+    """V-1: 1 <= commitment <= capacity * hours (5 kW * 4 h = 20,000 Wh)."""
     alice = world.consumers[0]
     with brownie.reverts(err("InvalidCommitment", 20_001, 20_000)):
         rr.enroll(event, 20_001, {"from": alice})
@@ -173,7 +193,9 @@ def test_enroll__twice_and_same_day__reverts(rr, world, utility, event, event_da
     rr.enroll(event, 1_000, {"from": alice})
     with brownie.reverts(err("AlreadyEnrolled", event, alice)):
         rr.enroll(event, 1_000, {"from": alice})
-    pid = rr.createProgram(REGION, program_tuple(world.suite.token), 10**6, {"from": utility}).return_value
+    pid = rr.createProgram(
+        REGION, program_tuple(world.suite.token), 10**6, {"from": utility}
+    ).return_value
     other = rr.createEvent(pid, event_day, 10, 12, 1, VOLUNTARY, {"from": utility}).return_value
     with brownie.reverts(err("ConsumerDayTaken", alice, event_day)):
         rr.enroll(other, 1_000, {"from": alice})
@@ -212,11 +234,15 @@ def test_enroll__not_eligible__reverts(rr, world, utility, stranger, event_day, 
     elif setup == "no_consent":
         s.consumers.updateProfile(500_000, 0, prefs(), {"from": who})
     elif setup == "class":
-        pid = rr.createProgram(REGION, program_tuple(s.token, classMask=1), 10**6, {"from": utility}).return_value
+        pid = rr.createProgram(
+            REGION, program_tuple(s.token, classMask=1), 10**6, {"from": utility}
+        ).return_value
     elif setup == "min_rate":
         s.consumers.updateProfile(500_000, 3, prefs(min_rate=500_001), {"from": who})
     elif setup == "hours":
-        s.consumers.updateProfile(500_000, 3, prefs(hours=(1 << 16) | (1 << 17) | (1 << 18)), {"from": who})
+        s.consumers.updateProfile(
+            500_000, 3, prefs(hours=(1 << 16) | (1 << 17) | (1 << 18)), {"from": who}
+        )
     eid = rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
     with brownie.reverts(err("ConsumerNotEligible", who, reason)):
         rr.enroll(eid, 1_000, {"from": who})

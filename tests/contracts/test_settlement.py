@@ -14,7 +14,16 @@ from oracles import baseline as ref
 from oracles import settlement as walk
 from oracles.meter_tree import ConsumerDay
 from tests.helpers import err
-from tests.suite import OTHER_REGION, REGION, MeterBook, day_start, local_day, next_weekday, next_weekend_day, program_tuple
+from tests.suite import (
+    OTHER_REGION,
+    REGION,
+    MeterBook,
+    day_start,
+    local_day,
+    next_weekday,
+    next_weekend_day,
+    program_tuple,
+)
 
 VOLUNTARY = 0
 SETTLED, INSUFFICIENT, DISPUTED, UPHELD, REJECTED = 2, 3, 4, 5, 6
@@ -32,12 +41,16 @@ def shape(cid: int, day: int, seed: int = 0) -> tuple[int, ...]:
 class Scenario:
     """One event of `program_id` on `event_day`, enrolled consumers, and every day's meter data posted."""
 
-    def __init__(self, world, utility, oracle, program_id: int = 1, event_day: int | None = None) -> None:
+    def __init__(
+        self, world, utility, oracle, program_id: int = 1, event_day: int | None = None
+    ) -> None:
         self.w, self.s, self.rr = world, world.suite, world.suite.requests
         self.utility, self.program_id = utility, program_id
         today = local_day(chain.time())
         self.event_day = event_day if event_day is not None else next_weekday(today, at_least=2)
-        self.event = self.rr.createEvent(program_id, self.event_day, 16, 20, 50_000, VOLUNTARY, {"from": utility}).return_value
+        self.event = self.rr.createEvent(
+            program_id, self.event_day, 16, 20, 50_000, VOLUNTARY, {"from": utility}
+        ).return_value
         self.book = MeterBook(self.s.meter, oracle)
         self.committed: dict[str, int] = {}
         self.missing: set[tuple[int, int]] = set()
@@ -55,7 +68,15 @@ class Scenario:
                 r = readings(cid, d)
                 if r is None:
                     self.missing.add((cid, d))
-                recs.append(ConsumerDay(consumer_id=cid, region_id=REGION, day=d, missing=r is None, readings=r or (0,) * 24))
+                recs.append(
+                    ConsumerDay(
+                        consumer_id=cid,
+                        region_id=REGION,
+                        day=d,
+                        missing=r is None,
+                        readings=r or (0,) * 24,
+                    )
+                )
             self.book.post(REGION, d, recs)
 
     def required(self, who) -> tuple[list[int], list[int]]:
@@ -75,13 +96,23 @@ class Scenario:
         if ev.missing or len(used) < walk.MIN_DAYS:
             return None, 0
         p = ref.BaselineParams(
-            method=program["method"], start_hour=16, end_hour=20, adj_window_hours=program["adjWindowHours"],
-            adj_gap_hours=program["adjGapHours"], adj_cap_bps=program["adjCapBps"],
+            method=program["method"],
+            start_hour=16,
+            end_hour=20,
+            adj_window_hours=program["adjWindowHours"],
+            adj_gap_hours=program["adjGapHours"],
+            adj_cap_bps=program["adjCapBps"],
         )
         days = [list(self.book.record(REGION, d, cid).readings) for d in used]
         r = ref.compute(days, list(ev.readings), p)
         rate = self.rr.drEvent(self.event)["rate"]
-        reward = ref.reward(r.reduction_wh, self.committed[who.address], rate, program["minDeliveryBps"], program["bonusCapBps"])
+        reward = ref.reward(
+            r.reduction_wh,
+            self.committed[who.address],
+            rate,
+            program["minDeliveryBps"],
+            program["bonusCapBps"],
+        )
         return r, reward
 
 
@@ -118,7 +149,9 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
     s = world.suite
     pid = 1
     if method == 1:
-        pid = s.requests.createProgram(REGION, program_tuple(s.token, method=1), 10**9, {"from": utility}).return_value
+        pid = s.requests.createProgram(
+            REGION, program_tuple(s.token, method=1), 10**9, {"from": utility}
+        ).return_value
     sc = Scenario(world, utility, oracle, program_id=pid)
     _EVENT_DAY[0] = sc.event_day
     a, b, c = world.consumers[:3]
@@ -133,7 +166,12 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
         tx = s.requests.settle(sc.event, who, sc.leaves(who), {"from": world.consumers[3]})
         r, reward = sc.expected(who, program)
         ev = tx.events["Settled"]
-        assert (ev["baselineWh"], ev["actualWh"], ev["reductionWh"], ev["adjustmentBps"]) == r.as_tuple()
+        assert (
+            ev["baselineWh"],
+            ev["actualWh"],
+            ev["reductionWh"],
+            ev["adjustmentBps"],
+        ) == r.as_tuple()
         assert ev["reward"] == reward
         assert s.token.balanceOf(who) - before == reward
         assert s.requests.enrollment(sc.event, who)["status"] == SETTLED
@@ -171,22 +209,38 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
         if d == gap:
             continue
         recs = [
-            ConsumerDay(consumer_id=cid, region_id=REGION, day=d, missing=readings(cid, d) is None, readings=readings(cid, d) or (0,) * 24)
+            ConsumerDay(
+                consumer_id=cid,
+                region_id=REGION,
+                day=d,
+                missing=readings(cid, d) is None,
+                readings=readings(cid, d) or (0,) * 24,
+            )
             for cid in range(1, 5)
         ]
         sc.missing |= {(r.consumer_id, d) for r in recs if r.missing}
         sc.book.post(REGION, d, recs)
     onchain = list(s.requests.candidateDays(sc.event, a))
     data_days = {d for (_, d) in sc.book.batches}
-    expected = walk.candidate_days(sc.event_day, activation(world), {holiday}, {earlier, sc.event_day}, data_days)
+    expected = walk.candidate_days(
+        sc.event_day, activation(world), {holiday}, {earlier, sc.event_day}, data_days
+    )
     assert onchain == expected
-    assert holiday not in onchain and earlier not in onchain and gap not in onchain and flagged in onchain
+    assert (
+        holiday not in onchain
+        and earlier not in onchain
+        and gap not in onchain
+        and flagged in onchain
+    )
     tx = s.requests.settle(sc.event, a, sc.leaves(a), {"from": a})
     r, reward = sc.expected(a, s.requests.program(1).dict())
     _, used = sc.required(a)
     assert flagged not in used
     assert tx.events["Settled"]["baselineDays"] == len(used)
-    assert tx.events["Settled"]["reductionWh"] == r.reduction_wh and tx.events["Settled"]["reward"] == reward
+    assert (
+        tx.events["Settled"]["reductionWh"] == r.reduction_wh
+        and tx.events["Settled"]["reward"] == reward
+    )
 
 
 def test_weekend_event_uses_weekend_days_and_holidays(world, utility, oracle, region_admin):
@@ -215,7 +269,9 @@ def test_lookback_is_45_days(world, utility, oracle):
     sc.post(activation(world) + 1, reducing({}))
     onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
     assert min(onchain) >= sc.event_day - 45
-    assert onchain == walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day}, data_days)
+    assert onchain == walk.candidate_days(
+        sc.event_day, activation(world), set(), {sc.event_day}, data_days
+    )
 
 
 def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle, scenario):
@@ -225,7 +281,10 @@ def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle,
     scenario.enroll(a, 4_000)
     reserved = s.requests.enrollment(scenario.event, a)["reserved"]
     base = reducing({1: 0.5})
-    scenario.post(activation(world) + 1, lambda cid, d: None if cid == 1 and d != scenario.event_day else base(cid, d))
+    scenario.post(
+        activation(world) + 1,
+        lambda cid, d: None if cid == 1 and d != scenario.event_day else base(cid, d),
+    )
     before = s.escrow.programAccount(1)["reserved"]
     tx = s.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
     ev = tx.events["SettledInsufficientData"]
@@ -249,7 +308,7 @@ def test_settle__wrong_proof__reverts(world, ready):
     a = world.consumers[0]
     leaves = ready.leaves(a)
     batch, record, proof = leaves[0]
-    leaves[0] = (batch, record, [b"\x00" * 32] + proof[1:])
+    leaves[0] = (batch, record, [b"\x00" * 32, *proof[1:]])
     with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
         world.suite.requests.settle(ready.event, a, leaves, {"from": a})
     tampered = bytearray(record)
@@ -269,7 +328,9 @@ def test_settle__leaf_from_another_day__reverts(world, ready):
 
 def test_settle__leaf_from_another_region__reverts(world, ready):
     a = world.consumers[0]
-    rec = ConsumerDay(consumer_id=1, region_id=OTHER_REGION, day=ready.event_day, readings=(1,) * 24)
+    rec = ConsumerDay(
+        consumer_id=1, region_id=OTHER_REGION, day=ready.event_day, readings=(1,) * 24
+    )
     ready.book.post(OTHER_REGION, ready.event_day, [rec])
     leaves = ready.leaves(a)
     leaves[0] = ready.book.leaf_proof(OTHER_REGION, ready.event_day, 1)
@@ -302,7 +363,7 @@ def test_settle__missing_or_extra_leaf__reverts(world, ready):
     with brownie.reverts(err("MissingLeaf", req[-1])):
         world.suite.requests.settle(ready.event, a, leaves[:-1], {"from": a})
     with brownie.reverts(err("UnexpectedLeaf", len(leaves))):
-        world.suite.requests.settle(ready.event, a, leaves + [leaves[-1]], {"from": a})
+        world.suite.requests.settle(ready.event, a, [*leaves, leaves[-1]], {"from": a})
     with brownie.reverts(err("MissingLeaf", ready.event_day)):
         world.suite.requests.settle(ready.event, a, [], {"from": a})
 
@@ -369,9 +430,13 @@ def test_dispute_rejected_and_unauthorized(world, ready, arbiter, stranger):
     with brownie.reverts(err("EnrollmentNotInStatus", ready.event, stranger, 0)):
         s.requests.openDispute(ready.event, b"\x00" * 32, {"from": stranger})
     s.requests.openDispute(ready.event, b"\x00" * 32, {"from": a})
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())):
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())
+    ):
         s.requests.rejectDispute(ready.event, a, {"from": stranger})
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())):
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())
+    ):
         s.requests.upholdDispute(ready.event, a, 0, {"from": stranger})
     tx = s.requests.rejectDispute(ready.event, a, {"from": arbiter})
     assert tx.events["DisputeResolved"]["upheld"] is False

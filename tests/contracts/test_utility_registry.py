@@ -41,7 +41,9 @@ def test_set_threshold__admin(utils, admin):
 
 
 def test_set_threshold__stranger__reverts(utils, stranger):
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, utils.DEFAULT_ADMIN_ROLE())):
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, utils.DEFAULT_ADMIN_ROLE())
+    ):
         utils.setThreshold(1, {"from": stranger})
 
 
@@ -66,7 +68,9 @@ def test_set_validity_period__admin_and_stranger(utils, admin, stranger):
     assert tx.events["ValidityPeriodChanged"]["period"] == 30 * 86400
     with brownie.reverts(err("InvalidValidityPeriod", 60)):
         utils.setValidityPeriod(60, {"from": admin})
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, utils.DEFAULT_ADMIN_ROLE())):
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, utils.DEFAULT_ADMIN_ROLE())
+    ):
         utils.setValidityPeriod(30 * 86400, {"from": stranger})
 
 
@@ -196,7 +200,9 @@ def test_revocation_is_final(utils, utility, verifiers):
 def test_reputation__protocol_only(utils, utility, admin, stranger):
     """U-9: only PROTOCOL_ROLE holders (the protocol's contracts) update reputation."""
     for fn in ("recordEventRun", "recordConsumerPaid", "recordDisputeLost"):
-        with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, utils.PROTOCOL_ROLE())):
+        with brownie.reverts(
+            err("AccessControlUnauthorizedAccount", stranger, utils.PROTOCOL_ROLE())
+        ):
             getattr(utils, fn)(utility, {"from": stranger})
     utils.grantRole(utils.PROTOCOL_ROLE(), admin, {"from": admin})
     tx = utils.recordEventRun(utility, {"from": admin})
