@@ -183,3 +183,11 @@ def next_weekend_day(day: int) -> int:
     while (d + 3) % 7 < 5:
         d += 1
     return d
+
+
+def now() -> int:
+    """The latest block's timestamp: the chain's clock (Brownie's `chain.time()` can drift from it
+    after snapshot reverts)."""
+    from brownie import web3
+
+    return int(web3.eth.get_block("latest")["timestamp"])

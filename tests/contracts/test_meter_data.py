@@ -6,12 +6,11 @@ import random
 
 import brownie
 import pytest
-from brownie import chain
 
 from oracles import meter_tree
 from oracles.meter_tree import RECORD_BYTES, ConsumerDay
 from tests.helpers import err
-from tests.suite import REGION, MeterBook, day_start, local_day
+from tests.suite import REGION, MeterBook, day_start, local_day, now
 
 
 @pytest.fixture
@@ -21,7 +20,7 @@ def meter(suite):
 
 @pytest.fixture
 def yesterday():
-    return local_day(chain.time()) - 1
+    return local_day(now()) - 1
 
 
 def records(
@@ -78,7 +77,7 @@ def test_post_batch__stranger__reverts(meter, stranger, yesterday):
 
 def test_post_batch__day_not_ended__reverts(meter, oracle):
     """M-1: a local day's data can be posted only once that day has ended."""
-    today = local_day(chain.time())
+    today = local_day(now())
     data = meter_tree.encode_batch(records(today, [1]))
     with brownie.reverts(err("DayNotEnded", REGION, today, day_start(today + 1))):
         meter.postBatch(REGION, today, data, {"from": oracle})

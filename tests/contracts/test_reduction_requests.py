@@ -16,6 +16,7 @@ from tests.suite import (
     day_start,
     local_day,
     next_weekday,
+    now,
     prefs,
     program_tuple,
 )
@@ -31,7 +32,7 @@ def rr(world):
 
 @pytest.fixture
 def event_day():
-    return next_weekday(local_day(chain.time()), at_least=2)
+    return next_weekday(local_day(now()), at_least=2)
 
 
 @pytest.fixture
@@ -131,7 +132,7 @@ def test_create_event__bad_time__reverts(rr, utility, event_day):
         rr.createEvent(1, event_day, 20, 16, 1, VOLUNTARY, {"from": utility})
     with brownie.reverts(err("InvalidEventWindow", 20, 25)):
         rr.createEvent(1, event_day, 20, 25, 1, VOLUNTARY, {"from": utility})
-    past = local_day(chain.time()) - 1
+    past = local_day(now()) - 1
     with brownie.reverts(revert_pattern=rf"InvalidEventStart: {day_start(past) + 16 * 3600}, \d+"):
         rr.createEvent(1, past, 16, 20, 1, VOLUNTARY, {"from": utility})
     far = event_day + 40
@@ -265,7 +266,7 @@ def test_enroll__after_start_or_paused__reverts(rr, world, admin, event, event_d
     with brownie.reverts(err("EnforcedPause")):
         rr.enroll(event, 1_000, {"from": world.consumers[0]})
     s.escrow.unpause({"from": admin})
-    chain.sleep(day_start(event_day) + 16 * 3600 - chain.time())
+    chain.sleep(day_start(event_day) + 16 * 3600 - now())
     with brownie.reverts(err("EventNotOpen", event)):
         rr.enroll(event, 1_000, {"from": world.consumers[0]})
 
@@ -301,7 +302,7 @@ def test_cancel_event_releases_every_reservation(rr, world, utility, event):
 def test_cancel_event__stranger_or_started__reverts(rr, utility, stranger, event, event_day):
     with brownie.reverts(err("NotProgramOwner", 1, stranger)):
         rr.cancelEvent(event, {"from": stranger})
-    chain.sleep(day_start(event_day) + 16 * 3600 - chain.time())
+    chain.sleep(day_start(event_day) + 16 * 3600 - now())
     with brownie.reverts(err("EventNotOpen", event)):
         rr.cancelEvent(event, {"from": utility})
 
@@ -312,7 +313,7 @@ def test_close_event_after_deadline(rr, world, stranger, event):
     deadline = rr.settlementDeadline(event)
     with brownie.reverts(err("SettlementStillOpen", event, deadline)):
         rr.closeEvent(event, {"from": stranger})
-    chain.sleep(deadline - chain.time() + 1)
+    chain.sleep(deadline - now() + 1)
     tx = rr.closeEvent(event, {"from": stranger})
     assert tx.events["EventClosed"]["released"] > 0
     assert world.suite.escrow.programAccount(1)["reserved"] == 0

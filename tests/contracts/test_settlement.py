@@ -22,6 +22,7 @@ from tests.suite import (
     local_day,
     next_weekday,
     next_weekend_day,
+    now,
     program_tuple,
 )
 
@@ -46,7 +47,7 @@ class Scenario:
     ) -> None:
         self.w, self.s, self.rr = world, world.suite, world.suite.requests
         self.utility, self.program_id = utility, program_id
-        today = local_day(chain.time())
+        today = local_day(now())
         self.event_day = event_day if event_day is not None else next_weekday(today, at_least=2)
         self.event = self.rr.createEvent(
             program_id, self.event_day, 16, 20, 50_000, VOLUNTARY, {"from": utility}
@@ -60,7 +61,7 @@ class Scenario:
         self.committed[who.address] = wh
 
     def post(self, first_day: int, readings: Readings) -> None:
-        chain.sleep(max(0, day_start(self.event_day + 1) - chain.time() + 60))
+        chain.sleep(max(0, day_start(self.event_day + 1) - now() + 60))
         chain.mine()
         for d in range(first_day, self.event_day + 1):
             recs = []
@@ -188,7 +189,7 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
     """S-3, S-4: like days only; holidays, the region's event days and days without committed data are
     skipped; a missing-flagged record is required but not used. On-chain list equals the reference."""
     s = world.suite
-    today = local_day(chain.time())
+    today = local_day(now())
     earlier = next_weekday(today, at_least=1)
     s.requests.createEvent(1, earlier, 10, 12, 1, VOLUNTARY, {"from": utility})
     sc = Scenario(world, utility, oracle, event_day=next_weekday(earlier, at_least=2))
@@ -204,7 +205,7 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
     def readings(cid: int, day: int) -> tuple[int, ...] | None:
         return None if (cid, day) == (1, flagged) else base(cid, day)
 
-    chain.sleep(max(0, day_start(sc.event_day + 1) - chain.time() + 60))
+    chain.sleep(max(0, day_start(sc.event_day + 1) - now() + 60))
     for d in range(activation(world) + 1, sc.event_day + 1):
         if d == gap:
             continue
@@ -246,7 +247,7 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
 def test_weekend_event_uses_weekend_days_and_holidays(world, utility, oracle, region_admin):
     """S-3: a weekend event's like days are weekend days and holidays."""
     s = world.suite
-    day = next_weekend_day(local_day(chain.time()) + 2)
+    day = next_weekend_day(local_day(now()) + 2)
     sc = Scenario(world, utility, oracle, event_day=day)
     _EVENT_DAY[0] = day
     holiday = next_weekday(activation(world) + 2)
@@ -386,12 +387,12 @@ def test_settle__before_data_or_after_deadline__reverts(world, scenario):
     """S-1: open once the event day's data is committed, until the deadline."""
     a = world.consumers[0]
     scenario.enroll(a, 4_000)
-    chain.sleep(day_start(scenario.event_day + 1) - chain.time() + 60)
+    chain.sleep(day_start(scenario.event_day + 1) - now() + 60)
     with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
         world.suite.requests.settle(scenario.event, a, [], {"from": a})
     scenario.post(activation(world) + 1, reducing({1: 0.5}))
     deadline = world.suite.requests.settlementDeadline(scenario.event)
-    chain.sleep(deadline - chain.time() + 1)
+    chain.sleep(deadline - now() + 1)
     with brownie.reverts(err("SettlementClosed", scenario.event, deadline)):
         world.suite.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
 
