@@ -140,3 +140,25 @@ def test_local_day__before_epoch_day__reverts(registry, region_admin):
     registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
     with brownie.reverts(err("TimestampOutOfRange", 86_399)):
         registry.localDay(7, 86_399)
+
+
+def test_set_holiday__region_admin(registry, region_admin):
+    """R-5: REGION_ADMIN_ROLE marks and unmarks holidays; the bitmap word exposes them."""
+
+    registry.addRegion(1, "North", region_tuple(), {"from": region_admin})
+    tx = registry.setHoliday(1, 20_500, True, {"from": region_admin})
+    assert tx.events["HolidaySet"]["day"] == 20_500 and tx.events["HolidaySet"]["holiday"] is True
+    assert registry.isHoliday(1, 20_500) and not registry.isHoliday(1, 20_501)
+    assert registry.holidayWord(1, 20_500 // 256) == 1 << (20_500 % 256)
+    registry.setHoliday(1, 20_500, False, {"from": region_admin})
+    assert not registry.isHoliday(1, 20_500)
+
+
+def test_set_holiday__stranger_or_unknown_region__reverts(registry, region_admin, stranger):
+    """R-5: others cannot; unknown regions are refused."""
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, registry.REGION_ADMIN_ROLE())
+    ):
+        registry.setHoliday(1, 20_500, True, {"from": stranger})
+    with brownie.reverts(err("UnknownRegion", 4)):
+        registry.setHoliday(4, 20_500, True, {"from": region_admin})
