@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title IReductionRequests
 /// @notice DR programs, events, enrollment, proof-carrying settlement against contract-chosen
-/// baseline days, and disputes (SPECIFICATION.md §7, rules P-1..P-4, V-1..V-6, S-1..S-9, D-1..D-3).
+/// baseline days, and disputes (SPECIFICATION.md §7, rules P-1..P-5, V-1..V-5, S-1..S-9, D-1..D-3).
 interface IReductionRequests {
     /// @notice Event tier; sets the rate multiplier.
     enum Tier {
