@@ -324,3 +324,13 @@ def test_close_event_after_deadline(rr, world, stranger, event):
 def test_unknown_event__reverts(rr, stranger):
     with brownie.reverts(err("UnknownEvent", 99)):
         rr.closeEvent(99, {"from": stranger})
+
+
+def test_set_forecasting__admin_and_stranger(rr, admin, stranger):
+    """P-4: only the admin links the contract whose stress multiplier prices events; zero unlinks it."""
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, rr.DEFAULT_ADMIN_ROLE())
+    ):
+        rr.setForecasting(stranger, {"from": stranger})
+    tx = rr.setForecasting("0x" + "00" * 20, {"from": admin})
+    assert tx.events["ForecastingSet"]["forecasting"] == "0x" + "00" * 20

@@ -265,7 +265,6 @@ def test_lookback_is_45_days(world, utility, oracle):
     chain.mine()
     s = world.suite
     sc = Scenario(world, utility, oracle)
-    onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
     data_days = set(range(activation(world) + 1, sc.event_day))
     sc.post(activation(world) + 1, reducing({}))
     onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
