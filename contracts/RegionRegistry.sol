@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
 import {DayBitmap} from "./libraries/DayBitmap.sol";
+import {LocalTime} from "./libraries/LocalTime.sol";
 
 /// @title RegionRegistry
 /// @notice The one list of grid regions that every GridBalance contract reads (SPECIFICATION.md §2).
@@ -17,7 +18,6 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     /// @notice Role allowed to add and update regions.
     bytes32 public constant REGION_ADMIN_ROLE = keccak256("REGION_ADMIN_ROLE");
 
-    uint256 private constant _SECONDS_PER_DAY = 86_400;
     uint256 private constant _MAX_NAME_BYTES = 64;
     int16 private constant _MIN_UTC_OFFSET = -720; // UTC-12:00
     int16 private constant _MAX_UTC_OFFSET = 840; // UTC+14:00
@@ -115,20 +115,18 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     /// @inheritdoc IRegionRegistry
     function localDay(uint16 regionId, uint256 timestamp) external view returns (uint32) {
         _requireRegion(regionId);
-        if (timestamp < _SECONDS_PER_DAY) revert TimestampOutOfRange(timestamp);
-        int256 offsetSeconds = int256(_params[regionId].utcOffsetMinutes) * 60;
-        // timestamp >= 86_400 > |offset| (at most 50_400 s), so the sum is positive.
-        uint256 local = uint256(int256(timestamp) + offsetSeconds);
-        return uint32(local / _SECONDS_PER_DAY);
+        // timestamp >= 86_400 > |offset| (at most 50_400 s), so the local time is positive.
+        if (timestamp < LocalTime.SECONDS_PER_DAY) revert TimestampOutOfRange(timestamp);
+        return LocalTime.dayOf(_params[regionId].utcOffsetMinutes, timestamp);
     }
 
     /// @inheritdoc IRegionRegistry
     function localDayStart(uint16 regionId, uint32 day) external view returns (uint256) {
         _requireRegion(regionId);
-        int256 start =
-            int256(uint256(day)) * int256(_SECONDS_PER_DAY) - int256(_params[regionId].utcOffsetMinutes) * 60;
-        if (start < 0) revert TimestampOutOfRange(0);
-        return uint256(start);
+        int16 offset = _params[regionId].utcOffsetMinutes;
+        // the start is negative only for day 0 east of UTC (|offset| < one day)
+        if (day == 0 && offset > 0) revert TimestampOutOfRange(0);
+        return LocalTime.dayStart(offset, day);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -20,7 +20,8 @@ library LocalTime {
         return uint32(uint256(int256(t) + int256(utcOffsetMinutes) * 60) / SECONDS_PER_HOUR);
     }
 
-    /// @notice The UTC timestamp at which local day `day` starts (R-4; day >= 1).
+    /// @notice The UTC timestamp at which local day `day` starts (R-4). Callers keep `day >= 1`
+    /// (day 0 east of UTC starts before 1970; RegionRegistry.localDayStart refuses it).
     function dayStart(int16 utcOffsetMinutes, uint32 day) internal pure returns (uint256) {
         return uint256(int256(uint256(day)) * int256(SECONDS_PER_DAY) - int256(utcOffsetMinutes) * 60);
     }
