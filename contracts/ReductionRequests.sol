@@ -432,11 +432,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         bool eventMissing
     ) private {
         Program storage p = _programs[e.programId];
-        uint256 reserved = en.reserved;
-        en.status = EnrollmentStatus.InsufficientData;
-        en.settledAt = uint32(block.timestamp);
-        e.reservedOutstanding -= uint128(reserved);
-        ++e.settled;
+        uint256 reserved = _markSettled(e, en, EnrollmentStatus.InsufficientData);
         emit SettledInsufficientData(eventId, account, n, eventMissing);
         _consumers.recordSettlement(account, p.token, en.committedWh, 0, 0, p.minDeliveryBps, false);
         _escrow.release(e.programId, reserved);
@@ -452,18 +448,28 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         uint256 n
     ) private {
         Program storage p = _programs[e.programId];
-        uint256 reserved = en.reserved;
         uint256 committed = en.committedWh;
         uint256 reward = Baseline.reward(r.reductionWh, committed, e.rate, p.minDeliveryBps, p.bonusCapBps);
-        en.status = EnrollmentStatus.Settled;
-        en.settledAt = uint32(block.timestamp);
+        uint256 reserved = _markSettled(e, en, EnrollmentStatus.Settled);
         en.paid = uint80(reward); // reward <= reserved (B-7 <= B-8), which fits uint80
-        e.reservedOutstanding -= uint128(reserved);
-        ++e.settled;
         emit Settled(eventId, account, r.baselineWh, r.actualWh, r.reductionWh, r.adjustmentBps, reward, n);
         _consumers.recordSettlement(account, p.token, committed, r.reductionWh, reward, p.minDeliveryBps, true);
         if (reward != 0) _utilities.recordConsumerPaid(p.utility);
         _escrow.settle(e.programId, account, reserved, reward);
+    }
+
+    /// @dev The bookkeeping both settlement outcomes share (S-8): the enrollment's status and time, and
+    /// its reservation taken off the event's outstanding total. Returns that reservation.
+    function _markSettled(
+        DrEvent storage e,
+        Enrollment storage en,
+        EnrollmentStatus status
+    ) private returns (uint256 reserved) {
+        reserved = en.reserved;
+        en.status = status;
+        en.settledAt = uint32(block.timestamp);
+        e.reservedOutstanding -= uint128(reserved);
+        ++e.settled;
     }
 
     function _enroll(uint256 eventId, address account, uint48 committedWh, bool byKeeper) private {
