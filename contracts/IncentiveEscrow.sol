@@ -64,8 +64,7 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
     /// @inheritdoc IIncentiveEscrow
     function reserve(uint256 programId, uint256 amount) external onlyRole(PROTOCOL_ROLE) whenNotPaused {
         ProgramAccount storage a = _account(programId);
-        uint256 free = _available(a);
-        if (amount > free) revert InsufficientBudget(programId, amount, free);
+        _requireAvailable(programId, a, amount);
         // amount <= available <= deposited < 2^128
         a.reserved += uint128(amount);
         emit Reserved(programId, amount, a.reserved);
@@ -100,8 +99,7 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
         uint256 amount
     ) external onlyRole(PROTOCOL_ROLE) whenNotPaused nonReentrant {
         ProgramAccount storage a = _account(programId);
-        uint256 free = _available(a);
-        if (amount > free) revert InsufficientBudget(programId, amount, free);
+        _requireAvailable(programId, a, amount);
         if (amount != 0) _pay(programId, a, consumer, amount);
     }
 
@@ -119,8 +117,7 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
     function withdrawUnreserved(uint256 programId, uint256 amount, address to) external whenNotPaused nonReentrant {
         ProgramAccount storage a = _utilityAccount(programId);
         if (amount == 0 || to == address(0)) revert InvalidAmount();
-        uint256 free = _available(a);
-        if (amount > free) revert InsufficientBudget(programId, amount, free);
+        _requireAvailable(programId, a, amount);
         a.withdrawn += uint128(amount);
         IERC20(a.token).safeTransfer(to, amount);
         emit Withdrawn(programId, to, amount);
@@ -177,6 +174,12 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
 
     function _available(ProgramAccount storage a) private view returns (uint256) {
         return a.deposited - a.paid - a.reserved - a.withdrawn;
+    }
+
+    /// @dev E-3, E-6, E-7: `amount` must fit the unreserved budget.
+    function _requireAvailable(uint256 programId, ProgramAccount storage a, uint256 amount) private view {
+        uint256 free = _available(a);
+        if (amount > free) revert InsufficientBudget(programId, amount, free);
     }
 
     /// @dev Credit what actually arrived (fee-on-transfer tokens deliver less than `amount`).
