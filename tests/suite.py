@@ -7,6 +7,7 @@ from typing import Any
 
 from oracles import meter_tree
 from oracles.meter_tree import ConsumerDay
+from oracles.settlement import is_weekend
 from tests.helpers import region_tuple
 
 REGION = 1
@@ -173,14 +174,14 @@ class World:
 def next_weekday(day: int, at_least: int = 0) -> int:
     """The first day >= `day` + `at_least` that is Monday..Friday."""
     d = day + at_least
-    while (d + 3) % 7 >= 5:
+    while is_weekend(d):
         d += 1
     return d
 
 
 def next_weekend_day(day: int) -> int:
     d = day
-    while (d + 3) % 7 < 5:
+    while not is_weekend(d):
         d += 1
     return d
 

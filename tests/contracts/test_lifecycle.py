@@ -69,7 +69,7 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
     chain.mine()
     hour = s.forecasting.currentHour(REGION)
     day = hour // 24 + 1
-    while (day + 3) % 7 >= 5:  # a weekday event
+    while walk.is_weekend(day):  # a weekday event
         day += 1
     if day * 24 + 20 > hour + 48:
         chain.sleep((day * 24 - hour - 24) * 3600)

@@ -4,7 +4,7 @@ insufficient data and disputes (SPECIFICATION.md §7, rules S-1..S-9, D-1..D-3).
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 
 import brownie
 import pytest
@@ -60,10 +60,25 @@ class Scenario:
         self.rr.enroll(self.event, wh, {"from": who})
         self.committed[who.address] = wh
 
-    def post(self, first_day: int, readings: Readings) -> None:
+    def reducing(self, cut: dict[int, float]) -> Readings:
+        """Readings where consumer `cid` uses `cut[cid]` of its usual load 16:00-20:00 on the event day."""
+
+        def f(cid: int, day: int) -> tuple[int, ...]:
+            r = list(shape(cid, day))
+            if cid in cut and day == self.event_day:
+                for h in range(16, 20):
+                    r[h] = int(r[h] * cut[cid])
+            return tuple(r)
+
+        return f
+
+    def post(self, first_day: int, readings: Readings, skip: Collection[int] = ()) -> None:
+        """Once the event day has ended, post every day from `first_day` on, except `skip` (no data)."""
         chain.sleep(max(0, day_start(self.event_day + 1) - now() + 60))
         chain.mine()
         for d in range(first_day, self.event_day + 1):
+            if d in skip:
+                continue
             recs = []
             for cid in range(1, 5):
                 r = readings(cid, d)
@@ -121,26 +136,9 @@ def activation(world) -> int:
     return world.suite.consumers.consumer(world.consumers[0])["activationDay"]
 
 
-def reducing(cut: dict[int, float]) -> Readings:
-    """Readings where consumer `cid` uses `cut[cid]` of its usual load during 16:00-20:00 on event days."""
-
-    def f(cid: int, day: int) -> tuple[int, ...]:
-        r = list(shape(cid, day))
-        if cid in cut and day == _EVENT_DAY[0]:
-            for h in range(16, 20):
-                r[h] = int(r[h] * cut[cid])
-        return tuple(r)
-
-    return f
-
-
-_EVENT_DAY = [0]
-
-
 @pytest.fixture
 def scenario(world, utility, oracle):
     sc = Scenario(world, utility, oracle)
-    _EVENT_DAY[0] = sc.event_day
     return sc
 
 
@@ -154,12 +152,11 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
             REGION, program_tuple(s.token, method=1), 10**9, {"from": utility}
         ).return_value
     sc = Scenario(world, utility, oracle, program_id=pid)
-    _EVENT_DAY[0] = sc.event_day
     a, b, c = world.consumers[:3]
     sc.enroll(a, 4_000)
     sc.enroll(b, 20_000)
     sc.enroll(c, 400_000)
-    sc.post(activation(world) + 1, reducing({1: 0.3, 2: 0.8, 3: 1.0}))
+    sc.post(activation(world) + 1, sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
     program = s.requests.program(pid).dict()
     paid_before = s.utilities.utility(utility)["consumersPaid"]
     for who in (a, b, c):
@@ -193,34 +190,18 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
     earlier = next_weekday(today, at_least=1)
     s.requests.createEvent(1, earlier, 10, 12, 1, VOLUNTARY, {"from": utility})
     sc = Scenario(world, utility, oracle, event_day=next_weekday(earlier, at_least=2))
-    _EVENT_DAY[0] = sc.event_day
     a = world.consumers[0]
     sc.enroll(a, 4_000)
     holiday = next_weekday(activation(world) + 3)
     s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
     gap = next_weekday(holiday + 1)  # no data at all for the region that day
     flagged = next_weekday(gap + 1)  # consumer 1's record flagged missing
-    base = reducing({1: 0.5})
+    base = sc.reducing({1: 0.5})
 
     def readings(cid: int, day: int) -> tuple[int, ...] | None:
         return None if (cid, day) == (1, flagged) else base(cid, day)
 
-    chain.sleep(max(0, day_start(sc.event_day + 1) - now() + 60))
-    for d in range(activation(world) + 1, sc.event_day + 1):
-        if d == gap:
-            continue
-        recs = [
-            ConsumerDay(
-                consumer_id=cid,
-                region_id=REGION,
-                day=d,
-                missing=readings(cid, d) is None,
-                readings=readings(cid, d) or (0,) * 24,
-            )
-            for cid in range(1, 5)
-        ]
-        sc.missing |= {(r.consumer_id, d) for r in recs if r.missing}
-        sc.book.post(REGION, d, recs)
+    sc.post(activation(world) + 1, readings, skip={gap})
     onchain = list(s.requests.candidateDays(sc.event, a))
     data_days = {d for (_, d) in sc.book.batches}
     expected = walk.candidate_days(
@@ -249,11 +230,10 @@ def test_weekend_event_uses_weekend_days_and_holidays(world, utility, oracle, re
     s = world.suite
     day = next_weekend_day(local_day(now()) + 2)
     sc = Scenario(world, utility, oracle, event_day=day)
-    _EVENT_DAY[0] = day
     holiday = next_weekday(activation(world) + 2)
     s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
     sc.enroll(world.consumers[0], 4_000)
-    sc.post(activation(world) + 1, reducing({1: 0.5}))
+    sc.post(activation(world) + 1, sc.reducing({1: 0.5}))
     onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
     assert holiday in onchain
     assert all(walk.is_weekend(d) or d == holiday for d in onchain)
@@ -266,7 +246,7 @@ def test_lookback_is_45_days(world, utility, oracle):
     s = world.suite
     sc = Scenario(world, utility, oracle)
     data_days = set(range(activation(world) + 1, sc.event_day))
-    sc.post(activation(world) + 1, reducing({}))
+    sc.post(activation(world) + 1, sc.reducing({}))
     onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
     assert min(onchain) >= sc.event_day - 45
     assert onchain == walk.candidate_days(
@@ -280,7 +260,7 @@ def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle,
     a = world.consumers[0]
     scenario.enroll(a, 4_000)
     reserved = s.requests.enrollment(scenario.event, a)["reserved"]
-    base = reducing({1: 0.5})
+    base = scenario.reducing({1: 0.5})
     scenario.post(
         activation(world) + 1,
         lambda cid, d: None if cid == 1 and d != scenario.event_day else base(cid, d),
@@ -300,7 +280,7 @@ def ready(world, scenario):
     """Consumer 1 enrolled and all data posted; consumer 2 enrolled too."""
     scenario.enroll(world.consumers[0], 4_000)
     scenario.enroll(world.consumers[1], 20_000)
-    scenario.post(activation(world) + 1, reducing({1: 0.5, 2: 0.5}))
+    scenario.post(activation(world) + 1, scenario.reducing({1: 0.5, 2: 0.5}))
     return scenario
 
 
@@ -389,7 +369,7 @@ def test_settle__before_data_or_after_deadline__reverts(world, scenario):
     chain.sleep(day_start(scenario.event_day + 1) - now() + 60)
     with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
         world.suite.requests.settle(scenario.event, a, [], {"from": a})
-    scenario.post(activation(world) + 1, reducing({1: 0.5}))
+    scenario.post(activation(world) + 1, scenario.reducing({1: 0.5}))
     deadline = world.suite.requests.settlementDeadline(scenario.event)
     chain.sleep(deadline - now() + 1)
     with brownie.reverts(err("SettlementClosed", scenario.event, deadline)):
