@@ -10,9 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
+from oracles.baseline import BPS, MAX_DAYS, MIN_DAYS
+
+__all__ = [
+    "BPS",
+    "LOOKBACK_DAYS",
+    "MAX_DAYS",
+    "MIN_DAYS",
+    "baseline_days",
+    "candidate_days",
+    "reliability",
+]
+
 LOOKBACK_DAYS = 45
-MAX_DAYS = 10
-MIN_DAYS = 5
 
 
 def weekday(day: int) -> int:
@@ -59,7 +69,6 @@ def baseline_days(
 
 
 RELIABILITY_WEIGHT_BPS = 2_000
-BPS = 10_000
 
 
 def reliability(
