@@ -1,66 +1,677 @@
-"""`gridbalance demo`: the main job, on a local chain it starts itself.
+"""`gridbalance demo`: a full simulated DR cycle on a local Anvil it starts (and always stops).
 
-Today (Foundation issue) it starts a fresh Anvil, deploys the contracts built so far, defines one
-demo region, funds a demo utility with the mock stablecoin and prints every address. The full
-simulated DR cycle replaces this when the oracle/demo issue lands.
+1. Start Anvil on a free port; deploy and wire the protocol (oracles.deploy, the code
+   ``scripts/deploy.py`` runs under ``brownie run``); write the manifest into the run's folder.
+2. A utility is verified by 2 of 3 council members; N simulated consumers register (their wallets
+   are addresses Anvil impersonates) and the utility activates them.
+3. 14 days of history and a Monday event day with a heat wave. The chain clock follows the
+   simulation through Anvil's time controls, so every time rule holds as in real time: weather is
+   posted the day before, forecasts 12-36 h ahead, actual load and meter data after each day ends.
+4. The forecaster fits TOWT on the posted history; its forecast for the heat-wave day crosses the
+   utility's threshold and the contract creates the event (F-6). The keeper enrolls, the consumers
+   respond (or game the baseline), the meter oracle posts the event day, the keeper settles from
+   calldata and checks every result against the Python reference. The escrow pays.
+
+The report (``reports/<run>/report.json``) and the chart (``reports/<run>/chart.png``) follow.
 """
 
 from __future__ import annotations
 
+import json
+import logging
 import sys
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
+import numpy as np
+from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field
+from tqdm import tqdm
 from web3 import Web3
 
+from oracles import baseline as ref
 from oracles.artifacts import DEFAULT_BUILD_DIR
-from oracles.deploy import deploy_suite, load_suite, wait
-from oracles.devchain import start_anvil
+from oracles.chain import ChainClient, GasLedger, NodeSigner, decode_events
+from oracles.contracts import ErrorDecoder, Protocol
+from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
+from oracles.devchain import PROJECT_ROOT, rpc_call, set_time, start_anvil
+from oracles.forecaster import mape_percent, naive_last_week
+from oracles.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
+from oracles.keeper import EV_COMMITTED, EV_ENROLLED, EV_SETTLED, Keeper, SettleStats
+from oracles.meter_oracle import MeterOracle
+from oracles.meter_tree import ConsumerDay
+from oracles.outbox import Outbox
+from oracles.settlement import weekday
+from oracles.simulator import Behavior, ConsumerClass, SimConfig, Simulator
 
-DEMO_REGION_ID = 1
-DEMO_REGION_NAME = "Demo Valley (CAISO-like)"
-# capacityKw, nominalFrequencyMHz, utcOffsetMinutes, highLoadBps, criticalLoadBps,
-# frequencyToleranceMHz, voltageToleranceBps
-DEMO_REGION = (2_500_000, 60_000, -480, 8_000, 9_500, 500, 500)
-DEMO_FUNDING = 1_000_000 * 10**6  # 1,000,000 mUSD (6 decimals)
+log = logging.getLogger("gridbalance.demo")
+
+REGION_ID = 1
+REGION_NAME = "Demo Valley (CAISO-like)"
+UTC_OFFSET_MINUTES = -480
+DAY = 86_400
+DECIMALS = 6
+BASE_RATE = 500_000  # 0.50 mUSD per kWh
+PROGRAM = {  # ReductionRequests.ProgramParams after the token
+    "baseRate": BASE_RATE, "method": 0, "adjWindowHours": 3, "adjGapHours": 1, "adjCapBps": 4_000,
+    "minDeliveryBps": 5_000, "bonusCapBps": 2_000, "classMask": 7, "maxEventsPer30Days": 10,
+    "economicBps": 15_000, "emergencyBps": 20_000,
+}  # fmt: skip
+TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS = 2, 4
 
 
-def run_demo(out: TextIO = sys.stdout, build_dir: Path = DEFAULT_BUILD_DIR) -> dict[str, str]:
-    """Run the demo and return {contract name: address}."""
-    # fails before a chain is started if the build is missing or malformed
-    artifacts = load_suite(with_test_tokens=True, build_dir=build_dir)
-    with start_anvil() as chain:
-        w3 = Web3(Web3.HTTPProvider(chain.url, request_kwargs={"timeout": 30}))
-        admin, utility = list(w3.eth.accounts)[:2]
+class DemoError(RuntimeError):
+    """The demo could not complete (the message says which stage and why)."""
+
+
+class DemoConfig(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    consumers: int = Field(default=200, ge=10, le=100_000)
+    seed: int = 7
+    history_days: int = Field(default=14, ge=8, le=40)
+    out_dir: Path | None = None
+    build_dir: Path = DEFAULT_BUILD_DIR
+    progress: bool = True
+
+
+def local_day(ts: int) -> int:
+    return (ts + 60 * UTC_OFFSET_MINUTES) // DAY
+
+
+def day_start(day: int) -> int:
+    return day * DAY - 60 * UTC_OFFSET_MINUTES
+
+
+def consumer_address(seed: int, index: int) -> str:
+    return Web3.to_checksum_address(keccak(text=f"gridbalance-demo-{seed}-{index}")[12:])
+
+
+@dataclass
+class Run:
+    """Everything the stages share."""
+
+    cfg: DemoConfig
+    w3: Web3
+    url: str
+    p: Protocol
+    ledger: GasLedger
+    decoder: ErrorDecoder
+    sim: Simulator
+    first_day: int
+    event_day: int
+    clients: dict[str, ChainClient]
+    consumer_ids: list[int]
+    out_dir: Path
+
+
+def _bar(cfg: DemoConfig, total: int, desc: str) -> tqdm[Any]:
+    return tqdm(total=total, desc=f"{desc:<28}", disable=not cfg.progress, leave=True, file=sys.stderr,
+                bar_format="{l_bar}{bar:30}{r_bar}")  # fmt: skip
+
+
+def run_demo(cfg: DemoConfig | None = None, out: TextIO = sys.stdout) -> dict[str, Any]:
+    """Run the whole cycle; return the report (also written to ``<out_dir>/report.json``)."""
+    cfg = cfg or DemoConfig()
+    load_suite(with_test_tokens=True, build_dir=cfg.build_dir)  # fail before starting a chain
+    started = time.monotonic()
+    run_name = datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + f"-n{cfg.consumers}"
+    out_dir = cfg.out_dir or PROJECT_ROOT / "reports" / run_name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for stale in (
+        "deployment.json",
+        "outbox.sqlite",
+        "outbox.sqlite-wal",
+        "outbox.sqlite-shm",
+        "rejects.jsonl",
+    ):
+        (out_dir / stale).unlink(missing_ok=True)  # a demo always starts on a fresh chain
+    with start_anvil(accounts=10, gas_limit=30_000_000, base_fee=0) as chain:
         print(
             f"Started Anvil (pid {chain.pid}) at {chain.url}, chain id {chain.chain_id}", file=out
         )
+        w3 = Web3(Web3.HTTPProvider(chain.url, request_kwargs={"timeout": 60}))
+        try:
+            report = _cycle(cfg, w3, chain.url, out_dir, out)
+        finally:
+            print(f"Stopped Anvil (pid {chain.pid}).", file=out)
+    report["wall_seconds"] = round(time.monotonic() - started, 1)
+    (out_dir / "report.json").write_text(json.dumps(report, indent=2) + "\n")
+    print(
+        f"Wall time {report['wall_seconds']} s. Report: {out_dir / 'report.json'}, chart: {out_dir / 'chart.png'}",
+        file=out,
+    )
+    return report
 
-        suite = deploy_suite(w3, admin, artifacts)
-        registry = suite["RegionRegistry"][0]
-        wait(
-            w3,
-            registry.functions.addRegion(DEMO_REGION_ID, DEMO_REGION_NAME, DEMO_REGION).transact(
-                {"from": admin}
-            ),
-            "addRegion",
+
+def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> dict[str, Any]:
+    accounts = list(w3.eth.accounts)
+    ledger, decoder = GasLedger(), ErrorDecoder(cfg.build_dir)
+    roles = {"admin": 0, "verifier1": 1, "verifier2": 2, "verifier3": 3, "utility": 4,
+             "meter_oracle": 5, "grid_oracle": 6, "forecaster": 7, "keeper": 8, "arbiter": 9}  # fmt: skip
+    clients = {
+        r: ChainClient(w3, NodeSigner(accounts[i]), decoder=decoder, ledger=ledger)
+        for r, i in roles.items()
+    }
+
+    # ---- time plan: day L0 (set-up), history L0+1 .. L0+H, event on the Monday L0+H+1
+    now = int(w3.eth.get_block("latest")["timestamp"])
+    l0 = local_day(now) + 1
+    while weekday(l0 + cfg.history_days + 1) != 0:
+        l0 += 1
+    first_day, event_day = l0 + 1, l0 + cfg.history_days + 1
+    set_time(url, day_start(l0) + 9 * 3600)
+    sim = Simulator(
+        SimConfig(consumers=cfg.consumers, seed=cfg.seed, first_day=first_day, event_day=event_day)
+    )
+    planning_peak = max(
+        float(sim.expected_region_kw(d).max()) for d in range(first_day, event_day - 2)
+    )
+    capacity_kw = int(planning_peak * 1.25) + 1
+
+    # ---- 1. deploy
+    with ledger.staged("deploy"):
+
+        def a(role: str) -> str:
+            return str(accounts[roles[role]])
+
+        config = DeployConfig(
+            regions=[RegionConfig(id=REGION_ID, name=REGION_NAME, capacity_kw=capacity_kw, utc_offset_minutes=UTC_OFFSET_MINUTES)],
+            verifiers=[a("verifier1"), a("verifier2"), a("verifier3")], threshold=2,
+            meter_oracles=[a("meter_oracle")], weather_oracles=[a("grid_oracle")], grid_oracles=[a("grid_oracle")],
+            forecast_oracles=[a("forecaster")], keepers=[a("keeper")], arbiters=[a("arbiter")], pausers=[a("admin")],
+            deploy_test_token=True,
+        )  # fmt: skip
+        manifest = deploy_protocol(
+            clients["admin"], config, out_dir / "deployment.json", cfg.build_dir
         )
-        token = suite["MockStablecoin"][0]
-        wait(w3, token.functions.mint(utility, DEMO_FUNDING).transact({"from": admin}), "mint")
+    p = Protocol.connect(w3, manifest, cfg.build_dir)
+    print(
+        f"Deployed {len(manifest.contracts)} contracts and {TOKEN_NAME(p)}; manifest {out_dir / 'deployment.json'}",
+        file=out,
+    )
+    run = Run(cfg, w3, url, p, ledger, decoder, sim, first_day, event_day, clients, [], out_dir)
 
-        print("\nDeployed contracts", file=out)
-        print(f"  {'contract':<16} {'address':<42} {'block':>5} {'gas used':>10}", file=out)
-        for _, rec in suite.values():
-            print(
-                f"  {rec.name:<16} {rec.address:<42} {rec.block:>5} {rec.gas_used:>10,}", file=out
+    # ---- 2. council, consumers, program
+    _verify_utility(run)
+    _register_consumers(run)
+    program_id = _create_program(run)
+    print(
+        f"Utility verified by 2 of 3; {cfg.consumers} consumers active; program {program_id} funded",
+        file=out,
+    )
+
+    # ---- 3-5. the days
+    forecaster, grid, meter_oracle = _daemons(run)
+    keeper = Keeper(p, clients["keeper"])
+    actuals: dict[int, float] = {}
+    event_id: int | None = None
+    commitments: dict[int, int] = {}
+    enroll_stats = None
+    threshold = 0
+    with ledger.staged("weather"):
+        grid.post_weather(REGION_ID, _weather_points(sim, first_day))
+    bar = _bar(cfg, event_day - first_day + 2, "simulated days")
+    for d in range(first_day, event_day + 2):
+        set_time(url, day_start(d) + 300)
+        if d - 1 >= first_day:  # the previous day has ended: actual load and meter data
+            _post_day(run, grid, meter_oracle, d - 1, actuals,
+                      event=_window(p, event_id) if d - 1 == event_day else None, commitments=commitments)  # fmt: skip
+        if (
+            d == event_day - 1
+        ):  # Sunday: the utility's weekly threshold update, then the trigger is live
+            threshold = int(max(actuals.values()))
+            with ledger.staged("program"):
+                clients["utility"].transact(
+                    p.forecasting.functions.setAutoTrigger(
+                        program_id, threshold, TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS
+                    ),
+                    "setAutoTrigger",
+                )
+        if d <= event_day - 1:
+            set_time(url, day_start(d) + 12 * 3600)
+            with ledger.staged("weather"):
+                grid.post_weather(REGION_ID, _weather_points(sim, d + 1))
+            if d + 1 - first_day >= 7:
+                with ledger.staged("forecast"):
+                    points = forecaster.forecast(REGION_ID, list(range((d + 1) * 24, (d + 2) * 24)))
+                    receipt = forecaster.post(REGION_ID, points)
+                triggered = decode_events(p.forecasting, "PeakForecast", receipt["logs"])  # type: ignore[arg-type]
+                failed = decode_events(p.forecasting, "AutoTriggerFailed", receipt["logs"])  # type: ignore[arg-type]
+                if failed:
+                    raise DemoError(f"auto-trigger failed: {decoder.decode(failed[0]['reason'])}")
+                if triggered:
+                    event_id = int(triggered[0]["eventId"])
+                    with ledger.staged("enroll"):
+                        enroll_stats = keeper.enroll(event_id)
+                        _self_enroll(run, event_id)
+                    commitments = _commitments(run, event_id)
+        bar.update(1)
+    bar.close()
+    if event_id is None:
+        raise DemoError(
+            "the heat-wave forecast did not cross the utility's threshold: no event was triggered"
+        )
+
+    with ledger.staged("settle"):
+        stats = keeper.settle(event_id)
+    report = _report(run, program_id, event_id, forecaster, actuals, stats, enroll_stats, keeper)
+    report["event"]["threshold_kw"] = threshold
+    _chart(run, report, forecaster, actuals, stats, event_id, keeper)
+    _print_report(report, out)
+    return report
+
+
+def TOKEN_NAME(p: Protocol) -> str:
+    return "MockStablecoin (mUSD)" if p.token is not None else "no token"
+
+
+# ------------------------------------------------------------------ stages
+
+
+def _verify_utility(run: Run) -> None:
+    c = run.clients
+    with run.ledger.staged("council"):
+        c["utility"].transact(
+            run.p.utilities.functions.applyForVerification(
+                "Demo Valley Power", keccak(text="license #DV-2026"), [REGION_ID]
+            ),
+            "applyForVerification",
+        )
+        for v in ("verifier1", "verifier2"):
+            c[v].transact(
+                run.p.utilities.functions.approve(c["utility"].address, 0), f"approve by {v}"
             )
-        name = registry.functions.regionName(DEMO_REGION_ID).call()
-        params = registry.functions.region(DEMO_REGION_ID).call()
-        balance = token.functions.balanceOf(utility).call()
-        print(f"\nRegion {DEMO_REGION_ID}: {name!r}, capacity {params[0]:,} kW, "
-              f"UTC offset {params[2] / 60:+.0f} h", file=out)  # fmt: skip
-        print(f"Utility {utility} holds {balance / 10**6:,.2f} mUSD", file=out)
-        print("\nThe full DR cycle (forecast -> event -> meter data -> settlement) is not built "
-              "yet; see the open issues.", file=out)  # fmt: skip
-        print(f"Stopped Anvil (pid {chain.pid}).", file=out)
-        return {rec.name: rec.address for _, rec in suite.values()}
+    if not run.p.utilities.functions.isActiveUtility(c["utility"].address, REGION_ID).call():
+        raise DemoError("the utility is not active after 2 approvals")
+
+
+def _register_consumers(run: Run) -> None:
+    cfg, w3 = run.cfg, run.w3
+    rpc_call(run.url, "anvil_autoImpersonateAccount", [True])
+    consumers = run.sim.consumers
+    bar = _bar(cfg, 2 * len(consumers), "register + activate")
+    pending = []
+    with run.ledger.staged("register"):
+        for sc in consumers:
+            addr = consumer_address(cfg.seed, sc.index)
+            rpc_call(run.url, "anvil_setBalance", [addr, hex(10**18)])
+            client = ChainClient(
+                w3, NodeSigner(addr), decoder=run.decoder, ledger=run.ledger, nonce=0
+            )
+            consent = 1 | (2 if sc.keeper_consent else 0)
+            fn = run.p.consumers.functions.register(
+                int(sc.cls), REGION_ID, keccak(text=sc.meter_id), sc.capacity_w, consent,
+                (sc.min_rate, 10, sc.available_hours),
+            )  # fmt: skip
+            pending.append(
+                (client, client.submit(fn, f"register consumer {sc.index}", gas=250_000))
+            )
+            run.clients[f"consumer{sc.index}"] = client
+        for client, tx in pending:
+            client.wait(tx)
+            bar.update(1)
+    utility = run.clients["utility"]
+    with run.ledger.staged("activate"):
+        sent = []
+        for sc in consumers:
+            addr = consumer_address(cfg.seed, sc.index)
+            fn = run.p.consumers.functions.activate(
+                addr, keccak(text=f"kyc:{sc.meter_id}"), keccak(text=f"meter:{sc.meter_id}")
+            )
+            sent.append(utility.submit(fn, f"activate consumer {sc.index}", gas=300_000))
+        for tx in sent:
+            utility.wait(tx)
+            bar.update(1)
+    bar.close()
+    ids = [
+        int(run.p.consumers.functions.consumer(consumer_address(cfg.seed, sc.index)).call()[0])
+        for sc in consumers
+    ]
+    if sorted(ids) != list(range(1, len(consumers) + 1)):
+        raise DemoError("consumer ids are not 1..N after activation")
+    run.consumer_ids = ids
+
+
+def _create_program(run: Run) -> int:
+    p, utility = run.p, run.clients["utility"]
+    assert p.token is not None
+    # enough for every consumer committing its full capacity for the longest event at the top rate
+    max_rate = BASE_RATE * PROGRAM["emergencyBps"] // 10_000 * 15_000 // 10_000
+    budget = sum(
+        ref.max_reward(sc.capacity_w * TRIGGER_MAX_HOURS, max_rate, PROGRAM["bonusCapBps"])
+        for sc in run.sim.consumers
+    )
+    with run.ledger.staged("program"):
+        run.clients["admin"].transact(p.token.functions.mint(utility.address, budget), "mint")
+        utility.transact(p.token.functions.approve(p.escrow.address, budget), "approve")
+        params = (p.token.address, *PROGRAM.values())
+        receipt = utility.transact(
+            p.requests.functions.createProgram(REGION_ID, params, budget), "createProgram"
+        )
+    created = decode_events(p.requests, "ProgramCreated", receipt["logs"])
+    return int(created[0]["programId"])
+
+
+def _daemons(run: Run) -> tuple[Forecaster, GridOracle, MeterOracle]:
+    outbox = Outbox(run.out_dir / "outbox.sqlite")
+    meter = MeterOracle(run.p, run.clients["meter_oracle"], outbox, rejects_path=run.out_dir / "rejects.jsonl",
+                        batch_size=2_000)  # fmt: skip
+    grid = GridOracle(run.p, run.clients["grid_oracle"], outbox)
+    forecaster = Forecaster(run.p, run.clients["forecaster"], outbox)
+    return forecaster, grid, meter
+
+
+def _weather_points(sim: Simulator, day: int) -> list[WeatherPoint]:
+    w = sim.weather(day)
+    return [
+        WeatherPoint(hour=day * 24 + h, temperature_c=round(float(w.temperature_c[h]), 1),
+                     humidity_pct=round(float(w.humidity_pct[h]), 1), irradiance_wm2=round(float(w.irradiance_wm2[h])))
+        for h in range(24)
+    ]  # fmt: skip
+
+
+def _window(p: Protocol, event_id: int | None) -> tuple[int, int] | None:
+    if event_id is None:
+        return None
+    e = p.requests.functions.drEvent(event_id).call()
+    return int(e[2]), int(e[3])
+
+
+def _post_day(
+    run: Run, grid: GridOracle, meter: MeterOracle, day: int, actuals: dict[int, float],
+    *, event: tuple[int, int] | None, commitments: dict[int, int],
+) -> None:  # fmt: skip
+    sim = run.sim
+    wh = sim.loads_wh(day, event=event, commitments=commitments if event else None)
+    missing = sim.missing(day)
+    region_kw = sim.region_load_kw(wh)
+    rng = np.random.default_rng([run.cfg.seed, 9, day])
+    points = [
+        ActualPoint(hour=day * 24 + h, load_kw=region_kw[h], frequency_mhz=60_000 + int(rng.integers(-40, 41)),
+                    voltage_permille=1_000 + int(rng.integers(-8, 9)))
+        for h in range(24)
+    ]  # fmt: skip
+    for pt in points:
+        actuals[pt.hour] = float(pt.load_kw)
+    with run.ledger.staged("actuals"):
+        grid.post_actuals(REGION_ID, points)
+    records = [
+        ConsumerDay(consumer_id=cid, region_id=REGION_ID, day=day, missing=True) if missing[i]
+        else ConsumerDay(consumer_id=cid, region_id=REGION_ID, day=day, readings=tuple(int(x) for x in wh[i]))
+        for i, cid in enumerate(run.consumer_ids)
+    ]  # fmt: skip
+    with run.ledger.staged("meter data"):
+        meter.enqueue(records)
+        meter.flush()
+
+
+def _self_enroll(run: Run, event_id: int) -> None:
+    """Consumers without keeper consent enroll themselves if the event suits them (their app)."""
+    from oracles.keeper import CONSENT_KEEPER, ineligibility
+
+    fns = run.p.requests.functions
+    event = fns.drEvent(event_id).call()
+    program = fns.program(event[0]).call()
+    hours = event[3] - event[2]
+    for sc in run.sim.consumers:
+        if sc.keeper_consent:
+            continue
+        addr = consumer_address(run.cfg.seed, sc.index)
+        consumer = list(run.p.consumers.functions.consumer(addr).call())
+        consumer[5] |= CONSENT_KEEPER  # the keeper-consent check does not apply to self-enrollment
+        if ineligibility(consumer, event, program) is None:
+            committed = sc.capacity_w * hours * 8 // 10
+            run.clients[f"consumer{sc.index}"].transact(
+                fns.enroll(event_id, committed), f"enroll consumer {sc.index}"
+            )
+
+
+def _commitments(run: Run, event_id: int) -> dict[int, int]:
+    """Simulator index -> committed Wh, from the chain's enrollments."""
+    out = {}
+    for sc in run.sim.consumers:
+        e = run.p.requests.functions.enrollment(
+            event_id, consumer_address(run.cfg.seed, sc.index)
+        ).call()
+        if e[3] != 0:
+            out[sc.index] = int(e[0])
+    return out
+
+
+# ------------------------------------------------------------------ report
+
+
+def _report(
+    run: Run, program_id: int, event_id: int, fc: Forecaster, actuals: dict[int, float],
+    stats: SettleStats, enroll_stats: Any, keeper: Keeper,
+) -> dict[str, Any]:  # fmt: skip
+    p, sim = run.p, run.sim
+    assert p.token is not None
+    by_id = {cid: sim.consumers[i] for i, cid in enumerate(run.consumer_ids)}
+    event = p.requests.functions.drEvent(event_id).call()
+    program = p.requests.functions.program(program_id).call()
+    cap = 10_000 + program[6]
+    classes: dict[str, dict[str, float]] = {
+        c.name.lower(): {"enrolled": 0, "committed_kwh": 0.0, "verified_kwh": 0.0, "paid_musd": 0.0,
+                         "insufficient_data": 0} for c in ConsumerClass
+    }  # fmt: skip
+    gamers = {"enrolled": 0, "caught_by_cap": 0, "cap_percent": program[6] // 100, "reward_musd": 0.0,
+              "reward_without_cap_musd": 0.0}  # fmt: skip
+    behaviors: Counter[str] = Counter()
+    for o in stats.outcomes:
+        sc = by_id[o.consumer_id]
+        row = classes[sc.cls.name.lower()]
+        row["enrolled"] += 1
+        row["committed_kwh"] += o.committed_wh / 1_000
+        row["verified_kwh"] += o.reduction_wh / 1_000
+        row["paid_musd"] += o.reward / 10**DECIMALS
+        row["insufficient_data"] += 0 if o.sufficient else 1
+        behaviors[sc.behavior.value] += 1
+        if sc.behavior == Behavior.GAMER:
+            gamers["enrolled"] += 1
+            gamers["reward_musd"] += o.reward / 10**DECIMALS
+            if o.adjustment_bps == cap:
+                gamers["caught_by_cap"] += 1
+            gamers["reward_without_cap_musd"] += (
+                _uncapped_reward(keeper, event_id, event, program, o) / 10**DECIMALS
+            )
+    for row in classes.values():
+        for k in ("committed_kwh", "verified_kwh", "paid_musd"):
+            row[k] = round(row[k], 3)
+    for k in ("reward_musd", "reward_without_cap_musd"):
+        gamers[k] = round(gamers[k], 6)
+
+    # forecast quality on the days forecast before they happened (held out of each fit)
+    hours = sorted(h for h in fc.posted if h in actuals)
+    pre_event = [h for h in hours if h // 24 < run.event_day]
+    towt = mape_percent([fc.posted[h][0] for h in pre_event], [actuals[h] for h in pre_event])
+    naive = mape_percent(naive_last_week(actuals, pre_event), [actuals[h] for h in pre_event])
+    last_hour = max(actuals)
+    chain_mape = p.forecasting.functions.rollingMape(REGION_ID, last_hour, 168).call()
+
+    # totals checked against the contracts
+    paid_total = sum(o.reward for o in stats.outcomes)
+    on_chain_paid = sum(
+        int(p.token.functions.balanceOf(o.account).call()) + int(p.escrow.functions.owed(o.account, p.token.address).call())
+        for o in stats.outcomes
+    )  # fmt: skip
+    checks = {
+        "paid_equals_consumer_balances": paid_total == on_chain_paid,
+        "committed_equals_event_total": sum(o.committed_wh for o in stats.outcomes)
+        == int(event[EV_COMMITTED]),
+        "settled_equals_event_count": len(stats.outcomes) == int(event[EV_SETTLED]),
+        "results_match_reference": stats.mismatches == 0,
+    }
+    return {
+        "run": run.out_dir.name,
+        "chain": {"chain_id": run.w3.eth.chain_id, "blocks": run.w3.eth.block_number},
+        "consumers": run.cfg.consumers,
+        "seed": run.cfg.seed,
+        "history_days": run.cfg.history_days,
+        "event": {
+            "id": event_id,
+            "day": int(event[1]),
+            "start_hour": int(event[2]),
+            "end_hour": int(event[3]),
+            "tier": ["voluntary", "economic", "emergency"][int(event[4])],
+            "rate_musd_per_kwh": int(event[6]) / 10**DECIMALS,
+            "target_kwh": int(event[7]) / 1_000,
+            "committed_kwh": int(event[EV_COMMITTED]) / 1_000,
+            "enrolled": int(event[EV_ENROLLED]),
+            "settled": int(event[EV_SETTLED]),
+            "triggered_by_forecast": True,
+        },
+        "enrollment": {
+            "by_keeper": len(enroll_stats.enrolled) if enroll_stats else 0,
+            "skipped_by_reason": enroll_stats.skipped if enroll_stats else {},
+        },
+        "by_class": classes,
+        "behaviors_enrolled": dict(behaviors),
+        "gamers": gamers,
+        "forecast": {
+            "model": "TOWT (time of week + piecewise temperature, least squares)",
+            "held_out_days": len({h // 24 for h in pre_event}),
+            "mape_percent": round(towt or 0.0, 2),
+            "naive_same_hour_last_week_mape_percent": round(naive or 0.0, 2),
+            "beats_naive": towt is not None and naive is not None and towt < naive,
+            "on_chain_rolling_mape_bps_168h": int(chain_mape[0]),
+            "on_chain_mape_samples": int(chain_mape[1]),
+        },
+        "gas_by_stage": dict(run.ledger.by_stage),
+        "txs_by_stage": dict(run.ledger.txs_by_stage),
+        "gas_total": sum(run.ledger.by_stage.values()),
+        "checks": checks,
+        "reference_mismatches": stats.mismatches,
+    }
+
+
+def _uncapped_reward(keeper: Keeper, event_id: int, event: Any, program: Any, o: Any) -> int:
+    """What the consumer would have earned if the day-of adjustment had no cap (B-5 unclamped),
+    recomputed with the reference from the same leaves the keeper settled with."""
+    inputs = keeper.inputs.get((event_id, o.account))
+    if not o.sufficient or inputs is None:
+        return 0
+    used, event_day = inputs
+    params = ref.BaselineParams(method=ref.Method(program[2]), start_hour=event[2], end_hour=event[3],
+                                adj_window_hours=program[4], adj_gap_hours=program[5], adj_cap_bps=ref.BPS)  # fmt: skip
+    result = ref.compute(used, event_day, params)
+    return ref.reward(result.reduction_wh, o.committed_wh, event[6], program[7], program[8])
+
+
+def _chart(
+    run: Run, report: dict[str, Any], fc: Forecaster, actuals: dict[int, float], stats: SettleStats, event_id: int,
+    keeper: Keeper,
+) -> None:  # fmt: skip
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    e = report["event"]
+    days = range(run.event_day - 2, run.event_day + 1)
+    hours = [h for d in days for h in range(d * 24, d * 24 + 24)]
+    x = [(h - hours[0]) for h in hours]
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [2, 1]})
+    ax1.plot(x, [actuals.get(h, np.nan) for h in hours], label="actual region load", color="black")
+    ax1.plot(
+        x,
+        [fc.posted[h][0] if h in fc.posted else np.nan for h in hours],
+        label="forecast (TOWT)",
+        color="tab:blue",
+    )
+    ax1.fill_between(x, [fc.posted[h][1] if h in fc.posted else np.nan for h in hours],
+                     [fc.posted[h][2] if h in fc.posted else np.nan for h in hours], color="tab:blue", alpha=0.15,
+                     label="90 % band")  # fmt: skip
+    expected = [float(run.sim.expected_region_kw(h // 24)[h % 24]) for h in hours]
+    baseline_added = sum(o.reduction_wh for o in stats.outcomes if o.sufficient) / 1_000
+    ax1.plot(
+        x,
+        expected,
+        label="counterfactual load (simulator, no event)",
+        color="tab:orange",
+        linestyle="--",
+    )
+    # settlement baseline: region actual + sum over settled consumers of (adjusted baseline - actual), per hour
+    lift = np.zeros(24)
+    program = run.p.requests.functions.program(
+        run.p.requests.functions.drEvent(event_id).call()[0]
+    ).call()
+    params = ref.BaselineParams(method=ref.Method(program[2]), start_hour=e["start_hour"], end_hour=e["end_hour"],
+                                adj_window_hours=program[4], adj_gap_hours=program[5], adj_cap_bps=program[6])  # fmt: skip
+    for o in stats.outcomes:
+        inputs = keeper.inputs.get((event_id, o.account))
+        if not o.sufficient or inputs is None:
+            continue
+        used, day_readings = inputs
+        selected = ref.select_days(used, params)
+        for h in range(e["start_hour"], e["end_hour"]):
+            lift[h] += (
+                ref.hour_baseline(used, selected, h) * o.adjustment_bps // ref.BPS - day_readings[h]
+            )
+    ev_hours = [run.event_day * 24 + h for h in range(e["start_hour"], e["end_hour"])]
+    ax1.plot([h - hours[0] for h in ev_hours], [actuals[h] + lift[h % 24] / 1_000 for h in ev_hours],
+             label="settlement baseline (10-in-10, adjusted)", color="tab:purple", marker="o")  # fmt: skip
+    ax1.axhline(
+        report["event"]["threshold_kw"], color="gray", linestyle=":", label="trigger threshold"
+    )
+    start = (run.event_day * 24 + e["start_hour"]) - hours[0]
+    end = (run.event_day * 24 + e["end_hour"]) - hours[0]
+    ax1.axvspan(
+        start,
+        end,
+        color="tab:red",
+        alpha=0.15,
+        label=f"event {e['start_hour']}:00-{e['end_hour']}:00",
+    )
+    ax1.set_xlabel("hour (last three local days)")
+    ax1.set_ylabel("kW")
+    ax1.set_title(
+        f"Region load, forecast and baseline; verified reduction {baseline_added:,.0f} kWh"
+    )
+    ax1.legend(fontsize=8, loc="upper left")
+    reductions = [o.reduction_wh / 1_000 for o in stats.outcomes if o.sufficient]
+    ax2.hist(reductions, bins=30, color="tab:green")
+    ax2.set_xlabel("verified reduction per consumer (kWh)")
+    ax2.set_ylabel("consumers")
+    ax2.set_title(f"Event {event_id}: {len(reductions)} settled with data")
+    fig.tight_layout()
+    fig.savefig(run.out_dir / "chart.png", dpi=110)
+    plt.close(fig)
+
+
+def _print_report(r: dict[str, Any], out: TextIO) -> None:
+    e, f, g = r["event"], r["forecast"], r["gamers"]
+    print(f"\nEvent {e['id']} (auto-triggered by the forecast): local day {e['day']}, {e['start_hour']}:00-{e['end_hour']}:00, "
+          f"{e['tier']} tier, {e['rate_musd_per_kwh']:.3f} mUSD/kWh", file=out)  # fmt: skip
+    print(
+        f"\n  {'class':<12} {'enrolled':>8} {'committed kWh':>14} {'verified kWh':>13} {'paid mUSD':>11} {'no data':>8}",
+        file=out,
+    )
+    tot: defaultdict[str, float] = defaultdict(float)
+    for name, row in r["by_class"].items():
+        print(f"  {name:<12} {row['enrolled']:>8.0f} {row['committed_kwh']:>14,.1f} {row['verified_kwh']:>13,.1f} "
+              f"{row['paid_musd']:>11,.2f} {row['insufficient_data']:>8.0f}", file=out)  # fmt: skip
+        for k, v in row.items():
+            tot[k] += v
+    print(f"  {'total':<12} {tot['enrolled']:>8.0f} {tot['committed_kwh']:>14,.1f} {tot['verified_kwh']:>13,.1f} "
+          f"{tot['paid_musd']:>11,.2f} {tot['insufficient_data']:>8.0f}", file=out)  # fmt: skip
+    print(f"\nGamers (inflated use before the event): {g['enrolled']} enrolled, {g['caught_by_cap']} hit the "
+          f"+{g['cap_percent']} % adjustment cap; paid {g['reward_musd']:.2f} mUSD, would have been {g['reward_without_cap_musd']:.2f} "
+          "without the cap", file=out)  # fmt: skip
+    print(f"Forecast MAPE over {f['held_out_days']} held-out days: TOWT {f['mape_percent']:.2f} % vs naive "
+          f"(same hour last week) {f['naive_same_hour_last_week_mape_percent']:.2f} %; on-chain rolling MAPE "
+          f"{f['on_chain_rolling_mape_bps_168h'] / 100:.2f} % ({f['on_chain_mape_samples']} h)", file=out)  # fmt: skip
+    print("\n  gas by stage", file=out)
+    for stage, gas in r["gas_by_stage"].items():
+        print(f"  {stage:<12} {gas:>14,} gas in {r['txs_by_stage'][stage]:>6,} txs", file=out)
+    print(f"  {'total':<12} {r['gas_total']:>14,} gas", file=out)
+    bad = [k for k, ok in r["checks"].items() if not ok]
+    print(
+        f"\nChecks against the contracts: {'all passed' if not bad else 'FAILED: ' + ', '.join(bad)}",
+        file=out,
+    )

@@ -228,3 +228,9 @@ def install_sigterm_handler() -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, _handler)
+
+
+def set_time(url: str, timestamp: int) -> None:
+    """Mine a block at ``timestamp`` (Anvil's time controls); later blocks continue from there."""
+    rpc_call(url, "evm_setNextBlockTimestamp", [timestamp])
+    rpc_call(url, "evm_mine", [])

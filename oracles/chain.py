@@ -1,0 +1,487 @@
+"""Sending transactions the way a daemon must: explicit nonces, retries, gas margins, checked receipts.
+
+* **Accounts.** :class:`NodeSigner` is an account the node holds unlocked (Anvil's dev accounts,
+  or addresses it impersonates): refused by :func:`signer_for` on anything but a dev chain.
+  :class:`KeystoreSigner` decrypts an encrypted keystore (password from an environment variable or
+  a prompt) and signs locally. There is no way to give a plaintext private key.
+* **Nonces** are counted locally from the chain's pending count, so transactions can be pipelined
+  (:meth:`ChainClient.submit` many, then :meth:`ChainClient.wait`).
+* **Retries** with exponential backoff on network errors only (connection refused or reset,
+  timeouts). A revert is never retried: it raises :class:`TxReverted` with the decoded custom error.
+* **Gas** is estimated and sent with a margin (default +25 %); receipts are checked.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import requests
+from eth_account import Account
+from eth_account.signers.local import LocalAccount
+from hexbytes import HexBytes
+from web3 import Web3
+from web3.contract.contract import ContractFunction
+from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
+from web3.types import RPCEndpoint
+
+from oracles.contracts import ErrorDecoder
+
+log = logging.getLogger("gridbalance.chain")
+
+NETWORK_ERRORS: tuple[type[BaseException], ...] = (
+    requests.exceptions.ConnectionError,
+    requests.exceptions.Timeout,
+    ConnectionError,
+    TimeoutError,
+)
+DEV_CHAIN_IDS = frozenset({1337, 31337})
+T = TypeVar("T")
+
+
+def rpc_request(w3: Web3, method: str, params: list[Any]) -> dict[str, Any]:
+    """A raw JSON-RPC request through web3's provider (no middleware); the reply as a dict."""
+    reply = w3.provider.make_request(RPCEndpoint(method), params)
+    return dict(reply)
+
+
+class ChainError(RuntimeError):
+    """The chain could not be reached, or a transaction did not succeed."""
+
+
+class TxReverted(ChainError):
+    """A transaction (or its gas estimate) reverted; ``reason`` is the decoded custom error."""
+
+    def __init__(self, what: str, reason: str) -> None:
+        super().__init__(f"{what} reverted: {reason}")
+        self.what = what
+        self.reason = reason
+
+
+class AccountError(ChainError):
+    """An account could not be loaded (missing keystore, wrong password, plaintext key)."""
+
+
+class Signer(Protocol):
+    @property
+    def address(self) -> str: ...
+
+    def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
+        """Submit ``tx`` and return its hash."""
+        ...
+
+    def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
+        """The hash ``tx`` will have, if it can be known before sending."""
+        ...
+
+
+@dataclass(frozen=True)
+class NodeSigner:
+    """An account the node signs for (unlocked or impersonated). Development chains only."""
+
+    address: str
+
+    def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
+        reply = rpc_request(w3, "eth_sendTransaction", [_hexify(tx)])
+        if "error" in reply:
+            raise _rpc_error(reply["error"])
+        return HexBytes(reply["result"])
+
+    def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
+        return None
+
+
+class KeystoreSigner:
+    """An encrypted JSON keystore (EIP-2335 style, as geth and ``cast wallet`` write), signed locally.
+
+    The decrypted key lives only inside the :class:`LocalAccount`; ``repr`` shows the address only.
+    """
+
+    def __init__(self, account: LocalAccount) -> None:
+        self._account = account
+
+    @property
+    def address(self) -> str:
+        return str(self._account.address)
+
+    def __repr__(self) -> str:
+        return f"KeystoreSigner({self.address})"
+
+    @classmethod
+    def from_file(
+        cls, path: Path, password_env: str = "GRIDBALANCE_KEYSTORE_PASSWORD"
+    ) -> KeystoreSigner:
+        if not path.exists():
+            raise AccountError(f"keystore {path} not found")
+        try:
+            blob = json.loads(path.read_text())
+        except json.JSONDecodeError as exc:
+            raise AccountError(f"keystore {path} is not JSON (line {exc.lineno})") from exc
+        if not isinstance(blob, dict) or "crypto" not in {k.lower() for k in blob}:
+            raise AccountError(f"{path} is not an encrypted keystore (no 'crypto' section)")
+        password = os.environ.get(password_env)
+        if password is None:
+            password = getpass.getpass(f"password for keystore {path.name}: ")
+        try:
+            key = Account.decrypt(blob, password)
+        except ValueError as exc:
+            raise AccountError(
+                f"keystore {path}: wrong password (from ${password_env} or the prompt)"
+            ) from exc
+        return cls(Account.from_key(key))
+
+    def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
+        raw = self._account.sign_transaction(tx).raw_transaction
+        reply = rpc_request(w3, "eth_sendRawTransaction", ["0x" + raw.hex()])
+        if "error" in reply:
+            raise _rpc_error(reply["error"])
+        return HexBytes(reply["result"])
+
+    def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
+        return HexBytes(self._account.sign_transaction(tx).hash)
+
+
+def refuse_plaintext_key(config: dict[str, Any], source: str) -> None:
+    """Raise if a configuration carries a private key in the clear."""
+    for key, value in config.items():
+        lowered = key.lower().replace("-", "_")
+        if lowered in {"private_key", "privatekey", "key", "secret", "mnemonic"} and value:
+            raise AccountError(
+                f"{source}: '{key}' holds key material in plaintext; use an encrypted keystore "
+                "(--keystore FILE, password from GRIDBALANCE_KEYSTORE_PASSWORD or a prompt)"
+            )
+
+
+def signer_for(w3: Web3, *, account: str | None, keystore: Path | None) -> Signer:
+    """A keystore anywhere; an unlocked node account (by address or index) only on a dev chain."""
+    if keystore is not None:
+        return KeystoreSigner.from_file(keystore)
+    chain_id = w3.eth.chain_id
+    node_accounts = list(w3.eth.accounts)
+    if not node_accounts or (chain_id not in DEV_CHAIN_IDS and not _is_anvil(w3)):
+        raise AccountError(
+            f"chain {chain_id} is not a development chain: pass --keystore FILE "
+            "(unlocked node accounts are for local chains only)"
+        )
+    if account is None:
+        return NodeSigner(node_accounts[0])
+    if account.isdigit():
+        index = int(account)
+        if index >= len(node_accounts):
+            raise AccountError(
+                f"the node has {len(node_accounts)} accounts; index {index} is out of range"
+            )
+        return NodeSigner(node_accounts[index])
+    return NodeSigner(Web3.to_checksum_address(account))
+
+
+def _is_anvil(w3: Web3) -> bool:
+    try:
+        return "anvil" in str(w3.client_version).lower()
+    except Exception:
+        return False
+
+
+@dataclass
+class GasLedger:
+    """Gas used, tallied per stage (shared by every client of a run)."""
+
+    stage: str = "other"
+    by_stage: Counter[str] = field(default_factory=Counter)
+    txs_by_stage: Counter[str] = field(default_factory=Counter)
+
+    @contextmanager
+    def staged(self, stage: str) -> Iterator[None]:
+        previous, self.stage = self.stage, stage
+        try:
+            yield
+        finally:
+            self.stage = previous
+
+    def add(self, gas: int) -> None:
+        self.by_stage[self.stage] += gas
+        self.txs_by_stage[self.stage] += 1
+
+
+@dataclass(frozen=True)
+class Pending:
+    what: str
+    tx_hash: HexBytes
+    nonce: int
+
+
+class ChainClient:
+    """One sender's transactions, with explicit nonces, retries and checked receipts."""
+
+    def __init__(
+        self,
+        w3: Web3,
+        signer: Signer,
+        *,
+        decoder: ErrorDecoder | None = None,
+        ledger: GasLedger | None = None,
+        gas_margin: float = 1.25,
+        retries: int = 6,
+        backoff: float = 0.25,
+        receipt_timeout: float = 120.0,
+        nonce: int | None = None,
+    ) -> None:
+        self.w3 = w3
+        self.signer = signer
+        self.decoder = decoder or ErrorDecoder()
+        self.ledger = ledger or GasLedger()
+        self.gas_margin = gas_margin
+        self.retries = retries
+        self.backoff = backoff
+        self.receipt_timeout = receipt_timeout
+        self._nonce = nonce
+        self._fees: dict[str, int] | None = None
+        self._chain_id: int | None = None
+
+    @property
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = int(self.retrying("chain id", lambda: self.w3.eth.chain_id))
+        return self._chain_id
+
+    @property
+    def address(self) -> str:
+        return self.signer.address
+
+    # ------------------------------------------------------------------ network retries
+
+    def retrying(self, what: str, call: Callable[[], T]) -> T:
+        """Run ``call``, retrying network errors with exponential backoff; never other errors."""
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                return call()
+            except NETWORK_ERRORS as exc:
+                if attempt == self.retries:
+                    raise ChainError(
+                        f"{what}: RPC unreachable after {attempt + 1} tries: {exc}"
+                    ) from exc
+                log.warning(
+                    "%s: RPC error (%s), retry %d in %.2fs",
+                    what,
+                    type(exc).__name__,
+                    attempt + 1,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 8.0)
+        raise AssertionError("unreachable")
+
+    # ------------------------------------------------------------------ building
+
+    def _next_nonce(self) -> int:
+        if self._nonce is None:
+            self._nonce = self.retrying(
+                "nonce",
+                lambda: self.w3.eth.get_transaction_count(self.address, "pending"),  # type: ignore[arg-type]
+            )
+        return self._nonce
+
+    def _fee_fields(self) -> dict[str, int]:
+        if self._fees is None:
+            block = self.retrying("fees", lambda: self.w3.eth.get_block("latest"))
+            base = int(block.get("baseFeePerGas", 0))
+            tip = self.retrying("fees", lambda: int(self.w3.eth.max_priority_fee))
+            self._fees = {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+        return self._fees
+
+    def estimate(self, to: str | None, data: str, what: str) -> int:
+        tx: dict[str, Any] = {"from": self.address, "data": data}
+        if to is not None:
+            tx["to"] = to
+        try:
+            gas = self.retrying(what, lambda: self.w3.eth.estimate_gas(tx))  # type: ignore[arg-type]
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            raise TxReverted(what, self._reason(exc)) from exc
+        return int(gas)
+
+    def _reason(self, exc: Exception) -> str:
+        data = getattr(exc, "data", None)
+        if isinstance(data, str) and data.startswith("0x"):
+            return self.decoder.decode(data)
+        return str(exc.args[0] if exc.args else exc)
+
+    # ------------------------------------------------------------------ sending
+
+    def submit(self, fn: ContractFunction, what: str, gas: int | None = None) -> Pending:
+        """Estimate (unless ``gas`` is given), then send ``fn`` with the next nonce."""
+        return self.submit_data(fn.address, fn._encode_transaction_data(), what, gas)
+
+    def submit_data(self, to: str | None, data: str, what: str, gas: int | None = None) -> Pending:
+        """Send ``data`` to ``to`` (``None``: a contract creation) with the next nonce."""
+        limit = gas if gas is not None else int(self.estimate(to, data, what) * self.gas_margin)
+        nonce = self._next_nonce()
+        tx: dict[str, Any] = {
+            "from": self.address,
+            "data": data,
+            "gas": limit,
+            "nonce": nonce,
+            "chainId": self.chain_id,
+            "value": 0,
+            **self._fee_fields(),
+        }
+        if to is not None:
+            tx["to"] = to
+        known = self.signer.tx_hash(tx)
+        tx_hash = self._send_once(tx, what, known)
+        self._nonce = nonce + 1
+        return Pending(what, tx_hash, nonce)
+
+    def _send_once(self, tx: dict[str, Any], what: str, known: HexBytes | None) -> HexBytes:
+        """Send, retrying network errors; a retry that finds the first attempt landed uses it."""
+        delay = self.backoff
+        for attempt in range(self.retries + 1):
+            try:
+                return self.signer.send(self.w3, tx)
+            except NETWORK_ERRORS as exc:
+                if attempt == self.retries:
+                    raise ChainError(
+                        f"{what}: RPC unreachable after {attempt + 1} tries: {exc}"
+                    ) from exc
+                log.warning(
+                    "%s: RPC error while sending (%s), retry in %.2fs",
+                    what,
+                    type(exc).__name__,
+                    delay,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 8.0)
+            except _AlreadySent:
+                found = known or self._find_by_nonce(tx["nonce"])
+                if found is None:
+                    raise ChainError(
+                        f"{what}: nonce {tx['nonce']} already used by another transaction"
+                    ) from None
+                return found
+        raise AssertionError("unreachable")
+
+    def _find_by_nonce(self, nonce: int, lookback: int = 64) -> HexBytes | None:
+        latest = self.w3.eth.block_number
+        for number in range(latest, max(latest - lookback, -1), -1):
+            block = self.w3.eth.get_block(number, full_transactions=True)
+            for tx in block["transactions"]:
+                if isinstance(tx, dict) and tx["from"] == self.address and tx["nonce"] == nonce:
+                    return HexBytes(tx["hash"])
+        return None
+
+    def wait(self, pending: Pending) -> dict[str, Any]:
+        """Wait for the receipt; raise :class:`TxReverted` (with the reason) if it failed."""
+        deadline = time.monotonic() + self.receipt_timeout
+        poll = 0.005
+        while True:
+            reply = self.retrying(
+                pending.what,
+                lambda: rpc_request(
+                    self.w3, "eth_getTransactionReceipt", [hex_hash(pending.tx_hash)]
+                ),
+            )
+            receipt = reply.get("result")
+            if receipt:
+                break
+            if time.monotonic() > deadline:
+                raise ChainError(
+                    f"{pending.what}: no receipt for {pending.tx_hash.hex()} after {self.receipt_timeout:.0f}s"
+                )
+            time.sleep(poll)
+            poll = min(poll * 2, 0.25)
+        gas_used = int(receipt["gasUsed"], 16)
+        self.ledger.add(gas_used)
+        if int(receipt["status"], 16) != 1:
+            raise TxReverted(
+                pending.what, self._replay_reason(pending, int(receipt["blockNumber"], 16))
+            )
+        return {
+            "transactionHash": receipt["transactionHash"],
+            "blockNumber": int(receipt["blockNumber"], 16),
+            "gasUsed": gas_used,
+            "logs": receipt["logs"],
+            "contractAddress": receipt.get("contractAddress"),
+        }
+
+    def _replay_reason(self, pending: Pending, block: int) -> str:
+        tx = self.w3.eth.get_transaction(pending.tx_hash)
+        call = {"from": tx["from"], "data": tx["input"], "gas": tx["gas"]}
+        if tx.get("to"):
+            call["to"] = tx["to"]
+        try:
+            self.w3.eth.call(call, block - 1)  # type: ignore[arg-type]
+        except (ContractCustomError, ContractLogicError, ContractPanicError) as exc:
+            return self._reason(exc)
+        return "reverted (out of gas?)"
+
+    def transact(self, fn: ContractFunction, what: str, gas: int | None = None) -> dict[str, Any]:
+        return self.wait(self.submit(fn, what, gas))
+
+    def transact_many(self, calls: list[tuple[ContractFunction, str]]) -> list[dict[str, Any]]:
+        """Pipeline: estimate and send every call with consecutive nonces, then wait for all."""
+        pending = [self.submit(fn, what) for fn, what in calls]
+        return [self.wait(p) for p in pending]
+
+
+class _AlreadySent(Exception):
+    pass
+
+
+def _rpc_error(error: dict[str, Any]) -> Exception:
+    message = str(error.get("message", error))
+    lowered = message.lower()
+    if "already known" in lowered or "already imported" in lowered or "nonce too low" in lowered:
+        return _AlreadySent(message)
+    data = error.get("data")
+    if isinstance(data, str) and data.startswith("0x"):
+        exc = ContractCustomError(message, data=data)
+        return exc
+    return ChainError(f"RPC refused the transaction: {message}")
+
+
+def hex_hash(tx_hash: bytes) -> str:
+    return "0x" + bytes(tx_hash).hex()
+
+
+def _hexify(tx: dict[str, Any]) -> dict[str, Any]:
+    return {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}
+
+
+def decode_events(
+    contract: Any, event: str, raw_logs: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """The ``event`` logs of ``contract`` among a raw receipt's logs, decoded to their arguments."""
+    from eth_utils.abi import event_abi_to_log_topic
+    from web3.datastructures import AttributeDict
+
+    abi = next(i for i in contract.abi if i.get("type") == "event" and i["name"] == event)
+    topic = event_abi_to_log_topic(abi)
+    out = []
+    for raw in raw_logs:
+        if Web3.to_checksum_address(raw["address"]) != contract.address:
+            continue
+        if HexBytes(raw["topics"][0]) != topic:
+            continue
+        entry = AttributeDict(
+            {
+                "address": Web3.to_checksum_address(raw["address"]),
+                "topics": [HexBytes(t) for t in raw["topics"]],
+                "data": HexBytes(raw["data"]),
+                "logIndex": int(raw["logIndex"], 16),
+                "transactionIndex": int(raw["transactionIndex"], 16),
+                "transactionHash": HexBytes(raw["transactionHash"]),
+                "blockHash": HexBytes(raw["blockHash"]),
+                "blockNumber": int(raw["blockNumber"], 16),
+            }
+        )
+        out.append(dict(getattr(contract.events, event)().process_log(entry)["args"]))
+    return out

@@ -1,0 +1,182 @@
+"""The deployed protocol as web3.py contracts, found through a deployment manifest.
+
+A manifest (``deployments/<chainId>.json``, or the demo's ``reports/<run>/deployment.json``) names
+each contract's address; the ABIs come from Brownie's build artifacts. :class:`ErrorDecoder` turns
+a revert's custom-error data back into ``Name(arg, ...)`` for one-line messages.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from eth_abi.abi import decode as abi_decode
+from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from web3 import Web3
+from web3.contract import Contract
+
+from oracles.artifacts import DEFAULT_BUILD_DIR, ArtifactError, load_artifact
+
+# deployment order; constructor arguments are built in oracles.deploy
+PROTOCOL: tuple[str, ...] = (
+    "RegionRegistry",
+    "UtilityRegistry",
+    "ConsumerRegistry",
+    "IncentiveEscrow",
+    "MeterData",
+    "ReductionRequests",
+    "LoadForecasting",
+)
+
+
+class ManifestError(ValueError):
+    """A manifest is missing, malformed, or does not match the chain."""
+
+
+class DeployedContract(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    address: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    tx_hash: str = ""
+    block: int = 0
+    gas_used: int = 0
+
+
+class Manifest(BaseModel):
+    """Where a deployment put things (written by oracles.deploy; read by every client)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    chain_id: int
+    contracts: dict[str, DeployedContract]
+    tokens: dict[str, DeployedContract] = Field(default_factory=dict)
+    roles: dict[str, list[str]] = Field(default_factory=dict)
+    commit: str = ""
+    deployer: str = ""
+    compiler: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def load(cls, path: Path) -> Manifest:
+        if not path.exists():
+            raise ManifestError(f"{path}: manifest not found (deploy first, or pass --manifest)")
+        try:
+            return cls.model_validate(json.loads(path.read_text()))
+        except json.JSONDecodeError as exc:
+            raise ManifestError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = ".".join(str(p) for p in first["loc"]) or "<root>"
+            raise ManifestError(f"{path}: field '{field}': {first['msg']}") from exc
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(self.model_dump(), indent=2) + "\n")
+        tmp.replace(path)
+
+
+def default_manifest_path(chain_id: int, root: Path | None = None) -> Path:
+    from oracles.devchain import PROJECT_ROOT
+
+    return (root or PROJECT_ROOT) / "deployments" / f"{chain_id}.json"
+
+
+@dataclass(frozen=True)
+class Protocol:
+    """The seven protocol contracts (and the payment token) bound to one web3 connection."""
+
+    w3: Web3
+    regions: Contract
+    utilities: Contract
+    consumers: Contract
+    escrow: Contract
+    meter: Contract
+    requests: Contract
+    forecasting: Contract
+    token: Contract | None
+    manifest: Manifest
+
+    @classmethod
+    def connect(cls, w3: Web3, manifest: Manifest, build_dir: Path = DEFAULT_BUILD_DIR) -> Protocol:
+        chain_id = w3.eth.chain_id
+        if chain_id != manifest.chain_id:
+            raise ManifestError(
+                f"manifest is for chain {manifest.chain_id}, the RPC serves chain {chain_id}"
+            )
+        missing = [n for n in PROTOCOL if n not in manifest.contracts]
+        if missing:
+            raise ManifestError(f"manifest lacks {', '.join(missing)}")
+
+        def bind(name: str, address: str) -> Contract:
+            abi = load_artifact(name, build_dir).abi
+            if not w3.eth.get_code(Web3.to_checksum_address(address)):
+                raise ManifestError(f"no code at {name}'s address {address} on chain {chain_id}")
+            return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
+
+        c = {name: bind(name, manifest.contracts[name].address) for name in PROTOCOL}
+        token = None
+        if manifest.tokens:
+            name, rec = next(iter(manifest.tokens.items()))
+            token = bind(name, rec.address)
+        return cls(
+            w3,
+            c["RegionRegistry"],
+            c["UtilityRegistry"],
+            c["ConsumerRegistry"],
+            c["IncentiveEscrow"],
+            c["MeterData"],
+            c["ReductionRequests"],
+            c["LoadForecasting"],
+            token,
+            manifest,
+        )
+
+
+class ErrorDecoder:
+    """Custom-error selectors of every contract in the build, decoded to ``Name(args)``."""
+
+    def __init__(self, build_dir: Path = DEFAULT_BUILD_DIR) -> None:
+        self.errors: dict[bytes, tuple[str, list[str]]] = {}
+        for path in sorted(build_dir.glob("*.json")):
+            try:
+                abi = load_artifact(path.stem, build_dir).abi
+            except ArtifactError:
+                continue
+            for item in abi:
+                if item.get("type") != "error":
+                    continue
+                types = [_abi_type(i) for i in item.get("inputs", [])]
+                sig = f"{item['name']}({','.join(types)})"
+                self.errors[keccak(text=sig)[:4]] = (item["name"], types)
+
+    def decode(self, data: str | bytes) -> str:
+        raw = (
+            bytes.fromhex(data[2:] if data.startswith("0x") else data)
+            if isinstance(data, str)
+            else data
+        )
+        if len(raw) < 4:
+            return "reverted without a reason"
+        if raw[:4] == keccak(text="Error(string)")[:4]:
+            return str(abi_decode(["string"], raw[4:])[0])
+        known = self.errors.get(raw[:4])
+        if known is None:
+            return f"unknown custom error 0x{raw[:4].hex()}"
+        name, types = known
+        try:
+            args = abi_decode(types, raw[4:])
+        except Exception:  # malformed arguments: show the name at least
+            return f"{name}(?)"
+        shown = ", ".join("0x" + a.hex() if isinstance(a, bytes) else str(a) for a in args)
+        return f"{name}({shown})"
+
+
+def _abi_type(param: dict[str, Any]) -> str:
+    t = str(param["type"])
+    if t.startswith("tuple"):
+        inner = ",".join(_abi_type(c) for c in param["components"])
+        return f"({inner}){t[5:]}"
+    return t

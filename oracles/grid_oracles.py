@@ -1,0 +1,181 @@
+"""Weather, actual-load and forecast oracles for LoadForecasting (F-1..F-3), through the outbox.
+
+Points are validated by pydantic models that mirror the contract's ranges, queued in the outbox
+keyed by (kind, region, hour), and posted in batches of at most 168 hours with strictly increasing
+hours. The forecaster reads the posted history (weather and actual load) back from the chain, fits
+the TOWT model (:mod:`oracles.forecaster`) and posts 24-48 h of forecasts with its model id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from oracles.chain import ChainClient
+from oracles.contracts import Protocol
+from oracles.forecaster import MODEL_ID, TowtModel
+from oracles.outbox import Outbox
+
+log = logging.getLogger("gridbalance.grid")
+
+MAX_POINTS = 168
+FLAG_WEATHER, FLAG_FORECAST, FLAG_ACTUAL = 1, 2, 4
+
+
+class WeatherPoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hour: int = Field(ge=0, lt=2**32)
+    temperature_c: float = Field(ge=-60, le=60)
+    humidity_pct: float = Field(ge=0, le=100)
+    irradiance_wm2: float = Field(ge=0, le=1_500)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (
+            self.hour,
+            round(self.temperature_c * 10),
+            round(self.humidity_pct * 10),
+            round(self.irradiance_wm2),
+        )
+
+
+class ActualPoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hour: int = Field(ge=0, lt=2**32)
+    load_kw: int = Field(ge=0, lt=2**32)
+    frequency_mhz: int = Field(gt=0, lt=2**32)
+    voltage_permille: int = Field(ge=500, le=1_500)
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.hour, self.load_kw, self.frequency_mhz, self.voltage_permille)
+
+
+class ForecastPoint(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    hour: int = Field(ge=0, lt=2**32)
+    load_kw: int = Field(ge=0, lt=2**32)
+    low_kw: int = Field(ge=0, lt=2**32)
+    high_kw: int = Field(ge=0, lt=2**32)
+
+    @model_validator(mode="after")
+    def _band(self) -> ForecastPoint:
+        if not self.low_kw <= self.load_kw <= self.high_kw:
+            raise ValueError(f"hour {self.hour}: need low <= load <= high")
+        return self
+
+    def as_tuple(self) -> tuple[int, int, int, int]:
+        return (self.hour, self.load_kw, self.low_kw, self.high_kw)
+
+
+class GridOracle:
+    """Posts weather and actuals (roles WEATHER_ORACLE and GRID_ORACLE) from the outbox."""
+
+    def __init__(self, protocol: Protocol, client: ChainClient, outbox: Outbox) -> None:
+        self.p = protocol
+        self.client = client
+        self.outbox = outbox
+
+    def _flush(self, kind: str, region: int) -> int:
+        rows = self.outbox.pending_series(kind, region)
+        posted = 0
+        for i in range(0, len(rows), MAX_POINTS):
+            chunk = sorted(rows[i : i + MAX_POINTS])
+            points = [tuple(json.loads(p)) for _, _, p in chunk]
+            fn = (self.p.forecasting.functions.postWeather if kind == "weather"
+                  else self.p.forecasting.functions.postActuals)(region, points)  # fmt: skip
+            receipt = self.client.transact(
+                fn, f"post {kind} (region {region}, hours {chunk[0][0]}..{chunk[-1][0]})"
+            )
+            self.outbox.confirm_series(
+                kind, region, [(h, iss) for h, iss, _ in chunk], receipt["transactionHash"]
+            )
+            posted += len(chunk)
+            log.info("region %d: %d %s points, hours %d..%d, gas %d", region, len(chunk), kind,
+                     chunk[0][0], chunk[-1][0], receipt["gasUsed"])  # fmt: skip
+        return posted
+
+    def post_weather(self, region: int, points: list[WeatherPoint]) -> int:
+        self.outbox.enqueue_series(
+            "weather", region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
+        )
+        return self._flush("weather", region)
+
+    def post_actuals(self, region: int, points: list[ActualPoint]) -> int:
+        self.outbox.enqueue_series(
+            "actual", region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
+        )
+        return self._flush("actual", region)
+
+
+@dataclass
+class Forecaster:
+    """Fits TOWT on the chain's posted history and posts forecasts (role FORECAST_ORACLE)."""
+
+    protocol: Protocol
+    client: ChainClient
+    outbox: Outbox
+    history_hours: int = 28 * 24
+    # hour -> (temperature °C, actual kW), read from the chain (immutable once the actual is posted)
+    history: dict[int, tuple[float, float]] = field(default_factory=dict)
+    posted: dict[int, tuple[int, int, int]] = field(default_factory=dict)
+    last_model: TowtModel | None = None
+    _never: set[int] = field(default_factory=set)
+
+    def _record(self, region: int, hour: int) -> tuple[int, ...]:
+        return tuple(self.protocol.forecasting.functions.hourRecord(region, hour).call())
+
+    def refresh_history(self, region: int, now_hour: int) -> int:
+        """Read the hours not yet known; an hour older than 168 h without an actual never gets one (F-3)."""
+        for h in range(now_hour - self.history_hours, now_hour):
+            if h in self.history or h in self._never:
+                continue
+            rec = self._record(region, h)
+            if rec[9] & FLAG_WEATHER and rec[9] & FLAG_ACTUAL:
+                self.history[h] = (rec[0] / 10, float(rec[7]))
+            elif h < now_hour - 168:
+                self._never.add(h)
+        return len(self.history)
+
+    def forecast(self, region: int, hours: list[int]) -> list[ForecastPoint]:
+        now_hour = int(self.protocol.forecasting.functions.currentHour(region).call())
+        self.refresh_history(region, now_hour)
+        known = sorted(self.history)
+        model = TowtModel.fit(
+            known, [self.history[h][0] for h in known], [self.history[h][1] for h in known]
+        )
+        self.last_model = model
+        temps = []
+        for h in hours:
+            rec = self._record(region, h)
+            if not rec[9] & FLAG_WEATHER:
+                raise ValueError(f"no weather posted for hour {h}: post weather before forecasting")
+            temps.append(rec[0] / 10)
+        return [
+            ForecastPoint(
+                hour=h, load_kw=round(p), low_kw=round(lo), high_kw=max(round(hi), round(p))
+            )
+            for h, (p, lo, hi) in zip(hours, model.predict(hours, temps), strict=True)
+        ]
+
+    def post(self, region: int, points: list[ForecastPoint]) -> dict[str, object]:
+        issued = int(self.client.w3.eth.get_block("latest")["timestamp"])
+        self.outbox.enqueue_series(
+            "forecast", region, [(p.hour, issued, json.dumps(p.as_tuple())) for p in points]
+        )
+        fn = self.protocol.forecasting.functions.postForecasts(
+            region, MODEL_ID, issued, [p.as_tuple() for p in points]
+        )
+        receipt = self.client.transact(fn, f"postForecasts(region {region}, {len(points)} hours)")
+        self.outbox.confirm_series(
+            "forecast", region, [(p.hour, issued) for p in points], receipt["transactionHash"]
+        )
+        for p in points:
+            self.posted[p.hour] = (p.load_kw, p.low_kw, p.high_kw)
+        log.info("region %d: forecast %d hours from %d, peak %d kW, gas %d", region, len(points), points[0].hour,
+                 max(p.load_kw for p in points), receipt["gasUsed"])  # fmt: skip
+        return receipt

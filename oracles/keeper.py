@@ -1,0 +1,278 @@
+"""The keeper: enrolls consenting consumers in new events, then settles every enrollment from chain data.
+
+* **Enrollment** (V-1..V-5): for each ``EventCreated`` it has not handled, the keeper reads every
+  active consumer's profile and enrolls (``enrollFor``) those who gave automated-enrollment consent and
+  whose preferences admit the event (class, region, minimum rate, available hours, not paused). It
+  commits ``commit_share_bps`` of the consumer's declared capacity over the event hours. Consumers it
+  skips are counted by reason.
+* **Settlement** (S-1..S-8): once the event day's data is committed, for each enrollment it asks the
+  contract for the baseline candidate days, rebuilds every needed leaf and proof from the calldata of
+  the meter-data transactions (:mod:`oracles.chain_data`: no local database), settles, and compares
+  the on-chain result with the Python reference (:mod:`oracles.baseline`, :mod:`oracles.settlement`).
+  Any difference is logged at ERROR level and counted in ``mismatches``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+
+from oracles import baseline as ref
+from oracles.chain import ChainClient, decode_events
+from oracles.chain_data import Batch, day_batches
+from oracles.contracts import Protocol
+from oracles.meter_tree import ConsumerDay
+from oracles.settlement import LOOKBACK_DAYS, baseline_days, candidate_days
+
+log = logging.getLogger("gridbalance.keeper")
+
+CONSENT_DATA = 1
+CONSENT_KEEPER = 2
+STATUS_ACTIVE = 2
+ENROLLED = 1
+# positions in the DrEvent tuple (IReductionRequests.DrEvent)
+EV_PROGRAM, EV_DAY, EV_START, EV_END, EV_TIER, EV_STATUS, EV_RATE, EV_TARGET = range(8)
+EV_REGION, EV_COMMITTED, EV_RESERVED, EV_ENROLLED, EV_SETTLED = range(8, 13)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One settled enrollment, as the chain reported it, with the reference's verdict."""
+
+    account: str
+    consumer_id: int
+    committed_wh: int
+    sufficient: bool
+    baseline_wh: int = 0
+    actual_wh: int = 0
+    reduction_wh: int = 0
+    adjustment_bps: int = 0
+    reward: int = 0
+    baseline_days: int = 0
+    matches_reference: bool = True
+
+
+@dataclass
+class EnrollStats:
+    event_id: int
+    enrolled: list[str] = field(default_factory=list)
+    skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class SettleStats:
+    event_id: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    mismatches: int = 0
+
+
+def ineligibility(consumer: Any, event: Any, program: Any) -> str | None:
+    """Why the keeper may not enroll this consumer in this event (V-2, V-5), or None."""
+    if consumer[3] != STATUS_ACTIVE:
+        return "not active"
+    if consumer[4]:
+        return "paused"
+    if not consumer[5] & CONSENT_DATA:
+        return "no data-use consent"
+    if not consumer[5] & CONSENT_KEEPER:
+        return "no automated-enrollment consent"
+    if consumer[1] != event[EV_REGION]:
+        return "other region"
+    if not program[3] & (1 << consumer[2]):
+        return "class not in program"
+    if event[6] < consumer[8]:
+        return "rate below consumer's minimum"
+    window = ((1 << event[3]) - 1) ^ ((1 << event[2]) - 1)
+    if window & ~consumer[10]:
+        return "event hours outside consumer's available hours"
+    return None
+
+
+class Keeper:
+    def __init__(
+        self, protocol: Protocol, client: ChainClient, *, commit_share_bps: int = 8_000
+    ) -> None:
+        self.p = protocol
+        self.client = client
+        self.commit_share_bps = commit_share_bps
+        self.handled: set[int] = set()
+        self._batches: dict[tuple[int, int], list[Batch]] = {}
+        # (event, account) -> (baseline days' readings, most recent first; event-day readings)
+        self.inputs: dict[tuple[int, str], tuple[list[tuple[int, ...]], tuple[int, ...]]] = {}
+
+    # ------------------------------------------------------------------ discovery
+
+    def events(self, from_block: int = 0) -> list[dict[str, Any]]:
+        logs = self.p.requests.events.EventCreated.get_logs(from_block=from_block)
+        return [dict(e["args"]) for e in logs]
+
+    def active_accounts(self) -> list[str]:
+        """Every account ever activated (the eligibility check reads each one's current state)."""
+        logs = self.p.consumers.events.ConsumerActivated.get_logs(from_block=0)
+        return [e["args"]["account"] for e in logs]
+
+    # ------------------------------------------------------------------ enrollment
+
+    def enroll(self, event_id: int, accounts: list[str] | None = None) -> EnrollStats:
+        requests = self.p.requests.functions
+        event = requests.drEvent(event_id).call()
+        program = requests.program(event[0]).call()
+        hours = event[3] - event[2]
+        stats = EnrollStats(event_id)
+        calls = []
+        for account in accounts if accounts is not None else self.active_accounts():
+            if requests.enrollment(event_id, account).call()[3] != 0:
+                stats.skipped["already enrolled"] = stats.skipped.get("already enrolled", 0) + 1
+                continue
+            consumer = self.p.consumers.functions.consumer(account).call()
+            reason = ineligibility(consumer, event, program)
+            if reason is not None:
+                stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
+                continue
+            committed = consumer[6] * hours * self.commit_share_bps // 10_000
+            calls.append(
+                (
+                    requests.enrollFor(event_id, account, committed),
+                    f"enrollFor({event_id}, {account})",
+                )
+            )
+            stats.enrolled.append(account)
+        self.client.transact_many(calls)
+        log.info(
+            "event %d: enrolled %d consumers, skipped %s",
+            event_id,
+            len(stats.enrolled),
+            stats.skipped or "none",
+        )
+        return stats
+
+    # ------------------------------------------------------------------ settlement
+
+    def batches(self, region: int, day: int) -> list[Batch]:
+        key = (region, day)
+        if key not in self._batches:
+            self._batches[key] = day_batches(self.p.meter, region, day)
+        return self._batches[key]
+
+    def leaf(
+        self, region: int, day: int, consumer_id: int
+    ) -> tuple[ConsumerDay, tuple[int, bytes, list[bytes]]] | None:
+        for batch in self.batches(region, day):
+            pos = batch.position(consumer_id)
+            if pos is not None:
+                record = batch.records[pos]
+                return record, (batch.index, record.encode(), batch.proof(pos))
+        return None
+
+    def enrolled_accounts(self, event_id: int) -> list[str]:
+        logs = self.p.requests.events.Enrolled.get_logs(
+            from_block=0, argument_filters={"eventId": event_id}
+        )
+        return [e["args"]["account"] for e in logs]
+
+    def _reference(
+        self,
+        event: Any,
+        program: Any,
+        committed: int,
+        event_rec: ConsumerDay,
+        used: list[ConsumerDay],
+    ) -> tuple[bool, ref.BaselineResult | None, int]:
+        if event_rec.missing or len(used) < ref.MIN_DAYS:
+            return False, None, 0
+        params = ref.BaselineParams(
+            method=ref.Method(program[2]), start_hour=event[2], end_hour=event[3],
+            adj_window_hours=program[4], adj_gap_hours=program[5], adj_cap_bps=program[6],
+        )  # fmt: skip
+        result = ref.compute([r.readings for r in used], event_rec.readings, params)
+        reward = ref.reward(result.reduction_wh, committed, event[6], program[7], program[8])
+        return True, result, reward
+
+    def settle(self, event_id: int) -> SettleStats:
+        fns = self.p.requests.functions
+        event = fns.drEvent(event_id).call()
+        program = fns.program(event[0]).call()
+        region, day = event[EV_REGION], event[1]
+        stats = SettleStats(event_id)
+        calls: list[tuple[Any, str]] = []
+        expected: list[tuple[str, int, int, bool, ref.BaselineResult | None, int]] = []
+        # chain facts of the lookback, read once per event, for the reference walk (S-3)
+        window = range(day - LOOKBACK_DAYS, day)
+        holidays = {d for d in window if self.p.regions.functions.isHoliday(region, d).call()}
+        event_days = {d for d in window if fns.regionHasEvent(region, d).call()}
+        data_days = {d for d in window if self.p.meter.functions.hasData(region, d).call()}
+        for account in self.enrolled_accounts(event_id):
+            enrollment = fns.enrollment(event_id, account).call()
+            if enrollment[3] != ENROLLED:
+                continue
+            consumer = self.p.consumers.functions.consumer(account).call()
+            cid = consumer[0]
+            candidates = list(fns.candidateDays(event_id, account).call())
+            mine = candidate_days(day, consumer[7], holidays, event_days, data_days)
+            if mine != candidates:
+                log.error(
+                    "MISMATCH event %d %s: candidate days chain %s, reference %s",
+                    event_id,
+                    account,
+                    candidates,
+                    mine,
+                )
+                stats.mismatches += 1
+            found = self.leaf(region, day, cid)
+            if found is None:
+                log.error(
+                    "event %d: no event-day record for consumer %d; cannot settle", event_id, cid
+                )
+                continue
+            event_rec, event_leaf = found
+            found_days = {d: self.leaf(region, d, cid) for d in candidates}
+            leaves = {d: leaf for d, leaf in found_days.items() if leaf is not None}
+            if len(leaves) != len(candidates):
+                log.error("event %d: consumer %d lacks records for %s", event_id, cid,
+                          sorted(set(candidates) - set(leaves)))  # fmt: skip
+                continue
+            required, used = baseline_days(candidates, lambda d, book=leaves: book[d][0].missing)  # type: ignore[misc]
+            proofs = [event_leaf] + [leaves[d][1] for d in required]
+            used_records = [leaves[d][0] for d in used]
+            sufficient, result, reward = self._reference(
+                event, program, enrollment[0], event_rec, used_records
+            )
+            self.inputs[(event_id, account)] = (
+                [r.readings for r in used_records],
+                event_rec.readings,
+            )
+            calls.append(
+                (fns.settle(event_id, account, proofs), f"settle({event_id}, consumer {cid})")
+            )
+            expected.append((account, cid, enrollment[0], sufficient, result, reward))
+        receipts = self.client.transact_many(calls)
+        for (account, cid, committed, sufficient, result, reward), receipt in zip(
+            expected, receipts, strict=True
+        ):
+            settled = decode_events(self.p.requests, "Settled", receipt["logs"])
+            if settled:
+                a = settled[0]
+                outcome = Outcome(account, cid, committed, True, a["baselineWh"], a["actualWh"], a["reductionWh"],
+                                  a["adjustmentBps"], a["reward"], a["baselineDays"])  # fmt: skip
+                ok = (sufficient and result is not None and
+                      (a["baselineWh"], a["actualWh"], a["reductionWh"], a["adjustmentBps"], a["reward"])
+                      == (result.baseline_wh, result.actual_wh, result.reduction_wh, result.adjustment_bps, reward))  # fmt: skip
+            else:
+                outcome = Outcome(account, cid, committed, False)
+                ok = not sufficient
+            if not ok:
+                stats.mismatches += 1
+                log.error(
+                    "MISMATCH event %d consumer %d: chain %s, reference %s reward %d",
+                    event_id,
+                    cid,
+                    outcome,
+                    result,
+                    reward,
+                )
+            stats.outcomes.append(Outcome(**{**outcome.__dict__, "matches_reference": ok}))
+        paid = sum(o.reward for o in stats.outcomes)
+        log.info("event %d: settled %d enrollments, paid %d token units, %d mismatches",
+                 event_id, len(stats.outcomes), paid, stats.mismatches)  # fmt: skip
+        return stats
