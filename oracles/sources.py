@@ -26,7 +26,7 @@ import json
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -182,7 +182,7 @@ def read_green_button(
             readings.append(
                 MeterReading(
                     meter_id=meter_id,
-                    interval_start=datetime.fromtimestamp(int(start)).astimezone(),
+                    interval_start=datetime.fromtimestamp(int(start), tz=UTC),
                     interval_seconds=int(duration),
                     wh=int(wh_exact),
                 )

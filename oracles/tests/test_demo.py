@@ -1,29 +1,68 @@
-"""`gridbalance demo` (Foundation version): deploys to a chain it starts, prints the addresses."""
+"""`gridbalance demo` end to end at a small size: its report's totals are checked against the contracts."""
 
 from __future__ import annotations
 
 import io
-import re
+import json
 import subprocess
 import sys
 from pathlib import Path
 
-from oracles.demo import DEMO_REGION_NAME, run_demo
+import pytest
+
+from oracles.demo import DemoConfig, run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_run_demo__deploys_and_prints_every_address() -> None:
+@pytest.fixture(scope="module")
+def small_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], str, Path]:
+    out_dir = tmp_path_factory.mktemp("demo")
     out = io.StringIO()
-    addresses = run_demo(out)
-    text = out.getvalue()
-    assert set(addresses) == {"RegionRegistry", "MockStablecoin"}
-    for name, address in addresses.items():
-        assert re.search(rf"^  {name}\s+{address}\s+\d+\s+[\d,]+$", text, re.M), text
-    assert DEMO_REGION_NAME in text
-    assert "holds 1,000,000.00 mUSD" in text
-    started = re.search(r"Started Anvil \(pid (\d+)\) at http://127\.0\.0\.1:(\d+)", text)
-    assert started and f"Stopped Anvil (pid {started.group(1)})" in text
+    report = run_demo(DemoConfig(consumers=40, seed=11, out_dir=out_dir, progress=False), out)
+    return report, out.getvalue(), out_dir
+
+
+def test_demo__runs_the_cycle_and_every_check_against_the_contracts_passes(small_run) -> None:  # type: ignore[no-untyped-def]
+    report, text, out_dir = small_run
+    assert report["checks"] == {
+        "paid_equals_consumer_balances": True,
+        "committed_equals_event_total": True,
+        "settled_equals_event_count": True,
+        "results_match_reference": True,
+    }
+    assert report["reference_mismatches"] == 0
+    event = report["event"]
+    assert event["triggered_by_forecast"] and event["settled"] == event["enrolled"] > 0
+    by_class = report["by_class"]
+    assert sum(row["enrolled"] for row in by_class.values()) == event["enrolled"]
+    assert (
+        abs(sum(row["committed_kwh"] for row in by_class.values()) - event["committed_kwh"]) < 0.01
+    )
+    assert sum(row["paid_musd"] for row in by_class.values()) > 0
+    # at 40 consumers the load is noise-dominated; TOWT vs naive is asserted in test_forecaster
+    f = report["forecast"]
+    assert f["mape_percent"] > 0 and f["naive_same_hour_last_week_mape_percent"] > 0
+    assert f["beats_naive"] == (f["mape_percent"] < f["naive_same_hour_last_week_mape_percent"])
+    assert f["on_chain_mape_samples"] > 0
+    assert set(report["gas_by_stage"]) >= {
+        "deploy",
+        "register",
+        "meter data",
+        "forecast",
+        "enroll",
+        "settle",
+    }
+    assert json.loads((out_dir / "report.json").read_text())["checks"] == report["checks"]
+    assert (out_dir / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "Checks against the contracts: all passed" in text
+    assert "Stopped Anvil" in text
+
+
+def test_demo__gamers_never_gain_more_than_the_cap_allows(small_run) -> None:  # type: ignore[no-untyped-def]
+    report, _, _ = small_run
+    g = report["gamers"]
+    assert g["reward_musd"] <= g["reward_without_cap_musd"]
 
 
 def test_cli_demo__missing_artifacts__one_line_error(tmp_path: Path) -> None:
@@ -37,3 +76,13 @@ def test_cli_demo__missing_artifacts__one_line_error(tmp_path: Path) -> None:
         "(run 'make compile' / 'brownie compile')\n"
     )
     assert proc.stdout == ""  # checked before any chain was started
+
+
+def test_cli_demo__bad_consumer_count__one_line_error() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "oracles.cli", "demo", "--consumers", "3"],
+        capture_output=True, text=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert proc.stderr.startswith("gridbalance: error: --consumers: ")
+    assert proc.stderr.count("\n") == 1

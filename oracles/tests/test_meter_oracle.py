@@ -1,0 +1,174 @@
+"""The meter oracle and its outbox against a real Anvil: batches land exactly once, also across crashes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from eth_utils.crypto import keccak
+from web3 import Web3
+
+from oracles.chain import ChainClient, NodeSigner, TxReverted, hex_hash
+from oracles.chain_data import day_batches
+from oracles.contracts import Protocol
+from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol
+from oracles.devchain import Anvil, rpc_call, set_time, start_anvil
+from oracles.meter_oracle import MeterOracle
+from oracles.meter_tree import ConsumerDay
+from oracles.outbox import Outbox
+
+REGION, OFFSET, N = 1, -480, 6
+
+
+@dataclass
+class Chain:
+    anvil: Anvil
+    w3: Web3
+    p: Protocol
+    oracle: str
+    day: int
+    snapshot: str
+
+
+@pytest.fixture(scope="module")
+def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
+    with start_anvil(accounts=4, gas_limit=30_000_000, base_fee=0) as anvil:
+        w3 = Web3(Web3.HTTPProvider(anvil.url))
+        admin, verifier, oracle, _ = w3.eth.accounts
+        client = ChainClient(w3, NodeSigner(admin))
+        cfg = DeployConfig(
+            regions=[RegionConfig(id=REGION, name="Test", capacity_kw=10_000, utc_offset_minutes=OFFSET)],
+            verifiers=[verifier], threshold=1, meter_oracles=[oracle], kyc_attesters=[admin],
+        )  # fmt: skip
+        manifest = deploy_protocol(client, cfg, tmp_path_factory.mktemp("m") / "deployment.json")
+        p = Protocol.connect(w3, manifest)
+        rpc_call(anvil.url, "anvil_autoImpersonateAccount", [True])
+        for i in range(N):
+            account = Web3.to_checksum_address(keccak(text=f"consumer-{i}")[12:])
+            rpc_call(anvil.url, "anvil_setBalance", [account, hex(10**18)])
+            ChainClient(w3, NodeSigner(account)).transact(
+                p.consumers.functions.register(
+                    0, REGION, keccak(text=f"m{i}"), 1_000, 1, (0, 10, 2**24 - 1)
+                ),
+                "register",
+            )
+            client.transact(
+                p.consumers.functions.activate(account, b"\x01" * 32, b"\x02" * 32), "activate"
+            )
+        now = int(w3.eth.get_block("latest")["timestamp"])
+        day = (now + 60 * OFFSET) // 86_400
+        set_time(anvil.url, (day + 1) * 86_400 - 60 * OFFSET + 60)  # the day has ended (M-1)
+        snapshot = str(rpc_call(anvil.url, "evm_snapshot"))
+        yield Chain(anvil, w3, p, oracle, day, snapshot)
+
+
+@pytest.fixture
+def fresh(chain: Chain) -> Iterator[Chain]:
+    yield chain
+    rpc_call(chain.anvil.url, "evm_revert", [chain.snapshot])
+    chain.snapshot = str(rpc_call(chain.anvil.url, "evm_snapshot"))
+
+
+def records(day: int, ids: range) -> list[ConsumerDay]:
+    return [
+        ConsumerDay(
+            consumer_id=i, region_id=REGION, day=day, readings=tuple(100 * i + h for h in range(24))
+        )
+        for i in ids
+    ]
+
+
+def oracle_for(c: Chain, db: Path, batch_size: int = 3) -> MeterOracle:
+    client = ChainClient(c.w3, NodeSigner(c.oracle))
+    return MeterOracle(
+        c.p, client, Outbox(db), rejects_path=db.parent / "rejects.jsonl", batch_size=batch_size
+    )
+
+
+def on_chain_ids(c: Chain) -> list[int]:
+    return [r.consumer_id for b in day_batches(c.p.meter, REGION, c.day) for r in b.records]
+
+
+def test_flush__batches_land_and_roots_match_calldata(fresh: Chain, tmp_path: Path) -> None:
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite")
+    assert oracle.enqueue(records(fresh.day, range(1, N + 1))) == N
+    assert oracle.enqueue(records(fresh.day, range(1, N + 1))) == 0  # same consumer-days: no-op
+    stats = oracle.flush()
+    assert (stats.batches, stats.consumer_days) == (2, N)
+    assert on_chain_ids(fresh) == list(range(1, N + 1))
+    info = fresh.p.meter.functions.dayInfo(REGION, fresh.day).call()
+    assert tuple(info) == (2, N, N)
+    assert oracle.outbox.counts() == {"pending": 0, "sent": 0, "confirmed": N}
+    assert oracle.flush().batches == 0  # nothing left: nothing sent twice
+
+
+def test_restart_after_crash_between_submit_and_confirm__exactly_once(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    db = tmp_path / "outbox.sqlite"
+    first = oracle_for(fresh, db)
+    first.enqueue(records(fresh.day, range(1, N + 1)))
+    rows = first.outbox.rows(REGION, fresh.day, "pending")[:3]
+    sent = first.client.submit(
+        fresh.p.meter.functions.postBatch(REGION, fresh.day, b"".join(r for _, r, _ in rows)),
+        "postBatch",
+    )
+    first.outbox.mark_sent(REGION, fresh.day, [c for c, _, _ in rows], hex_hash(sent.tx_hash))
+    first.outbox.close()  # the daemon dies here: submitted, never confirmed
+    second = oracle_for(fresh, db)
+    stats = second.flush()
+    assert stats.confirmed_by_reconcile == 3 and stats.consumer_days == 3
+    assert on_chain_ids(fresh) == list(range(1, N + 1))
+    assert second.outbox.counts()["confirmed"] == N
+
+
+def test_restart_after_crash_before_the_hash_was_recorded__found_in_calldata(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    db = tmp_path / "outbox.sqlite"
+    first = oracle_for(fresh, db)
+    first.enqueue(records(fresh.day, range(1, N + 1)))
+    rows = first.outbox.rows(REGION, fresh.day, "pending")[:4]
+    first.client.transact(
+        fresh.p.meter.functions.postBatch(REGION, fresh.day, b"".join(r for _, r, _ in rows)),
+        "postBatch",
+    )
+    first.outbox.close()  # died after sending, before writing the hash
+    second = oracle_for(fresh, db)
+    stats = second.flush()
+    assert stats.confirmed_by_reconcile == 4 and stats.consumer_days == 2
+    assert on_chain_ids(fresh) == list(range(1, N + 1))
+
+
+def test_late_rows_go_to_rejects_never_silently(fresh: Chain, tmp_path: Path) -> None:
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite")
+    oracle.enqueue(records(fresh.day, range(4, N + 1)))
+    oracle.flush()
+    oracle.enqueue(records(fresh.day, range(1, 4)))  # arrive after ids 4..6 were committed (M-4)
+    stats = oracle.flush()
+    assert stats.rejected == 3 and stats.batches == 0
+    lines = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [x["field"] for x in lines] == [f"consumer {i} day {fresh.day}" for i in (1, 2, 3)]
+    assert all("late" in x["reason"] for x in lines)
+
+
+def test_day_not_ended_waits(fresh: Chain, tmp_path: Path) -> None:
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite")
+    oracle.enqueue(records(fresh.day + 1, range(1, 3)))
+    stats = oracle.flush()
+    assert stats.waiting_days == [(REGION, fresh.day + 1)] and stats.batches == 0
+    assert oracle.outbox.counts()["pending"] == 2
+
+
+def test_revert_is_decoded_and_not_retried(fresh: Chain) -> None:
+    client = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[3]))  # not a meter oracle
+    with pytest.raises(TxReverted, match=r"AccessControlUnauthorizedAccount\(0x"):
+        client.transact(
+            fresh.p.meter.functions.postBatch(
+                REGION, fresh.day, records(fresh.day, range(1, 2))[0].encode()
+            ),
+            "postBatch",
+        )
