@@ -47,7 +47,140 @@ def build_parser() -> argparse.ArgumentParser:
         default=DEFAULT_BUILD_DIR,
         help="Brownie build artifacts (default: %(default)s)",
     )
+    add_daemon_parsers(sub)
     return parser
+
+
+def _chain_args(p: argparse.ArgumentParser) -> None:
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--rpc", help="JSON-RPC URL of the chain")
+    where.add_argument(
+        "--network",
+        help="a Brownie network id (its host is read from ~/.brownie/network-config.yaml)",
+    )
+    p.add_argument(
+        "--manifest",
+        type=Path,
+        default=None,
+        help="deployment manifest (default: deployments/<chainId>.json)",
+    )
+    who = p.add_mutually_exclusive_group()
+    who.add_argument(
+        "--account",
+        default=None,
+        help="unlocked node account, address or index (local chains only)",
+    )
+    who.add_argument(
+        "--keystore",
+        type=Path,
+        default=None,
+        help="encrypted keystore (password: $GRIDBALANCE_KEYSTORE_PASSWORD or prompt)",
+    )
+    p.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help=argparse.SUPPRESS)
+
+
+def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    oracle = sub.add_parser(
+        "oracle", help="post meter data, weather or forecasts", description="The oracle daemons."
+    )
+    kinds = oracle.add_subparsers(dest="kind", required=True, metavar="KIND")
+    meter = kinds.add_parser("meter", help="post meter data from a CSV or Green Button file",
+                             description="Validate meter readings (CSV or Green Button ESPI XML), queue them in the outbox, "
+                             "and post them in batches; bad rows go to the rejects file.")  # fmt: skip
+    _chain_args(meter)
+    meter.add_argument("--region", type=int, required=True)
+    src = meter.add_mutually_exclusive_group(required=True)
+    src.add_argument("--csv", type=Path, help="CSV: meter_id,interval_start,interval_seconds,wh")
+    src.add_argument("--green-button", type=Path, help="Green Button ESPI XML file")
+    meter.add_argument(
+        "--meter-id",
+        default=None,
+        help="meter id for a Green Button file without a UsagePoint title",
+    )
+    meter.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    meter.add_argument("--rejects", type=Path, default=Path("gridbalance-rejects.jsonl"))
+    meter.add_argument("--batch-size", type=int, default=2_000)
+    weather = kinds.add_parser("weather", help="post weather from a CSV",
+                               description="Post weather: CSV hour_start,temperature_c,humidity_pct,irradiance_wm2.")  # fmt: skip
+    _chain_args(weather)
+    weather.add_argument("--region", type=int, required=True)
+    weather.add_argument("--csv", type=Path, required=True)
+    weather.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    forecast = kinds.add_parser("forecast", help="fit TOWT on the posted history and post forecasts",
+                                description="Fit the TOWT model on the chain's weather and actual load, and post "
+                                "forecasts for the next hours (their weather must be posted).")  # fmt: skip
+    _chain_args(forecast)
+    forecast.add_argument("--region", type=int, required=True)
+    forecast.add_argument(
+        "--hours", type=int, default=24, help="hours ahead, 1..47 (default: %(default)s)"
+    )
+    forecast.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    keeper = sub.add_parser("keeper", help="enroll consenting consumers and settle events",
+                            description="For every event: enroll consenting consumers before it starts; settle every "
+                            "enrollment once the event day's data is committed, checking results against the reference.")  # fmt: skip
+    _chain_args(keeper)
+    keeper.add_argument("--event", type=int, default=None, help="only this event id")
+    report = sub.add_parser(
+        "report",
+        help="print the report of a demo run",
+        description="Print a demo run's report.json.",
+    )
+    report.add_argument("run", type=Path, help="the run folder (reports/<run>) or its report.json")
+
+
+def _connect(args: argparse.Namespace) -> tuple[object, object]:
+    from web3 import Web3
+
+    from oracles.chain import ChainClient, signer_for
+    from oracles.contracts import ErrorDecoder, Manifest, Protocol, default_manifest_path
+
+    url = args.rpc or _network_host(args.network)
+    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    if not w3.is_connected():
+        raise UserError(f"no JSON-RPC answer at {url}")
+    manifest = Manifest.load(args.manifest or default_manifest_path(w3.eth.chain_id))
+    protocol = Protocol.connect(w3, manifest, args.build_dir)
+    signer = signer_for(w3, account=args.account, keystore=args.keystore)
+    return protocol, ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir))
+
+
+def _network_host(name: str) -> str:
+    import yaml  # type: ignore[import-untyped]
+
+    path = Path.home() / ".brownie" / "network-config.yaml"
+    if not path.exists():
+        raise UserError(f"--network {name}: {path} not found (add it with `brownie networks add`)")
+    config = yaml.safe_load(path.read_text()) or {}
+    for group in (config.get("live") or []) + [{"networks": config.get("development") or []}]:
+        for net in group.get("networks", []):
+            if net.get("id") == name and net.get("host"):
+                host = str(net["host"])
+                port = (net.get("cmd_settings") or {}).get("port")
+                return f"{host}:{port}" if port and host.count(":") < 2 else host
+    raise UserError(f"--network {name}: no such network in {path}")
+
+
+class UserError(RuntimeError):
+    """A command-line mistake: reported on one line."""
+
+
+def _run_daemon(args: argparse.Namespace) -> int:
+    import json
+    import logging
+
+    from oracles import daemons
+
+    logging.getLogger("gridbalance").setLevel(logging.INFO)
+    if args.command == "report":
+        path = args.run / "report.json" if args.run.is_dir() else args.run
+        if not path.exists():
+            raise UserError(f"{path}: no report here")
+        from oracles.demo import _print_report
+
+        _print_report(json.loads(path.read_text()), sys.stdout)
+        return 0
+    protocol, client = _connect(args)
+    return daemons.run(args, protocol, client)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,6 +202,9 @@ def main(argv: list[str] | None = None) -> int:
         ManifestError,
         DemoError,
         DeploymentError,
+        UserError,
+        OSError,  # unreadable files, unreachable hosts
+        ValueError,  # pydantic validation and CommandError
     )
     try:
         if args.command == "demo":
@@ -84,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
                 ) from exc
             report = run_demo(cfg)
             return 0 if all(report["checks"].values()) else 2
+        return _run_daemon(args)
+    except BrokenPipeError:  # `gridbalance report ... | head`
         return 0
     except errors as exc:
         print(f"gridbalance: error: {exc}", file=sys.stderr)

@@ -172,3 +172,37 @@ def test_revert_is_decoded_and_not_retried(fresh: Chain) -> None:
             ),
             "postBatch",
         )
+
+
+def test_cli_oracle_meter__csv_to_chain_with_rejects(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime
+
+    from oracles.cli import main
+
+    midnight = fresh.day * 86_400 - 60 * OFFSET
+    rows = ["meter_id,interval_start,interval_seconds,wh"]
+    for h in range(24):
+        start = datetime.fromtimestamp(midnight + 3600 * h, tz=UTC).isoformat()
+        rows.append(f"m0,{start},3600,{200 + h}")
+        rows.append(f"m1,{start},3600,{300 + h}")
+    rows.append(f"unknown-meter,{datetime.fromtimestamp(midnight, tz=UTC).isoformat()},3600,5")
+    rows.append("m0,garbage,3600,5")
+    (tmp_path / "in.csv").write_text("\n".join(rows) + "\n")
+    manifest = tmp_path / "manifest.json"
+    fresh.p.manifest.save(manifest)
+    code = main(["oracle", "meter", "--rpc", fresh.anvil.url, "--manifest", str(manifest), "--account", "2",
+                 "--region", str(REGION), "--csv", str(tmp_path / "in.csv"), "--outbox", str(tmp_path / "o.sqlite"),
+                 "--rejects", str(tmp_path / "rejects.jsonl")])  # fmt: skip
+    assert code == 0
+    assert "-> 2 consumer-days (2 new); posted 2 in 1 batches; 2 rejects" in capsys.readouterr().out
+    batch = day_batches(fresh.p.meter, REGION, fresh.day)[0]
+    assert [r.readings for r in batch.records] == [
+        tuple(200 + h for h in range(24)),
+        tuple(300 + h for h in range(24)),
+    ]
+    reasons = [
+        json.loads(x)["reason"] for x in (tmp_path / "rejects.jsonl").read_text().splitlines()
+    ]
+    assert len(reasons) == 2 and "unknown meter 'unknown-meter'" in reasons[1]

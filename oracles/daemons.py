@@ -1,0 +1,127 @@
+"""The `gridbalance oracle ...` and `gridbalance keeper` commands: one pass of each daemon."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import logging
+from datetime import datetime
+from pathlib import Path
+
+from eth_utils.crypto import keccak
+
+from oracles.chain import ChainClient
+from oracles.contracts import Protocol
+from oracles.grid_oracles import Forecaster, GridOracle, WeatherPoint
+from oracles.keeper import EV_DAY, EV_REGION, EV_START, EV_STATUS, Keeper
+from oracles.meter_oracle import MeterOracle
+from oracles.outbox import Outbox
+from oracles.sources import assemble_days, read_csv, read_green_button, write_rejects
+
+log = logging.getLogger("gridbalance.daemon")
+SCHEDULED = 1
+
+
+class CommandError(ValueError):
+    """A daemon command cannot proceed (one-line message)."""
+
+
+def run(args: argparse.Namespace, protocol: object, client: object) -> int:
+    assert isinstance(protocol, Protocol) and isinstance(client, ChainClient)
+    if args.command == "keeper":
+        return keeper_pass(protocol, client, args.event)
+    if args.kind == "meter":
+        return meter_pass(protocol, client, args)
+    if args.kind == "weather":
+        return weather_pass(protocol, client, args)
+    return forecast_pass(protocol, client, args)
+
+
+def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    region = p.regions.functions.region(args.region).call()
+    if args.csv is not None:
+        readings, rejects = read_csv(args.csv)
+        source = str(args.csv)
+    else:
+        readings, rejects = read_green_button(args.green_button, args.meter_id)
+        source = str(args.green_button)
+    ids: dict[str, int | None] = {}
+
+    def resolve(meter_id: str) -> int | None:
+        if meter_id not in ids:
+            account = p.consumers.functions.meterOwner(keccak(text=meter_id)).call()
+            cid = int(p.consumers.functions.consumer(account).call()[0]) if int(account, 16) else 0
+            ids[meter_id] = cid or None
+        return ids[meter_id]
+
+    now = int(client.w3.eth.get_block("latest")["timestamp"])
+    days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=int(region[2]),
+                               resolve=resolve, source=source, now_ts=now)  # fmt: skip
+    written = write_rejects(args.rejects, [*rejects, *more])
+    oracle = MeterOracle(
+        p, client, Outbox(args.outbox), rejects_path=args.rejects, batch_size=args.batch_size
+    )
+    queued = oracle.enqueue(days)
+    stats = oracle.flush()
+    print(f"{len(readings)} readings -> {len(days)} consumer-days ({queued} new); posted {stats.consumer_days} in "
+          f"{stats.batches} batches; {written + stats.rejected} rejects in {args.rejects}; "
+          f"{len(stats.waiting_days)} days wait for their end")  # fmt: skip
+    return 0
+
+
+def weather_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    offset = int(p.regions.functions.region(args.region).call()[2]) * 60
+    points = []
+    with Path(args.csv).open(newline="") as f:
+        for row in csv.DictReader(f):
+            try:
+                ts = int(datetime.fromisoformat(row["hour_start"]).timestamp())
+                points.append(WeatherPoint(hour=(ts + offset) // 3600, temperature_c=float(row["temperature_c"]),
+                                           humidity_pct=float(row["humidity_pct"]),
+                                           irradiance_wm2=float(row["irradiance_wm2"])))  # fmt: skip
+            except (KeyError, ValueError) as exc:
+                raise CommandError(f"{args.csv}:{len(points) + 2}: {exc}") from exc
+    posted = GridOracle(p, client, Outbox(args.outbox)).post_weather(args.region, points)
+    print(f"posted {posted} weather hours for region {args.region}")
+    return 0
+
+
+def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    if not 1 <= args.hours <= 47:
+        raise CommandError("--hours must be 1..47 (forecasts reach at most 48 h ahead, F-2)")
+    now_hour = int(p.forecasting.functions.currentHour(args.region).call())
+    hours = list(range(now_hour + 1, now_hour + 1 + args.hours))
+    forecaster = Forecaster(p, client, Outbox(args.outbox))
+    points = forecaster.forecast(args.region, hours)
+    forecaster.post(args.region, points)
+    print(
+        f"posted {len(points)} forecast hours from hour {hours[0]}, peak {max(x.load_kw for x in points)} kW"
+    )
+    return 0
+
+
+def keeper_pass(p: Protocol, client: ChainClient, only: int | None) -> int:
+    keeper = Keeper(p, client)
+    now = int(client.w3.eth.get_block("latest")["timestamp"])
+    count = int(p.requests.functions.eventCount().call())
+    if only is not None and not 1 <= only <= count:
+        raise CommandError(f"--event {only}: there are {count} events")
+    for event_id in [only] if only is not None else range(1, count + 1):
+        event = p.requests.functions.drEvent(event_id).call()
+        if event[EV_STATUS] != SCHEDULED:
+            continue
+        start = (
+            int(p.regions.functions.localDayStart(event[EV_REGION], event[EV_DAY]).call())
+            + 3600 * event[EV_START]
+        )
+        if now < start:
+            stats = keeper.enroll(event_id)
+            print(f"event {event_id}: enrolled {len(stats.enrolled)}, skipped {stats.skipped}")
+        elif p.meter.functions.hasData(event[EV_REGION], event[EV_DAY]).call():
+            settled = keeper.settle(event_id)
+            print(
+                f"event {event_id}: settled {len(settled.outcomes)}, mismatches {settled.mismatches}"
+            )
+            if settled.mismatches:
+                return 2
+    return 0
