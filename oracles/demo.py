@@ -390,7 +390,7 @@ def _post_day(
     wh = sim.loads_wh(day, event=event, commitments=commitments if event else None)
     missing = sim.missing(day)
     region_kw = sim.region_load_kw(wh)
-    rng = np.random.default_rng([run.cfg.seed, 9, day])
+    rng = np.random.default_rng([run.cfg.seed, 9, day - run.first_day])
     points = [
         ActualPoint(hour=day * 24 + h, load_kw=region_kw[h], frequency_mhz=60_000 + int(rng.integers(-40, 41)),
                     voltage_permille=1_000 + int(rng.integers(-8, 9)))

@@ -103,7 +103,8 @@ class Weather:
 
 
 class Simulator:
-    """Everything here is a pure function of (config, day): calling twice gives the same numbers."""
+    """Everything here is a pure function of (config, day - first_day): the same seed gives the same
+    numbers whatever calendar day the simulation starts on."""
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
@@ -152,7 +153,7 @@ class Simulator:
         return 3.5 if day < c.event_day else 5.0
 
     def weather(self, day: int) -> Weather:
-        rng = np.random.default_rng([self.config.seed, 1, day])
+        rng = np.random.default_rng([self.config.seed, 1, day - self.config.first_day + 1_000])
         hours = np.arange(HOURS, dtype=np.float64)
         mean = self.config.mean_temp_c + rng.normal(0.0, 1.2) + self.heat(day)
         temp = mean + 7.0 * np.cos(2 * np.pi * (hours - 15) / 24) + rng.normal(0.0, 0.4, HOURS)
@@ -203,7 +204,7 @@ class Simulator:
     ) -> npt.NDArray[np.int64]:
         """(consumers, 24) hourly Wh. ``event``: local hours [start, end) of an event this day;
         ``commitments``: consumer index -> committed Wh for those who enrolled."""
-        rng = np.random.default_rng([self.config.seed, 2, day])
+        rng = np.random.default_rng([self.config.seed, 2, day - self.config.first_day + 1_000])
         n = self.config.consumers
         kw = self._profiles_kw(day, self.weather(day).temperature_c)
         kw = (
@@ -233,7 +234,7 @@ class Simulator:
         return np.rint(kw * 1_000).astype(np.int64)
 
     def missing(self, day: int) -> npt.NDArray[np.bool_]:
-        rng = np.random.default_rng([self.config.seed, 3, day])
+        rng = np.random.default_rng([self.config.seed, 3, day - self.config.first_day + 1_000])
         return rng.random(self.config.consumers) < self.config.missing_rate
 
     def consumer_days(
