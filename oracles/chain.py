@@ -45,6 +45,7 @@ NETWORK_ERRORS: tuple[type[BaseException], ...] = (
     TimeoutError,
 )
 DEV_CHAIN_IDS = frozenset({1337, 31337})
+PIPELINE_DEPTH = 256
 T = TypeVar("T")
 
 
@@ -428,8 +429,11 @@ class ChainClient:
 
     def transact_many(self, calls: list[tuple[ContractFunction, str]]) -> list[dict[str, Any]]:
         """Pipeline: estimate and send every call with consecutive nonces, then wait for all."""
-        pending = [self.submit(fn, what) for fn, what in calls]
-        return [self.wait(p) for p in pending]
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(calls), PIPELINE_DEPTH):  # bounded: never more than this in flight
+            pending = [self.submit(fn, what) for fn, what in calls[i : i + PIPELINE_DEPTH]]
+            out += [self.wait(p) for p in pending]
+        return out
 
 
 class _AlreadySent(Exception):

@@ -35,7 +35,7 @@ from web3 import Web3
 
 from oracles import baseline as ref
 from oracles.artifacts import DEFAULT_BUILD_DIR
-from oracles.chain import ChainClient, GasLedger, NodeSigner, decode_events
+from oracles.chain import ChainClient, GasLedger, NodeSigner, Pending, decode_events
 from oracles.contracts import ErrorDecoder, Protocol
 from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
 from oracles.devchain import PROJECT_ROOT, rpc_call, set_time, start_anvil
@@ -62,6 +62,7 @@ PROGRAM = {  # ReductionRequests.ProgramParams after the token
     "economicBps": 15_000, "emergencyBps": 20_000,
 }  # fmt: skip
 TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS = 2, 4
+PIPELINE = 256  # transactions in flight before waiting for their receipts
 
 
 class DemoError(RuntimeError):
@@ -295,7 +296,7 @@ def _register_consumers(run: Run) -> None:
     rpc_call(run.url, "anvil_autoImpersonateAccount", [True])
     consumers = run.sim.consumers
     bar = _bar(cfg, 2 * len(consumers), "register + activate")
-    pending = []
+    pending: list[tuple[ChainClient, Pending]] = []
     with run.ledger.staged("register"):
         for sc in consumers:
             addr = consumer_address(cfg.seed, sc.index)
@@ -312,21 +313,22 @@ def _register_consumers(run: Run) -> None:
                 (client, client.submit(fn, f"register consumer {sc.index}", gas=250_000))
             )
             run.clients[f"consumer{sc.index}"] = client
-        for client, tx in pending:
-            client.wait(tx)
-            bar.update(1)
+            if len(pending) == PIPELINE:  # bounded pipelining: never more in flight than this
+                _drain(pending, bar)
+        _drain(pending, bar)
     utility = run.clients["utility"]
     with run.ledger.staged("activate"):
-        sent = []
         for sc in consumers:
             addr = consumer_address(cfg.seed, sc.index)
             fn = run.p.consumers.functions.activate(
                 addr, keccak(text=f"kyc:{sc.meter_id}"), keccak(text=f"meter:{sc.meter_id}")
             )
-            sent.append(utility.submit(fn, f"activate consumer {sc.index}", gas=300_000))
-        for tx in sent:
-            utility.wait(tx)
-            bar.update(1)
+            pending.append(
+                (utility, utility.submit(fn, f"activate consumer {sc.index}", gas=300_000))
+            )
+            if len(pending) == PIPELINE:
+                _drain(pending, bar)
+        _drain(pending, bar)
     bar.close()
     ids = [
         int(run.p.consumers.functions.consumer(consumer_address(cfg.seed, sc.index)).call()[0])
@@ -335,6 +337,13 @@ def _register_consumers(run: Run) -> None:
     if sorted(ids) != list(range(1, len(consumers) + 1)):
         raise DemoError("consumer ids are not 1..N after activation")
     run.consumer_ids = ids
+
+
+def _drain(pending: list[tuple[ChainClient, Pending]], bar: tqdm[Any]) -> None:
+    for client, tx in pending:
+        client.wait(tx)
+        bar.update(1)
+    pending.clear()
 
 
 def _create_program(run: Run) -> int:
