@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from oracles.devchain import PROJECT_ROOT
 
 DEFAULT_BUILD_DIR = PROJECT_ROOT / "build" / "contracts"
+M = TypeVar("M", bound=BaseModel)
 
 
 class ArtifactError(ValueError):
@@ -41,16 +42,25 @@ class Artifact(BaseModel):
         return bool(self.bytecode)
 
 
-def load_artifact(name: str, build_dir: Path = DEFAULT_BUILD_DIR) -> Artifact:
-    """Load and validate ``<build_dir>/<name>.json``; raise :class:`ArtifactError` with the reason."""
-    path = build_dir / f"{name}.json"
+def load_json_model(path: Path, model: type[M], error: type[Exception], missing: str) -> M:
+    """Load ``path`` as JSON into ``model``; raise ``error`` with one line naming the file and field."""
     if not path.exists():
-        raise ArtifactError(f"{path}: not found (run 'make compile' / 'brownie compile')")
+        raise error(f"{path}: {missing}")
     try:
-        return Artifact.model_validate(json.loads(path.read_text()))
+        return model.model_validate(json.loads(path.read_text()))
     except json.JSONDecodeError as exc:
-        raise ArtifactError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
+        raise error(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
     except ValidationError as exc:
         first = exc.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "<root>"
-        raise ArtifactError(f"{path}: field '{field}': {first['msg']}") from exc
+        raise error(f"{path}: field '{field}': {first['msg']}") from exc
+
+
+def load_artifact(name: str, build_dir: Path = DEFAULT_BUILD_DIR) -> Artifact:
+    """Load and validate ``<build_dir>/<name>.json``; raise :class:`ArtifactError` with the reason."""
+    return load_json_model(
+        build_dir / f"{name}.json",
+        Artifact,
+        ArtifactError,
+        "not found (run 'make compile' / 'brownie compile')",
+    )

@@ -344,23 +344,10 @@ class ChainClient:
 
     def _send_once(self, tx: dict[str, Any], what: str, known: HexBytes | None) -> HexBytes:
         """Send, retrying network errors; a retry that finds the first attempt landed uses it."""
-        delay = self.backoff
-        for attempt in range(self.retries + 1):
+
+        def attempt() -> HexBytes:
             try:
                 return self.signer.send(self.w3, tx)
-            except NETWORK_ERRORS as exc:
-                if attempt == self.retries:
-                    raise ChainError(
-                        f"{what}: RPC unreachable after {attempt + 1} tries: {exc}"
-                    ) from exc
-                log.warning(
-                    "%s: RPC error while sending (%s), retry in %.2fs",
-                    what,
-                    type(exc).__name__,
-                    delay,
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, 8.0)
             except _AlreadySent:
                 found = known or self._find_by_nonce(tx["nonce"])
                 if found is None:
@@ -368,7 +355,8 @@ class ChainClient:
                         f"{what}: nonce {tx['nonce']} already used by another transaction"
                     ) from None
                 return found
-        raise AssertionError("unreachable")
+
+        return self.retrying(what, attempt)
 
     def _find_by_nonce(self, nonce: int, lookback: int = 64) -> HexBytes | None:
         latest = self.w3.eth.block_number

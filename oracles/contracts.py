@@ -14,11 +14,11 @@ from typing import Any
 
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from web3 import Web3
 from web3.contract import Contract
 
-from oracles.artifacts import DEFAULT_BUILD_DIR, ArtifactError, load_artifact
+from oracles.artifacts import DEFAULT_BUILD_DIR, ArtifactError, load_artifact, load_json_model
 
 # deployment order; constructor arguments are built in oracles.deploy
 PROTOCOL: tuple[str, ...] = (
@@ -60,16 +60,9 @@ class Manifest(BaseModel):
 
     @classmethod
     def load(cls, path: Path) -> Manifest:
-        if not path.exists():
-            raise ManifestError(f"{path}: manifest not found (deploy first, or pass --manifest)")
-        try:
-            return cls.model_validate(json.loads(path.read_text()))
-        except json.JSONDecodeError as exc:
-            raise ManifestError(f"{path}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            field = ".".join(str(p) for p in first["loc"]) or "<root>"
-            raise ManifestError(f"{path}: field '{field}': {first['msg']}") from exc
+        return load_json_model(
+            path, cls, ManifestError, "manifest not found (deploy first, or pass --manifest)"
+        )
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
