@@ -27,6 +27,7 @@ from typing import Any, Protocol, TypeVar
 
 import requests
 from eth_account import Account
+from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
@@ -109,6 +110,7 @@ class KeystoreSigner:
 
     def __init__(self, account: LocalAccount) -> None:
         self._account = account
+        self._last: tuple[tuple[tuple[str, Any], ...], SignedTransaction] | None = None
 
     @property
     def address(self) -> str:
@@ -140,15 +142,22 @@ class KeystoreSigner:
             ) from exc
         return cls(Account.from_key(key))
 
+    def _sign(self, tx: dict[str, Any]) -> SignedTransaction:
+        """Sign once per transaction: the hash (before sending) and every send reuse it."""
+        key = tuple(sorted(tx.items()))
+        if self._last is None or self._last[0] != key:
+            self._last = (key, self._account.sign_transaction(tx))
+        return self._last[1]
+
     def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
-        raw = self._account.sign_transaction(tx).raw_transaction
+        raw = self._sign(tx).raw_transaction
         reply = rpc_request(w3, "eth_sendRawTransaction", ["0x" + raw.hex()])
         if "error" in reply:
             raise _rpc_error(reply["error"])
         return HexBytes(reply["result"])
 
     def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
-        return HexBytes(self._account.sign_transaction(tx).hash)
+        return HexBytes(self._sign(tx).hash)
 
 
 def refuse_plaintext_key(config: dict[str, Any], source: str) -> None:

@@ -6,9 +6,14 @@ import argparse
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from oracles.artifacts import DEFAULT_BUILD_DIR, ArtifactError
 from oracles.devchain import DevChainError, install_sigterm_handler
+
+if TYPE_CHECKING:
+    from oracles.chain import ChainClient
+    from oracles.contracts import Protocol
 
 USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 
@@ -128,7 +133,7 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     report.add_argument("run", type=Path, help="the run folder (reports/<run>) or its report.json")
 
 
-def _connect(args: argparse.Namespace) -> tuple[object, object]:
+def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from web3 import Web3
 
     from oracles.chain import ChainClient, signer_for

@@ -26,8 +26,7 @@ class CommandError(ValueError):
     """A daemon command cannot proceed (one-line message)."""
 
 
-def run(args: argparse.Namespace, protocol: object, client: object) -> int:
-    assert isinstance(protocol, Protocol) and isinstance(client, ChainClient)
+def run(args: argparse.Namespace, protocol: Protocol, client: ChainClient) -> int:
     if args.command == "keeper":
         return keeper_pass(protocol, client, args.event)
     if args.kind == "meter":

@@ -41,9 +41,15 @@ from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol, load_sui
 from oracles.devchain import PROJECT_ROOT, rpc_call, set_time, start_anvil
 from oracles.forecaster import mape_percent, naive_last_week
 from oracles.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
-from oracles.keeper import EV_COMMITTED, EV_ENROLLED, EV_SETTLED, Keeper, SettleStats
+from oracles.keeper import (
+    EV_COMMITTED,
+    EV_ENROLLED,
+    EV_SETTLED,
+    Keeper,
+    SettleStats,
+    baseline_params,
+)
 from oracles.meter_oracle import MeterOracle
-from oracles.meter_tree import ConsumerDay
 from oracles.outbox import Outbox
 from oracles.settlement import weekday
 from oracles.simulator import Behavior, ConsumerClass, SimConfig, Simulator
@@ -192,7 +198,7 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
         )
     p = Protocol.connect(w3, manifest, cfg.build_dir)
     print(
-        f"Deployed {len(manifest.contracts)} contracts and {TOKEN_NAME(p)}; manifest {out_dir / 'deployment.json'}",
+        f"Deployed {len(manifest.contracts)} contracts and {'MockStablecoin (mUSD)' if p.token is not None else 'no token'}; manifest {out_dir / 'deployment.json'}",
         file=out,
     )
     run = Run(cfg, w3, url, p, ledger, decoder, sim, first_day, event_day, clients, [], out_dir)
@@ -265,10 +271,6 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
     _chart(run, report, forecaster, actuals, stats, event_id, keeper)
     _print_report(report, out)
     return report
-
-
-def TOKEN_NAME(p: Protocol) -> str:
-    return "MockStablecoin (mUSD)" if p.token is not None else "no token"
 
 
 # ------------------------------------------------------------------ stages
@@ -397,7 +399,6 @@ def _post_day(
 ) -> None:  # fmt: skip
     sim = run.sim
     wh = sim.loads_wh(day, event=event, commitments=commitments if event else None)
-    missing = sim.missing(day)
     region_kw = sim.region_load_kw(wh)
     rng = np.random.default_rng([run.cfg.seed, 9, day - run.first_day])
     points = [
@@ -409,11 +410,7 @@ def _post_day(
         actuals[pt.hour] = float(pt.load_kw)
     with run.ledger.staged("actuals"):
         grid.post_actuals(REGION_ID, points)
-    records = [
-        ConsumerDay(consumer_id=cid, region_id=REGION_ID, day=day, missing=True) if missing[i]
-        else ConsumerDay(consumer_id=cid, region_id=REGION_ID, day=day, readings=tuple(int(x) for x in wh[i]))
-        for i, cid in enumerate(run.consumer_ids)
-    ]  # fmt: skip
+    records = sim.records(day, REGION_ID, run.consumer_ids, wh)
     with run.ledger.staged("meter data"):
         meter.enqueue(records)
         meter.flush()
@@ -566,9 +563,7 @@ def _uncapped_reward(keeper: Keeper, event_id: int, event: Any, program: Any, o:
     if not o.sufficient or inputs is None:
         return 0
     used, event_day = inputs
-    params = ref.BaselineParams(method=ref.Method(program[2]), start_hour=event[2], end_hour=event[3],
-                                adj_window_hours=program[4], adj_gap_hours=program[5], adj_cap_bps=ref.BPS)  # fmt: skip
-    result = ref.compute(used, event_day, params)
+    result = ref.compute(used, event_day, baseline_params(event, program, cap_bps=ref.BPS))
     return ref.reward(result.reduction_wh, o.committed_wh, event[6], program[7], program[8])
 
 
@@ -607,11 +602,8 @@ def _chart(
     )
     # settlement baseline: region actual + sum over settled consumers of (adjusted baseline - actual), per hour
     lift = np.zeros(24)
-    program = run.p.requests.functions.program(
-        run.p.requests.functions.drEvent(event_id).call()[0]
-    ).call()
-    params = ref.BaselineParams(method=ref.Method(program[2]), start_hour=e["start_hour"], end_hour=e["end_hour"],
-                                adj_window_hours=program[4], adj_gap_hours=program[5], adj_cap_bps=program[6])  # fmt: skip
+    event = run.p.requests.functions.drEvent(event_id).call()
+    params = baseline_params(event, run.p.requests.functions.program(event[0]).call())
     for o in stats.outcomes:
         inputs = keeper.inputs.get((event_id, o.account))
         if not o.sufficient or inputs is None:

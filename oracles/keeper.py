@@ -1,6 +1,6 @@
 """The keeper: enrolls consenting consumers in new events, then settles every enrollment from chain data.
 
-* **Enrollment** (V-1..V-5): for each ``EventCreated`` it has not handled, the keeper reads every
+* **Enrollment** (V-1..V-5): for each scheduled event not yet started, the keeper reads every
   active consumer's profile and enrolls (``enrollFor``) those who gave automated-enrollment consent and
   whose preferences admit the event (class, region, minimum rate, available hours, not paused). It
   commits ``commit_share_bps`` of the consumer's declared capacity over the event hours. Consumers it
@@ -67,6 +67,15 @@ class SettleStats:
     mismatches: int = 0
 
 
+def baseline_params(event: Any, program: Any, cap_bps: int | None = None) -> ref.BaselineParams:
+    """The reference's parameters for an event of a program (chain tuples); ``cap_bps`` overrides B-5's cap."""
+    return ref.BaselineParams(
+        method=ref.Method(program[2]), start_hour=event[EV_START], end_hour=event[EV_END],
+        adj_window_hours=program[4], adj_gap_hours=program[5],
+        adj_cap_bps=program[6] if cap_bps is None else cap_bps,
+    )  # fmt: skip
+
+
 def ineligibility(consumer: Any, event: Any, program: Any) -> str | None:
     """Why the keeper may not enroll this consumer in this event (V-2, V-5), or None."""
     if consumer[3] != STATUS_ACTIVE:
@@ -96,16 +105,11 @@ class Keeper:
         self.p = protocol
         self.client = client
         self.commit_share_bps = commit_share_bps
-        self.handled: set[int] = set()
         self._batches: dict[tuple[int, int], list[Batch]] = {}
         # (event, account) -> (baseline days' readings, most recent first; event-day readings)
         self.inputs: dict[tuple[int, str], tuple[list[tuple[int, ...]], tuple[int, ...]]] = {}
 
     # ------------------------------------------------------------------ discovery
-
-    def events(self, from_block: int = 0) -> list[dict[str, Any]]:
-        logs = self.p.requests.events.EventCreated.get_logs(from_block=from_block)
-        return [dict(e["args"]) for e in logs]
 
     def active_accounts(self) -> list[str]:
         """Every account ever activated (the eligibility check reads each one's current state)."""
@@ -181,11 +185,9 @@ class Keeper:
     ) -> tuple[bool, ref.BaselineResult | None, int]:
         if event_rec.missing or len(used) < ref.MIN_DAYS:
             return False, None, 0
-        params = ref.BaselineParams(
-            method=ref.Method(program[2]), start_hour=event[2], end_hour=event[3],
-            adj_window_hours=program[4], adj_gap_hours=program[5], adj_cap_bps=program[6],
-        )  # fmt: skip
-        result = ref.compute([r.readings for r in used], event_rec.readings, params)
+        result = ref.compute(
+            [r.readings for r in used], event_rec.readings, baseline_params(event, program)
+        )
         reward = ref.reward(result.reduction_wh, committed, event[6], program[7], program[8])
         return True, result, reward
 

@@ -85,8 +85,11 @@ class MeterOracle:
     def reconcile(self, region: int, day: int, stats: FlushStats) -> int:
         """Settle ``sent`` rows against the chain; return the day's highest committed consumer id."""
         w3 = self.client.w3
-        for tx_hash in sorted({t for _, _, t in self.outbox.rows(region, day, "sent") if t}):
-            ids = [c for c, _, t in self.outbox.rows(region, day, "sent") if t == tx_hash]
+        sent: dict[str, list[int]] = {}
+        for consumer, _, tx in self.outbox.rows(region, day, "sent"):
+            if tx:  # mark_sent always records the hash with the status
+                sent.setdefault(tx, []).append(consumer)
+        for tx_hash, ids in sorted(sent.items()):
             receipt = rpc_request(w3, "eth_getTransactionReceipt", [tx_hash])
             mined = receipt.get("result")
             if mined and int(mined["status"], 16) == 1:

@@ -247,22 +247,23 @@ class Simulator:
         commitments: dict[int, int] | None = None,
     ) -> list[ConsumerDay]:
         """The meters' records for ``day``: ``ids[i]`` is consumer i's on-chain id."""
-        wh = self.loads_wh(day, event=event, commitments=commitments)
+        return self.records(
+            day, region_id, ids, self.loads_wh(day, event=event, commitments=commitments)
+        )
+
+    def records(
+        self, day: int, region_id: int, ids: list[int], wh: npt.NDArray[np.int64]
+    ) -> list[ConsumerDay]:
+        """Records of already simulated loads ``wh``; this day's missing meters are flagged missing."""
         missing = self.missing(day)
-        out = []
-        for i, cid in enumerate(ids):
-            if missing[i]:
-                out.append(ConsumerDay(consumer_id=cid, region_id=region_id, day=day, missing=True))
-            else:
-                out.append(
-                    ConsumerDay(
-                        consumer_id=cid,
-                        region_id=region_id,
-                        day=day,
-                        readings=tuple(int(x) for x in wh[i]),
-                    )
-                )
-        return out
+        return [
+            ConsumerDay(consumer_id=cid, region_id=region_id, day=day, missing=True)
+            if missing[i]
+            else ConsumerDay(
+                consumer_id=cid, region_id=region_id, day=day, readings=tuple(int(x) for x in wh[i])
+            )
+            for i, cid in enumerate(ids)
+        ]
 
     def region_load_kw(self, loads_wh: npt.NDArray[np.int64]) -> list[int]:
         """Measured region load per hour (kW averages), from the meters."""

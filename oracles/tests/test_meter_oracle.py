@@ -206,3 +206,30 @@ def test_cli_oracle_meter__csv_to_chain_with_rejects(
         json.loads(x)["reason"] for x in (tmp_path / "rejects.jsonl").read_text().splitlines()
     ]
     assert len(reasons) == 2 and "unknown meter 'unknown-meter'" in reasons[1]
+
+
+def test_keystore_signer__signs_once_and_its_known_hash_is_the_mined_one(
+    fresh: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eth_account import Account
+
+    from oracles.chain import KeystoreSigner
+
+    account = Account.create()
+    (tmp_path / "key.json").write_text(json.dumps(Account.encrypt(account.key, "pw", iterations=2)))
+    monkeypatch.setenv("GRIDBALANCE_KEYSTORE_PASSWORD", "pw")
+    signer = KeystoreSigner.from_file(tmp_path / "key.json")
+    assert signer.address == account.address and "0x" + account.key.hex() not in repr(signer)
+    rpc_call(fresh.anvil.url, "anvil_setBalance", [signer.address, hex(10**18)])
+    signed: list[object] = []
+    sign = signer._account.sign_transaction
+    monkeypatch.setattr(
+        signer._account, "sign_transaction", lambda tx: signed.append(tx) or sign(tx)
+    )
+    client = ChainClient(fresh.w3, signer)
+    # any call data will do: a view function, sent as a transaction
+    fn = fresh.p.regions.functions.regionExists(REGION)
+    sent = client.submit(fn, "regionExists", gas=100_000)
+    receipt = client.wait(sent)
+    assert receipt["transactionHash"] == hex_hash(sent.tx_hash)
+    assert len(signed) == 1  # the hash known before sending and the raw transaction: one signature
