@@ -134,13 +134,11 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
-    from web3 import Web3
-
-    from oracles.chain import ChainClient, signer_for
+    from oracles.chain import ChainClient, connect, signer_for
     from oracles.contracts import ErrorDecoder, Manifest, Protocol, default_manifest_path
 
     url = args.rpc or _network_host(args.network)
-    w3 = Web3(Web3.HTTPProvider(url, request_kwargs={"timeout": 30}))
+    w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
     manifest = Manifest.load(args.manifest or default_manifest_path(w3.eth.chain_id))

@@ -35,10 +35,10 @@ from web3 import Web3
 
 from oracles import baseline as ref
 from oracles.artifacts import DEFAULT_BUILD_DIR
-from oracles.chain import ChainClient, GasLedger, NodeSigner, Pending, decode_events
+from oracles.chain import ChainClient, GasLedger, NodeSigner, Pending, connect, decode_events
 from oracles.contracts import ErrorDecoder, Protocol
 from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
-from oracles.devchain import PROJECT_ROOT, rpc_call, set_time, start_anvil
+from oracles.devchain import PROJECT_ROOT, rpc_call, set_automine, set_time, start_anvil
 from oracles.forecaster import mape_percent, naive_last_week
 from oracles.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
 from oracles.keeper import (
@@ -137,11 +137,14 @@ def run_demo(cfg: DemoConfig | None = None, out: TextIO = sys.stdout) -> dict[st
         "rejects.jsonl",
     ):
         (out_dir / stale).unlink(missing_ok=True)  # a demo always starts on a fresh chain
-    with start_anvil(accounts=10, gas_limit=30_000_000, base_fee=0) as chain:
+    # The block gas limit holds a whole pipeline (PIPELINE transactions of up to EIP-7825's 2^24 gas
+    # each): with automine off, a transaction that does not fit a block makes Anvil drop the same
+    # sender's next ones as nonce gaps.
+    with start_anvil(accounts=10, gas_limit=PIPELINE * 2**24, base_fee=0) as chain:
         print(
             f"Started Anvil (pid {chain.pid}) at {chain.url}, chain id {chain.chain_id}", file=out
         )
-        w3 = Web3(Web3.HTTPProvider(chain.url, request_kwargs={"timeout": 60}))
+        w3 = connect(chain.url)
         try:
             report = _cycle(cfg, w3, chain.url, out_dir, out)
         finally:
@@ -161,9 +164,15 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
     roles = {"admin": 0, "verifier1": 1, "verifier2": 2, "verifier3": 3, "utility": 4,
              "meter_oracle": 5, "grid_oracle": 6, "forecaster": 7, "keeper": 8, "arbiter": 9}  # fmt: skip
     clients = {
-        r: ChainClient(w3, NodeSigner(accounts[i]), decoder=decoder, ledger=ledger)
+        r: ChainClient(
+            w3, NodeSigner(accounts[i]), decoder=decoder, ledger=ledger, mine_on_wait=True
+        )
         for r, i in roles.items()
     }
+
+    # Blocks as on a busy real chain: many transactions each. With automine on, Anvil slows to ~10 tx/s
+    # after ~7,000 one-transaction blocks; here every wait mines one block with all pending transactions.
+    set_automine(url, False)
 
     # ---- time plan: day L0 (set-up), history L0+1 .. L0+H, event on the Monday L0+H+1
     now = int(w3.eth.get_block("latest")["timestamp"])
@@ -304,7 +313,12 @@ def _register_consumers(run: Run) -> None:
             addr = consumer_address(cfg.seed, sc.index)
             rpc_call(run.url, "anvil_setBalance", [addr, hex(10**18)])
             client = ChainClient(
-                w3, NodeSigner(addr), decoder=run.decoder, ledger=run.ledger, nonce=0
+                w3,
+                NodeSigner(addr),
+                decoder=run.decoder,
+                ledger=run.ledger,
+                nonce=0,
+                mine_on_wait=True,
             )
             consent = 1 | (2 if sc.keeper_consent else 0)
             fn = run.p.consumers.functions.register(
@@ -332,10 +346,10 @@ def _register_consumers(run: Run) -> None:
                 _drain(pending, bar)
         _drain(pending, bar)
     bar.close()
-    ids = [
-        int(run.p.consumers.functions.consumer(consumer_address(cfg.seed, sc.index)).call()[0])
-        for sc in consumers
-    ]
+    records = utility.call_many(
+        run.p.consumers, "consumer", [(consumer_address(cfg.seed, sc.index),) for sc in consumers]
+    )
+    ids = [int(r[0]) for r in records]
     if sorted(ids) != list(range(1, len(consumers) + 1)):
         raise DemoError("consumer ids are not 1..N after activation")
     run.consumer_ids = ids
@@ -424,11 +438,12 @@ def _self_enroll(run: Run, event_id: int) -> None:
     event = fns.drEvent(event_id).call()
     program = fns.program(event[0]).call()
     hours = event[3] - event[2]
-    for sc in run.sim.consumers:
-        if sc.keeper_consent:
-            continue
-        addr = consumer_address(run.cfg.seed, sc.index)
-        consumer = list(run.p.consumers.functions.consumer(addr).call())
+    own = [sc for sc in run.sim.consumers if not sc.keeper_consent]
+    records = run.clients["keeper"].call_many(
+        run.p.consumers, "consumer", [(consumer_address(run.cfg.seed, sc.index),) for sc in own]
+    )
+    for sc, record in zip(own, records, strict=True):
+        consumer = list(record)
         consumer[5] |= CONSENT_KEEPER  # the keeper-consent check does not apply to self-enrollment
         if ineligibility(consumer, event, program) is None:
             committed = sc.capacity_w * hours * 8 // 10
@@ -439,14 +454,13 @@ def _self_enroll(run: Run, event_id: int) -> None:
 
 def _commitments(run: Run, event_id: int) -> dict[int, int]:
     """Simulator index -> committed Wh, from the chain's enrollments."""
-    out = {}
-    for sc in run.sim.consumers:
-        e = run.p.requests.functions.enrollment(
-            event_id, consumer_address(run.cfg.seed, sc.index)
-        ).call()
-        if e[3] != 0:
-            out[sc.index] = int(e[0])
-    return out
+    sims = run.sim.consumers
+    enrollments = run.clients["keeper"].call_many(
+        run.p.requests,
+        "enrollment",
+        [(event_id, consumer_address(run.cfg.seed, sc.index)) for sc in sims],
+    )
+    return {sc.index: int(e[0]) for sc, e in zip(sims, enrollments, strict=True) if e[3] != 0}
 
 
 # ------------------------------------------------------------------ report
@@ -502,10 +516,12 @@ def _report(
 
     # totals checked against the contracts
     paid_total = sum(o.reward for o in stats.outcomes)
+    reader = run.clients["keeper"]
     on_chain_paid = sum(
-        int(p.token.functions.balanceOf(o.account).call()) + int(p.escrow.functions.owed(o.account, p.token.address).call())
-        for o in stats.outcomes
-    )  # fmt: skip
+        reader.call_many(p.token, "balanceOf", [(o.account,) for o in stats.outcomes])
+    ) + sum(
+        reader.call_many(p.escrow, "owed", [(o.account, p.token.address) for o in stats.outcomes])
+    )
     checks = {
         "paid_equals_consumer_balances": paid_total == on_chain_paid,
         "committed_equals_event_total": sum(o.committed_wh for o in stats.outcomes)

@@ -234,3 +234,8 @@ def set_time(url: str, timestamp: int) -> None:
     """Mine a block at ``timestamp`` (Anvil's time controls); later blocks continue from there."""
     rpc_call(url, "evm_setNextBlockTimestamp", [timestamp])
     rpc_call(url, "evm_mine", [])
+
+
+def set_automine(url: str, on: bool) -> None:
+    """Turn Anvil's automine on or off (off: only ``evm_mine`` and the time controls mine blocks)."""
+    rpc_call(url, "evm_setAutomine", [on])

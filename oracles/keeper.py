@@ -125,11 +125,15 @@ class Keeper:
         hours = event[3] - event[2]
         stats = EnrollStats(event_id)
         calls = []
-        for account in accounts if accounts is not None else self.active_accounts():
-            if requests.enrollment(event_id, account).call()[3] != 0:
+        accounts = accounts if accounts is not None else self.active_accounts()
+        enrollments = self.client.call_many(
+            self.p.requests, "enrollment", [(event_id, a) for a in accounts]
+        )
+        consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
+        for account, enrollment, consumer in zip(accounts, enrollments, consumers, strict=True):
+            if enrollment[3] != 0:
                 stats.skipped["already enrolled"] = stats.skipped.get("already enrolled", 0) + 1
                 continue
-            consumer = self.p.consumers.functions.consumer(account).call()
             reason = ineligibility(consumer, event, program)
             if reason is not None:
                 stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
@@ -204,13 +208,21 @@ class Keeper:
         holidays = {d for d in window if self.p.regions.functions.isHoliday(region, d).call()}
         event_days = {d for d in window if fns.regionHasEvent(region, d).call()}
         data_days = {d for d in window if self.p.meter.functions.hasData(region, d).call()}
-        for account in self.enrolled_accounts(event_id):
-            enrollment = fns.enrollment(event_id, account).call()
+        accounts = self.enrolled_accounts(event_id)
+        enrollments = self.client.call_many(
+            self.p.requests, "enrollment", [(event_id, a) for a in accounts]
+        )
+        consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
+        candidate_lists = self.client.call_many(
+            self.p.requests, "candidateDays", [(event_id, a) for a in accounts]
+        )
+        for account, enrollment, consumer, chain_candidates in zip(
+            accounts, enrollments, consumers, candidate_lists, strict=True
+        ):
             if enrollment[3] != ENROLLED:
                 continue
-            consumer = self.p.consumers.functions.consumer(account).call()
             cid = consumer[0]
-            candidates = list(fns.candidateDays(event_id, account).call())
+            candidates = list(chain_candidates)
             mine = candidate_days(day, consumer[7], holidays, event_days, data_days)
             if mine != candidates:
                 log.error(

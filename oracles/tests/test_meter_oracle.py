@@ -11,7 +11,7 @@ import pytest
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from oracles.chain import ChainClient, NodeSigner, TxReverted, hex_hash
+from oracles.chain import ChainClient, NodeSigner, TxReverted, connect, hex_hash
 from oracles.chain_data import day_batches
 from oracles.contracts import Protocol
 from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol
@@ -19,6 +19,7 @@ from oracles.devchain import Anvil, rpc_call, set_time, start_anvil
 from oracles.meter_oracle import MeterOracle
 from oracles.meter_tree import ConsumerDay
 from oracles.outbox import Outbox
+from oracles.reads import CallFailed
 
 REGION, OFFSET, N = 1, -480, 6
 
@@ -36,7 +37,7 @@ class Chain:
 @pytest.fixture(scope="module")
 def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
     with start_anvil(accounts=4, gas_limit=30_000_000, base_fee=0) as anvil:
-        w3 = Web3(Web3.HTTPProvider(anvil.url))
+        w3 = connect(anvil.url)
         admin, verifier, oracle, _ = w3.eth.accounts
         client = ChainClient(w3, NodeSigner(admin))
         cfg = DeployConfig(
@@ -233,3 +234,49 @@ def test_keystore_signer__signs_once_and_its_known_hash_is_the_mined_one(
     receipt = client.wait(sent)
     assert receipt["transactionHash"] == hex_hash(sent.tx_hash)
     assert len(signed) == 1  # the hash known before sending and the raw transaction: one signature
+
+
+def test_call_many__same_values_as_web3_call(fresh: Chain, tmp_path: Path) -> None:
+    oracle_for(fresh, tmp_path / "outbox.sqlite").enqueue(records(fresh.day, range(1, N + 1)))
+    oracle_for(fresh, tmp_path / "outbox.sqlite").flush()
+    client = ChainClient(fresh.w3, NodeSigner(fresh.oracle))
+    accounts = [Web3.to_checksum_address(keccak(text=f"consumer-{i}")[12:]) for i in range(N)]
+    consumers = fresh.p.consumers.functions
+    meter = fresh.p.meter.functions
+    cases = [
+        (
+            fresh.p.consumers,
+            "consumer",
+            [(a,) for a in accounts],
+            lambda a: consumers.consumer(*a),
+        ),  # struct
+        (
+            fresh.p.consumers,
+            "accountOf",
+            [(i,) for i in range(1, N + 1)],
+            lambda a: consumers.accountOf(*a),
+        ),  # address
+        (
+            fresh.p.meter,
+            "dayInfo",
+            [(REGION, fresh.day), (REGION, fresh.day + 1)],
+            lambda a: meter.dayInfo(*a),
+        ),
+        (
+            fresh.p.meter,
+            "batchRoot",
+            [(REGION, fresh.day, b) for b in range(3)],
+            lambda a: meter.batchRoot(*a),
+        ),
+    ]
+    for contract, name, arg_lists, web3_fn in cases:
+        got = client.call_many(contract, name, arg_lists)
+        assert got == [web3_fn(args).call() for args in arg_lists], name
+    assert client.call_many(fresh.p.consumers, "consumer", []) == []
+
+
+def test_call_many__revert__names_the_call(fresh: Chain) -> None:
+    client = ChainClient(fresh.w3, NodeSigner(fresh.oracle))
+    with pytest.raises(CallFailed, match=r"localDayStart\(999, 1\)") as info:
+        client.call_many(fresh.p.regions, "localDayStart", [(REGION, 1), (999, 1)])
+    assert info.value.data is not None and info.value.data.startswith("0x")
