@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -280,3 +285,77 @@ def test_call_many__revert__names_the_call(fresh: Chain) -> None:
     with pytest.raises(CallFailed, match=r"localDayStart\(999, 1\)") as info:
         client.call_many(fresh.p.regions, "localDayStart", [(REGION, 1), (999, 1)])
     assert info.value.data is not None and info.value.data.startswith("0x")
+
+
+def _day_csv(c: Chain, path: Path) -> Path:
+    from datetime import UTC, datetime
+
+    midnight = c.day * 86_400 - 60 * OFFSET
+    rows = ["meter_id,interval_start,interval_seconds,wh"]
+    for i in range(N):
+        for h in range(24):
+            start = datetime.fromtimestamp(midnight + 3600 * h, tz=UTC).isoformat()
+            rows.append(f"m{i},{start},3600,{100 * i + h}")
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def _daemon_args(c: Chain, tmp_path: Path) -> list[str]:
+    manifest = tmp_path / "manifest.json"
+    c.p.manifest.save(manifest)
+    gridbalance = Path(sys.executable).parent / "gridbalance"
+    return [str(gridbalance), "oracle", "meter", "--rpc", c.anvil.url, "--manifest", str(manifest),
+            "--account", "2", "--region", str(REGION), "--csv", str(_day_csv(c, tmp_path / "day.csv")),
+            "--outbox", str(tmp_path / "o.sqlite"), "--rejects", str(tmp_path / "rejects.jsonl"),
+            "--batch-size", "2"]  # fmt: skip
+
+
+def _kill_9_while_first_batch_is_unconfirmed(c: Chain, args: list[str], db: Path) -> dict[str, int]:
+    """Run the daemon as a real process on a chain that does not mine; SIGKILL it once its first
+    batch is sent (hash recorded) and before any receipt exists. Returns the outbox's counts."""
+    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while not (db.exists() and _counts(db)["sent"] > 0):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the daemon never sent its first batch"
+            time.sleep(0.02)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate()
+    assert proc.returncode == -signal.SIGKILL
+    return _counts(db)
+
+
+def _counts(db: Path) -> dict[str, int]:
+    outbox = Outbox(db)
+    try:
+        return outbox.counts()
+    finally:
+        outbox.close()
+
+
+@pytest.mark.parametrize("while_dead", ["batch mined", "batch dropped from the pool"])
+def test_kill_9_between_submit_and_confirm__restart_posts_every_consumer_day_exactly_once(
+    fresh: Chain, tmp_path: Path, while_dead: str
+) -> None:
+    url, db = fresh.anvil.url, tmp_path / "o.sqlite"
+    args = _daemon_args(fresh, tmp_path)
+    rpc_call(url, "evm_setAutomine", [False])
+    try:
+        counts = _kill_9_while_first_batch_is_unconfirmed(fresh, args, db)
+        assert counts == {"pending": N - 2, "sent": 2, "confirmed": 0}
+        assert on_chain_ids(fresh) == []
+        if while_dead == "batch mined":
+            rpc_call(url, "evm_mine")  # the sent batch lands while its daemon is dead
+            assert on_chain_ids(fresh) == [1, 2]
+        else:
+            rpc_call(url, "anvil_dropAllTransactions")  # ... or never lands
+    finally:
+        rpc_call(url, "evm_setAutomine", [True])
+    restarted = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    assert restarted.returncode == 0, restarted.stderr
+    assert on_chain_ids(fresh) == list(range(1, N + 1))  # every consumer-day once, in id order
+    assert _counts(db) == {"pending": 0, "sent": 0, "confirmed": N}
+    info = fresh.p.meter.functions.dayInfo(REGION, fresh.day).call()
+    assert tuple(info) == (3, N, N)  # batches, consumer-days, highest id: nothing posted twice
