@@ -457,9 +457,14 @@ class ChainClient:
     def transact(self, fn: ContractFunction, what: str, gas: int | None = None) -> dict[str, Any]:
         return self.wait(self.submit(fn, what, gas))
 
-    def transact_many(self, calls: list[tuple[ContractFunction, str]]) -> list[dict[str, Any]]:
+    def transact_many(
+        self,
+        calls: list[tuple[ContractFunction, str]],
+        progress: Callable[[int, int], None] | None = None,
+    ) -> list[dict[str, Any]]:
         """Pipeline: estimate every call (one JSON-RPC batch per chunk), send them with consecutive
-        nonces, then wait for all. A call whose estimate reverts raises before any of its chunk is sent."""
+        nonces, then wait for all. A call whose estimate reverts raises before any of its chunk is sent.
+        ``progress(done, total)`` follows the receipts."""
         out: list[dict[str, Any]] = []
         for i in range(0, len(calls), PIPELINE_DEPTH):  # bounded: never more than this in flight
             chunk = [(fn.address, calldata(fn), what) for fn, what in calls[i : i + PIPELINE_DEPTH]]
@@ -468,7 +473,10 @@ class ChainClient:
                 self.submit_data(to, data, what, gas)
                 for (to, data, what), gas in zip(chunk, gases, strict=True)
             ]
-            out += [self.wait(p) for p in pending]
+            for p in pending:
+                out.append(self.wait(p))
+                if progress is not None:
+                    progress(len(out), len(calls))
         return out
 
     def estimate_many(self, calls: Sequence[tuple[str, str, str]]) -> list[int]:

@@ -22,6 +22,8 @@ import logging
 import sys
 import time
 from collections import Counter, defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +48,7 @@ from oracles.keeper import (
     EV_ENROLLED,
     EV_SETTLED,
     Keeper,
+    Progress,
     SettleStats,
     baseline_params,
 )
@@ -121,6 +124,21 @@ def _bar(cfg: DemoConfig, total: int, desc: str) -> tqdm[Any]:
                 bar_format="{l_bar}{bar:30}{r_bar}")  # fmt: skip
 
 
+@contextmanager
+def _progress(cfg: DemoConfig, desc: str) -> Iterator[Progress]:
+    """A bar for work whose size the callee learns: ``progress(done, total)``."""
+    bar = _bar(cfg, 0, desc)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+
+    try:
+        yield update
+    finally:
+        bar.close()
+
+
 def run_demo(cfg: DemoConfig | None = None, out: TextIO = sys.stdout) -> dict[str, Any]:
     """Run the whole cycle; return the report (also written to ``<out_dir>/report.json``)."""
     cfg = cfg or DemoConfig()
@@ -140,7 +158,9 @@ def run_demo(cfg: DemoConfig | None = None, out: TextIO = sys.stdout) -> dict[st
     # The block gas limit holds a whole pipeline (PIPELINE transactions of up to EIP-7825's 2^24 gas
     # each): with automine off, a transaction that does not fit a block makes Anvil drop the same
     # sender's next ones as nonce gaps.
-    with start_anvil(accounts=10, gas_limit=PIPELINE * 2**24, base_fee=0) as chain:
+    with start_anvil(
+        accounts=10, gas_limit=PIPELINE * 2**24, base_fee=0, extra_args=["--prune-history", "64"]
+    ) as chain:
         print(
             f"Started Anvil (pid {chain.pid}) at {chain.url}, chain id {chain.chain_id}", file=out
         )
@@ -263,7 +283,8 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
                 if triggered:
                     event_id = int(triggered[0]["eventId"])
                     with ledger.staged("enroll"):
-                        enroll_stats = keeper.enroll(event_id)
+                        with _progress(cfg, "keeper enrollment") as progress:
+                            enroll_stats = keeper.enroll(event_id, progress=progress)
                         _self_enroll(run, event_id)
                     commitments = _commitments(run, event_id)
         bar.update(1)
@@ -273,8 +294,8 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
             "the heat-wave forecast did not cross the utility's threshold: no event was triggered"
         )
 
-    with ledger.staged("settle"):
-        stats = keeper.settle(event_id)
+    with ledger.staged("settle"), _progress(cfg, "keeper settlement") as progress:
+        stats = keeper.settle(event_id, progress=progress)
     report = _report(run, program_id, event_id, forecaster, actuals, stats, enroll_stats, keeper)
     report["event"]["threshold_kw"] = threshold
     _chart(run, report, forecaster, actuals, stats, event_id, keeper)
@@ -442,14 +463,26 @@ def _self_enroll(run: Run, event_id: int) -> None:
     records = run.clients["keeper"].call_many(
         run.p.consumers, "consumer", [(consumer_address(run.cfg.seed, sc.index),) for sc in own]
     )
+    pending: list[tuple[ChainClient, Pending]] = []
+    bar = _bar(run.cfg, len(own), "self-enrollment")
     for sc, record in zip(own, records, strict=True):
         consumer = list(record)
         consumer[5] |= CONSENT_KEEPER  # the keeper-consent check does not apply to self-enrollment
         if ineligibility(consumer, event, program) is None:
             committed = sc.capacity_w * hours * 8 // 10
-            run.clients[f"consumer{sc.index}"].transact(
-                fns.enroll(event_id, committed), f"enroll consumer {sc.index}"
+            client = run.clients[f"consumer{sc.index}"]
+            pending.append(
+                (
+                    client,
+                    client.submit(fns.enroll(event_id, committed), f"enroll consumer {sc.index}"),
+                )
             )
+            if len(pending) == PIPELINE:
+                _drain(pending, bar)
+        else:
+            bar.update(1)
+    _drain(pending, bar)
+    bar.close()
 
 
 def _commitments(run: Run, event_id: int) -> dict[int, int]:

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,8 @@ from oracles.meter_tree import ConsumerDay
 from oracles.settlement import LOOKBACK_DAYS, baseline_days, candidate_days
 
 log = logging.getLogger("gridbalance.keeper")
+
+Progress = Callable[[int, int], None]  # (transactions confirmed, transactions to send)
 
 CONSENT_DATA = 1
 CONSENT_KEEPER = 2
@@ -118,7 +121,9 @@ class Keeper:
 
     # ------------------------------------------------------------------ enrollment
 
-    def enroll(self, event_id: int, accounts: list[str] | None = None) -> EnrollStats:
+    def enroll(
+        self, event_id: int, accounts: list[str] | None = None, progress: Progress | None = None
+    ) -> EnrollStats:
         requests = self.p.requests.functions
         event = requests.drEvent(event_id).call()
         program = requests.program(event[0]).call()
@@ -146,7 +151,7 @@ class Keeper:
                 )
             )
             stats.enrolled.append(account)
-        self.client.transact_many(calls)
+        self.client.transact_many(calls, progress)
         log.info(
             "event %d: enrolled %d consumers, skipped %s",
             event_id,
@@ -195,7 +200,7 @@ class Keeper:
         reward = ref.reward(result.reduction_wh, committed, event[6], program[7], program[8])
         return True, result, reward
 
-    def settle(self, event_id: int) -> SettleStats:
+    def settle(self, event_id: int, progress: Progress | None = None) -> SettleStats:
         fns = self.p.requests.functions
         event = fns.drEvent(event_id).call()
         program = fns.program(event[0]).call()
@@ -260,7 +265,7 @@ class Keeper:
                 (fns.settle(event_id, account, proofs), f"settle({event_id}, consumer {cid})")
             )
             expected.append((account, cid, enrollment[0], sufficient, result, reward))
-        receipts = self.client.transact_many(calls)
+        receipts = self.client.transact_many(calls, progress)
         for (account, cid, committed, sufficient, result, reward), receipt in zip(
             expected, receipts, strict=True
         ):
