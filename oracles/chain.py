@@ -268,6 +268,7 @@ class ChainClient:
         receipt_timeout: float = 120.0,
         nonce: int | None = None,
         mine_on_wait: bool = False,
+        fees: dict[str, int] | None = None,
     ) -> None:
         self.w3 = w3
         self.mine_on_wait = mine_on_wait  # a dev chain with automine off: wait mines the blocks
@@ -279,7 +280,7 @@ class ChainClient:
         self.backoff = backoff
         self.receipt_timeout = receipt_timeout
         self._nonce = nonce
-        self._fees: dict[str, int] | None = None
+        self._fees = fees  # EIP-1559 fee fields; None: read from the chain on the first send
         self._chain_id: int | None = None
         self.batch = web3_batch(w3)
 
@@ -327,7 +328,7 @@ class ChainClient:
             )
         return self._nonce
 
-    def _fee_fields(self) -> dict[str, int]:
+    def fee_fields(self) -> dict[str, int]:
         if self._fees is None:
             block = self.retrying("fees", lambda: self.w3.eth.get_block("latest"))
             base = int(block.get("baseFeePerGas", 0))
@@ -368,7 +369,7 @@ class ChainClient:
             "nonce": nonce,
             "chainId": self.chain_id,
             "value": 0,
-            **self._fee_fields(),
+            **self.fee_fields(),
         }
         if to is not None:
             tx["to"] = to

@@ -329,18 +329,18 @@ def _register_consumers(run: Run) -> None:
     consumers = run.sim.consumers
     bar = _bar(cfg, 2 * len(consumers), "register + activate")
     pending: list[tuple[ChainClient, Pending]] = []
+    admin = run.clients["admin"]
+    fees = (
+        admin.fee_fields()
+    )  # one chain, one fee market: every consumer wallet uses the same fields
+    admin.retrying("fund wallets", lambda: admin.batch(
+        [("anvil_setBalance", [consumer_address(cfg.seed, sc.index), hex(10**18)]) for sc in consumers]
+    ))  # fmt: skip
     with run.ledger.staged("register"):
         for sc in consumers:
             addr = consumer_address(cfg.seed, sc.index)
-            rpc_call(run.url, "anvil_setBalance", [addr, hex(10**18)])
-            client = ChainClient(
-                w3,
-                NodeSigner(addr),
-                decoder=run.decoder,
-                ledger=run.ledger,
-                nonce=0,
-                mine_on_wait=True,
-            )
+            client = ChainClient(w3, NodeSigner(addr), decoder=run.decoder, ledger=run.ledger, nonce=0,
+                                 mine_on_wait=True, fees=fees)  # fmt: skip
             consent = 1 | (2 if sc.keeper_consent else 0)
             fn = run.p.consumers.functions.register(
                 int(sc.cls), REGION_ID, keccak(text=sc.meter_id), sc.capacity_w, consent,

@@ -10,9 +10,9 @@ from oracles.simulator import SimConfig, Simulator
 FIRST, EVENT = 20_779, 20_794
 
 
-@pytest.mark.parametrize("seed", [3, 7, 11])
-def test_towt_beats_naive_on_held_out_days(seed: int) -> None:
-    sim = Simulator(SimConfig(consumers=150, seed=seed, first_day=FIRST, event_day=EVENT))
+@pytest.mark.parametrize(("seed", "consumers"), [(3, 150), (7, 150), (11, 150), (7, 10_000)])
+def test_towt_beats_naive_on_held_out_days(seed: int, consumers: int) -> None:
+    sim = Simulator(SimConfig(consumers=consumers, seed=seed, first_day=FIRST, event_day=EVENT))
     actual: dict[int, float] = {}
     temp: dict[int, float] = {}
     for d in range(FIRST, EVENT):
