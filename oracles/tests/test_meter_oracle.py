@@ -188,19 +188,12 @@ def test_cli_oracle_meter__csv_to_chain_with_rejects(
     from oracles.cli import main
 
     midnight = fresh.day * 86_400 - 60 * OFFSET
-    rows = ["meter_id,interval_start,interval_seconds,wh"]
-    for h in range(24):
-        start = datetime.fromtimestamp(midnight + 3600 * h, tz=UTC).isoformat()
-        rows.append(f"m0,{start},3600,{200 + h}")
-        rows.append(f"m1,{start},3600,{300 + h}")
-    rows.append(f"unknown-meter,{datetime.fromtimestamp(midnight, tz=UTC).isoformat()},3600,5")
-    rows.append("m0,garbage,3600,5")
-    (tmp_path / "in.csv").write_text("\n".join(rows) + "\n")
-    manifest = tmp_path / "manifest.json"
-    fresh.p.manifest.save(manifest)
-    code = main(["oracle", "meter", "--rpc", fresh.anvil.url, "--manifest", str(manifest), "--account", "2",
-                 "--region", str(REGION), "--csv", str(tmp_path / "in.csv"), "--outbox", str(tmp_path / "o.sqlite"),
-                 "--rejects", str(tmp_path / "rejects.jsonl")])  # fmt: skip
+    bad = [
+        f"unknown-meter,{datetime.fromtimestamp(midnight, tz=UTC).isoformat()},3600,5",
+        "m0,garbage,3600,5",
+    ]
+    csv = _day_csv(fresh, tmp_path / "in.csv", {"m0": 200, "m1": 300}, bad)
+    code = main(_oracle_meter_args(fresh, tmp_path, csv))
     assert code == 0
     assert "-> 2 consumer-days (2 new); posted 2 in 1 batches; 2 rejects" in capsys.readouterr().out
     batch = day_batches(fresh.p.meter, REGION, fresh.day)[0]
@@ -287,27 +280,34 @@ def test_call_many__revert__names_the_call(fresh: Chain) -> None:
     assert info.value.data is not None and info.value.data.startswith("0x")
 
 
-def _day_csv(c: Chain, path: Path) -> Path:
+def _day_csv(c: Chain, path: Path, base_wh: dict[str, int], extra: list[str] | None = None) -> Path:
+    """A meter CSV of the fixture's day: meter ``m`` reads ``base_wh[m] + h`` Wh in hour ``h``; then
+    the ``extra`` lines."""
     from datetime import UTC, datetime
 
     midnight = c.day * 86_400 - 60 * OFFSET
     rows = ["meter_id,interval_start,interval_seconds,wh"]
-    for i in range(N):
-        for h in range(24):
-            start = datetime.fromtimestamp(midnight + 3600 * h, tz=UTC).isoformat()
-            rows.append(f"m{i},{start},3600,{100 * i + h}")
-    path.write_text("\n".join(rows) + "\n")
+    for h in range(24):
+        start = datetime.fromtimestamp(midnight + 3600 * h, tz=UTC).isoformat()
+        rows += [f"{meter},{start},3600,{base + h}" for meter, base in base_wh.items()]
+    path.write_text("\n".join(rows + (extra or [])) + "\n")
     return path
 
 
-def _daemon_args(c: Chain, tmp_path: Path) -> list[str]:
+def _oracle_meter_args(c: Chain, tmp_path: Path, csv: Path) -> list[str]:
+    """``gridbalance oracle meter`` arguments for the fixture's chain, as the oracle account."""
     manifest = tmp_path / "manifest.json"
     c.p.manifest.save(manifest)
+    return ["oracle", "meter", "--rpc", c.anvil.url, "--manifest", str(manifest), "--account", "2",
+            "--region", str(REGION), "--csv", str(csv), "--outbox", str(tmp_path / "o.sqlite"),
+            "--rejects", str(tmp_path / "rejects.jsonl")]  # fmt: skip
+
+
+def _daemon_args(c: Chain, tmp_path: Path) -> list[str]:
+    """The daemon as its own process, 2 consumer-days per batch, on every meter of the fixture."""
+    csv = _day_csv(c, tmp_path / "day.csv", {f"m{i}": 100 * i for i in range(N)})
     gridbalance = Path(sys.executable).parent / "gridbalance"
-    return [str(gridbalance), "oracle", "meter", "--rpc", c.anvil.url, "--manifest", str(manifest),
-            "--account", "2", "--region", str(REGION), "--csv", str(_day_csv(c, tmp_path / "day.csv")),
-            "--outbox", str(tmp_path / "o.sqlite"), "--rejects", str(tmp_path / "rejects.jsonl"),
-            "--batch-size", "2"]  # fmt: skip
+    return [str(gridbalance), *_oracle_meter_args(c, tmp_path, csv), "--batch-size", "2"]
 
 
 def _kill_9_while_first_batch_is_unconfirmed(c: Chain, args: list[str], db: Path) -> dict[str, int]:
