@@ -26,11 +26,9 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import requests
-from eth_abi.abi import encode as abi_encode
 from eth_account import Account
 from eth_account.datastructures import SignedTransaction
 from eth_account.signers.local import LocalAccount
-from eth_utils.abi import collapse_if_tuple, function_abi_to_4byte_selector
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import Contract, ContractFunction
@@ -38,7 +36,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 from web3.types import RPCEndpoint
 
 from oracles.contracts import ErrorDecoder
-from oracles.reads import call_many, web3_batch
+from oracles.reads import AbiFunction, call_many, reply_error, web3_batch
 
 log = logging.getLogger("gridbalance.chain")
 
@@ -69,8 +67,7 @@ def calldata(fn: ContractFunction) -> str:
     arrays). Keyword arguments take web3's path."""
     if fn.kwargs:
         return str(fn._encode_transaction_data())
-    types = [collapse_if_tuple(dict(i)) for i in fn.abi["inputs"]]
-    return "0x" + (function_abi_to_4byte_selector(fn.abi) + abi_encode(types, fn.args)).hex()
+    return AbiFunction.of(dict(fn.abi)).calldata(fn.args)
 
 
 def rpc_request(w3: Web3, method: str, params: list[Any]) -> dict[str, Any]:
@@ -421,9 +418,8 @@ class ChainClient:
                 raise ChainError(
                     f"{pending.what}: no receipt for {pending.tx_hash.hex()} after {self.receipt_timeout:.0f}s"
                 )
-            if (
-                self.mine_on_wait
-            ):  # one block takes every pending transaction that fits its gas limit
+            if self.mine_on_wait:
+                # one block takes every pending transaction that fits its gas limit
                 self.retrying("mine", lambda: rpc_request(self.w3, "evm_mine", []))
                 mined += 1
                 if mined == 1:
@@ -489,14 +485,10 @@ class ChainClient:
         replies = self.retrying("estimate", lambda: self.batch(requests))
         gases = []
         for (_, _, what), reply in zip(calls, replies, strict=True):
-            if "error" in reply:
-                error = reply["error"]
-                data = error.get("data") if isinstance(error, dict) else None
-                reason = (
-                    self.decoder.decode(data)
-                    if isinstance(data, str) and data.startswith("0x")
-                    else str(error)
-                )
+            failed = reply_error(reply)
+            if failed is not None:
+                message, data = failed
+                reason = self.decoder.decode(data) if data and data.startswith("0x") else message
                 raise TxReverted(what, reason)
             gases.append(int(int(reply["result"], 16) * self.gas_margin))
         return gases

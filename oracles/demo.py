@@ -34,6 +34,7 @@ from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field
 from tqdm import tqdm
 from web3 import Web3
+from web3.contract.contract import ContractFunction
 
 from oracles import baseline as ref
 from oracles.artifacts import DEFAULT_BUILD_DIR
@@ -330,9 +331,8 @@ def _register_consumers(run: Run) -> None:
     bar = _bar(cfg, 2 * len(consumers), "register + activate")
     pending: list[tuple[ChainClient, Pending]] = []
     admin = run.clients["admin"]
-    fees = (
-        admin.fee_fields()
-    )  # one chain, one fee market: every consumer wallet uses the same fields
+    # one chain, one fee market: every consumer wallet uses the same fee fields
+    fees = admin.fee_fields()
     admin.retrying("fund wallets", lambda: admin.batch(
         [("anvil_setBalance", [consumer_address(cfg.seed, sc.index), hex(10**18)]) for sc in consumers]
     ))  # fmt: skip
@@ -346,12 +346,8 @@ def _register_consumers(run: Run) -> None:
                 int(sc.cls), REGION_ID, keccak(text=sc.meter_id), sc.capacity_w, consent,
                 (sc.min_rate, 10, sc.available_hours),
             )  # fmt: skip
-            pending.append(
-                (client, client.submit(fn, f"register consumer {sc.index}", gas=250_000))
-            )
+            _pipelined(pending, bar, client, fn, f"register consumer {sc.index}", gas=250_000)
             run.clients[f"consumer{sc.index}"] = client
-            if len(pending) == PIPELINE:  # bounded pipelining: never more in flight than this
-                _drain(pending, bar)
         _drain(pending, bar)
     utility = run.clients["utility"]
     with run.ledger.staged("activate"):
@@ -360,11 +356,7 @@ def _register_consumers(run: Run) -> None:
             fn = run.p.consumers.functions.activate(
                 addr, keccak(text=f"kyc:{sc.meter_id}"), keccak(text=f"meter:{sc.meter_id}")
             )
-            pending.append(
-                (utility, utility.submit(fn, f"activate consumer {sc.index}", gas=300_000))
-            )
-            if len(pending) == PIPELINE:
-                _drain(pending, bar)
+            _pipelined(pending, bar, utility, fn, f"activate consumer {sc.index}", gas=300_000)
         _drain(pending, bar)
     bar.close()
     records = utility.call_many(
@@ -374,6 +366,16 @@ def _register_consumers(run: Run) -> None:
     if sorted(ids) != list(range(1, len(consumers) + 1)):
         raise DemoError("consumer ids are not 1..N after activation")
     run.consumer_ids = ids
+
+
+def _pipelined(
+    pending: list[tuple[ChainClient, Pending]], bar: tqdm[Any], client: ChainClient,
+    fn: ContractFunction, what: str, gas: int | None = None,
+) -> None:  # fmt: skip
+    """Send ``fn`` from ``client``; with PIPELINE transactions in flight, wait for them all first."""
+    pending.append((client, client.submit(fn, what, gas)))
+    if len(pending) == PIPELINE:  # bounded pipelining: never more in flight than this
+        _drain(pending, bar)
 
 
 def _drain(pending: list[tuple[ChainClient, Pending]], bar: tqdm[Any]) -> None:
@@ -471,14 +473,9 @@ def _self_enroll(run: Run, event_id: int) -> None:
         if ineligibility(consumer, event, program) is None:
             committed = sc.capacity_w * hours * 8 // 10
             client = run.clients[f"consumer{sc.index}"]
-            pending.append(
-                (
-                    client,
-                    client.submit(fns.enroll(event_id, committed), f"enroll consumer {sc.index}"),
-                )
+            _pipelined(
+                pending, bar, client, fns.enroll(event_id, committed), f"enroll consumer {sc.index}"
             )
-            if len(pending) == PIPELINE:
-                _drain(pending, bar)
         else:
             bar.update(1)
     _drain(pending, bar)

@@ -36,13 +36,37 @@ class CallFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
-class _Fn:
+class AbiFunction:
+    """A function's selector and ABI types, for encoding calls and decoding results with eth_abi."""
+
     selector: bytes
     inputs: tuple[str, ...]
     outputs: tuple[str, ...]
 
+    @classmethod
+    def of(cls, abi: dict[str, Any]) -> AbiFunction:
+        return cls(
+            function_abi_to_4byte_selector(abi),  # type: ignore[arg-type]
+            tuple(collapse_if_tuple(dict(i)) for i in abi["inputs"]),
+            tuple(collapse_if_tuple(dict(o)) for o in abi.get("outputs", [])),
+        )
 
-def _resolve(contract: Contract, name: str, nargs: int) -> _Fn:
+    def calldata(self, args: Sequence[Any]) -> str:
+        return "0x" + (self.selector + abi_encode(self.inputs, args)).hex()
+
+
+def reply_error(reply: dict[str, Any]) -> tuple[str, str | None] | None:
+    """A JSON-RPC reply's error as (message, revert data or None); None if it succeeded."""
+    if "error" not in reply:
+        return None
+    error = reply["error"]
+    if not isinstance(error, dict):
+        return str(error), None
+    data = error.get("data")
+    return str(error.get("message", error)), data if isinstance(data, str) else None
+
+
+def _resolve(contract: Contract, name: str, nargs: int) -> AbiFunction:
     key = (contract.address, name, nargs)
     found = _FNS.get(key)
     if found is None:
@@ -56,17 +80,12 @@ def _resolve(contract: Contract, name: str, nargs: int) -> _Fn:
         ]
         if len(matches) != 1:
             raise ValueError(f"{name} with {nargs} arguments: {len(matches)} matches in the ABI")
-        abi = matches[0]
-        found = _Fn(
-            function_abi_to_4byte_selector(abi),  # type: ignore[arg-type]
-            tuple(collapse_if_tuple(dict(i)) for i in abi["inputs"]),
-            tuple(collapse_if_tuple(dict(o)) for o in abi["outputs"]),
-        )
+        found = AbiFunction.of(matches[0])
         _FNS[key] = found
     return found
 
 
-_FNS: dict[tuple[str, str, int], _Fn] = {}
+_FNS: dict[tuple[str, str, int], AbiFunction] = {}
 
 
 def web3_batch(w3: Web3) -> Batch:
@@ -121,23 +140,16 @@ def call_many(
             (
                 "eth_call",
                 [
-                    {
-                        "to": contract.address,
-                        "data": "0x" + (fn.selector + abi_encode(fn.inputs, args)).hex(),
-                    },
+                    {"to": contract.address, "data": fn.calldata(args)},
                     tag,
                 ],
             )
             for args in part
         ]
         for args, reply in zip(part, batch(requests), strict=True):
-            if "error" in reply:
-                error = reply["error"]
-                data = error.get("data") if isinstance(error, dict) else None
-                message = error.get("message", error) if isinstance(error, dict) else error
-                raise CallFailed(
-                    f"{name}{tuple(args)}", str(message), data if isinstance(data, str) else None
-                )
+            failed = reply_error(reply)
+            if failed is not None:
+                raise CallFailed(f"{name}{tuple(args)}", *failed)
             out.append(
                 _shape(fn.outputs, abi_decode(fn.outputs, bytes.fromhex(reply["result"][2:])))
             )
