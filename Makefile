@@ -20,13 +20,18 @@ SOLC_WRAPPER := $(CURDIR)/tools/solc/solc
 SOLCX_DIR   := $(or $(SOLCX_BINARY_PATH),$(HOME)/.solcx)
 NODE_BIN    := $(CURDIR)/node_modules/.bin
 PY_SRC      := oracles tests $(wildcard scripts)
+# the london build profile (Energy Web Chain: no PUSH0): a Brownie project of links to the sources,
+# with its own build folder, so neither profile ever recompiles the other (see oracles/profiles.py)
+LONDON_DIR  := build/profiles/london
+LONDON_CONFIG := $(LONDON_DIR)/brownie-config.yaml
 
 # anvil, cast, solhint, prettier and the venv's tools for every recipe
 export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 # pip prints one warning per package for this machine's unused local index folders
 PIP_QUIET := grep -v -E "^WARNING: Location 'file:.*' is ignored" || true
 
-.PHONY: help setup register-solc lint format compile test test-contracts test-python demo clean
+.PHONY: help setup register-solc lint format compile compile-london test test-contracts \
+	test-contracts-london test-python demo networks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -76,19 +81,39 @@ format: setup ## rewrite Solidity and Python in the project style
 	@ruff format $(PY_SRC)
 	@ruff check --fix --quiet $(PY_SRC)
 
-compile: setup ## compile the contracts (brownie compile, through the solcjs wrapper)
+compile: setup ## compile the contracts (brownie compile, through the solcjs wrapper; cancun)
 	@$(BROWNIE) compile
+
+$(LONDON_CONFIG): brownie-config.yaml Makefile
+	@mkdir -p $(LONDON_DIR)
+	@for f in contracts tests scripts node_modules pyproject.toml; do ln -sfn ../../../$$f $(LONDON_DIR)/$$f; done
+	@# OpenZeppelin >= 5.5 uses MCOPY (Cancun) in Math/Strings: london builds against 5.4.0 (package.json)
+	@sed -E -e 's/^(  evm_version:) cancun$$/\1 london/' \
+	  -e 's|"@openzeppelin=node_modules/@openzeppelin"|"@openzeppelin/contracts=node_modules/@openzeppelin/contracts-london"|' \
+	  brownie-config.yaml > $@.tmp
+	@grep -qE '^  evm_version: london$$' $@.tmp && grep -q 'contracts-london"' $@.tmp || { \
+	  echo "brownie-config.yaml: cannot derive the london profile (evm_version or remapping line changed)" >&2; exit 1; }
+	@mv $@.tmp $@
+
+compile-london: setup $(LONDON_CONFIG) ## compile for london (Energy Web Chain) into build/profiles/london
+	@cd $(LONDON_DIR) && $(BROWNIE) compile
 
 test-contracts: compile ## contract tests: brownie test on an Anvil the tests start themselves
 	@$(BROWNIE) test
 
-test-python: compile ## the Python package's own tests (pytest, without the brownie plugin)
+test-contracts-london: compile-london ## the same contract tests, compiled for and run under london
+	@cd $(LONDON_DIR) && $(BROWNIE) test
+
+test-python: compile compile-london ## the Python package's own tests (pytest, without the brownie plugin)
 	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
 
-# prerequisites run in this order; `compile` runs once although both test targets need it
-test: lint test-contracts test-python ## lint, compile, contract tests, Python tests; non-zero on any failure
+# prerequisites run in this order; `compile` runs once although several targets need it
+test: lint test-contracts test-contracts-london test-python ## lint, compile, contract tests (cancun and london), Python tests; non-zero on any failure
 
 # ------------------------------------------------------------------------------------ run
+
+networks: setup ## register the testnet presets with brownie (gb-sepolia, gb-arbitrum-sepolia, gb-base-sepolia, gb-volta)
+	@$(PY) -m oracles.networks
 
 demo: compile ## the main job on a fresh local Anvil (started and stopped by the demo)
 	@$(VENV)/bin/gridbalance demo

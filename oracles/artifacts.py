@@ -8,9 +8,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oracles.devchain import PROJECT_ROOT
+from oracles.profiles import active_profile
 
-DEFAULT_BUILD_DIR = PROJECT_ROOT / "build" / "contracts"
+# the active build profile's artifacts (build/contracts unless $GRIDBALANCE_PROFILE says otherwise)
+DEFAULT_BUILD_DIR = active_profile().build_dir
 M = TypeVar("M", bound=BaseModel)
 
 

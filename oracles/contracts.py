@@ -43,6 +43,10 @@ class DeployedContract(BaseModel):
     tx_hash: str = ""
     block: int = 0
     gas_used: int = 0
+    # the ABI-encoded constructor arguments and the deployer's nonce: enough to rebuild the exact
+    # runtime code (immutables included) with one eth_call (scripts/verify_deployment.py)
+    args: str = ""
+    nonce: int | None = None
 
 
 class Manifest(BaseModel):
@@ -53,10 +57,19 @@ class Manifest(BaseModel):
     chain_id: int
     contracts: dict[str, DeployedContract]
     tokens: dict[str, DeployedContract] = Field(default_factory=dict)
+    # "Contract.ROLE" -> every account that must hold the role, and no other
     roles: dict[str, list[str]] = Field(default_factory=dict)
+    # links set by a transaction rather than a constructor ("ReductionRequests.forecasting")
+    links: dict[str, str] = Field(default_factory=dict)
     commit: str = ""
     deployer: str = ""
+    # who holds the admin roles: the deployer until scripts/handover.py moves them
+    admin: str = ""
+    timelock: DeployedContract | None = None
+    profile: str = "cancun"
     compiler: dict[str, Any] = Field(default_factory=dict)
+    # the deployment configuration (oracles.deploy.DeployConfig), as used
+    config: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> Manifest:

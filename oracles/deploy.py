@@ -9,20 +9,28 @@ so an interrupted run resumes where it stopped.
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Mapping
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from eth_account import Account
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
 from web3.contract import Contract
 
 from oracles.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
-from oracles.chain import ChainClient
+from oracles.chain import ChainClient, rpc_request
 from oracles.contracts import PROTOCOL, DeployedContract, Manifest
-from oracles.devchain import PROJECT_ROOT
+from oracles.devchain import DEFAULT_MNEMONIC, PROJECT_ROOT
+from oracles.profiles import BuildProfile
 
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 TEST_TOKEN = "MockStablecoin"
+TIMELOCK = "GridBalanceTimelock"  # OpenZeppelin's TimelockController (contracts/governance)
+ZERO_ADDRESS = "0x" + "00" * 20
+# the roles that administer the protocol: scripts/handover.py moves these to the new admin
+ADMIN_ROLES = ("DEFAULT_ADMIN_ROLE", "REGION_ADMIN_ROLE")
 
 
 class DeploymentError(RuntimeError):
@@ -54,6 +62,31 @@ class RegionConfig(BaseModel):
         )
 
 
+_ADDRESS_LISTS = (
+    "verifiers",
+    "meter_oracles",
+    "weather_oracles",
+    "forecast_oracles",
+    "grid_oracles",
+    "keepers",
+    "arbiters",
+    "pausers",
+    "kyc_attesters",
+    "tokens",
+)
+
+
+class TimelockConfig(BaseModel):
+    """An OpenZeppelin TimelockController for ``scripts/handover.py timelock``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_delay_seconds: int = Field(ge=0, le=30 * 86_400)
+    proposers: list[str] = Field(min_length=1)
+    # the zero address as an executor lets anyone execute a matured operation
+    executors: list[str] = Field(min_length=1)
+
+
 class DeployConfig(BaseModel):
     """Who holds which role after deployment (addresses), and the regions to define."""
 
@@ -72,6 +105,7 @@ class DeployConfig(BaseModel):
     kyc_attesters: list[str] = Field(default_factory=list)
     tokens: list[str] = Field(default_factory=list, description="ERC-20s to allowlist")
     deploy_test_token: bool = False
+    timelock: TimelockConfig | None = None
 
     @model_validator(mode="after")
     def _check(self) -> DeployConfig:
@@ -79,12 +113,148 @@ class DeployConfig(BaseModel):
             raise ValueError(
                 f"threshold {self.threshold} exceeds the {len(self.verifiers)} verifiers"
             )
-        for name in ("verifiers", "meter_oracles", "weather_oracles", "forecast_oracles",
-                     "grid_oracles", "keepers", "arbiters", "pausers", "kyc_attesters", "tokens"):  # fmt: skip
-            for a in getattr(self, name):
-                if not Web3.is_address(a):
-                    raise ValueError(f"{name}: {a!r} is not an address")
+        for name, value in self.addresses():
+            if not Web3.is_address(value):
+                raise ValueError(f"{name}: {value!r} is not an address")
         return self
+
+    def addresses(self) -> list[tuple[str, str]]:
+        """Every (field, address) pair of the configuration."""
+        out = [(name, a) for name in _ADDRESS_LISTS for a in getattr(self, name)]
+        if self.timelock is not None:
+            out += [("timelock.proposers", a) for a in self.timelock.proposers]
+            out += [("timelock.executors", a) for a in self.timelock.executors]
+        return out
+
+
+@lru_cache(maxsize=1)
+def dev_accounts() -> frozenset[str]:
+    """The first 20 accounts of the well-known development mnemonic (Anvil's and Hardhat's):
+    their keys are public, so they must hold nothing on a real network."""
+    Account.enable_unaudited_hdwallet_features()
+    return frozenset(
+        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").address
+        for i in range(20)
+    )
+
+
+def refuse_dev_accounts(deployer: str, config: DeployConfig, network: str) -> None:
+    """On a non-development network, refuse a deployer or role holder whose key is public."""
+    if Web3.to_checksum_address(deployer) in dev_accounts():
+        raise DeploymentError(
+            f"{network}: the deployer {deployer} is a well-known development account (its key is "
+            "public); use your own keystore"
+        )
+    for name, a in config.addresses():
+        if Web3.to_checksum_address(a) in dev_accounts():
+            raise DeploymentError(
+                f"{network}: {name} lists {a}, a well-known development account (its key is public)"
+            )
+
+
+def supports_push0(w3: Web3) -> bool:
+    """Whether the chain runs Shanghai or later: a creation call whose code is PUSH0 STOP."""
+    reply = rpc_request(w3, "eth_call", [{"data": "0x5f00"}, "latest"])
+    return "error" not in reply
+
+
+def check_profile(w3: Web3, build: BuildProfile, artifact: Artifact) -> None:
+    """Refuse artifacts built for another profile, or a profile the chain cannot run."""
+    built_for = artifact.compiler.get("evm_version", "")
+    if built_for != build.evm_version:
+        raise DeploymentError(
+            f"{build.build_dir} holds code built for {built_for or 'an unknown EVM'}, "
+            f"not {build.evm_version}; run 'make compile{'-london' if build.name == 'london' else ''}'"
+        )
+    if build.needs_push0 and not supports_push0(w3):
+        raise DeploymentError(
+            f"chain {w3.eth.chain_id} has no PUSH0 (pre-Shanghai rules): deploy the london build "
+            "('make compile-london', then GRIDBALANCE_PROFILE=london)"
+        )
+
+
+def constructor_args(
+    name: str, addresses: Mapping[str, str], deployer: str, cfg: DeployConfig
+) -> tuple[Any, ...]:
+    """The constructor arguments of a protocol contract, from the addresses deployed before it."""
+    a = addresses
+    table: dict[str, tuple[Any, ...]] = {
+        "RegionRegistry": (deployer,),
+        "IncentiveEscrow": (deployer,),
+        TEST_TOKEN: (),
+    }
+    if "RegionRegistry" in a:
+        table["UtilityRegistry"] = (deployer, a["RegionRegistry"], cfg.verifiers, cfg.threshold)
+        table["MeterData"] = (deployer, a["RegionRegistry"])
+    if "UtilityRegistry" in a:
+        table["ConsumerRegistry"] = (deployer, a["RegionRegistry"], a["UtilityRegistry"])
+    if "MeterData" in a and "ConsumerRegistry" in a and "IncentiveEscrow" in a:
+        table["ReductionRequests"] = (
+            deployer,
+            a["RegionRegistry"],
+            a["UtilityRegistry"],
+            a["ConsumerRegistry"],
+            a["IncentiveEscrow"],
+            a["MeterData"],
+        )
+    if "ReductionRequests" in a:
+        table["LoadForecasting"] = (
+            deployer,
+            a["RegionRegistry"],
+            a["UtilityRegistry"],
+            a["ReductionRequests"],
+        )
+    return table[name]
+
+
+def timelock_args(cfg: TimelockConfig) -> tuple[Any, ...]:
+    # no separate admin: the timelock administers itself
+    return (cfg.min_delay_seconds, cfg.proposers, cfg.executors, ZERO_ADDRESS)
+
+
+def _unique(holders: list[str]) -> list[str]:
+    return list(dict.fromkeys(Web3.to_checksum_address(h) for h in holders))
+
+
+def planned_roles(
+    cfg: DeployConfig, a: Mapping[str, str], deployer: str, admin: str
+) -> dict[str, list[str]]:
+    """Every role of the protocol and the exact set of accounts that hold it.
+
+    ``admin`` holds the admin roles (:data:`ADMIN_ROLES`). Until the handover (``admin`` is the
+    deployer) the deployer also holds the escrow's PAUSER_ROLE, which its constructor grants; after
+    it, the deployer holds nothing, even where the configuration names it."""
+    handed_over = admin != deployer
+    requests = a["ReductionRequests"]
+    roles: dict[str, list[str]] = {}
+    for name in PROTOCOL:
+        roles[f"{name}.DEFAULT_ADMIN_ROLE"] = [admin]
+    roles["RegionRegistry.REGION_ADMIN_ROLE"] = [admin]
+    roles["UtilityRegistry.VERIFIER_ROLE"] = cfg.verifiers
+    roles["UtilityRegistry.PROTOCOL_ROLE"] = [requests]
+    roles["ConsumerRegistry.SETTLEMENT_ROLE"] = [requests]
+    roles["ConsumerRegistry.KYC_ATTESTER_ROLE"] = cfg.kyc_attesters
+    roles["IncentiveEscrow.PROTOCOL_ROLE"] = [requests]
+    roles["IncentiveEscrow.PAUSER_ROLE"] = ([] if handed_over else [deployer]) + cfg.pausers
+    roles["MeterData.METER_ORACLE_ROLE"] = cfg.meter_oracles
+    roles["ReductionRequests.TRIGGER_ROLE"] = [a["LoadForecasting"]]
+    roles["ReductionRequests.KEEPER_ROLE"] = cfg.keepers
+    roles["ReductionRequests.ARBITER_ROLE"] = cfg.arbiters
+    roles["LoadForecasting.WEATHER_ORACLE_ROLE"] = cfg.weather_oracles
+    roles["LoadForecasting.FORECAST_ORACLE_ROLE"] = cfg.forecast_oracles
+    roles["LoadForecasting.GRID_ORACLE_ROLE"] = cfg.grid_oracles
+    gone = Web3.to_checksum_address(deployer) if handed_over else None
+    return {k: [h for h in _unique(v) if h != gone] for k, v in roles.items()}
+
+
+def timelock_roles(cfg: TimelockConfig, timelock: str) -> dict[str, list[str]]:
+    """The roles an OpenZeppelin TimelockController grants in its constructor."""
+    return {
+        f"{TIMELOCK}.DEFAULT_ADMIN_ROLE": [timelock],
+        f"{TIMELOCK}.PROPOSER_ROLE": _unique(cfg.proposers),
+        f"{TIMELOCK}.CANCELLER_ROLE": _unique(cfg.proposers),
+        f"{TIMELOCK}.EXECUTOR_ROLE": _unique(cfg.executors),
+    }
 
 
 def _git_commit() -> str:
@@ -110,6 +280,7 @@ class Deployer:
         config: DeployConfig,
         manifest_path: Path,
         build_dir: Path = DEFAULT_BUILD_DIR,
+        profile_name: str = "cancun",
     ) -> None:
         self.client = client
         self.w3 = client.w3
@@ -123,8 +294,17 @@ class Deployer:
                 raise DeploymentError(
                     f"{manifest_path} is for chain {self.manifest.chain_id}, not {chain_id}"
                 )
+            if self.manifest.deployer and self.manifest.deployer != client.address:
+                raise DeploymentError(
+                    f"{manifest_path} was deployed by {self.manifest.deployer}, not {client.address}"
+                )
+            if self.manifest.config and self.manifest.config != config.model_dump():
+                raise DeploymentError(
+                    f"{manifest_path} was deployed with another configuration; a re-run must use "
+                    "the same one (deploy to a fresh manifest to change it)"
+                )
         else:
-            self.manifest = Manifest(chain_id=chain_id, contracts={})
+            self.manifest = Manifest(chain_id=chain_id, contracts={}, profile=profile_name)
         self.artifacts: dict[str, Artifact] = {
             n: load_artifact(n, build_dir)
             for n in (*PROTOCOL, *((TEST_TOKEN,) if config.deploy_test_token else ()))
@@ -148,87 +328,57 @@ class Deployer:
                     f"{self.path} lists {name} at {known.address}, which has no code"
                 )
             return self._contract(name, known.address)
-        artifact = self.artifacts[name]
-        factory = self.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-        data = factory.constructor(*args).data_in_transaction
-        receipt = self.client.wait(self.client.submit_data(None, data, f"deploy {name}"))
-        address = receipt["contractAddress"]
-        if not address or not self.w3.eth.get_code(Web3.to_checksum_address(address)):
-            raise DeploymentError(f"deploy {name}: no code at the new address")
-        book[name] = DeployedContract(
-            address=Web3.to_checksum_address(address),
-            tx_hash=str(receipt["transactionHash"]),
-            block=receipt["blockNumber"],
-            gas_used=receipt["gasUsed"],
-        )
+        record = deploy_contract(self.client, self.artifacts[name], args, f"deploy {name}")
+        book[name] = record
         self.deployed_now.append(name)
         self.manifest.save(self.path)
-        return self._contract(name, address)
-
-    def _grant(self, contract: Contract, role_name: str, holder: str, label: str) -> None:
-        role = getattr(contract.functions, role_name)().call()
-        holder = Web3.to_checksum_address(holder)
-        if not contract.functions.hasRole(role, holder).call():
-            self.client.transact(
-                contract.functions.grantRole(role, holder), f"{label}.grantRole({role_name})"
-            )
-        self.manifest.roles.setdefault(f"{label}.{role_name}", [])
-        if holder not in self.manifest.roles[f"{label}.{role_name}"]:
-            self.manifest.roles[f"{label}.{role_name}"].append(holder)
+        return self._contract(name, record.address)
 
     def run(self) -> Manifest:
-        cfg, admin = self.config, self.client.address
-        c = self.manifest.contracts
-        regions = self._deploy("RegionRegistry", (admin,), c)
-        utilities = self._deploy(
-            "UtilityRegistry", (admin, regions.address, cfg.verifiers, cfg.threshold), c
-        )
-        consumers = self._deploy("ConsumerRegistry", (admin, regions.address, utilities.address), c)
-        escrow = self._deploy("IncentiveEscrow", (admin,), c)
-        meter = self._deploy("MeterData", (admin, regions.address), c)
-        requests = self._deploy(
-            "ReductionRequests",
-            (
-                admin,
-                regions.address,
-                utilities.address,
-                consumers.address,
-                escrow.address,
-                meter.address,
-            ),
-            c,
-        )
-        forecasting = self._deploy(
-            "LoadForecasting", (admin, regions.address, utilities.address, requests.address), c
-        )
+        cfg, me = self.config, self.client.address
+        m = self.manifest
+        if m.admin and m.admin != me:
+            # handed over: nothing can be deployed or granted any more, only confirmed
+            missing = [n for n in PROTOCOL if n not in m.contracts]
+            if missing:
+                raise DeploymentError(
+                    f"admin roles were handed over to {m.admin} before {', '.join(missing)} "
+                    "was deployed"
+                )
+        addresses: dict[str, str] = {}
+        for name in PROTOCOL:
+            deployed = self._deploy(name, constructor_args(name, addresses, me, cfg), m.contracts)
+            addresses[name] = deployed.address
+        contracts = {n: self._contract(n, a) for n, a in addresses.items()}
         tokens = list(cfg.tokens)
         if cfg.deploy_test_token:
-            tokens.append(self._deploy(TEST_TOKEN, (), self.manifest.tokens).address)
+            tokens.append(self._deploy(TEST_TOKEN, (), m.tokens).address)
 
-        # protocol wiring (contract -> contract)
-        self._grant(utilities, "PROTOCOL_ROLE", requests.address, "UtilityRegistry")
-        self._grant(consumers, "SETTLEMENT_ROLE", requests.address, "ConsumerRegistry")
-        self._grant(escrow, "PROTOCOL_ROLE", requests.address, "IncentiveEscrow")
-        self._grant(requests, "TRIGGER_ROLE", forecasting.address, "ReductionRequests")
-        # the link is private (no getter): the manifest records that it was set
-        if self.manifest.roles.get("ReductionRequests.forecasting") != [forecasting.address]:
-            self.client.transact(
-                requests.functions.setForecasting(forecasting.address), "setForecasting"
-            )
-            self.manifest.roles["ReductionRequests.forecasting"] = [forecasting.address]
-        # operators (config -> roles)
-        for role, holders, contract, label in (
-            ("METER_ORACLE_ROLE", cfg.meter_oracles, meter, "MeterData"),
-            ("WEATHER_ORACLE_ROLE", cfg.weather_oracles, forecasting, "LoadForecasting"),
-            ("FORECAST_ORACLE_ROLE", cfg.forecast_oracles, forecasting, "LoadForecasting"),
-            ("GRID_ORACLE_ROLE", cfg.grid_oracles, forecasting, "LoadForecasting"),
-            ("KEEPER_ROLE", cfg.keepers, requests, "ReductionRequests"),
-            ("ARBITER_ROLE", cfg.arbiters, requests, "ReductionRequests"),
-            ("PAUSER_ROLE", cfg.pausers, escrow, "IncentiveEscrow"),
-            ("KYC_ATTESTER_ROLE", cfg.kyc_attesters, consumers, "ConsumerRegistry"),
-        ):
+        handed_over = bool(m.admin) and m.admin != me
+        plan = planned_roles(cfg, addresses, me, m.admin or me)
+        for key, holders in plan.items():
+            name, role_name = key.split(".")
+            contract = contracts[name]
+            role = getattr(contract.functions, role_name)().call()
             for holder in holders:
-                self._grant(contract, role, holder, label)
+                if contract.functions.hasRole(role, holder).call():
+                    continue
+                if handed_over:
+                    raise DeploymentError(
+                        f"{key} lacks {holder}, and the admin roles are with {m.admin} now"
+                    )
+                self.client.transact(
+                    contract.functions.grantRole(role, holder), f"{key} grantRole({holder})"
+                )
+        m.roles = {**plan, **{k: v for k, v in m.roles.items() if k.startswith(f"{TIMELOCK}.")}}
+        # the link has no getter: ForecastingSet is its on-chain record (verify reads the log)
+        link = addresses["LoadForecasting"]
+        if m.links.get("ReductionRequests.forecasting") != link:
+            self.client.transact(
+                contracts["ReductionRequests"].functions.setForecasting(link), "setForecasting"
+            )
+            m.links["ReductionRequests.forecasting"] = link
+        escrow, regions = contracts["IncentiveEscrow"], contracts["RegionRegistry"]
         for token in tokens:
             if not escrow.functions.isTokenAllowed(token).call():
                 self.client.transact(
@@ -240,11 +390,34 @@ class Deployer:
                     regions.functions.addRegion(region.id, region.name, region.as_tuple()),
                     f"addRegion({region.id})",
                 )
-        self.manifest.commit = _git_commit()
-        self.manifest.deployer = admin
-        self.manifest.compiler = self.artifacts["RegionRegistry"].compiler
-        self.manifest.save(self.path)
-        return self.manifest
+        m.commit = m.commit if not self.deployed_now and m.commit else _git_commit()
+        m.deployer = me
+        m.admin = m.admin or me
+        m.compiler = self.artifacts["RegionRegistry"].compiler
+        m.config = cfg.model_dump()
+        m.save(self.path)
+        return m
+
+
+def deploy_contract(
+    client: ChainClient, artifact: Artifact, args: tuple[Any, ...], what: str
+) -> DeployedContract:
+    """Deploy one contract; the record keeps the encoded arguments and the nonce used."""
+    factory = client.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    data = factory.constructor(*args).data_in_transaction
+    pending = client.submit_data(None, data, what)
+    receipt = client.wait(pending)
+    address = receipt["contractAddress"]
+    if not address or not client.w3.eth.get_code(Web3.to_checksum_address(address)):
+        raise DeploymentError(f"{what}: no code at the new address")
+    return DeployedContract(
+        address=Web3.to_checksum_address(address),
+        tx_hash=str(receipt["transactionHash"]),
+        block=receipt["blockNumber"],
+        gas_used=receipt["gasUsed"],
+        args="0x" + data[2 + len(artifact.bytecode) :],
+        nonce=pending.nonce,
+    )
 
 
 def deploy_protocol(
@@ -252,9 +425,10 @@ def deploy_protocol(
     config: DeployConfig,
     manifest_path: Path,
     build_dir: Path = DEFAULT_BUILD_DIR,
+    profile_name: str = "cancun",
 ) -> Manifest:
     """Deploy (or resume, or confirm) the protocol described by ``config``; return the manifest."""
-    return Deployer(client, config, manifest_path, build_dir).run()
+    return Deployer(client, config, manifest_path, build_dir, profile_name).run()
 
 
 def load_suite(

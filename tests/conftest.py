@@ -14,6 +14,7 @@ import random
 import pytest
 
 from oracles.devchain import Anvil, install_sigterm_handler, start_anvil
+from oracles.profiles import hardfork_for
 
 # Brownie modules are imported inside the hooks: Brownie hashes the source of every module a
 # conftest imports at top level from inside the project, and with the virtualenv in the project
@@ -36,9 +37,14 @@ def pytest_configure(config: pytest.Config) -> None:
     from brownie._config import CONFIG
 
     install_sigterm_handler()
-    # a random chain id identifies *this* chain: brownie must end up connected to it
+    # a random chain id identifies *this* chain: brownie must end up connected to it; the chain runs
+    # the rules the contracts were compiled for (london under `make test-contracts-london`)
     _CHAIN = start_anvil(
-        chain_id=random.randint(100_000, 2**31 - 1), accounts=20, gas_limit=30_000_000, base_fee=0
+        chain_id=random.randint(100_000, 2**31 - 1),
+        accounts=20,
+        gas_limit=30_000_000,
+        base_fee=0,
+        hardfork=hardfork_for(CONFIG.settings["compiler"]["evm_version"]),
     )
     dev = CONFIG.networks["development"]
     dev["host"] = f"http://{_CHAIN.host}"

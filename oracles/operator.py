@@ -1,0 +1,106 @@
+"""What the operator scripts (``brownie run scripts/...``) share: the network Brownie connected to,
+the signing account, the build profile and the manifest path. Errors become one line (exit 1).
+
+* **Account**: on a development network the node's first unlocked account; anywhere else only an
+  encrypted keystore (``GRIDBALANCE_KEYSTORE``; password from ``GRIDBALANCE_KEYSTORE_PASSWORD`` or a
+  prompt), and never a well-known development key.
+* **Profile**: ``GRIDBALANCE_PROFILE`` if set, else what the chain needs (london on Energy Web).
+* **Manifest**: ``GRIDBALANCE_MANIFEST`` if set, else ``deployments/<chainId>.json``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from web3 import Web3
+
+from oracles.artifacts import ArtifactError
+from oracles.chain import ChainClient, ChainError, KeystoreSigner, NodeSigner, Signer
+from oracles.contracts import ManifestError, default_manifest_path
+from oracles.deploy import DeploymentError, dev_accounts
+from oracles.networks import profile_for_chain
+from oracles.profiles import PROFILE_ENV, BuildProfile, ProfileError, profile
+
+OPERATOR_ERRORS = (
+    ArtifactError,
+    ChainError,
+    DeploymentError,
+    ManifestError,
+    ProfileError,
+    OSError,
+    ValueError,
+)
+
+
+@dataclass(frozen=True)
+class Operator:
+    network: str
+    development: bool
+    w3: Web3
+    chain_id: int
+    profile: BuildProfile
+    manifest_path: Path
+
+    def client(self) -> ChainClient:
+        return ChainClient(self.w3, self.signer())
+
+    def signer(self) -> Signer:
+        if self.development:
+            return NodeSigner(self.w3.eth.accounts[0])
+        keystore = os.environ.get("GRIDBALANCE_KEYSTORE")
+        if not keystore:
+            raise DeploymentError(
+                f"network {self.network} is not a development network: set GRIDBALANCE_KEYSTORE "
+                "to an encrypted keystore file (unlocked node accounts are refused)"
+            )
+        signer = KeystoreSigner.from_file(Path(keystore))
+        if signer.address in dev_accounts():
+            raise DeploymentError(
+                f"{keystore} holds {signer.address}, a well-known development account whose key "
+                f"is public; use your own key on {self.network}"
+            )
+        return signer
+
+
+def brownie_operator() -> Operator:
+    """The network ``brownie run --network`` connected to, checked against its configuration."""
+    from brownie import network, web3
+    from brownie._config import CONFIG
+
+    net = network.show_active() or "development"  # type: ignore[attr-defined]
+    development = CONFIG.network_type == "development"
+    w3: Web3 = web3
+    chain_id = w3.eth.chain_id
+    configured = CONFIG.networks.get(net, {}).get("chainid")
+    if not development and configured is not None and int(configured) != chain_id:
+        raise DeploymentError(
+            f"network {net} is configured for chain {configured}, but its RPC serves chain {chain_id}"
+        )
+    name = os.environ.get(PROFILE_ENV) or profile_for_chain(chain_id)
+    manifest = os.environ.get("GRIDBALANCE_MANIFEST")
+    return Operator(
+        network=net,
+        development=development,
+        w3=w3,
+        chain_id=chain_id,
+        profile=profile(name),
+        manifest_path=Path(manifest) if manifest else default_manifest_path(chain_id),
+    )
+
+
+@contextmanager
+def one_line_errors() -> Iterator[None]:
+    """Turn the errors an operator can fix into a one-line message and exit status 1."""
+    try:
+        yield
+    except OPERATOR_ERRORS as exc:
+        raise SystemExit(f"error: {exc}") from None
+
+
+def run_script(body: Callable[[Operator], None]) -> None:
+    with one_line_errors():
+        body(brownie_operator())

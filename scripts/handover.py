@@ -1,0 +1,35 @@
+"""Move every admin role to a multisig or a timelock:
+``brownie run scripts/handover.py main <address | timelock> --network <net>``.
+
+``timelock`` deploys GridBalanceTimelock (OpenZeppelin's TimelockController) from the deployment
+configuration's ``timelock`` section and hands over to it. Steps: grant, verify, renounce; the
+deployer keeps no role (see ``oracles/handover.py``). Run it with the deployer's account.
+"""
+
+from __future__ import annotations
+
+from web3 import Web3
+
+from oracles.contracts import Manifest
+from oracles.handover import HandoverError, deploy_timelock, handover
+from oracles.operator import Operator, run_script
+
+
+def main(target: str = "") -> None:
+    def body(op: Operator) -> None:
+        if target != "timelock" and not Web3.is_address(target):
+            raise HandoverError(
+                f"give the new admin: an address or 'timelock' (got {target or 'nothing'})"
+            )
+        manifest = Manifest.load(op.manifest_path)
+        client = op.client()
+        build_dir = op.profile.build_dir
+        to = (
+            deploy_timelock(client, manifest, op.manifest_path, build_dir)
+            if target == "timelock"
+            else target
+        )
+        handover(client, manifest, op.manifest_path, to, build_dir)
+        print(f"admin: {to}; manifest: {op.manifest_path}")
+
+    run_script(body)
