@@ -98,7 +98,8 @@ def one_line_errors() -> Iterator[None]:
     try:
         yield
     except OPERATOR_ERRORS as exc:
-        raise SystemExit(f"error: {exc}") from None
+        # pydantic's report spans lines: one line, as every operator error
+        raise SystemExit("error: " + " ".join(str(exc).split())) from None
 
 
 def run_script(body: Callable[[Operator], None]) -> None:
