@@ -104,6 +104,8 @@ class Protocol:
     forecasting: Contract
     token: Contract | None
     manifest: Manifest
+    # the same seven contracts by name (PROTOCOL order)
+    by_name: dict[str, Contract]
 
     @classmethod
     def connect(cls, w3: Web3, manifest: Manifest, build_dir: Path = DEFAULT_BUILD_DIR) -> Protocol:
@@ -138,6 +140,7 @@ class Protocol:
             c["LoadForecasting"],
             token,
             manifest,
+            c,
         )
 
 

@@ -403,8 +403,8 @@ def deploy_contract(
     client: ChainClient, artifact: Artifact, args: tuple[Any, ...], what: str
 ) -> DeployedContract:
     """Deploy one contract; the record keeps the encoded arguments and the nonce used."""
-    factory = client.w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
-    data = factory.constructor(*args).data_in_transaction
+    encoded = encode_constructor_args(client.w3, artifact, args)
+    data = "0x" + artifact.bytecode + encoded.removeprefix("0x")
     pending = client.submit_data(None, data, what)
     receipt = client.wait(pending)
     address = receipt["contractAddress"]
@@ -415,9 +415,16 @@ def deploy_contract(
         tx_hash=str(receipt["transactionHash"]),
         block=receipt["blockNumber"],
         gas_used=receipt["gasUsed"],
-        args="0x" + data[2 + len(artifact.bytecode) :],
+        args=encoded,
         nonce=pending.nonce,
     )
+
+
+def encode_constructor_args(w3: Web3, artifact: Artifact, args: tuple[Any, ...]) -> str:
+    """``args`` ABI-encoded by the artifact's constructor (``0x``-prefixed)."""
+    factory = w3.eth.contract(abi=artifact.abi, bytecode=artifact.bytecode)
+    data = str(factory.constructor(*args).data_in_transaction)
+    return "0x" + data[2 + len(artifact.bytecode) :]
 
 
 def deploy_protocol(

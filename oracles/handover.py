@@ -24,7 +24,7 @@ from web3.contract import Contract
 
 from oracles.artifacts import load_artifact
 from oracles.chain import ChainClient
-from oracles.contracts import PROTOCOL, Manifest
+from oracles.contracts import PROTOCOL, Manifest, Protocol
 from oracles.deploy import (
     ADMIN_ROLES,
     TIMELOCK,
@@ -86,19 +86,11 @@ def handover(
         )
     if manifest.admin not in (me, target):
         raise HandoverError(f"the admin roles are already with {manifest.admin}")
-    contracts = {
-        name: client.w3.eth.contract(
-            address=Web3.to_checksum_address(manifest.contracts[name].address),
-            abi=load_artifact(name, build_dir).abi,
-        )
-        for name in PROTOCOL
-    }
-
-    def admin_keys() -> list[tuple[str, str]]:
-        return [(n, r) for n in PROTOCOL for r in ADMIN_ROLES if f"{n}.{r}" in manifest.roles]
+    contracts = Protocol.connect(client.w3, manifest, build_dir).by_name
+    admin_keys = [(n, r) for n in PROTOCOL for r in ADMIN_ROLES if f"{n}.{r}" in manifest.roles]
 
     # 1. grant
-    for name, role_name in admin_keys():
+    for name, role_name in admin_keys:
         c = contracts[name]
         if not c.functions.hasRole(role_id(role_name), target).call():
             client.transact(
@@ -108,16 +100,16 @@ def handover(
     # 2. verify
     gaps = [
         f"{n}.{r}"
-        for n, r in admin_keys()
+        for n, r in admin_keys
         if not contracts[n].functions.hasRole(role_id(r), target).call()
     ]
     if gaps:
         raise HandoverError(f"{target} lacks {', '.join(gaps)}: the deployer renounces nothing")
-    for name, role_name in admin_keys():
+    for name, role_name in admin_keys:
         manifest.roles[f"{name}.{role_name}"] = [target]
     manifest.admin = target
     manifest.save(path)
-    log(f"verified {target} holds all {len(admin_keys())} admin roles")
+    log(f"verified {target} holds all {len(admin_keys)} admin roles")
     # 3. renounce every role the deployer still holds (admin roles last)
     for name, c in contracts.items():
         for role_name in sorted(_role_names(c), key=lambda r: r in ADMIN_ROLES):

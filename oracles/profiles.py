@@ -3,9 +3,9 @@
 ``cancun`` (the default) is what Ethereum, its testnets, Arbitrum and Base run. ``london`` is for
 Energy Web Chain and Volta, which have no PUSH0 (EIP-3855). Each profile has its own Brownie
 project folder and build folder, so switching never recompiles the other (Brownie 1.22.2 does not
-notice an ``evm_version`` change on its own). ``make compile PROFILE=london`` builds
+notice an ``evm_version`` change on its own). ``make compile-london`` builds
 ``build/profiles/london``: a Brownie project whose sources are links to the project's own and whose
-``brownie-config.yaml`` differs only in ``evm_version``.
+``brownie-config.yaml`` differs in ``evm_version`` and in its OpenZeppelin remapping (5.4.0).
 
 ``GRIDBALANCE_PROFILE`` selects the profile whose artifacts the Python tools load.
 """
@@ -35,7 +35,7 @@ class BuildProfile(BaseModel):
     project_dir: Path
     # the Anvil hardfork the tests run under; None: Anvil's newest rules (which run cancun code)
     hardfork: str | None
-    # the newest opcode the profile may emit, probed on a chain before deploying (see deploy.py)
+    # whether the code uses PUSH0 (Shanghai); deploy.py probes the chain for it first
     needs_push0: bool
 
     @property

@@ -17,23 +17,24 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict
 from web3 import Web3
+from web3.contract import Contract
 
 from oracles.artifacts import Artifact, load_artifact
 from oracles.chain import rpc_request
 from oracles.contracts import PROTOCOL, DeployedContract, Manifest
 from oracles.deploy import (
-    TEST_TOKEN,
     TIMELOCK,
     DeployConfig,
     constructor_args,
+    encode_constructor_args,
     planned_roles,
     timelock_args,
     timelock_roles,
 )
+from oracles.reads import call_many, web3_batch
 
 ROLE_GRANTED = "0x" + keccak(text="RoleGranted(bytes32,address,address)").hex()
 ROLE_REVOKED = "0x" + keccak(text="RoleRevoked(bytes32,address,address)").hex()
@@ -106,6 +107,8 @@ class Verifier:
         self.m = manifest
         self.build_dir = build_dir
         self.findings: list[Finding] = []
+        self.artifacts: dict[str, Artifact] = {}
+        self.batch = web3_batch(w3)
         self.config = DeployConfig.model_validate(manifest.config) if manifest.config else None
 
     def _add(self, ok: bool, what: str, detail: str = "") -> bool:
@@ -136,15 +139,28 @@ class Verifier:
         if not self._add(not missing, "protocol contracts", ", ".join(missing) or "all 7 listed"):
             return self.findings
         latest = self.w3.eth.block_number
-        for name, record in self.records().items():
+        records = self.records()
+        for name in records:
+            try:
+                self.artifacts[name] = load_artifact(name, self.build_dir)
+            except ValueError as exc:
+                self._add(False, f"{name} build", str(exc))
+        if any(not f.ok for f in self.findings):
+            return self.findings
+        for name, record in records.items():
             self.check_code(name, record)
             self.check_args(name, record)
         self.check_role_table()
-        for name, record in self.records().items():
+        for name, record in records.items():
             self.check_roles(name, record, latest)
         self.check_link(latest)
         self.check_config()
         return self.findings
+
+    def bound(self, name: str, address: str) -> Contract:
+        return self.w3.eth.contract(
+            address=Web3.to_checksum_address(address), abi=self.artifacts[name].abi
+        )
 
     def check_code(self, name: str, record: DeployedContract) -> None:
         address = Web3.to_checksum_address(record.address)
@@ -152,12 +168,7 @@ class Verifier:
         if not code:
             self._add(False, f"{name} code", f"no code at {address}")
             return
-        try:
-            artifact: Artifact = load_artifact(name, self.build_dir)
-        except ValueError as exc:
-            self._add(False, f"{name} code", str(exc))
-            return
-        expected = self.rebuilt_code(artifact, record)
+        expected = self.rebuilt_code(self.artifacts[name], record)
         self._add(
             code == expected,
             f"{name} code",
@@ -183,35 +194,19 @@ class Verifier:
             return b""
         return bytes.fromhex(str(reply["result"])[2:])
 
-    def expected_args(self, name: str) -> tuple[list[str], tuple[Any, ...]] | None:
+    def expected_args(self, name: str) -> tuple[Any, ...] | None:
         assert self.config is not None
         if name == TIMELOCK:
-            if self.config.timelock is None:
-                return None
-            return ["uint256", "address[]", "address[]", "address"], timelock_args(
-                self.config.timelock
-            )
+            return None if self.config.timelock is None else timelock_args(self.config.timelock)
         addresses = {n: r.address for n, r in self.m.contracts.items()}
-        args = constructor_args(name, addresses, self.m.deployer, self.config)
-        types = {
-            "RegionRegistry": ["address"],
-            "IncentiveEscrow": ["address"],
-            TEST_TOKEN: [],
-            "UtilityRegistry": ["address", "address", "address[]", "uint256"],
-            "MeterData": ["address", "address"],
-            "ConsumerRegistry": ["address", "address", "address"],
-            "ReductionRequests": ["address"] * 6,
-            "LoadForecasting": ["address"] * 4,
-        }
-        return types[name], args
+        return constructor_args(name, addresses, self.m.deployer, self.config)
 
     def check_args(self, name: str, record: DeployedContract) -> None:
-        spec = self.expected_args(name)
-        if spec is None:
+        args = self.expected_args(name)
+        if args is None:
             self._add(False, f"{name} constructor", "the configuration has no timelock section")
             return
-        types, args = spec
-        expected = "0x" + encode(types, list(args)).hex()
+        expected = encode_constructor_args(self.w3, self.artifacts[name], args)
         self._add(
             record.args.lower() == expected.lower(),
             f"{name} constructor",
@@ -240,27 +235,19 @@ class Verifier:
     def check_roles(self, name: str, record: DeployedContract, latest: int) -> None:
         expected: dict[bytes, tuple[str, set[str]]] = {}
         for key, holders in self.m.roles.items():
-            contract, role_name = key.split(".")
-            if contract == name:
+            owner, role_name = key.split(".")
+            if owner == name:
                 expected[role_id(role_name)] = (role_name, set(holders))
         on_chain = role_holders(self.w3, record.address, record.block, latest)
+        contract = self.bound(name, record.address)
         for role, (role_name, want) in sorted(expected.items(), key=lambda x: x[1][0]):
             got = on_chain.get(role, set())
-            has = self._has_roles(record.address, role, want)
+            has = call_many(self.batch, contract, "hasRole", [(role, h) for h in sorted(want)])
             ok = got == want and all(has)
             detail = f"{len(want)} holder(s)" if ok else _holder_diff(want, got)
             self._add(ok, f"{name}.{role_name}", detail)
         for role in set(on_chain) - set(expected):
             self._add(False, f"{name} role 0x{role.hex()[:8]}", f"held by {sorted(on_chain[role])}")
-
-    def _has_roles(self, address: str, role: bytes, holders: set[str]) -> list[bool]:
-        selector = keccak(text="hasRole(bytes32,address)")[:4]
-        out = []
-        for holder in sorted(holders):
-            data = "0x" + (selector + encode(["bytes32", "address"], [role, holder])).hex()
-            reply = rpc_request(self.w3, "eth_call", [{"to": address, "data": data}, "latest"])
-            out.append("result" in reply and int(reply["result"], 16) == 1)
-        return out
 
     def check_link(self, latest: int) -> None:
         record = self.m.contracts["ReductionRequests"]
@@ -275,21 +262,20 @@ class Verifier:
 
     def check_config(self) -> None:
         assert self.config is not None
-        regions = self.m.contracts["RegionRegistry"].address
-        escrow = self.m.contracts["IncentiveEscrow"].address
-        exists = keccak(text="regionExists(uint16)")[:4]
-        allowed = keccak(text="isTokenAllowed(address)")[:4]
-        for region in self.config.regions:
-            data = "0x" + (exists + encode(["uint16"], [region.id])).hex()
-            reply = rpc_request(self.w3, "eth_call", [{"to": regions, "data": data}, "latest"])
-            self._add(
-                "result" in reply and int(reply["result"], 16) == 1, f"region {region.id} exists"
-            )
+        regions = self.bound("RegionRegistry", self.m.contracts["RegionRegistry"].address)
+        escrow = self.bound("IncentiveEscrow", self.m.contracts["IncentiveEscrow"].address)
+        ids = [r.id for r in self.config.regions]
+        for region, exists in zip(
+            ids, call_many(self.batch, regions, "regionExists", [(i,) for i in ids]), strict=True
+        ):
+            self._add(exists, f"region {region} exists")
         tokens = [*self.config.tokens, *(r.address for r in self.m.tokens.values())]
-        for token in tokens:
-            data = "0x" + (allowed + encode(["address"], [token])).hex()
-            reply = rpc_request(self.w3, "eth_call", [{"to": escrow, "data": data}, "latest"])
-            self._add("result" in reply and int(reply["result"], 16) == 1, f"token {token} allowed")
+        for token, allowed in zip(
+            tokens,
+            call_many(self.batch, escrow, "isTokenAllowed", [(t,) for t in tokens]),
+            strict=True,
+        ):
+            self._add(allowed, f"token {token} allowed")
 
 
 def _holder_diff(want: set[str], got: set[str]) -> str:
