@@ -7,7 +7,7 @@ from typing import Any, ClassVar
 
 import brownie
 import pytest
-from hypothesis import settings
+from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
@@ -282,6 +282,16 @@ class EscrowMachine(RuleBasedStateMachine):
 def test_stateful_conservation(admin, utility, consumer_accounts):
     """E-9: conservation and no double payment under random deposit/reserve/settle/withdraw sequences."""
     EscrowMachine.ctx = {"admin": admin, "utility": utility, "consumers": consumer_accounts[:5]}
+    # Hypothesis suppresses every health check for state machines run without explicit settings
+    # (hypothesis/stateful.py); explicit settings turn them back on, and data_too_large then fails
+    # at random when a step sequence overruns the buffer (CI, 2026-11-21). Overruns are discarded
+    # examples, not failures, so this keeps Hypothesis's own stateful default.
     run_state_machine_as_test(
-        EscrowMachine, settings=settings(max_examples=12, stateful_step_count=15, deadline=None)
+        EscrowMachine,
+        settings=settings(
+            max_examples=12,
+            stateful_step_count=15,
+            deadline=None,
+            suppress_health_check=HealthCheck.all(),
+        ),
     )
