@@ -34,6 +34,8 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     bytes32 public constant TRIGGER_ROLE = keccak256("TRIGGER_ROLE");
     /// @notice Arbiters resolve disputes.
     bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
+    /// @notice The optimistic settlement contract locks, unlocks and pays events by root (O-3, O-5, O-6).
+    bytes32 public constant OPTIMISTIC_ROLE = keccak256("OPTIMISTIC_ROLE");
 
     /// @notice Baseline days are searched at most this many days back (S-3).
     uint32 public constant LOOKBACK_DAYS = 45;
@@ -232,6 +234,31 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         }
         Baseline.Result memory r = Baseline.compute(dayList, eventDay, _baselineParams(_programs[e.programId], e));
         _settlePaid(eventId, e, en, account, r, n);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                          OPTIMISTIC SETTLEMENT
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IReductionRequests
+    function setRootStatus(uint256 eventId, EventStatus to, uint256 total) external onlyRole(OPTIMISTIC_ROLE) {
+        DrEvent storage e = _event(eventId);
+        EventStatus from = e.status;
+        // O-3: only an event with nothing settled is locked; O-5, O-6: a lock ends voided or paid
+        bool allowed = to == EventStatus.RootPending
+            ? from == EventStatus.Scheduled && e.settled == 0
+            : from == EventStatus.RootPending && (to == EventStatus.Scheduled || to == EventStatus.RootSettled);
+        if (!allowed) revert EventNotSettleable(eventId, from);
+        e.status = to;
+        uint256 reserved;
+        if (to == EventStatus.RootSettled) {
+            reserved = e.reservedOutstanding;
+            e.reservedOutstanding = 0;
+            e.settled = e.enrolled;
+        }
+        emit RootStatusChanged(eventId, to, total);
+        // O-6: the escrow refuses a total above the event's reservations (ExceedsReservation)
+        if (to == EventStatus.RootSettled) _escrow.settle(e.programId, msg.sender, reserved, total);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -623,6 +650,11 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     function _disputed(uint256 eventId, address account) private view returns (Enrollment storage en) {
         en = _enrollments[eventId][account];
         if (en.status != EnrollmentStatus.Disputed) revert EnrollmentNotInStatus(eventId, account, en.status);
+    }
+
+    function _rootPending(uint256 eventId) private view returns (DrEvent storage e) {
+        e = _event(eventId);
+        if (e.status != EventStatus.RootPending) revert EventNotSettleable(eventId, e.status);
     }
 
     function _event(uint256 eventId) private view returns (DrEvent storage e) {

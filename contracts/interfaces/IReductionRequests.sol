@@ -17,7 +17,9 @@ interface IReductionRequests {
         None,
         Scheduled,
         Cancelled,
-        Closed
+        Closed,
+        RootPending, // an optimistic root is in its challenge window (O-3)
+        RootSettled // paid by an optimistic root (O-6)
     }
 
     /// @notice Enrollment lifecycle.
@@ -203,6 +205,9 @@ interface IReductionRequests {
     event EventCancelled(uint256 indexed eventId, uint256 released);
     /// @notice An event was closed after its deadline; `released` went back to the budget.
     event EventClosed(uint256 indexed eventId, uint256 released);
+    /// @notice An optimistic root changed the event's status (O-3, O-5, O-6). On RootSettled, `total`
+    /// went to the settlement contract and the rest of the event's reservations back to the budget.
+    event RootStatusChanged(uint256 indexed eventId, EventStatus status, uint256 total);
     /// @notice A consumer enrolled (or was enrolled by a keeper).
     event Enrolled(
         uint256 indexed eventId,
@@ -288,6 +293,14 @@ interface IReductionRequests {
 
     /// @notice After the deadline, release what unsettled enrollments still reserve. Anyone (S-9).
     function closeEvent(uint256 eventId) external;
+
+    /// @notice Move an event through optimistic settlement. Only OPTIMISTIC_ROLE.
+    /// `RootPending`: lock a Scheduled event none of whose enrollments is settled (O-3).
+    /// `Scheduled`: a voided root hands the event back to proof-carrying settlement (O-5).
+    /// `RootSettled`: pay the root; `total` goes from the escrow to the caller and every other
+    /// reservation of the event is released (O-6).
+    /// @param total The root's total reward; used only with `RootSettled`.
+    function setRootStatus(uint256 eventId, EventStatus to, uint256 total) external;
 
     /// @notice Open a dispute on one's own settled enrollment within 7 days (D-1).
     function openDispute(uint256 eventId, bytes32 reasonHash) external;

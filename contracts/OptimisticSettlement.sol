@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {Address} from "@openzeppelin/contracts/utils/Address.sol";
+import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {IOptimisticSettlement} from "./interfaces/IOptimisticSettlement.sol";
+import {IReductionRequests} from "./interfaces/IReductionRequests.sol";
+import {IConsumerRegistry} from "./interfaces/IConsumerRegistry.sol";
+import {IMeterData} from "./interfaces/IMeterData.sol";
+import {PositionalMerkle} from "./libraries/PositionalMerkle.sol";
+
+/// @title OptimisticSettlement
+/// @notice Settles a whole event with one Merkle root of every enrollment's result (SPECIFICATION.md
+/// §11). A bonded proposer posts the root; during the challenge window anyone can prove one entry
+/// wrong, and the judge is the proof-carrying path itself: the challenged consumer is settled by
+/// ReductionRequests.settle and the outcome compared with the entry. A wrong root is voided, its bond
+/// goes to the challenger, and the event returns to proof-carrying settlement. After the window the
+/// root's total moves from the escrow into this contract and each entry is claimable once.
+contract OptimisticSettlement is IOptimisticSettlement, AccessControl, ReentrancyGuard {
+    using BitMaps for BitMaps.BitMap;
+    using SafeERC20 for IERC20;
+
+    /*//////////////////////////////////////////////////////////////
+                                CONSTANTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Keepers propose roots.
+    bytes32 public constant PROPOSER_ROLE = keccak256("PROPOSER_ROLE");
+    /// @notice The longest challenge window: a root leaves twice its window before the settlement
+    /// deadline (O-3), and that deadline is 14 days after the event day.
+    uint256 public constant MAX_CHALLENGE_WINDOW = 3 days;
+
+    /*//////////////////////////////////////////////////////////////
+                                 STORAGE
+    //////////////////////////////////////////////////////////////*/
+
+    IReductionRequests private immutable _requests;
+    IConsumerRegistry private immutable _consumers;
+    IMeterData private immutable _meterData;
+    uint256 private immutable _bond;
+    uint256 private immutable _challengeWindow;
+
+    mapping(uint256 eventId => RootRecord) private _roots;
+    mapping(uint256 eventId => BitMaps.BitMap) private _claimed;
+    mapping(address account => uint256) private _bondCredit;
+
+    /// @param admin Receives DEFAULT_ADMIN_ROLE.
+    /// @param requests ReductionRequests, which must grant this contract OPTIMISTIC_ROLE.
+    /// @param consumers The consumer registry (a challenge reads the verified Wh it records).
+    /// @param meterData Meter data (a root needs the event day committed).
+    /// @param bond_ The bond of a proposal, in native currency.
+    /// @param challengeWindow_ Seconds during which a root can be challenged.
+    constructor(
+        address admin,
+        IReductionRequests requests,
+        IConsumerRegistry consumers,
+        IMeterData meterData,
+        uint256 bond_,
+        uint256 challengeWindow_
+    ) {
+        if (challengeWindow_ == 0 || challengeWindow_ > MAX_CHALLENGE_WINDOW) {
+            revert InvalidChallengeWindow(challengeWindow_);
+        }
+        _requests = requests;
+        _consumers = consumers;
+        _meterData = meterData;
+        _bond = bond_;
+        _challengeWindow = challengeWindow_;
+        _grantRole(DEFAULT_ADMIN_ROLE, admin);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 PROPOSAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IOptimisticSettlement
+    function propose(
+        uint256 eventId,
+        bytes32 root,
+        uint32 count,
+        uint96 total
+    ) external payable onlyRole(PROPOSER_ROLE) nonReentrant {
+        if (msg.value != _bond) revert WrongBond(msg.value, _bond);
+        RootRecord storage r = _roots[eventId];
+        if (r.status == RootStatus.Pending || r.status == RootStatus.Finalized) revert RootExists(eventId, r.status);
+        IReductionRequests.DrEvent memory e = _requests.drEvent(eventId);
+        // O-2: one entry per enrollment, paying no more than the event reserves
+        if (count == 0 || count != e.enrolled) revert WrongCount(eventId, count, e.enrolled);
+        if (total > e.reservedOutstanding) revert TotalExceedsReservations(eventId, total, e.reservedOutstanding);
+        if (!_meterData.hasData(e.regionId, e.day)) revert IReductionRequests.EventDataNotCommitted(eventId, e.day);
+        // O-3: a voided root must leave a whole window for proof-carrying settlement
+        uint256 latest = _requests.settlementDeadline(eventId) - 2 * _challengeWindow;
+        if (block.timestamp > latest) revert TooLateForRoot(eventId, latest);
+
+        uint40 ends = SafeCast.toUint40(block.timestamp + _challengeWindow);
+        r.root = root;
+        r.token = _requests.program(e.programId).token;
+        r.total = total;
+        r.paid = 0;
+        r.challengeEnds = ends;
+        r.count = count;
+        r.depth = PositionalMerkle.depthFor(count);
+        r.status = RootStatus.Pending;
+        r.proposer = msg.sender;
+        r.bond = SafeCast.toUint96(msg.value);
+        emit RootProposed(eventId, root, count, total, msg.sender, ends);
+        // reverts unless the event is Scheduled with nothing settled (O-3)
+        _requests.setRootStatus(eventId, IReductionRequests.EventStatus.RootPending, 0);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                CHALLENGES
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IOptimisticSettlement
+    function challengeEntry(
+        uint256 eventId,
+        Entry calldata entry,
+        bytes32[] calldata proof,
+        IReductionRequests.LeafProof[] calldata leaves
+    ) external nonReentrant {
+        RootRecord storage r = _challengeable(eventId);
+        _requireEntry(eventId, r, entry, proof);
+        uint256 last = uint256(r.count) - 1;
+        Fault fault;
+        if (entry.index > last) fault = Fault.IndexOutOfRange;
+        else if (entry.index == 0 && entry.rewardBefore != 0) fault = Fault.FirstPrefix;
+        else if (entry.index == last && uint256(entry.rewardBefore) + entry.reward != r.total) fault = Fault.LastPrefix;
+        else if (_requests.enrollment(eventId, entry.account).status != IReductionRequests.EnrollmentStatus.Enrolled) {
+            fault = Fault.NotEnrolled;
+        } else {
+            // O-4: recompute by settling the consumer through the proof-carrying path
+            _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
+            if (_matchesSettlement(eventId, entry, leaves)) revert EntryCorrect(eventId, entry.index);
+            _void(eventId, r, Fault.WrongResult, entry.index, false);
+            return;
+        }
+        _void(eventId, r, fault, entry.index, true);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function challengePair(
+        uint256 eventId,
+        Entry calldata a,
+        bytes32[] calldata proofA,
+        Entry calldata b,
+        bytes32[] calldata proofB
+    ) external nonReentrant {
+        RootRecord storage r = _challengeable(eventId);
+        _requireEntry(eventId, r, a, proofA);
+        _requireEntry(eventId, r, b, proofB);
+        if (a.index != b.index && a.account == b.account) {
+            _void(eventId, r, Fault.DuplicateAccount, b.index, true);
+        } else if (uint256(b.index) == uint256(a.index) + 1 && b.rewardBefore != uint256(a.rewardBefore) + a.reward) {
+            _void(eventId, r, Fault.BrokenPrefix, b.index, true);
+        } else {
+            revert EntryCorrect(eventId, b.index);
+        }
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                              FINALIZATION
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IOptimisticSettlement
+    function finalize(uint256 eventId) external nonReentrant {
+        RootRecord storage r = _roots[eventId];
+        if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
+        if (block.timestamp <= r.challengeEnds) revert ChallengeWindowOpen(eventId, r.challengeEnds);
+        r.status = RootStatus.Finalized;
+        _bondCredit[r.proposer] += r.bond;
+        uint96 total = r.total;
+        emit RootFinalized(eventId, total);
+        IERC20 token = IERC20(r.token);
+        uint256 before = token.balanceOf(address(this));
+        // O-6: the escrow pays `total` here and releases the rest of the event's reservations
+        _requests.setRootStatus(eventId, IReductionRequests.EventStatus.RootSettled, total);
+        uint256 received = token.balanceOf(address(this)) - before;
+        if (received != total) revert FundsNotReceived(eventId, total, received);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function claim(uint256 eventId, Entry calldata entry, bytes32[] calldata proof) external nonReentrant {
+        RootRecord storage r = _finalized(eventId);
+        if (_claimed[eventId].get(entry.index)) revert AlreadyClaimed(eventId, entry.index);
+        _requireEntry(eventId, r, entry, proof);
+        _markPaid(eventId, r, entry);
+        emit Claimed(eventId, entry.index, entry.account, entry.reward);
+        if (entry.reward != 0) IERC20(r.token).safeTransfer(entry.account, entry.reward);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[][] calldata proofs) external nonReentrant {
+        if (entries.length != proofs.length) revert LengthMismatch(entries.length, proofs.length);
+        RootRecord storage r = _finalized(eventId);
+        IERC20 token = IERC20(r.token);
+        BitMaps.BitMap storage claimed = _claimed[eventId];
+        for (uint256 i; i < entries.length; ++i) {
+            Entry calldata entry = entries[i];
+            if (claimed.get(entry.index)) continue;
+            _requireEntry(eventId, r, entry, proofs[i]);
+            _markPaid(eventId, r, entry);
+            if (entry.reward == 0 || token.trySafeTransfer(entry.account, entry.reward)) {
+                emit Claimed(eventId, entry.index, entry.account, entry.reward);
+            } else {
+                // O-8: a refused push leaves the entry claimable; nothing is lost
+                claimed.unset(entry.index);
+                r.paid -= entry.reward;
+                emit PaymentDeferred(eventId, entry.index, entry.account);
+            }
+        }
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function withdrawBond() external nonReentrant {
+        uint256 amount = _bondCredit[msg.sender];
+        if (amount == 0) revert NoBondCredit(msg.sender);
+        _bondCredit[msg.sender] = 0;
+        emit BondWithdrawn(msg.sender, amount);
+        Address.sendValue(payable(msg.sender), amount);
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  VIEWS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @inheritdoc IOptimisticSettlement
+    function rootRecord(uint256 eventId) external view returns (RootRecord memory) {
+        return _roots[eventId];
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function isClaimed(uint256 eventId, uint32 index) external view returns (bool) {
+        return _claimed[eventId].get(index);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function bondCredit(address account) external view returns (uint256) {
+        return _bondCredit[account];
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function leafHash(uint256 eventId, Entry calldata entry) external pure returns (bytes32) {
+        return _leaf(eventId, entry);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function bond() external view returns (uint256) {
+        return _bond;
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function challengeWindow() external view returns (uint256) {
+        return _challengeWindow;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                 INTERNAL
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev O-4: settle the consumer for real and compare status, reward and the verified Wh the
+    /// consumer registry recorded with the entry.
+    function _matchesSettlement(
+        uint256 eventId,
+        Entry calldata entry,
+        IReductionRequests.LeafProof[] calldata leaves
+    ) private returns (bool) {
+        uint256 before = _consumers.trackRecord(entry.account).verifiedWh;
+        _requests.settle(eventId, entry.account, leaves);
+        IReductionRequests.Enrollment memory en = _requests.enrollment(eventId, entry.account);
+        uint256 verified = _consumers.trackRecord(entry.account).verifiedWh - before;
+        bool sufficient = en.status == IReductionRequests.EnrollmentStatus.Settled;
+        return sufficient == entry.sufficient && en.paid == entry.reward && verified == entry.verifiedWh;
+    }
+
+    /// @dev O-5: void the root, credit the bond to the challenger and, unless the challenge already
+    /// did, hand the event back to proof-carrying settlement.
+    function _void(uint256 eventId, RootRecord storage r, Fault fault, uint32 index, bool unlock) private {
+        r.status = RootStatus.Voided;
+        _bondCredit[msg.sender] += r.bond;
+        emit RootVoided(eventId, msg.sender, fault, index);
+        if (unlock) _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
+    }
+
+    /// @dev O-7: set the claim bit and count the reward against the root's total.
+    function _markPaid(uint256 eventId, RootRecord storage r, Entry calldata entry) private {
+        _claimed[eventId].set(entry.index);
+        uint256 paid = uint256(r.paid) + entry.reward;
+        if (paid > r.total) revert TotalExceeded(eventId, paid, r.total);
+        r.paid = uint96(paid); // paid <= total, a uint96
+    }
+
+    function _requireEntry(
+        uint256 eventId,
+        RootRecord storage r,
+        Entry calldata entry,
+        bytes32[] calldata proof
+    ) private view {
+        if (proof.length != r.depth || !PositionalMerkle.verifyCalldata(proof, r.root, entry.index, _leaf(eventId, entry))) {
+            revert InvalidEntryProof(eventId, entry.index);
+        }
+    }
+
+    function _challengeable(uint256 eventId) private view returns (RootRecord storage r) {
+        r = _roots[eventId];
+        if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
+        if (block.timestamp > r.challengeEnds) revert ChallengeWindowClosed(eventId, r.challengeEnds);
+    }
+
+    function _finalized(uint256 eventId) private view returns (RootRecord storage r) {
+        r = _roots[eventId];
+        if (r.status != RootStatus.Finalized) revert RootNotInStatus(eventId, r.status);
+    }
+
+    /// @dev O-2: double hashing keeps a leaf from ever equalling an inner node.
+    function _leaf(uint256 eventId, Entry calldata entry) private pure returns (bytes32) {
+        return keccak256(bytes.concat(keccak256(abi.encode(eventId, entry))));
+    }
+}

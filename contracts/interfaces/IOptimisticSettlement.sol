@@ -1,0 +1,177 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {IReductionRequests} from "./IReductionRequests.sol";
+
+/// @title IOptimisticSettlement
+/// @notice Optimistic settlement of a whole event by one Merkle root, judged by the proof-carrying
+/// path of ReductionRequests (SPECIFICATION.md §11, O-1..O-9).
+interface IOptimisticSettlement {
+    /*//////////////////////////////////////////////////////////////
+                                  TYPES
+    //////////////////////////////////////////////////////////////*/
+
+    enum RootStatus {
+        None,
+        Pending, // in its challenge window
+        Voided, // proven wrong; the event went back to proof-carrying settlement
+        Finalized // paid into this contract; entries are claimable
+    }
+
+    /// @notice One enrolled consumer's result in a root (O-2). Its position in the tree is `index`.
+    struct Entry {
+        uint32 index; // position in the tree, 0 .. count-1; the claim bit
+        address account; // the enrolled consumer
+        bool sufficient; // false: insufficient data (S-6), then verifiedWh and reward are 0
+        uint64 verifiedWh; // the verified reduction (S-5)
+        uint96 reward; // the reward `settle` would pay (B-7)
+        uint128 rewardBefore; // sum of the rewards of entries 0 .. index-1 (binds the total)
+    }
+
+    /// @notice A root and its state, in four slots.
+    struct RootRecord {
+        bytes32 root; // slot 0
+        address token; // slot 1: the event's payment token
+        uint96 total; // sum of all rewards, <= the event's reservations
+        uint96 paid; // slot 2: claimed so far, <= total
+        uint40 challengeEnds; // last second a challenge is accepted
+        uint32 count; // entries: the event's enrollments
+        uint8 depth; // proof length: ceil(log2(count))
+        RootStatus status;
+        address proposer; // slot 3
+        uint96 bond; // native currency, returned on finalization, the challenger's on voiding
+    }
+
+    /// @notice Why a root was voided.
+    enum Fault {
+        IndexOutOfRange, // an entry at index >= count
+        FirstPrefix, // entry 0 with rewardBefore != 0
+        LastPrefix, // the last entry's rewardBefore + reward != total
+        NotEnrolled, // an entry for an account that is not enrolled
+        WrongResult, // the recomputed result differs from the entry
+        DuplicateAccount, // two indices for one account
+        BrokenPrefix // entry i+1's rewardBefore != entry i's rewardBefore + reward
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The challenge window is 0 or above MAX_CHALLENGE_WINDOW.
+    error InvalidChallengeWindow(uint256 challengeWindow);
+    /// @notice The bond must be exactly `required`.
+    error WrongBond(uint256 sent, uint256 required);
+    /// @notice The event already has a pending or finalized root.
+    error RootExists(uint256 eventId, RootStatus status);
+    /// @notice A root must have one entry per enrollment (O-2).
+    error WrongCount(uint256 eventId, uint32 count, uint32 enrolled);
+    /// @notice A root's total may not exceed the event's reservations (O-2).
+    error TotalExceedsReservations(uint256 eventId, uint256 total, uint256 reserved);
+    /// @notice Too close to the settlement deadline to leave time for a fallback (O-3).
+    error TooLateForRoot(uint256 eventId, uint256 latest);
+    /// @notice The root is not in the status the call needs.
+    error RootNotInStatus(uint256 eventId, RootStatus status);
+    /// @notice The challenge window has closed.
+    error ChallengeWindowClosed(uint256 eventId, uint256 challengeEnds);
+    /// @notice The challenge window is still open.
+    error ChallengeWindowOpen(uint256 eventId, uint256 challengeEnds);
+    /// @notice The entry is not at its index under the root.
+    error InvalidEntryProof(uint256 eventId, uint32 index);
+    /// @notice The challenged entry (or pair) is correct; nothing changed.
+    error EntryCorrect(uint256 eventId, uint32 index);
+    /// @notice The entry was already paid.
+    error AlreadyClaimed(uint256 eventId, uint32 index);
+    /// @notice Paying this entry would exceed the root's total (O-7).
+    error TotalExceeded(uint256 eventId, uint256 paid, uint256 total);
+    /// @notice Entries and proofs differ in number.
+    error LengthMismatch(uint256 entries, uint256 proofs);
+    /// @notice The escrow did not deliver the root's total.
+    error FundsNotReceived(uint256 eventId, uint256 expected, uint256 received);
+    /// @notice No bond credit to withdraw.
+    error NoBondCredit(address account);
+
+    /*//////////////////////////////////////////////////////////////
+                                  EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A root was proposed with its bond (O-3).
+    event RootProposed(
+        uint256 indexed eventId,
+        bytes32 root,
+        uint32 count,
+        uint96 total,
+        address indexed proposer,
+        uint40 challengeEnds
+    );
+    /// @notice A root was proven wrong; the bond is credited to the challenger (O-5).
+    event RootVoided(uint256 indexed eventId, address indexed challenger, Fault fault, uint32 index);
+    /// @notice A root was finalized and its total paid into this contract (O-6).
+    event RootFinalized(uint256 indexed eventId, uint96 total);
+    /// @notice An entry was paid (O-7).
+    event Claimed(uint256 indexed eventId, uint32 index, address indexed account, uint96 reward);
+    /// @notice A batch payment's transfer was refused; the entry stays claimable (O-8).
+    event PaymentDeferred(uint256 indexed eventId, uint32 index, address indexed account);
+    /// @notice A bond credit was withdrawn.
+    event BondWithdrawn(address indexed account, uint256 amount);
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Propose the root of an event's results with the bond. Only PROPOSER_ROLE (O-3).
+    /// @param count The number of entries: the event's enrollments.
+    /// @param total The sum of all rewards.
+    function propose(uint256 eventId, bytes32 root, uint32 count, uint96 total) external payable;
+
+    /// @notice Challenge one entry: its index, its prefix at either end, its enrollment, or its result,
+    /// which is recomputed by settling the consumer through the proof-carrying path. Anyone (O-4, O-5).
+    /// @param leaves The meter records and proofs, as for ReductionRequests.settle.
+    function challengeEntry(
+        uint256 eventId,
+        Entry calldata entry,
+        bytes32[] calldata proof,
+        IReductionRequests.LeafProof[] calldata leaves
+    ) external;
+
+    /// @notice Challenge two entries: one account at two indices, or adjacent entries whose prefix sums
+    /// disagree. Anyone (O-4, O-5).
+    function challengePair(
+        uint256 eventId,
+        Entry calldata a,
+        bytes32[] calldata proofA,
+        Entry calldata b,
+        bytes32[] calldata proofB
+    ) external;
+
+    /// @notice After the challenge window, take the root's total from the escrow and release the rest of
+    /// the event's reservations. Anyone (O-6).
+    function finalize(uint256 eventId) external;
+
+    /// @notice Pay one entry of a finalized root to its account. Anyone (O-7).
+    function claim(uint256 eventId, Entry calldata entry, bytes32[] calldata proof) external;
+
+    /// @notice Pay many entries; an entry already paid is skipped, and one whose transfer is refused stays
+    /// claimable. Anyone (O-8).
+    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[][] calldata proofs) external;
+
+    /// @notice Withdraw bonds returned or won (O-9).
+    function withdrawBond() external;
+
+    /// @notice The root of an event.
+    function rootRecord(uint256 eventId) external view returns (RootRecord memory);
+
+    /// @notice Whether an entry was paid.
+    function isClaimed(uint256 eventId, uint32 index) external view returns (bool);
+
+    /// @notice Bond credit waiting for `account`.
+    function bondCredit(address account) external view returns (uint256);
+
+    /// @notice The leaf of an entry: keccak256(keccak256(abi.encode(eventId, entry))) (O-2).
+    function leafHash(uint256 eventId, Entry calldata entry) external pure returns (bytes32);
+
+    /// @notice The bond a proposal must carry, in native currency.
+    function bond() external view returns (uint256);
+
+    /// @notice How long a root can be challenged, in seconds.
+    function challengeWindow() external view returns (uint256);
+}
