@@ -13,6 +13,8 @@ from tests.helpers import region_tuple
 REGION = 1
 OTHER_REGION = 2
 SECONDS_PER_DAY = 86_400
+ROOT_BOND = 10**18  # wei, an optimistic root's bond (O-3)
+CHALLENGE_WINDOW = 86_400  # seconds (O-4)
 OFFSET_MINUTES = -480  # DEFAULT_REGION's UTC offset
 HOURS_ALL = (1 << 24) - 1
 
@@ -64,6 +66,7 @@ class Suite:
     requests: Any
     forecasting: Any
     token: Any
+    optimistic: Any
     roles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -83,6 +86,7 @@ def deploy_suite(
         IncentiveEscrow,
         LoadForecasting,
         MeterData,
+        OptimisticSettlement,
         ReductionRequests,
         RegionRegistry,
         UtilityRegistry,
@@ -101,6 +105,9 @@ def deploy_suite(
     meter = MeterData.deploy(admin, regions, tx)
     requests = ReductionRequests.deploy(admin, regions, utilities, consumers, escrow, meter, tx)
     forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, tx)
+    optimistic = OptimisticSettlement.deploy(
+        admin, requests, consumers, meter, ROOT_BOND, CHALLENGE_WINDOW, tx
+    )
 
     utilities.grantRole(utilities.PROTOCOL_ROLE(), requests, tx)
     consumers.grantRole(consumers.SETTLEMENT_ROLE(), requests, tx)
@@ -111,6 +118,8 @@ def deploy_suite(
     requests.grantRole(requests.KEEPER_ROLE(), keeper, tx)
     requests.grantRole(requests.ARBITER_ROLE(), arbiter, tx)
     requests.setForecasting(forecasting, tx)
+    requests.grantRole(requests.OPTIMISTIC_ROLE(), optimistic, tx)
+    optimistic.grantRole(optimistic.PROPOSER_ROLE(), keeper, tx)
     for role in ("WEATHER_ORACLE_ROLE", "FORECAST_ORACLE_ROLE", "GRID_ORACLE_ROLE"):
         forecasting.grantRole(getattr(forecasting, role)(), oracle, tx)
 
@@ -119,7 +128,9 @@ def deploy_suite(
     for v in verifiers[:2]:
         utilities.approve(utility, 0, {"from": v})
     token.mint(utility, 10**15, tx)
-    return Suite(regions, utilities, consumers, escrow, meter, requests, forecasting, token)
+    return Suite(
+        regions, utilities, consumers, escrow, meter, requests, forecasting, token, optimistic
+    )
 
 
 def local_day(timestamp: int, offset_minutes: int = OFFSET_MINUTES) -> int:

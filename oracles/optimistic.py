@@ -1,0 +1,152 @@
+"""Python reference of optimistic settlement roots (SPECIFICATION.md §11, rules O-2, O-7).
+
+A root commits to one entry per enrollment of an event, at positions 0 .. count-1 of a positional
+Merkle tree of depth ceil(log2(count)) (contracts/libraries/PositionalMerkle.sol). Each entry carries
+the running sum of the rewards before it, so two adjacent entries, or the first and the last, prove
+the root's total (O-2).
+
+leaf = keccak256(keccak256(abi.encode(eventId, index, account, sufficient, verifiedWh, reward,
+rewardBefore))); node = keccak256(left || right) in position order; empty positions hold 32 zero bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field
+
+EMPTY = b"\x00" * 32
+
+
+class Result(BaseModel):
+    """One enrollment's settlement result, as the proof-carrying path would compute it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    account: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    sufficient: bool
+    verified_wh: int = Field(ge=0, lt=2**64)
+    reward: int = Field(ge=0, lt=2**96)
+
+
+class Entry(BaseModel):
+    """A result at its position, with the sum of the rewards before it (IOptimisticSettlement.Entry)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = Field(ge=0, lt=2**32)
+    account: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    sufficient: bool
+    verified_wh: int = Field(ge=0, lt=2**64)
+    reward: int = Field(ge=0, lt=2**96)
+    reward_before: int = Field(ge=0, lt=2**128)
+
+    def as_tuple(self) -> tuple[int, str, bool, int, int, int]:
+        """The Solidity struct as a web3/brownie argument."""
+        return (
+            self.index,
+            self.account,
+            self.sufficient,
+            self.verified_wh,
+            self.reward,
+            self.reward_before,
+        )
+
+
+def leaf(event_id: int, entry: Entry) -> bytes:
+    """O-2: the double-hashed leaf of an entry. Every field is static, so abi.encode is seven
+    32-byte big-endian words (an address is left-padded); packed here directly, as eth_abi's
+    general encoder would take most of the time of a million-entry tree."""
+    words = (
+        event_id,
+        entry.index,
+        int(entry.account, 16),
+        int(entry.sufficient),
+        entry.verified_wh,
+        entry.reward,
+        entry.reward_before,
+    )
+    return keccak(keccak(b"".join(w.to_bytes(32, "big") for w in words)))
+
+
+def depth_for(count: int) -> int:
+    """ceil(log2(count)); 0 for a single entry."""
+    return max(0, (count - 1).bit_length())
+
+
+def entries_for(results: Sequence[Result]) -> list[Entry]:
+    """Number the results in order and attach their prefix sums."""
+    out: list[Entry] = []
+    before = 0
+    for i, r in enumerate(results):
+        out.append(
+            Entry(
+                index=i,
+                account=r.account,
+                sufficient=r.sufficient,
+                verified_wh=r.verified_wh,
+                reward=r.reward,
+                reward_before=before,
+            )
+        )
+        before += r.reward
+    return out
+
+
+class RootTree:
+    """The positional tree of an event's entries, with the root, the totals and every proof."""
+
+    def __init__(self, event_id: int, entries: Sequence[Entry]) -> None:
+        if not entries:
+            raise ValueError("a root needs at least one entry")
+        for i, e in enumerate(entries):
+            if e.index != i:
+                raise ValueError(f"entry {i} has index {e.index}; entries must be numbered 0..n-1")
+        self.event_id = event_id
+        self.entries = list(entries)
+        self.depth = depth_for(len(entries))
+        level = [leaf(event_id, e) for e in entries]
+        level += [EMPTY] * ((1 << self.depth) - len(level))
+        self.levels: list[list[bytes]] = [level]
+        while len(level) > 1:
+            level = [keccak(level[i] + level[i + 1]) for i in range(0, len(level), 2)]
+            self.levels.append(level)
+
+    @classmethod
+    def from_results(cls, event_id: int, results: Sequence[Result]) -> RootTree:
+        return cls(event_id, entries_for(results))
+
+    @property
+    def root(self) -> bytes:
+        return self.levels[-1][0]
+
+    @property
+    def count(self) -> int:
+        return len(self.entries)
+
+    @property
+    def total(self) -> int:
+        """The sum of every reward (the last entry's prefix plus its reward)."""
+        last = self.entries[-1]
+        return last.reward_before + last.reward
+
+    def proof(self, index: int) -> list[bytes]:
+        """Sibling hashes from the leaf at `index` up to the root."""
+        if not 0 <= index < (1 << self.depth):
+            raise ValueError(f"index {index} is outside a tree of depth {self.depth}")
+        out = []
+        for level in self.levels[:-1]:
+            out.append(level[index ^ 1])
+            index >>= 1
+        return out
+
+
+def verify(root: bytes, index: int, leaf_hash: bytes, proof: Sequence[bytes]) -> bool:
+    """PositionalMerkle.verifyCalldata."""
+    node = leaf_hash
+    position = index
+    for sibling in proof:
+        node = keccak(node + sibling) if position & 1 == 0 else keccak(sibling + node)
+        position >>= 1
+    return position == 0 and node == root

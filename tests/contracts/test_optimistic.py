@@ -1,0 +1,348 @@
+"""Optimistic settlement: a bonded root of every enrollment's result, challenged by recomputation
+through the proof-carrying path, then claimed (SPECIFICATION.md §11, rules O-1..O-9)."""
+
+from __future__ import annotations
+
+import brownie
+import pytest
+from brownie import chain
+
+from oracles import optimistic as ref
+from tests.contracts.test_settlement import Scenario, activation
+from tests.helpers import err
+from tests.suite import CHALLENGE_WINDOW, ROOT_BOND
+
+SCHEDULED, ROOT_PENDING, ROOT_SETTLED = 1, 4, 5
+PENDING, VOIDED, FINALIZED = 1, 2, 3
+INDEX_OUT_OF_RANGE, FIRST_PREFIX, LAST_PREFIX, NOT_ENROLLED, WRONG_RESULT = 0, 1, 2, 3, 4
+DUPLICATE_ACCOUNT, BROKEN_PREFIX = 5, 6
+SETTLED = 2
+
+
+class Optimistic:
+    """A scenario whose three enrollments have meter data posted, and their true results."""
+
+    def __init__(self, world, utility, oracle) -> None:
+        self.sc = Scenario(world, utility, oracle)
+        self.s, self.os, self.rr = world.suite, world.suite.optimistic, world.suite.requests
+        self.who = world.consumers[:3]
+        for who, wh in zip(self.who, (4_000, 20_000, 400_000), strict=True):
+            self.sc.enroll(who, wh)
+        self.sc.post(activation(world) + 1, self.sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
+        program = self.rr.program(world.program_id).dict()
+        self.results = []
+        for who in self.who:
+            r, reward = self.sc.expected(who, program)
+            self.results.append(
+                ref.Result(
+                    account=who.address,
+                    sufficient=r is not None,
+                    verified_wh=r.reduction_wh if r else 0,
+                    reward=reward,
+                )
+            )
+
+    @property
+    def event(self) -> int:
+        return self.sc.event
+
+    def tree(self, entries: list[ref.Entry] | None = None) -> ref.RootTree:
+        return ref.RootTree(self.event, entries or ref.entries_for(self.results))
+
+    def propose(self, tree: ref.RootTree, keeper, count: int | None = None, total: int | None = None):
+        return self.os.propose(
+            self.event,
+            tree.root,
+            tree.count if count is None else count,
+            tree.total if total is None else total,
+            {"from": keeper, "value": ROOT_BOND},
+        )
+
+    def challenge(self, tree: ref.RootTree, i: int, by, entry: ref.Entry | None = None):
+        e = entry or tree.entries[i]
+        who = self.who[i] if i < len(self.who) else self.who[0]
+        return self.os.challengeEntry(
+            self.event, e.as_tuple(), tree.proof(e.index), self.sc.leaves(who), {"from": by}
+        )
+
+    def after_window(self) -> None:
+        chain.sleep(CHALLENGE_WINDOW + 1)
+        chain.mine()
+
+
+@pytest.fixture
+def opt(world, utility, oracle):
+    return Optimistic(world, utility, oracle)
+
+
+def test_leaf_hash_matches_reference(opt):
+    """O-2: the contract's leaf of an entry equals the Python reference's."""
+    tree = opt.tree()
+    for e in tree.entries:
+        assert bytes(opt.os.leafHash(opt.event, e.as_tuple())) == ref.leaf(opt.event, e)
+
+
+def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
+    """O-3, O-6, O-7: an honest root locks the event, finalizes after the window, pays every entry its
+    reference reward exactly once, and releases the rest of the event's reservations."""
+    s, tree = opt.s, opt.tree()
+    assert tree.total > 0
+    reserved = opt.rr.drEvent(opt.event)["reservedOutstanding"]
+    program_before = s.escrow.programAccount(1).dict()
+
+    tx = opt.propose(tree, keeper)
+    assert tx.events["RootProposed"]["total"] == tree.total
+    assert opt.rr.drEvent(opt.event)["status"] == ROOT_PENDING
+    # proof-carrying settlement is closed while the root is pending (O-3)
+    with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_PENDING)):
+        opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
+    with brownie.reverts(err("ChallengeWindowOpen", opt.event, tx.events["RootProposed"]["challengeEnds"])):
+        opt.os.finalize(opt.event, {"from": stranger})
+
+    opt.after_window()
+    tx = opt.os.finalize(opt.event, {"from": stranger})
+    assert tx.events["RootFinalized"]["total"] == tree.total
+    assert opt.rr.drEvent(opt.event)["status"] == ROOT_SETTLED
+    assert s.token.balanceOf(opt.os) == tree.total
+    after = s.escrow.programAccount(1).dict()
+    assert after["reserved"] == program_before["reserved"] - reserved
+    assert after["paid"] == program_before["paid"] + tree.total
+    assert opt.os.bondCredit(keeper) == ROOT_BOND
+
+    for e in tree.entries:
+        before = s.token.balanceOf(e.account)
+        tx = opt.os.claim(opt.event, e.as_tuple(), tree.proof(e.index), {"from": stranger})
+        assert s.token.balanceOf(e.account) - before == e.reward
+        assert tx.events["Claimed"]["reward"] == e.reward
+        assert opt.os.isClaimed(opt.event, e.index)
+        with brownie.reverts(err("AlreadyClaimed", opt.event, e.index)):
+            opt.os.claim(opt.event, e.as_tuple(), tree.proof(e.index), {"from": stranger})
+    assert s.token.balanceOf(opt.os) == 0
+    assert opt.os.rootRecord(opt.event)["paid"] == tree.total
+    # the event is paid: proof-carrying settlement stays closed (no double payment)
+    with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_SETTLED)):
+        opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
+    before = keeper.balance()
+    opt.os.withdrawBond({"from": keeper, "gas_price": 0})
+    assert keeper.balance() - before == ROOT_BOND
+
+
+def test_challenging_an_honest_entry_fails(opt, keeper, stranger):
+    """O-4: recomputing a correct entry reverts EntryCorrect and changes nothing."""
+    tree = opt.tree()
+    opt.propose(tree, keeper)
+    for i in range(3):
+        with brownie.reverts(err("EntryCorrect", opt.event, i)):
+            opt.challenge(tree, i, stranger)
+    assert opt.os.rootRecord(opt.event)["status"] == PENDING
+    assert opt.rr.drEvent(opt.event)["status"] == ROOT_PENDING
+    assert opt.rr.enrollment(opt.event, opt.who[0])["status"] == 1  # still enrolled, not settled
+    assert opt.os.bondCredit(stranger) == 0
+
+
+def test_inflated_entry_is_caught_and_slashed(opt, keeper, stranger):
+    """O-4, O-5: one entry's reward inflated (prefix sums kept consistent) is caught by recomputation;
+    the bond goes to the challenger, the challenged consumer is settled correctly, and the event returns
+    to proof-carrying settlement."""
+    honest = opt.tree()
+    paid = [i for i, e in enumerate(honest.entries) if e.reward > 0][0]
+    results = list(opt.results)
+    results[paid] = results[paid].model_copy(update={"reward": results[paid].reward + 1})
+    tree = opt.tree(ref.entries_for(results))
+    opt.propose(tree, keeper)
+    tx = opt.challenge(tree, paid, stranger)
+    ev = tx.events["RootVoided"]
+    assert (ev["challenger"], ev["fault"], ev["index"]) == (stranger, WRONG_RESULT, paid)
+    assert opt.os.rootRecord(opt.event)["status"] == VOIDED
+    assert opt.os.bondCredit(stranger) == ROOT_BOND
+    assert opt.rr.drEvent(opt.event)["status"] == SCHEDULED
+    # the challenge settled the consumer through the proof-carrying path, at the true reward
+    en = opt.rr.enrollment(opt.event, opt.who[paid])
+    assert (en["status"], en["paid"]) == (SETTLED, honest.entries[paid].reward)
+    # everyone else falls back to proof-carrying settlement
+    for i, who in enumerate(opt.who):
+        if i != paid:
+            opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
+            assert opt.rr.enrollment(opt.event, who)["paid"] == honest.entries[i].reward
+    before = stranger.balance()
+    opt.os.withdrawBond({"from": stranger, "gas_price": 0})
+    assert stranger.balance() - before == ROOT_BOND
+
+
+def test_claim_after_void_reverts(opt, keeper, stranger):
+    """O-5, O-7: a voided root pays nothing, even after its window."""
+    results = list(opt.results)
+    results[0] = results[0].model_copy(update={"verified_wh": results[0].verified_wh + 1})
+    tree = opt.tree(ref.entries_for(results))
+    opt.propose(tree, keeper)
+    opt.challenge(tree, 0, stranger)
+    opt.after_window()
+    with brownie.reverts(err("RootNotInStatus", opt.event, VOIDED)):
+        opt.os.claim(opt.event, tree.entries[1].as_tuple(), tree.proof(1), {"from": stranger})
+    with brownie.reverts(err("RootNotInStatus", opt.event, VOIDED)):
+        opt.os.finalize(opt.event, {"from": stranger})
+
+
+def _with(entries: list[ref.Entry], i: int, **update: object) -> list[ref.Entry]:
+    out = list(entries)
+    out[i] = out[i].model_copy(update=update)
+    return out
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [FIRST_PREFIX, LAST_PREFIX, NOT_ENROLLED, INDEX_OUT_OF_RANGE],
+)
+def test_structural_faults_void_the_root(opt, keeper, stranger, world, fault):
+    """O-2, O-5: a first entry with a prefix, a total the last entry's prefix does not reach, an entry
+    for an account that is not enrolled, or one at an index past the count: voided without recomputation."""
+    entries = ref.entries_for(opt.results)
+    index = {FIRST_PREFIX: 0, LAST_PREFIX: 2, NOT_ENROLLED: 1, INDEX_OUT_OF_RANGE: 3}[fault]
+    if fault == FIRST_PREFIX:
+        entries = _with(entries, 0, reward_before=1)
+    elif fault == NOT_ENROLLED:
+        entries = _with(entries, 1, account=world.consumers[3].address)
+    tree = opt.tree(entries)
+    if fault == INDEX_OUT_OF_RANGE:
+        # a fourth entry in a tree of depth 2 whose root claims three
+        extra = entries[0].model_copy(update={"index": 3})
+        tree = ref.RootTree(opt.event, [*entries, extra])
+        opt.propose(tree, keeper, count=3, total=entries[2].reward_before + entries[2].reward)
+    elif fault == LAST_PREFIX:
+        # honest entries under a declared total one unit short: the last consumer would go unpaid
+        opt.propose(tree, keeper, total=tree.total - 1)
+    else:
+        opt.propose(tree, keeper)
+    tx = opt.challenge(tree, index, stranger, entry=tree.entries[index])
+    assert tx.events["RootVoided"]["fault"] == fault
+    assert opt.rr.drEvent(opt.event)["status"] == SCHEDULED
+    assert opt.os.bondCredit(stranger) == ROOT_BOND
+
+
+@pytest.mark.parametrize("fault", [DUPLICATE_ACCOUNT, BROKEN_PREFIX])
+def test_pair_faults_void_the_root(opt, keeper, stranger, fault):
+    """O-2, O-5: one account at two indices, or adjacent entries whose prefix sums disagree."""
+    entries = ref.entries_for(opt.results)
+    if fault == DUPLICATE_ACCOUNT:
+        entries = _with(entries, 2, account=entries[0].account)
+        a, b = 0, 2
+    else:
+        entries = _with(entries, 1, reward_before=entries[1].reward_before + 3)
+        a, b = 0, 1
+    tree = opt.tree(entries)
+    opt.propose(tree, keeper)
+    ea, eb = tree.entries[a], tree.entries[b]
+    tx = opt.os.challengePair(
+        opt.event, ea.as_tuple(), tree.proof(a), eb.as_tuple(), tree.proof(b), {"from": stranger}
+    )
+    assert tx.events["RootVoided"]["fault"] == fault
+    assert opt.os.rootRecord(opt.event)["status"] == VOIDED
+
+
+def test_consistent_pair_challenge_fails(opt, keeper, stranger):
+    """O-4: two correct adjacent entries prove nothing."""
+    tree = opt.tree()
+    opt.propose(tree, keeper)
+    with brownie.reverts(err("EntryCorrect", opt.event, 1)):
+        opt.os.challengePair(
+            opt.event,
+            tree.entries[0].as_tuple(),
+            tree.proof(0),
+            tree.entries[1].as_tuple(),
+            tree.proof(1),
+            {"from": stranger},
+        )
+
+
+def test_propose_guards(opt, keeper, stranger):
+    """O-2, O-3: the bond, the proposer role, one entry per enrollment, a total within the event's
+    reservations, and one live root per event."""
+    tree = opt.tree()
+    reserved = opt.rr.drEvent(opt.event)["reservedOutstanding"]
+    role = opt.os.PROPOSER_ROLE()
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+        opt.os.propose(opt.event, tree.root, 3, tree.total, {"from": stranger, "value": ROOT_BOND})
+    with brownie.reverts(err("WrongBond", 1, ROOT_BOND)):
+        opt.os.propose(opt.event, tree.root, 3, tree.total, {"from": keeper, "value": 1})
+    with brownie.reverts(err("WrongCount", opt.event, 2, 3)):
+        opt.propose(tree, keeper, count=2)
+    with brownie.reverts(err("TotalExceedsReservations", opt.event, reserved + 1, reserved)):
+        opt.propose(tree, keeper, total=reserved + 1)
+    opt.propose(tree, keeper)
+    with brownie.reverts(err("RootExists", opt.event, PENDING)):
+        opt.propose(tree, keeper)
+
+
+def test_propose_too_late_reverts(opt, keeper):
+    """O-3: a root must leave two challenge windows before the settlement deadline."""
+    deadline = opt.rr.settlementDeadline(opt.event)
+    latest = deadline - 2 * CHALLENGE_WINDOW
+    chain.sleep(latest - chain.time() + 10)
+    chain.mine()
+    with brownie.reverts(err("TooLateForRoot", opt.event, latest)):
+        opt.propose(opt.tree(), keeper)
+
+
+def test_challenge_after_window_reverts(opt, keeper, stranger):
+    """O-4: the window is the only time a root can be challenged."""
+    results = list(opt.results)
+    results[0] = results[0].model_copy(update={"reward": results[0].reward + 1})
+    tree = opt.tree(ref.entries_for(results))
+    tx = opt.propose(tree, keeper)
+    opt.after_window()
+    with brownie.reverts(err("ChallengeWindowClosed", opt.event, tx.events["RootProposed"]["challengeEnds"])):
+        opt.challenge(tree, 0, stranger)
+
+
+def test_claim_with_a_wrong_proof_reverts(opt, keeper, stranger):
+    """O-7: an entry must be at its index under the root."""
+    tree = opt.tree()
+    opt.propose(tree, keeper)
+    opt.after_window()
+    opt.os.finalize(opt.event, {"from": stranger})
+    forged = tree.entries[0].model_copy(update={"reward": tree.entries[0].reward + 1})
+    with brownie.reverts(err("InvalidEntryProof", opt.event, 0)):
+        opt.os.claim(opt.event, forged.as_tuple(), tree.proof(0), {"from": stranger})
+    with brownie.reverts(err("InvalidEntryProof", opt.event, 1)):
+        opt.os.claim(opt.event, tree.entries[1].as_tuple(), tree.proof(0), {"from": stranger})
+
+
+def test_pay_batch_pays_each_entry_once(opt, keeper, stranger):
+    """O-8: a batch pays every unpaid entry and skips paid ones."""
+    tree = opt.tree()
+    opt.propose(tree, keeper)
+    opt.after_window()
+    opt.os.finalize(opt.event, {"from": stranger})
+    e0 = tree.entries[0]
+    opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": stranger})
+    before = [opt.s.token.balanceOf(e.account) for e in tree.entries]
+    tx = opt.os.payBatch(
+        opt.event,
+        [e.as_tuple() for e in tree.entries],
+        [tree.proof(e.index) for e in tree.entries],
+        {"from": keeper},
+    )
+    assert len(tx.events["Claimed"]) == 2
+    for e, b in zip(tree.entries, before, strict=True):
+        assert opt.s.token.balanceOf(e.account) - b == (0 if e.index == 0 else e.reward)
+        assert opt.os.isClaimed(opt.event, e.index)
+    assert opt.s.token.balanceOf(opt.os) == 0
+
+
+def test_set_root_status_only_by_optimistic_contract(opt, stranger):
+    """O-3: only OPTIMISTIC_ROLE moves an event into or out of a root lock (the authorized path is the
+    contract itself, exercised by every test above)."""
+    role = opt.rr.OPTIMISTIC_ROLE()
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+        opt.rr.setRootStatus(opt.event, ROOT_PENDING, 0, {"from": stranger})
+
+
+def test_constructor_rejects_bad_window(admin, suite):
+    """O-1: the challenge window is between 1 second and 3 days."""
+    from brownie import OptimisticSettlement
+
+    for window in (0, 3 * 86_400 + 1):
+        with brownie.reverts(err("InvalidChallengeWindow", window)):
+            OptimisticSettlement.deploy(
+                admin, suite.requests, suite.consumers, suite.meter, ROOT_BOND, window, {"from": admin}
+            )
