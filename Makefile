@@ -19,7 +19,7 @@ SOLC_WRAPPER := $(CURDIR)/tools/solc/solc
 # py-solc-x's compiler folder (it honours SOLCX_BINARY_PATH, as we do)
 SOLCX_DIR   := $(or $(SOLCX_BINARY_PATH),$(HOME)/.solcx)
 NODE_BIN    := $(CURDIR)/node_modules/.bin
-PY_SRC      := oracles tests $(wildcard scripts)
+PY_SRC      := oracles tests benchmarks $(wildcard scripts)
 # the london build profile (Energy Web Chain: no PUSH0): a Brownie project of links to the sources,
 # with its own build folder, so neither profile ever recompiles the other (see oracles/profiles.py)
 LONDON_DIR  := build/profiles/london
@@ -31,7 +31,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 PIP_QUIET := grep -v -E "^WARNING: Location 'file:.*' is ignored" || true
 
 .PHONY: help setup register-solc lint format compile compile-london test test-contracts \
-	test-contracts-london test-python demo networks clean
+	test-contracts-london test-python demo bench networks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -117,6 +117,9 @@ networks: setup ## register the testnet presets with brownie (gb-sepolia, gb-arb
 
 demo: compile ## the main job on a fresh local Anvil (started and stopped by the demo)
 	@$(VENV)/bin/gridbalance demo
+
+bench: compile ## gas and speed on fresh local Anvils: writes benchmarks/results.json and the table in benchmarks/README.md (about 12 min)
+	@$(VENV)/bin/python -m benchmarks.run
 
 clean: ## remove build output (keeps .venv and node_modules)
 	rm -rf build reports .pytest_cache .hypothesis

@@ -45,8 +45,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     uint256 private immutable _bond;
     uint256 private immutable _challengeWindow;
 
-    mapping(uint256 eventId => RootRecord) private _roots;
-    mapping(uint256 eventId => BitMaps.BitMap) private _claimed;
+    // internal, not private: contracts/test/OptimisticSettlementHarness.sol seeds roots for the claim
+    // benchmark at up to 2^20 entries
+    mapping(uint256 eventId => RootRecord) internal _roots;
+    mapping(uint256 eventId => BitMaps.BitMap) internal _claimed;
     mapping(address account => uint256) private _bondCredit;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
@@ -301,7 +303,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         Entry calldata entry,
         bytes32[] calldata proof
     ) private view {
-        if (proof.length != r.depth || !PositionalMerkle.verifyCalldata(proof, r.root, entry.index, _leaf(eventId, entry))) {
+        if (
+            proof.length != r.depth ||
+            !PositionalMerkle.verifyCalldata(proof, r.root, entry.index, _leaf(eventId, entry))
+        ) {
             revert InvalidEntryProof(eventId, entry.index);
         }
     }

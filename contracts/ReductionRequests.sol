@@ -245,9 +245,10 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         DrEvent storage e = _event(eventId);
         EventStatus from = e.status;
         // O-3: only an event with nothing settled is locked; O-5, O-6: a lock ends voided or paid
-        bool allowed = to == EventStatus.RootPending
-            ? from == EventStatus.Scheduled && e.settled == 0
-            : from == EventStatus.RootPending && (to == EventStatus.Scheduled || to == EventStatus.RootSettled);
+        bool allowed =
+            to == EventStatus.RootPending
+                ? from == EventStatus.Scheduled && e.settled == 0
+                : from == EventStatus.RootPending && (to == EventStatus.Scheduled || to == EventStatus.RootSettled);
         if (!allowed) revert EventNotSettleable(eventId, from);
         e.status = to;
         uint256 reserved;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
-
 /// @title PositionalMerkle
 /// @notice A Merkle tree whose proofs fix the leaf's position (SPECIFICATION.md O-2).
 /// `oracles/optimistic.py` is the Python reference.
@@ -18,16 +16,33 @@ library PositionalMerkle {
         bytes32 root,
         uint256 index,
         bytes32 leaf
-    ) internal pure returns (bool) {
-        bytes32 node = leaf;
-        uint256 position = index;
-        for (uint256 i; i < proof.length; ++i) {
-            node = position & 1 == 0
-                ? Hashes.efficientKeccak256(node, proof[i])
-                : Hashes.efficientKeccak256(proof[i], node);
-            position >>= 1;
+    ) internal pure returns (bool ok) {
+        // one claim hashes one node per level: scratch-space hashing, no bounds checks on the walk
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let node := leaf
+            let position := index
+            let end := add(proof.offset, shl(5, proof.length))
+            for {
+                let p := proof.offset
+            } lt(p, end) {
+                p := add(p, 0x20)
+            } {
+                let sibling := calldataload(p)
+                switch and(position, 1)
+                case 0 {
+                    mstore(0x00, node)
+                    mstore(0x20, sibling)
+                }
+                default {
+                    mstore(0x00, sibling)
+                    mstore(0x20, node)
+                }
+                node := keccak256(0x00, 0x40)
+                position := shr(1, position)
+            }
+            ok := and(iszero(position), eq(node, root))
         }
-        return position == 0 && node == root;
     }
 
     /// @notice The depth of a tree with `count` positions in use: ceil(log2(count)), 0 for one entry.

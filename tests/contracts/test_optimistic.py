@@ -49,7 +49,9 @@ class Optimistic:
     def tree(self, entries: list[ref.Entry] | None = None) -> ref.RootTree:
         return ref.RootTree(self.event, entries or ref.entries_for(self.results))
 
-    def propose(self, tree: ref.RootTree, keeper, count: int | None = None, total: int | None = None):
+    def propose(
+        self, tree: ref.RootTree, keeper, count: int | None = None, total: int | None = None
+    ):
         return self.os.propose(
             self.event,
             tree.root,
@@ -96,7 +98,9 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     # proof-carrying settlement is closed while the root is pending (O-3)
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_PENDING)):
         opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
-    with brownie.reverts(err("ChallengeWindowOpen", opt.event, tx.events["RootProposed"]["challengeEnds"])):
+    with brownie.reverts(
+        err("ChallengeWindowOpen", opt.event, tx.events["RootProposed"]["challengeEnds"])
+    ):
         opt.os.finalize(opt.event, {"from": stranger})
 
     opt.after_window()
@@ -145,7 +149,7 @@ def test_inflated_entry_is_caught_and_slashed(opt, keeper, stranger):
     the bond goes to the challenger, the challenged consumer is settled correctly, and the event returns
     to proof-carrying settlement."""
     honest = opt.tree()
-    paid = [i for i, e in enumerate(honest.entries) if e.reward > 0][0]
+    paid = next(i for i, e in enumerate(honest.entries) if e.reward > 0)
     results = list(opt.results)
     results[paid] = results[paid].model_copy(update={"reward": results[paid].reward + 1})
     tree = opt.tree(ref.entries_for(results))
@@ -290,7 +294,9 @@ def test_challenge_after_window_reverts(opt, keeper, stranger):
     tree = opt.tree(ref.entries_for(results))
     tx = opt.propose(tree, keeper)
     opt.after_window()
-    with brownie.reverts(err("ChallengeWindowClosed", opt.event, tx.events["RootProposed"]["challengeEnds"])):
+    with brownie.reverts(
+        err("ChallengeWindowClosed", opt.event, tx.events["RootProposed"]["challengeEnds"])
+    ):
         opt.challenge(tree, 0, stranger)
 
 
@@ -344,5 +350,11 @@ def test_constructor_rejects_bad_window(admin, suite):
     for window in (0, 3 * 86_400 + 1):
         with brownie.reverts(err("InvalidChallengeWindow", window)):
             OptimisticSettlement.deploy(
-                admin, suite.requests, suite.consumers, suite.meter, ROOT_BOND, window, {"from": admin}
+                admin,
+                suite.requests,
+                suite.consumers,
+                suite.meter,
+                ROOT_BOND,
+                window,
+                {"from": admin},
             )

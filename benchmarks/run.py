@@ -1,0 +1,375 @@
+"""`make bench`: gas and speed of GridBalance on fresh local Anvil chains.
+
+Writes benchmarks/results.json (top-level numbers plus a `details` section) and regenerates the table
+in benchmarks/README.md. Gas figures are exact receipt `gasUsed` (base 21,000 and calldata included);
+timings are medians of several runs. Nothing here is asserted: `make test` never depends on timing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from eth_account import Account
+from tqdm import tqdm
+from web3 import Web3
+
+from oracles import optimistic as opt
+from oracles.artifacts import load_artifact
+from oracles.chain import ChainClient, GasLedger, KeystoreSigner, NodeSigner, connect
+from oracles.contracts import ErrorDecoder, Protocol
+from oracles.demo import DemoConfig, run_demo
+from oracles.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
+from oracles.devchain import rpc_call, set_time, start_anvil
+from oracles.meter_oracle import MeterOracle
+from oracles.meter_tree import ConsumerDay
+from oracles.outbox import Outbox
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results.json"
+README = ROOT / "benchmarks" / "README.md"
+REGION = 1
+OFFSET = -480
+DAY_SECONDS = 86_400
+INGEST_SIZES = (100, 1_000, 5_000)  # consumer-days per batch
+CLAIM_EXPONENTS = (10, 14, 17, 20)  # participants 2^k
+CLAIM_SAMPLES = 16
+ORACLE_CONSUMER_DAYS = 8_334  # x 24 = 200,016 hourly readings
+ORACLE_RUNS = 3
+
+GOALS = {
+    "ingest_gas_per_reading": ("<=", 200),
+    "settle_gas_per_consumer": ("<=", 150_000),
+    "claim_gas_per_consumer": ("<=", 60_000),
+    "claim_gas_growth_per_doubling": ("<=", 700),
+    "create_event_gas": ("<=", 70_000),
+    "enroll_gas": ("<=", 60_000),
+    "oracle_readings_per_second": (">=", 50_000),
+}
+
+
+class Bench:
+    """A fresh Anvil with the protocol deployed, a verified utility and a funded program."""
+
+    def __init__(self, w3: Web3, url: str, work: Path) -> None:
+        self.w3, self.url = w3, url
+        accounts = [str(a) for a in w3.eth.accounts]
+        self.admin, self.utility, self.oracle = accounts[0], accounts[4], accounts[5]
+        self.decoder = ErrorDecoder()
+        self.ledger = GasLedger()
+        self.clients = {a: self._client(NodeSigner(a)) for a in accounts}
+        self.day0 = int(w3.eth.get_block("latest")["timestamp"]) // DAY_SECONDS + 1
+        set_time(url, self.day0 * DAY_SECONDS)
+        cfg = DeployConfig(
+            regions=[RegionConfig(id=REGION, name="Bench", capacity_kw=10**9, utc_offset_minutes=OFFSET)],
+            verifiers=accounts[1:4], threshold=2, meter_oracles=[self.oracle], keepers=[accounts[8]],
+            deploy_test_token=True,
+        )  # fmt: skip
+        manifest = deploy_protocol(self.clients[self.admin], cfg, work / "deployment.json")
+        self.p = Protocol.connect(w3, manifest)
+        self.tx(
+            self.utility,
+            self.p.utilities.functions.applyForVerification("Bench Power", b"\x01" * 32, [REGION]),
+        )
+        for v in accounts[1:3]:
+            self.tx(v, self.p.utilities.functions.approve(self.utility, 0))
+        assert self.p.token is not None
+        self.tx(self.admin, self.p.token.functions.mint(self.utility, 10**15))
+        self.tx(self.utility, self.p.token.functions.approve(self.p.escrow.address, 10**15))
+        params = (
+            self.p.token.address,
+            500_000,
+            0,
+            3,
+            1,
+            2_000,
+            5_000,
+            2_000,
+            7,
+            30,
+            15_000,
+            20_000,
+        )
+        self.tx(self.utility, self.p.requests.functions.createProgram(REGION, params, 10**14))
+
+    def _client(self, signer: Any) -> ChainClient:
+        return ChainClient(self.w3, signer, decoder=self.decoder, ledger=self.ledger)
+
+    def tx(self, sender: str, fn: Any) -> dict[str, Any]:
+        return self.clients[sender].transact(fn, fn.fn_name)
+
+
+# ---------------------------------------------------------------- ingestion
+
+
+def _records(day: int, first_id: int, n: int, rng: random.Random) -> list[ConsumerDay]:
+    return [
+        ConsumerDay(
+            consumer_id=first_id + i,
+            region_id=REGION,
+            day=day,
+            readings=tuple(rng.randrange(200, 4_000) for _ in range(24)),
+        )
+        for i in range(n)
+    ]
+
+
+def ingest(b: Bench) -> dict[str, Any]:
+    """postBatch gas per hourly reading at each batch size, on a fresh day each; then the same 1,000
+    batch again with consumer ids past 100,000 (MeterData reads no per-consumer state)."""
+    rng = random.Random(1)
+    day = b.day0 - 10
+    out: dict[str, Any] = {}
+    for n in INGEST_SIZES:
+        blob = b"".join(r.encode() for r in _records(day, 1, n, rng))
+        r = b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+        out[str(n)] = {"gas": r["gasUsed"], "per_reading": round(r["gasUsed"] / (n * 24), 1)}
+        day += 1
+    blob = b"".join(r.encode() for r in _records(day, 100_001, 1_000, rng))
+    r = b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+    out["1000_at_ids_above_100000"] = {
+        "gas": r["gasUsed"],
+        "per_reading": round(r["gasUsed"] / 24_000, 1),
+    }
+    return out
+
+
+# ---------------------------------------------------------------- event creation
+
+
+def create_event(b: Bench) -> dict[str, Any]:
+    """createEvent by the utility on three later days (the first event of a program touches fresh
+    bitmap words, as every event does in its own 256-day word)."""
+    gas = []
+    for k in range(3):
+        day = b.day0 + 2 + k
+        r = b.tx(b.utility, b.p.requests.functions.createEvent(1, day, 16, 20, 50_000, 0))
+        gas.append(r["gasUsed"])
+    return {"runs": gas, "median": int(statistics.median(gas))}
+
+
+# ---------------------------------------------------------------- claims
+
+
+def claim(b: Bench) -> dict[str, Any]:
+    """claim on a seeded finalized root of 2^k entries (OptimisticSettlementHarness; the claim code is
+    OptimisticSettlement's). Recipients hold a token balance already (a repeat participant); a second
+    series pays recipients who never held the token (their first ERC-20 balance slot costs 20k more)."""
+    art = load_artifact("OptimisticSettlementHarness")
+    dep = deploy_contract(
+        b.clients[b.admin], art,
+        (b.admin, b.p.requests.address, b.p.consumers.address, b.p.meter.address), "harness",
+    )  # fmt: skip
+    h = b.w3.eth.contract(address=Web3.to_checksum_address(dep.address), abi=art.abi)
+    token = b.p.token
+    assert token is not None
+    out: dict[str, Any] = {}
+    rng = random.Random(2)
+    for k in tqdm(CLAIM_EXPONENTS, desc="claim trees", unit="tree"):
+        n = 1 << k
+        results = [
+            opt.Result(account=Web3.to_checksum_address(rng.randbytes(20)), sufficient=True,
+                       verified_wh=rng.randrange(1, 50_000), reward=rng.randrange(1, 10**7))
+            for _ in range(n)
+        ]  # fmt: skip
+        tree = opt.RootTree.from_results(1000 + k, results)
+        b.tx(
+            b.admin,
+            h.functions.seedFinalized(tree.event_id, tree.root, n, tree.total, token.address),
+        )
+        b.tx(b.admin, token.functions.mint(h.address, tree.total))
+        base = rng.randrange(0, n // 256) * 256 if n >= 256 else 0
+        picks = list(range(base, base + 2 * CLAIM_SAMPLES))
+        warm, cold = picks[:CLAIM_SAMPLES], picks[CLAIM_SAMPLES:]
+        for i in warm:
+            b.tx(b.admin, token.functions.mint(tree.entries[i].account, 1))
+        series: dict[str, list[int]] = {"holder": [], "first_payment": []}
+        for name, idx in (("holder", warm), ("first_payment", cold)):
+            for i in idx:
+                e = tree.entries[i]
+                r = b.tx(b.admin, h.functions.claim(tree.event_id, e.as_tuple(), tree.proof(i)))
+                series[name].append(r["gasUsed"])
+        out[str(n)] = {
+            "depth": tree.depth,
+            "median": int(statistics.median(series["holder"])),
+            "first_in_word": series["holder"][0],
+            "median_first_payment": int(statistics.median(series["first_payment"])),
+            "min": min(series["holder"]),
+            "max": max(series["holder"]),
+        }
+    return out
+
+
+# ---------------------------------------------------------------- the meter oracle, end to end
+
+
+def oracle_run(seed: int) -> dict[str, Any]:
+    """Validate (pydantic ConsumerDay), queue in the SQLite outbox, batch, sign locally, submit and
+    confirm ORACLE_CONSUMER_DAYS consumer-days on a fresh chain; return readings per second."""
+    with tempfile.TemporaryDirectory() as tmp, start_anvil(accounts=10, base_fee=0) as chain:
+        w3 = connect(chain.url)
+        b = Bench(w3, chain.url, Path(tmp))
+        signer_account = Account.create()
+        rpc_call(chain.url, "anvil_setBalance", [signer_account.address, hex(10**20)])
+        role = b.p.meter.functions.METER_ORACLE_ROLE().call()
+        b.tx(b.admin, b.p.meter.functions.grantRole(role, signer_account.address))
+        client = ChainClient(w3, KeystoreSigner(signer_account), decoder=b.decoder)
+        rng = random.Random(seed)
+        day = b.day0 - 3
+        raw = [
+            {"consumer_id": i + 1, "region_id": REGION, "day": day,
+             "readings": tuple(rng.randrange(200, 4_000) for _ in range(24))}
+            for i in range(ORACLE_CONSUMER_DAYS)
+        ]  # fmt: skip
+        oracle = MeterOracle(
+            b.p, client, Outbox(Path(tmp) / "outbox.sqlite"), rejects_path=Path(tmp) / "rejects.jsonl",
+            batch_size=5_000,
+        )  # fmt: skip
+        start = time.perf_counter()
+        records = [ConsumerDay.model_validate(r) for r in raw]
+        oracle.enqueue(records)
+        stats = oracle.flush()
+        seconds = time.perf_counter() - start
+        info = b.p.meter.functions.dayInfo(REGION, day).call()
+        if stats.consumer_days != ORACLE_CONSUMER_DAYS or int(info[2]) != ORACLE_CONSUMER_DAYS:
+            raise RuntimeError(
+                f"oracle run committed {info[2]} consumer-days, expected {ORACLE_CONSUMER_DAYS}"
+            )
+        readings = ORACLE_CONSUMER_DAYS * 24
+        return {"readings": readings, "batches": stats.batches, "seconds": round(seconds, 3),
+                "readings_per_second": int(readings / seconds)}  # fmt: skip
+
+
+# ---------------------------------------------------------------- demo runs
+
+
+def demo(consumers: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        r = run_demo(
+            DemoConfig(consumers=consumers, out_dir=Path(tmp), progress=True), out=sys.stderr
+        )
+    gas, txs = r["gas_by_stage"], r["txs_by_stage"]
+    return {
+        "wall_seconds": r["wall_seconds"],
+        "total_gas": r["gas_total"],
+        "settle_gas_per_consumer": gas["settle"] // txs["settle"],
+        "settlements": txs["settle"],
+        "enroll_gas": gas["enroll"] // txs["enroll"],
+        "enrollments": txs["enroll"],
+        "meter_batches": txs["meter data"],
+    }
+
+
+# ---------------------------------------------------------------- report
+
+
+def _commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def table(results: dict[str, Any]) -> str:
+    rows = ["| metric | measured | goal | met |", "|---|---:|---:|:---:|"]
+    for key, value in results.items():
+        if not isinstance(value, (int, float)):
+            continue
+        goal = GOALS.get(key)
+        if goal is None:
+            rows.append(f"| `{key}` | {value:,} | | |")
+            continue
+        op, target = goal
+        met = value <= target if op == "<=" else value >= target
+        rows.append(f"| `{key}` | {value:,} | {op} {target:,} | {'yes' if met else 'no'} |")
+    return "\n".join(rows)
+
+
+def write_readme(results: dict[str, Any], meta: dict[str, str]) -> None:
+    begin, end = "<!-- results:begin -->", "<!-- results:end -->"
+    body = f"{begin}\nMeasured {meta['date']} at commit `{meta['commit']}` ({meta['machine']}).\n\n{table(results)}\n{end}"
+    text = README.read_text() if README.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
+    head, _, rest = text.partition(begin)
+    _, _, tail = rest.partition(end)
+    README.write_text(head + body + tail)
+
+
+def _step(name: str, fn: Callable[[], Any]) -> Any:
+    print(f"bench: {name} ...", file=sys.stderr, flush=True)
+    started = time.monotonic()
+    value = fn()
+    print(f"bench: {name} done in {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+    return value
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench", description=__doc__)
+    ap.add_argument(
+        "--demo-consumers", type=int, default=10_000, help="consumers of the large demo run"
+    )
+    args = ap.parse_args(argv)
+    details: dict[str, Any] = {}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_anvil(accounts=10, base_fee=0, gas_limit=2**30) as chain,
+    ):
+        b = Bench(connect(chain.url), chain.url, Path(tmp))
+        details["ingest"] = _step("ingest", lambda: ingest(b))
+        details["create_event"] = _step("create_event", lambda: create_event(b))
+        details["claim"] = _step("claim", lambda: claim(b))
+    runs = [_step(f"oracle run {i + 1}", partial(oracle_run, i)) for i in range(ORACLE_RUNS)]
+    details["oracle"] = runs
+    details["demo_200"] = _step("demo 200", lambda: demo(200))
+    details["demo_large"] = _step(f"demo {args.demo_consumers}", lambda: demo(args.demo_consumers))
+
+    claims = details["claim"]
+    lo, hi = claims[str(1 << CLAIM_EXPONENTS[0])], claims[str(1 << CLAIM_EXPONENTS[-1])]
+    large = details["demo_large"]
+    results: dict[str, Any] = {
+        "ingest_gas_per_reading": details["ingest"]["1000"]["per_reading"],
+        "ingest_gas_per_reading_100": details["ingest"]["100"]["per_reading"],
+        "ingest_gas_per_reading_5000": details["ingest"]["5000"]["per_reading"],
+        "settle_gas_per_consumer": large["settle_gas_per_consumer"],
+        "claim_gas_per_consumer": lo["median"],
+        **{f"claim_gas_2^{k}": claims[str(1 << k)]["median"] for k in CLAIM_EXPONENTS},
+        "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),
+        "create_event_gas": details["create_event"]["median"],
+        "enroll_gas": large["enroll_gas"],
+        "oracle_readings_per_second": int(statistics.median(r["readings_per_second"] for r in runs)),
+        f"demo_{args.demo_consumers // 1000}k_wall_seconds": large["wall_seconds"],
+        f"demo_{args.demo_consumers // 1000}k_total_gas": large["total_gas"],
+    }  # fmt: skip
+    meta = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "commit": _commit(),
+        "machine": "2 cores, Anvil 1.7.1, solc 0.8.37 cancun",
+    }
+    RESULTS.write_text(json.dumps({**results, "meta": meta, "details": details}, indent=2) + "\n")
+    write_readme(results, meta)
+    print(table(results))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
