@@ -113,16 +113,17 @@ class Bench:
 # ---------------------------------------------------------------- ingestion
 
 
-def _records(day: int, first_id: int, n: int, rng: random.Random) -> list[ConsumerDay]:
+def _raw_days(day: int, first_id: int, n: int, rng: random.Random) -> list[dict[str, Any]]:
+    """Consumer-days as they arrive from outside, before validation."""
     return [
-        ConsumerDay(
-            consumer_id=first_id + i,
-            region_id=REGION,
-            day=day,
-            readings=tuple(rng.randrange(200, 4_000) for _ in range(24)),
-        )
+        {"consumer_id": first_id + i, "region_id": REGION, "day": day,
+         "readings": tuple(rng.randrange(200, 4_000) for _ in range(24))}
         for i in range(n)
-    ]
+    ]  # fmt: skip
+
+
+def _records(day: int, first_id: int, n: int, rng: random.Random) -> list[ConsumerDay]:
+    return [ConsumerDay.model_validate(r) for r in _raw_days(day, first_id, n, rng)]
 
 
 def ingest(b: Bench) -> dict[str, Any]:
@@ -227,11 +228,7 @@ def oracle_run(seed: int) -> dict[str, Any]:
         client = ChainClient(w3, KeystoreSigner(signer_account), decoder=b.decoder)
         rng = random.Random(seed)
         day = b.day0 - 3
-        raw = [
-            {"consumer_id": i + 1, "region_id": REGION, "day": day,
-             "readings": tuple(rng.randrange(200, 4_000) for _ in range(24))}
-            for i in range(ORACLE_CONSUMER_DAYS)
-        ]  # fmt: skip
+        raw = _raw_days(day, 1, ORACLE_CONSUMER_DAYS, rng)
         oracle = MeterOracle(
             b.p, client, Outbox(Path(tmp) / "outbox.sqlite"), rejects_path=Path(tmp) / "rejects.jsonl",
             batch_size=5_000,

@@ -653,11 +653,6 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         if (en.status != EnrollmentStatus.Disputed) revert EnrollmentNotInStatus(eventId, account, en.status);
     }
 
-    function _rootPending(uint256 eventId) private view returns (DrEvent storage e) {
-        e = _event(eventId);
-        if (e.status != EventStatus.RootPending) revert EventNotSettleable(eventId, e.status);
-    }
-
     function _event(uint256 eventId) private view returns (DrEvent storage e) {
         e = _events[eventId];
         if (e.status == EventStatus.None) revert UnknownEvent(eventId);

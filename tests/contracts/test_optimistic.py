@@ -78,10 +78,14 @@ def opt(world, utility, oracle):
 
 
 def test_leaf_hash_matches_reference(opt):
-    """O-2: the contract's leaf of an entry equals the Python reference's."""
+    """O-2: the contract's leaf of an entry equals the Python reference's, and the reference's proofs
+    verify under its root (at their own index only)."""
     tree = opt.tree()
     for e in tree.entries:
-        assert bytes(opt.os.leafHash(opt.event, e.as_tuple())) == ref.leaf(opt.event, e)
+        leaf = bytes(opt.os.leafHash(opt.event, e.as_tuple()))
+        assert leaf == ref.leaf(opt.event, e)
+        assert ref.verify(tree.root, e.index, leaf, tree.proof(e.index))
+        assert not ref.verify(tree.root, e.index ^ 1, leaf, tree.proof(e.index))
 
 
 def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
