@@ -35,6 +35,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     /// deadline (O-3), and that deadline is 14 days after the event day.
     uint256 public constant MAX_CHALLENGE_WINDOW = 3 days;
 
+    // where `remaining` and `depth` sit in slot 1 of a RootRecord (after the 160-bit token)
+    uint256 private constant _REMAINING_SHIFT = 160;
+    uint256 private constant _DEPTH_SHIFT = 248;
+
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
@@ -85,7 +89,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         uint256 eventId,
         bytes32 root,
         uint32 count,
-        uint96 total
+        uint88 total
     ) external payable onlyRole(PROPOSER_ROLE) nonReentrant {
         if (msg.value != _bond) revert WrongBond(msg.value, _bond);
         RootRecord storage r = _roots[eventId];
@@ -101,9 +105,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
 
         uint40 ends = SafeCast.toUint40(block.timestamp + _challengeWindow);
         r.root = root;
-        r.token = _requests.program(e.programId).token;
         r.total = total;
-        r.paid = 0;
         r.challengeEnds = ends;
         r.count = count;
         r.depth = PositionalMerkle.depthFor(count);
@@ -175,10 +177,13 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
         if (block.timestamp <= r.challengeEnds) revert ChallengeWindowOpen(eventId, r.challengeEnds);
         r.status = RootStatus.Finalized;
+        uint88 total = r.total;
+        address token_ = _requests.program(_requests.drEvent(eventId).programId).token;
+        r.token = token_;
+        r.remaining = total;
         _bondCredit[r.proposer] += r.bond;
-        uint96 total = r.total;
         emit RootFinalized(eventId, total);
-        IERC20 token = IERC20(r.token);
+        IERC20 token = IERC20(token_);
         uint256 before = token.balanceOf(address(this));
         // O-6: the escrow pays `total` here and releases the rest of the event's reservations
         _requests.setRootStatus(eventId, IReductionRequests.EventStatus.RootSettled, total);
@@ -187,13 +192,28 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @inheritdoc IOptimisticSettlement
-    function claim(uint256 eventId, Entry calldata entry, bytes32[] calldata proof) external nonReentrant {
-        RootRecord storage r = _finalized(eventId);
-        if (_claimed[eventId].get(entry.index)) revert AlreadyClaimed(eventId, entry.index);
-        _requireEntry(eventId, r, entry, proof);
-        _markPaid(eventId, r, entry);
-        emit Claimed(eventId, entry.index, entry.account, entry.reward);
-        if (entry.reward != 0) IERC20(r.token).safeTransfer(entry.account, entry.reward);
+    /// @dev The hot path of the protocol, so it reads the root's two slots once each and writes the
+    /// claim word and `remaining` once each. No reentrancy lock: both writes happen before the one
+    /// external call, so a reentrant call sees this entry paid (checks-effects-interactions), and the
+    /// lock would cost a cold slot on every claim.
+    function claim(uint256 eventId, Entry calldata entry, bytes32[] calldata proof) external {
+        uint256 reward = entry.reward;
+        RootRecord storage r = _roots[eventId];
+        uint256 head = _head(r);
+        address token = address(uint160(head));
+        if (token == address(0)) revert RootNotInStatus(eventId, r.status); // set on finalization only
+        if (!_testAndSet(_claimed[eventId], entry.index)) revert AlreadyClaimed(eventId, entry.index);
+        if (
+            proof.length != head >> _DEPTH_SHIFT ||
+            !PositionalMerkle.verifyCalldata(proof, r.root, entry.index, _leaf(eventId, entry))
+        ) {
+            revert InvalidEntryProof(eventId, entry.index);
+        }
+        uint256 remaining = uint88(head >> _REMAINING_SHIFT);
+        if (reward > remaining) revert TotalExceeded(eventId, reward, remaining);
+        _setHead(r, head - (reward << _REMAINING_SHIFT)); // remaining -= reward, nothing else changes
+        emit Claimed(eventId, entry.index, entry.account, uint96(reward));
+        if (reward != 0) IERC20(token).safeTransfer(entry.account, reward);
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -212,7 +232,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
             } else {
                 // O-8: a refused push leaves the entry claimable; nothing is lost
                 claimed.unset(entry.index);
-                r.paid -= entry.reward;
+                r.remaining += uint88(entry.reward); // subtracted just above, so it fits
                 emit PaymentDeferred(eventId, entry.index, entry.account);
             }
         }
@@ -289,12 +309,37 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (unlock) _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
     }
 
-    /// @dev O-7: set the claim bit and count the reward against the root's total.
+    /// @dev O-7: set the claim bit and take the reward from what is left of the root's total.
     function _markPaid(uint256 eventId, RootRecord storage r, Entry calldata entry) private {
         _claimed[eventId].set(entry.index);
-        uint256 paid = uint256(r.paid) + entry.reward;
-        if (paid > r.total) revert TotalExceeded(eventId, paid, r.total);
-        r.paid = uint96(paid); // paid <= total, a uint96
+        uint256 remaining = r.remaining;
+        if (entry.reward > remaining) revert TotalExceeded(eventId, entry.reward, remaining);
+        r.remaining = uint88(remaining - entry.reward); // below `remaining`, a uint88
+    }
+
+    /// @dev Slot 1 of a RootRecord, whole: token (bits 0-159), remaining (160-247), depth (248-255).
+    function _head(RootRecord storage r) private view returns (uint256 head) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := sload(add(r.slot, 1))
+        }
+    }
+
+    function _setHead(RootRecord storage r, uint256 head) private {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            sstore(add(r.slot, 1), head)
+        }
+    }
+
+    /// @dev Set the claim bit of `index`, reading and writing its word once; false if it was set.
+    function _testAndSet(BitMaps.BitMap storage claimed, uint256 index) private returns (bool) {
+        mapping(uint256 => uint256) storage words = claimed._data;
+        uint256 word = words[index >> 8];
+        uint256 mask = 1 << (index & 0xff);
+        if (word & mask != 0) return false;
+        words[index >> 8] = word | mask;
+        return true;
     }
 
     function _requireEntry(
@@ -322,8 +367,17 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (r.status != RootStatus.Finalized) revert RootNotInStatus(eventId, r.status);
     }
 
-    /// @dev O-2: double hashing keeps a leaf from ever equalling an inner node.
-    function _leaf(uint256 eventId, Entry calldata entry) private pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(eventId, entry))));
+    /// @dev O-2: keccak256(keccak256(abi.encode(eventId, entry))); double hashing keeps a leaf from
+    /// ever equalling an inner node. Entry is a static struct, so its ABI encoding is its six calldata
+    /// words, copied as they are: a dirty word hashes to a leaf no honest tree holds.
+    function _leaf(uint256 eventId, Entry calldata entry) private pure returns (bytes32 leaf) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, eventId)
+            calldatacopy(add(m, 0x20), entry, 0xc0)
+            mstore(0x00, keccak256(m, 0xe0))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 }

@@ -28,15 +28,16 @@ interface IOptimisticSettlement {
         uint128 rewardBefore; // sum of the rewards of entries 0 .. index-1 (binds the total)
     }
 
-    /// @notice A root and its state, in four slots.
+    /// @notice A root and its state, in four slots. A claim reads slots 0 and 1 only: `token` is set on
+    /// finalization, so a non-zero token means Finalized, and `remaining` caps the payments (O-7).
     struct RootRecord {
         bytes32 root; // slot 0
-        address token; // slot 1: the event's payment token
-        uint96 total; // sum of all rewards, <= the event's reservations
-        uint96 paid; // slot 2: claimed so far, <= total
+        address token; // slot 1: the event's payment token, set on finalization
+        uint88 remaining; // total not yet paid out, set on finalization
+        uint8 depth; // proof length: ceil(log2(count))
+        uint88 total; // slot 2: sum of all rewards, <= the event's reservations
         uint40 challengeEnds; // last second a challenge is accepted
         uint32 count; // entries: the event's enrollments
-        uint8 depth; // proof length: ceil(log2(count))
         RootStatus status;
         address proposer; // slot 3
         uint96 bond; // native currency, returned on finalization, the challenger's on voiding
@@ -81,8 +82,8 @@ interface IOptimisticSettlement {
     error EntryCorrect(uint256 eventId, uint32 index);
     /// @notice The entry was already paid.
     error AlreadyClaimed(uint256 eventId, uint32 index);
-    /// @notice Paying this entry would exceed the root's total (O-7).
-    error TotalExceeded(uint256 eventId, uint256 paid, uint256 total);
+    /// @notice Paying this entry would exceed what is left of the root's total (O-7).
+    error TotalExceeded(uint256 eventId, uint256 reward, uint256 remaining);
     /// @notice Entries and proofs differ in number.
     error LengthMismatch(uint256 entries, uint256 proofs);
     /// @notice The escrow did not deliver the root's total.
@@ -99,14 +100,14 @@ interface IOptimisticSettlement {
         uint256 indexed eventId,
         bytes32 root,
         uint32 count,
-        uint96 total,
+        uint88 total,
         address indexed proposer,
         uint40 challengeEnds
     );
     /// @notice A root was proven wrong; the bond is credited to the challenger (O-5).
     event RootVoided(uint256 indexed eventId, address indexed challenger, Fault fault, uint32 index);
     /// @notice A root was finalized and its total paid into this contract (O-6).
-    event RootFinalized(uint256 indexed eventId, uint96 total);
+    event RootFinalized(uint256 indexed eventId, uint88 total);
     /// @notice An entry was paid (O-7).
     event Claimed(uint256 indexed eventId, uint32 index, address indexed account, uint96 reward);
     /// @notice A batch payment's transfer was refused; the entry stays claimable (O-8).
@@ -121,7 +122,7 @@ interface IOptimisticSettlement {
     /// @notice Propose the root of an event's results with the bond. Only PROPOSER_ROLE (O-3).
     /// @param count The number of entries: the event's enrollments.
     /// @param total The sum of all rewards.
-    function propose(uint256 eventId, bytes32 root, uint32 count, uint96 total) external payable;
+    function propose(uint256 eventId, bytes32 root, uint32 count, uint88 total) external payable;
 
     /// @notice Challenge one entry: its index, its prefix at either end, its enrollment, or its result,
     /// which is recomputed by settling the consumer through the proof-carrying path. Anyone (O-4, O-5).

@@ -28,16 +28,10 @@ library PositionalMerkle {
             } lt(p, end) {
                 p := add(p, 0x20)
             } {
-                let sibling := calldataload(p)
-                switch and(position, 1)
-                case 0 {
-                    mstore(0x00, node)
-                    mstore(0x20, sibling)
-                }
-                default {
-                    mstore(0x00, sibling)
-                    mstore(0x20, node)
-                }
+                // branchless: the node goes left (0x00) at an even position, right (0x20) at an odd one
+                let at := shl(5, and(position, 1))
+                mstore(at, node)
+                mstore(xor(at, 0x20), calldataload(p))
                 node := keccak256(0x00, 0x40)
                 position := shr(1, position)
             }

@@ -20,11 +20,12 @@ contract OptimisticSettlementHarness is OptimisticSettlement {
     ) OptimisticSettlement(admin, requests, consumers, meterData, 0, 1 days) {}
 
     /// @notice Seed a finalized root (the tokens must be sent to this contract separately).
-    function seedFinalized(uint256 eventId, bytes32 root, uint32 count, uint96 total, address token) external {
+    function seedFinalized(uint256 eventId, bytes32 root, uint32 count, uint88 total, address token) external {
         RootRecord storage r = _roots[eventId];
         r.root = root;
         r.token = token;
         r.total = total;
+        r.remaining = total;
         r.count = count;
         r.depth = PositionalMerkle.depthFor(count);
         r.status = RootStatus.Finalized;

@@ -112,6 +112,8 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     assert tx.events["RootFinalized"]["total"] == tree.total
     assert opt.rr.drEvent(opt.event)["status"] == ROOT_SETTLED
     assert s.token.balanceOf(opt.os) == tree.total
+    record = opt.os.rootRecord(opt.event).dict()
+    assert record["token"] == s.token and record["remaining"] == tree.total
     after = s.escrow.programAccount(1).dict()
     assert after["reserved"] == program_before["reserved"] - reserved
     assert after["paid"] == program_before["paid"] + tree.total
@@ -126,7 +128,7 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
         with brownie.reverts(err("AlreadyClaimed", opt.event, e.index)):
             opt.os.claim(opt.event, e.as_tuple(), tree.proof(e.index), {"from": stranger})
     assert s.token.balanceOf(opt.os) == 0
-    assert opt.os.rootRecord(opt.event)["paid"] == tree.total
+    assert opt.os.rootRecord(opt.event)["remaining"] == 0
     # the event is paid: proof-carrying settlement stays closed (no double payment)
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_SETTLED)):
         opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
@@ -362,3 +364,76 @@ def test_constructor_rejects_bad_window(admin, suite):
                 window,
                 {"from": admin},
             )
+
+
+@pytest.fixture
+def harness(OptimisticSettlementHarness, suite, admin):
+    return OptimisticSettlementHarness.deploy(
+        admin, suite.requests, suite.consumers, suite.meter, {"from": admin}
+    )
+
+
+def _seeded(harness, token, admin, accounts, total_short_by: int) -> ref.RootTree:
+    results = [
+        ref.Result(
+            account=a.address, sufficient=True, verified_wh=1_000 * (i + 1), reward=10**6 * (i + 1)
+        )
+        for i, a in enumerate(accounts)
+    ]
+    tree = ref.RootTree(77, ref.entries_for(results))
+    total = tree.total - total_short_by
+    harness.seedFinalized(tree.event_id, tree.root, tree.count, total, token, {"from": admin})
+    token.mint(harness, total, {"from": admin})
+    return tree
+
+
+def test_claims_never_exceed_the_root_total(
+    harness, stablecoin, admin, stranger, consumer_accounts
+):
+    """O-7: a finalized root whose entries add up to more than its total (one no challenge caught)
+    pays until `remaining` runs out; the entry that would overdraw reverts TotalExceeded, so the
+    contract never pays one event's root from another event's funds."""
+    tree = _seeded(harness, stablecoin, admin, consumer_accounts[:4], total_short_by=1)
+    for e in tree.entries[:-1]:
+        harness.claim(tree.event_id, e.as_tuple(), tree.proof(e.index), {"from": stranger})
+    last = tree.entries[-1]
+    with brownie.reverts(err("TotalExceeded", tree.event_id, last.reward, last.reward - 1)):
+        harness.claim(tree.event_id, last.as_tuple(), tree.proof(last.index), {"from": stranger})
+    assert not harness.isClaimed(tree.event_id, last.index)
+    assert harness.rootRecord(tree.event_id)["remaining"] == last.reward - 1
+    assert stablecoin.balanceOf(harness) == last.reward - 1
+
+
+def test_claim_before_finalization_reverts(opt, keeper, stranger):
+    """O-7: a pending root pays nothing (its token is set on finalization only)."""
+    tree = opt.tree()
+    opt.propose(tree, keeper)
+    with brownie.reverts(err("RootNotInStatus", opt.event, PENDING)):
+        opt.os.claim(opt.event, tree.entries[0].as_tuple(), tree.proof(0), {"from": stranger})
+    assert opt.os.rootRecord(opt.event)["token"] == "0x" + "00" * 20
+
+
+def test_pay_batch_defers_a_refused_transfer(
+    harness, BlocklistToken, admin, keeper, consumer_accounts
+):
+    """O-8: a transfer the token refuses leaves that entry unpaid and claimable, with its reward back
+    in `remaining`; the other entries are paid; the entry is claimed once the recipient can receive."""
+    token = BlocklistToken.deploy({"from": admin})
+    tree = _seeded(harness, token, admin, consumer_accounts[:3], total_short_by=0)
+    blocked = tree.entries[1]
+    token.setBlocked(blocked.account, True, {"from": admin})
+    tx = harness.payBatch(
+        tree.event_id,
+        [e.as_tuple() for e in tree.entries],
+        [tree.proof(e.index) for e in tree.entries],
+        {"from": keeper},
+    )
+    assert tx.events["PaymentDeferred"]["index"] == blocked.index
+    assert len(tx.events["Claimed"]) == 2
+    assert not harness.isClaimed(tree.event_id, blocked.index)
+    assert harness.rootRecord(tree.event_id)["remaining"] == blocked.reward
+    token.setBlocked(blocked.account, False, {"from": admin})
+    harness.claim(tree.event_id, blocked.as_tuple(), tree.proof(blocked.index), {"from": keeper})
+    assert token.balanceOf(blocked.account) == blocked.reward
+    assert harness.rootRecord(tree.event_id)["remaining"] == 0
+    assert token.balanceOf(harness) == 0
