@@ -6,6 +6,8 @@ from __future__ import annotations
 import brownie
 import pytest
 from brownie import chain
+from eth_abi.abi import encode
+from eth_utils.crypto import keccak
 
 from oracles import optimistic as ref
 from tests.contracts.test_settlement import Scenario, activation
@@ -437,3 +439,22 @@ def test_pay_batch_defers_a_refused_transfer(
     assert token.balanceOf(blocked.account) == blocked.reward
     assert harness.rootRecord(tree.event_id)["remaining"] == 0
     assert token.balanceOf(harness) == 0
+
+
+def test_reentrant_token_cannot_claim_twice(
+    harness, ReentrantToken, admin, stranger, consumer_accounts
+):
+    """O-7 without a lock: a token that re-enters `claim` with the same entry during the transfer
+    finds the claim bit already set (AlreadyClaimed), so the entry is paid exactly once."""
+    token = ReentrantToken.deploy({"from": admin})
+    tree = _seeded(harness, token, admin, consumer_accounts[:2], total_short_by=0)
+    e = tree.entries[0]
+    args = (tree.event_id, e.as_tuple(), tree.proof(e.index))
+    token.arm(harness, harness, harness.claim.encode_input(*args), {"from": admin})
+    harness.claim(*args, {"from": stranger})
+    assert token.attacked() and not token.reentrySucceeded()
+    selector = keccak(b"AlreadyClaimed(uint256,uint32)")[:4]
+    expected = selector + encode(["uint256", "uint32"], [tree.event_id, e.index])
+    assert bytes(token.reentryRevertData()) == expected
+    assert token.balanceOf(e.account) == e.reward
+    assert harness.rootRecord(tree.event_id)["remaining"] == tree.total - e.reward
