@@ -333,8 +333,8 @@ class ChainClient:
             self._fees = {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
         return self._fees
 
-    def estimate(self, to: str | None, data: str, what: str) -> int:
-        tx: dict[str, Any] = {"from": self.address, "data": data}
+    def estimate(self, to: str | None, data: str, what: str, value: int = 0) -> int:
+        tx: dict[str, Any] = {"from": self.address, "data": data, "value": value}
         if to is not None:
             tx["to"] = to
         try:
@@ -351,13 +351,19 @@ class ChainClient:
 
     # ------------------------------------------------------------------ sending
 
-    def submit(self, fn: ContractFunction, what: str, gas: int | None = None) -> Pending:
-        """Estimate (unless ``gas`` is given), then send ``fn`` with the next nonce."""
-        return self.submit_data(fn.address, calldata(fn), what, gas)
+    def submit(
+        self, fn: ContractFunction, what: str, gas: int | None = None, value: int = 0
+    ) -> Pending:
+        """Estimate (unless ``gas`` is given), then send ``fn`` (with ``value`` wei) with the next nonce."""
+        return self.submit_data(fn.address, calldata(fn), what, gas, value)
 
-    def submit_data(self, to: str | None, data: str, what: str, gas: int | None = None) -> Pending:
+    def submit_data(
+        self, to: str | None, data: str, what: str, gas: int | None = None, value: int = 0
+    ) -> Pending:
         """Send ``data`` to ``to`` (``None``: a contract creation) with the next nonce."""
-        limit = gas if gas is not None else int(self.estimate(to, data, what) * self.gas_margin)
+        limit = (
+            gas if gas is not None else int(self.estimate(to, data, what, value) * self.gas_margin)
+        )
         nonce = self._next_nonce()
         tx: dict[str, Any] = {
             "from": self.address,
@@ -365,7 +371,7 @@ class ChainClient:
             "gas": limit,
             "nonce": nonce,
             "chainId": self.chain_id,
-            "value": 0,
+            "value": value,
             **self.fee_fields(),
         }
         if to is not None:
@@ -451,8 +457,10 @@ class ChainClient:
             return self._reason(exc)
         return "reverted (out of gas?)"
 
-    def transact(self, fn: ContractFunction, what: str, gas: int | None = None) -> dict[str, Any]:
-        return self.wait(self.submit(fn, what, gas))
+    def transact(
+        self, fn: ContractFunction, what: str, gas: int | None = None, value: int = 0
+    ) -> dict[str, Any]:
+        return self.wait(self.submit(fn, what, gas, value))
 
     def transact_many(
         self,

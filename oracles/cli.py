@@ -47,6 +47,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.add_argument(
+        "--settlement",
+        choices=("proof", "optimistic"),
+        default="proof",
+        help="proof: the keeper settles each enrollment with its meter proofs; optimistic: it "
+        "proposes one bonded root of every result and pays it out after the challenge window "
+        "(default: %(default)s)",
+    )
+    demo.add_argument(
         "--build-dir",
         type=Path,
         default=DEFAULT_BUILD_DIR,
@@ -215,7 +223,8 @@ def main(argv: list[str] | None = None) -> int:
 
             try:
                 cfg = DemoConfig(consumers=args.consumers, seed=args.seed, history_days=args.history_days,
-                                 out_dir=args.out, build_dir=args.build_dir, progress=not args.no_progress)  # fmt: skip
+                                 out_dir=args.out, build_dir=args.build_dir, progress=not args.no_progress,
+                                 settlement=args.settlement)  # fmt: skip
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise DemoError(

@@ -29,6 +29,7 @@ PROTOCOL: tuple[str, ...] = (
     "MeterData",
     "ReductionRequests",
     "LoadForecasting",
+    "OptimisticSettlement",
 )
 
 
@@ -92,7 +93,7 @@ def default_manifest_path(chain_id: int, root: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Protocol:
-    """The seven protocol contracts (and the payment token) bound to one web3 connection."""
+    """The eight protocol contracts (and the payment token) bound to one web3 connection."""
 
     w3: Web3
     regions: Contract
@@ -102,9 +103,10 @@ class Protocol:
     meter: Contract
     requests: Contract
     forecasting: Contract
+    optimistic: Contract
     token: Contract | None
     manifest: Manifest
-    # the same seven contracts by name (PROTOCOL order)
+    # the same eight contracts by name (PROTOCOL order)
     by_name: dict[str, Contract]
 
     @classmethod
@@ -138,6 +140,7 @@ class Protocol:
             c["MeterData"],
             c["ReductionRequests"],
             c["LoadForecasting"],
+            c["OptimisticSettlement"],
             token,
             manifest,
             c,

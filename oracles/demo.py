@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 import numpy as np
 from eth_utils.crypto import keccak
@@ -48,7 +48,9 @@ from oracles.keeper import (
     EV_COMMITTED,
     EV_ENROLLED,
     EV_SETTLED,
+    EV_STATUS,
     Keeper,
+    Outcome,
     Progress,
     SettleStats,
     baseline_params,
@@ -88,6 +90,10 @@ class DemoConfig(BaseModel):
     out_dir: Path | None = None
     build_dir: Path = DEFAULT_BUILD_DIR
     progress: bool = True
+    # "proof": the keeper settles each enrollment with its meter proofs (ReductionRequests.settle);
+    # "optimistic": it proposes one root of every result, finalizes it after the challenge window
+    # and pays the entries in batches (OptimisticSettlement, SPECIFICATION.md §11)
+    settlement: Literal["proof", "optimistic"] = "proof"
 
 
 def local_day(ts: int) -> int:
@@ -220,7 +226,7 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
             regions=[RegionConfig(id=REGION_ID, name=REGION_NAME, capacity_kw=capacity_kw, utc_offset_minutes=UTC_OFFSET_MINUTES)],
             verifiers=[a("verifier1"), a("verifier2"), a("verifier3")], threshold=2,
             meter_oracles=[a("meter_oracle")], weather_oracles=[a("grid_oracle")], grid_oracles=[a("grid_oracle")],
-            forecast_oracles=[a("forecaster")], keepers=[a("keeper")], arbiters=[a("arbiter")], pausers=[a("admin")],
+            forecast_oracles=[a("forecaster")], keepers=[a("keeper")], root_proposers=[a("keeper")], arbiters=[a("arbiter")], pausers=[a("admin")],
             deploy_test_token=True,
         )  # fmt: skip
         manifest = deploy_protocol(
@@ -295,8 +301,11 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
             "the heat-wave forecast did not cross the utility's threshold: no event was triggered"
         )
 
-    with ledger.staged("settle"), _progress(cfg, "keeper settlement") as progress:
-        stats = keeper.settle(event_id, progress=progress)
+    if cfg.settlement == "optimistic":
+        stats = _settle_optimistic(run, keeper, event_id)
+    else:
+        with ledger.staged("settle"), _progress(cfg, "keeper settlement") as progress:
+            stats = keeper.settle(event_id, progress=progress)
     report = _report(run, program_id, event_id, forecaster, actuals, stats, enroll_stats, keeper)
     report["event"]["threshold_kw"] = threshold
     _chart(run, report, forecaster, actuals, stats, event_id, keeper)
@@ -305,6 +314,35 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
 
 
 # ------------------------------------------------------------------ stages
+
+
+def _settle_optimistic(run: Run, keeper: Keeper, event_id: int) -> SettleStats:
+    """O-3..O-8: the keeper proposes the root of every result (published next to the report), the
+    challenge window passes, anyone finalizes, and the keeper pays every entry in batches. The
+    outcomes are the reference's, which the root commits to."""
+    with run.ledger.staged("root"):
+        planned, mismatches = keeper.plan(event_id)
+        tree = keeper.propose_root(event_id, run.out_dir / "root.json", planned=planned)
+    window = int(run.p.optimistic.functions.challengeWindow().call())
+    set_time(run.url, int(run.w3.eth.get_block("latest")["timestamp"]) + window + 1)
+    with run.ledger.staged("root"):
+        keeper.finalize_root(event_id)
+    with run.ledger.staged("root payout"), _progress(run.cfg, "root payout") as progress:
+        keeper.pay_root(tree, progress=progress)
+    stats = SettleStats(event_id, mismatches=mismatches)
+    for x, entry in zip(planned, tree.entries, strict=True):
+        r = x.result
+        stats.outcomes.append(
+            Outcome(
+                x.account,
+                x.consumer_id,
+                x.committed_wh,
+                x.sufficient,
+                *(r.as_tuple() if r is not None and x.sufficient else (0, 0, 0, 0)),
+                reward=entry.reward,
+            )
+        )
+    return stats
 
 
 def _verify_utility(run: Run) -> None:
@@ -556,7 +594,11 @@ def _report(
         "paid_equals_consumer_balances": paid_total == on_chain_paid,
         "committed_equals_event_total": sum(o.committed_wh for o in stats.outcomes)
         == int(event[EV_COMMITTED]),
-        "settled_equals_event_count": len(stats.outcomes) == int(event[EV_SETTLED]),
+        **(
+            {"root_paid_out": _root_paid_out(run, event_id, event)}
+            if run.cfg.settlement == "optimistic"
+            else {"settled_equals_event_count": len(stats.outcomes) == int(event[EV_SETTLED])}
+        ),
         "results_match_reference": stats.mismatches == 0,
     }
     return {
@@ -600,6 +642,17 @@ def _report(
         "checks": checks,
         "reference_mismatches": stats.mismatches,
     }
+
+
+ROOT_SETTLED = 5  # IReductionRequests.EventStatus.RootSettled
+
+
+def _root_paid_out(run: Run, event_id: int, event: Any) -> bool:
+    """O-6..O-8: the event is RootSettled and the root paid its whole total (nothing left here)."""
+    record = run.p.optimistic.functions.rootRecord(event_id).call()
+    assert run.p.token is not None
+    held = int(run.p.token.functions.balanceOf(run.p.optimistic.address).call())
+    return int(event[EV_STATUS]) == ROOT_SETTLED and int(record[2]) == 0 and held == 0
 
 
 def _uncapped_reward(keeper: Keeper, event_id: int, event: Any, program: Any, o: Any) -> int:

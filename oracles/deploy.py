@@ -1,4 +1,4 @@
-"""Deploy and wire the seven protocol contracts from a configuration; write the manifest.
+"""Deploy and wire the eight protocol contracts from a configuration; write the manifest.
 
 Used by ``scripts/deploy.py`` (``brownie run``) and by the demo. Every step is idempotent: a contract
 already in the manifest (with code at its address) is not deployed again, a role already held is not
@@ -69,6 +69,7 @@ _ADDRESS_LISTS = (
     "forecast_oracles",
     "grid_oracles",
     "keepers",
+    "root_proposers",
     "arbiters",
     "pausers",
     "kyc_attesters",
@@ -100,6 +101,10 @@ class DeployConfig(BaseModel):
     forecast_oracles: list[str] = Field(default_factory=list)
     grid_oracles: list[str] = Field(default_factory=list)
     keepers: list[str] = Field(default_factory=list)
+    # OptimisticSettlement (SPECIFICATION.md §11): who may propose roots, their bond, the window
+    root_proposers: list[str] = Field(default_factory=list)
+    root_bond_wei: int = Field(default=10**18, ge=0, lt=2**96)
+    challenge_window_seconds: int = Field(default=86_400, ge=1, le=3 * 86_400)
     arbiters: list[str] = Field(default_factory=list)
     pausers: list[str] = Field(default_factory=list)
     kyc_attesters: list[str] = Field(default_factory=list)
@@ -198,6 +203,14 @@ def constructor_args(
             a["MeterData"],
         )
     if "ReductionRequests" in a:
+        table["OptimisticSettlement"] = (
+            deployer,
+            a["ReductionRequests"],
+            a["ConsumerRegistry"],
+            a["MeterData"],
+            cfg.root_bond_wei,
+            cfg.challenge_window_seconds,
+        )
         table["LoadForecasting"] = (
             deployer,
             a["RegionRegistry"],
@@ -240,6 +253,8 @@ def planned_roles(
     roles["ReductionRequests.TRIGGER_ROLE"] = [a["LoadForecasting"]]
     roles["ReductionRequests.KEEPER_ROLE"] = cfg.keepers
     roles["ReductionRequests.ARBITER_ROLE"] = cfg.arbiters
+    roles["ReductionRequests.OPTIMISTIC_ROLE"] = [a["OptimisticSettlement"]]
+    roles["OptimisticSettlement.PROPOSER_ROLE"] = cfg.root_proposers
     roles["LoadForecasting.WEATHER_ORACLE_ROLE"] = cfg.weather_oracles
     roles["LoadForecasting.FORECAST_ORACLE_ROLE"] = cfg.forecast_oracles
     roles["LoadForecasting.GRID_ORACLE_ROLE"] = cfg.grid_oracles

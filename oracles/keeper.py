@@ -17,9 +17,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from oracles import baseline as ref
+from oracles import optimistic as opt
 from oracles.chain import ChainClient, decode_events
 from oracles.chain_data import Batch, day_batches
 from oracles.contracts import Protocol
@@ -30,6 +34,7 @@ log = logging.getLogger("gridbalance.keeper")
 
 Progress = Callable[[int, int], None]  # (transactions confirmed, transactions to send)
 
+PAY_CHUNK = 100  # root entries per payBatch transaction (about 40k gas each)
 CONSENT_DATA = 1
 CONSENT_KEEPER = 2
 STATUS_ACTIVE = 2
@@ -61,6 +66,31 @@ class EnrollStats:
     event_id: int
     enrolled: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One enrollment's settlement, prepared from chain data and computed by the reference."""
+
+    account: str
+    consumer_id: int
+    committed_wh: int
+    sufficient: bool
+    result: ref.BaselineResult | None
+    reward: int
+    # (batch index, record, proof) of the event day, then of each baseline day; None when the chain
+    # lacks a record, so the consumer cannot be settled (and its root entry is insufficient, 0, 0)
+    proofs: list[tuple[int, bytes, list[bytes]]] | None
+
+    def as_result(self) -> opt.Result:
+        """The root entry's result: what proof-carrying settlement would record (O-2, O-4)."""
+        verified = self.result.reduction_wh if self.sufficient and self.result is not None else 0
+        return opt.Result(
+            account=self.account,
+            sufficient=self.sufficient,
+            verified_wh=verified,
+            reward=self.reward if self.sufficient else 0,
+        )
 
 
 @dataclass
@@ -200,14 +230,15 @@ class Keeper:
         reward = ref.reward(result.reduction_wh, committed, event[6], program[7], program[8])
         return True, result, reward
 
-    def settle(self, event_id: int, progress: Progress | None = None) -> SettleStats:
+    def plan(self, event_id: int) -> tuple[list[Planned], int]:
+        """Every live enrollment of the event with its meter-record proofs and the reference's
+        result (S-1..S-8), and the number of candidate-day mismatches with the chain."""
         fns = self.p.requests.functions
         event = fns.drEvent(event_id).call()
         program = fns.program(event[0]).call()
         region, day = event[EV_REGION], event[1]
-        stats = SettleStats(event_id)
-        calls: list[tuple[Any, str]] = []
-        expected: list[tuple[str, int, int, bool, ref.BaselineResult | None, int]] = []
+        mismatches = 0
+        planned: list[Planned] = []
         # chain facts of the lookback, read once per event, for the reference walk (S-3)
         window = range(day - LOOKBACK_DAYS, day)
         holidays = {d for d in window if self.p.regions.functions.isHoliday(region, d).call()}
@@ -227,6 +258,7 @@ class Keeper:
             if enrollment[3] != ENROLLED:
                 continue
             cid = consumer[0]
+            unsettleable = Planned(account, cid, enrollment[0], False, None, 0, None)
             candidates = list(chain_candidates)
             mine = candidate_days(day, consumer[7], holidays, event_days, data_days)
             if mine != candidates:
@@ -237,12 +269,13 @@ class Keeper:
                     candidates,
                     mine,
                 )
-                stats.mismatches += 1
+                mismatches += 1
             found = self.leaf(region, day, cid)
             if found is None:
                 log.error(
                     "event %d: no event-day record for consumer %d; cannot settle", event_id, cid
                 )
+                planned.append(unsettleable)
                 continue
             event_rec, event_leaf = found
             found_days = {d: self.leaf(region, d, cid) for d in candidates}
@@ -250,9 +283,9 @@ class Keeper:
             if len(leaves) != len(candidates):
                 log.error("event %d: consumer %d lacks records for %s", event_id, cid,
                           sorted(set(candidates) - set(leaves)))  # fmt: skip
+                planned.append(unsettleable)
                 continue
             required, used = baseline_days(candidates, lambda d, book=leaves: book[d][0].missing)  # type: ignore[misc]
-            proofs = [event_leaf] + [leaves[d][1] for d in required]
             used_records = [leaves[d][0] for d in used]
             sufficient, result, reward = self._reference(
                 event, program, enrollment[0], event_rec, used_records
@@ -261,10 +294,28 @@ class Keeper:
                 [r.readings for r in used_records],
                 event_rec.readings,
             )
-            calls.append(
-                (fns.settle(event_id, account, proofs), f"settle({event_id}, consumer {cid})")
+            proofs = [event_leaf] + [leaves[d][1] for d in required]
+            planned.append(Planned(account, cid, enrollment[0], sufficient, result, reward, proofs))
+        return planned, mismatches
+
+    def settle(self, event_id: int, progress: Progress | None = None) -> SettleStats:
+        """Settle every enrollment through the proof-carrying path and check each result against
+        the reference."""
+        fns = self.p.requests.functions
+        planned, mismatches = self.plan(event_id)
+        stats = SettleStats(event_id, mismatches=mismatches)
+        todo = [x for x in planned if x.proofs is not None]
+        calls = [
+            (
+                fns.settle(event_id, x.account, x.proofs),
+                f"settle({event_id}, consumer {x.consumer_id})",
             )
-            expected.append((account, cid, enrollment[0], sufficient, result, reward))
+            for x in todo
+        ]
+        expected = [
+            (x.account, x.consumer_id, x.committed_wh, x.sufficient, x.result, x.reward)
+            for x in todo
+        ]
         receipts = self.client.transact_many(calls, progress)
         for (account, cid, committed, sufficient, result, reward), receipt in zip(
             expected, receipts, strict=True
@@ -295,3 +346,96 @@ class Keeper:
         log.info("event %d: settled %d enrollments, paid %d token units, %d mismatches",
                  event_id, len(stats.outcomes), paid, stats.mismatches)  # fmt: skip
         return stats
+
+    # ------------------------------------------------------------------ optimistic settlement
+
+    def propose_root(
+        self,
+        event_id: int,
+        publish: Path | None = None,
+        planned: list[Planned] | None = None,
+    ) -> opt.RootTree:
+        """O-2, O-3: compute every enrollment's result with the reference (or take ``planned``, from
+        :meth:`plan`), post their root with the bond, and publish the entries (``publish``: a JSON
+        file) for claims and challenges."""
+        mismatches = 0
+        if planned is None:
+            planned, mismatches = self.plan(event_id)
+        if mismatches:
+            raise RootError(
+                f"event {event_id}: {mismatches} candidate-day mismatches with the chain"
+            )
+        if not planned:
+            raise RootError(f"event {event_id}: no enrollment to settle")
+        tree = opt.RootTree.from_results(event_id, [x.as_result() for x in planned])
+        if publish is not None:
+            publish.parent.mkdir(parents=True, exist_ok=True)
+            publish.write_text(PublishedRoot.of(tree).model_dump_json(indent=1) + "\n")
+        bond = int(self.p.optimistic.functions.bond().call())
+        self.client.transact(
+            self.p.optimistic.functions.propose(event_id, tree.root, tree.count, tree.total),
+            f"propose root of event {event_id}",
+            value=bond,
+        )
+        log.info("event %d: proposed root %s of %d entries, total %d token units",
+                 event_id, tree.root.hex(), tree.count, tree.total)  # fmt: skip
+        return tree
+
+    def finalize_root(self, event_id: int) -> dict[str, Any]:
+        """O-6: after the challenge window, move the root's total from the escrow."""
+        return self.client.transact(
+            self.p.optimistic.functions.finalize(event_id), f"finalize root of event {event_id}"
+        )
+
+    def pay_root(
+        self, tree: opt.RootTree, chunk: int = PAY_CHUNK, progress: Progress | None = None
+    ) -> int:
+        """O-8: pay every unclaimed entry with a reward, ``chunk`` entries per transaction; returns
+        the number of entries paid (a refused transfer stays claimable)."""
+        fns = self.p.optimistic.functions
+        claimed = self.client.call_many(
+            self.p.optimistic, "isClaimed", [(tree.event_id, e.index) for e in tree.entries]
+        )
+        todo = [e for e, done in zip(tree.entries, claimed, strict=True) if not done and e.reward]
+        calls = [
+            (
+                fns.payBatch(
+                    tree.event_id,
+                    [e.as_tuple() for e in part],
+                    [tree.proof(e.index) for e in part],
+                ),
+                f"payBatch(event {tree.event_id}, entries {part[0].index}..{part[-1].index})",
+            )
+            for part in (todo[i : i + chunk] for i in range(0, len(todo), chunk))
+        ]
+        receipts = self.client.transact_many(calls, progress)
+        paid = sum(len(decode_events(self.p.optimistic, "Claimed", r["logs"])) for r in receipts)
+        log.info("event %d: paid %d of %d root entries in %d transactions",
+                 tree.event_id, paid, len(todo), len(calls))  # fmt: skip
+        return paid
+
+
+class RootError(RuntimeError):
+    """A root cannot be proposed from the chain's data."""
+
+
+class PublishedRoot(BaseModel):
+    """The entries of a proposed root, as the keeper publishes them (claims and challenges)."""
+
+    event_id: int
+    root: str
+    total: int
+    entries: list[opt.Entry]
+
+    @classmethod
+    def of(cls, tree: opt.RootTree) -> PublishedRoot:
+        return cls(event_id=tree.event_id, root="0x" + tree.root.hex(), total=tree.total,
+                   entries=tree.entries)  # fmt: skip
+
+    def tree(self) -> opt.RootTree:
+        tree = opt.RootTree(self.event_id, self.entries)
+        if "0x" + tree.root.hex() != self.root:
+            raise RootError(
+                f"published entries of event {self.event_id} do not hash to {self.root}"
+            )
+        return tree

@@ -32,6 +32,7 @@ contract ReentrantToken is ERC20 {
     function _update(address from, address to, uint256 value) internal override {
         if (from == watched && !attacked && target != address(0)) {
             attacked = true;
+            // solhint-disable-next-line avoid-low-level-calls
             (bool ok, bytes memory data) = target.call(payload);
             reentrySucceeded = ok;
             reentryRevertData = data;

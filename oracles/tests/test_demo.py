@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from oracles.demo import DemoConfig, run_demo
+from oracles.keeper import PublishedRoot
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,6 +58,38 @@ def test_demo__runs_the_cycle_and_every_check_against_the_contracts_passes(small
     assert (out_dir / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "Checks against the contracts: all passed" in text
     assert "Stopped Anvil" in text
+
+
+def test_demo__optimistic_settlement_pays_exactly_what_proof_settlement_pays(
+    small_run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """O-2..O-8 end to end: the same simulation settled through one bonded root (proposed, finalized
+    after the challenge window, paid in batches) pays every class exactly what proof-carrying
+    settlement paid, the root is paid out in full, and the published entries hash to the root."""
+    proof_report, _, _ = small_run
+    out = io.StringIO()
+    report = run_demo(
+        DemoConfig(
+            consumers=40, seed=11, out_dir=tmp_path, progress=False, settlement="optimistic"
+        ),
+        out,
+    )
+    assert report["checks"] == {
+        "paid_equals_consumer_balances": True,
+        "committed_equals_event_total": True,
+        "root_paid_out": True,
+        "results_match_reference": True,
+    }
+    assert report["by_class"] == proof_report["by_class"]
+    assert report["gamers"] == proof_report["gamers"]
+    assert "settle" not in report["gas_by_stage"]
+    assert report["txs_by_stage"]["root"] == 2  # propose and finalize
+    published = PublishedRoot.model_validate_json((tmp_path / "root.json").read_text())
+    tree = published.tree()  # raises unless the entries hash to the published root
+    assert tree.count == report["event"]["enrolled"]
+    # by_class rounds each class's mUSD to 3 decimals (1,000 token units): at most 500 units each
+    paid = sum(r["paid_musd"] for r in report["by_class"].values()) * 10**6
+    assert abs(tree.total - paid) <= 500 * len(report["by_class"])
 
 
 def test_demo__gamers_never_gain_more_than_the_cap_allows(small_run) -> None:  # type: ignore[no-untyped-def]

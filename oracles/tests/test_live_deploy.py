@@ -120,6 +120,8 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
             "forecast_oracles": _fresh_addresses(1),
             "grid_oracles": _fresh_addresses(1),
             "keepers": _fresh_addresses(1),
+            "root_proposers": _fresh_addresses(1),
+            "challenge_window_seconds": 3_600,
             "arbiters": _fresh_addresses(1),
             "pausers": _fresh_addresses(1),
             "deploy_test_token": True,
@@ -167,6 +169,10 @@ def test_deploy__keystore_account_on_a_london_chain__manifest_records_the_deploy
             receipt["contractAddress"] == record.address and receipt["blockNumber"] == record.block
         )
     assert m.roles["ReductionRequests.KEEPER_ROLE"] == live.config["keepers"]
+    assert m.roles["OptimisticSettlement.PROPOSER_ROLE"] == live.config["root_proposers"]
+    assert m.roles["ReductionRequests.OPTIMISTIC_ROLE"] == [
+        m.contracts["OptimisticSettlement"].address
+    ]
     assert m.roles["IncentiveEscrow.PAUSER_ROLE"] == [
         live.deployer.address,
         *live.config["pausers"],
