@@ -63,7 +63,7 @@ def test_demo__runs_the_cycle_and_every_check_against_the_contracts_passes(small
 def test_demo__optimistic_settlement_pays_exactly_what_proof_settlement_pays(
     small_run, tmp_path: Path
 ) -> None:  # type: ignore[no-untyped-def]
-    """O-2..O-8 end to end: the same simulation settled through one bonded root (proposed, finalized
+    """O-2..O-8, O-11 end to end: the same simulation settled through one bonded root (proposed, finalized
     after the challenge window, paid in batches) pays every class exactly what proof-carrying
     settlement paid, the root is paid out in full, and the published entries hash to the root."""
     proof_report, _, _ = small_run
