@@ -34,7 +34,7 @@ log = logging.getLogger("gridbalance.keeper")
 
 Progress = Callable[[int, int], None]  # (transactions confirmed, transactions to send)
 
-PAY_CHUNK = 100  # root entries per payBatch transaction (about 40k gas each)
+PAY_CHUNK = 100  # root entries per payBatch transaction (about 30k gas per entry, see make bench)
 CONSENT_DATA = 1
 CONSENT_KEEPER = 2
 STATUS_ACTIVE = 2
