@@ -312,34 +312,29 @@ class Keeper:
             )
             for x in todo
         ]
-        expected = [
-            (x.account, x.consumer_id, x.committed_wh, x.sufficient, x.result, x.reward)
-            for x in todo
-        ]
         receipts = self.client.transact_many(calls, progress)
-        for (account, cid, committed, sufficient, result, reward), receipt in zip(
-            expected, receipts, strict=True
-        ):
+        for x, receipt in zip(todo, receipts, strict=True):
+            result = x.result
             settled = decode_events(self.p.requests, "Settled", receipt["logs"])
             if settled:
                 a = settled[0]
-                outcome = Outcome(account, cid, committed, True, a["baselineWh"], a["actualWh"], a["reductionWh"],
-                                  a["adjustmentBps"], a["reward"], a["baselineDays"])  # fmt: skip
-                ok = (sufficient and result is not None and
+                outcome = Outcome(x.account, x.consumer_id, x.committed_wh, True, a["baselineWh"], a["actualWh"],
+                                  a["reductionWh"], a["adjustmentBps"], a["reward"], a["baselineDays"])  # fmt: skip
+                ok = (x.sufficient and result is not None and
                       (a["baselineWh"], a["actualWh"], a["reductionWh"], a["adjustmentBps"], a["reward"])
-                      == (result.baseline_wh, result.actual_wh, result.reduction_wh, result.adjustment_bps, reward))  # fmt: skip
+                      == (*result.as_tuple(), x.reward))  # fmt: skip
             else:
-                outcome = Outcome(account, cid, committed, False)
-                ok = not sufficient
+                outcome = Outcome(x.account, x.consumer_id, x.committed_wh, False)
+                ok = not x.sufficient
             if not ok:
                 stats.mismatches += 1
                 log.error(
                     "MISMATCH event %d consumer %d: chain %s, reference %s reward %d",
                     event_id,
-                    cid,
+                    x.consumer_id,
                     outcome,
                     result,
-                    reward,
+                    x.reward,
                 )
             stats.outcomes.append(Outcome(**{**outcome.__dict__, "matches_reference": ok}))
         paid = sum(o.reward for o in stats.outcomes)
