@@ -158,7 +158,7 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         } else {
             r.verifiedWh += uint64(verifiedWh);
             // C-10: performance 0 below the minimum delivery ratio, else min(delivered / committed, 1)
-            uint256 perf;
+            uint256 perf = 0;
             if (verifiedWh * BPS >= committedWh * minDeliveryBps) {
                 ++r.eventsDelivered;
                 perf = committedWh == 0 ? BPS : (verifiedWh * BPS) / committedWh;

@@ -53,7 +53,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     /// @inheritdoc ILoadForecasting
     function postWeather(uint16 regionId, WeatherPoint[] calldata points) external onlyRole(WEATHER_ORACLE_ROLE) {
         (, uint32 nowHour) = _regionAndHour(regionId, points.length);
-        uint32 prev;
+        uint32 prev = 0;
         for (uint256 i; i < points.length; ++i) {
             WeatherPoint calldata p = points[i];
             prev = _checkHour(i, p.hour, prev, nowHour);
@@ -84,7 +84,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         if (modelId == 0) revert InvalidModelId();
         if (issuedAt > block.timestamp || block.timestamp - issuedAt > _MAX_FORECAST_AGE)
             revert StaleForecast(issuedAt);
-        uint32 prev;
+        uint32 prev = 0;
         for (uint256 i; i < points.length; ++i) {
             ForecastPoint calldata p = points[i];
             if (i != 0 && p.hour <= prev) revert HoursNotIncreasing(i);
@@ -108,7 +108,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     /// @inheritdoc ILoadForecasting
     function postActuals(uint16 regionId, ActualPoint[] calldata points) external onlyRole(GRID_ORACLE_ROLE) {
         (IRegionRegistry.RegionParams memory rp, uint32 nowHour) = _regionAndHour(regionId, points.length);
-        uint32 prev;
+        uint32 prev = 0;
         for (uint256 i; i < points.length; ++i) {
             ActualPoint calldata p = points[i];
             prev = _checkHour(i, p.hour, prev, nowHour);
@@ -193,7 +193,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     ) external view returns (uint256 mapeBps, uint256 samples) {
         if (windowHours == 0 || windowHours > _HISTORY_HOURS || windowHours > endHour)
             revert InvalidBatchSize(windowHours);
-        uint256 sum;
+        uint256 sum = 0;
         for (uint32 h = endHour - windowHours + 1; h <= endHour; ++h) {
             HourRecord storage r = _hours[regionId][h];
             if (r.flags & _HAS_ERROR != 0) {
@@ -280,24 +280,25 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     ) private {
         AutoTrigger memory t = _triggers[regionId];
         uint256 n = points.length;
-        uint256 i;
-        while (i < n) {
-            if (points[i].loadKw < t.thresholdKw) {
-                ++i;
-                continue;
-            }
+        for (uint256 i = 0; i < n;) {
+            // the run starting at i ends before j; a point below the threshold is a run of none
             uint256 j = i + 1;
-            while (
-                j < n &&
-                points[j].loadKw >= t.thresholdKw &&
-                points[j].hour == points[j - 1].hour + 1 &&
-                points[j].hour / 24 == points[i].hour / 24
-            ) ++j;
-            if (j - i >= t.minHours) _fire(regionId, rp, t, points[i:j]);
+            if (points[i].loadKw >= t.thresholdKw) {
+                while (
+                    j < n &&
+                    points[j].loadKw >= t.thresholdKw &&
+                    points[j].hour == points[j - 1].hour + 1 &&
+                    points[j].hour / 24 == points[i].hour / 24
+                ) ++j;
+                if (j - i >= t.minHours) _fire(regionId, rp, t, points[i:j]);
+            }
             i = j;
         }
     }
 
+    // slither: the callee is the protocol's ReductionRequests; lastTriggeredDay is written before the call and only
+    // restored in the catch
+    // slither-disable-next-line reentrancy-no-eth,reentrancy-events,calls-loop
     function _fire(
         uint16 regionId,
         IRegionRegistry.RegionParams memory rp,
@@ -308,8 +309,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         AutoTrigger storage stored = _triggers[regionId];
         if (stored.lastTriggeredDay == day || _requests.regionHasEvent(regionId, day)) return;
         uint256 len = run.length < t.maxHours ? run.length : t.maxHours;
-        uint256 targetWh;
-        uint32 peak;
+        uint256 targetWh = 0;
+        uint32 peak = 0;
         for (uint256 k; k < len; ++k) {
             targetWh += uint256(run[k].loadKw - t.thresholdKw) * 1_000;
             if (run[k].loadKw > peak) peak = run[k].loadKw;

@@ -80,7 +80,7 @@ contract MeterData is IMeterData, AccessControl {
     /// @dev The number of records; the region exists and the day has ended (M-1, M-5).
     function _checkBatch(uint16 regionId, uint32 day, uint256 len) private view returns (uint256 n) {
         n = len / MeterLeaf.RECORD_BYTES;
-        if (n == 0 || n > MAX_BATCH_RECORDS || n * MeterLeaf.RECORD_BYTES != len) revert InvalidBatchLength(len);
+        if (n == 0 || n > MAX_BATCH_RECORDS || len % MeterLeaf.RECORD_BYTES != 0) revert InvalidBatchLength(len);
         if (!_regions.regionExists(regionId)) revert UnknownMeterRegion(regionId);
         uint256 endsAt = LocalTime.dayStart(_regions.region(regionId).utcOffsetMinutes, day + 1);
         if (block.timestamp < endsAt) revert DayNotEnded(regionId, day, endsAt);

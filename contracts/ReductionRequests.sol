@@ -67,8 +67,12 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     mapping(uint32 programId => Program) private _programs;
     mapping(uint256 eventId => DrEvent) private _events;
     mapping(uint256 eventId => mapping(address account => Enrollment)) private _enrollments;
+    // slither: written through DayBitmap.set on a storage pointer, which slither does not follow
+    // slither-disable-next-line uninitialized-state
     mapping(uint32 programId => mapping(uint256 word => uint256 bits)) private _programDays;
     mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _regionEventDays;
+    // slither: written through DayBitmap.set on a storage pointer, which slither does not follow
+    // slither-disable-next-line uninitialized-state
     mapping(address account => mapping(uint256 word => uint256 bits)) private _consumerDays;
 
     /// @dev Working state of one settlement (keeps the stack shallow).
@@ -251,7 +255,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
                 : from == EventStatus.RootPending && (to == EventStatus.Scheduled || to == EventStatus.RootSettled);
         if (!allowed) revert EventNotSettleable(eventId, from);
         e.status = to;
-        uint256 reserved;
+        uint256 reserved = 0;
         if (to == EventStatus.RootSettled) {
             reserved = e.reservedOutstanding;
             e.reservedOutstanding = 0;
@@ -407,6 +411,8 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     /// @dev P-4: rate = floor(floor(base × tier / 10_000) × stress / 10_000).
+    // slither: P-4 rounds down after each factor, exactly as the spec and the Python reference
+    // slither-disable-next-line divide-before-multiply
     function _eventRate(Program storage p, Tier tier, uint16 regionId) private view returns (uint96) {
         uint256 rate = (uint256(p.baseRate) * _tierBps(p, tier)) / _BPS;
         if (address(_forecasting) != address(0)) rate = (rate * _forecasting.stressMultiplierBps(regionId)) / _BPS;
@@ -535,7 +541,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         DrEvent storage e,
         bool byKeeper
     ) private view {
-        uint8 reason;
+        uint8 reason = 0;
         if (c.status != IConsumerRegistry.ConsumerStatus.Active) reason = 1;
         else if (c.paused) reason = 2;
         else if (c.consent & _CONSENT_DATA_USE == 0) reason = 3;
@@ -552,6 +558,8 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         return uint256(mask) & need == need;
     }
 
+    // slither: two iterations, view calls to the protocol's own registries
+    // slither-disable-next-line calls-loop
     function _startWalk(DrEvent storage e, address account) private view returns (Walk memory w) {
         IConsumerRegistry.Consumer memory c = _consumers.consumer(account);
         w.regionId = e.regionId;

@@ -36,6 +36,7 @@ from web3.exceptions import ContractCustomError, ContractLogicError, ContractPan
 from web3.types import RPCEndpoint
 
 from oracles.contracts import ErrorDecoder
+from oracles.devchain import dev_accounts
 from oracles.reads import AbiFunction, call_many, reply_error, web3_batch
 
 log = logging.getLogger("gridbalance.chain")
@@ -192,10 +193,17 @@ def refuse_plaintext_key(config: dict[str, Any], source: str) -> None:
 
 
 def signer_for(w3: Web3, *, account: str | None, keystore: Path | None) -> Signer:
-    """A keystore anywhere; an unlocked node account (by address or index) only on a dev chain."""
-    if keystore is not None:
-        return KeystoreSigner.from_file(keystore)
+    """A keystore anywhere, unless it holds a well-known development key and the chain id is not a
+    development one; an unlocked node account (by address or index) only on a dev chain."""
     chain_id = w3.eth.chain_id
+    if keystore is not None:
+        signer = KeystoreSigner.from_file(keystore)
+        if chain_id not in DEV_CHAIN_IDS and signer.address in dev_accounts():
+            raise AccountError(
+                f"keystore {keystore} holds {signer.address}, a well-known development account "
+                f"whose key is public; chain {chain_id} is not a development chain: use your own key"
+            )
+        return signer
     node_accounts = list(w3.eth.accounts)
     if not node_accounts or (chain_id not in DEV_CHAIN_IDS and not _is_anvil(w3)):
         raise AccountError(

@@ -89,6 +89,12 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         default=None,
         help="encrypted keystore (password: $GRIDBALANCE_KEYSTORE_PASSWORD or prompt)",
     )
+    p.add_argument(
+        "--log-level",
+        choices=["debug", "info", "warning"],
+        default="info",
+        help="the daemon's log level (default: %(default)s; never shows key material)",
+    )
     p.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help=argparse.SUPPRESS)
 
 
@@ -181,7 +187,7 @@ def _run_daemon(args: argparse.Namespace) -> int:
 
     from oracles import daemons
 
-    logging.getLogger("gridbalance").setLevel(logging.INFO)
+    logging.getLogger("gridbalance").setLevel(getattr(args, "log_level", "info").upper())
     if args.command == "report":
         path = args.run / "report.json" if args.run.is_dir() else args.run
         if not path.exists():

@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import subprocess
 from collections.abc import Mapping
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
 from web3.contract import Contract
@@ -22,7 +20,7 @@ from web3.contract import Contract
 from oracles.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
 from oracles.chain import ChainClient, rpc_request
 from oracles.contracts import PROTOCOL, DeployedContract, Manifest
-from oracles.devchain import DEFAULT_MNEMONIC, PROJECT_ROOT
+from oracles.devchain import PROJECT_ROOT, dev_accounts
 from oracles.profiles import BuildProfile
 
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
@@ -130,17 +128,6 @@ class DeployConfig(BaseModel):
             out += [("timelock.proposers", a) for a in self.timelock.proposers]
             out += [("timelock.executors", a) for a in self.timelock.executors]
         return out
-
-
-@lru_cache(maxsize=1)
-def dev_accounts() -> frozenset[str]:
-    """The first 20 accounts of the well-known development mnemonic (Anvil's and Hardhat's):
-    their keys are public, so they must hold nothing on a real network."""
-    Account.enable_unaudited_hdwallet_features()
-    return frozenset(
-        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").address
-        for i in range(20)
-    )
 
 
 def refuse_dev_accounts(deployer: str, config: DeployConfig, network: str) -> None:

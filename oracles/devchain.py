@@ -28,13 +28,27 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
+
+from eth_account import Account
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ANVIL_IN_NODE_MODULES = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 _PR_SET_PDEATHSIG = 1
+
+
+@lru_cache(maxsize=1)
+def dev_accounts() -> frozenset[str]:
+    """The first 20 accounts of the well-known development mnemonic (Anvil's and Hardhat's):
+    their keys are public, so they must hold nothing on a real network."""
+    Account.enable_unaudited_hdwallet_features()
+    return frozenset(
+        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").address
+        for i in range(20)
+    )
 
 
 class DevChainError(RuntimeError):

@@ -21,7 +21,8 @@ from web3 import Web3
 from oracles.artifacts import ArtifactError
 from oracles.chain import ChainClient, ChainError, KeystoreSigner, NodeSigner, Signer
 from oracles.contracts import ManifestError, default_manifest_path
-from oracles.deploy import DeploymentError, dev_accounts
+from oracles.deploy import DeploymentError
+from oracles.devchain import dev_accounts
 from oracles.networks import profile_for_chain
 from oracles.profiles import PROFILE_ENV, BuildProfile, ProfileError, profile
 

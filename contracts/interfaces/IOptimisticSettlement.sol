@@ -90,6 +90,8 @@ interface IOptimisticSettlement {
     error FundsNotReceived(uint256 eventId, uint256 expected, uint256 received);
     /// @notice No bond credit to withdraw.
     error NoBondCredit(address account);
+    /// @notice A bond cannot be sent to the zero address.
+    error InvalidBondRecipient();
 
     /*//////////////////////////////////////////////////////////////
                                   EVENTS
@@ -112,8 +114,8 @@ interface IOptimisticSettlement {
     event Claimed(uint256 indexed eventId, uint32 index, address indexed account, uint96 reward);
     /// @notice A batch payment's transfer was refused; the entry stays claimable (O-8).
     event PaymentDeferred(uint256 indexed eventId, uint32 index, address indexed account);
-    /// @notice A bond credit was withdrawn.
-    event BondWithdrawn(address indexed account, uint256 amount);
+    /// @notice A bond credit was withdrawn and sent to `to`.
+    event BondWithdrawn(address indexed account, address indexed to, uint256 amount);
 
     /*//////////////////////////////////////////////////////////////
                                 FUNCTIONS
@@ -155,8 +157,10 @@ interface IOptimisticSettlement {
     /// claimable. Anyone (O-8).
     function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[][] calldata proofs) external;
 
-    /// @notice Withdraw bonds returned or won (O-9).
-    function withdrawBond() external;
+    /// @notice Send the caller's whole bond credit (bonds returned or won) to `to` (O-9). A caller
+    /// that cannot receive ether names another address, so no credit is ever stuck.
+    /// @param to Receives the ether; not the zero address.
+    function withdrawBond(address payable to) external;
 
     /// @notice The root of an event.
     function rootRecord(uint256 eventId) external view returns (RootRecord memory);

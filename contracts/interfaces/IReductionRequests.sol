@@ -180,7 +180,7 @@ interface IReductionRequests {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice The forecasting contract (stress multiplier source) was set.
-    event ForecastingSet(address forecasting);
+    event ForecastingSet(address indexed forecasting);
     /// @notice A program was created and its escrow account opened.
     event ProgramCreated(
         uint32 indexed programId,

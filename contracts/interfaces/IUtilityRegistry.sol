@@ -85,8 +85,8 @@ interface IUtilityRegistry {
     //////////////////////////////////////////////////////////////*/
 
     /// @notice Set the approval threshold M. Only DEFAULT_ADMIN_ROLE (U-1).
-    /// @param threshold 1 <= M <= current number of verifiers.
-    function setThreshold(uint256 threshold) external;
+    /// @param threshold_ 1 <= M <= current number of verifiers.
+    function setThreshold(uint256 threshold_) external;
 
     /// @notice Set how long a verification or renewal lasts. Only DEFAULT_ADMIN_ROLE (U-3).
     /// @param period Seconds, 1 day .. 5 years.
@@ -99,42 +99,42 @@ interface IUtilityRegistry {
     function applyForVerification(string calldata name, bytes32 credentialHash, uint16[] calldata regions) external;
 
     /// @notice Approve an action for a utility; the M-th distinct approval executes it. Only VERIFIER_ROLE (U-3..U-6).
-    /// @param utility The utility.
+    /// @param utility_ The utility.
     /// @param action Verify, Renew, Reinstate or Revoke.
-    function approve(address utility, Action action) external;
+    function approve(address utility_, Action action) external;
 
     /// @notice Suspend an active utility at once. Any single VERIFIER_ROLE holder (U-5).
-    /// @param utility The utility.
+    /// @param utility_ The utility.
     /// @param reasonHash Hash of the reason document.
-    function suspend(address utility, bytes32 reasonHash) external;
+    function suspend(address utility_, bytes32 reasonHash) external;
 
     /// @notice Count an event run by a utility. Only PROTOCOL_ROLE (U-9).
-    function recordEventRun(address utility) external;
+    function recordEventRun(address utility_) external;
 
     /// @notice Count a consumer paid by a utility's program. Only PROTOCOL_ROLE (U-9).
-    function recordConsumerPaid(address utility) external;
+    function recordConsumerPaid(address utility_) external;
 
     /// @notice Count a dispute lost by a utility. Only PROTOCOL_ROLE (U-9).
-    function recordDisputeLost(address utility) external;
+    function recordDisputeLost(address utility_) external;
 
-    /// @notice Whether `utility` is verified, unexpired, not suspended or revoked, and has `regionId`
+    /// @notice Whether `utility_` is verified, unexpired, not suspended or revoked, and has `regionId`
     /// in its jurisdiction (U-7). Gates everything a utility does.
-    function isActiveUtility(address utility, uint16 regionId) external view returns (bool);
+    function isActiveUtility(address utility_, uint16 regionId) external view returns (bool);
 
     /// @notice A utility's record.
-    function utility(address utility) external view returns (Utility memory);
+    function utility(address utility_) external view returns (Utility memory);
 
     /// @notice A utility's display name.
-    function utilityName(address utility) external view returns (string memory);
+    function utilityName(address utility_) external view returns (string memory);
 
     /// @notice Whether a region is in a utility's jurisdiction.
-    function inJurisdiction(address utility, uint16 regionId) external view returns (bool);
+    function inJurisdiction(address utility_, uint16 regionId) external view returns (bool);
 
-    /// @notice Distinct approvals so far for the pending `action` on `utility`.
-    function approvals(address utility, Action action) external view returns (uint256);
+    /// @notice Distinct approvals so far for the pending `action` on `utility_`.
+    function approvals(address utility_, Action action) external view returns (uint256);
 
-    /// @notice Whether `verifier` approved the pending `action` on `utility`.
-    function hasApproved(address utility, Action action, address verifier) external view returns (bool);
+    /// @notice Whether `verifier` approved the pending `action` on `utility_`.
+    function hasApproved(address utility_, Action action, address verifier) external view returns (bool);
 
     /// @notice The approval threshold M.
     function threshold() external view returns (uint256);

@@ -85,8 +85,8 @@ library Baseline {
         uint256 count = p.method == METHOD_TEN_IN_TEN ? n : HIGH_DAYS;
 
         (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
-        uint256 adjBaseline;
-        uint256 adjActual;
+        uint256 adjBaseline = 0;
+        uint256 adjActual = 0;
         for (uint256 h = adjStart; h < adjEnd; ++h) {
             adjBaseline += _hourBaseline(baselineDays, selected, count, h);
             adjActual += eventDay[h];

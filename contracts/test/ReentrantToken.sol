@@ -6,7 +6,12 @@ import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 /// @title ReentrantToken
 /// @notice Test only: an ERC-20 whose transfers out of a watched payer first call back into a target
 /// with stored calldata (a reentrancy attack through the token), recording how the reentrant call ended.
+/// Transfers to a refused account revert (so a payer's push can fail).
 contract ReentrantToken is ERC20 {
+    /// @notice A transfer to a refused account.
+    error Refused(address account);
+
+    mapping(address account => bool) public refused;
     address public watched;
     address public target;
     bytes public payload;
@@ -29,7 +34,13 @@ contract ReentrantToken is ERC20 {
         attacked = false;
     }
 
+    /// @notice Refuse (true) or accept (false) transfers to `account`.
+    function setRefused(address account, bool value) external {
+        refused[account] = value;
+    }
+
     function _update(address from, address to, uint256 value) internal override {
+        if (refused[to]) revert Refused(to);
         if (from == watched && !attacked && target != address(0)) {
             attacked = true;
             // solhint-disable-next-line avoid-low-level-calls

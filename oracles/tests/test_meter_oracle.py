@@ -359,3 +359,62 @@ def test_kill_9_between_submit_and_confirm__restart_posts_every_consumer_day_exa
     assert _counts(db) == {"pending": 0, "sent": 0, "confirmed": N}
     info = fresh.p.meter.functions.dayInfo(REGION, fresh.day).call()
     assert tuple(info) == (3, N, N)  # batches, consumer-days, highest id: nothing posted twice
+
+
+def test_no_key_material_in_logs_outbox_rejects_or_errors(
+    fresh: Chain,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """K-3: a keystore-signed daemon run, with every library logging at DEBUG, then a run with a
+    wrong password: neither the private key (hex or raw), the password nor the keystore's ciphertext
+    appears in any log record, in stdout or stderr, in the outbox, or in the rejects file."""
+    import logging
+
+    from eth_account import Account
+
+    from oracles.cli import main
+
+    password, wrong = "pw-7f3a-secret", "pw-wrong-9c1e"
+    account = Account.create()
+    keystore = json.loads(json.dumps(Account.encrypt(account.key, password, iterations=2)))
+    (tmp_path / "key.json").write_text(json.dumps(keystore))
+    admin = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
+    role = fresh.p.meter.functions.METER_ORACLE_ROLE().call()
+    admin.transact(fresh.p.meter.functions.grantRole(role, account.address), "grantRole")
+    rpc_call(fresh.anvil.url, "anvil_setBalance", [account.address, hex(10**18)])
+
+    caplog.set_level(logging.DEBUG)
+    args = _oracle_meter_args(fresh, tmp_path, _day_csv(fresh, tmp_path / "in.csv", {"m0": 200}, ["m0,garbage,3600,5"]))  # fmt: skip
+    args[args.index("--account") : args.index("--account") + 2] = ["--keystore", str(tmp_path / "key.json"), "--log-level", "debug"]  # fmt: skip
+    monkeypatch.setenv("GRIDBALANCE_KEYSTORE_PASSWORD", password)
+    assert main(args) == 0
+    monkeypatch.setenv("GRIDBALANCE_KEYSTORE_PASSWORD", wrong)
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert "wrong password" in err and len(err.strip().splitlines()) == 1
+    assert len(day_batches(fresh.p.meter, REGION, fresh.day)) == 1  # the signed run did post
+
+    logged = "\n".join(
+        f"{r.name} {r.getMessage()} {r.args!r} {r.exc_text or ''}" for r in caplog.records
+    )
+    assert any(r.levelno == logging.DEBUG for r in caplog.records)  # DEBUG records were captured
+    secrets = {
+        "key hex": account.key.hex(),
+        "key HEX": account.key.hex().upper(),
+        "password": password,
+        "wrong password": wrong,
+        "ciphertext": keystore["crypto"]["ciphertext"],
+    }
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name != "key.json"}
+    assert {"o.sqlite", "rejects.jsonl"} <= set(files)
+    for what, secret in secrets.items():
+        for where, text in {"logs": logged, "stdout": out, "stderr": err}.items():
+            assert secret.lower() not in text.lower(), f"{what} in {where}"
+        for name, blob in files.items():
+            assert secret.encode() not in blob and secret.lower().encode() not in blob.lower(), (
+                f"{what} in {name}"
+            )
+            assert bytes(account.key) not in blob, f"raw key in {name}"

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import brownie
 import pytest
+from eth_utils.crypto import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -295,3 +296,50 @@ def test_stateful_conservation(admin, utility, consumer_accounts):
             suppress_health_check=HealthCheck.all(),
         ),
     )
+
+
+@pytest.mark.parametrize(
+    "payout", ["settle", "payAdjustment", "withdrawOwed", "withdrawUnreserved"]
+)
+def test_attack_reentrant_token__every_escrow_payout__reentry_refused(
+    IncentiveEscrow, ReentrantToken, admin, utility, consumer_accounts, payout
+):
+    """E-5..E-8: during each payout's transfer the token calls back into the escrow's pull
+    (`withdrawOwed`, open to anyone) and meets the lock. The payout happens once, and the books hold:
+    balance = deposited - pushed - withdrawn, with what is owed still in the balance."""
+    token = ReentrantToken.deploy({"from": admin})
+    escrow = IncentiveEscrow.deploy(admin, {"from": admin})
+    escrow.grantRole(escrow.PROTOCOL_ROLE(), admin, {"from": admin})
+    escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(utility, 1_000_000, {"from": admin})
+    token.approve(escrow, 1_000_000, {"from": utility})
+    escrow.openProgram(PROGRAM, token, utility, 600_000, {"from": admin})
+    c = consumer_accounts[0]
+    if payout == "withdrawOwed":  # a refused push first, so there is something to pull
+        token.setRefused(c, True, {"from": admin})
+        escrow.reserve(PROGRAM, 50_000, {"from": admin})
+        escrow.settle(PROGRAM, c, 50_000, 40_000, {"from": admin})
+        token.setRefused(c, False, {"from": admin})
+        assert escrow.owed(c, token) == 40_000
+    token.arm(escrow, escrow, escrow.withdrawOwed.encode_input(token), {"from": admin})
+    if payout == "settle":
+        escrow.reserve(PROGRAM, 50_000, {"from": admin})
+        escrow.settle(PROGRAM, c, 50_000, 40_000, {"from": admin})
+        to, amount = c, 40_000
+    elif payout == "payAdjustment":
+        escrow.payAdjustment(PROGRAM, c, 40_000, {"from": admin})
+        to, amount = c, 40_000
+    elif payout == "withdrawOwed":
+        escrow.withdrawOwed(token, {"from": c})
+        to, amount = c, 40_000
+    else:
+        escrow.withdrawUnreserved(PROGRAM, 40_000, utility, {"from": utility})
+        to, amount = utility, 40_000
+    assert token.attacked() and not token.reentrySucceeded()
+    assert bytes(token.reentryRevertData()) == keccak(b"ReentrancyGuardReentrantCall()")[:4]
+    held = 400_000 if to == utility else 0  # the utility's own unspent tokens
+    assert token.balanceOf(to) == amount + held
+    a = escrow.programAccount(PROGRAM)
+    pushed = a["paid"] - escrow.totalOwed(token)
+    assert token.balanceOf(escrow) == a["deposited"] - pushed - a["withdrawn"]
+    assert token.balanceOf(escrow) == 600_000 - amount

@@ -135,7 +135,7 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_SETTLED)):
         opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
     before = keeper.balance()
-    opt.os.withdrawBond({"from": keeper, "gas_price": 0})
+    opt.os.withdrawBond(keeper, {"from": keeper, "gas_price": 0})
     assert keeper.balance() - before == ROOT_BOND
 
 
@@ -177,7 +177,7 @@ def test_inflated_entry_is_caught_and_slashed(opt, keeper, stranger):
             opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
             assert opt.rr.enrollment(opt.event, who)["paid"] == honest.entries[i].reward
     before = stranger.balance()
-    opt.os.withdrawBond({"from": stranger, "gas_price": 0})
+    opt.os.withdrawBond(stranger, {"from": stranger, "gas_price": 0})
     assert stranger.balance() - before == ROOT_BOND
 
 
@@ -458,3 +458,94 @@ def test_reentrant_token_cannot_claim_twice(
     assert bytes(token.reentryRevertData()) == expected
     assert token.balanceOf(e.account) == e.reward
     assert harness.rootRecord(tree.event_id)["remaining"] == tree.total - e.reward
+
+
+# ------------------------------------------------------------------ attacks on the payout paths
+
+
+def _bond_held_by_contract(opt, AttackReceiver, admin, keeper):
+    """An inflated root, caught by a challenge sent from an AttackReceiver: the contract account
+    holds the bond credit (O-5)."""
+    honest = opt.tree()
+    paid = next(i for i, e in enumerate(honest.entries) if e.reward > 0)
+    results = list(opt.results)
+    results[paid] = results[paid].model_copy(update={"reward": results[paid].reward + 1})
+    tree = opt.tree(ref.entries_for(results))
+    opt.propose(tree, keeper)
+    receiver = AttackReceiver.deploy({"from": admin})
+    e = tree.entries[paid]
+    challenge = opt.os.challengeEntry.encode_input(
+        opt.event, e.as_tuple(), tree.proof(e.index), opt.sc.leaves(opt.who[paid])
+    )
+    receiver.execute(opt.os, challenge, {"from": admin})
+    assert opt.os.bondCredit(receiver) == ROOT_BOND
+    return receiver
+
+
+def test_attack_reentrant_receiver__withdraw_bond__paid_once(opt, AttackReceiver, admin, keeper):
+    """O-9: a challenger contract that re-enters withdrawBond when the ether arrives is refused by the
+    lock (the credit is already zero as well); the bond is paid exactly once."""
+    receiver = _bond_held_by_contract(opt, AttackReceiver, admin, keeper)
+    withdraw = opt.os.withdrawBond.encode_input(receiver)
+    receiver.arm(opt.os, withdraw, {"from": admin})
+    before = receiver.balance()
+    receiver.execute(opt.os, withdraw, {"from": admin})
+    assert receiver.attacked() and not receiver.reentrySucceeded()
+    assert bytes(receiver.reentryRevertData()) == keccak(b"ReentrancyGuardReentrantCall()")[:4]
+    assert receiver.balance() - before == ROOT_BOND
+    assert opt.os.bondCredit(receiver) == 0
+
+
+def test_attack_reverting_receiver__withdraw_bond__credit_kept_then_sent_elsewhere(
+    opt, AttackReceiver, admin, keeper, stranger
+):
+    """O-9: a challenger contract that refuses ether cannot lose its bond: the push reverts and the
+    credit stays; the contract then names another recipient. Zero address and no credit are refused."""
+    receiver = _bond_held_by_contract(opt, AttackReceiver, admin, keeper)
+    receiver.setRejecting(True, {"from": admin})
+    with brownie.reverts(err("Rejected")):
+        receiver.execute(opt.os, opt.os.withdrawBond.encode_input(receiver), {"from": admin})
+    assert opt.os.bondCredit(receiver) == ROOT_BOND
+    with brownie.reverts(err("InvalidBondRecipient")):
+        receiver.execute(
+            opt.os, opt.os.withdrawBond.encode_input(brownie.ZERO_ADDRESS), {"from": admin}
+        )
+    before = stranger.balance()
+    tx = receiver.execute(opt.os, opt.os.withdrawBond.encode_input(stranger), {"from": admin})
+    assert stranger.balance() - before == ROOT_BOND
+    assert opt.os.bondCredit(receiver) == 0
+    ev = tx.events["BondWithdrawn"]
+    assert (ev["account"], ev["to"], ev["amount"]) == (receiver, stranger, ROOT_BOND)
+    with brownie.reverts(err("NoBondCredit", stranger)):
+        opt.os.withdrawBond(stranger, {"from": stranger})
+
+
+def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
+    harness, ReentrantToken, admin, stranger, consumer_accounts
+):
+    """O-7, O-8: while payBatch pays entry 0, the token claims entry 1 (claim takes no lock). The
+    claim succeeds, payBatch then skips entry 1 as claimed: every entry is paid exactly once and
+    `remaining` falls by exactly the rewards paid."""
+    token = ReentrantToken.deploy({"from": admin})
+    tree = _seeded(harness, token, admin, consumer_accounts[:3], total_short_by=0)
+    e0, e1 = tree.entries[0], tree.entries[1]
+    token.arm(
+        harness,
+        harness,
+        harness.claim.encode_input(tree.event_id, e1.as_tuple(), tree.proof(e1.index)),
+        {"from": admin},
+    )
+    proofs = [tree.proof(e.index) for e in tree.entries]
+    tx = harness.payBatch(
+        tree.event_id, [e.as_tuple() for e in tree.entries], proofs, {"from": stranger}
+    )
+    assert token.attacked() and token.reentrySucceeded()
+    assert [(c["index"], c["reward"]) for c in tx.events["Claimed"]] == [
+        (e1.index, e1.reward),  # the reentrant claim, inside entry 0's transfer
+        (e0.index, e0.reward),
+        (tree.entries[2].index, tree.entries[2].reward),
+    ]
+    for e in tree.entries:
+        assert token.balanceOf(e.account) == e.reward
+    assert harness.rootRecord(tree.event_id)["remaining"] == 0
+    assert token.balanceOf(harness) == 0
