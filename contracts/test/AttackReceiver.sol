@@ -35,6 +35,8 @@ contract AttackReceiver {
         return Address.functionCallWithValue(to, data, msg.value);
     }
 
+    // the attack is the point of this receiver
+    // solhint-disable-next-line no-complex-fallback
     receive() external payable {
         if (rejecting) revert Rejected();
         if (target != address(0) && !attacked) {
