@@ -7,6 +7,7 @@ import csv
 import logging
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from eth_utils.crypto import keccak
 
@@ -36,8 +37,16 @@ def run(args: argparse.Namespace, protocol: Protocol, client: ChainClient) -> in
     return forecast_pass(protocol, client, args)
 
 
+def _region(p: Protocol, region_id: int) -> tuple[Any, ...]:
+    """The region's parameters; a region the chain does not know is a one-line error, before any
+    file is read or anything is queued."""
+    if not p.regions.functions.regionExists(region_id).call():
+        raise CommandError(f"region {region_id} is not registered on this chain")
+    return tuple(p.regions.functions.region(region_id).call())
+
+
 def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
-    region = p.regions.functions.region(args.region).call()
+    region = _region(p, args.region)
     if args.csv is not None:
         readings, rejects = read_csv(args.csv)
         source = str(args.csv)
@@ -47,10 +56,14 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
     ids: dict[str, int | None] = {}
 
     def resolve(meter_id: str) -> int | None:
+        """The meter's consumer id, or None when no active consumer of this region owns it."""
         if meter_id not in ids:
             account = p.consumers.functions.meterOwner(keccak(text=meter_id)).call()
-            cid = int(p.consumers.functions.consumer(account).call()[0]) if int(account, 16) else 0
-            ids[meter_id] = cid or None
+            ids[meter_id] = None
+            if int(account, 16):
+                consumer = p.consumers.functions.consumer(account).call()
+                if int(consumer[1]) == args.region:
+                    ids[meter_id] = int(consumer[0]) or None
         return ids[meter_id]
 
     now = int(client.w3.eth.get_block("latest")["timestamp"])
@@ -69,7 +82,7 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
 
 
 def weather_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
-    offset = int(p.regions.functions.region(args.region).call()[2]) * 60
+    offset = int(_region(p, args.region)[2]) * 60
     points = []
     with Path(args.csv).open(newline="") as f:
         for row in csv.DictReader(f):

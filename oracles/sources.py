@@ -226,7 +226,7 @@ def assemble_days(
                     source=source,
                     line=n,
                     field="meter_id",
-                    reason=f"unknown meter {r.meter_id!r} (not registered)",
+                    reason=f"unknown meter {r.meter_id!r} (not registered in region {region_id})",
                 )
             )
             continue

@@ -418,3 +418,53 @@ def test_no_key_material_in_logs_outbox_rejects_or_errors(
                 f"{what} in {name}"
             )
             assert bytes(account.key) not in blob, f"raw key in {name}"
+
+
+def test_cli_oracle_meter__unknown_region__one_line_and_nothing_queued(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad-input table, unknown region: refused before the file is read; no outbox, no rejects."""
+    from oracles.cli import main
+
+    args = _oracle_meter_args(fresh, tmp_path, _day_csv(fresh, tmp_path / "in.csv", {"m0": 200}))
+    args[args.index("--region") + 1] = "9"
+    assert main(args) == 1
+    err = capsys.readouterr().err.strip()
+    assert err.endswith("region 9 is not registered on this chain") and "\n" not in err
+    assert not (tmp_path / "o.sqlite").exists() and not (tmp_path / "rejects.jsonl").exists()
+
+
+def test_cli_oracle_meter__meter_of_another_regions_consumer__rejected_not_posted(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad-input table, meter of another region: a registered meter whose consumer belongs to region
+    2 is an unknown meter for region 1 (rejects file, with its line), and is never posted as
+    region 1's data; the region-1 meter's day is posted."""
+    from oracles.cli import main
+
+    admin = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
+    params = (10_000, 50_000, OFFSET, 8_000, 9_500, 200, 1_000)
+    role = fresh.p.regions.functions.REGION_ADMIN_ROLE().call()
+    admin.transact(fresh.p.regions.functions.grantRole(role, admin.address), "grantRole")
+    admin.transact(fresh.p.regions.functions.addRegion(2, "Other", params), "addRegion")
+    other = Web3.to_checksum_address(keccak(text="consumer-other")[12:])
+    rpc_call(fresh.anvil.url, "anvil_setBalance", [other, hex(10**18)])
+    ChainClient(fresh.w3, NodeSigner(other)).transact(
+        fresh.p.consumers.functions.register(
+            0, 2, keccak(text="m-other"), 1_000, 1, (0, 10, 2**24 - 1)
+        ),
+        "register",
+    )
+    admin.transact(
+        fresh.p.consumers.functions.activate(other, b"\x01" * 32, b"\x02" * 32), "activate"
+    )
+    csv = _day_csv(fresh, tmp_path / "in.csv", {"m0": 200, "m-other": 300})
+    assert main(_oracle_meter_args(fresh, tmp_path, csv)) == 0
+    assert (
+        "-> 1 consumer-days (1 new); posted 1 in 1 batches; 24 rejects" in capsys.readouterr().out
+    )
+    rejects = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert {r["reason"] for r in rejects} == {
+        "unknown meter 'm-other' (not registered in region 1)"
+    }
+    assert [r.consumer_id for r in day_batches(fresh.p.meter, REGION, fresh.day)[0].records] == [1]

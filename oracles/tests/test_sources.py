@@ -114,3 +114,76 @@ def test_assemble__duplicates_unknown_meters_future_and_gaps(tmp_path: Path) -> 
     by_id = {d.consumer_id: d for d in days}
     assert not by_id[3].missing and by_id[3].readings == (100,) * 24
     assert by_id[4].missing  # posted flagged missing, never dropped
+
+
+def _green_button_hours(path: Path, first_ts: int, hours: int) -> dict[int, int]:
+    """The sample feed with its interval block replaced by ``hours`` hours of 15-minute readings
+    from ``first_ts`` (UTC epoch, as ESPI writes it); reading k is 10 + k Wh. Returns each
+    reading's start and value."""
+    text = (DATA / "green_button_15min.xml").read_text()
+    head, rest = text.split("<IntervalReading>", 1)
+    tail = rest[rest.rindex("</IntervalReading>") + len("</IntervalReading>") :]
+    values = {first_ts + 900 * k: 10 + k for k in range(4 * hours)}
+    body = "".join(
+        f"<IntervalReading><timePeriod><duration>900</duration><start>{ts}</start></timePeriod>"
+        f"<value>{wh}</value></IntervalReading>"
+        for ts, wh in values.items()
+    )
+    path.write_text(head + body + tail)
+    return values
+
+
+def test_green_button__dst_days__standard_time_hours_lose_nothing(tmp_path: Path) -> None:
+    """Bad-input table, DST: ESPI timestamps are UTC and a region's local day is its fixed standard
+    offset (R-3), so the meter clock's 23-hour spring day and 25-hour autumn day change nothing: two
+    days of readings across each US change of 2026 make two complete 24-hour days, every Wh kept.
+    The meter clock's 23-hour day alone is an incomplete standard day, posted flagged missing."""
+    from datetime import UTC, datetime
+
+    for change in (datetime(2026, 3, 8, tzinfo=UTC), datetime(2026, 11, 1, tzinfo=UTC)):
+        midnight = (
+            int(change.timestamp()) + 8 * 3600
+        )  # 00:00 PST, the start of the change's local day
+        values = _green_button_hours(tmp_path / "dst.xml", midnight, 48)
+        readings, rejects = read_green_button(tmp_path / "dst.xml")
+        assert rejects == [] and len(readings) == 192
+        days, rejects = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                                      resolve=_resolve, source="dst")  # fmt: skip
+        assert rejects == []
+        assert [(d.day, d.missing) for d in days] == [
+            (midnight // 86_400, False),
+            (midnight // 86_400 + 1, False),
+        ]
+        assert sum(sum(d.readings) for d in days) == sum(values.values())
+        # hour h of the first day holds readings 4h..4h+3 (10 + k each)
+        assert days[0].readings == tuple(4 * 10 + 16 * h + 6 for h in range(24))
+
+    spring = int(datetime(2026, 3, 8, tzinfo=UTC).timestamp()) + 8 * 3600
+    _green_button_hours(tmp_path / "clock_day.xml", spring, 23)  # the meter clock's day: 23 hours
+    readings, _ = read_green_button(tmp_path / "clock_day.xml")
+    days, rejects = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="clock_day")  # fmt: skip
+    assert [d.missing for d in days] == [True]
+    assert [r.reason for r in rejects] == ["1380 of 1440 minutes present; posted flagged missing"]
+
+
+def test_assemble__hour_total_overflow__rejected(tmp_path: Path) -> None:
+    """Bad-input table: four 15-minute readings each within uint32 whose hour sum is not; the reading
+    that overflows is rejected (by its position among the readings: assembly numbers readings, not
+    file lines), and the day, now short of those 45 minutes, is flagged missing."""
+    path = tmp_path / "big.csv"
+    rows = ["meter_id,interval_start,interval_seconds,wh"]
+    rows += [f"MTR-1,{_iso(MIDNIGHT + 3600 * h)},3600,1" for h in range(1, 24)]
+    rows += [f"MTR-1,{_iso(MIDNIGHT + 900 * q)},900,{2**31}" for q in range(4)]
+    path.write_text("\n".join(rows) + "\n")
+    readings, rejects = read_csv(path)
+    assert rejects == []
+    days, rejects = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="big.csv")  # fmt: skip
+    assert [(r.line, r.field, r.reason) for r in rejects[:3]] == [
+        (25, "wh", "hour total overflows uint32"),
+        (26, "wh", "hour total overflows uint32"),
+        (27, "wh", "hour total overflows uint32"),
+    ]
+    assert rejects[3].reason == "1395 of 1440 minutes present; posted flagged missing"
+    assert [d.missing for d in days] == [True]
