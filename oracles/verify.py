@@ -252,7 +252,7 @@ class Verifier:
     def check_link(self, latest: int) -> None:
         record = self.m.contracts["ReductionRequests"]
         logs = get_logs(self.w3, record.address, [FORECASTING_SET], record.block, latest)
-        got = Web3.to_checksum_address("0x" + logs[-1]["data"][-40:]) if logs else None
+        got = Web3.to_checksum_address("0x" + logs[-1]["topics"][1][-40:]) if logs else None
         want = self.m.contracts["LoadForecasting"].address
         self._add(
             got == want and self.m.links.get("ReductionRequests.forecasting") == want,

@@ -62,6 +62,17 @@ class Optimistic:
             {"from": keeper, "value": ROOT_BOND},
         )
 
+    def propose_inflated(self, keeper) -> tuple[ref.RootTree, ref.RootTree, int]:
+        """Propose a root with one paid entry's reward inflated by 1 (prefix sums kept consistent).
+        Returns the honest tree, the proposed one and the inflated entry's index."""
+        honest = self.tree()
+        paid = next(i for i, e in enumerate(honest.entries) if e.reward > 0)
+        results = list(self.results)
+        results[paid] = results[paid].model_copy(update={"reward": results[paid].reward + 1})
+        tree = self.tree(ref.entries_for(results))
+        self.propose(tree, keeper)
+        return honest, tree, paid
+
     def challenge(self, tree: ref.RootTree, i: int, by, entry: ref.Entry | None = None):
         e = entry or tree.entries[i]
         who = self.who[i] if i < len(self.who) else self.who[0]
@@ -156,12 +167,7 @@ def test_inflated_entry_is_caught_and_slashed(opt, keeper, stranger):
     """O-4, O-5: one entry's reward inflated (prefix sums kept consistent) is caught by recomputation;
     the bond goes to the challenger, the challenged consumer is settled correctly, and the event returns
     to proof-carrying settlement."""
-    honest = opt.tree()
-    paid = next(i for i, e in enumerate(honest.entries) if e.reward > 0)
-    results = list(opt.results)
-    results[paid] = results[paid].model_copy(update={"reward": results[paid].reward + 1})
-    tree = opt.tree(ref.entries_for(results))
-    opt.propose(tree, keeper)
+    honest, tree, paid = opt.propose_inflated(keeper)
     tx = opt.challenge(tree, paid, stranger)
     ev = tx.events["RootVoided"]
     assert (ev["challenger"], ev["fault"], ev["index"]) == (stranger, WRONG_RESULT, paid)
@@ -466,12 +472,7 @@ def test_reentrant_token_cannot_claim_twice(
 def _bond_held_by_contract(opt, AttackReceiver, admin, keeper):
     """An inflated root, caught by a challenge sent from an AttackReceiver: the contract account
     holds the bond credit (O-5)."""
-    honest = opt.tree()
-    paid = next(i for i, e in enumerate(honest.entries) if e.reward > 0)
-    results = list(opt.results)
-    results[paid] = results[paid].model_copy(update={"reward": results[paid].reward + 1})
-    tree = opt.tree(ref.entries_for(results))
-    opt.propose(tree, keeper)
+    _, tree, paid = opt.propose_inflated(keeper)
     receiver = AttackReceiver.deploy({"from": admin})
     e = tree.entries[paid]
     challenge = opt.os.challengeEntry.encode_input(
