@@ -40,15 +40,19 @@ DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 _PR_SET_PDEATHSIG = 1
 
 
+def dev_key(index: int) -> bytes:
+    """Private key ``index`` of the well-known development mnemonic (Anvil's and Hardhat's)."""
+    Account.enable_unaudited_hdwallet_features()
+    return bytes(
+        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key
+    )
+
+
 @lru_cache(maxsize=1)
 def dev_accounts() -> frozenset[str]:
-    """The first 20 accounts of the well-known development mnemonic (Anvil's and Hardhat's):
-    their keys are public, so they must hold nothing on a real network."""
-    Account.enable_unaudited_hdwallet_features()
-    return frozenset(
-        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{i}").address
-        for i in range(20)
-    )
+    """The first 20 accounts of the well-known development mnemonic: their keys are public, so
+    they must hold nothing on a real network."""
+    return frozenset(Account.from_key(dev_key(i)).address for i in range(20))
 
 
 class DevChainError(RuntimeError):

@@ -11,7 +11,7 @@ import pytest
 from eth_account import Account
 
 from oracles.chain import AccountError, KeystoreSigner, NodeSigner, connect, signer_for
-from oracles.devchain import DEFAULT_MNEMONIC, Anvil, dev_accounts, start_anvil
+from oracles.devchain import Anvil, dev_accounts, dev_key, start_anvil
 
 PASSWORD = "correct horse battery staple"
 VOLTA = 73799  # Energy Web Volta's chain id: an Anvil posing as a live chain
@@ -36,19 +36,12 @@ def _keystore(tmp_path: Path, key: bytes, monkeypatch: pytest.MonkeyPatch) -> Pa
     return path
 
 
-def _dev_key(index: int) -> bytes:
-    Account.enable_unaudited_hdwallet_features()
-    return bytes(
-        Account.from_mnemonic(DEFAULT_MNEMONIC, account_path=f"m/44'/60'/0'/0/{index}").key
-    )
-
-
 def test_signer_for__dev_key_keystore_on_a_live_chain__refused(
     live: Anvil, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """K-2: a keystore holding a development key is refused where the chain id is not 1337/31337."""
-    path = _keystore(tmp_path, _dev_key(3), monkeypatch)
-    address = Account.from_key(_dev_key(3)).address
+    path = _keystore(tmp_path, dev_key(3), monkeypatch)
+    address = Account.from_key(dev_key(3)).address
     assert address in dev_accounts()
     with pytest.raises(AccountError) as info:
         signer_for(connect(live.url), account=None, keystore=path)
@@ -74,9 +67,9 @@ def test_signer_for__dev_key_keystore_on_a_dev_chain__allowed(
 ) -> None:
     """K-2: on a development chain the public keys are what the chain was started with."""
     signer = signer_for(
-        connect(dev.url), account=None, keystore=_keystore(tmp_path, _dev_key(3), monkeypatch)
+        connect(dev.url), account=None, keystore=_keystore(tmp_path, dev_key(3), monkeypatch)
     )
-    assert signer.address == Account.from_key(_dev_key(3)).address
+    assert signer.address == Account.from_key(dev_key(3)).address
 
 
 def test_signer_for__node_account__only_on_a_dev_chain(dev: Anvil) -> None:

@@ -379,7 +379,7 @@ def test_no_key_material_in_logs_outbox_rejects_or_errors(
 
     password, wrong = "pw-7f3a-secret", "pw-wrong-9c1e"
     account = Account.create()
-    keystore = json.loads(json.dumps(Account.encrypt(account.key, password, iterations=2)))
+    keystore = Account.encrypt(account.key, password, iterations=2)
     (tmp_path / "key.json").write_text(json.dumps(keystore))
     admin = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
     role = fresh.p.meter.functions.METER_ORACLE_ROLE().call()

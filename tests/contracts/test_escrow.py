@@ -322,19 +322,16 @@ def test_attack_reentrant_token__every_escrow_payout__reentry_refused(
         token.setRefused(c, False, {"from": admin})
         assert escrow.owed(c, token) == 40_000
     token.arm(escrow, escrow, escrow.withdrawOwed.encode_input(token), {"from": admin})
+    amount, to = 40_000, utility if payout == "withdrawUnreserved" else c
     if payout == "settle":
         escrow.reserve(PROGRAM, 50_000, {"from": admin})
-        escrow.settle(PROGRAM, c, 50_000, 40_000, {"from": admin})
-        to, amount = c, 40_000
+        escrow.settle(PROGRAM, c, 50_000, amount, {"from": admin})
     elif payout == "payAdjustment":
-        escrow.payAdjustment(PROGRAM, c, 40_000, {"from": admin})
-        to, amount = c, 40_000
+        escrow.payAdjustment(PROGRAM, c, amount, {"from": admin})
     elif payout == "withdrawOwed":
         escrow.withdrawOwed(token, {"from": c})
-        to, amount = c, 40_000
     else:
-        escrow.withdrawUnreserved(PROGRAM, 40_000, utility, {"from": utility})
-        to, amount = utility, 40_000
+        escrow.withdrawUnreserved(PROGRAM, amount, utility, {"from": utility})
     assert token.attacked() and not token.reentrySucceeded()
     assert bytes(token.reentryRevertData()) == keccak(b"ReentrancyGuardReentrantCall()")[:4]
     held = 400_000 if to == utility else 0  # the utility's own unspent tokens
