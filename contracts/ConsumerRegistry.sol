@@ -41,6 +41,7 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     mapping(address account => mapping(address token => uint256)) private _rewards;
     mapping(uint32 consumerId => address) private _accounts;
     mapping(bytes32 meterIdHash => address) private _meterOwners;
+    mapping(address account => MeterKey) private _meterKeys;
     uint32 private _consumerCount;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
@@ -91,9 +92,7 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     function activate(address account, bytes32 kycHash, bytes32 meterAttestationHash) external {
         Consumer storage c = _requireStatus(account, ConsumerStatus.Registered);
         uint16 regionId = c.regionId;
-        if (!hasRole(KYC_ATTESTER_ROLE, msg.sender) && !_utilities.isActiveUtility(msg.sender, regionId)) {
-            revert NotAuthorizedAttester(msg.sender, regionId);
-        }
+        _requireAttester(regionId);
         if (kycHash == bytes32(0) || meterAttestationHash == bytes32(0)) revert MissingAttestation();
         uint32 id = ++_consumerCount;
         c.id = id;
@@ -105,6 +104,19 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         _mint(account, id);
         emit Locked(id);
         emit ConsumerActivated(account, id, msg.sender, kycHash, meterAttestationHash);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function setMeterKey(address account, address key, uint32 fromDay) external {
+        Consumer storage c = _requireStatus(account, ConsumerStatus.Active);
+        _requireAttester(c.regionId);
+        MeterKey storage k = _meterKeys[account];
+        address previous = k.key;
+        if (key == address(0) || (previous != address(0) && fromDay <= k.fromDay)) revert InvalidMeterKey(key, fromDay);
+        k.key = key;
+        k.fromDay = fromDay;
+        k.previousKey = previous;
+        emit MeterKeySet(account, key, fromDay, previous);
     }
 
     /// @inheritdoc IConsumerRegistry
@@ -182,6 +194,11 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     }
 
     /// @inheritdoc IConsumerRegistry
+    function meterKey(address account) external view returns (MeterKey memory) {
+        return _meterKeys[account];
+    }
+
+    /// @inheritdoc IConsumerRegistry
     function trackRecord(address account) external view returns (TrackRecord memory) {
         return _records[account];
     }
@@ -249,6 +266,13 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     /*//////////////////////////////////////////////////////////////
                                  INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev C-3, C-11: KYC_ATTESTER_ROLE or an active utility of the region.
+    function _requireAttester(uint16 regionId) private view {
+        if (!hasRole(KYC_ATTESTER_ROLE, msg.sender) && !_utilities.isActiveUtility(msg.sender, regionId)) {
+            revert NotAuthorizedAttester(msg.sender, regionId);
+        }
+    }
 
     function _requireStatus(address account, ConsumerStatus expected) private view returns (Consumer storage c) {
         c = _consumers[account];

@@ -4,7 +4,6 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IReductionRequests} from "./interfaces/IReductionRequests.sol";
 import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
 import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
@@ -15,7 +14,6 @@ import {ILoadForecasting} from "./interfaces/ILoadForecasting.sol";
 import {Baseline} from "./libraries/Baseline.sol";
 import {DayBitmap} from "./libraries/DayBitmap.sol";
 import {LocalTime} from "./libraries/LocalTime.sol";
-import {MeterLeaf} from "./libraries/MeterLeaf.sol";
 
 /// @title ReductionRequests
 /// @notice Programs, events, enrollment, settlement and disputes (SPECIFICATION.md §7).
@@ -87,6 +85,10 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
         uint256[2] data; // the region's data-present bits
+        bool signedData; // the program counts meter-signed records only (S-10)
+        uint32 keyFromDay; // the consumer's meter keys (C-11), read when signedData
+        address key;
+        address previousKey;
     }
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
@@ -139,7 +141,8 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
             baseRate: p.baseRate,
             maxEventsPer30Days: p.maxEventsPer30Days,
             economicBps: p.economicBps,
-            emergencyBps: p.emergencyBps
+            emergencyBps: p.emergencyBps,
+            signedData: p.signedData
         });
         emit ProgramCreated(programId, msg.sender, regionId, p);
         _escrow.openProgram(programId, p.token, msg.sender, budget);
@@ -179,11 +182,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         DrEvent storage e = _event(eventId);
         if (_programs[e.programId].utility != msg.sender) revert NotProgramOwner(e.programId, msg.sender);
         if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
-        uint256 released = e.reservedOutstanding;
-        e.status = EventStatus.Cancelled;
-        e.reservedOutstanding = 0;
-        emit EventCancelled(eventId, released);
-        if (released != 0) _escrow.release(e.programId, released);
+        _endEvent(eventId, e, EventStatus.Cancelled);
     }
 
     /// @inheritdoc IReductionRequests
@@ -192,11 +191,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         if (e.status != EventStatus.Scheduled) revert EventNotSettleable(eventId, e.status);
         uint256 deadline = _deadline(e);
         if (block.timestamp <= deadline) revert SettlementStillOpen(eventId, deadline);
-        uint256 released = e.reservedOutstanding;
-        e.status = EventStatus.Closed;
-        e.reservedOutstanding = 0;
-        emit EventClosed(eventId, released);
-        if (released != 0) _escrow.release(e.programId, released);
+        _endEvent(eventId, e, EventStatus.Closed);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -400,10 +395,20 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         _utilities.recordEventRun(p.utility);
     }
 
+    /// @dev P-5: a cancelled or closed event releases what its enrollments still reserve.
+    function _endEvent(uint256 eventId, DrEvent storage e, EventStatus status) private {
+        uint256 released = e.reservedOutstanding;
+        e.status = status;
+        e.reservedOutstanding = 0;
+        if (status == EventStatus.Cancelled) emit EventCancelled(eventId, released);
+        else emit EventClosed(eventId, released);
+        if (released != 0) _escrow.release(e.programId, released);
+    }
+
     /// @dev P-3: whole hours within one day, starting in the future and within 30 days.
     function _checkEventTime(uint16 regionId, uint32 day, uint8 startHour, uint8 endHour) private view {
         if (startHour >= endHour || endHour > 24) revert Baseline.InvalidEventWindow(startHour, endHour);
-        int16 offset = _regions.region(regionId).utcOffsetMinutes;
+        int16 offset = _offset(regionId);
         uint256 startsAt = LocalTime.dayStart(offset, day) + uint256(startHour) * LocalTime.SECONDS_PER_HOUR;
         if (startsAt <= block.timestamp || startsAt > block.timestamp + MAX_LEAD_TIME) {
             revert InvalidEventStart(startsAt, block.timestamp);
@@ -468,7 +473,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         Program storage p = _programs[e.programId];
         uint256 reserved = _markSettled(e, en, EnrollmentStatus.InsufficientData);
         emit SettledInsufficientData(eventId, account, n, eventMissing);
-        _consumers.recordSettlement(account, p.token, en.committedWh, 0, 0, p.minDeliveryBps, false);
+        _recordSettlement(account, p, en.committedWh, 0, 0, false);
         _escrow.release(e.programId, reserved);
     }
 
@@ -487,9 +492,21 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         uint256 reserved = _markSettled(e, en, EnrollmentStatus.Settled);
         en.paid = uint80(reward); // reward <= reserved (B-7 <= B-8), which fits uint80
         emit Settled(eventId, account, r.baselineWh, r.actualWh, r.reductionWh, r.adjustmentBps, reward, n);
-        _consumers.recordSettlement(account, p.token, committed, r.reductionWh, reward, p.minDeliveryBps, true);
+        _recordSettlement(account, p, committed, r.reductionWh, reward, true);
         if (reward != 0) _utilities.recordConsumerPaid(p.utility);
         _escrow.settle(e.programId, account, reserved, reward);
+    }
+
+    /// @dev C-9: the consumer's track record (one call site for both outcomes keeps the code small).
+    function _recordSettlement(
+        address account,
+        Program storage p,
+        uint256 committed,
+        uint256 verifiedWh,
+        uint256 reward,
+        bool sufficient
+    ) private {
+        _consumers.recordSettlement(account, p.token, committed, verifiedWh, reward, p.minDeliveryBps, sufficient);
     }
 
     /// @dev The bookkeeping both settlement outcomes share (S-8): the enrollment's status and time, and
@@ -577,6 +594,10 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
             w.eventDays[k] = _regionEventDays[e.regionId][base + k];
             w.data[k] = _meterData.dataWord(e.regionId, base + k);
         }
+        if (_programs[e.programId].signedData) {
+            IConsumerRegistry.MeterKey memory key = _consumers.meterKey(account);
+            (w.signedData, w.keyFromDay, w.key, w.previousKey) = (true, key.fromDay, key.key, key.previousKey);
+        }
     }
 
     /// @dev S-3: a like day that is not an event day of the region, has committed data and (for a
@@ -611,37 +632,26 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         if (w.next != leaves.length) revert UnexpectedLeaf(w.next);
     }
 
+    /// @dev One record the walk requires: MeterData checks its header, its proof and, in a signed-data
+    /// program, its meter's signature (S-2, S-3, S-10). `missing`: flagged missing or not counted.
     function _verifyLeaf(
         LeafProof calldata lp,
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay
     ) private view returns (bool missing, uint32[24] memory readings) {
-        bytes calldata rec = lp.record;
-        missing = _checkHeader(rec, w, expectedDay, baselineDay);
-        bytes32 root = _meterData.batchRoot(w.regionId, expectedDay, lp.batchIndex);
-        if (root == bytes32(0) || !MerkleProof.verifyCalldata(lp.proof, root, MeterLeaf.leafAt(rec, 0))) {
-            revert InvalidMeterProof(expectedDay, lp.batchIndex);
-        }
-        if (!missing) readings = MeterLeaf.readings(rec);
-    }
-
-    /// @dev The record is this consumer's, in this region, for the expected day (S-2, S-3).
-    function _checkHeader(
-        bytes calldata rec,
-        Walk memory w,
-        uint32 expectedDay,
-        bool baselineDay
-    ) private pure returns (bool missing) {
-        if (rec.length != MeterLeaf.RECORD_BYTES) revert InvalidRecordLength(rec.length);
-        (uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(rec, 0);
-        if (id != w.consumerId) revert LeafConsumerMismatch(w.consumerId, id);
-        if (regionId != w.regionId) revert LeafRegionMismatch(w.regionId, regionId);
-        if (day != expectedDay) {
-            if (baselineDay) revert NotEligibleBaselineDay(expectedDay, day);
-            revert LeafDayMismatch(expectedDay, day);
-        }
-        missing = flags & MeterLeaf.FLAG_MISSING != 0;
+        IMeterData.RecordQuery memory q = IMeterData.RecordQuery({
+            regionId: w.regionId,
+            consumerId: w.consumerId,
+            day: expectedDay,
+            batchIndex: lp.batchIndex,
+            baselineDay: baselineDay,
+            signedOnly: w.signedData,
+            signer: expectedDay < w.keyFromDay ? w.previousKey : w.key
+        });
+        bool counted;
+        (counted, readings) = _meterData.verifiedReadings(q, lp.record, lp.proof);
+        missing = !counted;
     }
 
     function _baselineParams(Program storage p, DrEvent storage e) private view returns (Baseline.Params memory) {
@@ -668,12 +678,16 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
 
     function _startsAt(DrEvent storage e) private view returns (uint256) {
         return
-            LocalTime.dayStart(_regions.region(e.regionId).utcOffsetMinutes, e.day) +
+            LocalTime.dayStart(_offset(e.regionId), e.day) +
             uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
     }
 
+    function _offset(uint16 regionId) private view returns (int16) {
+        return _regions.region(regionId).utcOffsetMinutes;
+    }
+
     function _deadline(DrEvent storage e) private view returns (uint256) {
-        return LocalTime.dayStart(_regions.region(e.regionId).utcOffsetMinutes, e.day + 1) + SETTLEMENT_WINDOW;
+        return LocalTime.dayStart(_offset(e.regionId), e.day + 1) + SETTLEMENT_WINDOW;
     }
 
     function _tierBps(Program storage p, Tier tier) private view returns (uint256) {

@@ -1,6 +1,7 @@
 """Meter data as anyone can read it from the chain: the records of every batch, from calldata.
 
-MeterData stores only a Merkle root per batch; the records travel in the calldata of ``postBatch``.
+MeterData stores only a Merkle root per batch; the records travel in the calldata of ``postBatch``
+(107-byte records) or ``postSignedBatch`` (172-byte records with the meter's signature, M-7).
 :func:`day_batches` finds a (region, day)'s ``MeterBatchPosted`` logs, fetches each transaction,
 decodes its ``records`` argument and checks that the rebuilt root equals the logged one. The keeper
 builds its proofs from this, and the meter oracle reconciles its outbox against it.
@@ -17,9 +18,11 @@ from hexbytes import HexBytes
 from web3.contract import Contract
 
 from oracles import meter_tree
-from oracles.meter_tree import RECORD_BYTES, ConsumerDay
+from oracles.meter_tree import RECORD_BYTES, SIGNED_RECORD_BYTES, ConsumerDay
 
 POST_BATCH_SELECTOR = keccak(text="postBatch(uint16,uint32,bytes)")[:4]
+POST_SIGNED_BATCH_SELECTOR = keccak(text="postSignedBatch(uint16,uint32,bytes)")[:4]
+STRIDE = {POST_BATCH_SELECTOR: RECORD_BYTES, POST_SIGNED_BATCH_SELECTOR: SIGNED_RECORD_BYTES}
 
 
 class ChainDataError(RuntimeError):
@@ -52,12 +55,10 @@ class Batch:
         return meter_tree.proof(self.tree, position)
 
 
-def decode_records(blob: bytes) -> list[ConsumerDay]:
-    if len(blob) % RECORD_BYTES:
-        raise ChainDataError(f"records length {len(blob)} is not a multiple of {RECORD_BYTES}")
-    return [
-        ConsumerDay.decode(blob[i : i + RECORD_BYTES]) for i in range(0, len(blob), RECORD_BYTES)
-    ]
+def decode_records(blob: bytes, stride: int = RECORD_BYTES) -> list[ConsumerDay]:
+    if len(blob) % stride:
+        raise ChainDataError(f"records length {len(blob)} is not a multiple of {stride}")
+    return [ConsumerDay.decode(blob[i : i + stride]) for i in range(0, len(blob), stride)]
 
 
 def batch_logs(
@@ -72,18 +73,19 @@ def batch_logs(
 def day_batches(meter: Contract, region_id: int, day: int, from_block: int = 0) -> list[Batch]:
     """Every batch of (region, day), rebuilt from the transactions' calldata and checked against the root."""
     w3 = meter.w3
-    selector = POST_BATCH_SELECTOR
     out = []
     for log in batch_logs(meter, region_id, day, from_block):
         tx = w3.eth.get_transaction(log["transactionHash"])
         data = HexBytes(tx["input"])
-        if data[:4] != selector or tx["to"] != meter.address:
+        stride = STRIDE.get(bytes(data[:4]))
+        if stride is None or tx["to"] != meter.address:
             raise ChainDataError(
                 f"batch {log['args']['batchIndex']} of region {region_id} day {day} was not posted by a "
-                f"direct postBatch call (tx {log['transactionHash'].hex()}); its records cannot be read"
+                f"direct postBatch or postSignedBatch call (tx {log['transactionHash'].hex()}); its "
+                "records cannot be read"
             )
         _, _, blob = abi_decode(["uint16", "uint32", "bytes"], data[4:])
-        records = decode_records(blob)
+        records = decode_records(blob, stride)
         tree = meter_tree.levels([r.leaf() for r in records])
         root = bytes(log["args"]["root"])
         if tree[-1][0] != root:

@@ -1,4 +1,5 @@
-"""The meter oracle daemon: outbox -> batches -> ``MeterData.postBatch`` -> confirmed, exactly once.
+"""The meter oracle daemon: outbox -> batches -> ``MeterData.postBatch`` (or ``postSignedBatch`` for
+records that carry their meter's signature, M-7) -> confirmed, exactly once.
 
 For each (region, day) with rows not yet confirmed, :meth:`MeterOracle.flush`
 
@@ -8,7 +9,8 @@ For each (region, day) with rows not yet confirmed, :meth:`MeterOracle.flush`
 2. rejects rows that can no longer be posted because the day's id order moved past them (M-4):
    they go to the rejects file with that reason (never silently);
 3. sends the remaining rows in batches of ``batch_size`` (default 2,000 consumer-days), sorted by id,
-   recording each batch's hash *before* waiting, and confirms each from its receipt.
+   recording each batch's hash *before* waiting, and confirms each from its receipt. Signed and
+   unsigned records never share a batch: a run of either kind ends a batch.
 
 Days that have not ended on-chain (M-1) wait. One log line per batch; no key material is logged.
 """
@@ -16,6 +18,7 @@ Days that have not ended on-chain (M-1) wait. One log line per batch; no key mat
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,7 +29,7 @@ from hexbytes import HexBytes
 from oracles.chain import ChainClient, Pending, TxReverted, hex_hash, rpc_request
 from oracles.chain_data import day_batches
 from oracles.contracts import Protocol
-from oracles.meter_tree import ConsumerDay
+from oracles.meter_tree import SIGNED_RECORD_BYTES, ConsumerDay
 from oracles.outbox import Outbox
 from oracles.sources import Reject, write_rejects
 
@@ -54,6 +57,21 @@ def batch_index_from_logs(logs: list[dict[str, object]]) -> int:
             data = bytes.fromhex(str(entry["data"])[2:])
             return int(abi_decode(["uint16", "bytes32", "uint32", "uint32", "uint32"], data)[0])
     raise RuntimeError("receipt has no MeterBatchPosted log")
+
+
+def _batches(
+    rows: list[tuple[int, bytes, str | None]], size: int
+) -> Iterator[list[tuple[int, bytes, str | None]]]:
+    """Rows in id order, cut into batches of at most ``size`` whose records are all signed or all
+    unsigned (a batch has one record length, M-7); each run of one kind keeps the id order (M-4)."""
+    chunk: list[tuple[int, bytes, str | None]] = []
+    for row in rows:
+        if chunk and (len(chunk) == size or len(row[1]) != len(chunk[0][1])):
+            yield chunk
+            chunk = []
+        chunk.append(row)
+    if chunk:
+        yield chunk
 
 
 class MeterOracle:
@@ -144,13 +162,18 @@ class MeterOracle:
             if not self._day_ended(region, day):
                 stats.waiting_days.append((region, day))
                 continue
-            for i in range(0, len(pending), self.batch_size):
-                chunk = pending[i : i + self.batch_size]
+            for chunk in _batches(pending, self.batch_size):
                 ids = [c for c, _, _ in chunk]
                 blob = b"".join(r for _, r, _ in chunk)
-                fn = self.p.meter.functions.postBatch(region, day, blob)
+                signed = len(chunk[0][1]) == SIGNED_RECORD_BYTES
+                post = (
+                    self.p.meter.functions.postSignedBatch
+                    if signed
+                    else self.p.meter.functions.postBatch
+                )
+                fn = post(region, day, blob)
                 try:
-                    sent = self.client.submit(fn, f"postBatch(region {region}, day {day})")
+                    sent = self.client.submit(fn, f"{fn.fn_name}(region {region}, day {day})")
                 except TxReverted as exc:
                     log.error(
                         "region %d day %d: batch of %d refused: %s",

@@ -2,7 +2,8 @@
 
 A consumer-day record is 107 packed big-endian bytes: consumer id (uint32), region (uint16), local
 day (uint32), flags (uint8; bit 0 = data missing) and 24 hourly readings in Wh (uint32 each).
-Leaf = keccak256(record); node = keccak256 of the two children in ascending order; leaves pair
+A signed record (M-7) is those 107 bytes followed by the meter's 65-byte EIP-712 signature
+(``oracles/meter_signing.py``). Leaf = keccak256(record as posted, 107 or 172 bytes); node = keccak256 of the two children in ascending order; leaves pair
 left to right level by level and an unpaired last node moves up unchanged.
 """
 
@@ -14,6 +15,8 @@ from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 RECORD_BYTES = 107
+SIGNATURE_BYTES = 65
+SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES
 FLAG_MISSING = 1
 HOURS = 24
 UINT32_MAX = 2**32 - 1
@@ -29,6 +32,10 @@ class ConsumerDay(BaseModel):
     day: int = Field(ge=0, le=UINT32_MAX)
     missing: bool = False
     readings: tuple[int, ...] = Field(default=(0,) * HOURS)
+    # the meter's EIP-712 signature (r ‖ s ‖ v), relayed as is; None for an unsigned record
+    signature: bytes | None = Field(
+        default=None, min_length=SIGNATURE_BYTES, max_length=SIGNATURE_BYTES
+    )
 
     @field_validator("readings")
     @classmethod
@@ -41,7 +48,7 @@ class ConsumerDay(BaseModel):
         return v
 
     def encode(self) -> bytes:
-        """The 107-byte record (M-2)."""
+        """The record as posted: 107 bytes (M-2), or 172 with the signature (M-7)."""
         out = bytearray()
         out += self.consumer_id.to_bytes(4, "big")
         out += self.region_id.to_bytes(2, "big")
@@ -49,12 +56,16 @@ class ConsumerDay(BaseModel):
         out += (FLAG_MISSING if self.missing else 0).to_bytes(1, "big")
         for r in self.readings:
             out += r.to_bytes(4, "big")
+        if self.signature is not None:
+            out += self.signature
         return bytes(out)
 
     @classmethod
     def decode(cls, record: bytes) -> ConsumerDay:
-        if len(record) != RECORD_BYTES:
-            raise ValueError(f"a record has {RECORD_BYTES} bytes, got {len(record)}")
+        if len(record) not in (RECORD_BYTES, SIGNED_RECORD_BYTES):
+            raise ValueError(
+                f"a record has {RECORD_BYTES} bytes ({SIGNED_RECORD_BYTES} signed), got {len(record)}"
+            )
         readings = tuple(
             int.from_bytes(record[11 + 4 * h : 15 + 4 * h], "big") for h in range(HOURS)
         )
@@ -64,6 +75,7 @@ class ConsumerDay(BaseModel):
             day=int.from_bytes(record[6:10], "big"),
             missing=bool(record[10] & FLAG_MISSING),
             readings=readings,
+            signature=record[RECORD_BYTES:] or None,
         )
 
     def leaf(self) -> bytes:
@@ -104,5 +116,8 @@ def proof(tree: list[list[bytes]], index: int) -> list[bytes]:
 
 
 def encode_batch(days: Sequence[ConsumerDay]) -> bytes:
-    """Concatenated records, as `MeterData.postBatch` takes them (ids must strictly increase, M-4)."""
+    """Concatenated records, as `MeterData.postBatch` (all unsigned) or `postSignedBatch` (all signed)
+    takes them (ids must strictly increase, M-4)."""
+    if len({d.signature is None for d in days}) > 1:
+        raise ValueError("a batch is all signed or all unsigned records")
     return b"".join(d.encode() for d in days)

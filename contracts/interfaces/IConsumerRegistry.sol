@@ -52,6 +52,14 @@ interface IConsumerRegistry {
         uint64 verifiedWh; // sum of verified reductions
     }
 
+    /// @notice A meter's signing keys (C-11, M-7). `key` signs the days from `fromDay` on, `previousKey`
+    /// the days before (one rotation is remembered: a replaced meter's recent days stay verifiable).
+    struct MeterKey {
+        address key; // slot 1
+        uint32 fromDay;
+        address previousKey; // slot 2
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   ERRORS
     //////////////////////////////////////////////////////////////*/
@@ -74,6 +82,8 @@ interface IConsumerRegistry {
     error NotAuthorizedAttester(address attester, uint16 regionId);
     /// @notice The KYC record hash or meter ownership attestation is zero.
     error MissingAttestation();
+    /// @notice A meter key must be non-zero and start after the current key's first day (C-11).
+    error InvalidMeterKey(address key, uint32 fromDay);
     /// @notice Participation tokens cannot be transferred or approved.
     error Soulbound(uint256 tokenId);
 
@@ -105,6 +115,8 @@ interface IConsumerRegistry {
     event ParticipationPaused(address indexed account, bool paused);
     /// @notice A consumer deregistered; the token was burned and the meter freed (C-7).
     event ConsumerDeregistered(address indexed account, uint32 indexed consumerId);
+    /// @notice An attester registered the signing key of a consumer's meter (C-11).
+    event MeterKeySet(address indexed account, address indexed key, uint32 fromDay, address previousKey);
     /// @notice Settlement updated a track record (C-9).
     event TrackRecordUpdated(
         address indexed account,
@@ -142,6 +154,14 @@ interface IConsumerRegistry {
     /// @param meterAttestationHash Hash of the meter-ownership evidence.
     function activate(address account, bytes32 kycHash, bytes32 meterAttestationHash) external;
 
+    /// @notice Register the signing key of an active consumer's meter, for the days from `fromDay` on;
+    /// the key it replaces keeps the days before. An active utility of the consumer's region or
+    /// KYC_ATTESTER_ROLE, as for activation (C-11).
+    /// @param account The active consumer.
+    /// @param key The address of the meter's signing key (non-zero).
+    /// @param fromDay First local day the key signs; after the current key's first day, if any.
+    function setMeterKey(address account, address key, uint32 fromDay) external;
+
     /// @notice Change capacity, consent and preferences. The consumer only, once registered (C-5).
     function updateProfile(uint32 capacityW, uint8 consent, Preferences calldata prefs) external;
 
@@ -171,6 +191,9 @@ interface IConsumerRegistry {
 
     /// @notice A consumer's registration.
     function consumer(address account) external view returns (Consumer memory);
+
+    /// @notice A consumer's meter keys (zero if none registered).
+    function meterKey(address account) external view returns (MeterKey memory);
 
     /// @notice A consumer's track record.
     function trackRecord(address account) external view returns (TrackRecord memory);

@@ -3,13 +3,24 @@ pragma solidity ^0.8.24;
 
 /// @title IMeterData
 /// @notice Meter data committed per (region, local day, batch): readings travel in calldata only;
-/// the contract computes and stores each batch's Merkle root (SPECIFICATION.md §6, rules M-1..M-6).
+/// the contract computes and stores each batch's Merkle root (SPECIFICATION.md §6, rules M-1..M-7).
 interface IMeterData {
     /// @notice What is known of one (region, day). One slot.
     struct DayInfo {
         uint16 batchCount; // batches posted so far
         uint32 lastConsumerId; // highest consumer id posted so far (ids strictly increase, M-4)
         uint32 consumerDays; // records posted so far
+    }
+
+    /// @notice What settlement asks of one record (S-2, S-3, S-10).
+    struct RecordQuery {
+        uint16 regionId; // the event's region
+        uint32 consumerId; // the settled consumer
+        uint32 day; // the day the walk requires
+        uint16 batchIndex; // the batch whose root proves the record
+        bool baselineDay; // a baseline day (a record of another day is cherry-picking) or the event day
+        bool signedOnly; // count the record only if `signer` signed it
+        address signer; // the consumer's meter key for `day`
     }
 
     /// @notice The batch is empty, too large, or not a whole number of records.
@@ -24,6 +35,19 @@ interface IMeterData {
     error InvalidRecordFlags(uint256 index, uint8 flags);
     /// @notice Consumer ids must be >= 1 and strictly increasing across all batches of a day (M-4).
     error ConsumerIdNotIncreasing(uint256 index, uint32 consumerId, uint32 previous);
+
+    /// @notice A record is neither 107 nor 172 bytes.
+    error InvalidRecordLength(uint256 length);
+    /// @notice The record is for another consumer.
+    error LeafConsumerMismatch(uint32 expected, uint32 actual);
+    /// @notice The record is from another region.
+    error LeafRegionMismatch(uint16 expected, uint16 actual);
+    /// @notice The event-day record is for another day.
+    error LeafDayMismatch(uint32 expected, uint32 actual);
+    /// @notice A baseline record is not the next day the contract requires (cherry-picking) (S-3).
+    error NotEligibleBaselineDay(uint32 expected, uint32 supplied);
+    /// @notice A record is not under the root of batch `batchIndex` of its day, or that batch does not exist.
+    error InvalidMeterProof(uint32 day, uint16 batchIndex);
 
     /// @notice A batch was committed.
     event MeterBatchPosted(
@@ -42,6 +66,45 @@ interface IMeterData {
     /// @param records Packed 107-byte records (MeterLeaf), consumer ids strictly increasing.
     /// @return batchIndex The batch's index under (region, day).
     function postBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
+
+    /// @notice Commit a batch of signed consumer-day records (M-7): as `postBatch`, but each record is the
+    /// 107-byte record followed by its meter's 65-byte EIP-712 signature (172 bytes), and the leaf hashes
+    /// all 172. Signatures are not checked here (that would cost ~3,000 gas a record); settlement and
+    /// challenges check them (S-10). Only METER_ORACLE_ROLE.
+    /// @param regionId The region.
+    /// @param day A local day that has ended.
+    /// @param records Packed 172-byte signed records, consumer ids strictly increasing.
+    /// @return batchIndex The batch's index under (region, day).
+    function postSignedBatch(
+        uint16 regionId,
+        uint32 day,
+        bytes calldata records
+    ) external returns (uint16 batchIndex);
+
+    /// @notice The EIP-712 digest a meter signs for the record (its first 107 bytes; flags are not
+    /// signed): MeterDay(consumerId, regionId, day, readings) in this contract's domain (M-7).
+    /// @param record A record, signed or not.
+    function meterDayDigest(bytes calldata record) external view returns (bytes32);
+
+    /// @notice The readings of one record that settlement requires, checked: the record is the query's
+    /// consumer, region and day (S-2, S-3), it is under the root of its batch (else InvalidMeterProof),
+    /// and, if `q.signedOnly`, it carries `q.signer`'s signature (S-10).
+    /// @param q What settlement requires of the record.
+    /// @param record The record exactly as posted (107 or 172 bytes).
+    /// @param proof Sibling hashes, leaf to root.
+    /// @return counted False if the record is flagged missing or, when signatures are required, not
+    /// signed by `q.signer` (it then counts as missing data).
+    /// @return readings The 24 hourly Wh if counted, else zeros.
+    function verifiedReadings(
+        RecordQuery calldata q,
+        bytes calldata record,
+        bytes32[] calldata proof
+    ) external view returns (bool counted, uint32[24] memory readings);
+
+    /// @notice The address whose signature a 172-byte signed record carries; zero if the record is not
+    /// 172 bytes or its signature is malformed (M-7).
+    /// @param signedRecord A signed record.
+    function recordSigner(bytes calldata signedRecord) external view returns (address);
 
     /// @notice The root of batch `batchIndex` of (region, day); zero if none.
     function batchRoot(uint16 regionId, uint32 day, uint16 batchIndex) external view returns (bytes32);

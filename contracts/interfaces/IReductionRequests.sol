@@ -47,6 +47,7 @@ interface IReductionRequests {
         uint8 maxEventsPer30Days; // 1..30
         uint16 economicBps; // tier multipliers, 10_000 <= economic <= emergency <= 50_000
         uint16 emergencyBps;
+        bool signedData; // settle only on meter-signed records (S-10)
     }
 
     /// @notice A program. Three slots, packed.
@@ -65,6 +66,7 @@ interface IReductionRequests {
         uint8 maxEventsPer30Days; // slot 3
         uint16 economicBps;
         uint16 emergencyBps;
+        bool signedData;
     }
 
     /// @notice An event. Two slots, packed.
@@ -96,7 +98,7 @@ interface IReductionRequests {
     /// @notice One meter record with its proof, for settlement.
     struct LeafProof {
         uint16 batchIndex; // batch of (region, day) whose root proves the record
-        bytes record; // the 107-byte record (MeterLeaf)
+        bytes record; // the 107-byte record, or 172-byte signed record (MeterLeaf), exactly as posted
         bytes32[] proof; // sibling hashes, leaf to root
     }
 
@@ -154,18 +156,8 @@ interface IReductionRequests {
     error SettlementClosed(uint256 eventId, uint256 deadline);
     /// @notice The settlement deadline has not passed yet.
     error SettlementStillOpen(uint256 eventId, uint256 deadline);
-    /// @notice A record is not 107 bytes.
-    error InvalidRecordLength(uint256 length);
-    /// @notice The record is for another consumer.
-    error LeafConsumerMismatch(uint32 expected, uint32 actual);
-    /// @notice The record is from another region.
-    error LeafRegionMismatch(uint16 expected, uint16 actual);
-    /// @notice The event-day record is for another day.
-    error LeafDayMismatch(uint32 expected, uint32 actual);
-    /// @notice A baseline record is not the next day the contract requires (cherry-picking) (S-3).
-    error NotEligibleBaselineDay(uint32 expected, uint32 supplied);
-    /// @notice The proof does not lead to the root of that batch.
-    error InvalidMeterProof(uint32 day, uint16 batchIndex);
+    // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
+    // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)
     /// @notice A record the contract requires was not supplied.
     error MissingLeaf(uint32 day);
     /// @notice More records were supplied than the walk uses.

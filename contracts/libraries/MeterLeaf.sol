@@ -10,12 +10,15 @@ pragma solidity ^0.8.24;
 ///   [6, 10)   local day (uint32)
 ///   [10, 11)  flags (bit 0 = data missing; other bits must be 0)
 ///   [11, 107) 24 hourly readings in Wh (uint32 each), hour 0 = local midnight
-/// Leaf = keccak256(record). Internal node = keccak256 of the two children in ascending order (the
+/// A signed record (M-7) is the same 107 bytes followed by the meter's 65-byte EIP-712 signature
+/// (r, s, v) over them: 172 bytes. Leaf = keccak256(record), whichever its length. Internal node = keccak256 of the two children in ascending order (the
 /// commutative hash of OpenZeppelin's MerkleProof). Leaves are paired left to right level by level;
 /// an unpaired last node moves up unchanged. Records (107 bytes) and nodes (64 bytes) have different
-/// lengths, so a node can never be passed off as a record.
+/// lengths, so a node can never be passed off as a record, nor a signed record as an unsigned one.
 library MeterLeaf {
     uint256 internal constant RECORD_BYTES = 107;
+    uint256 internal constant SIGNATURE_BYTES = 65;
+    uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
 
     /// @notice The header fields of the record at `offset` inside `data`.
@@ -48,14 +51,14 @@ library MeterLeaf {
         }
     }
 
-    /// @notice keccak256 of the record at `offset` (the Merkle leaf).
-    function leafAt(bytes calldata data, uint256 offset) internal pure returns (bytes32 leaf) {
+    /// @notice keccak256 of the `length`-byte record at `offset` (the Merkle leaf).
+    function leafAt(bytes calldata data, uint256 offset, uint256 length) internal pure returns (bytes32 leaf) {
         // calldata word reads and scratch-space hashing, hot path
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let ptr := mload(0x40)
-            calldatacopy(ptr, add(data.offset, offset), RECORD_BYTES)
-            leaf := keccak256(ptr, RECORD_BYTES)
+            calldatacopy(ptr, add(data.offset, offset), length)
+            leaf := keccak256(ptr, length)
         }
     }
 

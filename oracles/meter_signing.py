@@ -1,0 +1,136 @@
+"""Device-signed meter data: the Python reference of MeterData's EIP-712 `MeterDay` (SPECIFICATION.md M-7).
+
+A meter signs each consumer-day it measured: the typed struct
+``MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)`` in the domain
+``("GridBalance MeterData", "1", chainId, MeterData's address)``. The oracle relays the signature
+after the 107-byte record (a 172-byte signed record, posted with ``postSignedBatch``); a program that
+requires signed data counts a record only if its signature recovers to the consumer's registered
+meter key for that day (S-10), so the relaying oracle cannot change one Wh unnoticed.
+
+The digest is computed here with eth-abi and keccak (the test suite checks it against eth-account's
+general EIP-712 encoder), and signatures use eth-keys (with coincurve, ~0.1 ms each).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from eth_abi.abi import encode as abi_encode
+from eth_keys.datatypes import PrivateKey, Signature
+from eth_keys.exceptions import BadSignature
+from eth_utils.exceptions import ValidationError
+from eth_utils.crypto import keccak
+from pydantic import BaseModel, ConfigDict, Field
+
+from oracles.meter_tree import HOURS, ConsumerDay
+
+DOMAIN_NAME = "GridBalance MeterData"
+DOMAIN_VERSION = "1"
+SIGNATURE_BYTES = 65
+METER_DAY_TYPE = "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)"
+METER_DAY_TYPEHASH = keccak(text=METER_DAY_TYPE)
+_DOMAIN_TYPEHASH = keccak(
+    text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
+)
+_SECP256K1_N = 0xFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFEBAAEDCE6AF48A03BBFD25E8CD0364141
+
+
+class MeterDomain(BaseModel):
+    """The EIP-712 domain meters sign in: one MeterData contract on one chain."""
+
+    model_config = ConfigDict(frozen=True)
+
+    chain_id: int = Field(ge=1)
+    meter_data: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+
+    def separator(self) -> bytes:
+        return keccak(
+            abi_encode(
+                ["bytes32", "bytes32", "bytes32", "uint256", "address"],
+                [
+                    _DOMAIN_TYPEHASH,
+                    keccak(text=DOMAIN_NAME),
+                    keccak(text=DOMAIN_VERSION),
+                    self.chain_id,
+                    self.meter_data,
+                ],
+            )
+        )
+
+
+def struct_hash(day: ConsumerDay) -> bytes:
+    """hashStruct(MeterDay): the flags are not signed (the oracle sets them, M-6)."""
+    readings_hash = keccak(abi_encode(["uint32"] * HOURS, list(day.readings)))
+    return keccak(
+        abi_encode(
+            ["bytes32", "uint32", "uint16", "uint32", "bytes32"],
+            [METER_DAY_TYPEHASH, day.consumer_id, day.region_id, day.day, readings_hash],
+        )
+    )
+
+
+def digest(domain: MeterDomain, day: ConsumerDay, separator: bytes | None = None) -> bytes:
+    """The EIP-712 digest of a consumer-day (MeterData.meterDayDigest)."""
+    sep = domain.separator() if separator is None else separator
+    return keccak(b"\x19\x01" + sep + struct_hash(day))
+
+
+def meter_key(seed: int, consumer_index: int) -> bytes:
+    """A simulated meter's private key, derived from the simulation seed (never a real device key)."""
+    return keccak(
+        abi_encode(
+            ["string", "uint256", "uint256"], ["gridbalance-sim-meter", seed, consumer_index]
+        )
+    )
+
+
+def address_of(private_key: bytes) -> str:
+    return PrivateKey(private_key).public_key.to_checksum_address()
+
+
+def sign_day(
+    domain: MeterDomain, private_key: bytes, day: ConsumerDay, separator: bytes | None = None
+) -> ConsumerDay:
+    """The consumer-day with its meter's signature (r ‖ s ‖ v, v = 27 or 28)."""
+    sig = PrivateKey(private_key).sign_msg_hash(digest(domain, day, separator))
+    raw = sig.r.to_bytes(32, "big") + sig.s.to_bytes(32, "big") + bytes([sig.v + 27])
+    return day.model_copy(update={"signature": raw})
+
+
+def sign_days(
+    domain: MeterDomain, key_of: dict[int, bytes], days: Iterable[ConsumerDay]
+) -> Iterator[ConsumerDay]:
+    """Sign every day whose consumer has a key in ``key_of`` (consumer id -> private key); a day
+    flagged missing is passed on unsigned (it carries no readings to vouch for)."""
+    sep = domain.separator()
+    for d in days:
+        key = key_of.get(d.consumer_id)
+        yield d if key is None or d.missing else sign_day(domain, key, d, sep)
+
+
+def recover(domain: MeterDomain, day: ConsumerDay, separator: bytes | None = None) -> str | None:
+    """The address that signed the day (MeterData.recordSigner); None if unsigned or malformed.
+
+    Mirrors OpenZeppelin's ECDSA.tryRecover: v must be 27 or 28 and s in the lower half order."""
+    sig = day.signature
+    if sig is None or len(sig) != SIGNATURE_BYTES:
+        return None
+    r, s, v = int.from_bytes(sig[:32], "big"), int.from_bytes(sig[32:64], "big"), sig[64]
+    if v not in (27, 28) or s > _SECP256K1_N // 2 or r == 0 or s == 0 or r >= _SECP256K1_N:
+        return None
+    try:
+        signature = Signature(vrs=(v - 27, r, s))
+        pub = signature.recover_public_key_from_msg_hash(digest(domain, day, separator))
+    except (BadSignature, ValidationError):
+        return None
+    return str(pub.to_checksum_address())
+
+
+def counts(
+    domain: MeterDomain, day: ConsumerDay, key: str | None, separator: bytes | None = None
+) -> bool:
+    """S-10: whether a record counts in a signed-data program (present and signed by ``key``)."""
+    if day.missing or key is None or int(key, 16) == 0:
+        return False
+    signer = recover(domain, day, separator)
+    return signer is not None and signer.lower() == key.lower()
