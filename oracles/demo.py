@@ -71,7 +71,7 @@ BASE_RATE = 500_000  # 0.50 mUSD per kWh
 PROGRAM = {  # ReductionRequests.ProgramParams after the token
     "baseRate": BASE_RATE, "method": 0, "adjWindowHours": 3, "adjGapHours": 1, "adjCapBps": 4_000,
     "minDeliveryBps": 5_000, "bonusCapBps": 2_000, "classMask": 7, "maxEventsPer30Days": 10,
-    "economicBps": 15_000, "emergencyBps": 20_000,
+    "economicBps": 15_000, "emergencyBps": 20_000, "signedData": False,
 }  # fmt: skip
 TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS = 2, 4
 PIPELINE = 256  # transactions in flight before waiting for their receipts

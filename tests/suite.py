@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +32,7 @@ DEFAULT_PROGRAM = {
     "maxEventsPer30Days": 10,
     "economicBps": 15_000,
     "emergencyBps": 20_000,
+    "signedData": 0,
 }
 
 
@@ -49,6 +51,7 @@ def program_tuple(token: Any, **overrides: int) -> tuple[Any, ...]:
         p["maxEventsPer30Days"],
         p["economicBps"],
         p["emergencyBps"],
+        bool(p["signedData"]),
     )
 
 
@@ -147,6 +150,9 @@ class MeterBook:
     def __init__(self, meter: Any, oracle: Any) -> None:
         self.meter = meter
         self.oracle = oracle
+        # what the oracle does to a day's records before posting them (signed-data tests: the meters
+        # sign, and a dishonest relay may alter a record after signing)
+        self.relay: Callable[[list[ConsumerDay]], list[ConsumerDay]] | None = None
         # (region, day) -> list of (batch index, records, tree)
         self.batches: dict[
             tuple[int, int], list[tuple[int, list[ConsumerDay], list[list[bytes]]]]
@@ -154,8 +160,12 @@ class MeterBook:
 
     def post(self, region: int, day: int, records: list[ConsumerDay]) -> Any:
         records = sorted(records, key=lambda r: r.consumer_id)
+        if self.relay is not None:
+            records = self.relay(records)
         data = meter_tree.encode_batch(records)
-        tx = self.meter.postBatch(region, day, data, {"from": self.oracle})
+        signed = records[0].signature is not None
+        post = self.meter.postSignedBatch if signed else self.meter.postBatch
+        tx = post(region, day, data, {"from": self.oracle})
         tree = meter_tree.levels([r.leaf() for r in records])
         self.batches.setdefault((region, day), []).append((tx.return_value, records, tree))
         return tx

@@ -1,0 +1,407 @@
+"""Device-signed meter data: meter keys (C-11), the EIP-712 MeterDay domain and signed batches (M-7),
+and signed-data programs that count only records their meter signed (S-10)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import brownie
+import pytest
+from brownie import chain, web3
+from eth_account.messages import encode_typed_data
+from eth_utils.crypto import keccak
+
+from oracles import baseline as ref
+from oracles import meter_signing as signing
+from oracles import settlement as walk
+from oracles.meter_tree import HOURS, ConsumerDay
+from tests.contracts.test_settlement import Scenario, activation
+from tests.helpers import err
+from tests.suite import REGION, program_tuple
+
+SEED = 11
+SETTLED, INSUFFICIENT = 2, 3
+
+
+def key_of(cid: int) -> bytes:
+    return signing.meter_key(SEED, cid)
+
+
+def domain(world) -> signing.MeterDomain:
+    return signing.MeterDomain(chain_id=web3.eth.chain_id, meter_data=world.suite.meter.address)
+
+
+@pytest.fixture
+def keyed(world, utility):
+    """Every consumer's meter key registered from its activation day (C-11)."""
+    for who in world.consumers:
+        cid = world.suite.consumers.consumer(who)["id"]
+        world.suite.consumers.setMeterKey(
+            who, signing.address_of(key_of(cid)), activation(world), {"from": utility}
+        )
+    return world
+
+
+@pytest.fixture
+def signed_program(keyed, utility) -> int:
+    s = keyed.suite
+    return s.requests.createProgram(
+        REGION, program_tuple(s.token, signedData=1), 10**9, {"from": utility}
+    ).return_value
+
+
+def signer_relay(world, alter: Callable[[ConsumerDay], ConsumerDay] | None = None):
+    """The meters sign every present day; then the relaying oracle may alter records (`alter`)."""
+    dom = domain(world)
+    keys = {cid: key_of(cid) for cid in range(1, 5)}
+
+    def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
+        signed = list(signing.sign_days(dom, keys, records))
+        # a batch is all signed or all unsigned: a missing-flagged day travels with a zero signature
+        signed = [
+            r if r.signature else r.model_copy(update={"signature": b"\0" * 65}) for r in signed
+        ]
+        return [alter(r) for r in signed] if alter else signed
+
+    return relay
+
+
+def one_wh_more(cid: int, day: int, hour: int = 17) -> Callable[[ConsumerDay], ConsumerDay]:
+    def alter(r: ConsumerDay) -> ConsumerDay:
+        if (r.consumer_id, r.day) != (cid, day):
+            return r
+        readings = list(r.readings)
+        readings[hour] += 1
+        return r.model_copy(update={"readings": tuple(readings)})
+
+    return alter
+
+
+def counted_by(sc: Scenario, who, world) -> Callable[[int], bool]:
+    """S-10 reference: whether the consumer's posted record of a day counts (present and signed by
+    the consumer's meter key for that day)."""
+    s = world.suite
+    dom, cid = domain(world), s.consumers.consumer(who)["id"]
+    k = s.consumers.meterKey(who)
+
+    def counted(day: int) -> bool:
+        key = k["key"] if day >= k["fromDay"] else k["previousKey"]
+        return signing.counts(dom, sc.book.record(REGION, day, cid), key)
+
+    return counted
+
+
+def signed_leaves(sc: Scenario, who, world) -> list[tuple[int, bytes, list[bytes]]]:
+    """The records settlement requires when uncounted records count as missing (S-4, S-10)."""
+    cid = world.suite.consumers.consumer(who)["id"]
+    counted = counted_by(sc, who, world)
+    required, _ = walk.baseline_days(
+        list(world.suite.requests.candidateDays(sc.event, who)), lambda d: not counted(d)
+    )
+    return [sc.book.leaf_proof(REGION, d, cid) for d in [sc.event_day, *required]]
+
+
+def expected_signed(sc: Scenario, who, world) -> tuple[int, ref.BaselineResult | None, int]:
+    """The reference of a signed-data settlement: a record counts only if present and signed by the
+    consumer's key for its day (S-10). Returns (baseline days, result, reward)."""
+    s = world.suite
+    cid = s.consumers.consumer(who)["id"]
+    counted = counted_by(sc, who, world)
+    cands = list(s.requests.candidateDays(sc.event, who))
+    _, used = walk.baseline_days(cands, lambda d: not counted(d))
+    if not counted(sc.event_day) or len(used) < walk.MIN_DAYS:
+        return len(used), None, 0
+    program = s.requests.program(sc.program_id).dict()
+    p = ref.BaselineParams(
+        method=program["method"], start_hour=16, end_hour=20,
+        adj_window_hours=program["adjWindowHours"], adj_gap_hours=program["adjGapHours"],
+        adj_cap_bps=program["adjCapBps"],
+    )  # fmt: skip
+    days = [list(sc.book.record(REGION, d, cid).readings) for d in used]
+    r = ref.compute(days, list(sc.book.record(REGION, sc.event_day, cid).readings), p)
+    reward = ref.reward(r.reduction_wh, sc.committed[who.address], s.requests.drEvent(sc.event)["rate"],
+                        program["minDeliveryBps"], program["bonusCapBps"])  # fmt: skip
+    return len(used), r, reward
+
+
+def run(world, utility, oracle, program_id: int, relay) -> tuple[Scenario, object]:
+    sc = Scenario(world, utility, oracle, program_id=program_id)
+    a = world.consumers[0]
+    sc.enroll(a, 4_000)
+    sc.book.relay = relay
+    sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
+    return sc, a
+
+
+# ------------------------------------------------------------------ M-7: domain, digest, signer
+
+
+def test_meter_day_digest_matches_eip712_reference(world):
+    """M-7: the contract's digest equals the Python reference and eth-account's generic EIP-712 encoder."""
+    day = ConsumerDay(consumer_id=3, region_id=REGION, day=20_500, readings=tuple(range(100, 124)))
+    dom = domain(world)
+    typed = {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+            ],
+            "MeterDay": [
+                {"name": "consumerId", "type": "uint32"}, {"name": "regionId", "type": "uint16"},
+                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "uint32[24]"},
+            ],
+        },
+        "primaryType": "MeterDay",
+        "domain": {"name": signing.DOMAIN_NAME, "version": signing.DOMAIN_VERSION,
+                   "chainId": dom.chain_id, "verifyingContract": dom.meter_data},
+        "message": {"consumerId": 3, "regionId": REGION, "day": 20_500, "readings": list(day.readings)},
+    }  # fmt: skip
+    msg = encode_typed_data(full_message=typed)
+    generic = keccak(b"\x19" + msg.version + msg.header + msg.body)
+    onchain = bytes(world.suite.meter.meterDayDigest(day.encode()))
+    assert onchain == signing.digest(dom, day) == generic
+    # the flags are not signed; a signed record's digest covers its first 107 bytes only
+    assert (
+        bytes(world.suite.meter.meterDayDigest(day.model_copy(update={"missing": True}).encode()))
+        == onchain
+    )
+
+
+def test_record_signer_recovers_the_meter_and_refuses_malformed(world):
+    """M-7: recordSigner returns the signing meter; a malformed signature or length gives zero,
+    exactly as the Python reference."""
+    dom, meter = domain(world), world.suite.meter
+    day = ConsumerDay(consumer_id=2, region_id=REGION, day=20_501, readings=(7,) * HOURS)
+    signed = signing.sign_day(dom, key_of(2), day)
+    assert (
+        meter.recordSigner(signed.encode())
+        == signing.address_of(key_of(2))
+        == signing.recover(dom, signed)
+    )
+    sig = bytearray(signed.signature or b"")
+    bad_v = bytes(sig[:64]) + bytes([29])
+    high_s = (
+        bytes(sig[:32])
+        + (signing._SECP256K1_N - int.from_bytes(sig[32:64], "big")).to_bytes(32, "big")
+        + bytes([55 - sig[64]])
+    )
+    for bad in (bad_v, high_s, b"\0" * 65):
+        forged = day.model_copy(update={"signature": bad})
+        assert meter.recordSigner(forged.encode()) == brownie.ZERO_ADDRESS
+        assert signing.recover(dom, forged) is None
+    assert meter.recordSigner(day.encode()) == brownie.ZERO_ADDRESS  # 107 bytes: unsigned
+
+
+def test_post_signed_batch__oracle__commits_172_byte_leaves(world, oracle):
+    """M-7: a signed batch's leaf hashes all 172 bytes (signature included)."""
+    from oracles import meter_tree
+
+    chain.sleep(2 * 86_400)
+    chain.mine()
+    day = world.suite.regions.localDay(REGION, chain.time()) - 1
+    dom = domain(world)
+    recs = [
+        signing.sign_day(
+            dom,
+            key_of(c),
+            ConsumerDay(consumer_id=c, region_id=REGION, day=day, readings=(c,) * HOURS),
+        )
+        for c in (1, 2, 3)
+    ]
+    tx = world.suite.meter.postSignedBatch(
+        REGION, day, meter_tree.encode_batch(recs), {"from": oracle}
+    )
+    ev = tx.events["MeterBatchPosted"]
+    assert bytes(ev["root"]) == meter_tree.root([r.leaf() for r in recs])
+    assert len(recs[0].encode()) == 172 and ev["count"] == 3
+
+
+def test_post_signed_batch__stranger__reverts(world, stranger):
+    with brownie.reverts():
+        world.suite.meter.postSignedBatch(REGION, 1, b"\0" * 172, {"from": stranger})
+
+
+def test_post_signed_batch__unsigned_length__reverts(world, oracle):
+    """M-5, M-7: a signed batch is whole 172-byte records."""
+    chain.sleep(2 * 86_400)
+    chain.mine()
+    day = world.suite.regions.localDay(REGION, chain.time()) - 1
+    blob = ConsumerDay(consumer_id=1, region_id=REGION, day=day).encode()  # 107 bytes
+    with brownie.reverts(err("InvalidBatchLength", 107)):
+        world.suite.meter.postSignedBatch(REGION, day, blob, {"from": oracle})
+
+
+# ------------------------------------------------------------------ C-11: meter keys
+
+
+def test_set_meter_key__utility__records_key_and_rotation(world, utility):
+    """C-11: the region's utility registers a key; a later key keeps the earlier one for older days."""
+    s, a = world.suite, world.consumers[0]
+    first, second = signing.address_of(key_of(1)), signing.address_of(key_of(9))
+    tx = s.consumers.setMeterKey(a, first, 100, {"from": utility})
+    ev = tx.events["MeterKeySet"]
+    assert (ev["account"], ev["key"], ev["fromDay"], ev["previousKey"]) == (
+        a,
+        first,
+        100,
+        brownie.ZERO_ADDRESS,
+    )
+    s.consumers.setMeterKey(a, second, 150, {"from": utility})
+    assert tuple(s.consumers.meterKey(a)) == (second, 150, first)
+
+
+def test_set_meter_key__stranger_or_consumer__reverts(world, stranger):
+    """C-11: only an attester (the region's active utility or KYC_ATTESTER_ROLE) registers meter keys."""
+    a = world.consumers[0]
+    for caller in (stranger, a):
+        with brownie.reverts(err("NotAuthorizedAttester", caller, REGION)):
+            world.suite.consumers.setMeterKey(a, a, 1, {"from": caller})
+
+
+def test_set_meter_key__bad_key_or_day__reverts(world, utility, stranger):
+    """C-11: a zero key, or a key not starting after the current one's first day, is refused;
+    a consumer that is not active has no meter key."""
+    s, a = world.suite, world.consumers[0]
+    with brownie.reverts(err("InvalidMeterKey", brownie.ZERO_ADDRESS, 5)):
+        s.consumers.setMeterKey(a, brownie.ZERO_ADDRESS, 5, {"from": utility})
+    s.consumers.setMeterKey(a, stranger, 100, {"from": utility})
+    with brownie.reverts(err("InvalidMeterKey", utility, 100)):
+        s.consumers.setMeterKey(a, utility, 100, {"from": utility})
+    with brownie.reverts(err("ConsumerNotInStatus", stranger, 2, 0)):
+        s.consumers.setMeterKey(stranger, utility, 100, {"from": utility})
+
+
+# ------------------------------------------------------------------ S-10: signed-data programs
+
+
+def test_signed_program__signed_records__settle_exactly_as_reference(
+    keyed, utility, oracle, signed_program
+):
+    """S-10: meter-signed records count; the result equals the reference to the Wh."""
+    world = keyed
+    sc, a = run(world, utility, oracle, signed_program, signer_relay(world))
+    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    n, r, reward = expected_signed(sc, a, world)
+    ev = tx.events["Settled"]
+    assert r is not None and n >= walk.MIN_DAYS
+    assert (
+        ev["baselineWh"],
+        ev["actualWh"],
+        ev["reductionWh"],
+        ev["adjustmentBps"],
+    ) == r.as_tuple()
+    assert (ev["reward"], ev["baselineDays"]) == (reward, n)
+
+
+def test_attack_oracle_alters_one_wh_of_event_day__record_not_counted(
+    keyed, utility, oracle, signed_program
+):
+    """S-10: the relaying oracle adds 1 Wh to the signed event-day record. The record no longer
+    carries its meter's signature, so the event day counts as missing: insufficient data, nothing paid."""
+    world = keyed
+    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    a = world.consumers[0]
+    sc.enroll(a, 4_000)
+    sc.book.relay = signer_relay(world, one_wh_more(1, sc.event_day))
+    sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
+    altered = sc.book.record(REGION, sc.event_day, 1)
+    assert signing.recover(domain(world), altered) != signing.address_of(key_of(1))
+    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    ev = tx.events["SettledInsufficientData"]
+    assert ev["eventDayMissing"] is True and "Settled" not in tx.events
+    assert world.suite.requests.enrollment(sc.event, a)["status"] == INSUFFICIENT
+    assert expected_signed(sc, a, world)[1] is None
+
+
+def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
+    keyed, utility, oracle, signed_program
+):
+    """S-10: an altered baseline record is not used; the walk goes one like day further back and the
+    result equals the reference that skips the altered day."""
+    world = keyed
+    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    a = world.consumers[0]
+    sc.enroll(a, 4_000)
+    data_days = set(range(activation(world) + 1, sc.event_day + 1))
+    cands = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day}, data_days)
+    victim = walk.baseline_days(cands, lambda d: False)[1][0]
+    sc.book.relay = signer_relay(world, one_wh_more(1, victim, hour=18))
+    sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
+    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    n, r, reward = expected_signed(sc, a, world)
+    ev = tx.events["Settled"]
+    assert r is not None
+    assert (ev["baselineWh"], ev["reductionWh"], ev["reward"], ev["baselineDays"]) == (
+        r.baseline_wh,
+        r.reduction_wh,
+        reward,
+        n,
+    )
+    # the same data, unaltered, would have used the victim day
+    cands = list(world.suite.requests.candidateDays(sc.event, a))
+    assert victim in walk.baseline_days(cands, lambda d: False)[1]
+    assert victim not in walk.baseline_days(cands, lambda d: d == victim)[1]
+
+
+def test_signed_program__unsigned_records__count_as_missing(keyed, utility, oracle, signed_program):
+    """S-10: a signed-data program does not count records posted without signatures."""
+    world = keyed
+    sc, a = run(world, utility, oracle, signed_program, None)
+    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    ev = tx.events["SettledInsufficientData"]
+    assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, True)
+
+
+def test_signed_program__another_meters_signature__not_counted(
+    keyed, utility, oracle, signed_program
+):
+    """S-10: a valid signature by the wrong meter (consumer 2's key on consumer 1's days) does not count."""
+    world = keyed
+    dom = domain(world)
+
+    def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
+        return [
+            signing.sign_day(dom, key_of(2 if r.consumer_id == 1 else r.consumer_id), r)
+            for r in records
+        ]
+
+    sc, a = run(world, utility, oracle, signed_program, relay)
+    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    assert tx.events["SettledInsufficientData"]["eventDayMissing"] is True
+
+
+def test_signed_program__rotated_key__old_days_verify_with_previous_key(
+    keyed, utility, oracle, signed_program
+):
+    """C-11, S-10: after a meter replacement, days before the new key's first day verify against the
+    previous key, days from it against the new one."""
+    world = keyed
+    s, a = world.suite, world.consumers[0]
+    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    sc.enroll(a, 4_000)
+    switch = sc.event_day - 5
+    s.consumers.setMeterKey(a, signing.address_of(key_of(99)), switch, {"from": utility})
+    dom = domain(world)
+
+    def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
+        def key(r: ConsumerDay) -> bytes:
+            return key_of(99) if r.consumer_id == 1 and r.day >= switch else key_of(r.consumer_id)
+
+        return [signing.sign_day(dom, key(r), r) for r in records]
+
+    sc.book.relay = relay
+    sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
+    tx = s.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    n, r, reward = expected_signed(sc, a, world)
+    assert r is not None and tx.events["Settled"]["baselineDays"] == n == walk.MAX_DAYS
+    assert tx.events["Settled"]["reward"] == reward
+
+
+def test_unsigned_program__signed_records__settle_as_usual(world, utility, oracle):
+    """M-7, S-10: signatures are ignored where a program does not require them; the 172-byte records
+    prove and settle exactly as unsigned ones would."""
+    sc, a = run(world, utility, oracle, 1, signer_relay(world))
+    tx = world.suite.requests.settle(sc.event, a, sc.leaves(a), {"from": a})
+    r, reward = sc.expected(a, world.suite.requests.program(1).dict())
+    assert r is not None and tx.events["Settled"]["reward"] == reward
+    assert tx.events["Settled"]["reductionWh"] == r.reduction_wh
