@@ -3,7 +3,8 @@
 1. Start Anvil on a free port; deploy and wire the protocol (oracles.deploy, the code
    ``scripts/deploy.py`` runs under ``brownie run``); write the manifest into the run's folder.
 2. A utility is verified by 2 of 3 council members; N simulated consumers register (their wallets
-   are addresses Anvil impersonates) and the utility activates them.
+   are addresses Anvil impersonates); the utility activates them and registers each meter's signing
+   key. The program requires meter-signed data (S-10): every simulated meter signs its days (M-7).
 3. 14 days of history and a Monday event day with a heat wave. The chain clock follows the
    simulation through Anvil's time controls, so every time rule holds as in real time: weather is
    posted the day before, forecasts 12-36 h ahead, actual load and meter data after each day ends.
@@ -56,6 +57,7 @@ from oracles.keeper import (
     baseline_params,
 )
 from oracles.meter_oracle import MeterOracle
+from oracles.meter_signing import MeterDomain, address_of
 from oracles.outbox import Outbox
 from oracles.settlement import weekday
 from oracles.simulator import Behavior, ConsumerClass, SimConfig, Simulator
@@ -71,7 +73,7 @@ BASE_RATE = 500_000  # 0.50 mUSD per kWh
 PROGRAM = {  # ReductionRequests.ProgramParams after the token
     "baseRate": BASE_RATE, "method": 0, "adjWindowHours": 3, "adjGapHours": 1, "adjCapBps": 4_000,
     "minDeliveryBps": 5_000, "bonusCapBps": 2_000, "classMask": 7, "maxEventsPer30Days": 10,
-    "economicBps": 15_000, "emergencyBps": 20_000, "signedData": False,
+    "economicBps": 15_000, "emergencyBps": 20_000, "signedData": True,
 }  # fmt: skip
 TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS = 2, 4
 PIPELINE = 256  # transactions in flight before waiting for their receipts
@@ -366,7 +368,7 @@ def _register_consumers(run: Run) -> None:
     cfg, w3 = run.cfg, run.w3
     rpc_call(run.url, "anvil_autoImpersonateAccount", [True])
     consumers = run.sim.consumers
-    bar = _bar(cfg, 2 * len(consumers), "register + activate")
+    bar = _bar(cfg, 3 * len(consumers), "register + activate + meter keys")
     pending: list[tuple[ChainClient, Pending]] = []
     admin = run.clients["admin"]
     # one chain, one fee market: every consumer wallet uses the same fee fields
@@ -395,6 +397,11 @@ def _register_consumers(run: Run) -> None:
                 addr, keccak(text=f"kyc:{sc.meter_id}"), keccak(text=f"meter:{sc.meter_id}")
             )
             _pipelined(pending, bar, utility, fn, f"activate consumer {sc.index}", gas=300_000)
+            # the utility installs the meter and registers its signing key (C-11): the program
+            # counts only meter-signed data (S-10); the same sender's nonce order runs it after activate
+            key = address_of(run.sim.meter_key(sc.index))
+            fn = run.p.consumers.functions.setMeterKey(addr, key, 0)
+            _pipelined(pending, bar, utility, fn, f"meter key of consumer {sc.index}", gas=120_000)
         _drain(pending, bar)
     bar.close()
     records = utility.call_many(
@@ -485,7 +492,8 @@ def _post_day(
         actuals[pt.hour] = float(pt.load_kw)
     with run.ledger.staged("actuals"):
         grid.post_actuals(REGION_ID, points)
-    records = sim.records(day, REGION_ID, run.consumer_ids, wh)
+    domain = MeterDomain(chain_id=run.w3.eth.chain_id, meter_data=run.p.meter.address)
+    records = sim.signed_records(day, REGION_ID, run.consumer_ids, wh, domain)
     with run.ledger.staged("meter data"):
         meter.enqueue(records)
         meter.flush()

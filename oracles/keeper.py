@@ -23,10 +23,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from oracles import baseline as ref
+from oracles import meter_signing
 from oracles import optimistic as opt
 from oracles.chain import ChainClient, decode_events
 from oracles.chain_data import Batch, day_batches
 from oracles.contracts import Protocol
+from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
 from oracles.settlement import LOOKBACK_DAYS, baseline_days, candidate_days
 
@@ -42,6 +44,7 @@ ENROLLED = 1
 # positions in the DrEvent tuple (IReductionRequests.DrEvent)
 EV_PROGRAM, EV_DAY, EV_START, EV_END, EV_TIER, EV_STATUS, EV_RATE, EV_TARGET = range(8)
 EV_REGION, EV_COMMITTED, EV_RESERVED, EV_ENROLLED, EV_SETTLED = range(8, 13)
+PROGRAM_SIGNED_DATA = 14  # position of `signedData` in the Program tuple (S-10)
 
 
 @dataclass(frozen=True)
@@ -165,11 +168,16 @@ class Keeper:
             self.p.requests, "enrollment", [(event_id, a) for a in accounts]
         )
         consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
-        for account, enrollment, consumer in zip(accounts, enrollments, consumers, strict=True):
+        meter_keys = self._meter_keys(program, accounts)
+        for account, enrollment, consumer, keys in zip(
+            accounts, enrollments, consumers, meter_keys, strict=True
+        ):
             if enrollment[3] != 0:
                 stats.skipped["already enrolled"] = stats.skipped.get("already enrolled", 0) + 1
                 continue
             reason = ineligibility(consumer, event, program)
+            if reason is None and keys is not None and int(keys[0], 16) == 0:
+                reason = "no meter key (signed-data program, S-10)"
             if reason is not None:
                 stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
                 continue
@@ -221,14 +229,40 @@ class Keeper:
         committed: int,
         event_rec: ConsumerDay,
         used: list[ConsumerDay],
+        event_counts: bool,
     ) -> tuple[bool, ref.BaselineResult | None, int]:
-        if event_rec.missing or len(used) < ref.MIN_DAYS:
+        if not event_counts or len(used) < ref.MIN_DAYS:
             return False, None, 0
         result = ref.compute(
             [r.readings for r in used], event_rec.readings, baseline_params(event, program)
         )
         reward = ref.reward(result.reduction_wh, committed, event[6], program[7], program[8])
         return True, result, reward
+
+    def _meter_keys(self, program: Any, accounts: list[str]) -> list[Any]:
+        """Each account's MeterKey tuple in a signed-data program (C-11); None each otherwise."""
+        if not program[PROGRAM_SIGNED_DATA]:
+            return [None] * len(accounts)
+        return self.client.call_many(self.p.consumers, "meterKey", [(a,) for a in accounts])
+
+    def _counts(self, keys: Any) -> Callable[[ConsumerDay], bool]:
+        """Whether a record counts (S-4): present, and in a signed-data program (``keys`` is the
+        consumer's MeterKey tuple) signed by the consumer's meter key for its day (S-10)."""
+        if keys is None:
+            return lambda rec: not rec.missing
+        domain = MeterDomain(chain_id=self.client.w3.eth.chain_id, meter_data=self.p.meter.address)
+        separator = domain.separator()
+        key, from_day, previous = keys
+
+        def counts(rec: ConsumerDay) -> bool:
+            k = key if rec.day >= from_day else previous
+            ok = meter_signing.counts(domain, rec, k, separator)
+            if not ok and not rec.missing:
+                log.warning("consumer %d day %d: record not signed by its meter key; counts as missing",
+                            rec.consumer_id, rec.day)  # fmt: skip
+            return ok
+
+        return counts
 
     def plan(self, event_id: int) -> tuple[list[Planned], int]:
         """Every live enrollment of the event with its meter-record proofs and the reference's
@@ -249,11 +283,13 @@ class Keeper:
             self.p.requests, "enrollment", [(event_id, a) for a in accounts]
         )
         consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
+        meter_keys = self._meter_keys(program, accounts)
+        meter_keys = self._meter_keys(program, accounts)
         candidate_lists = self.client.call_many(
             self.p.requests, "candidateDays", [(event_id, a) for a in accounts]
         )
-        for account, enrollment, consumer, chain_candidates in zip(
-            accounts, enrollments, consumers, candidate_lists, strict=True
+        for account, enrollment, consumer, chain_candidates, keys in zip(
+            accounts, enrollments, consumers, candidate_lists, meter_keys, strict=True
         ):
             if enrollment[3] != ENROLLED:
                 continue
@@ -285,10 +321,12 @@ class Keeper:
                           sorted(set(candidates) - set(leaves)))  # fmt: skip
                 planned.append(unsettleable)
                 continue
-            required, used = baseline_days(candidates, lambda d, book=leaves: book[d][0].missing)  # type: ignore[misc]
+            counts = self._counts(keys)
+            uncounted = {d for d, (rec, _) in leaves.items() if not counts(rec)}
+            required, used = baseline_days(candidates, uncounted.__contains__)
             used_records = [leaves[d][0] for d in used]
             sufficient, result, reward = self._reference(
-                event, program, enrollment[0], event_rec, used_records
+                event, program, enrollment[0], event_rec, used_records, counts(event_rec)
             )
             self.inputs[(event_id, account)] = (
                 [r.readings for r in used_records],

@@ -18,11 +18,11 @@ from collections.abc import Iterable, Iterator
 from eth_abi.abi import encode as abi_encode
 from eth_keys.datatypes import PrivateKey, Signature
 from eth_keys.exceptions import BadSignature
-from eth_utils.exceptions import ValidationError
 from eth_utils.crypto import keccak
+from eth_utils.exceptions import ValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from oracles.meter_tree import HOURS, ConsumerDay
+from oracles.meter_tree import ConsumerDay
 
 DOMAIN_NAME = "GridBalance MeterData"
 DOMAIN_VERSION = "1"
@@ -59,13 +59,13 @@ class MeterDomain(BaseModel):
 
 
 def struct_hash(day: ConsumerDay) -> bytes:
-    """hashStruct(MeterDay): the flags are not signed (the oracle sets them, M-6)."""
-    readings_hash = keccak(abi_encode(["uint32"] * HOURS, list(day.readings)))
+    """hashStruct(MeterDay): the flags are not signed (the oracle sets them, M-6). Every field is one
+    big-endian 32-byte word (EIP-712 encodeData), written directly: eth-abi's encoder is ~20x slower
+    and this runs for every consumer-day."""
+    readings_hash = keccak(b"".join(r.to_bytes(32, "big") for r in day.readings))
+    words = (day.consumer_id, day.region_id, day.day)
     return keccak(
-        abi_encode(
-            ["bytes32", "uint32", "uint16", "uint32", "bytes32"],
-            [METER_DAY_TYPEHASH, day.consumer_id, day.region_id, day.day, readings_hash],
-        )
+        METER_DAY_TYPEHASH + b"".join(w.to_bytes(32, "big") for w in words) + readings_hash
     )
 
 
@@ -97,15 +97,25 @@ def sign_day(
     return day.model_copy(update={"signature": raw})
 
 
+NO_SIGNATURE = b"\0" * SIGNATURE_BYTES
+
+
 def sign_days(
     domain: MeterDomain, key_of: dict[int, bytes], days: Iterable[ConsumerDay]
 ) -> Iterator[ConsumerDay]:
-    """Sign every day whose consumer has a key in ``key_of`` (consumer id -> private key); a day
-    flagged missing is passed on unsigned (it carries no readings to vouch for)."""
+    """Sign every present day whose consumer has a key in ``key_of`` (consumer id -> private key).
+
+    A day flagged missing carries no readings to vouch for: it gets the all-zero placeholder, which
+    recovers to no one, so it stays a 172-byte record and keeps the day's batch all signed (M-7)."""
     sep = domain.separator()
     for d in days:
         key = key_of.get(d.consumer_id)
-        yield d if key is None or d.missing else sign_day(domain, key, d, sep)
+        if key is None:
+            yield d
+        elif d.missing:
+            yield d.model_copy(update={"signature": NO_SIGNATURE})
+        else:
+            yield sign_day(domain, key, d, sep)
 
 
 def recover(domain: MeterDomain, day: ConsumerDay, separator: bytes | None = None) -> str | None:

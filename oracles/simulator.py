@@ -27,6 +27,8 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from oracles import meter_signing
+from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
 from oracles.settlement import is_weekend
 
@@ -108,6 +110,7 @@ class Simulator:
 
     def __init__(self, config: SimConfig) -> None:
         self.config = config
+        self._meter_keys: dict[int, bytes] = {}
         rng = np.random.default_rng([config.seed, 0])
         n = config.consumers
         classes = rng.choice(3, size=n, p=[CLASS_SHARES[ConsumerClass(c)] for c in range(3)])
@@ -264,6 +267,26 @@ class Simulator:
             )
             for i, cid in enumerate(ids)
         ]
+
+    def meter_key(self, index: int) -> bytes:
+        """Consumer ``index``'s meter signing key: derived from the seed, for simulation only (M-7)."""
+        key = self._meter_keys.get(index)
+        if key is None:
+            key = self._meter_keys[index] = meter_signing.meter_key(self.config.seed, index)
+        return key
+
+    def signed_records(
+        self,
+        day: int,
+        region_id: int,
+        ids: list[int],
+        wh: npt.NDArray[np.int64],
+        domain: MeterDomain,
+    ) -> list[ConsumerDay]:
+        """:meth:`records`, each signed by its meter in ``domain`` (missing days carry the all-zero
+        placeholder signature, M-7)."""
+        key_of = {cid: self.meter_key(i) for i, cid in enumerate(ids)}
+        return list(meter_signing.sign_days(domain, key_of, self.records(day, region_id, ids, wh)))
 
     def region_load_kw(self, loads_wh: npt.NDArray[np.int64]) -> list[int]:
         """Measured region load per hour (kW averages), from the meters."""
