@@ -25,6 +25,7 @@ from eth_account import Account
 from tqdm import tqdm
 from web3 import Web3
 
+from oracles import meter_signing
 from oracles import optimistic as opt
 from oracles.artifacts import load_artifact
 from oracles.chain import ChainClient, GasLedger, KeystoreSigner, NodeSigner, connect
@@ -33,6 +34,7 @@ from oracles.demo import DemoConfig, run_demo
 from oracles.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
 from oracles.devchain import rpc_call, set_time, start_anvil
 from oracles.meter_oracle import MeterOracle
+from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
 from oracles.outbox import Outbox
 
@@ -144,6 +146,16 @@ def ingest(b: Bench) -> dict[str, Any]:
         "gas": r["gasUsed"],
         "per_reading": round(r["gasUsed"] / 24_000, 1),
     }
+    # the same 1,000 consumer-days as 172-byte meter-signed records (postSignedBatch, M-7)
+    day += 1
+    domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
+    keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, 1_001)}
+    signed = meter_signing.sign_days(domain, keys, _records(day, 1, 1_000, rng))
+    r = b.tx(
+        b.oracle,
+        b.p.meter.functions.postSignedBatch(REGION, day, b"".join(x.encode() for x in signed)),
+    )
+    out["1000_signed"] = {"gas": r["gasUsed"], "per_reading": round(r["gasUsed"] / 24_000, 1)}
     return out
 
 
@@ -252,11 +264,17 @@ def oracle_run(seed: int) -> dict[str, Any]:
 # ---------------------------------------------------------------- demo runs
 
 
-def demo(consumers: int, settlement: Literal["proof", "optimistic"] = "proof") -> dict[str, Any]:
+def demo(
+    consumers: int, settlement: Literal["proof", "optimistic"] = "proof", signed: bool = True
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         r = run_demo(
             DemoConfig(
-                consumers=consumers, out_dir=Path(tmp), progress=True, settlement=settlement
+                consumers=consumers,
+                out_dir=Path(tmp),
+                progress=True,
+                settlement=settlement,
+                signed_data=signed,
             ),
             out=sys.stderr,
         )
@@ -280,6 +298,8 @@ def demo(consumers: int, settlement: Literal["proof", "optimistic"] = "proof") -
         "enroll_gas": gas["enroll"] // txs["enroll"],
         "enrollments": txs["enroll"],
         "meter_batches": txs["meter data"],
+        "meter_data_gas": gas["meter data"],
+        "checks_passed": all(r["checks"].values()),
     }
 
 
@@ -353,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     runs = [_step(f"oracle run {i + 1}", partial(oracle_run, i)) for i in range(ORACLE_RUNS)]
     details["oracle"] = runs
     details["demo_200"] = _step("demo 200", lambda: demo(200))
+    # the same simulation (same seed: same readings, enrollments and baseline days), unsigned
+    details["demo_200_unsigned"] = _step("demo 200 unsigned", lambda: demo(200, signed=False))
     details["demo_optimistic"] = _step(
         f"demo {OPTIMISTIC_DEMO_CONSUMERS} optimistic",
         lambda: demo(OPTIMISTIC_DEMO_CONSUMERS, "optimistic"),
@@ -366,8 +388,12 @@ def main(argv: list[str] | None = None) -> int:
         "ingest_gas_per_reading": details["ingest"]["1000"]["per_reading"],
         "ingest_gas_per_reading_100": details["ingest"]["100"]["per_reading"],
         "ingest_gas_per_reading_5000": details["ingest"]["5000"]["per_reading"],
+        "ingest_gas_per_reading_signed": details["ingest"]["1000_signed"]["per_reading"],
         "settle_gas_per_consumer": large["settle_gas_per_consumer"],
         "optimistic_settle_gas_per_consumer": details["demo_optimistic"]["settle_gas_per_consumer"],
+        # what checking meter signatures adds to one proof-carrying settlement (S-10), same data
+        "signature_gas_per_settlement": details["demo_200"]["settle_gas_per_consumer"]
+        - details["demo_200_unsigned"]["settle_gas_per_consumer"],
         "claim_gas_per_consumer": lo["median"],
         **{f"claim_gas_2^{k}": claims[str(1 << k)]["median"] for k in CLAIM_EXPONENTS},
         "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),

@@ -60,9 +60,8 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     function meterDayDigest(bytes calldata record) public view returns (bytes32) {
         if (record.length < MeterLeaf.RECORD_BYTES) revert InvalidBatchLength(record.length);
         (uint32 consumerId, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
-        uint32[24] memory readings = MeterLeaf.readings(record);
-        bytes32 readingsHash = keccak256(abi.encodePacked(readings)); // EIP-712: 24 padded words
-        return _hashTypedDataV4(keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readingsHash)));
+        bytes32 readings = MeterLeaf.readingsHash(record); // EIP-712: keccak of 24 padded words
+        return _hashTypedDataV4(keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readings)));
     }
 
     /// @inheritdoc IMeterData

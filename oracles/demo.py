@@ -96,6 +96,9 @@ class DemoConfig(BaseModel):
     # "optimistic": it proposes one root of every result, finalizes it after the challenge window
     # and pays the entries in batches (OptimisticSettlement, SPECIFICATION.md §11)
     settlement: Literal["proof", "optimistic"] = "proof"
+    # the program requires meter-signed data (S-10): keys registered, every meter signs its days;
+    # False runs the same simulation unsigned (the benchmark measures the difference)
+    signed_data: bool = True
 
 
 def local_day(ts: int) -> int:
@@ -368,7 +371,9 @@ def _register_consumers(run: Run) -> None:
     cfg, w3 = run.cfg, run.w3
     rpc_call(run.url, "anvil_autoImpersonateAccount", [True])
     consumers = run.sim.consumers
-    bar = _bar(cfg, 3 * len(consumers), "register + activate + meter keys")
+    bar = _bar(
+        cfg, (3 if cfg.signed_data else 2) * len(consumers), "register + activate + meter keys"
+    )
     pending: list[tuple[ChainClient, Pending]] = []
     admin = run.clients["admin"]
     # one chain, one fee market: every consumer wallet uses the same fee fields
@@ -397,6 +402,8 @@ def _register_consumers(run: Run) -> None:
                 addr, keccak(text=f"kyc:{sc.meter_id}"), keccak(text=f"meter:{sc.meter_id}")
             )
             _pipelined(pending, bar, utility, fn, f"activate consumer {sc.index}", gas=300_000)
+            if not cfg.signed_data:
+                continue
             # the utility installs the meter and registers its signing key (C-11): the program
             # counts only meter-signed data (S-10); the same sender's nonce order runs it after activate
             key = address_of(run.sim.meter_key(sc.index))
@@ -442,7 +449,7 @@ def _create_program(run: Run) -> int:
     with run.ledger.staged("program"):
         run.clients["admin"].transact(p.token.functions.mint(utility.address, budget), "mint")
         utility.transact(p.token.functions.approve(p.escrow.address, budget), "approve")
-        params = (p.token.address, *PROGRAM.values())
+        params = (p.token.address, *{**PROGRAM, "signedData": run.cfg.signed_data}.values())
         receipt = utility.transact(
             p.requests.functions.createProgram(REGION_ID, params, budget), "createProgram"
         )
@@ -492,8 +499,11 @@ def _post_day(
         actuals[pt.hour] = float(pt.load_kw)
     with run.ledger.staged("actuals"):
         grid.post_actuals(REGION_ID, points)
-    domain = MeterDomain(chain_id=run.w3.eth.chain_id, meter_data=run.p.meter.address)
-    records = sim.signed_records(day, REGION_ID, run.consumer_ids, wh, domain)
+    if run.cfg.signed_data:
+        domain = MeterDomain(chain_id=run.w3.eth.chain_id, meter_data=run.p.meter.address)
+        records = sim.signed_records(day, REGION_ID, run.consumer_ids, wh, domain)
+    else:
+        records = sim.records(day, REGION_ID, run.consumer_ids, wh)
     with run.ledger.staged("meter data"):
         meter.enqueue(records)
         meter.flush()

@@ -51,6 +51,25 @@ library MeterLeaf {
         }
     }
 
+    /// @notice EIP-712 hash of a record's readings (uint32[24]: 24 big-endian words), straight from
+    /// calldata: the meter's signed-data digest hashes this for every verified record (M-7).
+    function readingsHash(bytes calldata record) internal pure returns (bytes32 h) {
+        // calldata word reads and hashing past the free memory pointer, hot path
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let ptr := mload(0x40)
+            let src := add(record.offset, 11)
+            for {
+                let i := 0
+            } lt(i, 24) {
+                i := add(i, 1)
+            } {
+                mstore(add(ptr, shl(5, i)), shr(224, calldataload(add(src, shl(2, i)))))
+            }
+            h := keccak256(ptr, 768)
+        }
+    }
+
     /// @notice keccak256 of the `length`-byte record at `offset` (the Merkle leaf).
     function leafAt(bytes calldata data, uint256 offset, uint256 length) internal pure returns (bytes32 leaf) {
         // calldata word reads and scratch-space hashing, hot path
