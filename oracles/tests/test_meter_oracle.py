@@ -16,12 +16,14 @@ import pytest
 from eth_utils.crypto import keccak
 from web3 import Web3
 
+from oracles import meter_signing
 from oracles.chain import ChainClient, NodeSigner, TxReverted, connect, hex_hash
 from oracles.chain_data import day_batches
 from oracles.contracts import Protocol
 from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol
 from oracles.devchain import Anvil, rpc_call, set_time, start_anvil
 from oracles.meter_oracle import MeterOracle
+from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
 from oracles.outbox import Outbox
 from oracles.reads import CallFailed
@@ -468,3 +470,32 @@ def test_cli_oracle_meter__meter_of_another_regions_consumer__rejected_not_poste
         "unknown meter 'm-other' (not registered in region 1)"
     }
     assert [r.consumer_id for r in day_batches(fresh.p.meter, REGION, fresh.day)[0].records] == [1]
+
+
+def test_flush__signed_and_unsigned_records__separate_batches_read_back_with_signatures(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    """M-7: records that carry their meter's signature go out in postSignedBatch, unsigned ones in
+    postBatch, never mixed; the keeper's reader gets every signature back from calldata and the roots
+    match."""
+    domain = MeterDomain(chain_id=fresh.w3.eth.chain_id, meter_data=fresh.p.meter.address)
+    keys = {cid: meter_signing.meter_key(5, cid) for cid in (1, 2, 5, 6)}  # 3 and 4 sign nothing
+    days = list(meter_signing.sign_days(domain, keys, records(fresh.day, range(1, N + 1))))
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite", batch_size=8)
+    oracle.enqueue(days)
+    stats = oracle.flush()
+    assert (stats.batches, stats.consumer_days) == (
+        3,
+        N,
+    )  # runs: 1-2 signed, 3-4 unsigned, 5-6 signed
+    batches = day_batches(fresh.p.meter, REGION, fresh.day)
+    assert [[r.consumer_id for r in b.records] for b in batches] == [[1, 2], [3, 4], [5, 6]]
+    read = [r for b in batches for r in b.records]
+    assert read == days
+    for r in read:
+        signer = meter_signing.recover(domain, r)
+        if r.consumer_id in keys:
+            assert signer == meter_signing.address_of(keys[r.consumer_id])
+            assert fresh.p.meter.functions.recordSigner(r.encode()).call() == signer
+        else:
+            assert signer is None and r.signature is None
