@@ -677,9 +677,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     function _startsAt(DrEvent storage e) private view returns (uint256) {
-        return
-            LocalTime.dayStart(_offset(e.regionId), e.day) +
-            uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
+        return LocalTime.dayStart(_offset(e.regionId), e.day) + uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
     }
 
     function _offset(uint16 regionId) private view returns (int16) {

@@ -75,11 +75,7 @@ interface IMeterData {
     /// @param day A local day that has ended.
     /// @param records Packed 172-byte signed records, consumer ids strictly increasing.
     /// @return batchIndex The batch's index under (region, day).
-    function postSignedBatch(
-        uint16 regionId,
-        uint32 day,
-        bytes calldata records
-    ) external returns (uint16 batchIndex);
+    function postSignedBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
 
     /// @notice The EIP-712 digest a meter signs for the record (its first 107 bytes; flags are not
     /// signed): MeterDay(consumerId, regionId, day, readings) in this contract's domain (M-7).

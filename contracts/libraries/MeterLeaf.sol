@@ -11,9 +11,9 @@ pragma solidity ^0.8.24;
 ///   [10, 11)  flags (bit 0 = data missing; other bits must be 0)
 ///   [11, 107) 24 hourly readings in Wh (uint32 each), hour 0 = local midnight
 /// A signed record (M-7) is the same 107 bytes followed by the meter's 65-byte EIP-712 signature
-/// (r, s, v) over them: 172 bytes. Leaf = keccak256(record), whichever its length. Internal node = keccak256 of the two children in ascending order (the
-/// commutative hash of OpenZeppelin's MerkleProof). Leaves are paired left to right level by level;
-/// an unpaired last node moves up unchanged. Records (107 bytes) and nodes (64 bytes) have different
+/// (r, s, v) over them: 172 bytes. Leaf = keccak256(record), whichever its length. Internal node =
+/// keccak256 of the two children in ascending order (the commutative hash of OpenZeppelin's
+/// MerkleProof). Leaves are paired left to right level by level; an unpaired last node moves up unchanged. Records (107 bytes) and nodes (64 bytes) have different
 /// lengths, so a node can never be passed off as a record, nor a signed record as an unsigned one.
 library MeterLeaf {
     uint256 internal constant RECORD_BYTES = 107;
