@@ -13,8 +13,8 @@ pragma solidity ^0.8.24;
 /// A signed record (M-7) is the same 107 bytes followed by the meter's 65-byte EIP-712 signature
 /// (r, s, v) over them: 172 bytes. Leaf = keccak256(record), whichever its length. Internal node =
 /// keccak256 of the two children in ascending order (the commutative hash of OpenZeppelin's
-/// MerkleProof). Leaves are paired left to right level by level; an unpaired last node moves up unchanged. Records (107 bytes) and nodes (64 bytes) have different
-/// lengths, so a node can never be passed off as a record, nor a signed record as an unsigned one.
+/// MerkleProof). Leaves are paired left to right level by level; an unpaired last node moves up
+/// unchanged. Records (107 or 172 bytes) and nodes (64 bytes) have different lengths, so a node can never be passed off as a record, nor a signed record as an unsigned one.
 library MeterLeaf {
     uint256 internal constant RECORD_BYTES = 107;
     uint256 internal constant SIGNATURE_BYTES = 65;
