@@ -14,7 +14,8 @@ pragma solidity ^0.8.24;
 /// (r, s, v) over them: 172 bytes. Leaf = keccak256(record), whichever its length. Internal node =
 /// keccak256 of the two children in ascending order (the commutative hash of OpenZeppelin's
 /// MerkleProof). Leaves are paired left to right level by level; an unpaired last node moves up
-/// unchanged. Records (107 or 172 bytes) and nodes (64 bytes) have different lengths, so a node can never be passed off as a record, nor a signed record as an unsigned one.
+/// unchanged. Records (107 or 172 bytes) and nodes (64 bytes) have different lengths, so a node can
+/// never be passed off as a record, nor a signed record as an unsigned one.
 library MeterLeaf {
     uint256 internal constant RECORD_BYTES = 107;
     uint256 internal constant SIGNATURE_BYTES = 65;
