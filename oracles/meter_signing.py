@@ -14,6 +14,7 @@ general EIP-712 encoder), and signatures use eth-keys (with coincurve, ~0.1 ms e
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from eth_abi.abi import encode as abi_encode
 from eth_keys.datatypes import PrivateKey, Signature
@@ -56,6 +57,29 @@ class MeterDomain(BaseModel):
                 ],
             )
         )
+
+
+def typed_data(domain: MeterDomain, day: ConsumerDay) -> dict[str, Any]:
+    """The day as EIP-712 typed data (the JSON a wallet or eth-account's ``encode_typed_data`` and
+    ``sign_typed_data`` take): the same type as :data:`METER_DAY_TYPE`, for meters and tests that
+    sign with a general EIP-712 implementation."""
+    return {
+        "types": {
+            "EIP712Domain": [
+                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
+            ],
+            "MeterDay": [
+                {"name": "consumerId", "type": "uint32"}, {"name": "regionId", "type": "uint16"},
+                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "uint32[24]"},
+            ],
+        },
+        "primaryType": "MeterDay",
+        "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": domain.chain_id,
+                   "verifyingContract": domain.meter_data},
+        "message": {"consumerId": day.consumer_id, "regionId": day.region_id, "day": day.day,
+                    "readings": list(day.readings)},
+    }  # fmt: skip
 
 
 def struct_hash(day: ConsumerDay) -> bytes:

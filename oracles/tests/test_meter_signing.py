@@ -18,23 +18,7 @@ DAY = ConsumerDay(
 
 
 def typed(day: ConsumerDay, domain: signing.MeterDomain) -> dict[str, object]:
-    return {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
-            ],
-            "MeterDay": [
-                {"name": "consumerId", "type": "uint32"}, {"name": "regionId", "type": "uint16"},
-                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "uint32[24]"},
-            ],
-        },
-        "primaryType": "MeterDay",
-        "domain": {"name": "GridBalance MeterData", "version": "1", "chainId": domain.chain_id,
-                   "verifyingContract": domain.meter_data},
-        "message": {"consumerId": day.consumer_id, "regionId": day.region_id, "day": day.day,
-                    "readings": list(day.readings)},
-    }  # fmt: skip
+    return signing.typed_data(domain, day)
 
 
 def test_digest_equals_eth_account_eip712() -> None:

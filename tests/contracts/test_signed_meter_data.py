@@ -136,22 +136,7 @@ def test_meter_day_digest_matches_eip712_reference(world):
     """M-7: the contract's digest equals the Python reference and eth-account's generic EIP-712 encoder."""
     day = ConsumerDay(consumer_id=3, region_id=REGION, day=20_500, readings=tuple(range(100, 124)))
     dom = domain(world)
-    typed = {
-        "types": {
-            "EIP712Domain": [
-                {"name": "name", "type": "string"}, {"name": "version", "type": "string"},
-                {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
-            ],
-            "MeterDay": [
-                {"name": "consumerId", "type": "uint32"}, {"name": "regionId", "type": "uint16"},
-                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "uint32[24]"},
-            ],
-        },
-        "primaryType": "MeterDay",
-        "domain": {"name": signing.DOMAIN_NAME, "version": signing.DOMAIN_VERSION,
-                   "chainId": dom.chain_id, "verifyingContract": dom.meter_data},
-        "message": {"consumerId": 3, "regionId": REGION, "day": 20_500, "readings": list(day.readings)},
-    }  # fmt: skip
+    typed = signing.typed_data(dom, day)
     msg = encode_typed_data(full_message=typed)
     generic = keccak(b"\x19" + msg.version + msg.header + msg.body)
     onchain = bytes(world.suite.meter.meterDayDigest(day.encode()))
