@@ -185,8 +185,13 @@ class Verifier:
         }
         params: list[Any] = [call, "latest"]
         if record.nonce is not None:
-            # same sender and nonce: address(this) in the constructor is the deployed address
-            params.append({self.m.deployer: {"nonce": hex(record.nonce)}})
+            # same sender and nonce: address(this) in the constructor is the deployed address (EIP712
+            # keeps it, and the domain separator, in immutables); that address is emptied for the
+            # call, or the node refuses the creation (CreateCollision) and the code would differ
+            params.append({
+                self.m.deployer: {"nonce": hex(record.nonce)},
+                Web3.to_checksum_address(record.address): {"code": "0x", "nonce": "0x0", "state": {}},
+            })  # fmt: skip
         reply = rpc_request(self.w3, "eth_call", params)
         if "error" in reply and len(params) == 3:  # a node without state overrides
             reply = rpc_request(self.w3, "eth_call", params[:2])
