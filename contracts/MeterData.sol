@@ -13,7 +13,7 @@ import {MeterLeaf} from "./libraries/MeterLeaf.sol";
 
 /// @title MeterData
 /// @notice Commits consumer-day meter records as Merkle roots; the records stay in calldata
-/// (SPECIFICATION.md §6, M-1..M-8). It is also the EIP-712 domain that meters sign their days in (M-7).
+/// (SPECIFICATION.md §6, M-1..M-7). It is also the EIP-712 domain that meters sign their days in (M-7).
 contract MeterData is IMeterData, AccessControl, EIP712 {
     using DayBitmap for mapping(uint256 => uint256);
 

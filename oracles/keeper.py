@@ -245,18 +245,23 @@ class Keeper:
             return [None] * len(accounts)
         return self.client.call_many(self.p.consumers, "meterKey", [(a,) for a in accounts])
 
-    def _counts(self, keys: Any) -> Callable[[ConsumerDay], bool]:
+    def _meter_domain(self) -> tuple[MeterDomain, bytes]:
+        """The EIP-712 domain meters sign in, with its separator (once per event, M-7)."""
+        domain = MeterDomain(chain_id=self.client.w3.eth.chain_id, meter_data=self.p.meter.address)
+        return domain, domain.separator()
+
+    @staticmethod
+    def _counts(
+        keys: Any, domain: tuple[MeterDomain, bytes] | None
+    ) -> Callable[[ConsumerDay], bool]:
         """Whether a record counts (S-4): present, and in a signed-data program (``keys`` is the
         consumer's MeterKey tuple) signed by the consumer's meter key for its day (S-10)."""
-        if keys is None:
+        if keys is None or domain is None:
             return lambda rec: not rec.missing
-        domain = MeterDomain(chain_id=self.client.w3.eth.chain_id, meter_data=self.p.meter.address)
-        separator = domain.separator()
-        key, from_day, previous = keys
+        dom, separator = domain
 
         def counts(rec: ConsumerDay) -> bool:
-            k = key if rec.day >= from_day else previous
-            ok = meter_signing.counts(domain, rec, k, separator)
+            ok = meter_signing.counts(dom, rec, meter_signing.key_for_day(keys, rec.day), separator)
             if not ok and not rec.missing:
                 log.warning("consumer %d day %d: record not signed by its meter key; counts as missing",
                             rec.consumer_id, rec.day)  # fmt: skip
@@ -284,7 +289,7 @@ class Keeper:
         )
         consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
         meter_keys = self._meter_keys(program, accounts)
-        meter_keys = self._meter_keys(program, accounts)
+        domain = self._meter_domain() if program[PROGRAM_SIGNED_DATA] else None
         candidate_lists = self.client.call_many(
             self.p.requests, "candidateDays", [(event_id, a) for a in accounts]
         )
@@ -321,7 +326,7 @@ class Keeper:
                           sorted(set(candidates) - set(leaves)))  # fmt: skip
                 planned.append(unsettleable)
                 continue
-            counts = self._counts(keys)
+            counts = self._counts(keys, domain)
             uncounted = {d for d, (rec, _) in leaves.items() if not counts(rec)}
             required, used = baseline_days(candidates, uncounted.__contains__)
             used_records = [leaves[d][0] for d in used]

@@ -13,7 +13,7 @@ general EIP-712 encoder), and signatures use eth-keys (with coincurve, ~0.1 ms e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from eth_abi.abi import encode as abi_encode
@@ -158,6 +158,13 @@ def recover(domain: MeterDomain, day: ConsumerDay, separator: bytes | None = Non
     except (BadSignature, ValidationError):
         return None
     return str(pub.to_checksum_address())
+
+
+def key_for_day(meter_key: Sequence[Any], day: int) -> str:
+    """The key that signs ``day`` (C-11), from a ConsumerRegistry ``MeterKey`` (key, fromDay,
+    previousKey): the current key from its first day on, the previous key before."""
+    key, from_day, previous = meter_key
+    return str(key if day >= from_day else previous)
 
 
 def counts(

@@ -78,11 +78,10 @@ def counted_by(sc: Scenario, who, world) -> Callable[[int], bool]:
     the consumer's meter key for that day)."""
     s = world.suite
     dom, cid = domain(world), s.consumers.consumer(who)["id"]
-    k = s.consumers.meterKey(who)
+    k = tuple(s.consumers.meterKey(who))
 
     def counted(day: int) -> bool:
-        key = k["key"] if day >= k["fromDay"] else k["previousKey"]
-        return signing.counts(dom, sc.book.record(REGION, day, cid), key)
+        return signing.counts(dom, sc.book.record(REGION, day, cid), signing.key_for_day(k, day))
 
     return counted
 
