@@ -6,9 +6,17 @@
   a prompt) and signs locally. There is no way to give a plaintext private key.
 * **Nonces** are counted locally from the chain's pending count, so transactions can be pipelined
   (:meth:`ChainClient.submit` many, then :meth:`ChainClient.wait`).
-* **Retries** with exponential backoff on network errors only (connection refused or reset,
-  timeouts). A revert is never retried: it raises :class:`TxReverted` with the decoded custom error.
-* **Gas** is estimated and sent with a margin (default +25 %); receipts are checked.
+* **Retries** with exponential backoff (capped at 8 s) on network errors only (connection refused
+  or reset, timeouts), for up to ``retry_seconds`` (default 120 s): a node restarted within that
+  time costs nothing. A revert is never retried: it raises :class:`TxReverted` with the decoded
+  custom error.
+* **Gas** is estimated and sent with a margin (default +25 %); receipts are checked. Fees are read
+  from the chain again once they are ``FEE_TTL`` seconds old.
+* **Transactions that do not mine** (:meth:`ChainClient.wait`, D-2): one the node forgot (dropped
+  from its pool, or lost with a restart) is sent again with the same nonce; one still waiting after
+  ``replace_after`` seconds is replaced, same nonce, fees raised by at least 12.5 %; one whose nonce
+  another transaction took raises :class:`TxReplaced`, so the caller queues its work again. The
+  nonce is never skipped, so nothing waits behind a gap.
 """
 
 from __future__ import annotations
@@ -49,6 +57,9 @@ NETWORK_ERRORS: tuple[type[BaseException], ...] = (
 )
 DEV_CHAIN_IDS = frozenset({1337, 31337})
 PIPELINE_DEPTH = 256
+FEE_TTL = 30.0  # seconds a fee reading is reused
+FEE_BUMP = 1.125  # a replacement's fees: at least this times the replaced one's (geth needs +10 %)
+CHECK_AFTER = 1.0  # seconds without a receipt before wait() asks whether the transaction is stuck
 T = TypeVar("T")
 
 
@@ -88,6 +99,15 @@ class TxReverted(ChainError):
         super().__init__(f"{what} reverted: {reason}")
         self.what = what
         self.reason = reason
+
+
+class TxReplaced(ChainError):
+    """Another transaction took this one's nonce: this one will never mine."""
+
+    def __init__(self, what: str, nonce: int) -> None:
+        super().__init__(f"{what}: nonce {nonce} was taken by another transaction")
+        self.what = what
+        self.nonce = nonce
 
 
 class AccountError(ChainError):
@@ -250,11 +270,18 @@ class GasLedger:
         self.txs_by_stage[self.stage] += 1
 
 
-@dataclass(frozen=True)
+@dataclass
 class Pending:
+    """A sent transaction. ``tx`` (the fields it was sent with) lets :meth:`ChainClient.wait` send it
+    again or replace it; ``earlier`` holds the hashes of versions it replaced, any of which may mine.
+    ``nonce`` is -1 when unknown (then it is never re-sent)."""
+
     what: str
     tx_hash: HexBytes
     nonce: int
+    tx: dict[str, Any] | None = None
+    earlier: list[HexBytes] = field(default_factory=list)
+    sent_at: float = field(default_factory=time.monotonic)
 
 
 class ChainClient:
@@ -268,9 +295,10 @@ class ChainClient:
         decoder: ErrorDecoder | None = None,
         ledger: GasLedger | None = None,
         gas_margin: float = 1.25,
-        retries: int = 6,
+        retry_seconds: float = 120.0,
         backoff: float = 0.25,
-        receipt_timeout: float = 120.0,
+        receipt_timeout: float = 600.0,
+        replace_after: float = 90.0,
         nonce: int | None = None,
         mine_on_wait: bool = False,
         fees: dict[str, int] | None = None,
@@ -281,11 +309,14 @@ class ChainClient:
         self.decoder = decoder or ErrorDecoder()
         self.ledger = ledger or GasLedger()
         self.gas_margin = gas_margin
-        self.retries = retries
+        self.retry_seconds = retry_seconds
         self.backoff = backoff
         self.receipt_timeout = receipt_timeout
+        self.replace_after = replace_after
         self._nonce = nonce
         self._fees = fees  # EIP-1559 fee fields; None: read from the chain on the first send
+        self._fixed_fees = fees is not None
+        self._fees_read = time.monotonic()
         self._chain_id: int | None = None
         self.batch = web3_batch(w3)
 
@@ -302,26 +333,9 @@ class ChainClient:
     # ------------------------------------------------------------------ network retries
 
     def retrying(self, what: str, call: Callable[[], T]) -> T:
-        """Run ``call``, retrying network errors with exponential backoff; never other errors."""
-        delay = self.backoff
-        for attempt in range(self.retries + 1):
-            try:
-                return call()
-            except NETWORK_ERRORS as exc:
-                if attempt == self.retries:
-                    raise ChainError(
-                        f"{what}: RPC unreachable after {attempt + 1} tries: {exc}"
-                    ) from exc
-                log.warning(
-                    "%s: RPC error (%s), retry %d in %.2fs",
-                    what,
-                    type(exc).__name__,
-                    attempt + 1,
-                    delay,
-                )
-                time.sleep(delay)
-                delay = min(delay * 2, 8.0)
-        raise AssertionError("unreachable")
+        """Run ``call``, retrying network errors with exponential backoff (capped at 8 s) for up to
+        ``retry_seconds``; never other errors."""
+        return retry_network(what, call, self.retry_seconds, self.backoff)
 
     # ------------------------------------------------------------------ building
 
@@ -333,12 +347,21 @@ class ChainClient:
             )
         return self._nonce
 
+    def resync_nonce(self) -> None:
+        """Forget the local nonce: the next send reads it from the chain (after a transaction was
+        replaced by another, or a reorg took mined ones back)."""
+        self._nonce = None
+
     def fee_fields(self) -> dict[str, int]:
-        if self._fees is None:
+        """maxFeePerGas = 2 x the latest base fee + the node's suggested tip, re-read once
+        ``FEE_TTL`` seconds old (unless fixed at construction)."""
+        stale = not self._fixed_fees and time.monotonic() - self._fees_read > FEE_TTL
+        if self._fees is None or stale:
             block = self.retrying("fees", lambda: self.w3.eth.get_block("latest"))
             base = int(block.get("baseFeePerGas", 0))
             tip = self.retrying("fees", lambda: int(self.w3.eth.max_priority_fee))
             self._fees = {"maxFeePerGas": 2 * base + tip, "maxPriorityFeePerGas": tip}
+            self._fees_read = time.monotonic()
         return self._fees
 
     def estimate(self, to: str | None, data: str, what: str, value: int = 0) -> int:
@@ -387,7 +410,7 @@ class ChainClient:
         known = self.signer.tx_hash(tx)
         tx_hash = self._send_once(tx, what, known)
         self._nonce = nonce + 1
-        return Pending(what, tx_hash, nonce)
+        return Pending(what, tx_hash, nonce, tx)
 
     def _send_once(self, tx: dict[str, Any], what: str, known: HexBytes | None) -> HexBytes:
         """Send, retrying network errors; a retry that finds the first attempt landed uses it."""
@@ -396,42 +419,110 @@ class ChainClient:
             try:
                 return self.signer.send(self.w3, tx)
             except _AlreadySent:
-                found = known or self._find_by_nonce(tx["nonce"])
+                found = known or self._find_by_nonce(tx)
                 if found is None:
-                    raise ChainError(
-                        f"{what}: nonce {tx['nonce']} already used by another transaction"
-                    ) from None
+                    raise TxReplaced(what, int(tx["nonce"])) from None
                 return found
 
         return self.retrying(what, attempt)
 
-    def _find_by_nonce(self, nonce: int, lookback: int = 64) -> HexBytes | None:
+    def _find_by_nonce(self, sent: dict[str, Any], lookback: int = 64) -> HexBytes | None:
+        """A mined transaction of ours with ``sent``'s nonce, target and data (a version of it sent
+        before), or None (another transaction took the nonce)."""
         latest = self.w3.eth.block_number
         for number in range(latest, max(latest - lookback, -1), -1):
             block = self.w3.eth.get_block(number, full_transactions=True)
             for tx in block["transactions"]:
-                if isinstance(tx, dict) and tx["from"] == self.address and tx["nonce"] == nonce:
+                if (
+                    isinstance(tx, dict)
+                    and tx["from"] == self.address
+                    and tx["nonce"] == sent["nonce"]
+                    and HexBytes(tx["input"]) == HexBytes(sent["data"])
+                    and (tx.get("to") or None) == (sent.get("to") or None)
+                ):
                     return HexBytes(tx["hash"])
         return None
 
-    def wait(self, pending: Pending) -> dict[str, Any]:
-        """Wait for the receipt; raise :class:`TxReverted` (with the reason) if it failed."""
-        deadline = time.monotonic() + self.receipt_timeout
-        poll, mined = 0.005, 0
-        while True:
+    def _receipt(self, pending: Pending) -> dict[str, Any] | None:
+        """The receipt of whichever version of ``pending`` mined, if one did."""
+        for tx_hash in [pending.tx_hash, *reversed(pending.earlier)]:
             reply = self.retrying(
                 pending.what,
-                lambda: rpc_request(
-                    self.w3, "eth_getTransactionReceipt", [hex_hash(pending.tx_hash)]
-                ),
+                lambda h=tx_hash: rpc_request(self.w3, "eth_getTransactionReceipt", [hex_hash(h)]),  # type: ignore[misc]
             )
-            receipt = reply.get("result")
+            if reply.get("result"):
+                return dict(reply["result"])
+        return None
+
+    def _unstick(self, pending: Pending, on_resend: Callable[[HexBytes], None] | None) -> None:
+        """D-2: raise :class:`TxReplaced` if another transaction took the nonce; send ``pending``
+        again if the node forgot it; replace it with higher fees once it waited ``replace_after``."""
+        taken = self.retrying(
+            "nonce",
+            lambda: self.w3.eth.get_transaction_count(self.address, "latest"),  # type: ignore[arg-type]
+        )
+        if taken > pending.nonce:
+            if self._receipt(pending) is None:  # mined in the meantime after all?
+                raise TxReplaced(pending.what, pending.nonce)
+            return
+        assert pending.tx is not None
+        known = self.retrying(
+            pending.what,
+            lambda: rpc_request(
+                self.w3, "eth_getTransactionByHash", [hex_hash(pending.tx_hash)]
+            ).get("result"),
+        )
+        waited = time.monotonic() - pending.sent_at
+        if known and waited < self.replace_after:
+            return
+        fees = self.fee_fields() if self._fixed_fees else self._fresh_fees()
+        old = pending.tx
+        tx = dict(old)
+        for name in ("maxFeePerGas", "maxPriorityFeePerGas"):
+            floor = int(old[name] * FEE_BUMP) + 1 if known else int(old[name])
+            tx[name] = max(floor, fees[name])
+        if tx != old:
+            tx["maxFeePerGas"] = max(tx["maxFeePerGas"], tx["maxPriorityFeePerGas"])
+        why = f"stuck {waited:.0f}s" if known else "dropped by the node"
+        tx_hash = self._send_once(tx, pending.what, self.signer.tx_hash(tx))
+        if tx_hash != pending.tx_hash:
+            pending.earlier.append(pending.tx_hash)
+        pending.tx, pending.tx_hash, pending.sent_at = tx, tx_hash, time.monotonic()
+        log.warning(
+            "%s: nonce %d %s; sent again, max fee %d -> %d wei, tx %s",
+            pending.what, pending.nonce, why, old["maxFeePerGas"], tx["maxFeePerGas"], tx_hash.hex(),
+        )  # fmt: skip
+        if on_resend is not None:
+            on_resend(tx_hash)
+
+    def _fresh_fees(self) -> dict[str, int]:
+        self._fees = None
+        return self.fee_fields()
+
+    def wait(
+        self, pending: Pending, on_resend: Callable[[HexBytes], None] | None = None
+    ) -> dict[str, Any]:
+        """Wait for the receipt; raise :class:`TxReverted` (with the reason) if it failed.
+
+        After ``CHECK_AFTER`` seconds without a receipt, once a second: :class:`TxReplaced` if
+        another transaction took the nonce; otherwise send the transaction again if the node forgot
+        it, or replace it with higher fees after ``replace_after`` seconds (D-2). ``on_resend``
+        gets each new hash, so the caller can record it."""
+        start = time.monotonic()
+        deadline = start + self.receipt_timeout
+        poll, mined, checked = 0.005, 0, start
+        while True:
+            receipt = self._receipt(pending)
             if receipt:
                 break
-            if time.monotonic() > deadline:
+            now = time.monotonic()
+            if now > deadline:
                 raise ChainError(
                     f"{pending.what}: no receipt for {pending.tx_hash.hex()} after {self.receipt_timeout:.0f}s"
                 )
+            if pending.tx is not None and now - start > CHECK_AFTER and now - checked > 1.0:
+                checked = now
+                self._unstick(pending, on_resend)
             if self.mine_on_wait:
                 # one block takes every pending transaction that fits its gas limit
                 self.retrying("mine", lambda: rpc_request(self.w3, "evm_mine", []))
@@ -442,11 +533,13 @@ class ChainClient:
             poll = min(poll * 2, 0.25)
         gas_used = int(receipt["gasUsed"], 16)
         self.ledger.add(gas_used)
+        pending.tx_hash = HexBytes(receipt["transactionHash"])
         if int(receipt["status"], 16) != 1:
             raise TxReverted(
                 pending.what, self._replay_reason(pending, int(receipt["blockNumber"], 16))
             )
         return {
+            "status": 1,
             "transactionHash": receipt["transactionHash"],
             "blockNumber": int(receipt["blockNumber"], 16),
             "gasUsed": gas_used,
@@ -520,6 +613,28 @@ class ChainClient:
 
 class _AlreadySent(Exception):
     pass
+
+
+def retry_network(what: str, call: Callable[[], T], seconds: float, backoff: float = 0.25) -> T:
+    """Run ``call``; on a network error, log one line and try again after a delay that doubles up
+    to 8 s, for up to ``seconds`` in all (D-1). Other errors pass through at once."""
+    start = time.monotonic()
+    delay, attempt = backoff, 0
+    while True:
+        try:
+            return call()
+        except NETWORK_ERRORS as exc:
+            attempt += 1
+            elapsed = time.monotonic() - start
+            if elapsed + delay > seconds:
+                raise ChainError(
+                    f"{what}: RPC unreachable for {elapsed:.0f}s ({attempt} tries): {type(exc).__name__}"
+                ) from exc
+            log.warning(
+                "%s: RPC error (%s), retry %d in %.2fs", what, type(exc).__name__, attempt, delay
+            )
+            time.sleep(delay)
+            delay = min(delay * 2, 8.0)
 
 
 def _rpc_error(error: dict[str, Any]) -> Exception:

@@ -95,7 +95,30 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         default="info",
         help="the daemon's log level (default: %(default)s; never shows key material)",
     )
+    p.add_argument(
+        "--retry-seconds",
+        type=_positive_seconds,
+        default=120.0,
+        help="keep retrying an unreachable node this long, backing off up to 8 s (default: %(default)s)",
+    )
+    p.add_argument(
+        "--replace-after",
+        type=_positive_seconds,
+        default=90.0,
+        help="replace a transaction still unmined after this long, same nonce, fees +12.5%% "
+        "(default: %(default)s)",
+    )
     p.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help=argparse.SUPPRESS)
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text} must be more than 0 and at most 86400 seconds")
+    return value
 
 
 def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -119,6 +142,12 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     meter.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
     meter.add_argument("--rejects", type=Path, default=Path("gridbalance-rejects.jsonl"))
     meter.add_argument("--batch-size", type=int, default=2_000)
+    meter.add_argument(
+        "--confirmations",
+        type=int,
+        default=1,
+        help="a batch counts as posted once its block is this many deep, 1..256 (default: %(default)s)",
+    )
     weather = kinds.add_parser("weather", help="post weather from a CSV",
                                description="Post weather: CSV hour_start,temperature_c,humidity_pct,irradiance_wm2.")  # fmt: skip
     _chain_args(weather)
@@ -158,7 +187,9 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     manifest = Manifest.load(args.manifest or default_manifest_path(w3.eth.chain_id))
     protocol = Protocol.connect(w3, manifest, args.build_dir)
     signer = signer_for(w3, account=args.account, keystore=args.keystore)
-    return protocol, ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir))
+    client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
+                         retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
+    return protocol, client
 
 
 def _network_host(name: str) -> str:

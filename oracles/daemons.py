@@ -15,7 +15,7 @@ from oracles.chain import ChainClient
 from oracles.contracts import Protocol
 from oracles.grid_oracles import Forecaster, GridOracle, WeatherPoint
 from oracles.keeper import EV_DAY, EV_REGION, EV_START, EV_STATUS, Keeper
-from oracles.meter_oracle import MeterOracle
+from oracles.meter_oracle import MAX_BATCH, MeterOracle
 from oracles.outbox import Outbox
 from oracles.sources import assemble_days, read_csv, read_green_button, write_rejects
 
@@ -47,6 +47,14 @@ def _region(p: Protocol, region_id: int) -> tuple[Any, ...]:
 
 def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
     region = _region(p, args.region)
+    for name, value, top in (
+        ("batch-size", args.batch_size, MAX_BATCH),
+        ("confirmations", args.confirmations, 256),
+    ):
+        if not 1 <= value <= top:
+            raise CommandError(f"--{name} must be 1..{top}, not {value}")
+    oracle = MeterOracle(p, client, Outbox(args.outbox), rejects_path=args.rejects,
+                         batch_size=args.batch_size, confirmations=args.confirmations)  # fmt: skip
     if args.csv is not None:
         readings, rejects = read_csv(args.csv)
         source = str(args.csv)
@@ -70,14 +78,12 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
     days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=int(region[2]),
                                resolve=resolve, source=source, now_ts=now)  # fmt: skip
     written = write_rejects(args.rejects, [*rejects, *more])
-    oracle = MeterOracle(
-        p, client, Outbox(args.outbox), rejects_path=args.rejects, batch_size=args.batch_size
-    )
     queued = oracle.enqueue(days)
     stats = oracle.flush()
     print(f"{len(readings)} readings -> {len(days)} consumer-days ({queued} new); posted {stats.consumer_days} in "
           f"{stats.batches} batches; {written + stats.rejected} rejects in {args.rejects}; "
-          f"{len(stats.waiting_days)} days wait for their end")  # fmt: skip
+          f"{len(stats.waiting_days)} days wait for their end; "
+          f"{stats.awaiting_confirmation} consumer-days await {args.confirmations} confirmations")  # fmt: skip
     return 0
 
 

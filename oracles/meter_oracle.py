@@ -3,16 +3,21 @@ records that carry their meter's signature, M-7) -> confirmed, exactly once.
 
 For each (region, day) with rows not yet confirmed, :meth:`MeterOracle.flush`
 
-1. **reconciles** with the chain: ``sent`` rows whose transaction was mined are confirmed; rows the
-   chain already holds (found by decoding the day's batches from calldata) are confirmed even if the
-   daemon died before recording the hash; rows whose transaction vanished go back to ``pending``;
+1. **reconciles** with the chain: a ``sent`` row whose transaction is mined in a block at least
+   ``confirmations`` deep (D-3) is confirmed; one mined less deep stays ``sent``; rows the chain
+   already holds (found by decoding the day's batches from calldata) are confirmed even if the
+   daemon died before recording the hash; rows whose transaction vanished (dropped, replaced, or
+   taken back by a reorg) go back to ``pending``, and the nonce is read from the chain again;
 2. rejects rows that can no longer be posted because the day's id order moved past them (M-4):
    they go to the rejects file with that reason (never silently);
 3. sends the remaining rows in batches of ``batch_size`` (default 2,000 consumer-days), sorted by id,
-   recording each batch's hash *before* waiting, and confirms each from its receipt. Signed and
-   unsigned records never share a batch: a run of either kind ends a batch.
+   recording each batch's hash *before* waiting (and each replacement's, D-2). Signed and unsigned
+   records never share a batch: a run of either kind ends a batch. If another transaction takes a
+   batch's nonce, the day starts over from step 1.
 
-Days that have not ended on-chain (M-1) wait. One log line per batch; no key material is logged.
+Days that have not ended on-chain (M-1) wait. A network error anywhere in a pass (the node down or
+restarting) restarts the pass after a backoff, for up to the client's ``retry_seconds`` (D-1): the
+reconciliation makes a pass safe to repeat. One log line per batch; no key material is logged.
 """
 
 from __future__ import annotations
@@ -26,7 +31,15 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
-from oracles.chain import ChainClient, Pending, TxReverted, hex_hash, rpc_request
+from oracles.chain import (
+    ChainClient,
+    Pending,
+    TxReplaced,
+    TxReverted,
+    hex_hash,
+    retry_network,
+    rpc_request,
+)
 from oracles.chain_data import day_batches
 from oracles.contracts import Protocol
 from oracles.meter_tree import SIGNED_RECORD_BYTES, ConsumerDay
@@ -46,6 +59,8 @@ class FlushStats:
     confirmed_by_reconcile: int = 0
     requeued: int = 0
     rejected: int = 0
+    replaced: int = 0
+    awaiting_confirmation: int = 0
     waiting_days: list[tuple[int, int]] = field(default_factory=list)
 
 
@@ -83,14 +98,18 @@ class MeterOracle:
         *,
         rejects_path: Path,
         batch_size: int = 2_000,
+        confirmations: int = 1,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch size must be 1..{MAX_BATCH}")
+        if not 1 <= confirmations <= 256:
+            raise ValueError("confirmations must be 1..256")
         self.p = protocol
         self.client = client
         self.outbox = outbox
         self.rejects_path = rejects_path
         self.batch_size = batch_size
+        self.confirmations = confirmations
 
     def enqueue(self, records: list[ConsumerDay]) -> int:
         return self.outbox.enqueue_days(records)
@@ -107,23 +126,36 @@ class MeterOracle:
         for consumer, _, tx in self.outbox.rows(region, day, "sent"):
             if tx:  # mark_sent always records the hash with the status
                 sent.setdefault(tx, []).append(consumer)
+        latest = int(w3.eth.block_number) if sent else 0
         for tx_hash, ids in sorted(sent.items()):
-            receipt = rpc_request(w3, "eth_getTransactionReceipt", [tx_hash])
-            mined = receipt.get("result")
-            if mined and int(mined["status"], 16) == 1:
-                self.outbox.mark_confirmed(
-                    region, day, ids, tx_hash, batch_index_from_logs(mined["logs"])
-                )
-                stats.confirmed_by_reconcile += len(ids)
-            elif mined or not rpc_request(w3, "eth_getTransactionByHash", [tx_hash]).get("result"):
-                self.outbox.mark_pending(region, day, ids)
-                stats.requeued += len(ids)
-            else:  # still in the mempool: wait for it
-                r = self.client.wait(Pending("postBatch (resumed)", HexBytes(tx_hash), -1))
-                self.outbox.mark_confirmed(
-                    region, day, ids, tx_hash, batch_index_from_logs(r["logs"])
-                )
-                stats.confirmed_by_reconcile += len(ids)
+            mined = rpc_request(w3, "eth_getTransactionReceipt", [tx_hash]).get("result")
+            if not mined:
+                known = rpc_request(w3, "eth_getTransactionByHash", [tx_hash]).get("result")
+                if known:  # still in the pool: wait for it
+                    try:
+                        mined = self.client.wait(
+                            Pending(
+                                "postBatch (resumed)", HexBytes(tx_hash), int(known["nonce"], 16)
+                            )
+                        )
+                    except (TxReplaced, TxReverted):
+                        mined = None
+                    latest = int(w3.eth.block_number)
+            if mined and _ok(mined):
+                if latest - _block(mined) + 1 >= self.confirmations:
+                    self.outbox.mark_confirmed(
+                        region, day, ids, tx_hash, batch_index_from_logs(mined["logs"])
+                    )
+                    stats.confirmed_by_reconcile += len(ids)
+                continue
+            # reverted, dropped, replaced, or taken back by a reorg: queue again (D-2, D-3)
+            self.outbox.mark_pending(region, day, ids)
+            self.client.resync_nonce()
+            stats.requeued += len(ids)
+            log.warning(
+                "region %d day %d: %d consumer-days of tx %s are not on chain; queued again",
+                region, day, len(ids), tx_hash,
+            )  # fmt: skip
         info = self.p.meter.functions.dayInfo(region, day).call()
         last_id = int(info[1])
         behind = [c for c, _, _ in self.outbox.rows(region, day, "pending") if c <= last_id]
@@ -138,8 +170,11 @@ class MeterOracle:
             for c in behind:
                 if c in on_chain:
                     tx_hash, index = on_chain[c]
-                    self.outbox.mark_confirmed(region, day, [c], tx_hash, index)
-                    stats.confirmed_by_reconcile += 1
+                    if self.confirmations == 1:
+                        self.outbox.mark_confirmed(region, day, [c], tx_hash, index)
+                        stats.confirmed_by_reconcile += 1
+                    else:  # confirmed by the next reconciliation once deep enough (D-3)
+                        self.outbox.mark_sent(region, day, [c], tx_hash)
                 else:
                     late.append(c)
             if late:
@@ -153,44 +188,82 @@ class MeterOracle:
         return last_id
 
     def flush(self) -> FlushStats:
+        """Post every open day's pending rows (see the module notes); a network error restarts the
+        pass after a backoff (D-1)."""
         stats = FlushStats()
-        for region, day in self.outbox.open_days():
-            self.reconcile(region, day, stats)
-            pending = self.outbox.rows(region, day, "pending")
-            if not pending:
-                continue
-            if not self._day_ended(region, day):
-                stats.waiting_days.append((region, day))
-                continue
-            for chunk in _batches(pending, self.batch_size):
-                ids = [c for c, _, _ in chunk]
-                blob = b"".join(r for _, r, _ in chunk)
-                signed = len(chunk[0][1]) == SIGNED_RECORD_BYTES
-                post = (
-                    self.p.meter.functions.postSignedBatch
-                    if signed
-                    else self.p.meter.functions.postBatch
-                )
-                fn = post(region, day, blob)
-                try:
-                    sent = self.client.submit(fn, f"{fn.fn_name}(region {region}, day {day})")
-                except TxReverted as exc:
-                    log.error(
-                        "region %d day %d: batch of %d refused: %s",
-                        region,
-                        day,
-                        len(ids),
-                        exc.reason,
-                    )
-                    raise
-                self.outbox.mark_sent(region, day, ids, hex_hash(sent.tx_hash))
-                receipt = self.client.wait(sent)
-                index = batch_index_from_logs(receipt["logs"])
-                self.outbox.mark_confirmed(region, day, ids, hex_hash(sent.tx_hash), index)
-                stats.batches += 1
-                stats.consumer_days += len(ids)
-                log.info(
-                    "region %d day %d batch %d: %d consumer-days, ids %d..%d, gas %d, tx %s",
-                    region, day, index, len(ids), ids[0], ids[-1], receipt["gasUsed"], sent.tx_hash.hex(),
-                )  # fmt: skip
+        retry_network("meter oracle pass", lambda: self._pass(stats), self.client.retry_seconds)
+        stats.awaiting_confirmation = self.outbox.counts()["sent"]
         return stats
+
+    def _pass(self, stats: FlushStats) -> None:
+        stats.waiting_days.clear()
+        for region, day in self.outbox.open_days():
+            while True:  # a day starts over when another transaction took a batch's nonce
+                try:
+                    self._flush_day(region, day, stats)
+                    break
+                except TxReplaced as exc:
+                    stats.replaced += 1
+                    self.client.resync_nonce()
+                    log.warning("region %d day %d: %s; the day starts over", region, day, exc)
+            if self.confirmations > 1:
+                self.reconcile(region, day, stats)  # confirm what is now deep enough
+
+    def _flush_day(self, region: int, day: int, stats: FlushStats) -> None:
+        self.reconcile(region, day, stats)
+        pending = self.outbox.rows(region, day, "pending")
+        if not pending:
+            return
+        if not self._day_ended(region, day):
+            stats.waiting_days.append((region, day))
+            return
+        for chunk in _batches(pending, self.batch_size):
+            self._post(region, day, chunk, stats)
+
+    def _post(
+        self, region: int, day: int, chunk: list[tuple[int, bytes, str | None]], stats: FlushStats
+    ) -> None:
+        ids = [c for c, _, _ in chunk]
+        blob = b"".join(r for _, r, _ in chunk)
+        signed = len(chunk[0][1]) == SIGNED_RECORD_BYTES
+        post = (
+            self.p.meter.functions.postSignedBatch if signed else self.p.meter.functions.postBatch
+        )
+        fn = post(region, day, blob)
+        try:
+            sent = self.client.submit(fn, f"{fn.fn_name}(region {region}, day {day})")
+        except TxReverted as exc:
+            log.error(
+                "region %d day %d: batch of %d refused: %s", region, day, len(ids), exc.reason
+            )
+            raise
+        self.outbox.mark_sent(region, day, ids, hex_hash(sent.tx_hash))
+        try:
+            receipt = self.client.wait(
+                sent, on_resend=lambda h: self.outbox.mark_sent(region, day, ids, hex_hash(h))
+            )
+        except TxReplaced:
+            self.outbox.mark_pending(region, day, ids)
+            raise
+        tx_hash = hex_hash(sent.tx_hash)  # the version that mined (D-2)
+        index = batch_index_from_logs(receipt["logs"])
+        if self.confirmations == 1:
+            self.outbox.mark_confirmed(region, day, ids, tx_hash, index)
+        else:
+            self.outbox.mark_sent(region, day, ids, tx_hash)  # confirmed once deep enough (D-3)
+        stats.batches += 1
+        stats.consumer_days += len(ids)
+        log.info(
+            "region %d day %d batch %d: %d consumer-days, ids %d..%d, gas %d, tx %s",
+            region, day, index, len(ids), ids[0], ids[-1], receipt["gasUsed"], tx_hash,
+        )  # fmt: skip
+
+
+def _ok(receipt: dict[str, object]) -> bool:
+    status = receipt["status"]
+    return (int(status, 16) if isinstance(status, str) else int(str(status))) == 1
+
+
+def _block(receipt: dict[str, object]) -> int:
+    number = receipt["blockNumber"]
+    return int(number, 16) if isinstance(number, str) else int(str(number))
