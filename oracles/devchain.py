@@ -173,6 +173,7 @@ def start_anvil(
     hardfork: str | None = None,
     base_fee: int | None = None,
     host: str = "127.0.0.1",
+    port: int | None = None,
     attempts: int = 5,
     ready_timeout: float = 20.0,
     extra_args: list[str] | None = None,
@@ -181,16 +182,17 @@ def start_anvil(
 
     ``hardfork=None`` keeps Anvil's default (the newest rules), so gas is measured under the
     rules mainnet and the L2s run today. Brownie's development settings send transactions with
-    gas price 0, which needs ``base_fee=0``.
+    gas price 0, which needs ``base_fee=0``. ``port`` asks for that port only (a node restarted
+    where its clients expect it); by default a free one is picked.
     """
     binary = find_anvil()
     last_error = ""
-    for _ in range(attempts):
-        port = free_port(host)
+    for _ in range(attempts if port is None else 1):
+        use = free_port(host) if port is None else port
         cmd = [
             str(binary),
             "--host", host,
-            "--port", str(port),
+            "--port", str(use),
             "--chain-id", str(chain_id),
             "--accounts", str(accounts),
             "--balance", str(balance_eth),
@@ -213,7 +215,7 @@ def start_anvil(
                 stderr=errors,
                 preexec_fn=_die_with_parent if sys.platform.startswith("linux") else None,
             )
-            chain = Anvil(proc, host, port, chain_id, accounts, mnemonic)
+            chain = Anvil(proc, host, use, chain_id, accounts, mnemonic)
             deadline = time.monotonic() + ready_timeout
             while time.monotonic() < deadline:
                 if proc.poll() is not None:
@@ -234,7 +236,7 @@ def start_anvil(
                 raise DevChainError(
                     f"anvil did not answer on {chain.url} within {ready_timeout:.0f}s"
                 )
-        if "Address already in use" not in last_error:
+        if "Address already in use" not in last_error or port is not None:
             raise DevChainError(f"anvil exited at start: {last_error or 'no message'}")
     raise DevChainError(f"no free port after {attempts} attempts: {last_error}")
 

@@ -6,10 +6,7 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -17,87 +14,24 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 
 from oracles import meter_signing
-from oracles.chain import ChainClient, NodeSigner, TxReverted, connect, hex_hash
+from oracles.chain import ChainClient, NodeSigner, TxReverted, hex_hash
 from oracles.chain_data import day_batches
-from oracles.contracts import Protocol
-from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol
-from oracles.devchain import Anvil, rpc_call, set_time, start_anvil
-from oracles.meter_oracle import MeterOracle
+from oracles.devchain import rpc_call
 from oracles.meter_signing import MeterDomain
-from oracles.meter_tree import ConsumerDay
-from oracles.outbox import Outbox
 from oracles.reads import CallFailed
-
-REGION, OFFSET, N = 1, -480, 6
-
-
-@dataclass
-class Chain:
-    anvil: Anvil
-    w3: Web3
-    p: Protocol
-    oracle: str
-    day: int
-    snapshot: str
-
-
-@pytest.fixture(scope="module")
-def chain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Chain]:
-    with start_anvil(accounts=4, gas_limit=30_000_000, base_fee=0) as anvil:
-        w3 = connect(anvil.url)
-        admin, verifier, oracle, _ = w3.eth.accounts
-        client = ChainClient(w3, NodeSigner(admin))
-        cfg = DeployConfig(
-            regions=[RegionConfig(id=REGION, name="Test", capacity_kw=10_000, utc_offset_minutes=OFFSET)],
-            verifiers=[verifier], threshold=1, meter_oracles=[oracle], kyc_attesters=[admin],
-        )  # fmt: skip
-        manifest = deploy_protocol(client, cfg, tmp_path_factory.mktemp("m") / "deployment.json")
-        p = Protocol.connect(w3, manifest)
-        rpc_call(anvil.url, "anvil_autoImpersonateAccount", [True])
-        for i in range(N):
-            account = Web3.to_checksum_address(keccak(text=f"consumer-{i}")[12:])
-            rpc_call(anvil.url, "anvil_setBalance", [account, hex(10**18)])
-            ChainClient(w3, NodeSigner(account)).transact(
-                p.consumers.functions.register(
-                    0, REGION, keccak(text=f"m{i}"), 1_000, 1, (0, 10, 2**24 - 1)
-                ),
-                "register",
-            )
-            client.transact(
-                p.consumers.functions.activate(account, b"\x01" * 32, b"\x02" * 32), "activate"
-            )
-        now = int(w3.eth.get_block("latest")["timestamp"])
-        day = (now + 60 * OFFSET) // 86_400
-        set_time(anvil.url, (day + 1) * 86_400 - 60 * OFFSET + 60)  # the day has ended (M-1)
-        snapshot = str(rpc_call(anvil.url, "evm_snapshot"))
-        yield Chain(anvil, w3, p, oracle, day, snapshot)
-
-
-@pytest.fixture
-def fresh(chain: Chain) -> Iterator[Chain]:
-    yield chain
-    rpc_call(chain.anvil.url, "evm_revert", [chain.snapshot])
-    chain.snapshot = str(rpc_call(chain.anvil.url, "evm_snapshot"))
-
-
-def records(day: int, ids: range) -> list[ConsumerDay]:
-    return [
-        ConsumerDay(
-            consumer_id=i, region_id=REGION, day=day, readings=tuple(100 * i + h for h in range(24))
-        )
-        for i in ids
-    ]
-
-
-def oracle_for(c: Chain, db: Path, batch_size: int = 3) -> MeterOracle:
-    client = ChainClient(c.w3, NodeSigner(c.oracle))
-    return MeterOracle(
-        c.p, client, Outbox(db), rejects_path=db.parent / "rejects.jsonl", batch_size=batch_size
-    )
-
-
-def on_chain_ids(c: Chain) -> list[int]:
-    return [r.consumer_id for b in day_batches(c.p.meter, REGION, c.day) for r in b.records]
+from oracles.tests.meter_chain import (
+    OFFSET,
+    REGION,
+    Chain,
+    N,
+    daemon_args,
+    day_csv,
+    on_chain_ids,
+    oracle_for,
+    oracle_meter_args,
+    outbox_counts,
+    records,
+)
 
 
 def test_flush__batches_land_and_roots_match_calldata(fresh: Chain, tmp_path: Path) -> None:
@@ -194,8 +128,8 @@ def test_cli_oracle_meter__csv_to_chain_with_rejects(
         f"unknown-meter,{datetime.fromtimestamp(midnight, tz=UTC).isoformat()},3600,5",
         "m0,garbage,3600,5",
     ]
-    csv = _day_csv(fresh, tmp_path / "in.csv", {"m0": 200, "m1": 300}, bad)
-    code = main(_oracle_meter_args(fresh, tmp_path, csv))
+    csv = day_csv(fresh, tmp_path / "in.csv", {"m0": 200, "m1": 300}, bad)
+    code = main(oracle_meter_args(fresh, tmp_path, csv))
     assert code == 0
     assert "-> 2 consumer-days (2 new); posted 2 in 1 batches; 2 rejects" in capsys.readouterr().out
     batch = day_batches(fresh.p.meter, REGION, fresh.day)[0]
@@ -282,43 +216,13 @@ def test_call_many__revert__names_the_call(fresh: Chain) -> None:
     assert info.value.data is not None and info.value.data.startswith("0x")
 
 
-def _day_csv(c: Chain, path: Path, base_wh: dict[str, int], extra: list[str] | None = None) -> Path:
-    """A meter CSV of the fixture's day: meter ``m`` reads ``base_wh[m] + h`` Wh in hour ``h``; then
-    the ``extra`` lines."""
-    from datetime import UTC, datetime
-
-    midnight = c.day * 86_400 - 60 * OFFSET
-    rows = ["meter_id,interval_start,interval_seconds,wh"]
-    for h in range(24):
-        start = datetime.fromtimestamp(midnight + 3600 * h, tz=UTC).isoformat()
-        rows += [f"{meter},{start},3600,{base + h}" for meter, base in base_wh.items()]
-    path.write_text("\n".join(rows + (extra or [])) + "\n")
-    return path
-
-
-def _oracle_meter_args(c: Chain, tmp_path: Path, csv: Path) -> list[str]:
-    """``gridbalance oracle meter`` arguments for the fixture's chain, as the oracle account."""
-    manifest = tmp_path / "manifest.json"
-    c.p.manifest.save(manifest)
-    return ["oracle", "meter", "--rpc", c.anvil.url, "--manifest", str(manifest), "--account", "2",
-            "--region", str(REGION), "--csv", str(csv), "--outbox", str(tmp_path / "o.sqlite"),
-            "--rejects", str(tmp_path / "rejects.jsonl")]  # fmt: skip
-
-
-def _daemon_args(c: Chain, tmp_path: Path) -> list[str]:
-    """The daemon as its own process, 2 consumer-days per batch, on every meter of the fixture."""
-    csv = _day_csv(c, tmp_path / "day.csv", {f"m{i}": 100 * i for i in range(N)})
-    gridbalance = Path(sys.executable).parent / "gridbalance"
-    return [str(gridbalance), *_oracle_meter_args(c, tmp_path, csv), "--batch-size", "2"]
-
-
 def _kill_9_while_first_batch_is_unconfirmed(c: Chain, args: list[str], db: Path) -> dict[str, int]:
     """Run the daemon as a real process on a chain that does not mine; SIGKILL it once its first
     batch is sent (hash recorded) and before any receipt exists. Returns the outbox's counts."""
     proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 60
-        while not (db.exists() and _counts(db)["sent"] > 0):
+        while not (db.exists() and outbox_counts(db)["sent"] > 0):
             assert proc.poll() is None, proc.communicate()
             assert time.monotonic() < deadline, "the daemon never sent its first batch"
             time.sleep(0.02)
@@ -326,15 +230,7 @@ def _kill_9_while_first_batch_is_unconfirmed(c: Chain, args: list[str], db: Path
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate()
     assert proc.returncode == -signal.SIGKILL
-    return _counts(db)
-
-
-def _counts(db: Path) -> dict[str, int]:
-    outbox = Outbox(db)
-    try:
-        return outbox.counts()
-    finally:
-        outbox.close()
+    return outbox_counts(db)
 
 
 @pytest.mark.parametrize("while_dead", ["batch mined", "batch dropped from the pool"])
@@ -342,7 +238,7 @@ def test_kill_9_between_submit_and_confirm__restart_posts_every_consumer_day_exa
     fresh: Chain, tmp_path: Path, while_dead: str
 ) -> None:
     url, db = fresh.anvil.url, tmp_path / "o.sqlite"
-    args = _daemon_args(fresh, tmp_path)
+    args = daemon_args(fresh, tmp_path)
     rpc_call(url, "evm_setAutomine", [False])
     try:
         counts = _kill_9_while_first_batch_is_unconfirmed(fresh, args, db)
@@ -358,7 +254,7 @@ def test_kill_9_between_submit_and_confirm__restart_posts_every_consumer_day_exa
     restarted = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert restarted.returncode == 0, restarted.stderr
     assert on_chain_ids(fresh) == list(range(1, N + 1))  # every consumer-day once, in id order
-    assert _counts(db) == {"pending": 0, "sent": 0, "confirmed": N}
+    assert outbox_counts(db) == {"pending": 0, "sent": 0, "confirmed": N}
     info = fresh.p.meter.functions.dayInfo(REGION, fresh.day).call()
     assert tuple(info) == (3, N, N)  # batches, consumer-days, highest id: nothing posted twice
 
@@ -389,7 +285,7 @@ def test_no_key_material_in_logs_outbox_rejects_or_errors(
     rpc_call(fresh.anvil.url, "anvil_setBalance", [account.address, hex(10**18)])
 
     caplog.set_level(logging.DEBUG)
-    args = _oracle_meter_args(fresh, tmp_path, _day_csv(fresh, tmp_path / "in.csv", {"m0": 200}, ["m0,garbage,3600,5"]))  # fmt: skip
+    args = oracle_meter_args(fresh, tmp_path, day_csv(fresh, tmp_path / "in.csv", {"m0": 200}, ["m0,garbage,3600,5"]))  # fmt: skip
     args[args.index("--account") : args.index("--account") + 2] = ["--keystore", str(tmp_path / "key.json"), "--log-level", "debug"]  # fmt: skip
     monkeypatch.setenv("GRIDBALANCE_KEYSTORE_PASSWORD", password)
     assert main(args) == 0
@@ -428,7 +324,7 @@ def test_cli_oracle_meter__unknown_region__one_line_and_nothing_queued(
     """Bad-input table, unknown region: refused before the file is read; no outbox, no rejects."""
     from oracles.cli import main
 
-    args = _oracle_meter_args(fresh, tmp_path, _day_csv(fresh, tmp_path / "in.csv", {"m0": 200}))
+    args = oracle_meter_args(fresh, tmp_path, day_csv(fresh, tmp_path / "in.csv", {"m0": 200}))
     args[args.index("--region") + 1] = "9"
     assert main(args) == 1
     err = capsys.readouterr().err.strip()
@@ -460,8 +356,8 @@ def test_cli_oracle_meter__meter_of_another_regions_consumer__rejected_not_poste
     admin.transact(
         fresh.p.consumers.functions.activate(other, b"\x01" * 32, b"\x02" * 32), "activate"
     )
-    csv = _day_csv(fresh, tmp_path / "in.csv", {"m0": 200, "m-other": 300})
-    assert main(_oracle_meter_args(fresh, tmp_path, csv)) == 0
+    csv = day_csv(fresh, tmp_path / "in.csv", {"m0": 200, "m-other": 300})
+    assert main(oracle_meter_args(fresh, tmp_path, csv)) == 0
     assert (
         "-> 1 consumer-days (1 new); posted 1 in 1 batches; 24 rejects" in capsys.readouterr().out
     )
