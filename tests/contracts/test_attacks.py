@@ -1,0 +1,307 @@
+"""Issue 6 item 2, every privileged function called by every other role (SPEC §1 roles, A-2).
+
+The cast includes a rival utility, verified for the same region: it may create its own programs
+and attest consumers of the region (C-3), and nothing of another utility's program.
+
+Every state-changing function of the eight contracts is in exactly one table below:
+
+* ``ROLE``: guarded by ``onlyRole``. Every account and protocol contract that lacks the role gets
+  exactly ``AccessControlUnauthorizedAccount(caller, role)``; every holder gets past the guard
+  (its call may still fail on the arguments, with another error).
+* ``OWNER``: guarded by the contract's own rule (the program's utility, an attester, the region's
+  active utility). Every other caller gets the named error; the rightful caller gets past it.
+* ``OPEN``: callable by anyone by design; the rule that keeps it safe is named.
+
+``test_attack_table__covers_every_state_changing_function`` fails when a function is added to a
+contract without a decision here. The calls are ``eth_call``s, so a protocol contract (which holds
+roles such as PROTOCOL_ROLE) can be the caller too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import brownie
+import pytest
+from brownie.exceptions import VirtualMachineError
+
+from tests.helpers import err
+from tests.suite import REGION, local_day, next_weekday, now, prefs, program_tuple
+
+CONTRACTS = (
+    "regions",
+    "utilities",
+    "consumers",
+    "escrow",
+    "meter",
+    "requests",
+    "forecasting",
+    "optimistic",
+)
+
+ROLE: dict[tuple[str, str], str] = {
+    ("regions", "addRegion"): "REGION_ADMIN_ROLE",
+    ("regions", "updateRegion"): "REGION_ADMIN_ROLE",
+    ("regions", "setHoliday"): "REGION_ADMIN_ROLE",
+    ("utilities", "approve"): "VERIFIER_ROLE",
+    ("utilities", "suspend"): "VERIFIER_ROLE",
+    ("utilities", "setThreshold"): "DEFAULT_ADMIN_ROLE",
+    ("utilities", "setValidityPeriod"): "DEFAULT_ADMIN_ROLE",
+    ("utilities", "recordEventRun"): "PROTOCOL_ROLE",
+    ("utilities", "recordConsumerPaid"): "PROTOCOL_ROLE",
+    ("utilities", "recordDisputeLost"): "PROTOCOL_ROLE",
+    ("consumers", "recordSettlement"): "SETTLEMENT_ROLE",
+    ("escrow", "setTokenAllowed"): "DEFAULT_ADMIN_ROLE",
+    ("escrow", "openProgram"): "PROTOCOL_ROLE",
+    ("escrow", "reserve"): "PROTOCOL_ROLE",
+    ("escrow", "release"): "PROTOCOL_ROLE",
+    ("escrow", "settle"): "PROTOCOL_ROLE",
+    ("escrow", "payAdjustment"): "PROTOCOL_ROLE",
+    ("escrow", "pause"): "PAUSER_ROLE",
+    ("escrow", "unpause"): "PAUSER_ROLE",
+    ("meter", "postBatch"): "METER_ORACLE_ROLE",
+    ("meter", "postSignedBatch"): "METER_ORACLE_ROLE",
+    ("requests", "setForecasting"): "DEFAULT_ADMIN_ROLE",
+    ("requests", "createTriggeredEvent"): "TRIGGER_ROLE",
+    ("requests", "enrollFor"): "KEEPER_ROLE",
+    ("requests", "setRootStatus"): "OPTIMISTIC_ROLE",
+    ("requests", "upholdDispute"): "ARBITER_ROLE",
+    ("requests", "rejectDispute"): "ARBITER_ROLE",
+    ("forecasting", "postWeather"): "WEATHER_ORACLE_ROLE",
+    ("forecasting", "postForecasts"): "FORECAST_ORACLE_ROLE",
+    ("forecasting", "postActuals"): "GRID_ORACLE_ROLE",
+    ("optimistic", "propose"): "PROPOSER_ROLE",
+    # AccessControl's own: a role's admin role (DEFAULT_ADMIN_ROLE for every role here)
+    **{(c, f): "DEFAULT_ADMIN_ROLE" for c in CONTRACTS for f in ("grantRole", "revokeRole")},
+}
+
+OPEN: dict[tuple[str, str], str] = {
+    ("utilities", "applyForVerification"): "U-1: anyone applies; only M verifiers approve",
+    ("consumers", "register"): "C-1: anyone registers a meter; activation needs an attester",
+    ("consumers", "updateProfile"): "C-5: the caller's own record only",
+    ("consumers", "setPaused"): "C-5: the caller's own participation only",
+    ("consumers", "deregister"): "C-6: the caller's own record only",
+    ("consumers", "transferFrom"): "C-4: the token is soulbound; every transfer reverts",
+    ("consumers", "safeTransferFrom"): "C-4: the token is soulbound; every transfer reverts",
+    ("escrow", "withdrawOwed"): "E-5: the caller's own owed balance only",
+    ("requests", "enroll"): "V-2: the caller enrolls itself, eligibility checked",
+    ("requests", "settle"): "S-1: anyone may settle; the result is fixed by data and proofs",
+    ("requests", "closeEvent"): "S-9: anyone, after the settlement deadline",
+    ("requests", "openDispute"): "D: only the settled consumer (NotEnrolled otherwise)",
+    ("optimistic", "challengeEntry"): "O-4: anyone with a bond; settle() judges",
+    ("optimistic", "challengePair"): "O-4: anyone with a bond; settle() judges",
+    ("optimistic", "finalize"): "O-5: anyone, after the challenge window",
+    ("optimistic", "claim"): "O-6: pays the entry's account only",
+    ("optimistic", "payBatch"): "O-6: pays each entry's account only",
+    ("optimistic", "withdrawBond"): "O-9: the caller's own bond credit only",
+    **{(c, "renounceRole"): "AccessControl: the caller's own roles only" for c in CONTRACTS},
+}
+
+# (contract, function) -> (arguments, the rightful callers, the error others get)
+Owner = Callable[[Any], tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]]
+
+
+def _activate(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((w.newcomer, b"\x01" * 32, b"\x02" * 32), w.attesters,
+            lambda who: err("NotAuthorizedAttester", who, REGION))  # fmt: skip
+
+
+def _set_meter_key(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((w.world.consumers[0], w.stranger, 1), w.attesters,
+            lambda who: err("NotAuthorizedAttester", who, REGION))  # fmt: skip
+
+
+def _create_program(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((REGION, program_tuple(w.s.token), 0), w.active,
+            lambda who: err("UtilityNotActive", who, REGION))  # fmt: skip
+
+
+def _create_event(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((1, w.day, 16, 20, 100_000, 0), [w.utility], lambda who: err("NotProgramOwner", 1, who))
+
+
+def _cancel_event(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((w.event,), [w.utility], lambda who: err("NotProgramOwner", 1, who))
+
+
+def _set_trigger(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((1, 4_000_000, 1, 4), [w.utility], lambda who: err("NotTriggerOwner", who))
+
+
+def _clear_trigger(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((REGION,), [w.utility, w.admin], lambda who: err("NotTriggerOwner", who))
+
+
+def _deposit(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((1, 1), [w.utility], lambda who: err("NotProgramUtility", 1, who))
+
+
+def _withdraw_unreserved(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((1, 1, w.stranger), [w.utility], lambda who: err("NotProgramUtility", 1, who))
+
+
+OWNER: dict[tuple[str, str], Owner] = {
+    ("consumers", "activate"): _activate,
+    ("consumers", "setMeterKey"): _set_meter_key,
+    ("requests", "createProgram"): _create_program,
+    ("requests", "createEvent"): _create_event,
+    ("requests", "cancelEvent"): _cancel_event,
+    ("forecasting", "setAutoTrigger"): _set_trigger,
+    ("forecasting", "clearAutoTrigger"): _clear_trigger,
+    ("escrow", "deposit"): _deposit,
+    ("escrow", "withdrawUnreserved"): _withdraw_unreserved,
+}
+
+
+class Cast:
+    """Everyone who can send a call: every role-holding account, a consumer, a stranger, and the
+    protocol contracts themselves."""
+
+    def __init__(self, world: Any, accounts: dict[str, Any], newcomer: Any) -> None:
+        self.world, self.s = world, world.suite
+        self.utility, self.admin, self.stranger = (
+            accounts["utility"],
+            accounts["admin"],
+            accounts["stranger"],
+        )
+        self.newcomer = newcomer
+        self.callers = [*accounts.values(), *(getattr(self.s, c) for c in CONTRACTS)]
+        attester = self.s.consumers.KYC_ATTESTER_ROLE()
+        self.active = [a for a in self.callers if self.s.utilities.isActiveUtility(a, REGION)]
+        self.attesters = self.active + [
+            a for a in self.callers if self.s.consumers.hasRole(attester, a)
+        ]
+        self.day = next_weekday(local_day(now()), at_least=2)
+        self.event = 0
+
+
+@pytest.fixture(scope="module")
+def cast(
+    world,
+    admin,
+    region_admin,
+    verifiers,
+    utility,
+    oracle,
+    keeper,
+    arbiter,
+    stranger,
+    consumer_accounts,
+):  # type: ignore[no-untyped-def]
+    accounts = {"admin": admin, "region_admin": region_admin, "verifier": verifiers[0], "utility": utility,
+                "oracle": oracle, "keeper": keeper, "arbiter": arbiter, "stranger": stranger,
+                "consumer": world.consumers[0], "rival utility": consumer_accounts[7]}  # fmt: skip
+    rival, u = consumer_accounts[7], world.suite.utilities
+    u.applyForVerification("Rival Power", b"\x09" * 32, [REGION], {"from": rival})
+    for v in verifiers[:2]:
+        u.approve(rival, 0, {"from": v})  # another active utility of the same region (U-3)
+    newcomer = consumer_accounts[6]
+    world.suite.consumers.register(0, REGION, b"\x77" * 32, 5_000, 3, prefs(), {"from": newcomer})
+    c = Cast(world, accounts, newcomer)
+    c.event = world.suite.requests.createEvent(
+        1, c.day, 16, 20, 100_000, 0, {"from": utility}
+    ).return_value
+    world.suite.forecasting.setAutoTrigger(1, 4_000_000, 1, 4, {"from": utility})
+    return c
+
+
+def _zero(abi_type: dict[str, Any]) -> Any:
+    t = abi_type["type"]
+    if t.endswith("]"):
+        return []
+    if t == "tuple":
+        return tuple(_zero(c) for c in abi_type["components"])
+    if t == "address":
+        return "0x" + "00" * 20
+    if t == "bool":
+        return False
+    if t == "string":
+        return ""
+    if t.startswith("bytes"):
+        return b"" if t == "bytes" else b"\x00" * int(t[5:])
+    return 0
+
+
+def _overloads(contract: Any, name: str) -> list[Any]:
+    """Each ABI overload of ``name`` as a callable brownie method."""
+    method = getattr(contract, name)
+    return list(method.methods.values()) if hasattr(method, "methods") else [method]
+
+
+def _refusal(method: Any, args: tuple[Any, ...], caller: Any) -> str | None:
+    """The revert message of ``method(*args)`` as an eth_call from ``caller``, or None if it passes."""
+    try:
+        method.call(*args, {"from": caller.address})
+    except VirtualMachineError as exc:
+        return str(exc.revert_msg)
+    return None
+
+
+def test_attack_table__covers_every_state_changing_function(cast):  # type: ignore[no-untyped-def]
+    for name in CONTRACTS:
+        abi = getattr(cast.s, name).abi
+        mutating = {
+            f["name"]
+            for f in abi
+            if f["type"] == "function" and f["stateMutability"] not in ("view", "pure")
+        }
+        listed = {f for (c, f) in [*ROLE, *OPEN, *OWNER] if c == name}
+        assert mutating == listed, (
+            f"{name}: not decided {mutating - listed}, gone {listed - mutating}"
+        )
+    assert not set(ROLE) & set(OPEN) and not set(ROLE) & set(OWNER) and not set(OPEN) & set(OWNER)
+
+
+@pytest.mark.parametrize(("contract", "function"), sorted(ROLE), ids=lambda v: str(v))
+def test_attack_role_function_called_by_every_other_role__refused(cast, contract, function):  # type: ignore[no-untyped-def]
+    target = getattr(cast.s, contract)
+    role = getattr(target, ROLE[(contract, function)])()
+    holders = {a.address for a in cast.callers if target.hasRole(role, a)}
+    assert holders, f"nobody holds {ROLE[(contract, function)]} on {contract}"
+    for method in _overloads(target, function):
+        args = tuple(_zero(i) for i in method.abi["inputs"])
+        if function in ("grantRole", "revokeRole"):
+            args = (role, cast.stranger)
+        for caller in cast.callers:
+            refused = _refusal(method, args, caller)
+            if caller.address in holders:
+                assert not (refused or "").startswith("AccessControlUnauthorizedAccount"), (
+                    caller,
+                    refused,
+                )
+            else:
+                assert refused == err("AccessControlUnauthorizedAccount", caller, role), (
+                    caller,
+                    refused,
+                )
+
+
+@pytest.mark.parametrize(("contract", "function"), sorted(OWNER), ids=lambda v: str(v))
+def test_attack_owner_function_called_by_everyone_else__refused(cast, contract, function):  # type: ignore[no-untyped-def]
+    target = getattr(cast.s, contract)
+    args, rightful, error = OWNER[(contract, function)](cast)
+    method = getattr(target, function)
+    for caller in cast.callers:
+        refused = _refusal(method, args, caller)
+        if caller.address in {a.address for a in rightful}:
+            assert refused is None or refused != error(caller), (caller, refused)
+        else:
+            assert refused == error(caller), (caller, refused)
+
+
+def test_attack_soulbound_token_transfer__refused_for_everyone(cast):  # type: ignore[no-untyped-def]
+    """C-4, the OPEN transfer functions: nobody, the holder included, moves a participation token."""
+    consumer = cast.world.consumers[0]
+    token_id = cast.s.consumers.consumer(consumer)[0]
+    for caller in cast.callers:
+        for method in [
+            cast.s.consumers.transferFrom,
+            *_overloads(cast.s.consumers, "safeTransferFrom"),
+        ]:
+            args = (consumer, cast.stranger, token_id) + (
+                () if len(method.abi["inputs"]) == 3 else (b"",)
+            )
+            assert _refusal(method, args, caller) == err("Soulbound", token_id), caller
+    with brownie.reverts(err("Soulbound", token_id)):  # also as a real transaction
+        cast.s.consumers.transferFrom(consumer, cast.stranger, token_id, {"from": consumer})
