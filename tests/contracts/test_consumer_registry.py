@@ -103,7 +103,7 @@ def test_activate__by_kyc_attester(reg, alice, kyc_attester):
     assert reg.consumer(alice)["status"] == ACTIVE
 
 
-def test_activate__stranger_or_other_region_utility__reverts(
+def test_attack_utility_outside_jurisdiction_activates__reverts(
     reg, alice, stranger, accounts, suite, verifiers
 ):
     """C-3: a utility without the consumer's region in its jurisdiction cannot activate."""

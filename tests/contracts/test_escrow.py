@@ -160,7 +160,9 @@ def test_pay_adjustment_from_available(funded, admin, consumer_accounts, stablec
         funded.payAdjustment(PROGRAM, c, 1, {"from": stranger})
 
 
-def test_pause_stops_reservations_and_payments(funded, admin, utility, stranger, consumer_accounts):
+def test_attack_escrow_actions_while_paused__stopped(
+    funded, admin, utility, stranger, consumer_accounts
+):
     """E-8: a PAUSER stops reserve, settle, adjustments and withdrawals; others cannot pause."""
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PAUSER_ROLE())):
         funded.pause({"from": stranger})

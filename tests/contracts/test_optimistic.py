@@ -12,7 +12,7 @@ from eth_utils.crypto import keccak
 from oracles import optimistic as ref
 from tests.contracts.test_settlement import Scenario, activation
 from tests.helpers import err
-from tests.suite import CHALLENGE_WINDOW, ROOT_BOND
+from tests.suite import CHALLENGE_WINDOW, REGION, ROOT_BOND, program_tuple
 
 SCHEDULED, ROOT_PENDING, ROOT_SETTLED = 1, 4, 5
 PENDING, VOIDED, FINALIZED = 1, 2, 3
@@ -24,14 +24,14 @@ SETTLED = 2
 class Optimistic:
     """A scenario whose three enrollments have meter data posted, and their true results."""
 
-    def __init__(self, world, utility, oracle) -> None:
-        self.sc = Scenario(world, utility, oracle)
+    def __init__(self, world, utility, oracle, program_id: int = 1) -> None:
+        self.sc = Scenario(world, utility, oracle, program_id)
         self.s, self.os, self.rr = world.suite, world.suite.optimistic, world.suite.requests
         self.who = world.consumers[:3]
         for who, wh in zip(self.who, (4_000, 20_000, 400_000), strict=True):
             self.sc.enroll(who, wh)
         self.sc.post(activation(world) + 1, self.sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
-        program = self.rr.program(world.program_id).dict()
+        program = self.rr.program(program_id).dict()
         self.results = []
         for who in self.who:
             r, reward = self.sc.expected(who, program)
@@ -550,3 +550,55 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
         assert token.balanceOf(e.account) == e.reward
     assert harness.rootRecord(tree.event_id)["remaining"] == 0
     assert token.balanceOf(harness) == 0
+
+
+@pytest.mark.parametrize("reenters", ["claim", "finalize"])
+def test_attack_reentrant_program_token__finalize_reentered__nothing_paid_twice(
+    world, utility, oracle, keeper, stranger, admin, ReentrantToken, reenters
+):
+    """O-6, O-7: a program whose token calls back while the escrow pays the root's total into this
+    contract, which already holds other events' funds in that token.
+
+    * Re-entering `claim`: the root is already Finalized, so the claim pays an entry from the other
+      events' funds, but `finalize` then finds total - reward received and reverts FundsNotReceived:
+      the whole call unwinds, nothing is paid, the root stays Pending and the other funds stay.
+    * Re-entering `finalize`: ReentrancyGuardReentrantCall; the outer call finalizes once.
+    """
+    s = world.suite
+    token = ReentrantToken.deploy({"from": admin})
+    s.escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(utility, 10**15, {"from": utility})
+    token.approve(s.escrow, 2**255, {"from": utility})
+    pid = s.requests.createProgram(
+        REGION, program_tuple(token), 10**9, {"from": utility}
+    ).return_value
+    opt = Optimistic(world, utility, oracle, program_id=pid)
+    tree = opt.tree()
+    opt.propose(tree, keeper)
+    opt.after_window()
+    other_funds = 10**12  # what other finalized events of this token left to claim
+    token.mint(s.optimistic, other_funds, {"from": admin})
+    e = next(x for x in tree.entries if x.reward > 0)
+    args = (opt.event, e.as_tuple(), tree.proof(e.index))
+    payload = (
+        s.optimistic.claim.encode_input(*args)
+        if reenters == "claim"
+        else s.optimistic.finalize.encode_input(opt.event)
+    )
+    token.arm(s.escrow, s.optimistic, payload, {"from": admin})
+    if reenters == "claim":
+        with brownie.reverts(err("FundsNotReceived", opt.event, tree.total, tree.total - e.reward)):
+            s.optimistic.finalize(opt.event, {"from": stranger})
+        assert opt.os.rootRecord(opt.event)["status"] == PENDING
+        assert token.balanceOf(e.account) == 0 and not opt.os.isClaimed(opt.event, e.index)
+        assert token.balanceOf(s.optimistic) == other_funds
+        assert opt.os.bondCredit(keeper) == 0
+        return
+    opt.os.finalize(opt.event, {"from": stranger})
+    assert token.attacked() and not token.reentrySucceeded()
+    assert bytes(token.reentryRevertData()) == keccak(b"ReentrancyGuardReentrantCall()")[:4]
+    assert opt.os.rootRecord(opt.event)["status"] == FINALIZED
+    assert token.balanceOf(s.optimistic) == other_funds + tree.total
+    assert opt.os.bondCredit(keeper) == ROOT_BOND  # credited once
+    opt.os.claim(*args, {"from": stranger})
+    assert token.balanceOf(e.account) == e.reward

@@ -153,11 +153,23 @@ def test_create_event__same_day_and_cap__reverts(rr, world, utility, event_day):
         rr.createEvent(pid, event_day + 1, 16, 20, 1, VOLUNTARY, {"from": utility})
 
 
-def test_create_event__suspended_utility__reverts(rr, world, utility, verifiers, event_day):
+def test_attack_suspended_utility_creates_event__reverts(rr, world, utility, verifiers, event_day):
     """U-7: a suspended utility cannot run events."""
     world.suite.utilities.suspend(utility, b"\x00" * 32, {"from": verifiers[0]})
     with brownie.reverts(err("UtilityNotActive", utility, REGION)):
         rr.createEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
+
+
+def test_attack_expired_utility_creates_event_or_program__reverts(rr, world, utility):
+    """U-4: once its verification expires, a utility runs nothing in its region until renewed."""
+    u = world.suite.utilities
+    chain.sleep(u.validityPeriod() + 1)
+    chain.mine()
+    day = next_weekday(local_day(now()), at_least=2)
+    with brownie.reverts(err("UtilityNotActive", utility, REGION)):
+        rr.createEvent(1, day, 16, 20, 1, VOLUNTARY, {"from": utility})
+    with brownie.reverts(err("UtilityNotActive", utility, REGION)):
+        rr.createProgram(REGION, program_tuple(world.suite.token), 0, {"from": utility})
 
 
 # ------------------------------------------------------------------ enrollment
@@ -259,7 +271,7 @@ def test_enroll__over_budget__reverts(rr, world, utility, event_day):
         rr.enroll(eid, 10_000, {"from": world.consumers[2]})
 
 
-def test_enroll__after_start_or_paused__reverts(rr, world, admin, event, event_day):
+def test_attack_enroll_after_start_or_while_paused__reverts(rr, world, admin, event, event_day):
     """V-1, E-8: enrollment closes at the start; a paused escrow stops enrollment."""
     s = world.suite
     s.escrow.pause({"from": admin})
@@ -279,6 +291,33 @@ def test_enroll_for__keeper_with_consent(rr, world, keeper, stranger, event):
         rr.enrollFor(event, world.consumers[3], 1_000, {"from": keeper})
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, rr.KEEPER_ROLE())):
         rr.enrollFor(event, world.consumers[1], 1_000, {"from": stranger})
+
+
+@pytest.mark.parametrize("first", ["consumer", "keeper"])
+def test_attack_enrollment_front_run__one_enrollment_one_reservation(
+    rr, world, keeper, event, first
+):
+    """V-2, V-5: the consumer's own `enroll` and the keeper's `enrollFor` race for one event, either
+    front-running the other. The second reverts AlreadyEnrolled, the first commitment stands and
+    the escrow holds exactly one reservation (nothing reserved twice, nothing leaked)."""
+    who, escrow = world.consumers[1], world.suite.escrow
+    before = escrow.programAccount(1)["reserved"]
+
+    def own():  # type: ignore[no-untyped-def]
+        return rr.enroll(event, 5_000, {"from": who})
+
+    def auto():  # type: ignore[no-untyped-def]
+        return rr.enrollFor(event, who, 30_000, {"from": keeper})
+
+    win, lose, wh = (own, auto, 5_000) if first == "consumer" else (auto, own, 30_000)
+    reserved = win().events["Enrolled"]["reserved"]
+    with brownie.reverts(err("AlreadyEnrolled", event, who)):
+        lose()
+    en = rr.enrollment(event, who)
+    assert (en["committedWh"], en["reserved"]) == (wh, reserved)
+    assert escrow.programAccount(1)["reserved"] == before + reserved
+    e = rr.drEvent(event)
+    assert (e["enrolled"], e["reservedOutstanding"], e["committedWh"]) == (1, reserved, wh)
 
 
 # ------------------------------------------------------------------ cancel and close

@@ -298,7 +298,7 @@ def test_settle__wrong_proof__reverts(world, ready):
         world.suite.requests.settle(ready.event, a, leaves, {"from": a})
 
 
-def test_settle__leaf_from_another_day__reverts(world, ready):
+def test_attack_meter_leaf_replayed_from_another_day__reverts(world, ready):
     a = world.consumers[0]
     leaves = ready.leaves(a)
     leaves[0] = ready.book.leaf_proof(REGION, ready.event_day - 1, 1)
@@ -306,7 +306,7 @@ def test_settle__leaf_from_another_day__reverts(world, ready):
         world.suite.requests.settle(ready.event, a, leaves, {"from": a})
 
 
-def test_settle__leaf_from_another_region__reverts(world, ready):
+def test_attack_meter_leaf_replayed_from_another_region__reverts(world, ready):
     a = world.consumers[0]
     rec = ConsumerDay(
         consumer_id=1, region_id=OTHER_REGION, day=ready.event_day, readings=(1,) * 24
@@ -318,7 +318,7 @@ def test_settle__leaf_from_another_region__reverts(world, ready):
         world.suite.requests.settle(ready.event, a, leaves, {"from": a})
 
 
-def test_settle__other_consumers_leaf__reverts(world, ready):
+def test_attack_meter_leaf_of_another_consumer__reverts(world, ready):
     a = world.consumers[0]
     leaves = ready.leaves(a)
     leaves[0] = ready.book.leaf_proof(REGION, ready.event_day, 2)
@@ -326,7 +326,7 @@ def test_settle__other_consumers_leaf__reverts(world, ready):
         world.suite.requests.settle(ready.event, a, leaves, {"from": a})
 
 
-def test_settle__cherry_picked_baseline_day__reverts(world, ready):
+def test_attack_cherry_picked_baseline_day__reverts(world, ready):
     """S-3: the caller cannot skip a required day to pick a more favourable one."""
     a = world.consumers[0]
     req, _ = ready.required(a)
@@ -348,7 +348,7 @@ def test_settle__missing_or_extra_leaf__reverts(world, ready):
         world.suite.requests.settle(ready.event, a, [], {"from": a})
 
 
-def test_settle__twice__reverts(world, ready):
+def test_attack_double_settlement__reverts(world, ready):
     """S-8: each (event, consumer) settles once."""
     a = world.consumers[0]
     world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
@@ -376,7 +376,7 @@ def test_settle__before_data_or_after_deadline__reverts(world, scenario):
         world.suite.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
 
 
-def test_settle__while_paused__reverts(world, ready, admin):
+def test_attack_settle_while_paused__reverts(world, ready, admin):
     """E-8: a paused escrow stops payments; settlement waits."""
     a = world.consumers[0]
     world.suite.escrow.pause({"from": admin})
