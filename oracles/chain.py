@@ -352,11 +352,11 @@ class ChainClient:
         replaced by another, or a reorg took mined ones back)."""
         self._nonce = None
 
-    def fee_fields(self) -> dict[str, int]:
+    def fee_fields(self, fresh: bool = False) -> dict[str, int]:
         """maxFeePerGas = 2 x the latest base fee + the node's suggested tip, re-read once
-        ``FEE_TTL`` seconds old (unless fixed at construction)."""
-        stale = not self._fixed_fees and time.monotonic() - self._fees_read > FEE_TTL
-        if self._fees is None or stale:
+        ``FEE_TTL`` seconds old or when ``fresh`` is asked (unless fixed at construction)."""
+        stale = fresh or time.monotonic() - self._fees_read > FEE_TTL
+        if self._fees is None or (stale and not self._fixed_fees):
             block = self.retrying("fees", lambda: self.w3.eth.get_block("latest"))
             base = int(block.get("baseFeePerGas", 0))
             tip = self.retrying("fees", lambda: int(self.w3.eth.max_priority_fee))
@@ -475,7 +475,7 @@ class ChainClient:
         waited = time.monotonic() - pending.sent_at
         if known and waited < self.replace_after:
             return
-        fees = self.fee_fields() if self._fixed_fees else self._fresh_fees()
+        fees = self.fee_fields(fresh=True)
         old = pending.tx
         tx = dict(old)
         for name in ("maxFeePerGas", "maxPriorityFeePerGas"):
@@ -494,10 +494,6 @@ class ChainClient:
         )  # fmt: skip
         if on_resend is not None:
             on_resend(tx_hash)
-
-    def _fresh_fees(self) -> dict[str, int]:
-        self._fees = None
-        return self.fee_fields()
 
     def wait(
         self, pending: Pending, on_resend: Callable[[HexBytes], None] | None = None
@@ -539,7 +535,6 @@ class ChainClient:
                 pending.what, self._replay_reason(pending, int(receipt["blockNumber"], 16))
             )
         return {
-            "status": 1,
             "transactionHash": receipt["transactionHash"],
             "blockNumber": int(receipt["blockNumber"], 16),
             "gasUsed": gas_used,

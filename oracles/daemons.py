@@ -15,7 +15,7 @@ from oracles.chain import ChainClient
 from oracles.contracts import Protocol
 from oracles.grid_oracles import Forecaster, GridOracle, WeatherPoint
 from oracles.keeper import EV_DAY, EV_REGION, EV_START, EV_STATUS, Keeper
-from oracles.meter_oracle import MAX_BATCH, MeterOracle
+from oracles.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
 from oracles.outbox import Outbox
 from oracles.sources import assemble_days, read_csv, read_green_button, write_rejects
 
@@ -49,7 +49,7 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
     region = _region(p, args.region)
     for name, value, top in (
         ("batch-size", args.batch_size, MAX_BATCH),
-        ("confirmations", args.confirmations, 256),
+        ("confirmations", args.confirmations, MAX_CONFIRMATIONS),
     ):
         if not 1 <= value <= top:
             raise CommandError(f"--{name} must be 1..{top}, not {value}")

@@ -49,6 +49,7 @@ from oracles.sources import Reject, write_rejects
 log = logging.getLogger("gridbalance.meter")
 
 MAX_BATCH = 8_192  # MeterData's limit (M-5)
+MAX_CONFIRMATIONS = 256  # the upper bound of --confirmations (D-3)
 BATCH_EVENT = keccak(text="MeterBatchPosted(uint16,uint32,uint16,bytes32,uint32,uint32,uint32)")
 
 
@@ -102,8 +103,8 @@ class MeterOracle:
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch size must be 1..{MAX_BATCH}")
-        if not 1 <= confirmations <= 256:
-            raise ValueError("confirmations must be 1..256")
+        if not 1 <= confirmations <= MAX_CONFIRMATIONS:
+            raise ValueError(f"confirmations must be 1..{MAX_CONFIRMATIONS}")
         self.p = protocol
         self.client = client
         self.outbox = outbox
@@ -128,23 +129,27 @@ class MeterOracle:
                 sent.setdefault(tx, []).append(consumer)
         latest = int(w3.eth.block_number) if sent else 0
         for tx_hash, ids in sorted(sent.items()):
+            ok, block, logs = False, 0, []
             mined = rpc_request(w3, "eth_getTransactionReceipt", [tx_hash]).get("result")
-            if not mined:
-                known = rpc_request(w3, "eth_getTransactionByHash", [tx_hash]).get("result")
-                if known:  # still in the pool: wait for it
-                    try:
-                        mined = self.client.wait(
-                            Pending(
-                                "postBatch (resumed)", HexBytes(tx_hash), int(known["nonce"], 16)
-                            )
-                        )
-                    except (TxReplaced, TxReverted):
-                        mined = None
-                    latest = int(w3.eth.block_number)
-            if mined and _ok(mined):
-                if latest - _block(mined) + 1 >= self.confirmations:
+            if mined:
+                ok, block, logs = (
+                    int(mined["status"], 16) == 1,
+                    int(mined["blockNumber"], 16),
+                    mined["logs"],
+                )
+            elif known := rpc_request(w3, "eth_getTransactionByHash", [tx_hash]).get("result"):
+                try:  # still in the pool: wait for it (wait raises unless it succeeded)
+                    r = self.client.wait(
+                        Pending("postBatch (resumed)", HexBytes(tx_hash), int(known["nonce"], 16))
+                    )
+                    ok, block, logs = True, r["blockNumber"], r["logs"]
+                except (TxReplaced, TxReverted):
+                    pass
+                latest = int(w3.eth.block_number)
+            if ok:
+                if latest - block + 1 >= self.confirmations:
                     self.outbox.mark_confirmed(
-                        region, day, ids, tx_hash, batch_index_from_logs(mined["logs"])
+                        region, day, ids, tx_hash, batch_index_from_logs(logs)
                     )
                     stats.confirmed_by_reconcile += len(ids)
                 continue
@@ -257,13 +262,3 @@ class MeterOracle:
             "region %d day %d batch %d: %d consumer-days, ids %d..%d, gas %d, tx %s",
             region, day, index, len(ids), ids[0], ids[-1], receipt["gasUsed"], tx_hash,
         )  # fmt: skip
-
-
-def _ok(receipt: dict[str, object]) -> bool:
-    status = receipt["status"]
-    return (int(status, 16) if isinstance(status, str) else int(str(status))) == 1
-
-
-def _block(receipt: dict[str, object]) -> int:
-    number = receipt["blockNumber"]
-    return int(number, 16) if isinstance(number, str) else int(str(number))
