@@ -20,14 +20,17 @@ roles such as PROTOCOL_ROLE) can be the caller too.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 import brownie
 import pytest
 from brownie.exceptions import VirtualMachineError
 
+from oracles import meter_tree
+from tests.contracts.test_forecasting import NOMINAL, actual, forecast
+from tests.contracts.test_meter_data import records
 from tests.helpers import err
-from tests.suite import REGION, local_day, next_weekday, now, prefs, program_tuple
+from tests.suite import REGION, day_start, local_day, next_weekday, now, prefs, program_tuple
 
 CONTRACTS = (
     "regions",
@@ -305,3 +308,131 @@ def test_attack_soulbound_token_transfer__refused_for_everyone(cast):  # type: i
             assert _refusal(method, args, caller) == err("Soulbound", token_id), caller
     with brownie.reverts(err("Soulbound", token_id)):  # also as a real transaction
         cast.s.consumers.transferFrom(consumer, cast.stranger, token_id, {"from": consumer})
+
+
+# ------------------------------------------------------------------ oracle values (F-1..F-3, M-1..M-5)
+#
+# An oracle (buggy or compromised) posts a value that is out of range, stale, from the future, or a
+# duplicate. Each gets its error, and whatever the value aimed at already held stays as it was. An
+# old meter day is not "stale": late meter data is accepted (M-1) because a posted record can never be
+# replaced (M-4) and settlement reads only the days it requires.
+
+
+class Slot:
+    """The oracle and the contracts it posts to, at the current hour and day."""
+
+    def __init__(self, suite: Any, oracle: Any) -> None:
+        self.fc, self.meter, self.oracle = suite.forecasting, suite.meter, oracle
+        self.h, self.t = int(self.fc.currentHour(REGION)), now()
+        self.today = local_day(self.t)
+
+    def weather(self, *points: tuple[int, ...]) -> Any:
+        return self.fc.postWeather(REGION, list(points), {"from": self.oracle})
+
+    def forecasts(self, issued: int, *points: tuple[int, ...]) -> Any:
+        return self.fc.postForecasts(REGION, 7, issued, list(points), {"from": self.oracle})
+
+    def actuals(self, *points: tuple[int, ...]) -> Any:
+        return self.fc.postActuals(REGION, list(points), {"from": self.oracle})
+
+    def readings(self, day: int, ids: list[int], flags: int = 0) -> Any:
+        data = bytearray(meter_tree.encode_batch(records(day, ids)))
+        data[10] = flags  # the first record's flags byte (M-2)
+        return self.meter.postBatch(REGION, day, bytes(data), {"from": self.oracle})
+
+    def hour(self, hour: int) -> tuple[Any, ...]:
+        return tuple(self.fc.hourRecord(REGION, hour))
+
+    def meter_day(self, day: int) -> tuple[Any, ...]:
+        return (*self.meter.dayInfo(REGION, day), self.meter.batchRoot(REGION, day, 0))
+
+
+Step = Callable[[Slot], Any]
+
+
+class OracleCase(NamedTuple):
+    good: Step | None  # a valid post to the same slot first, or None for an empty slot
+    bad: Step
+    error: Callable[[Slot], str]
+    stored: Step  # what the slot holds
+
+
+W = (200, 500, 100)  # a valid weather point: 20.0 °C, 50.0 %, 100 W/m²
+ORACLE: dict[str, OracleCase] = {
+    "weather out of range": OracleCase(
+        lambda o: o.weather((o.h, *W)), lambda o: o.weather((o.h, 601, 500, 100)),
+        lambda o: err("ValueOutOfRange", 0), lambda o: o.hour(o.h)),
+    "weather stale": OracleCase(
+        None, lambda o: o.weather((o.h - 169, *W)),
+        lambda o: err("PastHour", 0, o.h - 169, o.h), lambda o: o.hour(o.h - 169)),
+    "weather from the future": OracleCase(
+        None, lambda o: o.weather((o.h + 49, *W)),
+        lambda o: err("FutureHour", 0, o.h + 49, o.h), lambda o: o.hour(o.h + 49)),
+    "weather duplicate hour": OracleCase(
+        lambda o: o.weather((o.h - 1, *W)), lambda o: o.weather((o.h - 1, *W), (o.h - 1, 300, 0, 0)),
+        lambda o: err("HoursNotIncreasing", 1), lambda o: o.hour(o.h - 1)),
+    "forecast out of range": OracleCase(
+        lambda o: o.forecasts(o.t, forecast(o.h + 2, 3_000_000)),
+        lambda o: o.forecasts(o.t, (o.h + 2, 100, 200, 300)),
+        lambda o: err("ValueOutOfRange", 0), lambda o: o.hour(o.h + 2)),
+    "forecast stale": OracleCase(
+        lambda o: o.forecasts(o.t, forecast(o.h + 2, 3_000_000)),
+        lambda o: o.forecasts(o.t - 3_700, forecast(o.h + 2, 4_000_000)),
+        lambda o: err("StaleForecast", o.t - 3_700), lambda o: o.hour(o.h + 2)),
+    "forecast issued in the future": OracleCase(
+        lambda o: o.forecasts(o.t, forecast(o.h + 2, 3_000_000)),
+        lambda o: o.forecasts(o.t + 600, forecast(o.h + 2, 4_000_000)),
+        lambda o: err("StaleForecast", o.t + 600), lambda o: o.hour(o.h + 2)),
+    "forecast of a past hour": OracleCase(
+        None, lambda o: o.forecasts(o.t, forecast(o.h, 4_000_000)),
+        lambda o: err("PastHour", 0, o.h, o.h), lambda o: o.hour(o.h)),
+    "forecast beyond the horizon": OracleCase(
+        None, lambda o: o.forecasts(o.t, forecast(o.h + 49, 4_000_000)),
+        lambda o: err("FutureHour", 0, o.h + 49, o.h), lambda o: o.hour(o.h + 49)),
+    "forecast duplicate hour": OracleCase(
+        lambda o: o.forecasts(o.t, forecast(o.h + 2, 3_000_000)),
+        lambda o: o.forecasts(o.t, forecast(o.h + 2, 2_000_000), forecast(o.h + 2, 4_000_000)),
+        lambda o: err("HoursNotIncreasing", 1), lambda o: o.hour(o.h + 2)),
+    "actual out of range": OracleCase(
+        None, lambda o: o.actuals(actual(o.h - 2, 1_000_000, freq=NOMINAL + 5_001)),
+        lambda o: err("ValueOutOfRange", 0), lambda o: o.hour(o.h - 2)),
+    "actual stale": OracleCase(
+        None, lambda o: o.actuals(actual(o.h - 169, 1_000_000)),
+        lambda o: err("PastHour", 0, o.h - 169, o.h), lambda o: o.hour(o.h - 169)),
+    "actual of an unended hour": OracleCase(
+        None, lambda o: o.actuals(actual(o.h, 1_000_000)),
+        lambda o: err("FutureHour", 0, o.h, o.h), lambda o: o.hour(o.h)),
+    "actual duplicate": OracleCase(
+        lambda o: o.actuals(actual(o.h - 1, 1_000_000)),
+        lambda o: o.actuals(actual(o.h - 1, 4_900_000)),
+        lambda o: err("DuplicateActual", o.h - 1),
+        lambda o: (*o.hour(o.h - 1), *o.fc.gridState(REGION))),
+    "meter flags out of range": OracleCase(
+        None, lambda o: o.readings(o.today - 1, [1], flags=2),
+        lambda o: err("InvalidRecordFlags", 0, 2), lambda o: o.meter_day(o.today - 1)),
+    "meter day from the future": OracleCase(
+        None, lambda o: o.readings(o.today, [1]),
+        lambda o: err("DayNotEnded", REGION, o.today, day_start(o.today + 1)),
+        lambda o: o.meter_day(o.today)),
+    "meter duplicate consumer-day": OracleCase(
+        lambda o: o.readings(o.today - 1, [1, 5]), lambda o: o.readings(o.today - 1, [5]),
+        lambda o: err("ConsumerIdNotIncreasing", 0, 5, 5), lambda o: o.meter_day(o.today - 1)),
+    "meter duplicate in one batch": OracleCase(
+        None, lambda o: o.readings(o.today - 1, [3, 3]),
+        lambda o: err("ConsumerIdNotIncreasing", 1, 3, 3), lambda o: o.meter_day(o.today - 1)),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(ORACLE))
+def test_attack_oracle_posts_bad_value__refused_and_slot_kept(suite, oracle, case):  # type: ignore[no-untyped-def]
+    """F-1..F-3, M-1..M-4: the bad post reverts with its error and the slot it aimed at keeps what it
+    held: the earlier valid value, or nothing."""
+    c, o = ORACLE[case], Slot(suite, oracle)
+    empty = c.stored(o)
+    if c.good is not None:
+        c.good(o)
+        assert c.stored(o) != empty  # the slot is the one the good post filled
+    before = c.stored(o)
+    with brownie.reverts(c.error(o)):
+        c.bad(o)
+    assert c.stored(o) == before
