@@ -349,6 +349,37 @@ def test_pay_batch_pays_each_entry_once(opt, keeper, stranger):
     assert opt.s.token.balanceOf(opt.os) == 0
 
 
+def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
+    """O-6..O-8: every way of being paid twice fails. A second claim reverts; the same entry twice in
+    one batch is paid once; a batch after claims skips them; a claim after the batch reverts; the
+    batch again pays nothing. Each account ends with exactly its reward."""
+    s, tree = opt.s, opt.tree()
+    opt.propose(tree, keeper)
+    opt.after_window()
+    opt.os.finalize(opt.event, {"from": stranger})
+    before = {e.account: s.token.balanceOf(e.account) for e in tree.entries}
+    e0, e1 = tree.entries[0], tree.entries[1]
+
+    opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": opt.who[0]})
+    with brownie.reverts(err("AlreadyClaimed", opt.event, 0)):
+        opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": stranger})
+    tx = opt.os.payBatch(
+        opt.event, [e1.as_tuple(), e1.as_tuple()], [tree.proof(1), tree.proof(1)], {"from": keeper}
+    )
+    assert [c["index"] for c in tx.events["Claimed"]] == [1]
+    everyone = ([e.as_tuple() for e in tree.entries], [tree.proof(e.index) for e in tree.entries])
+    tx = opt.os.payBatch(opt.event, *everyone, {"from": keeper})
+    assert [c["index"] for c in tx.events["Claimed"]] == [2]
+    with brownie.reverts(err("AlreadyClaimed", opt.event, 1)):
+        opt.os.claim(opt.event, e1.as_tuple(), tree.proof(1), {"from": opt.who[1]})
+    tx = opt.os.payBatch(opt.event, *everyone, {"from": keeper})
+    assert "Claimed" not in tx.events
+
+    for e in tree.entries:
+        assert s.token.balanceOf(e.account) - before[e.account] == e.reward
+    assert s.token.balanceOf(opt.os) == 0 and opt.os.rootRecord(opt.event)["remaining"] == 0
+
+
 def test_set_root_status_only_by_optimistic_contract(opt, stranger):
     """O-3: only OPTIMISTIC_ROLE moves an event into or out of a root lock (the authorized path is the
     contract itself, exercised by every test above)."""

@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection
 import brownie
 import pytest
 from brownie import chain
+from eth_utils.crypto import keccak
 
 from oracles import baseline as ref
 from oracles import settlement as walk
@@ -324,6 +325,63 @@ def test_attack_meter_leaf_of_another_consumer__reverts(world, ready):
     leaves[0] = ready.book.leaf_proof(REGION, ready.event_day, 2)
     with brownie.reverts(err("LeafConsumerMismatch", 1, 2)):
         world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+
+
+def test_attack_meter_leaf_from_another_deployment__reverts(world, ready, admin, oracle, MeterData):
+    """M-3, S-3: a leaf proves only against this deployment's roots. The same consumer-day posted
+    with other readings to another MeterData (as on another chain, or a test deployment) has a
+    valid proof there, and `InvalidMeterProof` here."""
+    s, a = world.suite, world.consumers[0]
+    other = MeterData.deploy(admin, s.regions, {"from": admin})
+    other.grantRole(other.METER_ORACLE_ROLE(), oracle, {"from": admin})
+    book = MeterBook(other, oracle)
+    forged = ready.book.record(REGION, ready.event_day, 1).model_copy(
+        update={"readings": (1,) * 24}
+    )
+    book.post(REGION, ready.event_day, [forged])
+    leaf = keccak(forged.encode())
+    assert other.batchRoot(REGION, ready.event_day, 0) == "0x" + leaf.hex()  # a one-leaf tree
+    leaves = ready.leaves(a)
+    leaves[0] = book.leaf_proof(REGION, ready.event_day, 1)
+    with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
+        s.requests.settle(ready.event, a, leaves, {"from": a})
+    s.requests.settle(ready.event, a, ready.leaves(a), {"from": a})  # its own leaves still settle
+
+
+def test_attack_meter_leaves_replayed_for_another_event__reverts(world, utility, oracle):
+    """V-4, S-3: the leaves that settled one event do not settle another. An event the same day
+    cannot take the consumer (one event per consumer per local day), and an event on another day
+    requires its own day's record (`LeafDayMismatch`); its own leaves then settle it exactly."""
+    s, a = world.suite, world.consumers[0]
+    first = Scenario(world, utility, oracle)
+    second = Scenario(world, utility, oracle, event_day=next_weekday(first.event_day + 1))
+    second.book = first.book
+    first.enroll(a, 4_000)
+    second.enroll(a, 4_000)
+    pid = s.requests.createProgram(
+        REGION, program_tuple(s.token), 10**9, {"from": utility}
+    ).return_value
+    same_day = s.requests.createEvent(
+        pid, first.event_day, 16, 20, 50_000, VOLUNTARY, {"from": utility}
+    ).return_value
+    with brownie.reverts(err("ConsumerDayTaken", a, first.event_day)):
+        s.requests.enroll(same_day, 4_000, {"from": a})
+    deep, shallow = first.reducing({1: 0.2}), second.reducing({1: 0.9})
+    second.post(
+        activation(world) + 1,
+        lambda cid, d: deep(cid, d) if d == first.event_day else shallow(cid, d),
+    )
+    replayed = first.leaves(a)
+    s.requests.settle(first.event, a, replayed, {"from": a})
+    with brownie.reverts(err("LeafDayMismatch", second.event_day, first.event_day)):
+        s.requests.settle(second.event, a, replayed, {"from": a})
+    tx = s.requests.settle(second.event, a, second.leaves(a), {"from": a})
+    r, reward = second.expected(a, s.requests.program(1).dict())
+    assert r is not None
+    assert (tx.events["Settled"]["reductionWh"], tx.events["Settled"]["reward"]) == (
+        r.reduction_wh,
+        reward,
+    )
 
 
 def test_attack_cherry_picked_baseline_day__reverts(world, ready):

@@ -13,14 +13,16 @@ from eth_utils.crypto import keccak
 
 from oracles import baseline as ref
 from oracles import meter_signing as signing
+from oracles import optimistic as opt_ref
 from oracles import settlement as walk
 from oracles.meter_tree import HOURS, ConsumerDay
 from tests.contracts.test_settlement import Scenario, activation
 from tests.helpers import err
-from tests.suite import REGION, program_tuple
+from tests.suite import REGION, ROOT_BOND, program_tuple
 
 SEED = 11
 SETTLED, INSUFFICIENT = 2, 3
+WRONG_RESULT = 4  # IOptimisticSettlement.Fault
 
 
 def key_of(cid: int) -> bytes:
@@ -321,6 +323,100 @@ def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
     cands = list(world.suite.requests.candidateDays(sc.event, a))
     assert victim in walk.baseline_days(cands, lambda d: False)[1]
     assert victim not in walk.baseline_days(cands, lambda d: d == victim)[1]
+
+
+@pytest.mark.parametrize("elsewhere", ["another chain", "another deployment"])
+def test_attack_signed_records_replayed_from_another_chain__not_counted(
+    keyed, utility, oracle, admin, signed_program, MeterData, elsewhere
+):
+    """M-7, S-10: the meters signed their days for another chain id, or for another MeterData
+    deployment (a second one on this chain, which does recover them). Relayed here byte for byte,
+    the signatures do not recover the meter under this contract's domain, so no record counts:
+    insufficient data, nothing paid."""
+    world = keyed
+    here = domain(world)
+    if elsewhere == "another chain":
+        there, other = here.model_copy(update={"chain_id": here.chain_id + 1}), None
+    else:
+        other = MeterData.deploy(admin, world.suite.regions, {"from": admin})
+        there = here.model_copy(update={"meter_data": other.address})
+    keys = {cid: key_of(cid) for cid in range(1, 5)}
+    sc, a = run(
+        world, utility, oracle, signed_program, lambda rs: list(signing.sign_days(there, keys, rs))
+    )
+    rec = sc.book.record(REGION, sc.event_day, 1)
+    meter = signing.address_of(key_of(1))
+    assert signing.recover(there, rec) == meter  # genuinely the meter's signature, for elsewhere
+    if other is not None:
+        assert other.recordSigner(rec.encode()) == meter
+    assert world.suite.meter.recordSigner(rec.encode()) not in (meter, brownie.ZERO_ADDRESS)
+    before = world.suite.token.balanceOf(a)
+    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    ev = tx.events["SettledInsufficientData"]
+    assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, True)
+    assert world.suite.requests.enrollment(sc.event, a)["status"] == INSUFFICIENT
+    assert world.suite.token.balanceOf(a) == before
+
+
+def halve_event_window(cid: int, day: int) -> Callable[[ConsumerDay], ConsumerDay]:
+    """The relay halves a signed record's 16:00-20:00 readings: a reduction the consumer never made."""
+
+    def alter(r: ConsumerDay) -> ConsumerDay:
+        if (r.consumer_id, r.day) != (cid, day):
+            return r
+        readings = [v // 2 if 16 <= h < 20 else v for h, v in enumerate(r.readings)]
+        return r.model_copy(update={"readings": tuple(readings)})
+
+    return alter
+
+
+def test_attack_optimistic_root_pays_an_altered_record__challenge_voids_it(
+    keyed, utility, oracle, keeper, stranger, signed_program
+):
+    """S-10, O-4, O-5: in a signed-data program the relay halves consumer 1's event-window readings
+    after its meter signed them, and the keeper's root pays the reduction the altered record shows.
+    A challenge recomputes through `settle`, where the altered record does not count: the entry is
+    wrong, the root is voided, the bond goes to the challenger and the consumer is settled with
+    insufficient data. The other entry, right under S-10, cannot be challenged."""
+    world = keyed
+    s, who = world.suite, world.consumers[:2]
+    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    sc.enroll(who[0], 1_500)
+    sc.enroll(who[1], 20_000)
+    sc.book.relay = signer_relay(world, halve_event_window(1, sc.event_day))
+    sc.post(activation(world) + 1, sc.reducing({1: 0.9, 2: 0.5}))
+    program = s.requests.program(signed_program).dict()
+    blind, true = [], []  # the root that counts every record, and the S-10 results
+    for w in who:
+        r, reward = sc.expected(w, program)
+        blind.append(opt_ref.Result(account=w.address, sufficient=r is not None,
+                                    verified_wh=r.reduction_wh if r else 0, reward=reward))  # fmt: skip
+        _, r, reward = expected_signed(sc, w, world)
+        true.append(opt_ref.Result(account=w.address, sufficient=r is not None,
+                                   verified_wh=r.reduction_wh if r else 0, reward=reward))  # fmt: skip
+    assert blind[0].reward > 0 and not true[0].sufficient and blind[1] == true[1]
+    tree = opt_ref.RootTree(sc.event, opt_ref.entries_for(blind))
+    s.optimistic.propose(
+        sc.event, tree.root, tree.count, tree.total, {"from": keeper, "value": ROOT_BOND}
+    )
+
+    def challenge(i: int):
+        e = tree.entries[i]
+        return s.optimistic.challengeEntry(
+            sc.event,
+            e.as_tuple(),
+            tree.proof(i),
+            signed_leaves(sc, who[i], world),
+            {"from": stranger},
+        )
+
+    with brownie.reverts(err("EntryCorrect", sc.event, 1)):
+        challenge(1)
+    ev = challenge(0).events["RootVoided"]
+    assert (ev["challenger"], ev["fault"], ev["index"]) == (stranger, WRONG_RESULT, 0)
+    assert s.optimistic.bondCredit(stranger) == ROOT_BOND
+    en = s.requests.enrollment(sc.event, who[0])
+    assert (en["status"], en["paid"]) == (INSUFFICIENT, 0)
 
 
 def test_signed_program__unsigned_records__count_as_missing(keyed, utility, oracle, signed_program):
