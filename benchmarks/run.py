@@ -21,14 +21,24 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
+from eth_abi.abi import encode
 from eth_account import Account
+from eth_utils.crypto import keccak
 from tqdm import tqdm
 from web3 import Web3
 
 from oracles import meter_signing
 from oracles import optimistic as opt
 from oracles.artifacts import load_artifact
-from oracles.chain import ChainClient, GasLedger, KeystoreSigner, NodeSigner, connect
+from oracles.chain import (
+    ChainClient,
+    GasLedger,
+    KeystoreSigner,
+    NodeSigner,
+    connect,
+    decode_events,
+    reply_error,
+)
 from oracles.contracts import ErrorDecoder, Protocol
 from oracles.demo import DemoConfig, run_demo
 from oracles.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
@@ -50,6 +60,11 @@ CLAIM_SAMPLES = 16
 OPTIMISTIC_DEMO_CONSUMERS = 1_000  # the demo settled through one root, paid out in batches
 ORACLE_CONSUMER_DAYS = 8_334  # x 24 = 200,016 hourly readings
 ORACLE_RUNS = 3
+SCALE_POPULATIONS = (
+    1_000,
+    100_000,
+)  # active consumers when event creation and ingestion are measured
+SCALE_CHUNK = 2_000  # transactions per mined block while registering them
 
 GOALS = {
     "ingest_gas_per_reading": ("<=", 200),
@@ -103,6 +118,7 @@ class Bench:
             30,
             15_000,
             20_000,
+            False,  # signedData (S-10): the demo runs measure signed programs
         )
         self.tx(self.utility, self.p.requests.functions.createProgram(REGION, params, 10**14))
 
@@ -162,21 +178,110 @@ def ingest(b: Bench) -> dict[str, Any]:
 # ---------------------------------------------------------------- event creation
 
 
-def create_event(b: Bench) -> dict[str, Any]:
-    """createEvent by the utility on three later days (the first event of a program touches fresh
-    bitmap words, as every event does in its own 256-day word)."""
-    gas = []
+def create_event(b: Bench, first_day: int | None = None) -> dict[str, Any]:
+    """createEvent by the utility on three consecutive days from ``first_day`` (the first event of a
+    program touches fresh bitmap words, as every event does in its own 256-day word)."""
+    gas, events = [], []
     for k in range(3):
-        day = b.day0 + 2 + k
+        day = (b.day0 + 2 if first_day is None else first_day) + k
         r = b.tx(b.utility, b.p.requests.functions.createEvent(1, day, 16, 20, 50_000, 0))
         gas.append(r["gasUsed"])
-    return {"runs": gas, "median": int(statistics.median(gas))}
+        events.append(int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"]))
+    return {"runs": gas, "median": int(statistics.median(gas)), "events": events}
+
+
+# ---------------------------------------------------------------- scale (no loop over consumers)
+
+_REGISTER = keccak(text="register(uint8,uint16,bytes32,uint32,uint8,(uint80,uint8,uint24))")[:4]
+_ACTIVATE = keccak(text="activate(address,bytes32,bytes32)")[:4]
+
+
+def _consumer(i: int) -> str:
+    """The wallet of bench consumer ``i`` (an address Anvil impersonates)."""
+    return Web3.to_checksum_address(keccak(b"bench consumer %d" % i)[:20])
+
+
+def _mine(b: Bench, txs: list[dict[str, Any]], what: str) -> None:
+    """Send ``txs`` (eth_sendTransaction, one JSON-RPC batch) and mine them into one block. (Success
+    is checked by the caller from state: Anvil's eth_getBlockReceipts takes ~10 s per 1,000.)"""
+    replies = b.clients[b.admin].batch([("eth_sendTransaction", [tx]) for tx in txs])
+    failed = [reply_error(r) for r in replies if reply_error(r) is not None]
+    if failed:
+        raise RuntimeError(f"{what}: {len(failed)} of {len(txs)} refused: {failed[0]}")
+    rpc_call(b.url, "evm_mine", [], timeout=300)
+
+
+def _register_up_to(b: Bench, target: int, bar: tqdm[Any]) -> None:
+    """Register and activate consumers (residential, 5 kW, all hours) until ``target`` are active:
+    real transactions, SCALE_CHUNK per block, sent unsigned from impersonated wallets."""
+    reg = b.p.consumers.address
+    have = int(b.p.consumers.functions.consumerCount().call())
+    rpc_call(b.url, "anvil_autoImpersonateAccount", [True])
+    rpc_call(b.url, "evm_setAutomine", [False])
+    try:
+        for start in range(have + 1, target + 1, SCALE_CHUNK):
+            ids = range(start, min(target, start + SCALE_CHUNK - 1) + 1)
+            _mine(b, [
+                {"from": _consumer(i), "to": reg, "gas": hex(300_000), "gasPrice": "0x0",
+                 "data": "0x" + (_REGISTER + encode(
+                     ["uint8", "uint16", "bytes32", "uint32", "uint8", "(uint80,uint8,uint24)"],
+                     [0, REGION, keccak(b"bench meter %d" % i), 5_000, 3, (0, 30, 0xFFFFFF)])).hex()}
+                for i in ids
+            ], "register")  # fmt: skip
+            nonce = b.w3.eth.get_transaction_count(b.utility)
+            _mine(b, [
+                {"from": b.utility, "to": reg, "gas": hex(400_000), "gasPrice": "0x0",
+                 "nonce": hex(nonce + k),
+                 "data": "0x" + (_ACTIVATE + encode(["address", "bytes32", "bytes32"],
+                     [_consumer(i), keccak(b"kyc %d" % i), keccak(b"meter %d" % i)])).hex()}
+                for k, i in enumerate(ids)
+            ], "activate")  # fmt: skip
+            # ids are dense and given at activation (C-3), which needs the registration: the count
+            # reaching the chunk's last id means every transaction of both blocks succeeded
+            count = int(b.p.consumers.functions.consumerCount().call())
+            if count != ids[-1]:
+                raise RuntimeError(f"{count} consumers active after registering up to {ids[-1]}")
+            bar.update(len(ids))
+    finally:
+        rpc_call(b.url, "evm_setAutomine", [True])
+        b.clients[b.utility].resync_nonce()
+
+
+def scale(b: Bench) -> dict[str, Any]:
+    """Issue 5 item 4: createEvent (median of 3), a first enrollment and a 1,000 consumer-day postBatch
+    at 1,000 and at 100,000 active consumers. The batch is the same records (ids 1..1,000, same readings) each
+    time, on a fresh day, so its calldata differs only in the day; the enrolling consumer is the
+    newest one."""
+    out: dict[str, Any] = {}
+    blob_days = [b.day0 - 30 - k for k in range(len(SCALE_POPULATIONS))]
+    with tqdm(total=SCALE_POPULATIONS[-1], desc="register + activate", unit="consumer") as bar:
+        for k, population in enumerate(SCALE_POPULATIONS):
+            _register_up_to(b, population, bar)
+            created = create_event(b, b.day0 + 10 + 3 * k)
+            event_id = created["events"][-1]
+            rpc_call(b.url, "anvil_setBalance", [_consumer(population), hex(10**18)])
+            newest = ChainClient(b.w3, NodeSigner(_consumer(population)), decoder=b.decoder)
+            e = newest.transact(b.p.requests.functions.enroll(event_id, 1_000), "enroll")
+            rng = random.Random(3)  # the same records at every population
+            day = blob_days[k]
+            blob = b"".join(r.encode() for r in _records(day, 1, 1_000, rng))
+            i = b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+            out[str(population)] = {
+                "consumers": int(b.p.consumers.functions.consumerCount().call()),
+                "create_event_gas": created["median"],
+                "create_event_runs": created["runs"],
+                "enroll_gas": e["gasUsed"],
+                "ingest_gas_1000": i["gasUsed"],
+            }  # fmt: skip
+    return out
 
 
 # ---------------------------------------------------------------- claims
 
 
-def claim(b: Bench) -> dict[str, Any]:
+def claim(
+    b: Bench, exponents: tuple[int, ...] = CLAIM_EXPONENTS, samples: int = CLAIM_SAMPLES
+) -> dict[str, Any]:
     """claim on a seeded finalized root of 2^k entries (OptimisticSettlementHarness; the claim code is
     OptimisticSettlement's). Recipients hold a token balance already (a repeat participant); a second
     series pays recipients who never held the token (their first ERC-20 balance slot costs 20k more)."""
@@ -190,7 +295,7 @@ def claim(b: Bench) -> dict[str, Any]:
     assert token is not None
     out: dict[str, Any] = {}
     rng = random.Random(2)
-    for k in tqdm(CLAIM_EXPONENTS, desc="claim trees", unit="tree"):
+    for k in tqdm(exponents, desc="claim trees", unit="tree"):
         n = 1 << k
         results = [
             opt.Result(account=Web3.to_checksum_address(rng.randbytes(20)), sufficient=True,
@@ -204,16 +309,18 @@ def claim(b: Bench) -> dict[str, Any]:
         )
         b.tx(b.admin, token.functions.mint(h.address, tree.total))
         base = rng.randrange(0, n // 256) * 256 if n >= 256 else 0
-        picks = list(range(base, base + 2 * CLAIM_SAMPLES))
-        warm, cold = picks[:CLAIM_SAMPLES], picks[CLAIM_SAMPLES:]
+        picks = list(range(base, base + 2 * samples))
+        warm, cold = picks[:samples], picks[samples:]
         for i in warm:
             b.tx(b.admin, token.functions.mint(tree.entries[i].account, 1))
         series: dict[str, list[int]] = {"holder": [], "first_payment": []}
+        last_holder = ""
         for name, idx in (("holder", warm), ("first_payment", cold)):
             for i in idx:
                 e = tree.entries[i]
                 r = b.tx(b.admin, h.functions.claim(tree.event_id, e.as_tuple(), tree.proof(i)))
                 series[name].append(r["gasUsed"])
+                last_holder = last_holder if name != "holder" else _hex(r["transactionHash"])
         out[str(n)] = {
             "depth": tree.depth,
             "median": int(statistics.median(series["holder"])),
@@ -221,7 +328,80 @@ def claim(b: Bench) -> dict[str, Any]:
             "median_first_payment": int(statistics.median(series["first_payment"])),
             "min": min(series["holder"]),
             "max": max(series["holder"]),
+            "holder_tx": last_holder,
         }
+    return out
+
+
+# ---------------------------------------------------------------- where the gas goes
+
+
+def _hex(value: Any) -> str:
+    return value if isinstance(value, str) else "0x" + bytes(value).hex()
+
+
+def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict[str, int]:
+    """Split one transaction's gas from its opcode trace (Anvil --steps-tracing). Storage, logs and
+    intrinsic gas are exact; ``other`` is the rest (arithmetic, memory, hashing, the call opcodes'
+    own cost, minus any refund). A CALL's trace cost includes the gas it forwards, so calls are
+    counted, not summed."""
+    trace = rpc_call(url, "debug_traceTransaction", [_hex(receipt["transactionHash"]),
+                     {"disableStack": True, "disableStorage": True}], timeout=120)  # fmt: skip
+    assert isinstance(trace, dict)
+    data = bytes.fromhex(_hex(tx["input"])[2:])
+    zeros = data.count(0)
+    out = {"gas_used": int(receipt["gasUsed"]), "intrinsic": 21_000 + 4 * zeros + 16 * (len(data) - zeros),
+           "calldata_floor": 21_000 + 10 * (zeros + 4 * (len(data) - zeros))}  # fmt: skip
+    kinds = {"sstore_new_slot": 0, "sstore_update": 0, "sstore_warm": 0, "sload_cold": 0,
+             "sload_warm": 0, "logs": 0}  # fmt: skip
+    counts = dict.fromkeys(kinds, 0) | {"external_calls": 0}
+    for step in trace["structLogs"]:
+        op, cost = step["op"], int(step["gasCost"])
+        if op == "SSTORE":
+            kind = (
+                "sstore_new_slot"
+                if cost >= 20_000
+                else "sstore_update"
+                if cost >= 2_900
+                else "sstore_warm"
+            )
+        elif op == "SLOAD":
+            kind = "sload_cold" if cost >= 2_100 else "sload_warm"
+        elif op.startswith("LOG"):
+            kind = "logs"
+        else:
+            counts["external_calls"] += op in ("CALL", "STATICCALL", "DELEGATECALL")
+            continue
+        kinds[kind] += cost
+        counts[kind] += 1
+    out |= kinds
+    out["other"] = out["gas_used"] - out["intrinsic"] - sum(kinds.values())
+    out |= {f"{k}_count": v for k, v in counts.items()}
+    return out
+
+
+def breakdown(b: Bench) -> dict[str, Any]:
+    """The gas of createEvent (a program's second event), a first enrollment and a claim at 2^10
+    (a token holder), each split by gas_breakdown."""
+
+    def split(receipt: dict[str, Any]) -> dict[str, int]:
+        tx = b.w3.eth.get_transaction(_hex(receipt["transactionHash"]))
+        return gas_breakdown(b.url, dict(tx), receipt)
+
+    out: dict[str, Any] = {}
+    for day in (b.day0 + 2, b.day0 + 3):
+        r = b.tx(b.utility, b.p.requests.functions.createEvent(1, day, 16, 20, 50_000, 0))
+    out["create_event"] = split(r)
+    event_id = int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"])
+    with tqdm(total=1, desc="register + activate", unit="consumer") as bar:
+        _register_up_to(b, 1, bar)
+    rpc_call(b.url, "anvil_setBalance", [_consumer(1), hex(10**18)])
+    consumer = ChainClient(b.w3, NodeSigner(_consumer(1)), decoder=b.decoder)
+    out["enroll"] = split(
+        consumer.transact(b.p.requests.functions.enroll(event_id, 1_000), "enroll")
+    )
+    c = claim(b, exponents=(CLAIM_EXPONENTS[0],), samples=2)[str(1 << CLAIM_EXPONENTS[0])]
+    out["claim_2^10"] = split(dict(b.w3.eth.get_transaction_receipt(c["holder_tx"])))
     return out
 
 
@@ -369,6 +549,15 @@ def main(argv: list[str] | None = None) -> int:
         b = Bench(connect(chain.url), chain.url, Path(tmp))
         details["ingest"] = _step("ingest", lambda: ingest(b))
         details["create_event"] = _step("create_event", lambda: create_event(b))
+        details["scale"] = _step("scale", lambda: scale(b))
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_anvil(
+            accounts=10, base_fee=0, gas_limit=2**30, extra_args=["--steps-tracing"]
+        ) as chain,
+    ):  # opcode traces on a chain of their own: the timed steps run without step tracing
+        traced = Bench(connect(chain.url), chain.url, Path(tmp))
+        details["gas_breakdown"] = _step("gas breakdown", lambda: breakdown(traced))
         details["claim"] = _step("claim", lambda: claim(b))
     runs = [_step(f"oracle run {i + 1}", partial(oracle_run, i)) for i in range(ORACLE_RUNS)]
     details["oracle"] = runs
@@ -399,6 +588,9 @@ def main(argv: list[str] | None = None) -> int:
         "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),
         "create_event_gas": details["create_event"]["median"],
         "enroll_gas": large["enroll_gas"],
+        # issue 5 item 4: the same calls at 1,000 and at 100,000 active consumers
+        **{f"{m}_at_{n}_consumers": details["scale"][str(n)][m]
+           for m in ("create_event_gas", "enroll_gas", "ingest_gas_1000") for n in SCALE_POPULATIONS},
         "oracle_readings_per_second": int(statistics.median(r["readings_per_second"] for r in runs)),
         f"demo_{args.demo_consumers // 1000}k_wall_seconds": large["wall_seconds"],
         f"demo_{args.demo_consumers // 1000}k_total_gas": large["total_gas"],
