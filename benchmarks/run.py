@@ -24,6 +24,7 @@ from typing import Any, Literal
 from eth_abi.abi import encode
 from eth_account import Account
 from eth_utils.crypto import keccak
+from hexbytes import HexBytes
 from tqdm import tqdm
 from web3 import Web3
 
@@ -37,7 +38,6 @@ from oracles.chain import (
     NodeSigner,
     connect,
     decode_events,
-    reply_error,
 )
 from oracles.contracts import ErrorDecoder, Protocol
 from oracles.demo import DemoConfig, run_demo
@@ -47,6 +47,7 @@ from oracles.meter_oracle import MeterOracle
 from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
 from oracles.outbox import Outbox
+from oracles.reads import reply_error
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -226,7 +227,7 @@ def _register_up_to(b: Bench, target: int, bar: tqdm[Any]) -> None:
                      [0, REGION, keccak(b"bench meter %d" % i), 5_000, 3, (0, 30, 0xFFFFFF)])).hex()}
                 for i in ids
             ], "register")  # fmt: skip
-            nonce = b.w3.eth.get_transaction_count(b.utility)
+            nonce = b.w3.eth.get_transaction_count(Web3.to_checksum_address(b.utility))
             _mine(b, [
                 {"from": b.utility, "to": reg, "gas": hex(400_000), "gasPrice": "0x0",
                  "nonce": hex(nonce + k),
@@ -383,7 +384,7 @@ def breakdown(b: Bench) -> dict[str, Any]:
     (a token holder), each split by gas_breakdown."""
 
     def split(receipt: dict[str, Any]) -> dict[str, int]:
-        tx = b.w3.eth.get_transaction(_hex(receipt["transactionHash"]))
+        tx = b.w3.eth.get_transaction(HexBytes(_hex(receipt["transactionHash"])))
         return gas_breakdown(b.url, dict(tx), receipt)
 
     out: dict[str, Any] = {}
