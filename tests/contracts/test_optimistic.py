@@ -10,6 +10,7 @@ from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
 from oracles import optimistic as ref
+from oracles.baseline import BaselineResult
 from tests.contracts.test_settlement import Scenario, activation
 from tests.helpers import err
 from tests.suite import CHALLENGE_WINDOW, REGION, ROOT_BOND, program_tuple
@@ -19,6 +20,16 @@ PENDING, VOIDED, FINALIZED = 1, 2, 3
 INDEX_OUT_OF_RANGE, FIRST_PREFIX, LAST_PREFIX, NOT_ENROLLED, WRONG_RESULT = 0, 1, 2, 3, 4
 DUPLICATE_ACCOUNT, BROKEN_PREFIX = 5, 6
 SETTLED = 2
+
+
+def result_of(who, r: BaselineResult | None, reward: int) -> ref.Result:
+    """The root entry of a reference settlement: insufficient data (None) is 0 Wh (O-2)."""
+    return ref.Result(
+        account=who.address,
+        sufficient=r is not None,
+        verified_wh=r.reduction_wh if r else 0,
+        reward=reward,
+    )
 
 
 class Optimistic:
@@ -32,17 +43,7 @@ class Optimistic:
             self.sc.enroll(who, wh)
         self.sc.post(activation(world) + 1, self.sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
         program = self.rr.program(program_id).dict()
-        self.results = []
-        for who in self.who:
-            r, reward = self.sc.expected(who, program)
-            self.results.append(
-                ref.Result(
-                    account=who.address,
-                    sufficient=r is not None,
-                    verified_wh=r.reduction_wh if r else 0,
-                    reward=reward,
-                )
-            )
+        self.results = [result_of(who, *self.sc.expected(who, program)) for who in self.who]
 
     @property
     def event(self) -> int:

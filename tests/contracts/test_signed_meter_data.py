@@ -16,13 +16,13 @@ from oracles import meter_signing as signing
 from oracles import optimistic as opt_ref
 from oracles import settlement as walk
 from oracles.meter_tree import HOURS, ConsumerDay
+from tests.contracts.test_optimistic import WRONG_RESULT, result_of
 from tests.contracts.test_settlement import Scenario, activation
 from tests.helpers import err
 from tests.suite import REGION, ROOT_BOND, program_tuple
 
 SEED = 11
 SETTLED, INSUFFICIENT = 2, 3
-WRONG_RESULT = 4  # IOptimisticSettlement.Fault
 
 
 def key_of(cid: int) -> bytes:
@@ -386,14 +386,9 @@ def test_attack_optimistic_root_pays_an_altered_record__challenge_voids_it(
     sc.book.relay = signer_relay(world, halve_event_window(1, sc.event_day))
     sc.post(activation(world) + 1, sc.reducing({1: 0.9, 2: 0.5}))
     program = s.requests.program(signed_program).dict()
-    blind, true = [], []  # the root that counts every record, and the S-10 results
-    for w in who:
-        r, reward = sc.expected(w, program)
-        blind.append(opt_ref.Result(account=w.address, sufficient=r is not None,
-                                    verified_wh=r.reduction_wh if r else 0, reward=reward))  # fmt: skip
-        _, r, reward = expected_signed(sc, w, world)
-        true.append(opt_ref.Result(account=w.address, sufficient=r is not None,
-                                   verified_wh=r.reduction_wh if r else 0, reward=reward))  # fmt: skip
+    # the root that counts every record, and the S-10 results
+    blind = [result_of(w, *sc.expected(w, program)) for w in who]
+    true = [result_of(w, *expected_signed(sc, w, world)[1:]) for w in who]
     assert blind[0].reward > 0 and not true[0].sufficient and blind[1] == true[1]
     tree = opt_ref.RootTree(sc.event, opt_ref.entries_for(blind))
     s.optimistic.propose(
