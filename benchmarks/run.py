@@ -177,15 +177,22 @@ def ingest(b: Bench) -> dict[str, Any]:
 # ---------------------------------------------------------------- event creation
 
 
+def _create_events(b: Bench, first_day: int) -> list[dict[str, Any]]:
+    """The receipts of createEvent by the utility on three consecutive days from ``first_day``."""
+    return [
+        b.tx(b.utility, b.p.requests.functions.createEvent(1, first_day + k, 16, 20, 50_000, 0))
+        for k in range(3)
+    ]
+
+
 def create_event(b: Bench, first_day: int | None = None) -> dict[str, Any]:
     """createEvent by the utility on three consecutive days from ``first_day`` (the first event of a
     program touches fresh bitmap words, as every event does in its own 256-day word)."""
-    gas, events = [], []
-    for k in range(3):
-        day = (b.day0 + 2 if first_day is None else first_day) + k
-        r = b.tx(b.utility, b.p.requests.functions.createEvent(1, day, 16, 20, 50_000, 0))
-        gas.append(r["gasUsed"])
-        events.append(int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"]))
+    receipts = _create_events(b, b.day0 + 2 if first_day is None else first_day)
+    gas = [r["gasUsed"] for r in receipts]
+    events = [
+        int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"]) for r in receipts
+    ]
     return {"runs": gas, "median": int(statistics.median(gas)), "events": events}
 
 
@@ -246,6 +253,13 @@ def _register_up_to(b: Bench, target: int, bar: tqdm[Any]) -> None:
         b.clients[b.utility].resync_nonce()
 
 
+def _enroll(b: Bench, consumer: int, event_id: int) -> dict[str, Any]:
+    """Bench consumer ``consumer`` enrolls itself for 1,000 Wh; its receipt."""
+    rpc_call(b.url, "anvil_setBalance", [_consumer(consumer), hex(10**18)])
+    client = ChainClient(b.w3, NodeSigner(_consumer(consumer)), decoder=b.decoder)
+    return client.transact(b.p.requests.functions.enroll(event_id, 1_000), "enroll")
+
+
 def scale(b: Bench) -> dict[str, Any]:
     """Issue 5 item 4: createEvent (median of 3), a first enrollment and a 1,000 consumer-day
     postBatch at 1,000 and at 100,000 active consumers. The batch holds the same records (ids
@@ -258,9 +272,7 @@ def scale(b: Bench) -> dict[str, Any]:
             _register_up_to(b, population, bar)
             created = create_event(b, b.day0 + 10 + 3 * k)
             event_id = created["events"][-1]
-            rpc_call(b.url, "anvil_setBalance", [_consumer(population), hex(10**18)])
-            newest = ChainClient(b.w3, NodeSigner(_consumer(population)), decoder=b.decoder)
-            e = newest.transact(b.p.requests.functions.enroll(event_id, 1_000), "enroll")
+            e = _enroll(b, population, event_id)
             rng = random.Random(3)  # the same records at every population
             day = blob_days[k]
             blob = b"".join(r.encode() for r in _records(day, 1, 1_000, rng))
@@ -319,7 +331,8 @@ def claim(
                 e = tree.entries[i]
                 r = b.tx(b.admin, h.functions.claim(tree.event_id, e.as_tuple(), tree.proof(i)))
                 series[name].append(r["gasUsed"])
-                last_holder = last_holder if name != "holder" else _hex(r["transactionHash"])
+                if name == "holder":
+                    last_holder = _hex(r["transactionHash"])
         out[str(n)] = {
             "depth": tree.depth,
             "median": int(statistics.median(series["holder"])),
@@ -380,25 +393,20 @@ def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict
 
 
 def breakdown(b: Bench) -> dict[str, Any]:
-    """The gas of createEvent (a program's second event), a first enrollment and a claim at 2^10
+    """The gas of createEvent (a program's third event), a first enrollment and a claim at 2^10
     (a token holder), each split by gas_breakdown."""
 
     def split(receipt: dict[str, Any]) -> dict[str, int]:
-        tx = b.w3.eth.get_transaction(HexBytes(_hex(receipt["transactionHash"])))
+        tx = b.w3.eth.get_transaction(HexBytes(receipt["transactionHash"]))
         return gas_breakdown(b.url, dict(tx), receipt)
 
     out: dict[str, Any] = {}
-    for day in (b.day0 + 2, b.day0 + 3):
-        r = b.tx(b.utility, b.p.requests.functions.createEvent(1, day, 16, 20, 50_000, 0))
+    r = _create_events(b, b.day0 + 2)[-1]
     out["create_event"] = split(r)
     event_id = int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"])
     with tqdm(total=1, desc="register + activate", unit="consumer") as bar:
         _register_up_to(b, 1, bar)
-    rpc_call(b.url, "anvil_setBalance", [_consumer(1), hex(10**18)])
-    consumer = ChainClient(b.w3, NodeSigner(_consumer(1)), decoder=b.decoder)
-    out["enroll"] = split(
-        consumer.transact(b.p.requests.functions.enroll(event_id, 1_000), "enroll")
-    )
+    out["enroll"] = split(_enroll(b, 1, event_id))
     c = claim(b, exponents=(CLAIM_EXPONENTS[0],), samples=2)[str(1 << CLAIM_EXPONENTS[0])]
     out["claim_2^10"] = split(dict(b.w3.eth.get_transaction_receipt(c["holder_tx"])))
     return out
