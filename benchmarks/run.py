@@ -27,6 +27,7 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from tqdm import tqdm
 from web3 import Web3
+from web3.types import TxParams, Wei
 
 from oracles import meter_signing
 from oracles import optimistic as opt
@@ -43,11 +44,13 @@ from oracles.contracts import ErrorDecoder, Protocol
 from oracles.demo import DemoConfig, run_demo
 from oracles.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
 from oracles.devchain import rpc_call, set_time, start_anvil
+from oracles.keeper import Keeper
 from oracles.meter_oracle import MeterOracle
 from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
 from oracles.outbox import Outbox
 from oracles.reads import reply_error
+from oracles.settlement import is_weekend
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -64,6 +67,7 @@ ORACLE_RUNS = 3
 # active consumers when event creation, enrollment and ingestion are measured (issue 5 item 4)
 SCALE_POPULATIONS = (1_000, 100_000)
 SCALE_CHUNK = 2_000  # transactions per mined block while registering them
+SETTLE_BATCH = 1_024  # records per meter batch under the traced settle (issue 5: >= 1,024)
 
 GOALS = {
     "ingest_gas_per_reading": ("<=", 200),
@@ -354,9 +358,9 @@ def _hex(value: Any) -> str:
 
 def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict[str, int]:
     """Split one transaction's gas from its opcode trace (Anvil --steps-tracing). Storage, logs and
-    intrinsic gas are exact; ``other`` is the rest (arithmetic, memory, hashing, the call opcodes'
-    own cost, minus any refund). A CALL's trace cost includes the gas it forwards, so calls are
-    counted, not summed."""
+    intrinsic gas are exact, and so is hashing (KECCAK256, with its memory growth); ``other`` is the
+    rest (arithmetic, memory, the call opcodes' own cost, minus any refund). A CALL's trace cost
+    includes the gas it forwards, so calls are counted, not summed."""
     trace = rpc_call(url, "debug_traceTransaction", [_hex(receipt["transactionHash"]),
                      {"disableStack": True, "disableStorage": True}], timeout=120)  # fmt: skip
     assert isinstance(trace, dict)
@@ -365,7 +369,7 @@ def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict
     out = {"gas_used": int(receipt["gasUsed"]), "intrinsic": 21_000 + 4 * zeros + 16 * (len(data) - zeros),
            "calldata_floor": 21_000 + 10 * (zeros + 4 * (len(data) - zeros))}  # fmt: skip
     kinds = {"sstore_new_slot": 0, "sstore_update": 0, "sstore_warm": 0, "sload_cold": 0,
-             "sload_warm": 0, "logs": 0}  # fmt: skip
+             "sload_warm": 0, "logs": 0, "keccak": 0}  # fmt: skip
     counts = dict.fromkeys(kinds, 0) | {"external_calls": 0}
     for step in trace["structLogs"]:
         op, cost = step["op"], int(step["gasCost"])
@@ -381,6 +385,8 @@ def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict
             kind = "sload_cold" if cost >= 2_100 else "sload_warm"
         elif op.startswith("LOG"):
             kind = "logs"
+        elif op in ("KECCAK256", "SHA3"):
+            kind = "keccak"
         else:
             counts["external_calls"] += op in ("CALL", "STATICCALL", "DELEGATECALL")
             continue
@@ -390,6 +396,76 @@ def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict
     out["other"] = out["gas_used"] - out["intrinsic"] - sum(kinds.values())
     out |= {f"{k}_count": v for k, v in counts.items()}
     return out
+
+
+def _prepare_settle(b: Bench) -> tuple[Any, int]:
+    """Bench consumer 1, active and enrolled in an event whose every record sits in a 1,024-record
+    batch (proof depth 10); the settle call as the keeper plans it, and the reference's reward."""
+    with tqdm(total=1, desc="register + activate", unit="consumer") as bar:
+        _register_up_to(b, 1, bar)
+    event_day = next(d for d in range(b.day0 + 20, b.day0 + 24) if not is_weekend(d))
+    created = b.tx(b.utility, b.p.requests.functions.createEvent(1, event_day, 16, 20, 50_000, 0))
+    event_id = int(decode_events(b.p.requests, "EventCreated", created["logs"])[0]["eventId"])
+    _enroll(b, 1, event_id)
+    set_time(b.url, (event_day + 2) * DAY_SECONDS)  # the event is over; late data is accepted (M-1)
+    rng = random.Random(5)
+    for day in tqdm(range(b.day0, event_day + 1), desc="meter batches", unit="day"):
+        blob = b"".join(r.encode() for r in _records(day, 1, SETTLE_BATCH, rng))
+        b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+    (planned,), mismatches = Keeper(b.p, b.clients[b.admin]).plan(event_id)
+    if mismatches or planned.proofs is None or not planned.sufficient:
+        raise RuntimeError(f"settle breakdown: the keeper cannot settle consumer 1 ({planned})")
+    return b.p.requests.functions.settle(event_id, planned.account, planned.proofs), planned.reward
+
+
+def gas_by_callee(url: str, tx_hash: str, names: dict[str, str]) -> dict[str, int]:
+    """The execution gas spent inside each contract the transaction calls from its top frame (with
+    whatever that contract calls in turn), by name; the call opcodes' own cost stays with the
+    caller's frame."""
+    trace = rpc_call(url, "debug_traceTransaction", [tx_hash, {"disableStorage": True,
+                     "disableMemory": True}], timeout=120)  # fmt: skip
+    assert isinstance(trace, dict)
+    out: dict[str, int] = {}
+    callee = "?"
+    for step in trace["structLogs"]:
+        if step["depth"] == 1:
+            if step["op"] in ("CALL", "STATICCALL"):
+                callee = names.get(Web3.to_checksum_address(step["stack"][-2][-40:]), "other")
+        elif step["op"] not in ("CALL", "STATICCALL", "DELEGATECALL"):
+            out[callee] = out.get(callee, 0) + int(step["gasCost"])
+    return out
+
+
+def settle_breakdown() -> dict[str, Any]:
+    """A proof-carrying settle (unsigned records), split by gas_breakdown. The meter batches are
+    posted on an untraced chain (step tracing keeps every step's memory: a 1,024-record postBatch
+    exhausts it); the settle is traced on an Anvil fork of that chain, then sent on the chain itself,
+    and both receipts must agree on gas and reward."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_anvil(accounts=10, base_fee=0, gas_limit=2**30) as chain,
+    ):
+        b = Bench(connect(chain.url), chain.url, Path(tmp))
+        call, reward = _prepare_settle(b)
+        built = call.build_transaction({"from": b.admin, "gasPrice": 0, "gas": 5_000_000})
+        tx: TxParams = {"from": built["from"], "to": built["to"], "data": built["data"],
+                        "gas": built["gas"], "gasPrice": Wei(0)}  # fmt: skip
+        with start_anvil(accounts=10, base_fee=0, gas_limit=2**30,
+                         extra_args=["--steps-tracing", "--fork-url", chain.url]) as fork:  # fmt: skip
+            set_time(fork.url, int(b.w3.eth.get_block("latest")["timestamp"]) + 12)
+            fw3 = connect(fork.url)
+            traced = dict(fw3.eth.wait_for_transaction_receipt(fw3.eth.send_transaction(tx)))
+            split = gas_breakdown(fork.url, tx | {"input": tx["data"]}, traced)
+            names = {str(c.address): name for name, c in b.p.by_name.items()}
+            callees = gas_by_callee(fork.url, _hex(traced["transactionHash"]), names)
+        real = b.tx(b.admin, call)
+        paid = decode_events(b.p.requests, "Settled", real["logs"])[0]["reward"]
+        if (real["gasUsed"], paid) != (traced["gasUsed"], reward):
+            raise RuntimeError(f"settle breakdown: gas {real['gasUsed']} vs traced "
+                               f"{traced['gasUsed']}, reward {paid} vs reference {reward}")  # fmt: skip
+        leaves = call.args[2]
+        return split | {"records": len(leaves), "proof_depth": len(leaves[0][2]),
+                        "execution_in_callees": callees}  # fmt: skip
 
 
 def breakdown(b: Bench) -> dict[str, Any]:
@@ -566,6 +642,7 @@ def main(argv: list[str] | None = None) -> int:
     ):  # opcode traces on a chain of their own: the timed steps run without step tracing
         traced = Bench(connect(chain.url), chain.url, Path(tmp))
         details["gas_breakdown"] = _step("gas breakdown", lambda: breakdown(traced))
+    details["gas_breakdown"]["settle"] = _step("settle gas breakdown", settle_breakdown)
     runs = [_step(f"oracle run {i + 1}", partial(oracle_run, i)) for i in range(ORACLE_RUNS)]
     details["oracle"] = runs
     details["demo_200"] = _step("demo 200", lambda: demo(200))
