@@ -128,7 +128,7 @@ networks: setup ## register the testnet presets with brownie (gb-sepolia, gb-arb
 demo: compile ## the main job on a fresh local Anvil (started and stopped by the demo)
 	@$(VENV)/bin/gridbalance demo
 
-bench: compile ## gas and speed on fresh local Anvils: writes benchmarks/results.json and the table in benchmarks/README.md (about 12 min)
+bench: compile ## gas and speed on fresh local Anvils: writes benchmarks/results.json and the table in benchmarks/README.md (about 27 min)
 	@$(VENV)/bin/python -m benchmarks.run
 
 clean: ## remove build output (keeps .venv and node_modules)
