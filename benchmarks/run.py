@@ -356,14 +356,21 @@ def _hex(value: Any) -> str:
     return value if isinstance(value, str) else "0x" + bytes(value).hex()
 
 
+def _trace_steps(url: str, tx_hash: str, *, stack: bool) -> list[dict[str, Any]]:
+    """The opcode steps of a mined transaction (Anvil --steps-tracing), without memory or storage."""
+    trace = rpc_call(url, "debug_traceTransaction", [tx_hash, {"disableStack": not stack,
+                     "disableStorage": True, "disableMemory": True}], timeout=120)  # fmt: skip
+    assert isinstance(trace, dict)
+    steps: list[dict[str, Any]] = trace["structLogs"]
+    return steps
+
+
 def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict[str, int]:
     """Split one transaction's gas from its opcode trace (Anvil --steps-tracing). Storage, logs and
     intrinsic gas are exact, and so is hashing (KECCAK256, with its memory growth); ``other`` is the
     rest (arithmetic, memory, the call opcodes' own cost, minus any refund). A CALL's trace cost
     includes the gas it forwards, so calls are counted, not summed."""
-    trace = rpc_call(url, "debug_traceTransaction", [_hex(receipt["transactionHash"]),
-                     {"disableStack": True, "disableStorage": True}], timeout=120)  # fmt: skip
-    assert isinstance(trace, dict)
+    steps = _trace_steps(url, _hex(receipt["transactionHash"]), stack=False)
     data = bytes.fromhex(_hex(tx["input"])[2:])
     zeros = data.count(0)
     out = {"gas_used": int(receipt["gasUsed"]), "intrinsic": 21_000 + 4 * zeros + 16 * (len(data) - zeros),
@@ -371,7 +378,7 @@ def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict
     kinds = {"sstore_new_slot": 0, "sstore_update": 0, "sstore_warm": 0, "sload_cold": 0,
              "sload_warm": 0, "logs": 0, "keccak": 0}  # fmt: skip
     counts = dict.fromkeys(kinds, 0) | {"external_calls": 0}
-    for step in trace["structLogs"]:
+    for step in steps:
         op, cost = step["op"], int(step["gasCost"])
         if op == "SSTORE":
             kind = (
@@ -422,12 +429,9 @@ def gas_by_callee(url: str, tx_hash: str, names: dict[str, str]) -> dict[str, in
     """The execution gas spent inside each contract the transaction calls from its top frame (with
     whatever that contract calls in turn), by name; the call opcodes' own cost stays with the
     caller's frame."""
-    trace = rpc_call(url, "debug_traceTransaction", [tx_hash, {"disableStorage": True,
-                     "disableMemory": True}], timeout=120)  # fmt: skip
-    assert isinstance(trace, dict)
     out: dict[str, int] = {}
     callee = "?"
-    for step in trace["structLogs"]:
+    for step in _trace_steps(url, tx_hash, stack=True):
         if step["depth"] == 1:
             if step["op"] in ("CALL", "STATICCALL"):
                 callee = names.get(Web3.to_checksum_address(step["stack"][-2][-40:]), "other")
