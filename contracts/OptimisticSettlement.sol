@@ -194,6 +194,21 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @inheritdoc IOptimisticSettlement
+    function expire(uint256 eventId) external nonReentrant {
+        RootRecord storage r = _roots[eventId];
+        if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
+        // O-3 leaves a whole window between challengeEnds and the settlement deadline: half of it for
+        // finalizing, at least half for proof-carrying settlement after an expiry
+        uint256 expiresAt = uint256(r.challengeEnds) + _challengeWindow / 2;
+        if (block.timestamp <= expiresAt) revert TooEarlyToExpire(eventId, expiresAt);
+        r.status = RootStatus.Expired;
+        address proposer = r.proposer;
+        _bondCredit[proposer] += r.bond;
+        emit RootExpired(eventId, proposer);
+        _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
     /// @dev The hot path of the protocol, so it reads the root's two slots once each and writes the
     /// claim word and `remaining` once each. No reentrancy lock: both writes happen before the one
     /// external call, so a reentrant call sees this entry paid (checks-effects-interactions), and the

@@ -15,7 +15,8 @@ interface IOptimisticSettlement {
         None,
         Pending, // in its challenge window
         Voided, // proven wrong; the event went back to proof-carrying settlement
-        Finalized // paid into this contract; entries are claimable
+        Finalized, // paid into this contract; entries are claimable
+        Expired // never finalized; the event went back to proof-carrying settlement (O-12)
     }
 
     /// @notice One enrolled consumer's result in a root (O-2). Its position in the tree is `index`.
@@ -88,6 +89,8 @@ interface IOptimisticSettlement {
     error LengthMismatch(uint256 entries, uint256 proofs);
     /// @notice The escrow did not deliver the root's total.
     error FundsNotReceived(uint256 eventId, uint256 expected, uint256 received);
+    /// @notice A pending root can be expired only after `expiresAt` (O-12).
+    error TooEarlyToExpire(uint256 eventId, uint256 expiresAt);
     /// @notice No bond credit to withdraw.
     error NoBondCredit(address account);
     /// @notice A bond cannot be sent to the zero address.
@@ -110,6 +113,8 @@ interface IOptimisticSettlement {
     event RootVoided(uint256 indexed eventId, address indexed challenger, Fault fault, uint32 index);
     /// @notice A root was finalized and its total paid into this contract (O-6).
     event RootFinalized(uint256 indexed eventId, uint88 total);
+    /// @notice A root that was never finalized was expired; its bond is credited back to `proposer`.
+    event RootExpired(uint256 indexed eventId, address indexed proposer);
     /// @notice An entry was paid (O-7).
     event Claimed(uint256 indexed eventId, uint32 index, address indexed account, uint96 reward);
     /// @notice A batch payment's transfer was refused; the entry stays claimable (O-8).
@@ -149,6 +154,12 @@ interface IOptimisticSettlement {
     /// @notice After the challenge window, take the root's total from the escrow and release the rest of
     /// the event's reservations. Anyone (O-6).
     function finalize(uint256 eventId) external;
+
+    /// @notice Expire a root still pending half a challenge window after its window closed (it could
+    /// not be finalized, e.g. a token charging a transfer fee makes `finalize` revert `FundsNotReceived`).
+    /// The bond is credited back to the proposer and the event returns to proof-carrying settlement.
+    /// Anyone (O-12).
+    function expire(uint256 eventId) external;
 
     /// @notice Pay one entry of a finalized root to its account. Anyone (O-7).
     function claim(uint256 eventId, Entry calldata entry, bytes32[] calldata proof) external;

@@ -95,6 +95,10 @@ OPEN: dict[tuple[str, str], str] = {
     ("optimistic", "challengeEntry"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "challengePair"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "finalize"): "O-5: anyone, after the challenge window",
+    (
+        "optimistic",
+        "expire",
+    ): "O-12: anyone, half a window after the challenge window; bond to the proposer",
     ("optimistic", "claim"): "O-6: pays the entry's account only",
     ("optimistic", "payBatch"): "O-6: pays each entry's account only",
     ("optimistic", "withdrawBond"): "O-9: the caller's own bond credit only",

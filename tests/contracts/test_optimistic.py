@@ -1,5 +1,5 @@
 """Optimistic settlement: a bonded root of every enrollment's result, challenged by recomputation
-through the proof-carrying path, then claimed (SPECIFICATION.md §11, rules O-1..O-9)."""
+through the proof-carrying path, then claimed (SPECIFICATION.md §11, rules O-1..O-12)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from tests.helpers import err
 from tests.suite import CHALLENGE_WINDOW, REGION, ROOT_BOND, program_tuple
 
 SCHEDULED, ROOT_PENDING, ROOT_SETTLED = 1, 4, 5
-PENDING, VOIDED, FINALIZED = 1, 2, 3
+PENDING, VOIDED, FINALIZED, EXPIRED = 1, 2, 3, 4
 INDEX_OUT_OF_RANGE, FIRST_PREFIX, LAST_PREFIX, NOT_ENROLLED, WRONG_RESULT = 0, 1, 2, 3, 4
 DUPLICATE_ACCOUNT, BROKEN_PREFIX = 5, 6
 SETTLED = 2
@@ -634,3 +634,92 @@ def test_attack_reentrant_program_token__finalize_reentered__nothing_paid_twice(
     assert opt.os.bondCredit(keeper) == ROOT_BOND  # credited once
     opt.os.claim(*args, {"from": stranger})
     assert token.balanceOf(e.account) == e.reward
+
+
+def _fee_token_program(world, utility, admin, FeeOnTransferToken) -> tuple[object, int]:
+    """A program paying in a token that burns 1% of every transfer between holders."""
+    s = world.suite
+    token = FeeOnTransferToken.deploy({"from": admin})
+    s.escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(utility, 10**15, {"from": utility})
+    token.approve(s.escrow, 2**255, {"from": utility})
+    pid = s.requests.createProgram(
+        REGION, program_tuple(token), 10**9, {"from": utility}
+    ).return_value
+    return token, pid
+
+
+def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
+    world, utility, oracle, keeper, stranger, admin, FeeOnTransferToken
+):
+    """O-6, O-12: with a token that charges a transfer fee, the escrow's payment of `total` arrives
+    short, so `finalize` reverts FundsNotReceived every time. Half a window after the challenge
+    window anyone expires the root: the proposer's bond comes back, the event returns to Scheduled,
+    and proof-carrying settlement pays the consumers (the reservations are not locked for good)."""
+    token, pid = _fee_token_program(world, utility, admin, FeeOnTransferToken)
+    opt = Optimistic(world, utility, oracle, program_id=pid)
+    tree = opt.tree()
+    assert tree.total > 0
+    ends = opt.propose(tree, keeper).events["RootProposed"]["challengeEnds"]
+    opt.after_window()
+    fee = tree.total * token.FEE_BPS() // 10_000
+    with brownie.reverts(err("FundsNotReceived", opt.event, tree.total, tree.total - fee)):
+        opt.os.finalize(opt.event, {"from": stranger})
+    expires_at = ends + CHALLENGE_WINDOW // 2
+    with brownie.reverts(err("TooEarlyToExpire", opt.event, expires_at)):
+        opt.os.expire(opt.event, {"from": stranger})
+
+    chain.sleep(CHALLENGE_WINDOW // 2)
+    chain.mine()
+    tx = opt.os.expire(opt.event, {"from": stranger})
+    assert tx.events["RootExpired"]["proposer"] == keeper
+    assert opt.os.rootRecord(opt.event)["status"] == EXPIRED
+    assert opt.rr.drEvent(opt.event)["status"] == SCHEDULED
+    assert opt.os.bondCredit(keeper) == ROOT_BOND and opt.os.bondCredit(stranger) == 0
+    # the expired root pays nothing and cannot be finalized or expired again
+    paid = next(e for e in tree.entries if e.reward > 0)
+    with brownie.reverts(err("RootNotInStatus", opt.event, EXPIRED)):
+        opt.os.claim(opt.event, paid.as_tuple(), tree.proof(paid.index), {"from": stranger})
+    for fn in (opt.os.finalize, opt.os.expire):
+        with brownie.reverts(err("RootNotInStatus", opt.event, EXPIRED)):
+            fn(opt.event, {"from": stranger})
+
+    # proof-carrying settlement pays each consumer its reference reward (less the token's own fee)
+    for who, result in zip(opt.who, opt.results, strict=True):
+        tx = opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
+        reward = tx.events["Settled"]["reward"] if result.sufficient else 0
+        assert reward == result.reward
+        assert token.balanceOf(who) == reward - reward * token.FEE_BPS() // 10_000
+    assert opt.rr.drEvent(opt.event)["reservedOutstanding"] == 0
+
+
+def test_expire__only_a_pending_root_and_only_after_its_time(opt, keeper, stranger):
+    """O-12, the pair for `expire` (anyone may call it, so what it refuses is the state): no root,
+    a pending root before half a window past its challenge window, and a finalized root all revert;
+    an honest root nobody finalized in time expires, and the consumers then settle as the
+    reference says."""
+    with brownie.reverts(err("RootNotInStatus", opt.event, 0)):
+        opt.os.expire(opt.event, {"from": stranger})
+    tree = opt.tree()
+    ends = opt.propose(tree, keeper).events["RootProposed"]["challengeEnds"]
+    with brownie.reverts(err("TooEarlyToExpire", opt.event, ends + CHALLENGE_WINDOW // 2)):
+        opt.os.expire(opt.event, {"from": stranger})
+    chain.sleep(CHALLENGE_WINDOW + CHALLENGE_WINDOW // 2 + 1)
+    chain.mine()
+    opt.os.expire(opt.event, {"from": stranger})
+    assert opt.os.rootRecord(opt.event)["status"] == EXPIRED
+    for who, result in zip(opt.who, opt.results, strict=True):
+        opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
+        en = opt.rr.enrollment(opt.event, who)
+        assert (en["status"] == SETTLED, en["paid"]) == (result.sufficient, result.reward)
+
+
+def test_expire_refused_for_a_finalized_root(opt, keeper, stranger):
+    """O-12: a finalized root is paid into this contract; it never expires."""
+    opt.propose(opt.tree(), keeper)
+    opt.after_window()
+    opt.os.finalize(opt.event, {"from": stranger})
+    chain.sleep(CHALLENGE_WINDOW)
+    chain.mine()
+    with brownie.reverts(err("RootNotInStatus", opt.event, FINALIZED)):
+        opt.os.expire(opt.event, {"from": stranger})
