@@ -584,6 +584,20 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
     assert token.balanceOf(harness) == 0
 
 
+def _token_program(world, utility, admin, Token) -> tuple[object, int]:
+    """A new test token of contract ``Token``, allowlisted, minted to the utility and approved to the
+    escrow; a program paying in it (its id)."""
+    s = world.suite
+    token = Token.deploy({"from": admin})
+    s.escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(utility, 10**15, {"from": utility})
+    token.approve(s.escrow, 2**255, {"from": utility})
+    pid = s.requests.createProgram(
+        REGION, program_tuple(token), 10**9, {"from": utility}
+    ).return_value
+    return token, pid
+
+
 @pytest.mark.parametrize("reenters", ["claim", "finalize"])
 def test_attack_reentrant_program_token__finalize_reentered__nothing_paid_twice(
     world, utility, oracle, keeper, stranger, admin, ReentrantToken, reenters
@@ -597,13 +611,7 @@ def test_attack_reentrant_program_token__finalize_reentered__nothing_paid_twice(
     * Re-entering `finalize`: ReentrancyGuardReentrantCall; the outer call finalizes once.
     """
     s = world.suite
-    token = ReentrantToken.deploy({"from": admin})
-    s.escrow.setTokenAllowed(token, True, {"from": admin})
-    token.mint(utility, 10**15, {"from": utility})
-    token.approve(s.escrow, 2**255, {"from": utility})
-    pid = s.requests.createProgram(
-        REGION, program_tuple(token), 10**9, {"from": utility}
-    ).return_value
+    token, pid = _token_program(world, utility, admin, ReentrantToken)
     opt = Optimistic(world, utility, oracle, program_id=pid)
     tree = opt.tree()
     opt.propose(tree, keeper)
@@ -636,19 +644,6 @@ def test_attack_reentrant_program_token__finalize_reentered__nothing_paid_twice(
     assert token.balanceOf(e.account) == e.reward
 
 
-def _fee_token_program(world, utility, admin, FeeOnTransferToken) -> tuple[object, int]:
-    """A program paying in a token that burns 1% of every transfer between holders."""
-    s = world.suite
-    token = FeeOnTransferToken.deploy({"from": admin})
-    s.escrow.setTokenAllowed(token, True, {"from": admin})
-    token.mint(utility, 10**15, {"from": utility})
-    token.approve(s.escrow, 2**255, {"from": utility})
-    pid = s.requests.createProgram(
-        REGION, program_tuple(token), 10**9, {"from": utility}
-    ).return_value
-    return token, pid
-
-
 def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
     world, utility, oracle, keeper, stranger, admin, FeeOnTransferToken
 ):
@@ -656,7 +651,7 @@ def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
     short, so `finalize` reverts FundsNotReceived every time. Half a window after the challenge
     window anyone expires the root: the proposer's bond comes back, the event returns to Scheduled,
     and proof-carrying settlement pays the consumers (the reservations are not locked for good)."""
-    token, pid = _fee_token_program(world, utility, admin, FeeOnTransferToken)
+    token, pid = _token_program(world, utility, admin, FeeOnTransferToken)
     opt = Optimistic(world, utility, oracle, program_id=pid)
     tree = opt.tree()
     assert tree.total > 0
