@@ -47,7 +47,7 @@ from oracles.devchain import rpc_call, set_time, start_anvil
 from oracles.keeper import Keeper
 from oracles.meter_oracle import MeterOracle
 from oracles.meter_signing import MeterDomain
-from oracles.meter_tree import ConsumerDay
+from oracles.meter_tree import ConsumerDay, encode_batch
 from oracles.outbox import Outbox
 from oracles.reads import reply_error
 from oracles.settlement import is_weekend
@@ -155,11 +155,11 @@ def ingest(b: Bench) -> dict[str, Any]:
     day = b.day0 - 10
     out: dict[str, Any] = {}
     for n in INGEST_SIZES:
-        blob = b"".join(r.encode() for r in _records(day, 1, n, rng))
+        blob = encode_batch(_records(day, 1, n, rng))
         r = b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
         out[str(n)] = {"gas": r["gasUsed"], "per_reading": round(r["gasUsed"] / (n * 24), 1)}
         day += 1
-    blob = b"".join(r.encode() for r in _records(day, 100_001, 1_000, rng))
+    blob = encode_batch(_records(day, 100_001, 1_000, rng))
     r = b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
     out["1000_at_ids_above_100000"] = {
         "gas": r["gasUsed"],
@@ -169,10 +169,10 @@ def ingest(b: Bench) -> dict[str, Any]:
     day += 1
     domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
     keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, 1_001)}
-    signed = meter_signing.sign_days(domain, keys, _records(day, 1, 1_000, rng))
+    signed = list(meter_signing.sign_days(domain, keys, _records(day, 1, 1_000, rng)))
     r = b.tx(
         b.oracle,
-        b.p.meter.functions.postSignedBatch(REGION, day, b"".join(x.encode() for x in signed)),
+        b.p.meter.functions.postSignedBatch(REGION, day, encode_batch(signed)),
     )
     out["1000_signed"] = {"gas": r["gasUsed"], "per_reading": round(r["gasUsed"] / 24_000, 1)}
     return out
@@ -181,12 +181,19 @@ def ingest(b: Bench) -> dict[str, Any]:
 # ---------------------------------------------------------------- event creation
 
 
+def _create_event(b: Bench, day: int) -> dict[str, Any]:
+    """The receipt of createEvent by the utility: program 1, 16:00-20:00 on ``day``."""
+    return b.tx(b.utility, b.p.requests.functions.createEvent(1, day, 16, 20, 50_000, 0))
+
+
+def _event_id(b: Bench, receipt: dict[str, Any]) -> int:
+    """The id of the event a createEvent receipt created."""
+    return int(decode_events(b.p.requests, "EventCreated", receipt["logs"])[0]["eventId"])
+
+
 def _create_events(b: Bench, first_day: int) -> list[dict[str, Any]]:
     """The receipts of createEvent by the utility on three consecutive days from ``first_day``."""
-    return [
-        b.tx(b.utility, b.p.requests.functions.createEvent(1, first_day + k, 16, 20, 50_000, 0))
-        for k in range(3)
-    ]
+    return [_create_event(b, first_day + k) for k in range(3)]
 
 
 def create_event(b: Bench, first_day: int | None = None) -> dict[str, Any]:
@@ -194,9 +201,7 @@ def create_event(b: Bench, first_day: int | None = None) -> dict[str, Any]:
     program touches fresh bitmap words, as every event does in its own 256-day word)."""
     receipts = _create_events(b, b.day0 + 2 if first_day is None else first_day)
     gas = [r["gasUsed"] for r in receipts]
-    events = [
-        int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"]) for r in receipts
-    ]
+    events = [_event_id(b, r) for r in receipts]
     return {"runs": gas, "median": int(statistics.median(gas)), "events": events}
 
 
@@ -221,7 +226,7 @@ def _mine(b: Bench, txs: list[dict[str, Any]], what: str) -> None:
     rpc_call(b.url, "evm_mine", [], timeout=300)
 
 
-def _register_up_to(b: Bench, target: int, bar: tqdm[Any]) -> None:
+def _register_up_to(b: Bench, target: int, bar: tqdm[Any] | None = None) -> None:
     """Register and activate consumers (residential, 5 kW, all hours) until ``target`` are active:
     real transactions, SCALE_CHUNK per block, sent unsigned from impersonated wallets."""
     reg = b.p.consumers.address
@@ -251,7 +256,8 @@ def _register_up_to(b: Bench, target: int, bar: tqdm[Any]) -> None:
             count = int(b.p.consumers.functions.consumerCount().call())
             if count != ids[-1]:
                 raise RuntimeError(f"{count} consumers active after registering up to {ids[-1]}")
-            bar.update(len(ids))
+            if bar is not None:
+                bar.update(len(ids))
     finally:
         rpc_call(b.url, "evm_setAutomine", [True])
         b.clients[b.utility].resync_nonce()
@@ -279,7 +285,7 @@ def scale(b: Bench) -> dict[str, Any]:
             e = _enroll(b, population, event_id)
             rng = random.Random(3)  # the same records at every population
             day = blob_days[k]
-            blob = b"".join(r.encode() for r in _records(day, 1, 1_000, rng))
+            blob = encode_batch(_records(day, 1, 1_000, rng))
             i = b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
             out[str(population)] = {
                 "consumers": int(b.p.consumers.functions.consumerCount().call()),
@@ -408,16 +414,14 @@ def gas_breakdown(url: str, tx: dict[str, Any], receipt: dict[str, Any]) -> dict
 def _prepare_settle(b: Bench) -> tuple[Any, int]:
     """Bench consumer 1, active and enrolled in an event whose every record sits in a 1,024-record
     batch (proof depth 10); the settle call as the keeper plans it, and the reference's reward."""
-    with tqdm(total=1, desc="register + activate", unit="consumer") as bar:
-        _register_up_to(b, 1, bar)
+    _register_up_to(b, 1)
     event_day = next(d for d in range(b.day0 + 20, b.day0 + 24) if not is_weekend(d))
-    created = b.tx(b.utility, b.p.requests.functions.createEvent(1, event_day, 16, 20, 50_000, 0))
-    event_id = int(decode_events(b.p.requests, "EventCreated", created["logs"])[0]["eventId"])
+    event_id = _event_id(b, _create_event(b, event_day))
     _enroll(b, 1, event_id)
     set_time(b.url, (event_day + 2) * DAY_SECONDS)  # the event is over; late data is accepted (M-1)
     rng = random.Random(5)
     for day in tqdm(range(b.day0, event_day + 1), desc="meter batches", unit="day"):
-        blob = b"".join(r.encode() for r in _records(day, 1, SETTLE_BATCH, rng))
+        blob = encode_batch(_records(day, 1, SETTLE_BATCH, rng))
         b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
     (planned,), mismatches = Keeper(b.p, b.clients[b.admin]).plan(event_id)
     if mismatches or planned.proofs is None or not planned.sufficient:
@@ -483,9 +487,8 @@ def breakdown(b: Bench) -> dict[str, Any]:
     out: dict[str, Any] = {}
     r = _create_events(b, b.day0 + 2)[-1]
     out["create_event"] = split(r)
-    event_id = int(decode_events(b.p.requests, "EventCreated", r["logs"])[0]["eventId"])
-    with tqdm(total=1, desc="register + activate", unit="consumer") as bar:
-        _register_up_to(b, 1, bar)
+    event_id = _event_id(b, r)
+    _register_up_to(b, 1)
     out["enroll"] = split(_enroll(b, 1, event_id))
     c = claim(b, exponents=(CLAIM_EXPONENTS[0],), samples=2)[str(1 << CLAIM_EXPONENTS[0])]
     out["claim_2^10"] = split(dict(b.w3.eth.get_transaction_receipt(c["holder_tx"])))
