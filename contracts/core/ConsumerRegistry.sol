@@ -3,11 +3,11 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ERC721} from "@openzeppelin/contracts/token/ERC721/ERC721.sol";
-import {IConsumerRegistry} from "./interfaces/IConsumerRegistry.sol";
-import {IERC5192} from "./interfaces/IERC5192.sol";
-import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
-import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
-import {LocalTime} from "./libraries/LocalTime.sol";
+import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
+import {IERC5192} from "../interfaces/IERC5192.sol";
+import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
+import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title ConsumerRegistry
 /// @notice Consumers and their soulbound participation tokens (ERC-721 + ERC-5192, never transferable)

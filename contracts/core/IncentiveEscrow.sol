@@ -7,7 +7,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IIncentiveEscrow} from "./interfaces/IIncentiveEscrow.sol";
+import {IIncentiveEscrow} from "../interfaces/IIncentiveEscrow.sol";
 
 /// @title IncentiveEscrow
 /// @notice Holds every program's budget; only the protocol (ReductionRequests) reserves and pays,

@@ -5,11 +5,11 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
-import {IMeterData} from "./interfaces/IMeterData.sol";
-import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
-import {DayBitmap} from "./libraries/DayBitmap.sol";
-import {LocalTime} from "./libraries/LocalTime.sol";
-import {MeterLeaf} from "./libraries/MeterLeaf.sol";
+import {IMeterData} from "../interfaces/IMeterData.sol";
+import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
+import {DayBitmap} from "../libraries/DayBitmap.sol";
+import {LocalTime} from "../libraries/LocalTime.sol";
+import {MeterLeaf} from "../libraries/MeterLeaf.sol";
 
 /// @title MeterData
 /// @notice Commits consumer-day meter records as Merkle roots; the records stay in calldata

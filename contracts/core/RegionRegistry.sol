@@ -2,9 +2,9 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
-import {DayBitmap} from "./libraries/DayBitmap.sol";
-import {LocalTime} from "./libraries/LocalTime.sol";
+import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
+import {DayBitmap} from "../libraries/DayBitmap.sol";
+import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title RegionRegistry
 /// @notice The one list of grid regions that every GridBalance contract reads (SPECIFICATION.md §2).

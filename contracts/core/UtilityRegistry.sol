@@ -2,8 +2,8 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
-import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
+import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 
 /// @title UtilityRegistry
 /// @notice Utilities verified by an M-of-N council of verifiers (SPECIFICATION.md §4, U-1..U-9).

@@ -8,11 +8,11 @@ import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
-import {IOptimisticSettlement} from "./interfaces/IOptimisticSettlement.sol";
-import {IReductionRequests} from "./interfaces/IReductionRequests.sol";
-import {IConsumerRegistry} from "./interfaces/IConsumerRegistry.sol";
-import {IMeterData} from "./interfaces/IMeterData.sol";
-import {PositionalMerkle} from "./libraries/PositionalMerkle.sol";
+import {IOptimisticSettlement} from "../interfaces/IOptimisticSettlement.sol";
+import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
+import {IMeterData} from "../interfaces/IMeterData.sol";
+import {PositionalMerkle} from "../libraries/PositionalMerkle.sol";
 
 /// @title OptimisticSettlement
 /// @notice Settles a whole event with one Merkle root of every enrollment's result (SPECIFICATION.md

@@ -4,16 +4,16 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IReductionRequests} from "./interfaces/IReductionRequests.sol";
-import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
-import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
-import {IConsumerRegistry} from "./interfaces/IConsumerRegistry.sol";
-import {IIncentiveEscrow} from "./interfaces/IIncentiveEscrow.sol";
-import {IMeterData} from "./interfaces/IMeterData.sol";
-import {ILoadForecasting} from "./interfaces/ILoadForecasting.sol";
-import {Baseline} from "./libraries/Baseline.sol";
-import {DayBitmap} from "./libraries/DayBitmap.sol";
-import {LocalTime} from "./libraries/LocalTime.sol";
+import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
+import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
+import {IIncentiveEscrow} from "../interfaces/IIncentiveEscrow.sol";
+import {IMeterData} from "../interfaces/IMeterData.sol";
+import {ILoadForecasting} from "../interfaces/ILoadForecasting.sol";
+import {Baseline} from "../libraries/Baseline.sol";
+import {DayBitmap} from "../libraries/DayBitmap.sol";
+import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title ReductionRequests
 /// @notice Programs, events, enrollment, settlement and disputes (SPECIFICATION.md §7).

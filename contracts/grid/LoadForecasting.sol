@@ -2,11 +2,11 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ILoadForecasting} from "./interfaces/ILoadForecasting.sol";
-import {IRegionRegistry} from "./interfaces/IRegionRegistry.sol";
-import {IReductionRequests} from "./interfaces/IReductionRequests.sol";
-import {IUtilityRegistry} from "./interfaces/IUtilityRegistry.sol";
-import {LocalTime} from "./libraries/LocalTime.sol";
+import {ILoadForecasting} from "../interfaces/ILoadForecasting.sol";
+import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
+import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title LoadForecasting
 /// @notice Weather, forecasts, actual load and stability per region and local hour; forecast error,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.37;
 
-import {OptimisticSettlement} from "../OptimisticSettlement.sol";
+import {OptimisticSettlement} from "../demand-response/OptimisticSettlement.sol";
 import {PositionalMerkle} from "../libraries/PositionalMerkle.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
 import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
