@@ -23,6 +23,8 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     bytes32 public constant SETTLEMENT_ROLE = keccak256("SETTLEMENT_ROLE");
 
     uint8 internal constant CONSENT_MASK = 3;
+    uint8 internal constant CONSENT_DATA_USE = 1;
+    uint8 internal constant CONSENT_AUTO_ENROLL = 2;
     uint32 internal constant MAX_CAPACITY_W = 100_000_000;
     uint16 internal constant INITIAL_RELIABILITY_BPS = 5_000;
     uint256 internal constant RELIABILITY_WEIGHT_BPS = 2_000;
@@ -194,6 +196,24 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     }
 
     /// @inheritdoc IConsumerRegistry
+    function eligibility(address account, EventTerms calldata t) external view returns (Eligibility memory el) {
+        Consumer storage c = _consumers[account]; // slot 1 holds every field read here
+        uint8 consent = c.consent;
+        uint8 reason = 0;
+        if (c.status != ConsumerStatus.Active) reason = 1;
+        else if (c.paused) reason = 2;
+        else if (consent & CONSENT_DATA_USE == 0) reason = 3;
+        else if (t.byKeeper && consent & CONSENT_AUTO_ENROLL == 0) reason = 4;
+        else if (c.regionId != t.regionId) reason = 5;
+        else if ((t.classMask >> uint8(c.class)) & 1 == 0) reason = 6;
+        else if (t.rate < c.minRate) reason = 7;
+        else if (!_hoursAvailable(c.availableHours, t.startHour, t.endHour)) reason = 8;
+        el.reason = reason;
+        el.capacityW = c.capacityW;
+        el.maxEventsPer30Days = c.maxEventsPer30Days;
+    }
+
+    /// @inheritdoc IConsumerRegistry
     function meterKey(address account) external view returns (MeterKey memory) {
         return _meterKeys[account];
     }
@@ -291,5 +311,11 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         if (prefs.maxEventsPer30Days == 0 || prefs.maxEventsPer30Days > 30 || prefs.availableHours == 0) {
             revert InvalidPreferences();
         }
+    }
+
+    /// @dev V-2: every hour of [startHour, endHour) is in the consumer's available hours.
+    function _hoursAvailable(uint24 mask, uint8 startHour, uint8 endHour) private pure returns (bool) {
+        uint256 need = ((uint256(1) << (endHour - startHour)) - 1) << startHour;
+        return uint256(mask) & need == need;
     }
 }

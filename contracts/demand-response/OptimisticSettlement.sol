@@ -10,6 +10,8 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IOptimisticSettlement} from "../interfaces/IOptimisticSettlement.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IProofSettlement} from "../interfaces/IProofSettlement.sol";
+import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
 import {PositionalMerkle} from "../libraries/PositionalMerkle.sol";
@@ -46,6 +48,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     IReductionRequests private immutable _requests;
     IConsumerRegistry private immutable _consumers;
     IMeterData private immutable _meterData;
+    IProofSettlement private immutable _proofs;
+    IProgramRegistry private immutable _programs;
     uint256 private immutable _bond;
     uint256 private immutable _challengeWindow;
 
@@ -59,6 +63,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     /// @param requests ReductionRequests, which must grant this contract OPTIMISTIC_ROLE.
     /// @param consumers The consumer registry (a challenge reads the verified Wh it records).
     /// @param meterData Meter data (a root needs the event day committed).
+    /// @param proofs Proof-carrying settlement, the judge of a challenged entry (O-4).
+    /// @param programs The program registry (the payment token of a finalized root).
     /// @param bond_ The bond of a proposal, in native currency.
     /// @param challengeWindow_ Seconds during which a root can be challenged.
     constructor(
@@ -66,6 +72,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         IReductionRequests requests,
         IConsumerRegistry consumers,
         IMeterData meterData,
+        IProofSettlement proofs,
+        IProgramRegistry programs,
         uint256 bond_,
         uint256 challengeWindow_
     ) {
@@ -74,6 +82,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         }
         _requests = requests;
         _consumers = consumers;
+        _proofs = proofs;
+        _programs = programs;
         _meterData = meterData;
         _bond = bond_;
         _challengeWindow = challengeWindow_;
@@ -114,7 +124,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         r.bond = SafeCast.toUint96(msg.value);
         emit RootProposed(eventId, root, count, total, msg.sender, ends);
         // reverts unless the event is Scheduled with nothing settled (O-3)
-        _requests.setRootStatus(eventId, IReductionRequests.EventStatus.RootPending, 0);
+        _requests.lockForRoot(eventId);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -126,7 +136,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         uint256 eventId,
         Entry calldata entry,
         bytes32[] calldata proof,
-        IReductionRequests.LeafProof[] calldata leaves
+        IProofSettlement.LeafProof[] calldata leaves
     ) external nonReentrant {
         RootRecord storage r = _challengeable(eventId);
         _requireEntry(eventId, r, entry, proof);
@@ -139,7 +149,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
             fault = Fault.NotEnrolled;
         } else {
             // O-4: recompute by settling the consumer through the proof-carrying path
-            _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
+            _requests.unlockRoot(eventId);
             if (_matchesSettlement(eventId, entry, leaves)) revert EntryCorrect(eventId, entry.index);
             _void(eventId, r, Fault.WrongResult, entry.index, false);
             return;
@@ -180,7 +190,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (block.timestamp <= r.challengeEnds) revert ChallengeWindowOpen(eventId, r.challengeEnds);
         r.status = RootStatus.Finalized;
         uint88 total = r.total;
-        address token_ = _requests.program(_requests.drEvent(eventId).programId).token;
+        address token_ = _programs.program(_requests.drEvent(eventId).programId).token;
         r.token = token_;
         r.remaining = total;
         _bondCredit[r.proposer] += r.bond;
@@ -188,7 +198,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         IERC20 token = IERC20(token_);
         uint256 before = token.balanceOf(address(this));
         // O-6: the escrow pays `total` here and releases the rest of the event's reservations
-        _requests.setRootStatus(eventId, IReductionRequests.EventStatus.RootSettled, total);
+        _requests.payRoot(eventId, total);
         uint256 received = token.balanceOf(address(this)) - before;
         if (received != total) revert FundsNotReceived(eventId, total, received);
     }
@@ -205,7 +215,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         address proposer = r.proposer;
         _bondCredit[proposer] += r.bond;
         emit RootExpired(eventId, proposer);
-        _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
+        _requests.unlockRoot(eventId);
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -308,10 +318,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     function _matchesSettlement(
         uint256 eventId,
         Entry calldata entry,
-        IReductionRequests.LeafProof[] calldata leaves
+        IProofSettlement.LeafProof[] calldata leaves
     ) private returns (bool) {
         uint256 before = _consumers.trackRecord(entry.account).verifiedWh;
-        _requests.settle(eventId, entry.account, leaves);
+        _proofs.settle(eventId, entry.account, leaves);
         IReductionRequests.Enrollment memory en = _requests.enrollment(eventId, entry.account);
         uint256 verified = _consumers.trackRecord(entry.account).verifiedWh - before;
         bool sufficient = en.status == IReductionRequests.EnrollmentStatus.Settled;
@@ -324,7 +334,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         r.status = RootStatus.Voided;
         _bondCredit[msg.sender] += r.bond;
         emit RootVoided(eventId, msg.sender, fault, index);
-        if (unlock) _requests.setRootStatus(eventId, IReductionRequests.EventStatus.Scheduled, 0);
+        if (unlock) _requests.unlockRoot(eventId);
     }
 
     /// @dev O-7: set the claim bit and take the reward from what is left of the root's total.

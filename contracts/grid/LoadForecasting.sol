@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ILoadForecasting} from "../interfaces/ILoadForecasting.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
 import {LocalTime} from "../libraries/LocalTime.sol";
 
@@ -33,16 +34,26 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     IRegionRegistry private immutable _regions;
     IUtilityRegistry private immutable _utilities;
     IReductionRequests private immutable _requests;
+    IProgramRegistry private immutable _programs;
 
     mapping(uint16 regionId => mapping(uint32 hour => HourRecord)) private _hours;
     mapping(uint16 regionId => GridState) private _grid;
     mapping(uint16 regionId => AutoTrigger) private _triggers;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
-    constructor(address admin, IRegionRegistry regions, IUtilityRegistry utilities, IReductionRequests requests) {
+    /// @param requests The ledger that creates triggered events (it grants this contract TRIGGER_ROLE).
+    /// @param programs The program registry (a trigger belongs to its program's utility).
+    constructor(
+        address admin,
+        IRegionRegistry regions,
+        IUtilityRegistry utilities,
+        IReductionRequests requests,
+        IProgramRegistry programs
+    ) {
         _regions = regions;
         _utilities = utilities;
         _requests = requests;
+        _programs = programs;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -142,7 +153,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
 
     /// @inheritdoc ILoadForecasting
     function setAutoTrigger(uint32 programId, uint32 thresholdKw, uint8 minHours, uint8 maxHours) external {
-        IReductionRequests.Program memory p = _requests.program(programId);
+        IProgramRegistry.Program memory p = _programs.program(programId);
         if (p.utility != msg.sender || !_utilities.isActiveUtility(msg.sender, p.regionId)) {
             revert NotTriggerOwner(msg.sender);
         }
@@ -159,7 +170,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     function clearAutoTrigger(uint16 regionId) external {
         AutoTrigger storage t = _triggers[regionId];
         if (t.programId == 0) revert InvalidAutoTrigger();
-        if (_requests.program(t.programId).utility != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
+        if (_programs.program(t.programId).utility != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
             revert NotTriggerOwner(msg.sender);
         }
         t.programId = 0;

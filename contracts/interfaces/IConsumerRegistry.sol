@@ -43,6 +43,25 @@ interface IConsumerRegistry {
         bytes32 meterIdHash; // hash of the meter id; one consumer per meter
     }
 
+    /// @notice An event's terms, as enrollment checks them against a consumer (V-2).
+    struct EventTerms {
+        uint16 regionId;
+        uint8 classMask; // the program's classes (bit = ConsumerClass)
+        uint96 rate; // the event's rate, token units per kWh
+        uint8 startHour; // [startHour, endHour) local hours
+        uint8 endHour;
+        bool byKeeper; // a keeper enrolls (needs automated-enrollment consent)
+    }
+
+    /// @notice What enrollment needs of a consumer: why it cannot take part (0 = it can), its capacity
+    /// and its events-per-30-days cap (V-2, V-3).
+    struct Eligibility {
+        uint8 reason; // 0 eligible; 1 not active, 2 paused, 3 no data-use consent, 4 no automated-enrollment
+        // consent, 5 other region, 6 class not eligible, 7 rate below minimum, 8 hours not available
+        uint32 capacityW;
+        uint8 maxEventsPer30Days;
+    }
+
     /// @notice Track record, written by settlement only (C-9, C-10).
     struct TrackRecord {
         uint32 eventsSettled; // enrollments settled (delivered, under-delivered or insufficient data)
@@ -191,6 +210,10 @@ interface IConsumerRegistry {
 
     /// @notice A consumer's registration.
     function consumer(address account) external view returns (Consumer memory);
+
+    /// @notice Whether the consumer may take part in an event with these terms, checked in the order
+    /// of the reason codes (V-2), with its capacity and its events-per-30-days cap (V-3).
+    function eligibility(address account, EventTerms calldata terms) external view returns (Eligibility memory);
 
     /// @notice A consumer's meter keys (zero if none registered).
     function meterKey(address account) external view returns (MeterKey memory);

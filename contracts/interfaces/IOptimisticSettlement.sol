@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {IReductionRequests} from "./IReductionRequests.sol";
+import {IProofSettlement} from "./IProofSettlement.sol";
 
 /// @title IOptimisticSettlement
 /// @notice Optimistic settlement of a whole event by one Merkle root, judged by the proof-carrying
@@ -138,7 +139,7 @@ interface IOptimisticSettlement {
         uint256 eventId,
         Entry calldata entry,
         bytes32[] calldata proof,
-        IReductionRequests.LeafProof[] calldata leaves
+        IProofSettlement.LeafProof[] calldata leaves
     ) external;
 
     /// @notice Challenge two entries: one account at two indices, or adjacent entries whose prefix sums

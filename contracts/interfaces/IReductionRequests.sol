@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IProofSettlement} from "./IProofSettlement.sol";
+import {IProgramRegistry} from "./IProgramRegistry.sol";
+
 /// @title IReductionRequests
-/// @notice DR programs, events, enrollment, proof-carrying settlement against contract-chosen
-/// baseline days, and disputes (SPECIFICATION.md §7, rules P-1..P-5, V-1..V-5, S-1..S-9, D-1..D-3).
+/// @notice The demand-response ledger: events of the programs (IProgramRegistry), enrollment, the
+/// outcomes of proof-carrying (IProofSettlement) and optimistic settlement (SPECIFICATION.md §7,
+/// rules P-3..P-5, V-1..V-5, S-1..S-9). Disputes of its outcomes live in IDisputes.
 interface IReductionRequests {
     /// @notice Event tier; sets the rate multiplier.
     enum Tier {
@@ -27,46 +31,7 @@ interface IReductionRequests {
         None,
         Enrolled,
         Settled,
-        InsufficientData,
-        Disputed,
-        DisputeUpheld,
-        DisputeRejected
-    }
-
-    /// @notice Program parameters given at creation (P-2).
-    struct ProgramParams {
-        address token; // allowlisted payment token
-        uint96 baseRate; // token units per kWh, > 0
-        uint8 method; // Baseline.METHOD_*
-        uint8 adjWindowHours; // default 3, <= 12
-        uint8 adjGapHours; // default 1, <= 12
-        uint16 adjCapBps; // default 2_000
-        uint16 minDeliveryBps; // default 5_000, <= 10_000
-        uint16 bonusCapBps; // over-delivery paid up to commitment × (1 + cap), <= 10_000
-        uint8 classMask; // bit = ConsumerClass, 1..7
-        uint8 maxEventsPer30Days; // 1..30
-        uint16 economicBps; // tier multipliers, 10_000 <= economic <= emergency <= 50_000
-        uint16 emergencyBps;
-        bool signedData; // settle only on meter-signed records (S-10)
-    }
-
-    /// @notice A program. Three slots, packed.
-    struct Program {
-        address utility; // slot 1
-        uint16 regionId;
-        uint8 method;
-        uint8 classMask;
-        uint8 adjWindowHours;
-        uint8 adjGapHours;
-        uint16 adjCapBps;
-        uint16 minDeliveryBps;
-        uint16 bonusCapBps;
-        address token; // slot 2
-        uint96 baseRate;
-        uint8 maxEventsPer30Days; // slot 3
-        uint16 economicBps;
-        uint16 emergencyBps;
-        bool signedData;
+        InsufficientData // disputes of a settled enrollment live in Disputes (IDisputes)
     }
 
     /// @notice An event. Two slots, packed.
@@ -90,16 +55,9 @@ interface IReductionRequests {
     struct Enrollment {
         uint48 committedWh;
         uint80 reserved; // B-8 maximum reward, reserved in the escrow
-        uint80 paid; // reward plus any dispute adjustment
+        uint80 paid; // reward paid at settlement (a dispute adjustment is kept by Disputes)
         EnrollmentStatus status;
         uint32 settledAt;
-    }
-
-    /// @notice One meter record with its proof, for settlement.
-    struct LeafProof {
-        uint16 batchIndex; // batch of (region, day) whose root proves the record
-        bytes record; // the 107-byte record, or 172-byte signed record (MeterLeaf), exactly as posted
-        bytes32[] proof; // sibling hashes, leaf to root
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -110,20 +68,6 @@ interface IReductionRequests {
     error UtilityNotActive(address utility, uint16 regionId);
     /// @notice Only the program's utility may do this.
     error NotProgramOwner(uint32 programId, address caller);
-    /// @notice Base rate must be positive.
-    error InvalidRate();
-    /// @notice Class mask must be 1..7.
-    error InvalidClassMask(uint8 classMask);
-    /// @notice minDeliveryBps and bonusCapBps must be <= 10_000.
-    error InvalidDeliveryParams(uint16 minDeliveryBps, uint16 bonusCapBps);
-    /// @notice Adjustment window and gap must be <= 12 hours each.
-    error InvalidAdjustmentWindow(uint8 windowHours, uint8 gapHours);
-    /// @notice Events per 30 days must be 1..30.
-    error InvalidEventCap(uint8 maxEventsPer30Days);
-    /// @notice Tier multipliers must satisfy 10_000 <= economic <= emergency <= 50_000.
-    error InvalidTierMultipliers(uint16 economicBps, uint16 emergencyBps);
-    /// @notice No program has this id.
-    error UnknownProgram(uint32 programId);
     /// @notice No event has this id.
     error UnknownEvent(uint256 eventId);
     /// @notice The event must start in the future and within 30 days.
@@ -156,16 +100,9 @@ interface IReductionRequests {
     error SettlementClosed(uint256 eventId, uint256 deadline);
     /// @notice The settlement deadline has not passed yet.
     error SettlementStillOpen(uint256 eventId, uint256 deadline);
-    // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
+    // a record missing or extra reverts in ProofSettlement.verify (MissingLeaf, UnexpectedLeaf); a
+    // record of the wrong length, consumer, region or day, or not under its batch root, in
     // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)
-    /// @notice A record the contract requires was not supplied.
-    error MissingLeaf(uint32 day);
-    /// @notice More records were supplied than the walk uses.
-    error UnexpectedLeaf(uint256 index);
-    /// @notice Disputes open within 7 days of settlement.
-    error DisputeWindowClosed(uint256 eventId, address account);
-    /// @notice The adjustment exceeds the enrollment's maximum reward minus what was paid.
-    error AdjustmentTooLarge(uint256 amount, uint256 max);
 
     /*//////////////////////////////////////////////////////////////
                                   EVENTS
@@ -173,13 +110,6 @@ interface IReductionRequests {
 
     /// @notice The forecasting contract (stress multiplier source) was set.
     event ForecastingSet(address indexed forecasting);
-    /// @notice A program was created and its escrow account opened.
-    event ProgramCreated(
-        uint32 indexed programId,
-        address indexed utility,
-        uint16 indexed regionId,
-        ProgramParams params
-    );
     /// @notice An event was created (`triggered` when by auto-trigger).
     event EventCreated(
         uint256 indexed eventId,
@@ -197,9 +127,14 @@ interface IReductionRequests {
     event EventCancelled(uint256 indexed eventId, uint256 released);
     /// @notice An event was closed after its deadline; `released` went back to the budget.
     event EventClosed(uint256 indexed eventId, uint256 released);
-    /// @notice An optimistic root changed the event's status (O-3, O-5, O-6). On RootSettled, `total`
-    /// went to the settlement contract and the rest of the event's reservations back to the budget.
-    event RootStatusChanged(uint256 indexed eventId, EventStatus status, uint256 total);
+    /// @notice An optimistic root was proposed: the event is locked (RootPending) until it is voided,
+    /// expired or paid (O-3).
+    event RootLocked(uint256 indexed eventId);
+    /// @notice A voided or expired root handed the event back to proof-carrying settlement (O-5, O-12).
+    event RootUnlocked(uint256 indexed eventId);
+    /// @notice A finalized root was paid: `total` went to the settlement contract and the rest of the
+    /// event's reservations back to the program's budget (O-6).
+    event RootPaid(uint256 indexed eventId, uint256 total);
     /// @notice A consumer enrolled (or was enrolled by a keeper).
     event Enrolled(
         uint256 indexed eventId,
@@ -226,10 +161,6 @@ interface IReductionRequests {
         uint256 baselineDays,
         bool eventDayMissing
     );
-    /// @notice A consumer opened a dispute.
-    event DisputeOpened(uint256 indexed eventId, address indexed account, bytes32 reasonHash);
-    /// @notice An arbiter resolved a dispute.
-    event DisputeResolved(uint256 indexed eventId, address indexed account, bool upheld, uint256 adjustment);
 
     /*//////////////////////////////////////////////////////////////
                                 FUNCTIONS
@@ -237,17 +168,6 @@ interface IReductionRequests {
 
     /// @notice Set the contract whose stress multiplier prices new events. Only DEFAULT_ADMIN_ROLE.
     function setForecasting(address forecasting) external;
-
-    /// @notice Create a program for one of the caller's regions and escrow its budget. Active utility only (P-1, P-2).
-    /// @param regionId A region in the caller's jurisdiction.
-    /// @param params Program parameters.
-    /// @param budget Initial budget pulled from the caller (approve the escrow first).
-    /// @return programId The new program's id.
-    function createProgram(
-        uint16 regionId,
-        ProgramParams calldata params,
-        uint256 budget
-    ) external returns (uint32 programId);
 
     /// @notice Create an event. The program's utility, while active (P-3, P-4).
     /// @return eventId The new event's id.
@@ -279,41 +199,31 @@ interface IReductionRequests {
     /// @notice Enroll a consumer who consented to automated enrollment. Only KEEPER_ROLE (V-5).
     function enrollFor(uint256 eventId, address account, uint48 committedWh) external;
 
-    /// @notice Settle one enrollment from meter records and proofs. Anyone (S-1..S-9).
-    /// @param leaves The event-day record first, then the records of the days the contract requires, in its order.
-    function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external;
+    /// @notice Record a verified outcome and pay it (S-1, S-5..S-8). Only SETTLER_ROLE (the
+    /// ProofSettlement contract, which computed `outcome` from the records; anyone settles through it).
+    function recordOutcome(uint256 eventId, address account, IProofSettlement.Outcome calldata outcome) external;
 
     /// @notice After the deadline, release what unsettled enrollments still reserve. Anyone (S-9).
     function closeEvent(uint256 eventId) external;
 
-    /// @notice Move an event through optimistic settlement. Only OPTIMISTIC_ROLE.
-    /// `RootPending`: lock a Scheduled event none of whose enrollments is settled (O-3).
-    /// `Scheduled`: a voided root hands the event back to proof-carrying settlement (O-5).
-    /// `RootSettled`: pay the root; `total` goes from the escrow to the caller and every other
-    /// reservation of the event is released (O-6).
-    /// @param total The root's total reward; used only with `RootSettled`.
-    function setRootStatus(uint256 eventId, EventStatus to, uint256 total) external;
+    /// @notice Lock a Scheduled event none of whose enrollments is settled while a root is in its
+    /// challenge window (O-3). Only OPTIMISTIC_ROLE.
+    function lockForRoot(uint256 eventId) external;
 
-    /// @notice Open a dispute on one's own settled enrollment within 7 days (D-1).
-    function openDispute(uint256 eventId, bytes32 reasonHash) external;
+    /// @notice Hand a locked event back to proof-carrying settlement: its root was voided or expired
+    /// (O-5, O-12). Only OPTIMISTIC_ROLE.
+    function unlockRoot(uint256 eventId) external;
 
-    /// @notice Uphold a dispute, paying `adjustment` from the available budget. Only ARBITER_ROLE (D-2).
-    function upholdDispute(uint256 eventId, address account, uint256 adjustment) external;
-
-    /// @notice Reject a dispute. Only ARBITER_ROLE (D-3).
-    function rejectDispute(uint256 eventId, address account) external;
-
-    /// @notice A program.
-    function program(uint32 programId) external view returns (Program memory);
+    /// @notice Pay a locked event's finalized root: `total` goes from the escrow to the caller and every
+    /// other reservation of the event is released (O-6). Only OPTIMISTIC_ROLE.
+    /// @param total The root's total reward; the escrow refuses more than the event's reservations.
+    function payRoot(uint256 eventId, uint256 total) external;
 
     /// @notice An event.
     function drEvent(uint256 eventId) external view returns (DrEvent memory);
 
     /// @notice An enrollment.
     function enrollment(uint256 eventId, address account) external view returns (Enrollment memory);
-
-    /// @notice Number of programs (ids 1..n).
-    function programCount() external view returns (uint32);
 
     /// @notice Number of events (ids 1..n).
     function eventCount() external view returns (uint256);
@@ -324,7 +234,6 @@ interface IReductionRequests {
     /// @notice The settlement deadline of an event (S-1).
     function settlementDeadline(uint256 eventId) external view returns (uint256);
 
-    /// @notice The days whose records settlement requires, most recent first, before any are found
-    /// missing: like dayList in the lookback, minus event days, holidays and days without data (S-3).
-    function candidateDays(uint256 eventId, address account) external view returns (uint32[] memory dayList);
+    /// @notice What proof-carrying settlement needs of an event and its program (IProofSettlement.Context).
+    function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory);
 }

@@ -16,6 +16,8 @@ library Baseline {
     /// @notice PG&E high-5-of-10: the average of the 5 eligible days with the highest event-window use (B-3).
     uint8 internal constant METHOD_HIGH_FIVE_OF_TEN = 1;
 
+    /// @notice Baseline days are searched at most this many days back (S-3).
+    uint32 internal constant LOOKBACK_DAYS = 45;
     uint256 internal constant MIN_DAYS = 5;
     uint256 internal constant MAX_DAYS = 10;
     uint256 internal constant HIGH_DAYS = 5;

@@ -4,6 +4,8 @@ pragma solidity 0.8.37;
 import {OptimisticSettlement} from "../demand-response/OptimisticSettlement.sol";
 import {PositionalMerkle} from "../libraries/PositionalMerkle.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IProofSettlement} from "../interfaces/IProofSettlement.sol";
+import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
 
@@ -16,8 +18,9 @@ contract OptimisticSettlementHarness is OptimisticSettlement {
         address admin,
         IReductionRequests requests,
         IConsumerRegistry consumers,
-        IMeterData meterData
-    ) OptimisticSettlement(admin, requests, consumers, meterData, 0, 1 days) {}
+        IMeterData meterData,
+        IProgramRegistry programs
+    ) OptimisticSettlement(admin, requests, consumers, meterData, IProofSettlement(address(0)), programs, 0, 1 days) {}
 
     /// @notice Seed a finalized root (the tokens must be sent to this contract separately).
     function seedFinalized(uint256 eventId, bytes32 root, uint32 count, uint88 total, address token) external {

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.37;
+
+import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
+import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
+import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {IIncentiveEscrow} from "../interfaces/IIncentiveEscrow.sol";
+import {Baseline} from "../libraries/Baseline.sol";
+
+/// @title ProgramRegistry
+/// @notice Demand-response programs (SPECIFICATION.md §7, P-1, P-2): an active utility creates a
+/// program for one of its regions, with validated rules, and escrows its budget. A program never
+/// changes after creation, so every event, enrollment and settlement of it runs under the same rules.
+/// It needs IncentiveEscrow's PROTOCOL_ROLE (to open the program's account) and holds no roles.
+contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
+    uint256 private constant _BPS = 10_000;
+
+    IUtilityRegistry private immutable _utilities;
+    IIncentiveEscrow private immutable _escrow;
+
+    uint32 private _programCount;
+    mapping(uint32 programId => Program) private _programs;
+
+    /// @param utilities The utility registry (P-1: only an active utility of the region).
+    /// @param escrow The escrow that holds every program's budget.
+    constructor(IUtilityRegistry utilities, IIncentiveEscrow escrow) {
+        _utilities = utilities;
+        _escrow = escrow;
+    }
+
+    /// @inheritdoc IProgramRegistry
+    function createProgram(
+        uint16 regionId,
+        ProgramParams calldata p,
+        uint256 budget
+    ) external nonReentrant returns (uint32 programId) {
+        if (!_utilities.isActiveUtility(msg.sender, regionId)) revert UtilityNotActive(msg.sender, regionId);
+        _validateProgram(p);
+        programId = ++_programCount;
+        _programs[programId] = Program({
+            utility: msg.sender,
+            regionId: regionId,
+            method: p.method,
+            classMask: p.classMask,
+            adjWindowHours: p.adjWindowHours,
+            adjGapHours: p.adjGapHours,
+            adjCapBps: p.adjCapBps,
+            minDeliveryBps: p.minDeliveryBps,
+            bonusCapBps: p.bonusCapBps,
+            token: p.token,
+            baseRate: p.baseRate,
+            maxEventsPer30Days: p.maxEventsPer30Days,
+            economicBps: p.economicBps,
+            emergencyBps: p.emergencyBps,
+            signedData: p.signedData
+        });
+        emit ProgramCreated(programId, msg.sender, regionId, p);
+        _escrow.openProgram(programId, p.token, msg.sender, budget);
+    }
+
+    /// @inheritdoc IProgramRegistry
+    function program(uint32 programId) external view returns (Program memory p) {
+        p = _programs[programId];
+        if (p.utility == address(0)) revert UnknownProgram(programId);
+    }
+
+    /// @inheritdoc IProgramRegistry
+    function programCount() external view returns (uint32) {
+        return _programCount;
+    }
+
+    /// @dev P-2: every parameter in range, the token allowlisted.
+    function _validateProgram(ProgramParams calldata p) private view {
+        if (!_escrow.isTokenAllowed(p.token)) revert IIncentiveEscrow.TokenNotAllowed(p.token);
+        if (p.baseRate == 0) revert InvalidRate();
+        if (p.method > Baseline.METHOD_HIGH_FIVE_OF_TEN) revert Baseline.UnknownBaselineMethod(p.method);
+        if (p.adjCapBps > _BPS) revert Baseline.InvalidAdjustmentCap(p.adjCapBps);
+        if (p.adjWindowHours > 12 || p.adjGapHours > 12)
+            revert InvalidAdjustmentWindow(p.adjWindowHours, p.adjGapHours);
+        if (p.minDeliveryBps > _BPS || p.bonusCapBps > _BPS)
+            revert InvalidDeliveryParams(p.minDeliveryBps, p.bonusCapBps);
+        if (p.classMask == 0 || p.classMask > 7) revert InvalidClassMask(p.classMask);
+        if (p.maxEventsPer30Days == 0 || p.maxEventsPer30Days > 30) revert InvalidEventCap(p.maxEventsPer30Days);
+        if (p.economicBps < _BPS || p.economicBps > p.emergencyBps || p.emergencyBps > 5 * _BPS) {
+            revert InvalidTierMultipliers(p.economicBps, p.emergencyBps);
+        }
+    }
+}

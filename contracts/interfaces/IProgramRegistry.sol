@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+/// @title IProgramRegistry
+/// @notice Demand-response programs: a utility's offer in one region, its rules and its escrowed budget
+/// (SPECIFICATION.md §7, rules P-1, P-2). A program is written once, at creation; the ledger
+/// (ReductionRequests), the settlement contracts and the forecaster read it.
+interface IProgramRegistry {
+    /// @notice Program parameters given at creation (P-2).
+    struct ProgramParams {
+        address token; // allowlisted payment token
+        uint96 baseRate; // token units per kWh, > 0
+        uint8 method; // Baseline.METHOD_*
+        uint8 adjWindowHours; // default 3, <= 12
+        uint8 adjGapHours; // default 1, <= 12
+        uint16 adjCapBps; // default 2_000
+        uint16 minDeliveryBps; // default 5_000, <= 10_000
+        uint16 bonusCapBps; // over-delivery paid up to commitment × (1 + cap), <= 10_000
+        uint8 classMask; // bit = ConsumerClass, 1..7
+        uint8 maxEventsPer30Days; // 1..30
+        uint16 economicBps; // tier multipliers, 10_000 <= economic <= emergency <= 50_000
+        uint16 emergencyBps;
+        bool signedData; // settle only on meter-signed records (S-10)
+    }
+
+    /// @notice A program. Three slots, packed.
+    struct Program {
+        address utility; // slot 1
+        uint16 regionId;
+        uint8 method;
+        uint8 classMask;
+        uint8 adjWindowHours;
+        uint8 adjGapHours;
+        uint16 adjCapBps;
+        uint16 minDeliveryBps;
+        uint16 bonusCapBps;
+        address token; // slot 2
+        uint96 baseRate;
+        uint8 maxEventsPer30Days; // slot 3
+        uint16 economicBps;
+        uint16 emergencyBps;
+        bool signedData;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                                  ERRORS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice The caller is not an active utility of the region (U-7).
+    error UtilityNotActive(address utility, uint16 regionId);
+    /// @notice Base rate must be positive.
+    error InvalidRate();
+    /// @notice Class mask must be 1..7.
+    error InvalidClassMask(uint8 classMask);
+    /// @notice minDeliveryBps and bonusCapBps must be <= 10_000.
+    error InvalidDeliveryParams(uint16 minDeliveryBps, uint16 bonusCapBps);
+    /// @notice Adjustment window and gap must be <= 12 hours each.
+    error InvalidAdjustmentWindow(uint8 windowHours, uint8 gapHours);
+    /// @notice Events per 30 days must be 1..30.
+    error InvalidEventCap(uint8 maxEventsPer30Days);
+    /// @notice Tier multipliers must satisfy 10_000 <= economic <= emergency <= 50_000.
+    error InvalidTierMultipliers(uint16 economicBps, uint16 emergencyBps);
+    /// @notice No program has this id.
+    error UnknownProgram(uint32 programId);
+
+    /*//////////////////////////////////////////////////////////////
+                                  EVENTS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice A program was created and its escrow account opened.
+    event ProgramCreated(
+        uint32 indexed programId,
+        address indexed utility,
+        uint16 indexed regionId,
+        ProgramParams params
+    );
+
+    /*//////////////////////////////////////////////////////////////
+                                FUNCTIONS
+    //////////////////////////////////////////////////////////////*/
+
+    /// @notice Create a program for one of the caller's regions and escrow its budget. Active utility only (P-1, P-2).
+    /// @param regionId A region in the caller's jurisdiction.
+    /// @param params Program parameters.
+    /// @param budget Initial budget pulled from the caller (approve the escrow first).
+    /// @return programId The new program's id.
+    function createProgram(
+        uint16 regionId,
+        ProgramParams calldata params,
+        uint256 budget
+    ) external returns (uint32 programId);
+
+    /// @notice A program; reverts UnknownProgram if none has this id.
+    function program(uint32 programId) external view returns (Program memory);
+
+    /// @notice Number of programs (ids 1..n).
+    function programCount() external view returns (uint32);
+}

@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+pragma solidity ^0.8.24;
+
+import {Baseline} from "../libraries/Baseline.sol";
+
+/// @title IProofSettlement
+/// @notice Proof-carrying settlement (SPECIFICATION.md §7, S-1..S-10): it chooses the baseline days
+/// itself, checks every record the walk needs against its batch root, runs the Baseline library and
+/// reports the outcome to the ledger (ReductionRequests), which checks the enrollment, records the
+/// outcome and pays. It keeps no state of its own.
+interface IProofSettlement {
+    /// @notice What the ledger knows of one event and its program, handed to the verifier.
+    struct Context {
+        uint16 regionId;
+        uint32 day; // the event's local day
+        bool signedData; // the program counts meter-signed records only (S-10)
+        Baseline.Params params; // method, event hours, day-of adjustment
+        // the region's event-day bits for bitmap words (day - LOOKBACK_DAYS) >> 8 and the next: the
+        // whole lookback lies in these two words (S-3)
+        uint256[2] eventDays;
+    }
+
+    /// @notice One meter record with its proof, for settlement.
+    struct LeafProof {
+        uint16 batchIndex; // batch of (region, day) whose root proves the record
+        bytes record; // the 107-byte record, or 172-byte signed record (MeterLeaf), exactly as posted
+        bytes32[] proof; // sibling hashes, leaf to root
+    }
+
+    /// @notice The verified outcome for one consumer and one event.
+    struct Outcome {
+        bool sufficient; // event-day record counted and at least Baseline.MIN_DAYS baseline days (S-6)
+        bool eventDayMissing; // the event-day record is flagged missing or not counted
+        uint256 baselineDays; // baseline days with counted data that the walk found
+        Baseline.Result result; // zero unless sufficient
+    }
+
+    /// @notice A record the walk requires was not supplied.
+    error MissingLeaf(uint32 day);
+    /// @notice More records were supplied than the walk uses.
+    error UnexpectedLeaf(uint256 index);
+
+    // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
+    // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)
+
+    /// @notice Settle one enrollment from meter records and proofs. Anyone (S-1..S-10). The ledger
+    /// refuses an enrollment that is not Enrolled, an event not Scheduled, a passed deadline or an
+    /// event day without data (IReductionRequests errors).
+    /// @param eventId The event.
+    /// @param account The enrolled consumer.
+    /// @param leaves The event-day record first, then the records of the days the contract requires, in its order.
+    function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external;
+
+    /// @notice The outcome `settle` would record, computed without writing: a stranger's recomputation
+    /// (S-2..S-4, S-10). Reverts on a record that is missing, extra, of another consumer, region or
+    /// day, or not under its batch root.
+    function verify(
+        uint256 eventId,
+        address account,
+        LeafProof[] calldata leaves
+    ) external view returns (Outcome memory);
+
+    /// @notice The days whose records settlement requires, most recent first, before any are found
+    /// missing: like days in the lookback, minus event days, holidays and days without data (S-3).
+    function candidateDays(uint256 eventId, address account) external view returns (uint32[] memory dayList);
+
+    /// @notice The ledger this contract settles for.
+    function requests() external view returns (address);
+}
