@@ -123,7 +123,7 @@ class Bench:
             20_000,
             False,  # signedData (S-10): the demo runs measure signed programs
         )
-        self.tx(self.utility, self.p.requests.functions.createProgram(REGION, params, 10**14))
+        self.tx(self.utility, self.p.programs.functions.createProgram(REGION, params, 10**14))
 
     def _client(self, signer: Any) -> ChainClient:
         return ChainClient(self.w3, signer, decoder=self.decoder, ledger=self.ledger)
@@ -309,7 +309,8 @@ def claim(
     art = load_artifact("OptimisticSettlementHarness")
     dep = deploy_contract(
         b.clients[b.admin], art,
-        (b.admin, b.p.requests.address, b.p.consumers.address, b.p.meter.address), "harness",
+        (b.admin, b.p.requests.address, b.p.consumers.address, b.p.meter.address,
+         b.p.programs.address), "harness",
     )  # fmt: skip
     h = b.w3.eth.contract(address=Web3.to_checksum_address(dep.address), abi=art.abi)
     token = b.p.token
@@ -426,7 +427,7 @@ def _prepare_settle(b: Bench) -> tuple[Any, int]:
     (planned,), mismatches = Keeper(b.p, b.clients[b.admin]).plan(event_id)
     if mismatches or planned.proofs is None or not planned.sufficient:
         raise RuntimeError(f"settle breakdown: the keeper cannot settle consumer 1 ({planned})")
-    return b.p.requests.functions.settle(event_id, planned.account, planned.proofs), planned.reward
+    return b.p.proofs.functions.settle(event_id, planned.account, planned.proofs), planned.reward
 
 
 def gas_by_callee(url: str, tx_hash: str, names: dict[str, str]) -> dict[str, int]:

@@ -27,9 +27,16 @@ PROTOCOL: tuple[str, ...] = (
     "ConsumerRegistry",
     "IncentiveEscrow",
     "MeterData",
+    "ProgramRegistry",
     "ReductionRequests",
+    "ProofSettlement",
+    "Disputes",
     "LoadForecasting",
     "OptimisticSettlement",
+)
+# the protocol contracts built on AccessControl (ProgramRegistry and ProofSettlement hold no roles)
+ACCESS_CONTROLLED: tuple[str, ...] = tuple(
+    n for n in PROTOCOL if n not in ("ProgramRegistry", "ProofSettlement")
 )
 
 
@@ -93,7 +100,7 @@ def default_manifest_path(chain_id: int, root: Path | None = None) -> Path:
 
 @dataclass(frozen=True)
 class Protocol:
-    """The eight protocol contracts (and the payment token) bound to one web3 connection."""
+    """The eleven protocol contracts (and the payment token) bound to one web3 connection."""
 
     w3: Web3
     regions: Contract
@@ -104,9 +111,12 @@ class Protocol:
     requests: Contract
     forecasting: Contract
     optimistic: Contract
+    programs: Contract
+    proofs: Contract
+    disputes: Contract
     token: Contract | None
     manifest: Manifest
-    # the same eight contracts by name (PROTOCOL order)
+    # the same contracts by name (PROTOCOL order)
     by_name: dict[str, Contract]
 
     @classmethod
@@ -141,6 +151,9 @@ class Protocol:
             c["ReductionRequests"],
             c["LoadForecasting"],
             c["OptimisticSettlement"],
+            c["ProgramRegistry"],
+            c["ProofSettlement"],
+            c["Disputes"],
             token,
             manifest,
             c,

@@ -70,7 +70,7 @@ UTC_OFFSET_MINUTES = -480
 DAY = 86_400
 DECIMALS = 6
 BASE_RATE = 500_000  # 0.50 mUSD per kWh
-PROGRAM = {  # ReductionRequests.ProgramParams after the token
+PROGRAM = {  # ProgramRegistry.ProgramParams after the token
     "baseRate": BASE_RATE, "method": 0, "adjWindowHours": 3, "adjGapHours": 1, "adjCapBps": 4_000,
     "minDeliveryBps": 5_000, "bonusCapBps": 2_000, "classMask": 7, "maxEventsPer30Days": 10,
     "economicBps": 15_000, "emergencyBps": 20_000, "signedData": True,
@@ -92,7 +92,7 @@ class DemoConfig(BaseModel):
     out_dir: Path | None = None
     build_dir: Path = DEFAULT_BUILD_DIR
     progress: bool = True
-    # "proof": the keeper settles each enrollment with its meter proofs (ReductionRequests.settle);
+    # "proof": the keeper settles each enrollment with its meter proofs (ProofSettlement.settle);
     # "optimistic": it proposes one root of every result, finalizes it after the challenge window
     # and pays the entries in batches (OptimisticSettlement, SPECIFICATION.md §11)
     settlement: Literal["proof", "optimistic"] = "proof"
@@ -451,9 +451,9 @@ def _create_program(run: Run) -> int:
         utility.transact(p.token.functions.approve(p.escrow.address, budget), "approve")
         params = (p.token.address, *{**PROGRAM, "signedData": run.cfg.signed_data}.values())
         receipt = utility.transact(
-            p.requests.functions.createProgram(REGION_ID, params, budget), "createProgram"
+            p.programs.functions.createProgram(REGION_ID, params, budget), "createProgram"
         )
-    created = decode_events(p.requests, "ProgramCreated", receipt["logs"])
+    created = decode_events(p.programs, "ProgramCreated", receipt["logs"])
     return int(created[0]["programId"])
 
 
@@ -515,7 +515,7 @@ def _self_enroll(run: Run, event_id: int) -> None:
 
     fns = run.p.requests.functions
     event = fns.drEvent(event_id).call()
-    program = fns.program(event[0]).call()
+    program = run.p.programs.functions.program(event[0]).call()
     hours = event[3] - event[2]
     own = [sc for sc in run.sim.consumers if not sc.keeper_consent]
     records = run.clients["keeper"].call_many(
@@ -560,7 +560,7 @@ def _report(
     assert p.token is not None
     by_id = {cid: sim.consumers[i] for i, cid in enumerate(run.consumer_ids)}
     event = p.requests.functions.drEvent(event_id).call()
-    program = p.requests.functions.program(program_id).call()
+    program = p.programs.functions.program(program_id).call()
     cap = 10_000 + program[6]
     classes: dict[str, dict[str, float]] = {
         c.name.lower(): {"enrolled": 0, "committed_kwh": 0.0, "verified_kwh": 0.0, "paid_musd": 0.0,
@@ -720,7 +720,7 @@ def _chart(
     # settlement baseline: region actual + sum over settled consumers of (adjusted baseline - actual), per hour
     lift = np.zeros(24)
     event = run.p.requests.functions.drEvent(event_id).call()
-    params = baseline_params(event, run.p.requests.functions.program(event[0]).call())
+    params = baseline_params(event, run.p.programs.functions.program(event[0]).call())
     for o in stats.outcomes:
         inputs = keeper.inputs.get((event_id, o.account))
         if not o.sufficient or inputs is None:

@@ -1,4 +1,4 @@
-"""Deploy and wire the eight protocol contracts from a configuration; write the manifest.
+"""Deploy and wire the eleven protocol contracts from a configuration; write the manifest.
 
 Used by ``scripts/deploy.py`` (``brownie run``) and by the demo. Every step is idempotent: a contract
 already in the manifest (with code at its address) is not deployed again, a role already held is not
@@ -19,7 +19,7 @@ from web3.contract import Contract
 
 from oracles.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
 from oracles.chain import ChainClient, rpc_request
-from oracles.contracts import PROTOCOL, DeployedContract, Manifest
+from oracles.contracts import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
 from oracles.devchain import PROJECT_ROOT, dev_accounts
 from oracles.profiles import BuildProfile
 
@@ -180,29 +180,49 @@ def constructor_args(
         table["MeterData"] = (deployer, a["RegionRegistry"])
     if "UtilityRegistry" in a:
         table["ConsumerRegistry"] = (deployer, a["RegionRegistry"], a["UtilityRegistry"])
-    if "MeterData" in a and "ConsumerRegistry" in a and "IncentiveEscrow" in a:
+    if "UtilityRegistry" in a and "IncentiveEscrow" in a:
+        table["ProgramRegistry"] = (a["UtilityRegistry"], a["IncentiveEscrow"])
+    if "MeterData" in a and "ConsumerRegistry" in a and "ProgramRegistry" in a:
         table["ReductionRequests"] = (
             deployer,
             a["RegionRegistry"],
+            a["ProgramRegistry"],
             a["UtilityRegistry"],
             a["ConsumerRegistry"],
             a["IncentiveEscrow"],
             a["MeterData"],
         )
     if "ReductionRequests" in a:
-        table["OptimisticSettlement"] = (
-            deployer,
+        table["ProofSettlement"] = (
             a["ReductionRequests"],
+            a["RegionRegistry"],
             a["ConsumerRegistry"],
             a["MeterData"],
-            cfg.root_bond_wei,
-            cfg.challenge_window_seconds,
+        )
+        table["Disputes"] = (
+            deployer,
+            a["ReductionRequests"],
+            a["ProgramRegistry"],
+            a["UtilityRegistry"],
+            a["IncentiveEscrow"],
         )
         table["LoadForecasting"] = (
             deployer,
             a["RegionRegistry"],
             a["UtilityRegistry"],
             a["ReductionRequests"],
+            a["ProgramRegistry"],
+        )
+    if "ProofSettlement" in a:
+        table["OptimisticSettlement"] = (
+            deployer,
+            a["ReductionRequests"],
+            a["ConsumerRegistry"],
+            a["MeterData"],
+            a["ProofSettlement"],
+            a["ProgramRegistry"],
+            cfg.root_bond_wei,
+            cfg.challenge_window_seconds,
         )
     return table[name]
 
@@ -227,20 +247,21 @@ def planned_roles(
     handed_over = admin != deployer
     requests = a["ReductionRequests"]
     roles: dict[str, list[str]] = {}
-    for name in PROTOCOL:
+    for name in ACCESS_CONTROLLED:
         roles[f"{name}.DEFAULT_ADMIN_ROLE"] = [admin]
     roles["RegionRegistry.REGION_ADMIN_ROLE"] = [admin]
     roles["UtilityRegistry.VERIFIER_ROLE"] = cfg.verifiers
-    roles["UtilityRegistry.PROTOCOL_ROLE"] = [requests]
+    roles["UtilityRegistry.PROTOCOL_ROLE"] = [requests, a["Disputes"]]
     roles["ConsumerRegistry.SETTLEMENT_ROLE"] = [requests]
     roles["ConsumerRegistry.KYC_ATTESTER_ROLE"] = cfg.kyc_attesters
-    roles["IncentiveEscrow.PROTOCOL_ROLE"] = [requests]
+    roles["IncentiveEscrow.PROTOCOL_ROLE"] = [requests, a["ProgramRegistry"], a["Disputes"]]
     roles["IncentiveEscrow.PAUSER_ROLE"] = ([] if handed_over else [deployer]) + cfg.pausers
     roles["MeterData.METER_ORACLE_ROLE"] = cfg.meter_oracles
     roles["ReductionRequests.TRIGGER_ROLE"] = [a["LoadForecasting"]]
     roles["ReductionRequests.KEEPER_ROLE"] = cfg.keepers
-    roles["ReductionRequests.ARBITER_ROLE"] = cfg.arbiters
+    roles["ReductionRequests.SETTLER_ROLE"] = [a["ProofSettlement"]]
     roles["ReductionRequests.OPTIMISTIC_ROLE"] = [a["OptimisticSettlement"]]
+    roles["Disputes.ARBITER_ROLE"] = cfg.arbiters
     roles["OptimisticSettlement.PROPOSER_ROLE"] = cfg.root_proposers
     roles["LoadForecasting.WEATHER_ORACLE_ROLE"] = cfg.weather_oracles
     roles["LoadForecasting.FORECAST_ORACLE_ROLE"] = cfg.forecast_oracles

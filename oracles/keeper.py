@@ -159,7 +159,7 @@ class Keeper:
     ) -> EnrollStats:
         requests = self.p.requests.functions
         event = requests.drEvent(event_id).call()
-        program = requests.program(event[0]).call()
+        program = self.p.programs.functions.program(event[0]).call()
         hours = event[3] - event[2]
         stats = EnrollStats(event_id)
         calls = []
@@ -274,7 +274,7 @@ class Keeper:
         result (S-1..S-8), and the number of candidate-day mismatches with the chain."""
         fns = self.p.requests.functions
         event = fns.drEvent(event_id).call()
-        program = fns.program(event[0]).call()
+        program = self.p.programs.functions.program(event[0]).call()
         region, day = event[EV_REGION], event[1]
         mismatches = 0
         planned: list[Planned] = []
@@ -291,7 +291,7 @@ class Keeper:
         meter_keys = self._meter_keys(program, accounts)
         domain = self._meter_domain() if program[PROGRAM_SIGNED_DATA] else None
         candidate_lists = self.client.call_many(
-            self.p.requests, "candidateDays", [(event_id, a) for a in accounts]
+            self.p.proofs, "candidateDays", [(event_id, a) for a in accounts]
         )
         for account, enrollment, consumer, chain_candidates, keys in zip(
             accounts, enrollments, consumers, candidate_lists, meter_keys, strict=True
@@ -344,7 +344,7 @@ class Keeper:
     def settle(self, event_id: int, progress: Progress | None = None) -> SettleStats:
         """Settle every enrollment through the proof-carrying path and check each result against
         the reference."""
-        fns = self.p.requests.functions
+        fns = self.p.proofs.functions
         planned, mismatches = self.plan(event_id)
         stats = SettleStats(event_id, mismatches=mismatches)
         todo = [x for x in planned if x.proofs is not None]

@@ -3,7 +3,7 @@
 Given what is public on-chain (the region's holidays, event days and days with committed data, and
 the consumer's activation day), `candidate_days` lists the days whose records settlement requires,
 most recent first. `baseline_days` then drops the days whose record is flagged missing and stops at
-10 days with data, exactly as `ReductionRequests._collectBaselineDays` does.
+10 days with data, exactly as `ProofSettlement._collectBaselineDays` does.
 """
 
 from __future__ import annotations

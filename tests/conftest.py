@@ -179,7 +179,7 @@ def world(suite, utility, consumer_accounts):  # type: ignore[no-untyped-def]
 
     token = suite.token
     token.approve(suite.escrow, 2**255, {"from": utility})
-    suite.requests.createProgram(REGION, program_tuple(token), 10**9, {"from": utility})
+    suite.programs.createProgram(REGION, program_tuple(token), 10**9, {"from": utility})
     people = []
     for i, (cls, watts, consent) in enumerate(
         [(0, 5_000, 3), (1, 50_000, 3), (2, 500_000, 3), (0, 5_000, 1)]

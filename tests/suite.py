@@ -70,6 +70,9 @@ class Suite:
     forecasting: Any
     token: Any
     optimistic: Any
+    programs: Any
+    proofs: Any
+    disputes: Any
     roles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -86,10 +89,13 @@ def deploy_suite(
 ) -> Suite:
     from brownie import (
         ConsumerRegistry,
+        Disputes,
         IncentiveEscrow,
         LoadForecasting,
         MeterData,
         OptimisticSettlement,
+        ProgramRegistry,
+        ProofSettlement,
         ReductionRequests,
         RegionRegistry,
         UtilityRegistry,
@@ -106,20 +112,28 @@ def deploy_suite(
     consumers = ConsumerRegistry.deploy(admin, regions, utilities, tx)
     escrow = IncentiveEscrow.deploy(admin, tx)
     meter = MeterData.deploy(admin, regions, tx)
-    requests = ReductionRequests.deploy(admin, regions, utilities, consumers, escrow, meter, tx)
-    forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, tx)
+    programs = ProgramRegistry.deploy(utilities, escrow, tx)
+    requests = ReductionRequests.deploy(
+        admin, regions, programs, utilities, consumers, escrow, meter, tx
+    )
+    proofs = ProofSettlement.deploy(requests, regions, consumers, meter, tx)
+    disputes = Disputes.deploy(admin, requests, programs, utilities, escrow, tx)
+    forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, programs, tx)
     optimistic = OptimisticSettlement.deploy(
-        admin, requests, consumers, meter, ROOT_BOND, CHALLENGE_WINDOW, tx
+        admin, requests, consumers, meter, proofs, programs, ROOT_BOND, CHALLENGE_WINDOW, tx
     )
 
-    utilities.grantRole(utilities.PROTOCOL_ROLE(), requests, tx)
+    for protocol in (requests, disputes):
+        utilities.grantRole(utilities.PROTOCOL_ROLE(), protocol, tx)
     consumers.grantRole(consumers.SETTLEMENT_ROLE(), requests, tx)
-    escrow.grantRole(escrow.PROTOCOL_ROLE(), requests, tx)
+    for protocol in (requests, programs, disputes):
+        escrow.grantRole(escrow.PROTOCOL_ROLE(), protocol, tx)
     escrow.setTokenAllowed(token, True, tx)
     meter.grantRole(meter.METER_ORACLE_ROLE(), oracle, tx)
     requests.grantRole(requests.TRIGGER_ROLE(), forecasting, tx)
     requests.grantRole(requests.KEEPER_ROLE(), keeper, tx)
-    requests.grantRole(requests.ARBITER_ROLE(), arbiter, tx)
+    requests.grantRole(requests.SETTLER_ROLE(), proofs, tx)
+    disputes.grantRole(disputes.ARBITER_ROLE(), arbiter, tx)
     requests.setForecasting(forecasting, tx)
     requests.grantRole(requests.OPTIMISTIC_ROLE(), optimistic, tx)
     optimistic.grantRole(optimistic.PROPOSER_ROLE(), keeper, tx)
@@ -132,7 +146,18 @@ def deploy_suite(
         utilities.approve(utility, 0, {"from": v})
     token.mint(utility, 10**15, tx)
     return Suite(
-        regions, utilities, consumers, escrow, meter, requests, forecasting, token, optimistic
+        regions,
+        utilities,
+        consumers,
+        escrow,
+        meter,
+        requests,
+        forecasting,
+        token,
+        optimistic,
+        programs,
+        proofs,
+        disputes,
     )
 
 

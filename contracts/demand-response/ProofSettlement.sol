@@ -60,7 +60,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @inheritdoc IProofSettlement
     function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external nonReentrant {
-        Outcome memory o = _verify(_requests.settlementContext(eventId), account, leaves);
+        Outcome memory o = _verify(_requests.settleableContext(eventId, account), account, leaves);
         _requests.recordOutcome(eventId, account, o);
     }
 

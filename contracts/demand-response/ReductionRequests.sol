@@ -44,7 +44,16 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     /// @notice Events start at most this far ahead (P-3).
     uint256 public constant MAX_LEAD_TIME = 30 days;
 
+    /// @notice Most requests per enrollBatch call (V-6); 400 first enrollments fit a 16.7M-gas transaction.
+    uint256 public constant MAX_ENROLL_BATCH = 400;
+
     uint256 private constant _BPS = 10_000;
+    // EnrollmentRefused codes (V-6): 1..8 are ConsumerNotEligible's reasons (V-2), then V-1 and V-4
+    uint8 private constant _REFUSED_HOURS = 8;
+    uint8 private constant _REFUSED_ALREADY_ENROLLED = 9;
+    uint8 private constant _REFUSED_COMMITMENT = 10;
+    uint8 private constant _REFUSED_DAY_TAKEN = 11;
+    uint8 private constant _REFUSED_EVENT_CAP = 12;
 
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
@@ -69,6 +78,17 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     // slither: written through DayBitmap.set on a storage pointer, which slither does not follow
     // slither-disable-next-line uninitialized-state
     mapping(address account => mapping(uint256 word => uint256 bits)) private _consumerDays;
+
+    /// @dev What every admission to one event reads, loaded once per call (V-1..V-4, V-6).
+    struct Admission {
+        uint256 eventId;
+        uint32 programId;
+        uint32 day;
+        uint96 rate;
+        uint16 bonusCapBps;
+        uint256 hours_;
+        IConsumerRegistry.EventTerms terms;
+    }
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     constructor(
@@ -156,6 +176,35 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         _enroll(eventId, account, committedWh, true);
     }
 
+    /// @inheritdoc IReductionRequests
+    function enrollBatch(
+        uint256 eventId,
+        EnrollmentRequest[] calldata requests
+    ) external onlyRole(KEEPER_ROLE) returns (uint256 admitted) {
+        uint256 n = requests.length;
+        if (n == 0 || n > MAX_ENROLL_BATCH) revert InvalidBatchSize(n, MAX_ENROLL_BATCH);
+        (DrEvent storage e, Admission memory a) = _admission(eventId, true);
+        uint256 committed;
+        uint256 reserved;
+        for (uint256 i; i < n; ++i) {
+            EnrollmentRequest calldata r = requests[i];
+            (uint8 refusal, uint256 value) = _admit(a, r.account, r.committedWh);
+            if (refusal != 0) {
+                emit EnrollmentRefused(eventId, r.account, refusal);
+                continue;
+            }
+            committed += r.committedWh;
+            reserved += value;
+            ++admitted;
+        }
+        if (admitted == 0) return 0;
+        // n <= MAX_ENROLL_BATCH commitments of 48 bits and reservations of 80 bits fit their fields
+        e.committedWh += uint64(committed);
+        e.reservedOutstanding += uint128(reserved);
+        e.enrolled += uint32(admitted);
+        _escrow.reserve(a.programId, reserved); // V-3: one reservation for the batch, or none
+    }
+
     /*//////////////////////////////////////////////////////////////
                                 SETTLEMENT
     //////////////////////////////////////////////////////////////*/
@@ -235,8 +284,21 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc IReductionRequests
-    function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory c) {
+    function settleableContext(
+        uint256 eventId,
+        address account
+    ) external view returns (IProofSettlement.Context memory) {
         DrEvent storage e = _event(eventId);
+        _checkSettleable(eventId, e, _enrollments[eventId][account], account);
+        return _context(e);
+    }
+
+    /// @inheritdoc IReductionRequests
+    function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory) {
+        return _context(_event(eventId));
+    }
+
+    function _context(DrEvent storage e) private view returns (IProofSettlement.Context memory c) {
         IProgramRegistry.Program memory p = _program(e.programId);
         uint16 regionId = e.regionId;
         uint32 day = e.day;
@@ -397,41 +459,76 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     function _enroll(uint256 eventId, address account, uint48 committedWh, bool byKeeper) private {
-        DrEvent storage e = _event(eventId);
-        if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
-        Enrollment storage en = _enrollments[eventId][account];
-        if (en.status != EnrollmentStatus.None) revert AlreadyEnrolled(eventId, account);
-        IProgramRegistry.Program memory p = _program(e.programId);
-        IConsumerRegistry.Eligibility memory c = _consumers.eligibility(
-            account,
-            IConsumerRegistry.EventTerms({
-                regionId: e.regionId,
-                classMask: p.classMask,
-                rate: e.rate,
-                startHour: e.startHour,
-                endHour: e.endHour,
-                byKeeper: byKeeper
-            })
-        );
-        if (c.reason != 0) revert ConsumerNotEligible(account, c.reason);
-
-        uint256 hours_ = e.endHour - e.startHour;
-        uint256 maxWh = uint256(c.capacityW) * hours_;
-        if (committedWh == 0 || committedWh > maxWh) revert InvalidCommitment(committedWh, maxWh);
-        mapping(uint256 => uint256) storage taken = _consumerDays[account];
-        if (taken.get(e.day)) revert ConsumerDayTaken(account, e.day);
-        if (taken.count(e.day - 29, e.day) >= c.maxEventsPer30Days) revert ConsumerEventCapReached(account, e.day);
-
-        uint256 reserve = Baseline.maxReward(committedWh, e.rate, p.bonusCapBps);
-        en.committedWh = committedWh;
-        en.reserved = SafeCast.toUint80(reserve);
-        en.status = EnrollmentStatus.Enrolled;
-        taken.set(e.day);
+        (DrEvent storage e, Admission memory a) = _admission(eventId, byKeeper);
+        (uint8 refusal, uint256 value) = _admit(a, account, committedWh);
+        if (refusal != 0) _revertRefusal(a, account, committedWh, refusal, value);
         e.committedWh += committedWh;
-        e.reservedOutstanding += uint128(reserve);
+        e.reservedOutstanding += uint128(value);
         ++e.enrolled;
-        emit Enrolled(eventId, account, committedWh, reserve, byKeeper);
-        _escrow.reserve(e.programId, reserve);
+        _escrow.reserve(a.programId, value);
+    }
+
+    /// @dev V-1: the event is open; what every admission to it reads, loaded once.
+    function _admission(uint256 eventId, bool byKeeper) private view returns (DrEvent storage e, Admission memory a) {
+        e = _event(eventId);
+        if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
+        a.eventId = eventId;
+        a.programId = e.programId;
+        a.day = e.day;
+        a.rate = e.rate;
+        a.hours_ = e.endHour - e.startHour;
+        IProgramRegistry.Program memory p = _program(a.programId);
+        a.bonusCapBps = p.bonusCapBps;
+        a.terms = IConsumerRegistry.EventTerms({
+            regionId: e.regionId,
+            classMask: p.classMask,
+            rate: a.rate,
+            startHour: e.startHour,
+            endHour: e.endHour,
+            byKeeper: byKeeper
+        });
+    }
+
+    /// @dev V-1..V-4 for one consumer; on success writes its enrollment and day and emits Enrolled,
+    /// leaving the event's totals and the escrow to the caller. Returns the refusal (0 = admitted,
+    /// else an EnrollmentRefused code) and the reservation (admitted), the eligibility reason (1..8)
+    /// or the maximum commitment (_REFUSED_COMMITMENT).
+    function _admit(
+        Admission memory a,
+        address account,
+        uint48 committedWh
+    ) private returns (uint8 refusal, uint256 value) {
+        Enrollment storage en = _enrollments[a.eventId][account];
+        if (en.status != EnrollmentStatus.None) return (_REFUSED_ALREADY_ENROLLED, 0);
+        IConsumerRegistry.Eligibility memory c = _consumers.eligibility(account, a.terms);
+        if (c.reason != 0) return (c.reason, c.reason);
+        uint256 maxWh = uint256(c.capacityW) * a.hours_;
+        if (committedWh == 0 || committedWh > maxWh) return (_REFUSED_COMMITMENT, maxWh);
+        mapping(uint256 => uint256) storage taken = _consumerDays[account];
+        if (taken.get(a.day)) return (_REFUSED_DAY_TAKEN, 0);
+        if (taken.count(a.day - 29, a.day) >= c.maxEventsPer30Days) return (_REFUSED_EVENT_CAP, 0);
+
+        value = Baseline.maxReward(committedWh, a.rate, a.bonusCapBps);
+        en.committedWh = committedWh;
+        en.reserved = SafeCast.toUint80(value);
+        en.status = EnrollmentStatus.Enrolled;
+        taken.set(a.day);
+        emit Enrolled(a.eventId, account, committedWh, value, a.terms.byKeeper);
+    }
+
+    /// @dev The single-consumer paths revert with the rule's own error.
+    function _revertRefusal(
+        Admission memory a,
+        address account,
+        uint48 committedWh,
+        uint8 refusal,
+        uint256 value
+    ) private pure {
+        if (refusal <= _REFUSED_HOURS) revert ConsumerNotEligible(account, refusal);
+        if (refusal == _REFUSED_ALREADY_ENROLLED) revert AlreadyEnrolled(a.eventId, account);
+        if (refusal == _REFUSED_COMMITMENT) revert InvalidCommitment(committedWh, value);
+        if (refusal == _REFUSED_DAY_TAKEN) revert ConsumerDayTaken(account, a.day);
+        revert ConsumerEventCapReached(account, a.day);
     }
 
     function _rootPending(uint256 eventId) private view returns (DrEvent storage e) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {IReductionRequests} from "./IReductionRequests.sol";
 import {IProofSettlement} from "./IProofSettlement.sol";
 
 /// @title IOptimisticSettlement

@@ -2,7 +2,6 @@
 pragma solidity ^0.8.24;
 
 import {IProofSettlement} from "./IProofSettlement.sol";
-import {IProgramRegistry} from "./IProgramRegistry.sol";
 
 /// @title IReductionRequests
 /// @notice The demand-response ledger: events of the programs (IProgramRegistry), enrollment, the
@@ -60,6 +59,12 @@ interface IReductionRequests {
         uint32 settledAt;
     }
 
+    /// @notice One consumer of a keeper's batch enrollment (V-6).
+    struct EnrollmentRequest {
+        address account;
+        uint48 committedWh;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   ERRORS
     //////////////////////////////////////////////////////////////*/
@@ -84,6 +89,8 @@ interface IReductionRequests {
     error ConsumerNotEligible(address account, uint8 reason);
     /// @notice Commitment must be 1 .. capacity × event hours Wh.
     error InvalidCommitment(uint256 committedWh, uint256 maxWh);
+    /// @notice A batch must hold 1..max requests.
+    error InvalidBatchSize(uint256 size, uint256 max);
     /// @notice The consumer is already enrolled in this event.
     error AlreadyEnrolled(uint256 eventId, address account);
     /// @notice The consumer is already enrolled in an event on this local day.
@@ -135,6 +142,10 @@ interface IReductionRequests {
     /// @notice A finalized root was paid: `total` went to the settlement contract and the rest of the
     /// event's reservations back to the program's budget (O-6).
     event RootPaid(uint256 indexed eventId, uint256 total);
+    /// @notice A batch enrollment left a consumer out (V-6). `reason`: 1..8 as ConsumerNotEligible (V-2),
+    /// 9 already enrolled, 10 commitment out of range (V-1), 11 another event that day, 12 the
+    /// consumer's events-per-30-days cap (V-4).
+    event EnrollmentRefused(uint256 indexed eventId, address indexed account, uint8 reason);
     /// @notice A consumer enrolled (or was enrolled by a keeper).
     event Enrolled(
         uint256 indexed eventId,
@@ -199,6 +210,14 @@ interface IReductionRequests {
     /// @notice Enroll a consumer who consented to automated enrollment. Only KEEPER_ROLE (V-5).
     function enrollFor(uint256 eventId, address account, uint48 committedWh) external;
 
+    /// @notice Enroll many consenting consumers in one event with one escrow reservation. Only
+    /// KEEPER_ROLE (V-6). Each consumer is checked as by `enrollFor`; one that fails is left out with
+    /// `EnrollmentRefused(event, account, reason)` and the others go on. Reverts only for the whole
+    /// call: the event not open (`EventNotOpen`), 0 or more than MAX_ENROLL_BATCH requests
+    /// (`InvalidBatchSize`), or a budget that cannot cover the batch's reservations (`InsufficientBudget`).
+    /// @return admitted The number of consumers enrolled.
+    function enrollBatch(uint256 eventId, EnrollmentRequest[] calldata requests) external returns (uint256 admitted);
+
     /// @notice Record a verified outcome and pay it (S-1, S-5..S-8). Only SETTLER_ROLE (the
     /// ProofSettlement contract, which computed `outcome` from the records; anyone settles through it).
     function recordOutcome(uint256 eventId, address account, IProofSettlement.Outcome calldata outcome) external;
@@ -236,4 +255,12 @@ interface IReductionRequests {
 
     /// @notice What proof-carrying settlement needs of an event and its program (IProofSettlement.Context).
     function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory);
+
+    /// @notice The settlement context, once the enrollment is settleable: enrolled and not settled
+    /// (S-8), the event scheduled, its day's data committed, the deadline not passed (S-1). Reverts
+    /// with the rule's error otherwise, before any record is read.
+    function settleableContext(
+        uint256 eventId,
+        address account
+    ) external view returns (IProofSettlement.Context memory);
 }

@@ -14,6 +14,9 @@ ADDRESS = "0x" + "ab" * 20
 REQUESTS = W3.eth.contract(
     address=Web3.to_checksum_address(ADDRESS), abi=load_artifact("ReductionRequests").abi
 )
+PROOFS = W3.eth.contract(
+    address=Web3.to_checksum_address(ADDRESS), abi=load_artifact("ProofSettlement").abi
+)
 CONSUMERS = W3.eth.contract(
     address=Web3.to_checksum_address(ADDRESS), abi=load_artifact("ConsumerRegistry").abi
 )
@@ -28,7 +31,7 @@ leaves = st.tuples(st.integers(0, 2**16 - 1), st.binary(max_size=120), st.lists(
 def test_calldata__settle__equals_web3(
     event: int, account: str, proofs: list[tuple[int, bytes, list[bytes]]]
 ) -> None:
-    fn = REQUESTS.functions.settle(event, account, proofs)
+    fn = PROOFS.functions.settle(event, account, proofs)
     assert calldata(fn) == fn._encode_transaction_data()
 
 

@@ -22,7 +22,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from oracles.chain import ChainClient, KeystoreSigner, NodeSigner, connect
-from oracles.contracts import PROTOCOL, Manifest
+from oracles.contracts import ACCESS_CONTROLLED, PROTOCOL, Manifest
 from oracles.deploy import ADMIN_ROLES, TIMELOCK, ZERO_ADDRESS
 from oracles.devchain import PROJECT_ROOT, Anvil, rpc_call, start_anvil
 from oracles.profiles import PROFILES
@@ -239,7 +239,7 @@ def test_handover__to_a_timelock__the_deployer_keeps_no_role(live: Live) -> None
     assert m.timelock is not None and m.admin == m.timelock.address
     assert "holds no role on any protocol contract" in out
     me = live.deployer.address
-    for name in PROTOCOL:
+    for name in ACCESS_CONTROLLED:
         c = live.contract(name)
         roles = [
             i["name"] for i in c.abi if i.get("type") == "function" and i["name"].endswith("_ROLE")

@@ -3,7 +3,7 @@
 The cast includes a rival utility, verified for the same region: it may create its own programs
 and attest consumers of the region (C-3), and nothing of another utility's program.
 
-Every state-changing function of the eight contracts is in exactly one table below:
+Every state-changing function of the eleven contracts is in exactly one table below:
 
 * ``ROLE``: guarded by ``onlyRole``. Every account and protocol contract that lacks the role gets
   exactly ``AccessControlUnauthorizedAccount(caller, role)``; every holder gets past the guard
@@ -41,7 +41,12 @@ CONTRACTS = (
     "requests",
     "forecasting",
     "optimistic",
+    "programs",
+    "proofs",
+    "disputes",
 )
+# the contracts built on AccessControl (ProgramRegistry and ProofSettlement hold no roles)
+ACCESS_CONTROLLED = tuple(c for c in CONTRACTS if c not in ("programs", "proofs"))
 
 ROLE: dict[tuple[str, str], str] = {
     ("regions", "addRegion"): "REGION_ADMIN_ROLE",
@@ -68,15 +73,21 @@ ROLE: dict[tuple[str, str], str] = {
     ("requests", "setForecasting"): "DEFAULT_ADMIN_ROLE",
     ("requests", "createTriggeredEvent"): "TRIGGER_ROLE",
     ("requests", "enrollFor"): "KEEPER_ROLE",
-    ("requests", "setRootStatus"): "OPTIMISTIC_ROLE",
-    ("requests", "upholdDispute"): "ARBITER_ROLE",
-    ("requests", "rejectDispute"): "ARBITER_ROLE",
+    ("requests", "enrollBatch"): "KEEPER_ROLE",
+    ("requests", "lockForRoot"): "OPTIMISTIC_ROLE",
+    ("requests", "unlockRoot"): "OPTIMISTIC_ROLE",
+    ("requests", "payRoot"): "OPTIMISTIC_ROLE",
+    ("requests", "recordOutcome"): "SETTLER_ROLE",
+    ("disputes", "upholdDispute"): "ARBITER_ROLE",
+    ("disputes", "rejectDispute"): "ARBITER_ROLE",
     ("forecasting", "postWeather"): "WEATHER_ORACLE_ROLE",
     ("forecasting", "postForecasts"): "FORECAST_ORACLE_ROLE",
     ("forecasting", "postActuals"): "GRID_ORACLE_ROLE",
     ("optimistic", "propose"): "PROPOSER_ROLE",
     # AccessControl's own: a role's admin role (DEFAULT_ADMIN_ROLE for every role here)
-    **{(c, f): "DEFAULT_ADMIN_ROLE" for c in CONTRACTS for f in ("grantRole", "revokeRole")},
+    **{
+        (c, f): "DEFAULT_ADMIN_ROLE" for c in ACCESS_CONTROLLED for f in ("grantRole", "revokeRole")
+    },
 }
 
 OPEN: dict[tuple[str, str], str] = {
@@ -89,9 +100,9 @@ OPEN: dict[tuple[str, str], str] = {
     ("consumers", "safeTransferFrom"): "C-4: the token is soulbound; every transfer reverts",
     ("escrow", "withdrawOwed"): "E-5: the caller's own owed balance only",
     ("requests", "enroll"): "V-2: the caller enrolls itself, eligibility checked",
-    ("requests", "settle"): "S-1: anyone may settle; the result is fixed by data and proofs",
+    ("proofs", "settle"): "S-1: anyone may settle; the result is fixed by data and proofs",
     ("requests", "closeEvent"): "S-9: anyone, after the settlement deadline",
-    ("requests", "openDispute"): "D: only the settled consumer (NotEnrolled otherwise)",
+    ("disputes", "openDispute"): "D-1: only the settled consumer (EnrollmentNotInStatus otherwise)",
     ("optimistic", "challengeEntry"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "challengePair"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "finalize"): "O-5: anyone, after the challenge window",
@@ -102,7 +113,9 @@ OPEN: dict[tuple[str, str], str] = {
     ("optimistic", "claim"): "O-6: pays the entry's account only",
     ("optimistic", "payBatch"): "O-6: pays each entry's account only",
     ("optimistic", "withdrawBond"): "O-9: the caller's own bond credit only",
-    **{(c, "renounceRole"): "AccessControl: the caller's own roles only" for c in CONTRACTS},
+    **{
+        (c, "renounceRole"): "AccessControl: the caller's own roles only" for c in ACCESS_CONTROLLED
+    },
 }
 
 # (contract, function) -> (arguments, the rightful callers, the error others get)
@@ -151,7 +164,7 @@ def _withdraw_unreserved(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[
 OWNER: dict[tuple[str, str], Owner] = {
     ("consumers", "activate"): _activate,
     ("consumers", "setMeterKey"): _set_meter_key,
-    ("requests", "createProgram"): _create_program,
+    ("programs", "createProgram"): _create_program,
     ("requests", "createEvent"): _create_event,
     ("requests", "cancelEvent"): _cancel_event,
     ("forecasting", "setAutoTrigger"): _set_trigger,

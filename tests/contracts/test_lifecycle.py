@@ -60,7 +60,7 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
     # 3. program with escrowed budget; auto-trigger at 80 % of capacity
     s.token.mint(new_utility, 10**9, {"from": admin})
     s.token.approve(s.escrow, 10**9, {"from": new_utility})
-    pid = s.requests.createProgram(
+    pid = s.programs.createProgram(
         REGION, program_tuple(s.token), 10**9, {"from": new_utility}
     ).return_value
     s.forecasting.setAutoTrigger(pid, 4_000_000, 2, 4, {"from": new_utility})
@@ -115,7 +115,7 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
 
     # 7. settlement by a stranger (permissionless), checked against the reference
     rate = e["rate"]
-    program = s.requests.program(pid)
+    program = s.programs.program(pid)
     params = ref.BaselineParams(
         method=0, start_hour=16, end_hour=20, adj_window_hours=3, adj_gap_hours=1, adj_cap_bps=2_000
     )
@@ -123,11 +123,11 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
     for a in people:
         cid = ids[a.address]
         cands = walk.candidate_days(day, activation, set(), {day}, {d for (_, d) in book.batches})
-        assert list(s.requests.candidateDays(event, a)) == cands
+        assert list(s.proofs.candidateDays(event, a)) == cands
         required, used = walk.baseline_days(cands, lambda _d: False)
         leaves = [book.leaf_proof(REGION, d, cid) for d in [day, *required]]
         before = s.token.balanceOf(a)
-        tx = s.requests.settle(event, a, leaves, {"from": stranger})
+        tx = s.proofs.settle(event, a, leaves, {"from": stranger})
         r = ref.compute(
             [list(book.record(REGION, d, cid).readings) for d in used],
             list(book.record(REGION, day, cid).readings),

@@ -42,7 +42,7 @@ class Optimistic:
         for who, wh in zip(self.who, (4_000, 20_000, 400_000), strict=True):
             self.sc.enroll(who, wh)
         self.sc.post(activation(world) + 1, self.sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
-        program = self.rr.program(program_id).dict()
+        program = self.s.programs.program(program_id).dict()
         self.results = [result_of(who, *self.sc.expected(who, program)) for who in self.who]
 
     @property
@@ -115,7 +115,7 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     assert opt.rr.drEvent(opt.event)["status"] == ROOT_PENDING
     # proof-carrying settlement is closed while the root is pending (O-3)
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_PENDING)):
-        opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
+        opt.s.proofs.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
     with brownie.reverts(
         err("ChallengeWindowOpen", opt.event, tx.events["RootProposed"]["challengeEnds"])
     ):
@@ -145,7 +145,7 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     assert opt.os.rootRecord(opt.event)["remaining"] == 0
     # the event is paid: proof-carrying settlement stays closed (no double payment)
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_SETTLED)):
-        opt.rr.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
+        opt.s.proofs.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
     before = keeper.balance()
     opt.os.withdrawBond(keeper, {"from": keeper, "gas_price": 0})
     assert keeper.balance() - before == ROOT_BOND
@@ -181,7 +181,7 @@ def test_inflated_entry_is_caught_and_slashed(opt, keeper, stranger):
     # everyone else falls back to proof-carrying settlement
     for i, who in enumerate(opt.who):
         if i != paid:
-            opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
+            opt.s.proofs.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
             assert opt.rr.enrollment(opt.event, who)["paid"] == honest.entries[i].reward
     before = stranger.balance()
     opt.os.withdrawBond(stranger, {"from": stranger, "gas_price": 0})
@@ -381,12 +381,46 @@ def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
     assert s.token.balanceOf(opt.os) == 0 and opt.os.rootRecord(opt.event)["remaining"] == 0
 
 
-def test_set_root_status_only_by_optimistic_contract(opt, stranger):
-    """O-3: only OPTIMISTIC_ROLE moves an event into or out of a root lock (the authorized path is the
-    contract itself, exercised by every test above)."""
+def test_root_transitions__only_optimistic_role(opt, stranger):
+    """O-3, O-5, O-6: only OPTIMISTIC_ROLE locks, unlocks or pays an event by root (the authorized
+    path is the contract itself, exercised by every test above, and the holder test below)."""
     role = opt.rr.OPTIMISTIC_ROLE()
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
-        opt.rr.setRootStatus(opt.event, ROOT_PENDING, 0, {"from": stranger})
+    for fn, args in (
+        ("lockForRoot", (opt.event,)),
+        ("unlockRoot", (opt.event,)),
+        ("payRoot", (opt.event, 0)),
+    ):
+        with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+            getattr(opt.rr, fn)(*args, {"from": stranger})
+
+
+def test_root_transitions__each_from_its_status(opt, admin, stranger):
+    """O-3: lock only a Scheduled event with nothing settled; O-5: unlock and O-6: pay only a locked
+    one. Each transition emits its event; a payment above the reservations is refused by the escrow."""
+    rr, e = opt.rr, opt.event
+    rr.grantRole(rr.OPTIMISTIC_ROLE(), stranger, {"from": admin})
+    for fn, args in (("unlockRoot", (e,)), ("payRoot", (e, 0))):
+        with brownie.reverts(err("EventNotSettleable", e, SCHEDULED)):
+            getattr(rr, fn)(*args, {"from": stranger})
+    tx = rr.lockForRoot(e, {"from": stranger})
+    assert tx.events["RootLocked"]["eventId"] == e and rr.drEvent(e)["status"] == ROOT_PENDING
+    with brownie.reverts(err("EventNotSettleable", e, ROOT_PENDING)):
+        rr.lockForRoot(e, {"from": stranger})
+    tx = rr.unlockRoot(e, {"from": stranger})
+    assert tx.events["RootUnlocked"]["eventId"] == e and rr.drEvent(e)["status"] == SCHEDULED
+    rr.lockForRoot(e, {"from": stranger})
+    ev = rr.drEvent(e)
+    pid, reserved = ev["programId"], ev["reservedOutstanding"]
+    held = opt.s.escrow.programAccount(pid)["reserved"]
+    with brownie.reverts(err("ExceedsReservation", pid, reserved + 1, held)):
+        rr.payRoot(e, reserved + 1, {"from": stranger})
+    before = opt.s.token.balanceOf(stranger)
+    tx = rr.payRoot(e, reserved, {"from": stranger})
+    assert tx.events["RootPaid"]["total"] == reserved
+    ev = rr.drEvent(e)
+    assert ev["status"] == ROOT_SETTLED and ev["reservedOutstanding"] == 0
+    assert ev["settled"] == ev["enrolled"]
+    assert opt.s.token.balanceOf(stranger) - before == reserved
 
 
 def test_constructor_rejects_bad_window(admin, suite):
@@ -400,6 +434,8 @@ def test_constructor_rejects_bad_window(admin, suite):
                 suite.requests,
                 suite.consumers,
                 suite.meter,
+                suite.proofs,
+                suite.programs,
                 ROOT_BOND,
                 window,
                 {"from": admin},
@@ -409,7 +445,7 @@ def test_constructor_rejects_bad_window(admin, suite):
 @pytest.fixture
 def harness(OptimisticSettlementHarness, suite, admin):
     return OptimisticSettlementHarness.deploy(
-        admin, suite.requests, suite.consumers, suite.meter, {"from": admin}
+        admin, suite.requests, suite.consumers, suite.meter, suite.programs, {"from": admin}
     )
 
 
@@ -592,7 +628,7 @@ def _token_program(world, utility, admin, Token) -> tuple[object, int]:
     s.escrow.setTokenAllowed(token, True, {"from": admin})
     token.mint(utility, 10**15, {"from": utility})
     token.approve(s.escrow, 2**255, {"from": utility})
-    pid = s.requests.createProgram(
+    pid = s.programs.createProgram(
         REGION, program_tuple(token), 10**9, {"from": utility}
     ).return_value
     return token, pid
@@ -681,7 +717,7 @@ def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
 
     # proof-carrying settlement pays each consumer its reference reward (less the token's own fee)
     for who, result in zip(opt.who, opt.results, strict=True):
-        tx = opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
+        tx = opt.s.proofs.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
         reward = tx.events["Settled"]["reward"] if result.sufficient else 0
         assert reward == result.reward
         assert token.balanceOf(who) == reward - reward * token.FEE_BPS() // 10_000
@@ -704,7 +740,7 @@ def test_expire__only_a_pending_root_and_only_after_its_time(opt, keeper, strang
     opt.os.expire(opt.event, {"from": stranger})
     assert opt.os.rootRecord(opt.event)["status"] == EXPIRED
     for who, result in zip(opt.who, opt.results, strict=True):
-        opt.rr.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
+        opt.s.proofs.settle(opt.event, who, opt.sc.leaves(who), {"from": stranger})
         en = opt.rr.enrollment(opt.event, who)
         assert (en["status"] == SETTLED, en["paid"]) == (result.sufficient, result.reward)
 

@@ -1,5 +1,5 @@
-"""ReductionRequests: programs, events, enrollment, cancellation and closing
-(SPECIFICATION.md §7, rules P-1..P-5, V-1..V-5, S-9)."""
+"""ReductionRequests: events, enrollment, cancellation and closing
+(SPECIFICATION.md §7, rules P-3..P-5, V-1..V-5, S-9)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from oracles import baseline as ref
 from tests.helpers import err
 from tests.suite import (
     DEFAULT_PROGRAM,
-    OTHER_REGION,
     REGION,
     day_start,
     local_day,
@@ -38,58 +37,6 @@ def event_day():
 @pytest.fixture
 def event(rr, utility, event_day):
     return rr.createEvent(1, event_day, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
-
-
-# ------------------------------------------------------------------ programs
-
-
-def test_create_program(rr, world, utility):
-    """P-1, P-2: an active utility creates a program for its region; the budget is escrowed."""
-    s = world.suite
-    tx = rr.createProgram(REGION, program_tuple(s.token, method=1), 5_000_000, {"from": utility})
-    pid = tx.return_value
-    assert pid == 2 and rr.programCount() == 2
-    p = rr.program(pid)
-    assert (p["utility"], p["regionId"], p["method"], p["token"]) == (utility, REGION, 1, s.token)
-    assert tx.events["ProgramCreated"]["programId"] == pid
-    assert s.escrow.programAccount(pid)["deposited"] == 5_000_000
-
-
-def test_create_program__not_active_utility__reverts(rr, world, stranger, utility):
-    """P-1: strangers, and utilities outside their jurisdiction, cannot create programs."""
-    with brownie.reverts(err("UtilityNotActive", stranger, REGION)):
-        rr.createProgram(REGION, program_tuple(world.suite.token), 0, {"from": stranger})
-    with brownie.reverts(err("UtilityNotActive", utility, OTHER_REGION)):
-        rr.createProgram(OTHER_REGION, program_tuple(world.suite.token), 0, {"from": utility})
-
-
-@pytest.mark.parametrize(
-    "overrides,error",
-    [
-        ({"baseRate": 0}, err("InvalidRate")),
-        ({"method": 2}, err("UnknownBaselineMethod", 2)),
-        ({"adjCapBps": 10_001}, err("InvalidAdjustmentCap", 10_001)),
-        ({"adjWindowHours": 13}, err("InvalidAdjustmentWindow", 13, 1)),
-        ({"minDeliveryBps": 10_001}, err("InvalidDeliveryParams", 10_001, 2_000)),
-        ({"classMask": 0}, err("InvalidClassMask", 0)),
-        ({"classMask": 8}, err("InvalidClassMask", 8)),
-        ({"maxEventsPer30Days": 31}, err("InvalidEventCap", 31)),
-        ({"economicBps": 9_999}, err("InvalidTierMultipliers", 9_999, 20_000)),
-        ({"emergencyBps": 50_001}, err("InvalidTierMultipliers", 15_000, 50_001)),
-    ],
-)
-def test_create_program__bad_params__reverts(rr, world, utility, overrides, error):
-    """P-2: each bad parameter has its own error."""
-    with brownie.reverts(error):
-        rr.createProgram(
-            REGION, program_tuple(world.suite.token, **overrides), 0, {"from": utility}
-        )
-
-
-def test_create_program__token_not_allowed__reverts(rr, utility, MockStablecoin, admin):
-    other = MockStablecoin.deploy({"from": admin})
-    with brownie.reverts(err("TokenNotAllowed", other)):
-        rr.createProgram(REGION, program_tuple(other), 0, {"from": utility})
 
 
 # ------------------------------------------------------------------ events
@@ -145,7 +92,7 @@ def test_create_event__same_day_and_cap__reverts(rr, world, utility, event_day):
     rr.createEvent(1, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
     with brownie.reverts(err("ProgramDayTaken", 1, event_day)):
         rr.createEvent(1, event_day, 10, 12, 1, VOLUNTARY, {"from": utility})
-    pid = rr.createProgram(
+    pid = world.suite.programs.createProgram(
         REGION, program_tuple(world.suite.token, maxEventsPer30Days=1), 0, {"from": utility}
     ).return_value
     rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility})
@@ -169,7 +116,9 @@ def test_attack_expired_utility_creates_event_or_program__reverts(rr, world, uti
     with brownie.reverts(err("UtilityNotActive", utility, REGION)):
         rr.createEvent(1, day, 16, 20, 1, VOLUNTARY, {"from": utility})
     with brownie.reverts(err("UtilityNotActive", utility, REGION)):
-        rr.createProgram(REGION, program_tuple(world.suite.token), 0, {"from": utility})
+        world.suite.programs.createProgram(
+            REGION, program_tuple(world.suite.token), 0, {"from": utility}
+        )
 
 
 # ------------------------------------------------------------------ enrollment
@@ -206,7 +155,7 @@ def test_enroll__twice_and_same_day__reverts(rr, world, utility, event, event_da
     rr.enroll(event, 1_000, {"from": alice})
     with brownie.reverts(err("AlreadyEnrolled", event, alice)):
         rr.enroll(event, 1_000, {"from": alice})
-    pid = rr.createProgram(
+    pid = world.suite.programs.createProgram(
         REGION, program_tuple(world.suite.token), 10**6, {"from": utility}
     ).return_value
     other = rr.createEvent(pid, event_day, 10, 12, 1, VOLUNTARY, {"from": utility}).return_value
@@ -247,7 +196,7 @@ def test_enroll__not_eligible__reverts(rr, world, utility, stranger, event_day, 
     elif setup == "no_consent":
         s.consumers.updateProfile(500_000, 0, prefs(), {"from": who})
     elif setup == "class":
-        pid = rr.createProgram(
+        pid = world.suite.programs.createProgram(
             REGION, program_tuple(s.token, classMask=1), 10**6, {"from": utility}
         ).return_value
     elif setup == "min_rate":
@@ -264,7 +213,9 @@ def test_enroll__not_eligible__reverts(rr, world, utility, stranger, event_day, 
 def test_enroll__over_budget__reverts(rr, world, utility, event_day):
     """V-3: when the budget cannot cover the reservation, enrollment reverts (no pro-rata later)."""
     s = world.suite
-    pid = rr.createProgram(REGION, program_tuple(s.token), 1_000, {"from": utility}).return_value
+    pid = world.suite.programs.createProgram(
+        REGION, program_tuple(s.token), 1_000, {"from": utility}
+    ).return_value
     eid = rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
     need = ref.max_reward(10_000, rr.drEvent(eid)["rate"], 2_000)
     with brownie.reverts(err("InsufficientBudget", pid, need, 1_000)):
@@ -291,6 +242,118 @@ def test_enroll_for__keeper_with_consent(rr, world, keeper, stranger, event):
         rr.enrollFor(event, world.consumers[3], 1_000, {"from": keeper})
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, rr.KEEPER_ROLE())):
         rr.enrollFor(event, world.consumers[1], 1_000, {"from": stranger})
+
+
+def test_enroll_batch__admits_the_eligible_and_reports_each_refusal(
+    rr, world, keeper, stranger, event
+):
+    """V-6: one call enrolls every eligible consumer with one escrow reservation; each refusal is an
+    EnrollmentRefused with its code (V-1, V-2, V-4), and the rest of the batch goes on."""
+    s, c = world.suite, world.consumers
+    rate = rr.drEvent(event)["rate"]
+    pid = rr.drEvent(event)["programId"]
+    held = s.escrow.programAccount(pid)["reserved"]
+    requests = [
+        (c[0], 2_000),  # admitted
+        (c[1], 30_000),  # admitted
+        (c[0], 1_000),  # 9: already enrolled (by this batch)
+        (stranger, 1_000),  # 1: not an active consumer
+        (c[3], 1_000),  # 4: no automated-enrollment consent
+        (c[2], 0),  # 10: commitment out of range
+        (c[2], 500_000 * 4 + 1),  # 10: above capacity x hours
+        (c[2], 400_000),  # admitted
+    ]
+    tx = rr.enrollBatch(event, requests, {"from": keeper})
+    assert tx.return_value == 3
+    enrolled = [
+        (e["account"], e["committedWh"], e["reserved"], e["byKeeper"])
+        for e in tx.events["Enrolled"]
+    ]
+    want = [
+        (a, wh, ref.max_reward(wh, rate, 2_000), True)
+        for a, wh in (requests[0], requests[1], requests[7])
+    ]
+    assert enrolled == want
+    refused = [(e["account"], e["reason"]) for e in tx.events["EnrollmentRefused"]]
+    assert refused == [(c[0], 9), (stranger, 1), (c[3], 4), (c[2], 10), (c[2], 10)]
+    ev = rr.drEvent(event)
+    total = sum(r for (_, _, r, _) in want)
+    assert (ev["enrolled"], ev["committedWh"], ev["reservedOutstanding"]) == (3, 432_000, total)
+    assert len(tx.events["Reserved"]) == 1 and tx.events["Reserved"]["amount"] == total
+    assert s.escrow.programAccount(pid)["reserved"] == held + total
+    for a, wh, r, _ in want:
+        assert tuple(rr.enrollment(event, a))[:3] == (wh, r, 0)
+
+
+def test_enroll_batch__same_state_as_one_by_one(rr, world, keeper, utility, event, event_day):
+    """V-6: a batch leaves exactly the enrollments, totals and reservation that enrollFor calls would."""
+    c, escrow = world.consumers, world.suite.escrow
+    later = next_weekday(event_day + 1)
+    other = rr.createEvent(1, later, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
+    commitments = [(c[0], 3_000), (c[1], 7_000), (c[2], 90_000)]
+    held = escrow.programAccount(1)["reserved"]
+    rr.enrollBatch(event, commitments, {"from": keeper})
+    by_batch = escrow.programAccount(1)["reserved"] - held
+    for a, wh in commitments:
+        rr.enrollFor(other, a, wh, {"from": keeper})
+    one_by_one = escrow.programAccount(1)["reserved"] - held - by_batch
+    assert by_batch == one_by_one > 0
+    fields = ("committedWh", "reservedOutstanding", "enrolled", "settled", "status")
+    assert [rr.drEvent(event)[f] for f in fields] == [rr.drEvent(other)[f] for f in fields]
+    for a, _ in commitments:
+        assert tuple(rr.enrollment(event, a)) == tuple(rr.enrollment(other, a))
+    # the batch took each consumer's day as enrollFor does (V-4)
+    tx = rr.enrollBatch(event, [(c[0], 1_000)], {"from": keeper})
+    assert tx.return_value == 0 and tx.events["EnrollmentRefused"]["reason"] == 9
+
+
+def test_enroll_batch__day_taken_and_cap_refused(rr, world, keeper, utility, event, event_day):
+    """V-4 in a batch: another event of the consumer on that day (11); the 30-day cap (12)."""
+    c, s = world.consumers, world.suite
+    pid = s.programs.createProgram(
+        REGION, program_tuple(s.token), 10**9, {"from": utility}
+    ).return_value
+    same_day = rr.createEvent(pid, event_day, 10, 12, 1, VOLUNTARY, {"from": utility}).return_value
+    rr.enrollFor(event, c[0], 1_000, {"from": keeper})
+    s.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": c[1]})
+    rr.enrollFor(event, c[1], 1_000, {"from": keeper})
+    later = rr.createEvent(
+        pid, next_weekday(event_day + 1), 10, 12, 1, VOLUNTARY, {"from": utility}
+    )
+    tx = rr.enrollBatch(same_day, [(c[0], 1_000), (c[2], 1_000)], {"from": keeper})
+    assert [(e["account"], e["reason"]) for e in tx.events["EnrollmentRefused"]] == [(c[0], 11)]
+    tx = rr.enrollBatch(later.return_value, [(c[1], 1_000)], {"from": keeper})
+    assert [(e["account"], e["reason"]) for e in tx.events["EnrollmentRefused"]] == [(c[1], 12)]
+    assert tx.return_value == 0 and "Reserved" not in tx.events
+
+
+def test_enroll_batch__whole_call_refusals(rr, world, keeper, stranger, utility, event, event_day):
+    """V-6: only KEEPER_ROLE; 1..MAX_ENROLL_BATCH requests; the event open; the whole batch reverts
+    when the budget cannot cover it (V-3)."""
+    c, s = world.consumers, world.suite
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, rr.KEEPER_ROLE())):
+        rr.enrollBatch(event, [(c[0], 1_000)], {"from": stranger})
+    cap = rr.MAX_ENROLL_BATCH()
+    with brownie.reverts(err("InvalidBatchSize", 0, cap)):
+        rr.enrollBatch(event, [], {"from": keeper})
+    with brownie.reverts(err("InvalidBatchSize", cap + 1, cap)):
+        rr.enrollBatch(event, [(c[0], 1_000)] * (cap + 1), {"from": keeper})
+    with brownie.reverts(err("UnknownEvent", 999)):
+        rr.enrollBatch(999, [(c[0], 1_000)], {"from": keeper})
+    pid = s.programs.createProgram(
+        REGION, program_tuple(s.token), 1_000, {"from": utility}
+    ).return_value
+    poor = rr.createEvent(pid, next_weekday(event_day + 1), 16, 20, 1, VOLUNTARY, {"from": utility})
+    eid = poor.return_value
+    rate = rr.drEvent(eid)["rate"]
+    need = ref.max_reward(2_000, rate, 2_000) + ref.max_reward(3_000, rate, 2_000)
+    with brownie.reverts(err("InsufficientBudget", pid, need, 1_000)):
+        rr.enrollBatch(eid, [(c[0], 2_000), (c[1], 3_000)], {"from": keeper})
+    assert rr.enrollment(eid, c[0])["status"] == 0 and rr.drEvent(eid)["enrolled"] == 0
+    chain.sleep(day_start(event_day) + 16 * 3_600 - now() + 1)
+    chain.mine()
+    with brownie.reverts(err("EventNotOpen", event)):
+        rr.enrollBatch(event, [(c[0], 1_000)], {"from": keeper})
 
 
 @pytest.mark.parametrize("first", ["consumer", "keeper"])

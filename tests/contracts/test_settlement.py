@@ -28,7 +28,8 @@ from tests.suite import (
 )
 
 VOLUNTARY = 0
-SETTLED, INSUFFICIENT, DISPUTED, UPHELD, REJECTED = 2, 3, 4, 5, 6
+SETTLED, INSUFFICIENT = 2, 3
+DISPUTE_OPEN, DISPUTE_UPHELD, DISPUTE_REJECTED = 1, 2, 3
 Readings = Callable[[int, int], "tuple[int, ...] | None"]
 
 
@@ -98,7 +99,7 @@ class Scenario:
 
     def required(self, who) -> tuple[list[int], list[int]]:
         cid = self.s.consumers.consumer(who)["id"]
-        cands = list(self.rr.candidateDays(self.event, who))
+        cands = list(self.s.proofs.candidateDays(self.event, who))
         return walk.baseline_days(cands, lambda d: (cid, d) in self.missing)
 
     def leaves(self, who) -> list[tuple[int, bytes, list[bytes]]]:
@@ -149,7 +150,7 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
     s = world.suite
     pid = 1
     if method == 1:
-        pid = s.requests.createProgram(
+        pid = s.programs.createProgram(
             REGION, program_tuple(s.token, method=1), 10**9, {"from": utility}
         ).return_value
     sc = Scenario(world, utility, oracle, program_id=pid)
@@ -158,11 +159,11 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
     sc.enroll(b, 20_000)
     sc.enroll(c, 400_000)
     sc.post(activation(world) + 1, sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
-    program = s.requests.program(pid).dict()
+    program = s.programs.program(pid).dict()
     paid_before = s.utilities.utility(utility)["consumersPaid"]
     for who in (a, b, c):
         before = s.token.balanceOf(who)
-        tx = s.requests.settle(sc.event, who, sc.leaves(who), {"from": world.consumers[3]})
+        tx = s.proofs.settle(sc.event, who, sc.leaves(who), {"from": world.consumers[3]})
         r, reward = sc.expected(who, program)
         ev = tx.events["Settled"]
         assert (
@@ -203,7 +204,7 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
         return None if (cid, day) == (1, flagged) else base(cid, day)
 
     sc.post(activation(world) + 1, readings, skip={gap})
-    onchain = list(s.requests.candidateDays(sc.event, a))
+    onchain = list(s.proofs.candidateDays(sc.event, a))
     data_days = {d for (_, d) in sc.book.batches}
     expected = walk.candidate_days(
         sc.event_day, activation(world), {holiday}, {earlier, sc.event_day}, data_days
@@ -215,8 +216,8 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
         and gap not in onchain
         and flagged in onchain
     )
-    tx = s.requests.settle(sc.event, a, sc.leaves(a), {"from": a})
-    r, reward = sc.expected(a, s.requests.program(1).dict())
+    tx = s.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
+    r, reward = sc.expected(a, s.programs.program(1).dict())
     _, used = sc.required(a)
     assert flagged not in used
     assert tx.events["Settled"]["baselineDays"] == len(used)
@@ -235,7 +236,7 @@ def test_weekend_event_uses_weekend_days_and_holidays(world, utility, oracle, re
     s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
     sc.enroll(world.consumers[0], 4_000)
     sc.post(activation(world) + 1, sc.reducing({1: 0.5}))
-    onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
+    onchain = list(s.proofs.candidateDays(sc.event, world.consumers[0]))
     assert holiday in onchain
     assert all(walk.is_weekend(d) or d == holiday for d in onchain)
 
@@ -248,7 +249,7 @@ def test_lookback_is_45_days(world, utility, oracle):
     sc = Scenario(world, utility, oracle)
     data_days = set(range(activation(world) + 1, sc.event_day))
     sc.post(activation(world) + 1, sc.reducing({}))
-    onchain = list(s.requests.candidateDays(sc.event, world.consumers[0]))
+    onchain = list(s.proofs.candidateDays(sc.event, world.consumers[0]))
     assert min(onchain) >= sc.event_day - 45
     assert onchain == walk.candidate_days(
         sc.event_day, activation(world), set(), {sc.event_day}, data_days
@@ -267,7 +268,7 @@ def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle,
         lambda cid, d: None if cid == 1 and d != scenario.event_day else base(cid, d),
     )
     before = s.escrow.programAccount(1)["reserved"]
-    tx = s.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
+    tx = s.proofs.settle(scenario.event, a, scenario.leaves(a), {"from": a})
     ev = tx.events["SettledInsufficientData"]
     assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, False)
     assert s.requests.enrollment(scenario.event, a)["status"] == INSUFFICIENT
@@ -291,12 +292,12 @@ def test_settle__wrong_proof__reverts(world, ready):
     batch, record, proof = leaves[0]
     leaves[0] = (batch, record, [b"\x00" * 32, *proof[1:]])
     with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
-        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+        world.suite.proofs.settle(ready.event, a, leaves, {"from": a})
     tampered = bytearray(record)
     tampered[11 + 4 * 17] ^= 0xFF  # change one hourly reading
     leaves[0] = (batch, bytes(tampered), proof)
     with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
-        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+        world.suite.proofs.settle(ready.event, a, leaves, {"from": a})
 
 
 def test_attack_meter_leaf_replayed_from_another_day__reverts(world, ready):
@@ -304,7 +305,7 @@ def test_attack_meter_leaf_replayed_from_another_day__reverts(world, ready):
     leaves = ready.leaves(a)
     leaves[0] = ready.book.leaf_proof(REGION, ready.event_day - 1, 1)
     with brownie.reverts(err("LeafDayMismatch", ready.event_day, ready.event_day - 1)):
-        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+        world.suite.proofs.settle(ready.event, a, leaves, {"from": a})
 
 
 def test_attack_meter_leaf_replayed_from_another_region__reverts(world, ready):
@@ -316,7 +317,7 @@ def test_attack_meter_leaf_replayed_from_another_region__reverts(world, ready):
     leaves = ready.leaves(a)
     leaves[0] = ready.book.leaf_proof(OTHER_REGION, ready.event_day, 1)
     with brownie.reverts(err("LeafRegionMismatch", REGION, OTHER_REGION)):
-        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+        world.suite.proofs.settle(ready.event, a, leaves, {"from": a})
 
 
 def test_attack_meter_leaf_of_another_consumer__reverts(world, ready):
@@ -324,7 +325,7 @@ def test_attack_meter_leaf_of_another_consumer__reverts(world, ready):
     leaves = ready.leaves(a)
     leaves[0] = ready.book.leaf_proof(REGION, ready.event_day, 2)
     with brownie.reverts(err("LeafConsumerMismatch", 1, 2)):
-        world.suite.requests.settle(ready.event, a, leaves, {"from": a})
+        world.suite.proofs.settle(ready.event, a, leaves, {"from": a})
 
 
 def test_attack_meter_leaf_from_another_deployment__reverts(world, ready, admin, oracle, MeterData):
@@ -344,8 +345,8 @@ def test_attack_meter_leaf_from_another_deployment__reverts(world, ready, admin,
     leaves = ready.leaves(a)
     leaves[0] = book.leaf_proof(REGION, ready.event_day, 1)
     with brownie.reverts(err("InvalidMeterProof", ready.event_day, 0)):
-        s.requests.settle(ready.event, a, leaves, {"from": a})
-    s.requests.settle(ready.event, a, ready.leaves(a), {"from": a})  # its own leaves still settle
+        s.proofs.settle(ready.event, a, leaves, {"from": a})
+    s.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})  # its own leaves still settle
 
 
 def test_attack_meter_leaves_replayed_for_another_event__reverts(world, utility, oracle):
@@ -358,7 +359,7 @@ def test_attack_meter_leaves_replayed_for_another_event__reverts(world, utility,
     second.book = first.book
     first.enroll(a, 4_000)
     second.enroll(a, 4_000)
-    pid = s.requests.createProgram(
+    pid = s.programs.createProgram(
         REGION, program_tuple(s.token), 10**9, {"from": utility}
     ).return_value
     same_day = s.requests.createEvent(
@@ -372,11 +373,11 @@ def test_attack_meter_leaves_replayed_for_another_event__reverts(world, utility,
         lambda cid, d: deep(cid, d) if d == first.event_day else shallow(cid, d),
     )
     replayed = first.leaves(a)
-    s.requests.settle(first.event, a, replayed, {"from": a})
+    s.proofs.settle(first.event, a, replayed, {"from": a})
     with brownie.reverts(err("LeafDayMismatch", second.event_day, first.event_day)):
-        s.requests.settle(second.event, a, replayed, {"from": a})
-    tx = s.requests.settle(second.event, a, second.leaves(a), {"from": a})
-    r, reward = second.expected(a, s.requests.program(1).dict())
+        s.proofs.settle(second.event, a, replayed, {"from": a})
+    tx = s.proofs.settle(second.event, a, second.leaves(a), {"from": a})
+    r, reward = second.expected(a, s.programs.program(1).dict())
     assert r is not None
     assert (tx.events["Settled"]["reductionWh"], tx.events["Settled"]["reward"]) == (
         r.reduction_wh,
@@ -391,7 +392,7 @@ def test_attack_cherry_picked_baseline_day__reverts(world, ready):
     leaves = ready.leaves(a)
     cherry = [leaves[0], *leaves[2:], ready.book.leaf_proof(REGION, req[-1] - 7, 1)]
     with brownie.reverts(err("NotEligibleBaselineDay", req[0], req[1])):
-        world.suite.requests.settle(ready.event, a, cherry, {"from": a})
+        world.suite.proofs.settle(ready.event, a, cherry, {"from": a})
 
 
 def test_settle__missing_or_extra_leaf__reverts(world, ready):
@@ -399,25 +400,25 @@ def test_settle__missing_or_extra_leaf__reverts(world, ready):
     req, _ = ready.required(a)
     leaves = ready.leaves(a)
     with brownie.reverts(err("MissingLeaf", req[-1])):
-        world.suite.requests.settle(ready.event, a, leaves[:-1], {"from": a})
+        world.suite.proofs.settle(ready.event, a, leaves[:-1], {"from": a})
     with brownie.reverts(err("UnexpectedLeaf", len(leaves))):
-        world.suite.requests.settle(ready.event, a, [*leaves, leaves[-1]], {"from": a})
+        world.suite.proofs.settle(ready.event, a, [*leaves, leaves[-1]], {"from": a})
     with brownie.reverts(err("MissingLeaf", ready.event_day)):
-        world.suite.requests.settle(ready.event, a, [], {"from": a})
+        world.suite.proofs.settle(ready.event, a, [], {"from": a})
 
 
 def test_attack_double_settlement__reverts(world, ready):
     """S-8: each (event, consumer) settles once."""
     a = world.consumers[0]
-    world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+    world.suite.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
     with brownie.reverts(err("EnrollmentNotInStatus", ready.event, a, SETTLED)):
-        world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+        world.suite.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
 
 
 def test_settle__not_enrolled__reverts(world, ready):
     c = world.consumers[2]
     with brownie.reverts(err("EnrollmentNotInStatus", ready.event, c, 0)):
-        world.suite.requests.settle(ready.event, c, [], {"from": c})
+        world.suite.proofs.settle(ready.event, c, [], {"from": c})
 
 
 def test_settle__before_data_or_after_deadline__reverts(world, scenario):
@@ -426,12 +427,12 @@ def test_settle__before_data_or_after_deadline__reverts(world, scenario):
     scenario.enroll(a, 4_000)
     chain.sleep(day_start(scenario.event_day + 1) - now() + 60)
     with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
-        world.suite.requests.settle(scenario.event, a, [], {"from": a})
+        world.suite.proofs.settle(scenario.event, a, [], {"from": a})
     scenario.post(activation(world) + 1, scenario.reducing({1: 0.5}))
     deadline = world.suite.requests.settlementDeadline(scenario.event)
     chain.sleep(deadline - now() + 1)
     with brownie.reverts(err("SettlementClosed", scenario.event, deadline)):
-        world.suite.requests.settle(scenario.event, a, scenario.leaves(a), {"from": a})
+        world.suite.proofs.settle(scenario.event, a, scenario.leaves(a), {"from": a})
 
 
 def test_attack_settle_while_paused__reverts(world, ready, admin):
@@ -439,48 +440,53 @@ def test_attack_settle_while_paused__reverts(world, ready, admin):
     a = world.consumers[0]
     world.suite.escrow.pause({"from": admin})
     with brownie.reverts(err("EnforcedPause")):
-        world.suite.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+        world.suite.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
 
 
 def test_dispute_upheld(world, ready, arbiter, utility):
     """D-1, D-2: the consumer disputes within 7 days; the arbiter pays a bounded adjustment; the utility loses."""
     s, a = world.suite, world.consumers[0]
-    s.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
+    s.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
     en = s.requests.enrollment(ready.event, a)
-    tx = s.requests.openDispute(ready.event, b"\x0a" * 32, {"from": a})
+    tx = s.disputes.openDispute(ready.event, b"\x0a" * 32, {"from": a})
     assert tx.events["DisputeOpened"]["reasonHash"] == "0x" + "0a" * 32
     room = en["reserved"] - en["paid"]
     with brownie.reverts(err("AdjustmentTooLarge", room + 1, room)):
-        s.requests.upholdDispute(ready.event, a, room + 1, {"from": arbiter})
+        s.disputes.upholdDispute(ready.event, a, room + 1, {"from": arbiter})
     before = s.token.balanceOf(a)
-    tx = s.requests.upholdDispute(ready.event, a, room, {"from": arbiter})
+    tx = s.disputes.upholdDispute(ready.event, a, room, {"from": arbiter})
     assert tx.events["DisputeResolved"]["upheld"] is True
     assert s.token.balanceOf(a) - before == room
-    assert s.requests.enrollment(ready.event, a)["status"] == UPHELD
+    assert tuple(s.disputes.dispute(ready.event, a)) == (DISPUTE_UPHELD, room)
+    assert s.requests.enrollment(ready.event, a)["status"] == SETTLED  # the ledger's outcome stands
     assert s.utilities.utility(utility)["disputesLost"] == 1
 
 
 def test_dispute_rejected_and_unauthorized(world, ready, arbiter, stranger):
     """D-1, D-3: arbiters only; one dispute per enrollment; closed after 7 days."""
     s, a, b = world.suite, world.consumers[0], world.consumers[1]
-    s.requests.settle(ready.event, a, ready.leaves(a), {"from": a})
-    s.requests.settle(ready.event, b, ready.leaves(b), {"from": b})
+    s.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
+    s.proofs.settle(ready.event, b, ready.leaves(b), {"from": b})
     with brownie.reverts(err("EnrollmentNotInStatus", ready.event, stranger, 0)):
-        s.requests.openDispute(ready.event, b"\x00" * 32, {"from": stranger})
-    s.requests.openDispute(ready.event, b"\x00" * 32, {"from": a})
+        s.disputes.openDispute(ready.event, b"\x00" * 32, {"from": stranger})
+    s.disputes.openDispute(ready.event, b"\x00" * 32, {"from": a})
     with brownie.reverts(
-        err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())
+        err("AccessControlUnauthorizedAccount", stranger, s.disputes.ARBITER_ROLE())
     ):
-        s.requests.rejectDispute(ready.event, a, {"from": stranger})
+        s.disputes.rejectDispute(ready.event, a, {"from": stranger})
     with brownie.reverts(
-        err("AccessControlUnauthorizedAccount", stranger, s.requests.ARBITER_ROLE())
+        err("AccessControlUnauthorizedAccount", stranger, s.disputes.ARBITER_ROLE())
     ):
-        s.requests.upholdDispute(ready.event, a, 0, {"from": stranger})
-    tx = s.requests.rejectDispute(ready.event, a, {"from": arbiter})
+        s.disputes.upholdDispute(ready.event, a, 0, {"from": stranger})
+    tx = s.disputes.rejectDispute(ready.event, a, {"from": arbiter})
     assert tx.events["DisputeResolved"]["upheld"] is False
-    assert s.requests.enrollment(ready.event, a)["status"] == REJECTED
-    with brownie.reverts(err("EnrollmentNotInStatus", ready.event, a, REJECTED)):
-        s.requests.openDispute(ready.event, b"\x00" * 32, {"from": a})
+    assert tuple(s.disputes.dispute(ready.event, a)) == (DISPUTE_REJECTED, 0)
+    with brownie.reverts(err("DisputeNotInStatus", ready.event, a, DISPUTE_REJECTED)):
+        s.disputes.openDispute(ready.event, b"\x00" * 32, {"from": a})
+    for resolve in (s.disputes.rejectDispute, s.disputes.upholdDispute):
+        args = (ready.event, b) if resolve == s.disputes.rejectDispute else (ready.event, b, 0)
+        with brownie.reverts(err("DisputeNotInStatus", ready.event, b, 0)):  # b opened none
+            resolve(*args, {"from": arbiter})
     chain.sleep(7 * 86_400 + 60)
     with brownie.reverts(err("DisputeWindowClosed", ready.event, b)):
-        s.requests.openDispute(ready.event, b"\x00" * 32, {"from": b})
+        s.disputes.openDispute(ready.event, b"\x00" * 32, {"from": b})

@@ -47,7 +47,7 @@ def keyed(world, utility):
 @pytest.fixture
 def signed_program(keyed, utility) -> int:
     s = keyed.suite
-    return s.requests.createProgram(
+    return s.programs.createProgram(
         REGION, program_tuple(s.token, signedData=1), 10**9, {"from": utility}
     ).return_value
 
@@ -93,7 +93,7 @@ def signed_leaves(sc: Scenario, who, world) -> list[tuple[int, bytes, list[bytes
     cid = world.suite.consumers.consumer(who)["id"]
     counted = counted_by(sc, who, world)
     required, _ = walk.baseline_days(
-        list(world.suite.requests.candidateDays(sc.event, who)), lambda d: not counted(d)
+        list(world.suite.proofs.candidateDays(sc.event, who)), lambda d: not counted(d)
     )
     return [sc.book.leaf_proof(REGION, d, cid) for d in [sc.event_day, *required]]
 
@@ -104,11 +104,11 @@ def expected_signed(sc: Scenario, who, world) -> tuple[int, ref.BaselineResult |
     s = world.suite
     cid = s.consumers.consumer(who)["id"]
     counted = counted_by(sc, who, world)
-    cands = list(s.requests.candidateDays(sc.event, who))
+    cands = list(s.proofs.candidateDays(sc.event, who))
     _, used = walk.baseline_days(cands, lambda d: not counted(d))
     if not counted(sc.event_day) or len(used) < walk.MIN_DAYS:
         return len(used), None, 0
-    program = s.requests.program(sc.program_id).dict()
+    program = s.programs.program(sc.program_id).dict()
     p = ref.BaselineParams(
         method=program["method"], start_hour=16, end_hour=20,
         adj_window_hours=program["adjWindowHours"], adj_gap_hours=program["adjGapHours"],
@@ -262,7 +262,7 @@ def test_signed_program__signed_records__settle_exactly_as_reference(
     """S-10: meter-signed records count; the result equals the reference to the Wh."""
     world = keyed
     sc, a = run(world, utility, oracle, signed_program, signer_relay(world))
-    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     n, r, reward = expected_signed(sc, a, world)
     ev = tx.events["Settled"]
     assert r is not None and n >= walk.MIN_DAYS
@@ -288,7 +288,7 @@ def test_attack_oracle_alters_one_wh_of_event_day__record_not_counted(
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
     altered = sc.book.record(REGION, sc.event_day, 1)
     assert signing.recover(domain(world), altered) != signing.address_of(key_of(1))
-    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     ev = tx.events["SettledInsufficientData"]
     assert ev["eventDayMissing"] is True and "Settled" not in tx.events
     assert world.suite.requests.enrollment(sc.event, a)["status"] == INSUFFICIENT
@@ -309,7 +309,7 @@ def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
     victim = walk.baseline_days(cands, lambda d: False)[1][0]
     sc.book.relay = signer_relay(world, one_wh_more(1, victim, hour=18))
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
-    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     n, r, reward = expected_signed(sc, a, world)
     ev = tx.events["Settled"]
     assert r is not None
@@ -320,7 +320,7 @@ def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
         n,
     )
     # the same data, unaltered, would have used the victim day
-    cands = list(world.suite.requests.candidateDays(sc.event, a))
+    cands = list(world.suite.proofs.candidateDays(sc.event, a))
     assert victim in walk.baseline_days(cands, lambda d: False)[1]
     assert victim not in walk.baseline_days(cands, lambda d: d == victim)[1]
 
@@ -351,7 +351,7 @@ def test_attack_signed_records_replayed_from_another_chain__not_counted(
         assert other.recordSigner(rec.encode()) == meter
     assert world.suite.meter.recordSigner(rec.encode()) not in (meter, brownie.ZERO_ADDRESS)
     before = world.suite.token.balanceOf(a)
-    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     ev = tx.events["SettledInsufficientData"]
     assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, True)
     assert world.suite.requests.enrollment(sc.event, a)["status"] == INSUFFICIENT
@@ -385,7 +385,7 @@ def test_attack_optimistic_root_pays_an_altered_record__challenge_voids_it(
     sc.enroll(who[1], 20_000)
     sc.book.relay = signer_relay(world, halve_event_window(1, sc.event_day))
     sc.post(activation(world) + 1, sc.reducing({1: 0.9, 2: 0.5}))
-    program = s.requests.program(signed_program).dict()
+    program = s.programs.program(signed_program).dict()
     # the root that counts every record, and the S-10 results
     blind = [result_of(w, *sc.expected(w, program)) for w in who]
     true = [result_of(w, *expected_signed(sc, w, world)[1:]) for w in who]
@@ -418,7 +418,7 @@ def test_signed_program__unsigned_records__count_as_missing(keyed, utility, orac
     """S-10: a signed-data program does not count records posted without signatures."""
     world = keyed
     sc, a = run(world, utility, oracle, signed_program, None)
-    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     ev = tx.events["SettledInsufficientData"]
     assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, True)
 
@@ -437,7 +437,7 @@ def test_signed_program__another_meters_signature__not_counted(
         ]
 
     sc, a = run(world, utility, oracle, signed_program, relay)
-    tx = world.suite.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     assert tx.events["SettledInsufficientData"]["eventDayMissing"] is True
 
 
@@ -462,7 +462,7 @@ def test_signed_program__rotated_key__old_days_verify_with_previous_key(
 
     sc.book.relay = relay
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
-    tx = s.requests.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    tx = s.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     n, r, reward = expected_signed(sc, a, world)
     assert r is not None and tx.events["Settled"]["baselineDays"] == n == walk.MAX_DAYS
     assert tx.events["Settled"]["reward"] == reward
@@ -472,7 +472,7 @@ def test_unsigned_program__signed_records__settle_as_usual(world, utility, oracl
     """M-7, S-10: signatures are ignored where a program does not require them; the 172-byte records
     prove and settle exactly as unsigned ones would."""
     sc, a = run(world, utility, oracle, 1, signer_relay(world))
-    tx = world.suite.requests.settle(sc.event, a, sc.leaves(a), {"from": a})
-    r, reward = sc.expected(a, world.suite.requests.program(1).dict())
+    tx = world.suite.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
+    r, reward = sc.expected(a, world.suite.programs.program(1).dict())
     assert r is not None and tx.events["Settled"]["reward"] == reward
     assert tx.events["Settled"]["reductionWh"] == r.reduction_wh
