@@ -31,7 +31,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 PIP_QUIET := grep -v -E "^WARNING: Location 'file:.*' is ignored" || true
 
 .PHONY: help setup register-solc lint format compile compile-london test test-contracts \
-	test-contracts-london test-python audit demo bench networks clean
+	test-contracts-london test-python audit demo bench snapshot snapshot-check networks clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -117,8 +117,11 @@ audit: setup ## slither static analysis of the contracts (slither.config.json); 
 	  echo 'pragma solidity ^0.8.24;'; for f in contracts/core/*.sol contracts/demand-response/*.sol contracts/grid/*.sol contracts/governance/*.sol; do echo "import \"../../$$f\";"; done; } > $(AUDIT_ENTRY)
 	@slither $(AUDIT_ENTRY) --config-file slither.config.json 2>&1 | { grep -v -E "has an unknown key: exclusion_reasons" || true; }
 
+snapshot-check: compile compile-london ## fail when the code's gas or sizes differ from benchmarks/snapshot.json
+	@$(PY) -m benchmarks.snapshot --check
+
 # prerequisites run in this order; `compile` runs once although several targets need it
-test: lint audit test-contracts test-contracts-london test-python ## lint, compile, contract tests (cancun and london), Python tests; non-zero on any failure
+test: lint audit test-contracts test-contracts-london test-python snapshot-check ## lint, compile, contract tests (cancun and london), Python tests, gas snapshot; non-zero on any failure
 
 # ------------------------------------------------------------------------------------ run
 
@@ -130,6 +133,9 @@ demo: compile ## the main job on a fresh local Anvil (started and stopped by the
 
 bench: compile ## gas and speed on fresh local Anvils: writes benchmarks/results.json and the table in benchmarks/README.md (about 27 min)
 	@$(VENV)/bin/python -m benchmarks.run
+
+snapshot: compile compile-london ## exact gas of the key calls and every contract's size: writes benchmarks/snapshot.json (about 20 s)
+	@$(PY) -m benchmarks.snapshot
 
 clean: ## remove build output (keeps .venv and node_modules)
 	rm -rf build reports .pytest_cache .hypothesis

@@ -37,6 +37,8 @@ log = logging.getLogger("gridbalance.keeper")
 Progress = Callable[[int, int], None]  # (transactions confirmed, transactions to send)
 
 PAY_CHUNK = 100  # root entries per payBatch transaction (about 30k gas per entry, see make bench)
+# consumers per enrollBatch transaction (V-6; the contract takes at most 400, about 36k gas each)
+ENROLL_CHUNK = 200
 CONSENT_DATA = 1
 CONSENT_KEEPER = 2
 STATUS_ACTIVE = 2
@@ -162,7 +164,7 @@ class Keeper:
         program = self.p.programs.functions.program(event[0]).call()
         hours = event[3] - event[2]
         stats = EnrollStats(event_id)
-        calls = []
+        todo: list[tuple[str, int]] = []
         accounts = accounts if accounts is not None else self.active_accounts()
         enrollments = self.client.call_many(
             self.p.requests, "enrollment", [(event_id, a) for a in accounts]
@@ -182,14 +184,22 @@ class Keeper:
                 stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
                 continue
             committed = consumer[6] * hours * self.commit_share_bps // 10_000
-            calls.append(
-                (
-                    requests.enrollFor(event_id, account, committed),
-                    f"enrollFor({event_id}, {account})",
-                )
+            todo.append((account, committed))
+        chunks = [todo[i : i + ENROLL_CHUNK] for i in range(0, len(todo), ENROLL_CHUNK)]
+        calls = [
+            (
+                requests.enrollBatch(event_id, part),
+                f"enrollBatch({event_id}, {len(part)} consumers from {part[0][0]})",
             )
-            stats.enrolled.append(account)
-        self.client.transact_many(calls, progress)
+            for part in chunks
+        ]
+        for receipt in self.client.transact_many(calls, progress):
+            for e in decode_events(self.p.requests, "Enrolled", receipt["logs"]):
+                stats.enrolled.append(e["account"])
+            for e in decode_events(self.p.requests, "EnrollmentRefused", receipt["logs"]):
+                # the chain changed between the check above and the transaction (V-6)
+                reason = f"refused on chain (reason {e['reason']})"
+                stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
         log.info(
             "event %d: enrolled %d consumers, skipped %s",
             event_id,

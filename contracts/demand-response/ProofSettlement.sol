@@ -180,8 +180,6 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @dev One record the walk requires: MeterData checks its header, its proof and, in a signed-data
     /// program, its meter's signature (S-2, S-3, S-10). `missing`: flagged missing or not counted.
-    // slither: at most 46 iterations (the lookback), view calls to the protocol's own MeterData
-    // slither-disable-next-line calls-loop
     function _verifyLeaf(
         LeafProof calldata lp,
         Walk memory w,

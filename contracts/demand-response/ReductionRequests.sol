@@ -184,9 +184,9 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         uint256 n = requests.length;
         if (n == 0 || n > MAX_ENROLL_BATCH) revert InvalidBatchSize(n, MAX_ENROLL_BATCH);
         (DrEvent storage e, Admission memory a) = _admission(eventId, true);
-        uint256 committed;
-        uint256 reserved;
-        for (uint256 i; i < n; ++i) {
+        uint256 committed = 0;
+        uint256 reserved = 0;
+        for (uint256 i = 0; i < n; ++i) {
             EnrollmentRequest calldata r = requests[i];
             (uint8 refusal, uint256 value) = _admit(a, r.account, r.committedWh);
             if (refusal != 0) {
@@ -493,6 +493,8 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     /// leaving the event's totals and the escrow to the caller. Returns the refusal (0 = admitted,
     /// else an EnrollmentRefused code) and the reservation (admitted), the eligibility reason (1..8)
     /// or the maximum commitment (_REFUSED_COMMITMENT).
+    // slither: at most MAX_ENROLL_BATCH iterations of a view call to the protocol's own ConsumerRegistry
+    // slither-disable-next-line calls-loop
     function _admit(
         Admission memory a,
         address account,

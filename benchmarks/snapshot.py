@@ -1,0 +1,228 @@
+"""`make snapshot`: the exact gas of the protocol's key calls and every contract's code size.
+
+Like the gas snapshots Uniswap v4 commits, `benchmarks/snapshot.json` records what each key call
+costs in one fixed scenario, so that every change in cost shows in review. `make test` runs the same
+scenario again (`--check`) and fails on any difference.
+
+The scenario is deterministic: Anvil starts at a fixed genesis time, the accounts come from its
+fixed mnemonic, bench consumer wallets and meter readings from fixed seeds. One program, 101
+consumers (ids 1..101) registered and activated, three weekday events E1 < E2 < E3 (16:00-20:00);
+every day from activation to E3 has one 1,024-record meter batch (ids 1..1,024, proof depth 10).
+
+- E1 is every consumer's first event: consumer 1 enrolls itself, the keeper batch-enrolls 2..101.
+- E2 is the steady state (each consumer's day-bitmap word already written): the same again.
+- consumer 1 is settled by proofs in E1 (its first payment) and in E2 (it holds the token).
+- E3: the keeper batch-enrolls all 101; one optimistic root is proposed and finalized, consumer 1
+  claims, and one payBatch pays the other 100 entries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from tqdm import tqdm
+
+from benchmarks.run import (
+    DAY_SECONDS,
+    REGION,
+    Bench,
+    _consumer,
+    _create_event,
+    _enroll,
+    _event_id,
+    _records,
+    _register_up_to,
+)
+from oracles import optimistic as opt
+from oracles.artifacts import DEFAULT_BUILD_DIR
+from oracles.chain import connect, decode_events
+from oracles.devchain import set_time, start_anvil
+from oracles.keeper import Keeper
+from oracles.meter_tree import ConsumerDay, encode_batch
+from oracles.profiles import PROFILES
+from oracles.settlement import is_weekend
+
+ROOT = Path(__file__).resolve().parent.parent
+SNAPSHOT = ROOT / "benchmarks" / "snapshot.json"
+GENESIS = 1_767_225_600  # 2026-01-01T00:00:00Z: the same days, so the same calldata, on every run
+CONSUMERS = 101
+BATCH_RECORDS = 1_024
+COMMIT_WH = 1_000
+
+
+def _sizes(build_dir: Path) -> dict[str, int]:
+    """Runtime code bytes of every production contract in a build folder."""
+    out: dict[str, int] = {}
+    for path in sorted(build_dir.glob("*.json")):
+        art = json.loads(path.read_text())
+        source = str(art.get("sourcePath", ""))
+        code = str(art.get("deployedBytecode", ""))
+        if art.get("type") != "contract" or not code or not source.startswith("contracts/"):
+            continue
+        if not source.startswith("contracts/test/"):
+            out[str(art["contractName"])] = len(code) // 2
+    return out
+
+
+def sizes() -> dict[str, dict[str, int]]:
+    """Both build profiles (cancun in build/, london in build/profiles/london)."""
+    return {p.name: _sizes(p.build_dir) for p in PROFILES.values()}
+
+
+def _reduced(record: ConsumerDay) -> ConsumerDay:
+    """The record with its event hours (16-20) at 100 Wh: a reduction on any baseline."""
+    readings = tuple(100 if 16 <= h < 20 else wh for h, wh in enumerate(record.readings))
+    return record.model_copy(update={"readings": readings})
+
+
+def _keeper_enroll(b: Bench, keeper: str, event_id: int, ids: range) -> dict[str, Any]:
+    requests = [(_consumer(i), COMMIT_WH) for i in ids]
+    r = b.tx(keeper, b.p.requests.functions.enrollBatch(event_id, requests))
+    refused = decode_events(b.p.requests, "EnrollmentRefused", r["logs"])
+    if refused:
+        raise RuntimeError(f"snapshot: enrollBatch of event {event_id} refused {refused}")
+    return r
+
+
+def _settle(b: Bench, event_id: int, consumer: int) -> dict[str, Any]:
+    planned, mismatches = Keeper(b.p, b.clients[b.admin]).plan(event_id)
+    mine = next(x for x in planned if x.account == _consumer(consumer))
+    if mismatches or mine.proofs is None or not mine.sufficient or not mine.reward:
+        raise RuntimeError(f"snapshot: the keeper cannot settle consumer {consumer} ({mine})")
+    return b.tx(b.admin, b.p.proofs.functions.settle(event_id, mine.account, mine.proofs))
+
+
+def measure() -> dict[str, int]:
+    """Run the scenario on a fresh Anvil; the gas of each key call."""
+    gas: dict[str, int] = {}
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_anvil(
+            accounts=10, base_fee=0, gas_limit=2**30, extra_args=["--timestamp", str(GENESIS)]
+        ) as chain,
+    ):
+        b = Bench(connect(chain.url), chain.url, Path(tmp))
+        keeper = [str(a) for a in b.w3.eth.accounts][8]
+        _register_up_to(b, CONSUMERS)
+        set_time(b.url, (b.day0 + 18) * DAY_SECONDS)
+        days = [d for d in range(b.day0 + 20, b.day0 + 30) if not is_weekend(d)][:3]
+        created = [_create_event(b, d) for d in days]
+        gas["createEvent_first"] = created[0]["gasUsed"]
+        gas["createEvent"] = created[1]["gasUsed"]
+        e1, e2, e3 = [_event_id(b, r) for r in created]
+
+        gas["enroll_first"] = _enroll(b, 1, e1)["gasUsed"]
+        gas["enrollBatch_100_first"] = _keeper_enroll(b, keeper, e1, range(2, 102))["gasUsed"]
+        gas["enroll"] = _enroll(b, 1, e2)["gasUsed"]
+        gas["enrollBatch_100"] = _keeper_enroll(b, keeper, e2, range(2, 102))["gasUsed"]
+        gas["enrollBatch_101"] = _keeper_enroll(b, keeper, e3, range(1, 102))["gasUsed"]
+
+        set_time(b.url, (days[-1] + 2) * DAY_SECONDS)  # every event is over
+        rng = random.Random(7)
+        for day in tqdm(range(b.day0 - 1, days[-1] + 1), desc="meter batches", unit="day"):
+            records = _records(day, 1, BATCH_RECORDS, rng)
+            if day in days:  # everyone reduces during the event hours, so every result pays
+                records = [_reduced(r) for r in records]
+            blob = encode_batch(records)
+            b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+        blob = encode_batch(_records(b.day0 - 5, 1, 1_000, rng))
+        gas["postBatch_1000"] = b.tx(
+            b.oracle, b.p.meter.functions.postBatch(REGION, b.day0 - 5, blob)
+        )["gasUsed"]
+
+        gas["settle_first"] = _settle(b, e1, 1)["gasUsed"]
+        gas["settle"] = _settle(b, e2, 1)["gasUsed"]
+
+        planned, mismatches = Keeper(b.p, b.clients[keeper]).plan(e3)
+        if mismatches or len(planned) != CONSUMERS:
+            raise RuntimeError(f"snapshot: event {e3} plans {len(planned)} entries")
+        tree = opt.RootTree.from_results(e3, [x.as_result() for x in planned])
+        os_fns = b.p.optimistic.functions
+        bond = int(os_fns.bond().call())
+        gas["propose"] = b.clients[keeper].transact(
+            os_fns.propose(e3, tree.root, tree.count, tree.total), "propose", value=bond
+        )["gasUsed"]
+        latest = int(b.w3.eth.get_block("latest")["timestamp"])
+        set_time(b.url, latest + int(os_fns.challengeWindow().call()) + 1)
+        gas["finalize"] = b.tx(b.admin, os_fns.finalize(e3))["gasUsed"]
+        first = next(e for e in tree.entries if e.account == _consumer(1))
+        others = [e for e in tree.entries if e.index != first.index]
+        gas["claim"] = b.tx(b.admin, os_fns.claim(e3, first.as_tuple(), tree.proof(first.index)))[
+            "gasUsed"
+        ]
+        gas["payBatch_100"] = b.tx(
+            b.admin,
+            os_fns.payBatch(
+                e3, [e.as_tuple() for e in others], [tree.proof(e.index) for e in others]
+            ),
+        )["gasUsed"]
+    return gas
+
+
+def snapshot() -> dict[str, Any]:
+    gas = measure()
+    per = {
+        "enrollBatch_100_per_consumer": gas["enrollBatch_100"] // 100,
+        "enrollBatch_100_first_per_consumer": gas["enrollBatch_100_first"] // 100,
+        "payBatch_100_per_consumer": gas["payBatch_100"] // 100,
+    }
+    return {"gas": {**gas, **per}, "sizes": sizes()}
+
+
+def _diff(old: dict[str, Any], new: dict[str, Any], prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for key in sorted({*old, *new}):
+        a, b = old.get(key), new.get(key)
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += _diff(a, b, f"{prefix}{key}.")
+        elif a != b:
+            delta = f" ({b - a:+,})" if isinstance(a, int) and isinstance(b, int) else ""
+            out.append(f"  {prefix}{key}: {a} -> {b}{delta}")
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="snapshot", description=__doc__.split("\n")[0])
+    ap.add_argument(
+        "--check",
+        action="store_true",
+        help=f"compare with the committed {SNAPSHOT.name} instead of writing it; exit 1 on a difference",
+    )
+    args = ap.parse_args(argv)
+    if not (DEFAULT_BUILD_DIR / "ReductionRequests.json").exists():
+        print("snapshot: no build artifacts; run 'make compile compile-london'", file=sys.stderr)
+        return 2
+    new = snapshot()
+    text = json.dumps(new, indent=2, sort_keys=True) + "\n"
+    if not args.check:
+        SNAPSHOT.write_text(text)
+        print(f"wrote {SNAPSHOT.relative_to(ROOT)}")
+        for k, v in new["gas"].items():
+            print(f"  {k:38} {v:>12,}")
+        return 0
+    if not SNAPSHOT.exists():
+        print(
+            f"snapshot: {SNAPSHOT.relative_to(ROOT)} is missing; run 'make snapshot'",
+            file=sys.stderr,
+        )
+        return 1
+    diff = _diff(json.loads(SNAPSHOT.read_text()), new)
+    if diff:
+        print(
+            f"snapshot: the code's gas or sizes differ from {SNAPSHOT.relative_to(ROOT)}; "
+            "run 'make snapshot' and commit it:\n" + "\n".join(diff),
+            file=sys.stderr,
+        )
+        return 1
+    print(f"snapshot: {len(new['gas'])} gas figures and every size match {SNAPSHOT.name}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
