@@ -98,6 +98,22 @@ def _settle(b: Bench, event_id: int, consumer: int) -> dict[str, Any]:
     return b.tx(b.admin, b.p.proofs.functions.settle(event_id, mine.account, mine.proofs))
 
 
+def _settle_batch(b: Bench, event_id: int, ids: range) -> dict[str, Any]:
+    """settleBatch of bench consumers ``ids`` (S-11), as the keeper builds it; every one must pay."""
+    keeper = Keeper(b.p, b.clients[b.admin])
+    planned, mismatches = keeper.plan(event_id)
+    wanted = {_consumer(i) for i in ids}
+    part = sorted((x for x in planned if x.account in wanted), key=lambda x: x.consumer_id)
+    if mismatches or len(part) != len(ids) or not all(x.sufficient and x.reward for x in part):
+        raise RuntimeError(f"snapshot: the keeper cannot batch-settle event {event_id}")
+    consumers, groups = keeper.batch_input(event_id, part)
+    r = b.tx(b.admin, b.p.proofs.functions.settleBatch(event_id, consumers, groups))
+    paid = decode_events(b.p.requests, "Settled", r["logs"])
+    if [(e["account"], e["reward"]) for e in paid] != [(x.account, x.reward) for x in part]:
+        raise RuntimeError(f"snapshot: settleBatch of event {event_id} differs from the reference")
+    return r
+
+
 def measure() -> dict[str, int]:
     """Run the scenario on a fresh Anvil; the gas of each key call."""
     gas: dict[str, int] = {}
@@ -137,7 +153,9 @@ def measure() -> dict[str, int]:
         )["gasUsed"]
 
         gas["settle_first"] = _settle(b, e1, 1)["gasUsed"]
+        gas["settleBatch_100_first"] = _settle_batch(b, e1, range(2, 102))["gasUsed"]
         gas["settle"] = _settle(b, e2, 1)["gasUsed"]
+        gas["settleBatch_100"] = _settle_batch(b, e2, range(2, 102))["gasUsed"]
 
         planned, mismatches = Keeper(b.p, b.clients[keeper]).plan(e3)
         if mismatches or len(planned) != CONSUMERS:
@@ -171,6 +189,8 @@ def snapshot() -> dict[str, Any]:
         "enrollBatch_100_per_consumer": gas["enrollBatch_100"] // 100,
         "enrollBatch_100_first_per_consumer": gas["enrollBatch_100_first"] // 100,
         "payBatch_100_per_consumer": gas["payBatch_100"] // 100,
+        "settleBatch_100_per_consumer": gas["settleBatch_100"] // 100,
+        "settleBatch_100_first_per_consumer": gas["settleBatch_100_first"] // 100,
     }
     return {"gas": {**gas, **per}, "sizes": sizes()}
 

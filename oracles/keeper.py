@@ -30,6 +30,7 @@ from oracles.chain_data import Batch, day_batches
 from oracles.contracts import Protocol
 from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay
+from oracles.multiproof import ConsumerArg, GroupArg, Located, settle_batch_args
 from oracles.settlement import LOOKBACK_DAYS, baseline_days, candidate_days
 
 log = logging.getLogger("gridbalance.keeper")
@@ -86,6 +87,8 @@ class Planned:
     # (batch index, record, proof) of the event day, then of each baseline day; None when the chain
     # lacks a record, so the consumer cannot be settled (and its root entry is insufficient, 0, 0)
     proofs: list[tuple[int, bytes, list[bytes]]] | None
+    # the local day of each record in ``proofs`` (batch settlement groups records by day and batch)
+    days: list[int] | None = None
 
     def as_result(self) -> opt.Result:
         """The root entry's result: what proof-carrying settlement would record (O-2, O-4)."""
@@ -348,52 +351,98 @@ class Keeper:
                 event_rec.readings,
             )
             proofs = [event_leaf] + [leaves[d][1] for d in required]
-            planned.append(Planned(account, cid, enrollment[0], sufficient, result, reward, proofs))
+            planned.append(
+                Planned(account, cid, enrollment[0], sufficient, result, reward, proofs,
+                        [day, *required])
+            )  # fmt: skip
         return planned, mismatches
 
-    def settle(self, event_id: int, progress: Progress | None = None) -> SettleStats:
+    def settle(
+        self, event_id: int, progress: Progress | None = None, batch: int = 0
+    ) -> SettleStats:
         """Settle every enrollment through the proof-carrying path and check each result against
-        the reference."""
-        fns = self.p.proofs.functions
+        the reference: one ``settle`` per consumer, or (``batch`` > 0) ``settleBatch`` calls of up
+        to ``batch`` consumers, each batch's records proved by one multiproof (S-11)."""
         planned, mismatches = self.plan(event_id)
         stats = SettleStats(event_id, mismatches=mismatches)
         todo = [x for x in planned if x.proofs is not None]
-        calls = [
-            (
-                fns.settle(event_id, x.account, x.proofs),
-                f"settle({event_id}, consumer {x.consumer_id})",
-            )
-            for x in todo
-        ]
+        if batch:  # a batch's records sit in each meter batch in consumer-id order (M-4)
+            todo.sort(key=lambda x: x.consumer_id)
+        parts = (
+            [todo[i : i + batch] for i in range(0, len(todo), batch)]
+            if batch
+            else [[x] for x in todo]
+        )
+        calls = [self._settle_call(event_id, part, batch > 0) for part in parts]
         receipts = self.client.transact_many(calls, progress)
-        for x, receipt in zip(todo, receipts, strict=True):
-            result = x.result
-            settled = decode_events(self.p.requests, "Settled", receipt["logs"])
-            if settled:
-                a = settled[0]
-                outcome = Outcome(x.account, x.consumer_id, x.committed_wh, True, a["baselineWh"], a["actualWh"],
-                                  a["reductionWh"], a["adjustmentBps"], a["reward"], a["baselineDays"])  # fmt: skip
-                ok = (x.sufficient and result is not None and
-                      (a["baselineWh"], a["actualWh"], a["reductionWh"], a["adjustmentBps"], a["reward"])
-                      == (*result.as_tuple(), x.reward))  # fmt: skip
-            else:
-                outcome = Outcome(x.account, x.consumer_id, x.committed_wh, False)
-                ok = not x.sufficient
-            if not ok:
-                stats.mismatches += 1
-                log.error(
-                    "MISMATCH event %d consumer %d: chain %s, reference %s reward %d",
-                    event_id,
-                    x.consumer_id,
-                    outcome,
-                    result,
-                    x.reward,
-                )
-            stats.outcomes.append(Outcome(**{**outcome.__dict__, "matches_reference": ok}))
-        paid = sum(o.reward for o in stats.outcomes)
+        for part, receipt in zip(parts, receipts, strict=True):
+            settled = {
+                e["account"]: e for e in decode_events(self.p.requests, "Settled", receipt["logs"])
+            }
+            for x in part:
+                self._compare(stats, event_id, x, settled.get(x.account))
         log.info("event %d: settled %d enrollments, paid %d token units, %d mismatches",
-                 event_id, len(stats.outcomes), paid, stats.mismatches)  # fmt: skip
+                 event_id, len(stats.outcomes), sum(o.reward for o in stats.outcomes),
+                 stats.mismatches)  # fmt: skip
         return stats
+
+    def _settle_call(self, event_id: int, part: list[Planned], batch: bool) -> tuple[Any, str]:
+        fns = self.p.proofs.functions
+        if not batch:
+            (x,) = part
+            return fns.settle(
+                event_id, x.account, x.proofs
+            ), f"settle({event_id}, consumer {x.consumer_id})"
+        consumers, groups = self.batch_input(event_id, part)
+        return (
+            fns.settleBatch(event_id, consumers, groups),
+            f"settleBatch({event_id}, consumers {part[0].consumer_id}..{part[-1].consumer_id})",
+        )
+
+    def batch_input(
+        self, event_id: int, part: list[Planned]
+    ) -> tuple[list[ConsumerArg], list[GroupArg]]:
+        """``settleBatch``'s arguments for ``part`` (ascending consumer ids, every one with proofs),
+        from the meter batches the chain committed (S-11)."""
+        region = int(self.p.requests.functions.drEvent(event_id).call()[EV_REGION])
+        consumers: list[tuple[str, list[Located]]] = []
+        for x in part:
+            assert x.proofs is not None and x.days is not None
+            located = []
+            for day, (index, record, _) in zip(x.days, x.proofs, strict=True):
+                b = self.batches(region, day)[index]
+                position = b.position(x.consumer_id)
+                assert position is not None
+                located.append(Located(day, index, position, record, b.tree))
+            consumers.append((x.account, located))
+        return settle_batch_args(consumers)
+
+    def _compare(
+        self, stats: SettleStats, event_id: int, x: Planned, a: dict[str, Any] | None
+    ) -> None:
+        """The chain's outcome for ``x`` (its Settled event, None for insufficient data) against the
+        reference."""
+        result = x.result
+        if a is not None:
+            outcome = Outcome(x.account, x.consumer_id, x.committed_wh, True, a["baselineWh"], a["actualWh"],
+                              a["reductionWh"], a["adjustmentBps"], a["reward"], a["baselineDays"])  # fmt: skip
+            ok = (x.sufficient and result is not None and
+                  (a["baselineWh"], a["actualWh"], a["reductionWh"], a["adjustmentBps"], a["reward"])
+                  == (*result.as_tuple(), x.reward))  # fmt: skip
+        else:
+            outcome = Outcome(x.account, x.consumer_id, x.committed_wh, False)
+            ok = not x.sufficient
+        if not ok:
+            stats.mismatches += 1
+            log.error(
+                "MISMATCH event %d consumer %d: chain %s, reference %s reward %d",
+                event_id,
+                x.consumer_id,
+                outcome,
+                result,
+                x.reward,
+            )
+        stats.outcomes.append(Outcome(**{**outcome.__dict__, "matches_reference": ok}))
 
     # ------------------------------------------------------------------ optimistic settlement
 

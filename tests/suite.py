@@ -8,6 +8,7 @@ from typing import Any
 
 from oracles import meter_tree
 from oracles.meter_tree import ConsumerDay
+from oracles.multiproof import Located
 from oracles.settlement import is_weekend
 from tests.helpers import region_tuple
 
@@ -200,6 +201,14 @@ class MeterBook:
             for r in records:
                 if r.consumer_id == consumer_id:
                     return r
+        raise KeyError((region, day, consumer_id))
+
+    def locate(self, region: int, day: int, consumer_id: int) -> Located:
+        """Where a consumer's record of a day sits, for a batch settlement (S-11)."""
+        for batch, records, tree in self.batches[(region, day)]:
+            for i, r in enumerate(records):
+                if r.consumer_id == consumer_id:
+                    return Located(day, batch, i, r.encode(), tree)
         raise KeyError((region, day, consumer_id))
 
     def leaf_proof(self, region: int, day: int, consumer_id: int) -> tuple[int, bytes, list[bytes]]:

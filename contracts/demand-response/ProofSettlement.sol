@@ -9,6 +9,8 @@ import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
 import {Baseline} from "../libraries/Baseline.sol";
 import {LocalTime} from "../libraries/LocalTime.sol";
+import {MeterLeaf} from "../libraries/MeterLeaf.sol";
+import {MeterMultiproof} from "../libraries/MeterMultiproof.sol";
 
 /// @title ProofSettlement
 /// @notice Proof-carrying settlement (SPECIFICATION.md §7, S-1..S-10): the baseline-day walk, the
@@ -18,6 +20,12 @@ import {LocalTime} from "../libraries/LocalTime.sol";
 contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @notice Baseline days are searched at most this many days back (S-3).
     uint32 public constant LOOKBACK_DAYS = Baseline.LOOKBACK_DAYS;
+    /// @notice Most consumers per settleBatch call (S-11).
+    uint256 public constant MAX_SETTLE_BATCH = 250;
+    uint256 private constant _POSITION_MASK = 0xffffffff;
+    uint256 private constant _GROUP_SHIFT = 32;
+    uint256 private constant _GROUP_MASK = 0xffff;
+    uint256 private constant _SIGNED_BIT = 1 << 48;
 
     IReductionRequests private immutable _requests;
     IRegionRegistry private immutable _regions;
@@ -32,6 +40,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 earliest; // first day (inclusive) the walk may reach
         bool weekendLike; // event on a weekend day or holiday
         uint256 next; // index of the next record to consume
+        uint256 offset; // batch settlement: byte offset of that record in ConsumerRecords.records
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
@@ -60,8 +69,39 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @inheritdoc IProofSettlement
     function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external nonReentrant {
-        Outcome memory o = _verify(_requests.settleableContext(eventId, account), account, leaves);
-        _requests.recordOutcome(eventId, account, o);
+        Outcome[] memory outcomes = new Outcome[](1);
+        outcomes[0] = _verify(_requests.settleableContext(eventId, account), account, leaves);
+        address[] memory accounts = new address[](1);
+        accounts[0] = account;
+        // slither: the ledger records exactly one outcome; the count it returns adds nothing here
+        // slither-disable-next-line unused-return
+        _requests.recordOutcomes(eventId, accounts, outcomes);
+    }
+
+    /// @inheritdoc IProofSettlement
+    function settleBatch(
+        uint256 eventId,
+        ConsumerRecords[] calldata consumers,
+        BatchGroup[] calldata groups
+    ) external nonReentrant returns (uint256) {
+        uint256 n = consumers.length;
+        if (n == 0 || n > MAX_SETTLE_BATCH) revert InvalidSettleBatchSize(n, MAX_SETTLE_BATCH);
+        Context memory c = _requests.settleableContext(eventId, address(0));
+        _proveGroups(c.regionId, consumers, groups);
+        Walk memory w = _eventWalk(c);
+        address[] memory accounts = new address[](n);
+        Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
+        for (uint256 i = 0; i < n; ++i) {
+            ConsumerRecords calldata cr = consumers[i];
+            accounts[i] = cr.account;
+            uint256 freeMemory = _freeMemory();
+            _forConsumer(w, c.signedData, cr.account);
+            _copyOutcome(_batchOutcome(c, w, cr), outcomes[i]);
+            // one consumer's working memory (readings, baseline days) is dead once its outcome is
+            // copied: reuse it for the next, so memory (and its quadratic cost) does not grow with n
+            _setFreeMemory(freeMemory);
+        }
+        return _requests.recordOutcomes(eventId, accounts, outcomes);
     }
 
     /// @inheritdoc IProofSettlement
@@ -103,12 +143,23 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Context memory c,
         address account,
         LeafProof[] calldata leaves
-    ) private view returns (Outcome memory o) {
+    ) private view returns (Outcome memory) {
         Walk memory w = _startWalk(c, account);
         if (leaves.length == 0) revert MissingLeaf(c.day);
         (bool eventMissing, uint32[24] memory eventDay) = _verifyLeaf(leaves[0], w, c.day, false);
         w.next = 1;
         (uint32[24][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
+        return _outcome(c, eventMissing, eventDay, dayList, n);
+    }
+
+    /// @dev S-5, S-6: the baseline result from the days found, or insufficient data.
+    function _outcome(
+        Context memory c,
+        bool eventMissing,
+        uint32[24] memory eventDay,
+        uint32[24][] memory dayList,
+        uint256 n
+    ) private pure returns (Outcome memory o) {
         o.eventDayMissing = eventMissing;
         o.baselineDays = n;
         if (eventMissing || n < Baseline.MIN_DAYS) return o;
@@ -121,26 +172,39 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         o.result = Baseline.compute(dayList, eventDay, c.params);
     }
 
+    function _startWalk(Context memory c, address account) private view returns (Walk memory w) {
+        w = _eventWalk(c);
+        _forConsumer(w, c.signedData, account);
+    }
+
+    /// @dev What the walk reads once per event: the like-day rule and the region's bitmaps (S-3).
     // slither: two iterations, view calls to the protocol's own registries
     // slither-disable-next-line calls-loop
-    function _startWalk(Context memory c, address account) private view returns (Walk memory w) {
-        IConsumerRegistry.Consumer memory cons = _consumers.consumer(account);
+    function _eventWalk(Context memory c) private view returns (Walk memory w) {
         w.regionId = c.regionId;
-        w.consumerId = cons.id;
         w.eventDay = c.day;
-        // days after activation only (M-6), within the lookback (S-3)
-        uint32 lookbackStart = c.day - LOOKBACK_DAYS;
-        w.earliest = cons.activationDay + 1 > lookbackStart ? cons.activationDay + 1 : lookbackStart;
         w.weekendLike = LocalTime.isWeekend(c.day) || _regions.isHoliday(c.regionId, c.day);
         // the lookback covers 45 days, so at most two bitmap words: read each once
-        uint256 base = lookbackStart >> 8;
+        uint256 base = (c.day - LOOKBACK_DAYS) >> 8;
         w.baseWord = base;
         w.eventDays = c.eventDays;
         for (uint256 k; k < 2; ++k) {
             w.holidays[k] = _regions.holidayWord(c.regionId, base + k);
             w.data[k] = _meterData.dataWord(c.regionId, base + k);
         }
-        if (c.signedData) {
+    }
+
+    /// @dev The consumer's part of the walk: its id, first day (M-6, S-3) and meter keys (S-10).
+    // slither: at most MAX_SETTLE_BATCH iterations of view calls to the protocol's own ConsumerRegistry
+    // slither-disable-next-line calls-loop
+    function _forConsumer(Walk memory w, bool signedData, address account) private view {
+        IConsumerRegistry.Consumer memory cons = _consumers.consumer(account);
+        w.consumerId = cons.id;
+        uint32 lookbackStart = w.eventDay - LOOKBACK_DAYS;
+        w.earliest = cons.activationDay + 1 > lookbackStart ? cons.activationDay + 1 : lookbackStart;
+        w.next = 0;
+        w.offset = 0;
+        if (signedData) {
             IConsumerRegistry.MeterKey memory key = _consumers.meterKey(account);
             (w.signedData, w.keyFromDay, w.key, w.previousKey) = (true, key.fromDay, key.key, key.previousKey);
         }
@@ -198,5 +262,147 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bool counted;
         (counted, readings) = _meterData.verifiedReadings(q, lp.record, lp.proof);
         missing = !counted;
+    }
+
+    /*//////////////////////////////////////////////////////////////
+                            BATCH SETTLEMENT (S-11)
+    //////////////////////////////////////////////////////////////*/
+
+    /// @dev Every record of the call under its group's batch root: the leaves of each group, in
+    /// position order, proved by the group's multiproof.
+    // slither: one view call per group to the protocol's own MeterData; the groups are bounded by calldata
+    // slither-disable-next-line calls-loop
+    function _proveGroups(
+        uint16 regionId,
+        ConsumerRecords[] calldata consumers,
+        BatchGroup[] calldata groups
+    ) private view {
+        uint256 g = groups.length;
+        uint256[] memory counts = new uint256[](g);
+        for (uint256 i = 0; i < consumers.length; ++i) {
+            uint256[] calldata refs = consumers[i].refs;
+            for (uint256 j = 0; j < refs.length; ++j) {
+                uint256 group = (refs[j] >> _GROUP_SHIFT) & _GROUP_MASK;
+                if (group >= g) revert InvalidRecordRef(i, j);
+                ++counts[group];
+            }
+        }
+        uint256[][] memory positions = new uint256[][](g);
+        bytes32[][] memory leaves = new bytes32[][](g);
+        for (uint256 k = 0; k < g; ++k) {
+            positions[k] = new uint256[](counts[k]);
+            leaves[k] = new bytes32[](counts[k]);
+            counts[k] = 0; // from here: how many are filled
+        }
+        for (uint256 i = 0; i < consumers.length; ++i) {
+            ConsumerRecords calldata cr = consumers[i];
+            uint256 offset = 0;
+            for (uint256 j = 0; j < cr.refs.length; ++j) {
+                uint256 ref = cr.refs[j];
+                uint256 stride = _stride(ref);
+                if (offset + stride > cr.records.length) revert InvalidRecordRef(i, j);
+                uint256 group = (ref >> _GROUP_SHIFT) & _GROUP_MASK;
+                uint256 at = counts[group];
+                counts[group] = at + 1;
+                positions[group][at] = ref & _POSITION_MASK;
+                leaves[group][at] = MeterLeaf.leafAt(cr.records, offset, stride);
+                offset += stride;
+            }
+            if (offset != cr.records.length) revert InvalidRecordRef(i, cr.refs.length);
+        }
+        for (uint256 k = 0; k < g; ++k) {
+            BatchGroup calldata b = groups[k];
+            bytes32 root = _meterData.batchRoot(regionId, b.day, b.batchIndex);
+            if (root == bytes32(0) || !MeterMultiproof.verify(b.proof, root, b.width, positions[k], leaves[k])) {
+                revert InvalidMultiproof(b.day, b.batchIndex);
+            }
+        }
+    }
+
+    /// @dev One consumer of a batch: the same walk and checks as `settle`, on records already proved.
+    function _batchOutcome(
+        Context memory c,
+        Walk memory w,
+        ConsumerRecords calldata cr
+    ) private view returns (Outcome memory) {
+        if (cr.refs.length == 0) revert MissingLeaf(c.day);
+        (bool eventMissing, uint32[24] memory eventDay) = _batchRecord(cr, w, c.day, false);
+        uint32[24][] memory dayList = new uint32[24][](Baseline.MAX_DAYS);
+        uint256 n = 0;
+        for (uint32 i = 1; i <= LOOKBACK_DAYS && n < Baseline.MAX_DAYS; ++i) {
+            uint32 d = w.eventDay - i;
+            if (d < w.earliest) break;
+            if (!_isCandidate(w, d)) continue;
+            if (w.next >= cr.refs.length) revert MissingLeaf(d);
+            (bool missing, uint32[24] memory r) = _batchRecord(cr, w, d, true);
+            if (!missing) {
+                dayList[n] = r;
+                ++n;
+            }
+        }
+        if (w.next != cr.refs.length) revert UnexpectedLeaf(w.next);
+        return _outcome(c, eventMissing, eventDay, dayList, n);
+    }
+
+    /// @dev The walk's next record of a batch consumer: its header is the consumer's, the region's and
+    /// the expected day's (S-2, S-3), and in a signed-data program its meter signed it (S-10).
+    /// `missing`: flagged missing or not counted. Its proof was checked by `_proveGroups`.
+    // slither: at most 46 records per consumer; the signature is recovered by the protocol's own MeterData
+    // slither-disable-next-line calls-loop
+    function _batchRecord(
+        ConsumerRecords calldata cr,
+        Walk memory w,
+        uint32 expectedDay,
+        bool baselineDay
+    ) private view returns (bool missing, uint32[24] memory readings) {
+        uint256 stride = _stride(cr.refs[w.next]);
+        bytes calldata record = cr.records[w.offset:w.offset + stride];
+        ++w.next;
+        w.offset += stride;
+        (uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
+        if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
+        if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
+        if (day != expectedDay) {
+            if (baselineDay) revert IMeterData.NotEligibleBaselineDay(expectedDay, day);
+            revert IMeterData.LeafDayMismatch(expectedDay, day);
+        }
+        bool counted = flags & MeterLeaf.FLAG_MISSING == 0;
+        if (counted && w.signedData) {
+            address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
+            counted = signer != address(0) && _meterData.recordSigner(record) == signer;
+        }
+        if (counted) readings = MeterLeaf.readings(record);
+        missing = !counted;
+    }
+
+    function _stride(uint256 ref) private pure returns (uint256) {
+        return ref & _SIGNED_BIT != 0 ? MeterLeaf.SIGNED_RECORD_BYTES : MeterLeaf.RECORD_BYTES;
+    }
+
+    function _copyOutcome(Outcome memory from, Outcome memory to) private pure {
+        to.sufficient = from.sufficient;
+        to.eventDayMissing = from.eventDayMissing;
+        to.baselineDays = from.baselineDays;
+        Baseline.Result memory r = to.result; // allocated with `to`, before the consumer's work
+        r.baselineWh = from.result.baselineWh;
+        r.actualWh = from.result.actualWh;
+        r.reductionWh = from.result.reductionWh;
+        r.adjustmentBps = from.result.adjustmentBps;
+    }
+
+    function _freeMemory() private pure returns (uint256 ptr) {
+        // the free memory pointer, to release a batch consumer's working memory afterwards
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            ptr := mload(0x40)
+        }
+    }
+
+    function _setFreeMemory(uint256 ptr) private pure {
+        // release everything allocated since `ptr` was read (nothing of it is used afterwards)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x40, ptr)
+        }
     }
 }

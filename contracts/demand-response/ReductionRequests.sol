@@ -210,16 +210,25 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IReductionRequests
-    function recordOutcome(
+    function recordOutcomes(
         uint256 eventId,
-        address account,
-        IProofSettlement.Outcome calldata o
-    ) external onlyRole(SETTLER_ROLE) nonReentrant {
+        address[] calldata accounts,
+        IProofSettlement.Outcome[] calldata outcomes
+    ) external onlyRole(SETTLER_ROLE) nonReentrant returns (uint256 settled) {
+        if (accounts.length != outcomes.length) revert OutcomesMismatch(accounts.length, outcomes.length);
         DrEvent storage e = _event(eventId);
-        Enrollment storage en = _enrollments[eventId][account];
-        _checkSettleable(eventId, e, en, account);
-        if (o.sufficient) _settlePaid(eventId, e, en, account, o.result, o.baselineDays);
-        else _settleInsufficient(eventId, e, en, account, o.baselineDays, o.eventDayMissing);
+        _checkEventSettleable(eventId, e);
+        IProgramRegistry.Program memory p = _program(e.programId);
+        for (uint256 i = 0; i < accounts.length; ++i) {
+            address account = accounts[i];
+            Enrollment storage en = _enrollments[eventId][account];
+            if (en.status != EnrollmentStatus.Enrolled) {
+                emit SettlementSkipped(eventId, account, en.status); // S-8: settled once
+                continue;
+            }
+            _record(eventId, e, p, en, account, outcomes[i]);
+            ++settled;
+        }
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -289,7 +298,11 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         address account
     ) external view returns (IProofSettlement.Context memory) {
         DrEvent storage e = _event(eventId);
-        _checkSettleable(eventId, e, _enrollments[eventId][account], account);
+        if (account != address(0)) {
+            EnrollmentStatus status = _enrollments[eventId][account].status;
+            if (status != EnrollmentStatus.Enrolled) revert EnrollmentNotInStatus(eventId, account, status);
+        }
+        _checkEventSettleable(eventId, e);
         return _context(e);
     }
 
@@ -400,24 +413,38 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     /// @dev S-1, S-2: enrolled, event not cancelled or closed, deadline not passed, event day committed.
-    function _checkSettleable(uint256 eventId, DrEvent storage e, Enrollment storage en, address account) private view {
-        if (en.status != EnrollmentStatus.Enrolled) revert EnrollmentNotInStatus(eventId, account, en.status);
+    function _checkEventSettleable(uint256 eventId, DrEvent storage e) private view {
         if (e.status != EventStatus.Scheduled) revert EventNotSettleable(eventId, e.status);
         uint256 deadline = _deadline(e);
         if (block.timestamp > deadline) revert SettlementClosed(eventId, deadline);
         if (!_meterData.hasData(e.regionId, e.day)) revert EventDataNotCommitted(eventId, e.day);
     }
 
+    /// @dev S-5..S-8: one verified outcome, paid or insufficient data.
+    function _record(
+        uint256 eventId,
+        DrEvent storage e,
+        IProgramRegistry.Program memory p,
+        Enrollment storage en,
+        address account,
+        IProofSettlement.Outcome calldata o
+    ) private {
+        if (o.sufficient) _settlePaid(eventId, e, p, en, account, o.result, o.baselineDays);
+        else _settleInsufficient(eventId, e, p, en, account, o.baselineDays, o.eventDayMissing);
+    }
+
     /// @dev S-6: nothing paid, reservation released, recorded as insufficient data (C-9).
+    // slither: at most MAX_SETTLE_BATCH outcomes per call, to the protocol's own registry and escrow
+    // slither-disable-next-line calls-loop
     function _settleInsufficient(
         uint256 eventId,
         DrEvent storage e,
+        IProgramRegistry.Program memory p,
         Enrollment storage en,
         address account,
         uint256 n,
         bool eventMissing
     ) private {
-        IProgramRegistry.Program memory p = _program(e.programId);
         uint256 reserved = _markSettled(e, en, EnrollmentStatus.InsufficientData);
         emit SettledInsufficientData(eventId, account, n, eventMissing);
         _consumers.recordSettlement(account, p.token, en.committedWh, 0, 0, p.minDeliveryBps, false);
@@ -425,15 +452,18 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     /// @dev S-5, S-7, S-8: reward from the verified reduction, track record (C-9), reputation, payment.
+    // slither: at most MAX_SETTLE_BATCH outcomes per call, to the protocol's own registries and escrow;
+    // a refused token transfer is credited for pull (E-5), so one consumer cannot stop a batch
+    // slither-disable-next-line calls-loop
     function _settlePaid(
         uint256 eventId,
         DrEvent storage e,
+        IProgramRegistry.Program memory p,
         Enrollment storage en,
         address account,
         Baseline.Result calldata r,
         uint256 n
     ) private {
-        IProgramRegistry.Program memory p = _program(e.programId);
         uint256 committed = en.committedWh;
         uint256 reward = Baseline.reward(r.reductionWh, committed, e.rate, p.minDeliveryBps, p.bonusCapBps);
         uint256 reserved = _markSettled(e, en, EnrollmentStatus.Settled);

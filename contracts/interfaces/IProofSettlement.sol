@@ -27,6 +27,23 @@ interface IProofSettlement {
         bytes32[] proof; // sibling hashes, leaf to root
     }
 
+    /// @notice One meter batch that records of a batch settlement prove against (S-11).
+    struct BatchGroup {
+        uint32 day;
+        uint16 batchIndex; // batch of (the event's region, day)
+        uint32 width; // records in the batch (MeterBatchPosted.count)
+        bytes32[] proof; // MeterMultiproof sibling hashes, level by level, in position order
+    }
+
+    /// @notice One consumer's records for `settleBatch`, in the walk's order (event day first).
+    struct ConsumerRecords {
+        address account;
+        bytes records; // the records, exactly as posted, concatenated
+        // per record: bits 0..31 its position in its batch, 32..47 its BatchGroup index,
+        // bit 48 set for a 172-byte signed record (else 107 bytes)
+        uint256[] refs;
+    }
+
     /// @notice The verified outcome for one consumer and one event.
     struct Outcome {
         bool sufficient; // event-day record counted and at least Baseline.MIN_DAYS baseline days (S-6)
@@ -39,6 +56,13 @@ interface IProofSettlement {
     error MissingLeaf(uint32 day);
     /// @notice More records were supplied than the walk uses.
     error UnexpectedLeaf(uint256 index);
+    /// @notice A batch settlement holds 1..max consumers.
+    error InvalidSettleBatchSize(uint256 size, uint256 max);
+    /// @notice A record reference names no group, or the records do not add up to the references
+    /// (`record` = the number of references when the bytes are too long).
+    error InvalidRecordRef(uint256 consumer, uint256 record);
+    /// @notice A group holds no record, or its records do not prove against its batch root.
+    error InvalidMultiproof(uint32 day, uint16 batchIndex);
 
     // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
     // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)
@@ -50,6 +74,17 @@ interface IProofSettlement {
     /// @param account The enrolled consumer.
     /// @param leaves The event-day record first, then the records of the days the contract requires, in its order.
     function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external;
+
+    /// @notice Settle many enrollments of one event in one call (S-11): the records of each consumer
+    /// in walk order, each batch's records proved together by one multiproof. Anyone. The event must
+    /// be settleable (S-1); a consumer whose enrollment is not Enrolled is skipped by the ledger
+    /// (`SettlementSkipped`); any record error reverts the whole call, with the error `settle` gives.
+    /// @return settled The number of enrollments settled.
+    function settleBatch(
+        uint256 eventId,
+        ConsumerRecords[] calldata consumers,
+        BatchGroup[] calldata groups
+    ) external returns (uint256 settled);
 
     /// @notice The outcome `settle` would record, computed without writing: a stranger's recomputation
     /// (S-2..S-4, S-10). Reverts on a record that is missing, extra, of another consumer, region or

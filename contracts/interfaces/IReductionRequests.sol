@@ -89,6 +89,8 @@ interface IReductionRequests {
     error ConsumerNotEligible(address account, uint8 reason);
     /// @notice Commitment must be 1 .. capacity × event hours Wh.
     error InvalidCommitment(uint256 committedWh, uint256 maxWh);
+    /// @notice A batch's accounts and outcomes differ in number.
+    error OutcomesMismatch(uint256 accounts, uint256 outcomes);
     /// @notice A batch must hold 1..max requests.
     error InvalidBatchSize(uint256 size, uint256 max);
     /// @notice The consumer is already enrolled in this event.
@@ -165,6 +167,8 @@ interface IReductionRequests {
         uint256 reward,
         uint256 baselineDays
     );
+    /// @notice A batch settlement left out an enrollment that is not Enrolled (S-8, S-11).
+    event SettlementSkipped(uint256 indexed eventId, address indexed account, EnrollmentStatus status);
     /// @notice An enrollment was settled as "insufficient data": nothing paid, reservation released.
     event SettledInsufficientData(
         uint256 indexed eventId,
@@ -218,9 +222,16 @@ interface IReductionRequests {
     /// @return admitted The number of consumers enrolled.
     function enrollBatch(uint256 eventId, EnrollmentRequest[] calldata requests) external returns (uint256 admitted);
 
-    /// @notice Record a verified outcome and pay it (S-1, S-5..S-8). Only SETTLER_ROLE (the
-    /// ProofSettlement contract, which computed `outcome` from the records; anyone settles through it).
-    function recordOutcome(uint256 eventId, address account, IProofSettlement.Outcome calldata outcome) external;
+    /// @notice Record verified outcomes of one event and pay them (S-1, S-5..S-8, S-11). Only
+    /// SETTLER_ROLE (the ProofSettlement contract, which computed them from the records; anyone settles
+    /// through it). The event must be settleable (S-1); an enrollment that is not Enrolled is skipped
+    /// with `SettlementSkipped` (S-8).
+    /// @return settled The number of outcomes recorded.
+    function recordOutcomes(
+        uint256 eventId,
+        address[] calldata accounts,
+        IProofSettlement.Outcome[] calldata outcomes
+    ) external returns (uint256 settled);
 
     /// @notice After the deadline, release what unsettled enrollments still reserve. Anyone (S-9).
     function closeEvent(uint256 eventId) external;
@@ -257,8 +268,9 @@ interface IReductionRequests {
     function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory);
 
     /// @notice The settlement context, once the enrollment is settleable: enrolled and not settled
-    /// (S-8), the event scheduled, its day's data committed, the deadline not passed (S-1). Reverts
-    /// with the rule's error otherwise, before any record is read.
+    /// (S-8; not checked for the zero address: a batch checks each consumer when recording), the event
+    /// scheduled, its day's data committed, the deadline not passed (S-1). Reverts with the rule's error
+    /// otherwise, before any record is read.
     function settleableContext(
         uint256 eventId,
         address account

@@ -14,6 +14,7 @@ from eth_utils.crypto import keccak
 from oracles import baseline as ref
 from oracles import settlement as walk
 from oracles.meter_tree import ConsumerDay
+from oracles.multiproof import settle_batch_args
 from tests.helpers import err
 from tests.suite import (
     OTHER_REGION,
@@ -106,6 +107,18 @@ class Scenario:
         cid = self.s.consumers.consumer(who)["id"]
         req, _ = self.required(who)
         return [self.book.leaf_proof(REGION, d, cid) for d in [self.event_day, *req]]
+
+    def batch_args(self, whos) -> tuple[list, list]:
+        """settleBatch's arguments for `whos` (S-11): ascending consumer ids, walk-order records."""
+        ids = {who.address: self.s.consumers.consumer(who)["id"] for who in whos}
+        located = []
+        for who in sorted(whos, key=lambda w: ids[w.address]):
+            req, _ = self.required(who)
+            days = [self.event_day, *req]
+            located.append(
+                (who.address, [self.book.locate(REGION, d, ids[who.address]) for d in days])
+            )
+        return settle_batch_args(located)
 
     def expected(self, who, program: dict) -> tuple[ref.BaselineResult | None, int]:
         cid = self.s.consumers.consumer(who)["id"]
@@ -490,3 +503,128 @@ def test_dispute_rejected_and_unauthorized(world, ready, arbiter, stranger):
     chain.sleep(7 * 86_400 + 60)
     with brownie.reverts(err("DisputeWindowClosed", ready.event, b)):
         s.disputes.openDispute(ready.event, b"\x00" * 32, {"from": b})
+
+
+# ------------------------------------------------------------------ batch settlement (S-11)
+
+
+def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle):
+    """S-11: one settleBatch records, for each consumer, exactly what settle would: baseline, actual,
+    reduction, adjustment and reward equal the reference to the Wh; tokens, statuses and the event's
+    reservations follow; consumers whose records share a batch share one multiproof."""
+    s = world.suite
+    sc = Scenario(world, utility, oracle)
+    a, b, c = world.consumers[:3]
+    sc.enroll(a, 4_000)
+    sc.enroll(b, 20_000)
+    sc.enroll(c, 400_000)
+    sc.post(activation(world) + 1, sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
+    program = s.programs.program(1).dict()
+    consumers, groups = sc.batch_args([c, a, b])
+    assert len(groups) == 1 + len(sc.required(a)[0])  # one group per day, shared by all three
+    before = {w.address: s.token.balanceOf(w) for w in (a, b, c)}
+    tx = s.proofs.settleBatch(sc.event, consumers, groups, {"from": world.consumers[3]})
+    assert tx.return_value == 3
+    settled = {e["account"]: e for e in tx.events["Settled"]}
+    for who in (a, b, c):
+        r, reward = sc.expected(who, program)
+        ev = settled[who.address]
+        assert (
+            ev["baselineWh"],
+            ev["actualWh"],
+            ev["reductionWh"],
+            ev["adjustmentBps"],
+        ) == r.as_tuple()
+        assert ev["reward"] == reward
+        assert s.token.balanceOf(who) - before[who.address] == reward
+        en = s.requests.enrollment(sc.event, who)
+        assert (en["status"], en["paid"]) == (SETTLED, reward)
+    e = s.requests.drEvent(sc.event)
+    assert (e["settled"], e["reservedOutstanding"]) == (3, 0)
+
+
+def test_settle_batch__insufficient_data_and_a_settled_consumer(world, ready):
+    """S-6, S-8, S-11: a consumer already settled is skipped with SettlementSkipped, the others are
+    settled; an event-day record flagged missing settles as insufficient data, as in settle."""
+    s, (a, b) = world.suite, world.consumers[:2]
+    s.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
+    consumers, groups = ready.batch_args([a, b])
+    tx = s.proofs.settleBatch(ready.event, consumers, groups, {"from": b})
+    assert tx.return_value == 1
+    assert (
+        tx.events["SettlementSkipped"]["account"],
+        tx.events["SettlementSkipped"]["status"],
+    ) == (a, SETTLED)
+    assert [e["account"] for e in tx.events["Settled"]] == [b]
+
+
+def test_settle_batch__insufficient_data_recorded(world, scenario):
+    """S-6 in a batch: an event-day record flagged missing is insufficient data, nothing paid."""
+    s, (a, b) = world.suite, world.consumers[:2]
+    scenario.enroll(a, 4_000)
+    scenario.enroll(b, 20_000)
+    day = scenario.event_day
+    scenario.post(
+        activation(world) + 1, lambda cid, d: None if (cid, d) == (1, day) else shape(cid, d)
+    )
+    consumers, groups = scenario.batch_args([a, b])
+    tx = s.proofs.settleBatch(scenario.event, consumers, groups, {"from": b})
+    assert tx.events["SettledInsufficientData"]["account"] == a
+    assert tx.events["SettledInsufficientData"]["eventDayMissing"] is True
+    assert s.requests.enrollment(scenario.event, a)["status"] == INSUFFICIENT
+    assert s.requests.enrollment(scenario.event, b)["status"] == SETTLED
+
+
+def test_attack_settle_batch__tampered_records_or_proofs__revert(world, ready):
+    """S-2, S-11: a changed reading, a changed proof hash, a record of another consumer, a reference
+    to no group, extra bytes or a skipped day: the whole call reverts with the rule's error."""
+    s, (a, b) = world.suite, world.consumers[:2]
+    consumers, groups = ready.batch_args([a, b])
+    day0, idx0, width, proof = groups[0]
+
+    def call(cs, gs):
+        return s.proofs.settleBatch(ready.event, cs, gs, {"from": b})
+
+    account, records, refs = consumers[0]
+    tampered = bytearray(records)
+    tampered[11 + 4 * 17] ^= 0xFF  # one hourly reading of the event-day record
+    with brownie.reverts(err("InvalidMultiproof", day0, idx0)):
+        call([(account, bytes(tampered), refs), consumers[1]], groups)
+    if proof:
+        bad = [(day0, idx0, width, [b"\x00" * 32, *proof[1:]]), *groups[1:]]
+        with brownie.reverts(err("InvalidMultiproof", day0, idx0)):
+            call(consumers, bad)
+    # consumer 2's records presented as consumer 1's: each proves, the header does not match
+    (only_b,), b_groups = ready.batch_args([b])
+    with brownie.reverts(err("LeafConsumerMismatch", 1, 2)):
+        call([(account, only_b[1], only_b[2])], b_groups)
+    with brownie.reverts(err("InvalidRecordRef", 0, 0)):
+        call([(account, records, [refs[0] | (len(groups) << 32), *refs[1:]]), consumers[1]], groups)
+    with brownie.reverts(err("InvalidRecordRef", 0, len(refs))):
+        call([(account, records + b"\x00", refs), consumers[1]], groups)
+    # a proved record the walk does not ask for (a weekend day, for a weekday event)
+    weekend = next(d for d in range(activation(world) + 1, ready.event_day) if walk.is_weekend(d))
+    req, _ = ready.required(a)
+    days = [ready.event_day, *req, weekend]
+    extra = settle_batch_args([(a.address, [ready.book.locate(REGION, d, 1) for d in days])])
+    with brownie.reverts(err("UnexpectedLeaf", len(days) - 1)):
+        call(*extra)
+    with brownie.reverts(err("InvalidSettleBatchSize", 0, s.proofs.MAX_SETTLE_BATCH())):
+        call([], groups)
+
+
+def test_settle_batch__event_not_settleable__reverts(world, scenario):
+    """S-1 for a batch: no event-day data yet, or past the deadline: the event's error, before any record."""
+    s, a = world.suite, world.consumers[0]
+    scenario.enroll(a, 4_000)
+    chain.sleep(day_start(scenario.event_day + 1) - now() + 60)
+    chain.mine()
+    with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
+        s.proofs.settleBatch(scenario.event, [(a.address, b"", [])], [], {"from": a})
+    scenario.post(activation(world) + 1, scenario.reducing({1: 0.5}))
+    consumers, groups = scenario.batch_args([a])
+    deadline = s.requests.settlementDeadline(scenario.event)
+    chain.sleep(deadline - now() + 1)
+    chain.mine()
+    with brownie.reverts(err("SettlementClosed", scenario.event, deadline)):
+        s.proofs.settleBatch(scenario.event, consumers, groups, {"from": a})
