@@ -41,6 +41,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bool weekendLike; // event on a weekend day or holiday
         uint256 next; // index of the next record to consume
         uint256 offset; // batch settlement: byte offset of that record in ConsumerRecords.records
+        uint256 firstHour; // batch settlement: the hours Baseline.compute reads, [firstHour, endHour)
+        uint256 endHour;
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
@@ -89,6 +91,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Context memory c = _requests.settleableContext(eventId, address(0));
         _proveGroups(c.regionId, consumers, groups);
         Walk memory w = _eventWalk(c);
+        // Baseline.compute reads the adjustment window and the event hours only (B-2..B-5)
+        (w.firstHour, ) = Baseline.adjustmentWindow(c.params);
+        w.endHour = c.params.endHour;
         address[] memory accounts = new address[](n);
         Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
         for (uint256 i = 0; i < n; ++i) {
@@ -326,7 +331,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         ConsumerRecords calldata cr
     ) private view returns (Outcome memory) {
         if (cr.refs.length == 0) revert MissingLeaf(c.day);
-        (bool eventMissing, uint32[24] memory eventDay) = _batchRecord(cr, w, c.day, false);
+        uint32[24] memory eventDay;
+        bool eventMissing = _batchRecord(cr, w, c.day, false, eventDay);
         uint32[24][] memory dayList = new uint32[24][](Baseline.MAX_DAYS);
         uint256 n = 0;
         for (uint32 i = 1; i <= LOOKBACK_DAYS && n < Baseline.MAX_DAYS; ++i) {
@@ -334,11 +340,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             if (d < w.earliest) break;
             if (!_isCandidate(w, d)) continue;
             if (w.next >= cr.refs.length) revert MissingLeaf(d);
-            (bool missing, uint32[24] memory r) = _batchRecord(cr, w, d, true);
-            if (!missing) {
-                dayList[n] = r;
-                ++n;
-            }
+            // a counted record's readings go straight into the next baseline day's slot
+            if (!_batchRecord(cr, w, d, true, dayList[n])) ++n;
         }
         if (w.next != cr.refs.length) revert UnexpectedLeaf(w.next);
         return _outcome(c, eventMissing, eventDay, dayList, n);
@@ -346,19 +349,32 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @dev The walk's next record of a batch consumer: its header is the consumer's, the region's and
     /// the expected day's (S-2, S-3), and in a signed-data program its meter signed it (S-10).
-    /// `missing`: flagged missing or not counted. Its proof was checked by `_proveGroups`.
-    // slither: at most 46 records per consumer; the signature is recovered by the protocol's own MeterData
-    // slither-disable-next-line calls-loop
+    /// `missing`: flagged missing or not counted; otherwise its readings of the hours the baseline reads
+    /// are written into `readings`. Its proof was checked by `_proveGroups`.
     function _batchRecord(
         ConsumerRecords calldata cr,
         Walk memory w,
         uint32 expectedDay,
-        bool baselineDay
-    ) private view returns (bool missing, uint32[24] memory readings) {
+        bool baselineDay,
+        uint32[24] memory readings
+    ) private view returns (bool missing) {
         uint256 stride = _stride(cr.refs[w.next]);
         bytes calldata record = cr.records[w.offset:w.offset + stride];
         ++w.next;
         w.offset += stride;
+        missing = !_counted(record, w, expectedDay, baselineDay);
+        if (!missing) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
+    }
+
+    /// @dev S-2, S-3, S-10 for one record of a batch consumer; whether it counts.
+    // slither: at most 46 records per consumer; the signature is recovered by the protocol's own MeterData
+    // slither-disable-next-line calls-loop
+    function _counted(
+        bytes calldata record,
+        Walk memory w,
+        uint32 expectedDay,
+        bool baselineDay
+    ) private view returns (bool counted) {
         (uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
         if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
         if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
@@ -366,13 +382,11 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             if (baselineDay) revert IMeterData.NotEligibleBaselineDay(expectedDay, day);
             revert IMeterData.LeafDayMismatch(expectedDay, day);
         }
-        bool counted = flags & MeterLeaf.FLAG_MISSING == 0;
+        counted = flags & MeterLeaf.FLAG_MISSING == 0;
         if (counted && w.signedData) {
             address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
             counted = signer != address(0) && _meterData.recordSigner(record) == signer;
         }
-        if (counted) readings = MeterLeaf.readings(record);
-        missing = !counted;
     }
 
     function _stride(uint256 ref) private pure returns (uint256) {

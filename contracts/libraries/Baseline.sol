@@ -87,16 +87,17 @@ library Baseline {
         uint256 count = p.method == METHOD_TEN_IN_TEN ? n : HIGH_DAYS;
 
         (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
+        uint256[24] memory sums = _hourSums(baselineDays, selected, adjStart, p.endHour);
         uint256 adjBaseline = 0;
         uint256 adjActual = 0;
         for (uint256 h = adjStart; h < adjEnd; ++h) {
-            adjBaseline += _hourBaseline(baselineDays, selected, count, h);
+            adjBaseline += sums[h] / count; // B-2: floor per hour
             adjActual += eventDay[h];
         }
         r.adjustmentBps = adjustmentRatio(adjActual, adjBaseline, p.adjCapBps, adjEnd > adjStart);
 
         for (uint256 h = p.startHour; h < p.endHour; ++h) {
-            r.baselineWh += (_hourBaseline(baselineDays, selected, count, h) * r.adjustmentBps) / BPS;
+            r.baselineWh += ((sums[h] / count) * r.adjustmentBps) / BPS;
             r.actualWh += eventDay[h];
         }
         r.reductionWh = r.baselineWh > r.actualWh ? r.baselineWh - r.actualWh : 0;
@@ -187,16 +188,23 @@ library Baseline {
         }
     }
 
-    /// @dev floor(sum of the selected readings' use in hour h / count) (B-2).
-    function _hourBaseline(
+    /// @dev For each hour h in [first, end): the sum of the selected days' readings (B-2 divides each
+    /// by the day count, rounding down). One pass over the days; at most 10 days x 24 hours of uint32
+    /// readings, so no sum comes near overflow.
+    function _hourSums(
         uint32[24][] memory readings,
         bool[] memory selected,
-        uint256 count,
-        uint256 h
-    ) private pure returns (uint256 sum) {
+        uint256 first,
+        uint256 end
+    ) private pure returns (uint256[24] memory sums) {
         for (uint256 d; d < readings.length; ++d) {
-            if (selected[d]) sum += readings[d][h];
+            if (!selected[d]) continue;
+            uint32[24] memory day = readings[d];
+            for (uint256 h = first; h < end; ++h) {
+                unchecked {
+                    sums[h] += day[h]; // <= 10 x (2^32 - 1)
+                }
+            }
         }
-        return sum / count;
     }
 }

@@ -41,14 +41,34 @@ library MeterLeaf {
 
     /// @notice The 24 hourly readings of a single record.
     function readings(bytes calldata record) internal pure returns (uint32[24] memory r) {
-        for (uint256 h; h < 24; ++h) {
-            uint256 w;
-            // calldata word reads and scratch-space hashing, hot path
-            // solhint-disable-next-line no-inline-assembly
-            assembly ("memory-safe") {
-                w := calldataload(add(record.offset, add(11, mul(h, 4))))
+        // 24 calldata word reads into the 24 words of `r`, hot path (every settled record)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let src := add(record.offset, 11)
+            for {
+                let h := 0
+            } lt(h, 24) {
+                h := add(h, 1)
+            } {
+                mstore(add(r, shl(5, h)), shr(224, calldataload(add(src, shl(2, h)))))
             }
-            r[h] = uint32(w >> 224);
+        }
+    }
+
+    /// @notice The readings of hours [first, end) of a record, written into `r` (its other hours are left
+    /// as they are): what a baseline reads of a day, without decoding the rest.
+    function readHours(bytes calldata record, uint32[24] memory r, uint256 first, uint256 end) internal pure {
+        // calldata word reads into the given words of `r`, hot path (every record of a batch settlement)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let src := add(record.offset, 11)
+            for {
+                let h := first
+            } lt(h, end) {
+                h := add(h, 1)
+            } {
+                mstore(add(r, shl(5, h)), shr(224, calldataload(add(src, shl(2, h)))))
+            }
         }
     }
 
