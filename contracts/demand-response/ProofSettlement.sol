@@ -92,6 +92,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         _proveGroups(c.regionId, consumers, groups);
         Walk memory w = _eventWalk(c);
         // Baseline.compute reads the adjustment window and the event hours only (B-2..B-5)
+        // slither: the window's end is at most the event's start; the event hours end the range
+        // slither-disable-next-line unused-return
         (w.firstHour, ) = Baseline.adjustmentWindow(c.params);
         w.endHour = c.params.endHour;
         address[] memory accounts = new address[](n);
@@ -331,6 +333,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         ConsumerRecords calldata cr
     ) private view returns (Outcome memory) {
         if (cr.refs.length == 0) revert MissingLeaf(c.day);
+        // slither: zero-filled memory that _batchRecord writes the event day's readings into
+        // slither-disable-next-line uninitialized-local
         uint32[24] memory eventDay;
         bool eventMissing = _batchRecord(cr, w, c.day, false, eventDay);
         uint32[24][] memory dayList = new uint32[24][](Baseline.MAX_DAYS);

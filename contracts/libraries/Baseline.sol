@@ -97,6 +97,8 @@ library Baseline {
         r.adjustmentBps = adjustmentRatio(adjActual, adjBaseline, p.adjCapBps, adjEnd > adjStart);
 
         for (uint256 h = p.startHour; h < p.endHour; ++h) {
+            // slither: B-2 floors each hour's average before B-5 adjusts it, exactly as the reference
+            // slither-disable-next-line divide-before-multiply
             r.baselineWh += ((sums[h] / count) * r.adjustmentBps) / BPS;
             r.actualWh += eventDay[h];
         }
