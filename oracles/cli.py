@@ -48,11 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.add_argument(
         "--settlement",
-        choices=("proof", "optimistic"),
+        choices=("proof", "batch", "optimistic"),
         default="proof",
-        help="proof: the keeper settles each enrollment with its meter proofs; optimistic: it "
-        "proposes one bonded root of every result and pays it out after the challenge window "
-        "(default: %(default)s)",
+        help="proof: the keeper settles each enrollment with its meter proofs; batch: it settles "
+        "up to 100 enrollments per transaction, each meter batch's records proved by one multiproof; "
+        "optimistic: it proposes one bonded root of every result and pays it out after the "
+        "challenge window (default: %(default)s)",
     )
     demo.add_argument(
         "--build-dir",

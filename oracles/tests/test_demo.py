@@ -92,6 +92,25 @@ def test_demo__optimistic_settlement_pays_exactly_what_proof_settlement_pays(
     assert abs(tree.total - paid) <= 500 * len(report["by_class"])
 
 
+def test_demo__batch_settlement_pays_exactly_what_proof_settlement_pays(
+    small_run, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """S-11 end to end: the same simulation settled by settleBatch (each meter batch's records
+    proved by one multiproof) records and pays every consumer exactly what settle did, in one
+    transaction per 100 consumers, and every result equals the reference."""
+    proof_report, _, _ = small_run
+    report = run_demo(
+        DemoConfig(consumers=40, seed=11, out_dir=tmp_path, progress=False, settlement="batch"),
+        io.StringIO(),
+    )
+    assert all(report["checks"].values()), report["checks"]
+    assert report["checks"]["results_match_reference"] is True
+    assert report["by_class"] == proof_report["by_class"]
+    assert report["gamers"] == proof_report["gamers"]
+    assert report["txs_by_stage"]["settle"] == 1
+    assert proof_report["txs_by_stage"]["settle"] == proof_report["event"]["enrolled"]
+
+
 def test_demo__gamers_never_gain_more_than_the_cap_allows(small_run) -> None:  # type: ignore[no-untyped-def]
     report, _, _ = small_run
     g = report["gamers"]
