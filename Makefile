@@ -131,8 +131,9 @@ networks: setup ## register the testnet presets with brownie (gb-sepolia, gb-arb
 demo: compile ## the main job on a fresh local Anvil (started and stopped by the demo)
 	@$(VENV)/bin/gridbalance demo
 
-bench: compile ## gas and speed on fresh local Anvils: writes benchmarks/results.json and the table in benchmarks/README.md (about 27 min)
-	@$(VENV)/bin/python -m benchmarks.run
+# `make bench STEPS=structure,oracle` runs only those steps (benchmarks/run.py STEPS) and keeps the others' keys
+bench: compile compile-london ## gas and speed on fresh local Anvils: writes benchmarks/results.json and the table in benchmarks/README.md (about 30 min; STEPS=a,b for some)
+	@$(VENV)/bin/python -m benchmarks.run $(if $(STEPS),--steps $(STEPS))
 
 snapshot: compile compile-london ## exact gas of the key calls and every contract's size: writes benchmarks/snapshot.json (about 20 s)
 	@$(PY) -m benchmarks.snapshot

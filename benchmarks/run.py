@@ -77,6 +77,10 @@ GOALS = {
     "create_event_gas": ("<=", 70_000),
     "enroll_gas": ("<=", 60_000),
     "oracle_readings_per_second": (">=", 50_000),
+    "enroll_batch_gas_per_consumer": ("<=", 45_000),
+    "settle_batch_gas_per_consumer": ("<=", 100_000),
+    "settle_batch_gas_per_consumer_signed": ("<=", 150_000),
+    "all_in_gas_per_consumer_event_optimistic": ("<=", 60_000),
 }
 
 
@@ -609,9 +613,17 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def write_readme(results: dict[str, Any], meta: dict[str, str]) -> None:
+def write_readme(results: dict[str, Any], meta: dict[str, Any]) -> None:
     begin, end = "<!-- results:begin -->", "<!-- results:end -->"
-    body = f"{begin}\nMeasured {meta['date']} at commit `{meta['commit']}` ({meta['machine']}).\n\n{table(results)}\n{end}"
+    steps: dict[str, str] = meta.get("steps", {})
+    commits = sorted(set(steps.values()))
+    where = (
+        f"commit `{meta['commit']}`"
+        if len(commits) <= 1
+        else "commits "
+        + ", ".join(f"`{c}` ({', '.join(k for k, v in steps.items() if v == c)})" for c in commits)
+    )
+    body = f"{begin}\nMeasured {meta['date']} at {where} ({meta['machine']}).\n\n{table(results)}\n{end}"
     text = README.read_text() if README.exists() else f"# Benchmarks\n\n{begin}\n{end}\n"
     head, _, rest = text.partition(begin)
     _, _, tail = rest.partition(end)
@@ -626,13 +638,31 @@ def _step(name: str, fn: Callable[[], Any]) -> Any:
     return value
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="bench", description=__doc__)
-    ap.add_argument(
-        "--demo-consumers", type=int, default=10_000, help="consumers of the large demo run"
-    )
-    args = ap.parse_args(argv)
-    details: dict[str, Any] = {}
+def structure() -> dict[str, Any]:
+    """Issue 20: the snapshot scenario (benchmarks/snapshot.py) unsigned and with meter-signed data,
+    and every contract's size per build profile."""
+    from benchmarks import snapshot
+
+    return {
+        "unsigned": snapshot.measure(),
+        "signed": snapshot.measure(signed=True),
+        "sizes": snapshot.sizes(),
+    }
+
+
+# the steps of `make bench`, in order; `--steps` runs a subset and merges its keys into results.json
+STEPS = (
+    "chain",  # ingest, create_event, claim, scale on one chain
+    "gas_breakdown",
+    "settle_breakdown",
+    "oracle",
+    "demos",
+    "demo_large",
+    "structure",
+)
+
+
+def _chain_steps(details: dict[str, Any]) -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         start_anvil(accounts=10, base_fee=0, gas_limit=2**30) as chain,
@@ -642,6 +672,9 @@ def main(argv: list[str] | None = None) -> int:
         details["create_event"] = _step("create_event", lambda: create_event(b))
         details["claim"] = _step("claim", lambda: claim(b))
         details["scale"] = _step("scale", lambda: scale(b))
+
+
+def _traced_steps(details: dict[str, Any]) -> None:
     with (
         tempfile.TemporaryDirectory() as tmp,
         start_anvil(
@@ -650,48 +683,130 @@ def main(argv: list[str] | None = None) -> int:
     ):  # opcode traces on a chain of their own: the timed steps run without step tracing
         traced = Bench(connect(chain.url), chain.url, Path(tmp))
         details["gas_breakdown"] = _step("gas breakdown", lambda: breakdown(traced))
-    details["gas_breakdown"]["settle"] = _step("settle gas breakdown", settle_breakdown)
-    runs = [_step(f"oracle run {i + 1}", partial(oracle_run, i)) for i in range(ORACLE_RUNS)]
-    details["oracle"] = runs
-    details["demo_200"] = _step("demo 200", lambda: demo(200))
-    # the same simulation (same seed: same readings, enrollments and baseline days), unsigned
-    details["demo_200_unsigned"] = _step("demo 200 unsigned", lambda: demo(200, signed=False))
-    details["demo_optimistic"] = _step(
-        f"demo {OPTIMISTIC_DEMO_CONSUMERS} optimistic",
-        lambda: demo(OPTIMISTIC_DEMO_CONSUMERS, "optimistic"),
-    )
-    details["demo_large"] = _step(f"demo {args.demo_consumers}", lambda: demo(args.demo_consumers))
 
-    claims = details["claim"]
-    lo, hi = claims[str(1 << CLAIM_EXPONENTS[0])], claims[str(1 << CLAIM_EXPONENTS[-1])]
-    large = details["demo_large"]
-    results: dict[str, Any] = {
-        "ingest_gas_per_reading": details["ingest"]["1000"]["per_reading"],
-        "ingest_gas_per_reading_100": details["ingest"]["100"]["per_reading"],
-        "ingest_gas_per_reading_5000": details["ingest"]["5000"]["per_reading"],
-        "ingest_gas_per_reading_signed": details["ingest"]["1000_signed"]["per_reading"],
-        "settle_gas_per_consumer": large["settle_gas_per_consumer"],
-        "optimistic_settle_gas_per_consumer": details["demo_optimistic"]["settle_gas_per_consumer"],
+
+def _results(details: dict[str, Any], demo_consumers: int) -> dict[str, Any]:
+    """The top-level keys of results.json that ``details`` holds the runs for."""
+    out: dict[str, Any] = {}
+    if "ingest" in details:
+        ing, claims, scale_ = details["ingest"], details["claim"], details["scale"]
+        lo, hi = claims[str(1 << CLAIM_EXPONENTS[0])], claims[str(1 << CLAIM_EXPONENTS[-1])]
+        out |= {
+            "ingest_gas_per_reading": ing["1000"]["per_reading"],
+            "ingest_gas_per_reading_100": ing["100"]["per_reading"],
+            "ingest_gas_per_reading_5000": ing["5000"]["per_reading"],
+            "ingest_gas_per_reading_signed": ing["1000_signed"]["per_reading"],
+            "claim_gas_per_consumer": lo["median"],
+            **{f"claim_gas_2^{k}": claims[str(1 << k)]["median"] for k in CLAIM_EXPONENTS},
+            "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),
+            "create_event_gas": details["create_event"]["median"],
+            # issue 5 item 4: the same calls at 1,000 and at 100,000 active consumers
+            **{f"{m}_at_{n}_consumers": scale_[str(n)][m]
+               for m in ("create_event_gas", "enroll_gas", "ingest_gas_1000") for n in SCALE_POPULATIONS},
+        }  # fmt: skip
+    if "demo_200" in details:
+        out["optimistic_settle_gas_per_consumer"] = details["demo_optimistic"][
+            "settle_gas_per_consumer"
+        ]
         # what checking meter signatures adds to one proof-carrying settlement (S-10), same data
-        "signature_gas_per_settlement": details["demo_200"]["settle_gas_per_consumer"]
-        - details["demo_200_unsigned"]["settle_gas_per_consumer"],
-        "claim_gas_per_consumer": lo["median"],
-        **{f"claim_gas_2^{k}": claims[str(1 << k)]["median"] for k in CLAIM_EXPONENTS},
-        "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),
-        "create_event_gas": details["create_event"]["median"],
-        "enroll_gas": large["enroll_gas"],
-        # issue 5 item 4: the same calls at 1,000 and at 100,000 active consumers
-        **{f"{m}_at_{n}_consumers": details["scale"][str(n)][m]
-           for m in ("create_event_gas", "enroll_gas", "ingest_gas_1000") for n in SCALE_POPULATIONS},
-        "oracle_readings_per_second": int(statistics.median(r["readings_per_second"] for r in runs)),
-        f"demo_{args.demo_consumers // 1000}k_wall_seconds": large["wall_seconds"],
-        f"demo_{args.demo_consumers // 1000}k_total_gas": large["total_gas"],
-    }  # fmt: skip
-    meta = {
+        out["signature_gas_per_settlement"] = (
+            details["demo_200"]["settle_gas_per_consumer"]
+            - details["demo_200_unsigned"]["settle_gas_per_consumer"]
+        )
+    if "demo_large" in details:
+        large = details["demo_large"]
+        out["settle_gas_per_consumer"] = large["settle_gas_per_consumer"]
+        out["enroll_gas"] = large["enroll_gas"]
+        out[f"demo_{demo_consumers // 1000}k_wall_seconds"] = large["wall_seconds"]
+        out[f"demo_{demo_consumers // 1000}k_total_gas"] = large["total_gas"]
+    if "oracle" in details:
+        runs = details["oracle"]
+        out["oracle_readings_per_second"] = int(
+            statistics.median(r["readings_per_second"] for r in runs)
+        )
+    if "structure" in details:
+        u, sg = details["structure"]["unsigned"], details["structure"]["signed"]
+        out |= {
+            # issue 20: steady state, 100 consumers per call, 1,024-record meter batches
+            "enroll_batch_gas_per_consumer": u["enrollBatch_100"] // 100,
+            "settle_batch_gas_per_consumer": u["settleBatch_100"] // 100,
+            "settle_batch_gas_per_consumer_signed": sg["settleBatch_100"] // 100,
+            # E3 of the snapshot: batch enrollment of 101, one root proposed and finalized, payBatch of 100
+            "all_in_gas_per_consumer_event_optimistic": u["enrollBatch_101"] // 101
+            + (u["propose"] + u["finalize"]) // 101
+            + u["payBatch_100"] // 100,
+            "all_in_gas_per_consumer_event_batch_proofs": (
+                u["enrollBatch_100"] + u["settleBatch_100"]
+            )
+            // 100,
+            "contract_sizes": details["structure"]["sizes"],
+        }
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="bench", description=__doc__)
+    ap.add_argument(
+        "--demo-consumers", type=int, default=10_000, help="consumers of the large demo run"
+    )
+    ap.add_argument(
+        "--steps",
+        default=",".join(STEPS),
+        help=f"comma-separated steps to run (default: all: {','.join(STEPS)}); a subset updates "
+        "only its keys in benchmarks/results.json",
+    )
+    args = ap.parse_args(argv)
+    steps = [x for x in args.steps.split(",") if x]
+    unknown = sorted(set(steps) - set(STEPS))
+    if unknown:
+        ap.error(f"unknown step(s) {', '.join(unknown)} (known: {', '.join(STEPS)})")
+    details: dict[str, Any] = {}
+    if "chain" in steps:
+        _chain_steps(details)
+    if "gas_breakdown" in steps:
+        _traced_steps(details)
+    if "settle_breakdown" in steps:
+        details.setdefault("gas_breakdown", {})["settle"] = _step(
+            "settle gas breakdown", settle_breakdown
+        )
+    if "oracle" in steps:
+        details["oracle"] = [
+            _step(f"oracle run {i + 1}", partial(oracle_run, i)) for i in range(ORACLE_RUNS)
+        ]
+    if "demos" in steps:
+        details["demo_200"] = _step("demo 200", lambda: demo(200))
+        # the same simulation (same seed: same readings, enrollments and baseline days), unsigned
+        details["demo_200_unsigned"] = _step("demo 200 unsigned", lambda: demo(200, signed=False))
+        details["demo_optimistic"] = _step(
+            f"demo {OPTIMISTIC_DEMO_CONSUMERS} optimistic",
+            lambda: demo(OPTIMISTIC_DEMO_CONSUMERS, "optimistic"),
+        )
+    if "demo_large" in steps:
+        details["demo_large"] = _step(
+            f"demo {args.demo_consumers}", lambda: demo(args.demo_consumers)
+        )
+    if "structure" in steps:
+        details["structure"] = _step("structure (issue 20)", structure)
+
+    meta: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "commit": _commit(),
         "machine": "2 cores, Anvil 1.7.1, solc 0.8.37 cancun",
     }
+    results = _results(details, args.demo_consumers)
+    if set(steps) != set(STEPS) and RESULTS.exists():  # a subset: keep every other key and run
+        old = json.loads(RESULTS.read_text())
+        old_details = old.pop("details", {})
+        old_meta = old.pop("meta", {})
+        if "gas_breakdown" in details and "gas_breakdown" in old_details:
+            details["gas_breakdown"] = {**old_details["gas_breakdown"], **details["gas_breakdown"]}
+        earlier = {x: old_meta.get("commit", "unknown") for x in STEPS} | old_meta.get("steps", {})
+        meta["steps"] = earlier | {x: meta["commit"] for x in steps}
+        meta["date"] = f"{old_meta.get('date', '?')} .. {meta['date']}"
+        results = {**old, **results}
+        details = {**old_details, **details}
+    else:
+        meta["steps"] = {x: meta["commit"] for x in STEPS}
     RESULTS.write_text(json.dumps({**results, "meta": meta, "details": details}, indent=2) + "\n")
     write_readme(results, meta)
     print(table(results))

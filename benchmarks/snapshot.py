@@ -26,6 +26,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from eth_account import Account
 from tqdm import tqdm
 
 from benchmarks.run import (
@@ -33,17 +34,18 @@ from benchmarks.run import (
     REGION,
     Bench,
     _consumer,
-    _create_event,
     _enroll,
     _event_id,
     _records,
     _register_up_to,
 )
+from oracles import meter_signing
 from oracles import optimistic as opt
 from oracles.artifacts import DEFAULT_BUILD_DIR
 from oracles.chain import connect, decode_events
 from oracles.devchain import set_time, start_anvil
 from oracles.keeper import Keeper
+from oracles.meter_signing import MeterDomain
 from oracles.meter_tree import ConsumerDay, encode_batch
 from oracles.profiles import PROFILES
 from oracles.settlement import is_weekend
@@ -114,8 +116,22 @@ def _settle_batch(b: Bench, event_id: int, ids: range) -> dict[str, Any]:
     return r
 
 
-def measure() -> dict[str, int]:
-    """Run the scenario on a fresh Anvil; the gas of each key call."""
+def _signed_program(b: Bench) -> int:
+    """A second program, of meter-signed data (S-10), and a meter key for every bench consumer."""
+    assert b.p.token is not None
+    params = (b.p.token.address, 500_000, 0, 3, 1, 2_000, 5_000, 2_000, 7, 30, 15_000, 20_000, True)
+    r = b.tx(b.utility, b.p.programs.functions.createProgram(REGION, params, 10**14))
+    program_id = int(decode_events(b.p.programs, "ProgramCreated", r["logs"])[0]["programId"])
+    for i in range(1, CONSUMERS + 1):
+        key = Account.from_key(meter_signing.meter_key(0, i)).address
+        b.tx(b.utility, b.p.consumers.functions.setMeterKey(_consumer(i), key, 0))
+    return program_id
+
+
+def measure(signed: bool = False) -> dict[str, int]:
+    """Run the scenario on a fresh Anvil; the gas of each key call. ``signed``: the same scenario
+    in a program of meter-signed data, every record signed by its meter (S-10; make bench only:
+    signing 26,624 records takes a while)."""
     gas: dict[str, int] = {}
     with (
         tempfile.TemporaryDirectory() as tmp,
@@ -126,9 +142,15 @@ def measure() -> dict[str, int]:
         b = Bench(connect(chain.url), chain.url, Path(tmp))
         keeper = [str(a) for a in b.w3.eth.accounts][8]
         _register_up_to(b, CONSUMERS)
+        program_id = _signed_program(b) if signed else 1
+        domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
+        meter_keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, BATCH_RECORDS + 1)}
         set_time(b.url, (b.day0 + 18) * DAY_SECONDS)
         days = [d for d in range(b.day0 + 20, b.day0 + 30) if not is_weekend(d)][:3]
-        created = [_create_event(b, d) for d in days]
+        created = [
+            b.tx(b.utility, b.p.requests.functions.createEvent(program_id, d, 16, 20, 50_000, 0))
+            for d in days
+        ]
         gas["createEvent_first"] = created[0]["gasUsed"]
         gas["createEvent"] = created[1]["gasUsed"]
         e1, e2, e3 = [_event_id(b, r) for r in created]
@@ -145,8 +167,14 @@ def measure() -> dict[str, int]:
             records = _records(day, 1, BATCH_RECORDS, rng)
             if day in days:  # everyone reduces during the event hours, so every result pays
                 records = [_reduced(r) for r in records]
-            blob = encode_batch(records)
-            b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+            if signed:
+                records = list(meter_signing.sign_days(domain, meter_keys, records))
+                b.tx(
+                    b.oracle,
+                    b.p.meter.functions.postSignedBatch(REGION, day, encode_batch(records)),
+                )
+            else:
+                b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, encode_batch(records)))
         blob = encode_batch(_records(b.day0 - 5, 1, 1_000, rng))
         gas["postBatch_1000"] = b.tx(
             b.oracle, b.p.meter.functions.postBatch(REGION, b.day0 - 5, blob)
