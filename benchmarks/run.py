@@ -84,6 +84,11 @@ GOALS = {
 }
 
 
+def program_params(token: str, *, signed: bool) -> tuple[Any, ...]:
+    """The bench programs' ProgramParams: 0.5 token units per kWh, CAISO 10-in-10, every class."""
+    return (token, 500_000, 0, 3, 1, 2_000, 5_000, 2_000, 7, 30, 15_000, 20_000, signed)
+
+
 class Bench:
     """A fresh Anvil with the protocol deployed, a verified utility and a funded program."""
 
@@ -112,21 +117,8 @@ class Bench:
         assert self.p.token is not None
         self.tx(self.admin, self.p.token.functions.mint(self.utility, 10**15))
         self.tx(self.utility, self.p.token.functions.approve(self.p.escrow.address, 10**15))
-        params = (
-            self.p.token.address,
-            500_000,
-            0,
-            3,
-            1,
-            2_000,
-            5_000,
-            2_000,
-            7,
-            30,
-            15_000,
-            20_000,
-            False,  # signedData (S-10): the demo runs measure signed programs
-        )
+        # signedData off (S-10): the demo runs measure signed programs
+        params = program_params(self.p.token.address, signed=False)
         self.tx(self.utility, self.p.programs.functions.createProgram(REGION, params, 10**14))
 
     def _client(self, signer: Any) -> ChainClient:

@@ -38,6 +38,7 @@ from benchmarks.run import (
     _event_id,
     _records,
     _register_up_to,
+    program_params,
 )
 from oracles import meter_signing
 from oracles import optimistic as opt
@@ -119,7 +120,7 @@ def _settle_batch(b: Bench, event_id: int, ids: range) -> dict[str, Any]:
 def _signed_program(b: Bench) -> int:
     """A second program, of meter-signed data (S-10), and a meter key for every bench consumer."""
     assert b.p.token is not None
-    params = (b.p.token.address, 500_000, 0, 3, 1, 2_000, 5_000, 2_000, 7, 30, 15_000, 20_000, True)
+    params = program_params(b.p.token.address, signed=True)
     r = b.tx(b.utility, b.p.programs.functions.createProgram(REGION, params, 10**14))
     program_id = int(decode_events(b.p.programs, "ProgramCreated", r["logs"])[0]["programId"])
     for i in range(1, CONSUMERS + 1):
