@@ -20,52 +20,72 @@ library MeterMultiproof {
         uint256 width,
         uint256[] memory positions,
         bytes32[] memory nodes
-    ) internal pure returns (bool) {
-        uint256 k = nodes.length;
-        if (k == 0 || k != positions.length || positions[k - 1] >= width) return false;
-        for (uint256 i = 1; i < k; ++i) if (positions[i] <= positions[i - 1]) return false;
-        uint256 p = 0;
-        while (width > 1) {
-            uint256 m = 0;
-            uint256 i = 0;
-            while (i < k) {
-                uint256 pos = positions[i];
-                bytes32 node = nodes[i];
-                bytes32 sibling;
-                ++i;
-                if (pos & 1 == 0 && pos + 1 == width) {
-                    // the last node of an odd level goes up unhashed
-                    positions[m] = pos >> 1;
-                    nodes[m] = node;
-                    ++m;
-                    continue;
-                }
-                if (pos & 1 == 0 && i < k && positions[i] == pos + 1) {
-                    sibling = nodes[i];
-                    ++i;
-                } else {
-                    if (p == proof.length) return false;
-                    sibling = proof[p];
-                    ++p;
-                }
-                positions[m] = pos >> 1;
-                nodes[m] = _pair(node, sibling);
-                ++m;
-            }
-            k = m;
-            width = (width + 1) >> 1;
-        }
-        return p == proof.length && nodes[0] == root;
-    }
-
-    function _pair(bytes32 a, bytes32 b) private pure returns (bytes32 h) {
-        (a, b) = a < b ? (a, b) : (b, a);
-        // scratch-space hashing of two words, as MeterLeaf hashes the tree
+    ) internal pure returns (bool ok) {
+        // in place on the two arrays, level by level: hot path of every batch settlement (S-11)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            mstore(0x00, a)
-            mstore(0x20, b)
-            h := keccak256(0x00, 0x40)
+            let k := mload(nodes)
+            let pos0 := add(positions, 0x20)
+            let node0 := add(nodes, 0x20)
+            ok := and(iszero(iszero(k)), eq(k, mload(positions)))
+            if ok {
+                ok := lt(mload(add(pos0, shl(5, sub(k, 1)))), width)
+            }
+            // positions strictly increasing
+            for {
+                let i := 1
+            } and(ok, lt(i, k)) {
+                i := add(i, 1)
+            } {
+                ok := gt(mload(add(pos0, shl(5, i))), mload(add(pos0, shl(5, sub(i, 1)))))
+            }
+            let p := proof.offset
+            let pEnd := add(p, shl(5, proof.length))
+            for {} and(ok, gt(width, 1)) {} {
+                let m := 0
+                for {
+                    let i := 0
+                } lt(i, k) {} {
+                    let pos := mload(add(pos0, shl(5, i)))
+                    let node := mload(add(node0, shl(5, i)))
+                    i := add(i, 1)
+                    let up := node
+                    // the last node of an odd level goes up unhashed
+                    if iszero(and(iszero(and(pos, 1)), eq(add(pos, 1), width))) {
+                        let sibling
+                        switch and(iszero(and(pos, 1)), and(lt(i, k), eq(mload(add(pos0, shl(5, i))), add(pos, 1))))
+                        case 1 {
+                            sibling := mload(add(node0, shl(5, i)))
+                            i := add(i, 1)
+                        }
+                        default {
+                            if eq(p, pEnd) {
+                                ok := 0
+                                break
+                            }
+                            sibling := calldataload(p)
+                            p := add(p, 0x20)
+                        }
+                        // pairs hash in sorted order (MeterLeaf)
+                        switch lt(sibling, node)
+                        case 1 {
+                            mstore(0x00, sibling)
+                            mstore(0x20, node)
+                        }
+                        default {
+                            mstore(0x00, node)
+                            mstore(0x20, sibling)
+                        }
+                        up := keccak256(0x00, 0x40)
+                    }
+                    mstore(add(pos0, shl(5, m)), shr(1, pos))
+                    mstore(add(node0, shl(5, m)), up)
+                    m := add(m, 1)
+                }
+                k := m
+                width := shr(1, add(width, 1))
+            }
+            ok := and(ok, and(eq(p, pEnd), eq(mload(node0), root)))
         }
     }
 }
