@@ -196,6 +196,12 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     }
 
     /// @inheritdoc IConsumerRegistry
+    function activation(address account) external view returns (uint32 id, uint32 activationDay) {
+        Consumer storage c = _consumers[account];
+        return (c.id, c.activationDay);
+    }
+
+    /// @inheritdoc IConsumerRegistry
     function eligibility(address account, EventTerms calldata t) external view returns (Eligibility memory el) {
         Consumer storage c = _consumers[account]; // slot 1 holds every field read here
         uint8 consent = c.consent;

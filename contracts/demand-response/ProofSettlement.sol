@@ -50,6 +50,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
         uint256[2] data; // the region's data-present bits
+        uint32[] candidates; // every candidate day of the lookback, most recent first (before `earliest`)
+        uint32[24][] dayBuffer; // batch settlement: baseline days' readings, reused by each consumer
+        uint32[24] eventBuffer; // batch settlement: the event day's readings, reused by each consumer
         bool signedData; // the program counts meter-signed records only (S-10)
         uint32 keyFromDay; // the consumer's meter keys (C-11), read when signedData
         address key;
@@ -99,14 +102,16 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         // slither-disable-next-line unused-return
         (w.firstHour, ) = Baseline.adjustmentWindow(c.params);
         w.endHour = c.params.endHour;
+        w.dayBuffer = new uint32[24][](Baseline.MAX_DAYS);
         address[] memory accounts = new address[](n);
         Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
         for (uint256 i = 0; i < n; ++i) {
             ConsumerRecords calldata cr = consumers[i];
-            accounts[i] = cr.account;
+            address account = cr.account;
+            accounts[i] = account;
             uint256 freeMemory = _freeMemory();
-            _forConsumer(w, c.signedData, cr.account);
-            _copyOutcome(_batchOutcome(c, w, cr), outcomes[i]);
+            _forConsumer(w, c.signedData, account);
+            _copyOutcome(_batchOutcome(c, w, cr.records, cr.refs), outcomes[i]);
             // one consumer's working memory (readings, baseline days) is dead once its outcome is
             // copied: reuse it for the next, so memory (and its quadratic cost) does not grow with n
             _setFreeMemory(freeMemory);
@@ -126,16 +131,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @inheritdoc IProofSettlement
     function candidateDays(uint256 eventId, address account) external view returns (uint32[] memory dayList) {
         Walk memory w = _startWalk(_requests.settlementContext(eventId), account);
-        dayList = new uint32[](LOOKBACK_DAYS);
-        uint256 n;
-        for (uint32 i = 1; i <= LOOKBACK_DAYS; ++i) {
-            uint32 d = w.eventDay - i;
-            if (d < w.earliest) break;
-            if (_isCandidate(w, d)) {
-                dayList[n] = d;
-                ++n;
-            }
-        }
+        dayList = w.candidates;
+        uint256 n = 0;
+        while (n < dayList.length && dayList[n] >= w.earliest) ++n;
         // shrink a memory array's length in place
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
@@ -202,16 +200,17 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             w.holidays[k] = _regions.holidayWord(c.regionId, base + k);
             w.data[k] = _meterData.dataWord(c.regionId, base + k);
         }
+        w.candidates = _candidates(w);
     }
 
     /// @dev The consumer's part of the walk: its id, first day (M-6, S-3) and meter keys (S-10).
     // slither: at most MAX_SETTLE_BATCH iterations of view calls to the protocol's own ConsumerRegistry
     // slither-disable-next-line calls-loop
     function _forConsumer(Walk memory w, bool signedData, address account) private view {
-        IConsumerRegistry.Consumer memory cons = _consumers.consumer(account);
-        w.consumerId = cons.id;
+        (uint32 id, uint32 activationDay) = _consumers.activation(account);
+        w.consumerId = id;
         uint32 lookbackStart = w.eventDay - LOOKBACK_DAYS;
-        w.earliest = cons.activationDay + 1 > lookbackStart ? cons.activationDay + 1 : lookbackStart;
+        w.earliest = activationDay + 1 > lookbackStart ? activationDay + 1 : lookbackStart;
         w.next = 0;
         w.offset = 0;
         if (signedData) {
@@ -220,14 +219,44 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         }
     }
 
-    /// @dev S-3: a like day that is not an event day of the region, has committed data and (for a
-    /// weekday event) is not a holiday.
-    function _isCandidate(Walk memory w, uint32 d) private pure returns (bool) {
-        uint256 k = (uint256(d) >> 8) - w.baseWord;
-        uint256 bit = uint256(1) << (d & 0xff);
-        bool holiday = w.holidays[k] & bit != 0;
-        bool like = w.weekendLike ? (LocalTime.isWeekend(d) || holiday) : (!LocalTime.isWeekend(d) && !holiday);
-        return like && w.eventDays[k] & bit == 0 && w.data[k] & bit != 0;
+    /// @dev S-3: the candidate days of the lookback, most recent first: like days that are not event
+    /// days of the region, have committed data and (for a weekday event) are not holidays.
+    function _candidates(Walk memory w) private pure returns (uint32[] memory list) {
+        list = new uint32[](LOOKBACK_DAYS);
+        uint256 base = w.baseWord;
+        // per bitmap word: the days excluded whatever the weekday (event days, days without data)
+        uint256 out0 = w.eventDays[0] | ~w.data[0];
+        uint256 out1 = w.eventDays[1] | ~w.data[1];
+        (uint256 hol0, uint256 hol1) = (w.holidays[0], w.holidays[1]);
+        bool weekendLike = w.weekendLike;
+        uint256 last = w.eventDay - 1;
+        uint256 before = last - LOOKBACK_DAYS; // the day before the lookback
+        // 45 days, each a few bit tests: kept tight because every settlement walks them
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let n := 0
+            for {
+                let d := last
+            } gt(d, before) {
+                d := sub(d, 1)
+            } {
+                let second := iszero(eq(shr(8, d), base)) // the lookback spans words base and base + 1
+                let bit := shl(and(d, 0xff), 1)
+                if iszero(and(xor(out0, mul(second, xor(out0, out1))), bit)) {
+                    let holiday := iszero(iszero(and(xor(hol0, mul(second, xor(hol0, hol1))), bit)))
+                    let weekend := iszero(lt(mod(add(d, 3), 7), 5)) // LocalTime.isWeekend
+                    let like := or(weekend, holiday)
+                    if iszero(weekendLike) {
+                        like := iszero(like)
+                    }
+                    if like {
+                        n := add(n, 1)
+                        mstore(add(list, shl(5, n)), d)
+                    }
+                }
+            }
+            mstore(list, n) // shrink to the days found
+        }
     }
 
     /// @dev Walk back from the event day; every candidate day's record must be supplied, in order,
@@ -237,10 +266,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w
     ) private view returns (uint32[24][] memory dayList, uint256 n) {
         dayList = new uint32[24][](Baseline.MAX_DAYS);
-        for (uint32 i = 1; i <= LOOKBACK_DAYS && n < Baseline.MAX_DAYS; ++i) {
-            uint32 d = w.eventDay - i;
+        uint32[] memory candidates = w.candidates;
+        for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
+            uint32 d = candidates[i];
             if (d < w.earliest) break;
-            if (!_isCandidate(w, d)) continue;
             if (w.next >= leaves.length) revert MissingLeaf(d);
             (bool missing, uint32[24] memory r) = _verifyLeaf(leaves[w.next], w, d, true);
             ++w.next;
@@ -381,47 +410,67 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev One consumer of a batch: the same walk and checks as `settle`, on records already proved.
+    /// The readings land in the call's shared buffers: Baseline.compute reads only the hours that
+    /// `_batchRecord` writes, and only of the days it wrote for this consumer.
     function _batchOutcome(
         Context memory c,
         Walk memory w,
-        ConsumerRecords calldata cr
+        bytes calldata records,
+        uint256[] calldata refs
     ) private view returns (Outcome memory) {
-        if (cr.refs.length == 0) revert MissingLeaf(c.day);
-        // slither: zero-filled memory that _batchRecord writes the event day's readings into
-        // slither-disable-next-line uninitialized-local
-        uint32[24] memory eventDay;
-        bool eventMissing = _batchRecord(cr, w, c.day, false, eventDay);
-        uint32[24][] memory dayList = new uint32[24][](Baseline.MAX_DAYS);
-        uint256 n = 0;
-        for (uint32 i = 1; i <= LOOKBACK_DAYS && n < Baseline.MAX_DAYS; ++i) {
-            uint32 d = w.eventDay - i;
-            if (d < w.earliest) break;
-            if (!_isCandidate(w, d)) continue;
-            if (w.next >= cr.refs.length) revert MissingLeaf(d);
-            // a counted record's readings go straight into the next baseline day's slot
-            if (!_batchRecord(cr, w, d, true, dayList[n])) ++n;
-        }
-        if (w.next != cr.refs.length) revert UnexpectedLeaf(w.next);
-        return _outcome(c, eventMissing, eventDay, dayList, n);
+        if (refs.length == 0) revert MissingLeaf(c.day);
+        bool eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
+        uint256 n = _batchBaselineDays(records, refs, w);
+        if (w.next != refs.length) revert UnexpectedLeaf(w.next);
+        return _outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n);
     }
 
-    /// @dev The walk's next record of a batch consumer: its header is the consumer's, the region's and
-    /// the expected day's (S-2, S-3), and in a signed-data program its meter signed it (S-10).
-    /// `missing`: flagged missing or not counted; otherwise its readings of the hours the baseline reads
-    /// are written into `readings`. Its proof was checked by `_proveGroups`.
+    /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its candidate days, in
+    /// order, until 10 count; their readings go to the shared buffer, restored to its full length (the
+    /// previous consumer's `_outcome` shrank it). Returns the number of days found.
+    function _batchBaselineDays(
+        bytes calldata records,
+        uint256[] calldata refs,
+        Walk memory w
+    ) private view returns (uint256 n) {
+        uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
+        uint32[] memory candidates = w.candidates;
+        for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
+            uint32 d = candidates[i];
+            if (d < w.earliest) break;
+            if (w.next >= refs.length) revert MissingLeaf(d);
+            // a counted record's readings go straight into the next baseline day's slot
+            if (_batchRecord(_nextRecord(records, refs, w), w, d, true, dayList[n])) ++n;
+        }
+    }
+
+    /// @dev The walk's next record of a batch consumer (the caller checked there is one); its bytes
+    /// were checked against the references by `_proveGroups`.
+    function _nextRecord(
+        bytes calldata records,
+        uint256[] calldata refs,
+        Walk memory w
+    ) private pure returns (bytes calldata) {
+        uint256 offset = w.offset;
+        uint256 stride = refs[w.next] & _SIGNED_BIT != 0 ? _SIGNED_RECORD_BYTES : _RECORD_BYTES;
+        ++w.next;
+        w.offset = offset + stride;
+        return records[offset:offset + stride];
+    }
+
+    /// @dev A record of a batch consumer: its header is the consumer's, the region's and the expected
+    /// day's (S-2, S-3), and in a signed-data program its meter signed it (S-10). Whether it counts; if
+    /// so its readings of the hours the baseline reads are written into `readings`. Its proof was
+    /// checked by `_proveGroups`.
     function _batchRecord(
-        ConsumerRecords calldata cr,
+        bytes calldata record,
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay,
         uint32[24] memory readings
-    ) private view returns (bool missing) {
-        uint256 stride = _stride(cr.refs[w.next]);
-        bytes calldata record = cr.records[w.offset:w.offset + stride];
-        ++w.next;
-        w.offset += stride;
-        missing = !_counted(record, w, expectedDay, baselineDay);
-        if (!missing) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
+    ) private view returns (bool counted) {
+        counted = _counted(record, w, expectedDay, baselineDay);
+        if (counted) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
     }
 
     /// @dev S-2, S-3, S-10 for one record of a batch consumer; whether it counts.
@@ -447,10 +496,6 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         }
     }
 
-    function _stride(uint256 ref) private pure returns (uint256) {
-        return ref & _SIGNED_BIT != 0 ? MeterLeaf.SIGNED_RECORD_BYTES : MeterLeaf.RECORD_BYTES;
-    }
-
     function _copyOutcome(Outcome memory from, Outcome memory to) private pure {
         to.sufficient = from.sufficient;
         to.eventDayMissing = from.eventDayMissing;
@@ -460,6 +505,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         r.actualWh = from.result.actualWh;
         r.reductionWh = from.result.reductionWh;
         r.adjustmentBps = from.result.adjustmentBps;
+    }
+
+    /// @dev `buffer`, its length set back to `length` (at most what it was allocated with).
+    function _withLength(uint32[24][] memory buffer, uint256 length) private pure returns (uint32[24][] memory) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(buffer, length)
+        }
+        return buffer;
     }
 
     function _freeMemory() private pure returns (uint256 ptr) {

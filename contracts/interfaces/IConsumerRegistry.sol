@@ -211,6 +211,10 @@ interface IConsumerRegistry {
     /// @notice A consumer's registration.
     function consumer(address account) external view returns (Consumer memory);
 
+    /// @notice What settlement reads of a consumer (S-3): its id and local activation day, one slot
+    /// (both 0 before activation).
+    function activation(address account) external view returns (uint32 id, uint32 activationDay);
+
     /// @notice Whether the consumer may take part in an event with these terms, checked in the order
     /// of the reason codes (V-2), with its capacity and its events-per-30-days cap (V-3).
     function eligibility(address account, EventTerms calldata terms) external view returns (Eligibility memory);
