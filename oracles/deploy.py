@@ -195,6 +195,7 @@ def constructor_args(
     if "ReductionRequests" in a:
         table["ProofSettlement"] = (
             a["ReductionRequests"],
+            a["ProgramRegistry"],
             a["RegionRegistry"],
             a["ConsumerRegistry"],
             a["MeterData"],

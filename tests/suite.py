@@ -117,7 +117,7 @@ def deploy_suite(
     requests = ReductionRequests.deploy(
         admin, regions, programs, utilities, consumers, escrow, meter, tx
     )
-    proofs = ProofSettlement.deploy(requests, regions, consumers, meter, tx)
+    proofs = ProofSettlement.deploy(requests, programs, regions, consumers, meter, tx)
     disputes = Disputes.deploy(admin, requests, programs, utilities, escrow, tx)
     forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, programs, tx)
     optimistic = OptimisticSettlement.deploy(

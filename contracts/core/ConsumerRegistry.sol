@@ -156,34 +156,12 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IConsumerRegistry
-    function recordSettlement(
-        address account,
+    function recordSettlements(
         address token,
-        uint256 committedWh,
-        uint256 verifiedWh,
-        uint256 reward,
         uint16 minDeliveryBps,
-        bool sufficientData
+        SettlementReport[] calldata reports
     ) external onlyRole(SETTLEMENT_ROLE) {
-        TrackRecord storage r = _records[account];
-        ++r.eventsSettled;
-        if (!sufficientData) {
-            ++r.eventsInsufficient;
-        } else {
-            r.verifiedWh += uint64(verifiedWh);
-            // C-10: performance 0 below the minimum delivery ratio, else min(delivered / committed, 1)
-            uint256 perf = 0;
-            if (verifiedWh * BPS >= committedWh * minDeliveryBps) {
-                ++r.eventsDelivered;
-                perf = committedWh == 0 ? BPS : (verifiedWh * BPS) / committedWh;
-                if (perf > BPS) perf = BPS;
-            }
-            r.reliabilityBps = uint16(
-                (uint256(r.reliabilityBps) * (BPS - RELIABILITY_WEIGHT_BPS) + perf * RELIABILITY_WEIGHT_BPS) / BPS
-            );
-        }
-        if (reward != 0) _rewards[account][token] += reward;
-        emit TrackRecordUpdated(account, _consumers[account].id, r.reliabilityBps, r.verifiedWh, token, reward);
+        for (uint256 i = 0; i < reports.length; ++i) _recordSettlement(token, minDeliveryBps, reports[i]);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -323,5 +301,32 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     function _hoursAvailable(uint24 mask, uint8 startHour, uint8 endHour) private pure returns (bool) {
         uint256 need = ((uint256(1) << (endHour - startHour)) - 1) << startHour;
         return uint256(mask) & need == need;
+    }
+
+    /// @dev C-9, C-10: one settlement in the consumer's track record.
+    function _recordSettlement(address token, uint16 minDeliveryBps, SettlementReport calldata s) private {
+        address account = s.account;
+        uint256 verifiedWh = s.verifiedWh;
+        uint256 committedWh = s.committedWh;
+        TrackRecord storage r = _records[account];
+        ++r.eventsSettled;
+        if (!s.sufficientData) {
+            ++r.eventsInsufficient;
+        } else {
+            r.verifiedWh += uint64(verifiedWh);
+            // C-10: performance 0 below the minimum delivery ratio, else min(delivered / committed, 1)
+            uint256 perf = 0;
+            if (verifiedWh * BPS >= committedWh * minDeliveryBps) {
+                ++r.eventsDelivered;
+                perf = committedWh == 0 ? BPS : (verifiedWh * BPS) / committedWh;
+                if (perf > BPS) perf = BPS;
+            }
+            r.reliabilityBps = uint16(
+                (uint256(r.reliabilityBps) * (BPS - RELIABILITY_WEIGHT_BPS) + perf * RELIABILITY_WEIGHT_BPS) / BPS
+            );
+        }
+        uint256 reward = s.reward;
+        if (reward != 0) _rewards[account][token] += reward;
+        emit TrackRecordUpdated(account, _consumers[account].id, r.reliabilityBps, r.verifiedWh, token, reward);
     }
 }

@@ -93,6 +93,30 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
     }
 
     /// @inheritdoc IIncentiveEscrow
+    // slither: at most MAX_SETTLE_BATCH transfers of the program's allowlisted token; a refused one is
+    // owed (E-5), so one consumer cannot stop the batch
+    // slither-disable-next-line calls-loop
+    function settleBatch(
+        uint256 programId,
+        uint256 reserved,
+        address[] calldata consumers,
+        uint256[] calldata rewards
+    ) external onlyRole(PROTOCOL_ROLE) whenNotPaused nonReentrant {
+        uint256 n = consumers.length;
+        if (n != rewards.length) revert PayoutLengthMismatch(n, rewards.length);
+        ProgramAccount storage a = _account(programId);
+        uint256 total = 0;
+        for (uint256 i = 0; i < n; ++i) total += rewards[i];
+        if (reserved > a.reserved || total > reserved) revert ExceedsReservation(programId, total, a.reserved);
+        // total <= reserved <= a.reserved < 2^128
+        a.reserved -= uint128(reserved);
+        a.paid += uint128(total);
+        emit Released(programId, reserved, a.reserved);
+        address token = a.token;
+        for (uint256 i = 0; i < n; ++i) _push(programId, token, consumers[i], rewards[i]);
+    }
+
+    /// @inheritdoc IIncentiveEscrow
     function payAdjustment(
         uint256 programId,
         address consumer,
@@ -195,7 +219,11 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
     /// @dev Push; if the token refuses (blocklist, reverting hook), credit for pull (E-5).
     function _pay(uint256 programId, ProgramAccount storage a, address consumer, uint256 amount) private {
         a.paid += uint128(amount);
-        address token = a.token;
+        _push(programId, a.token, consumer, amount);
+    }
+
+    /// @dev E-5: transfer, or owe what the token refuses to transfer (the amount is already counted as paid).
+    function _push(uint256 programId, address token, address consumer, uint256 amount) private {
         bool pushed = IERC20(token).trySafeTransfer(consumer, amount);
         if (!pushed) {
             _owed[consumer][token] += amount;

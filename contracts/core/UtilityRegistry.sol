@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 
@@ -135,9 +136,9 @@ contract UtilityRegistry is IUtilityRegistry, AccessControl {
     }
 
     /// @inheritdoc IUtilityRegistry
-    function recordConsumerPaid(address utility_) external onlyRole(PROTOCOL_ROLE) {
+    function recordConsumersPaid(address utility_, uint256 count) external onlyRole(PROTOCOL_ROLE) {
         Utility storage u = _utilities[utility_];
-        ++u.consumersPaid;
+        u.consumersPaid += SafeCast.toUint32(count);
         emit ReputationUpdated(utility_, u.eventsRun, u.consumersPaid, u.disputesLost);
     }
 

@@ -7,6 +7,7 @@ import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
+import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {Baseline} from "../libraries/Baseline.sol";
 import {LocalTime} from "../libraries/LocalTime.sol";
 import {MeterLeaf} from "../libraries/MeterLeaf.sol";
@@ -31,6 +32,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _SIGNED_RECORD_BYTES = 172;
 
     IReductionRequests private immutable _requests;
+    IProgramRegistry private immutable _programs;
     IRegionRegistry private immutable _regions;
     IConsumerRegistry private immutable _consumers;
     IMeterData private immutable _meterData;
@@ -59,17 +61,20 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         address previousKey;
     }
 
-    /// @param requests_ The ledger (programs, events, enrollments); it grants this contract SETTLER_ROLE.
+    /// @param requests_ The ledger (events, enrollments); it grants this contract SETTLER_ROLE.
+    /// @param programs The program registry (baseline method and parameters, signed data).
     /// @param regions The region registry (holidays, S-3).
     /// @param consumers The consumer registry (consumer id, activation day, meter keys).
     /// @param meterData The meter data commitments (data-present days, record proofs).
     constructor(
         IReductionRequests requests_,
+        IProgramRegistry programs,
         IRegionRegistry regions,
         IConsumerRegistry consumers,
         IMeterData meterData
     ) {
         _requests = requests_;
+        _programs = programs;
         _regions = regions;
         _consumers = consumers;
         _meterData = meterData;
@@ -78,7 +83,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @inheritdoc IProofSettlement
     function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external nonReentrant {
         Outcome[] memory outcomes = new Outcome[](1);
-        outcomes[0] = _verify(_requests.settleableContext(eventId, account), account, leaves);
+        outcomes[0] = _verify(_settleableContext(eventId, account), account, leaves);
         address[] memory accounts = new address[](1);
         accounts[0] = account;
         // slither: the ledger records exactly one outcome; the count it returns adds nothing here
@@ -94,7 +99,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) external nonReentrant returns (uint256) {
         uint256 n = consumers.length;
         if (n == 0 || n > MAX_SETTLE_BATCH) revert InvalidSettleBatchSize(n, MAX_SETTLE_BATCH);
-        Context memory c = _requests.settleableContext(eventId, address(0));
+        Context memory c = _settleableContext(eventId, address(0));
         _proveGroups(c.regionId, consumers, groups);
         Walk memory w = _eventWalk(c);
         // Baseline.compute reads the adjustment window and the event hours only (B-2..B-5)
@@ -125,12 +130,12 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         address account,
         LeafProof[] calldata leaves
     ) external view returns (Outcome memory) {
-        return _verify(_requests.settlementContext(eventId), account, leaves);
+        return _verify(_context(_knownEvent(eventId)), account, leaves);
     }
 
     /// @inheritdoc IProofSettlement
     function candidateDays(uint256 eventId, address account) external view returns (uint32[] memory dayList) {
-        Walk memory w = _startWalk(_requests.settlementContext(eventId), account);
+        Walk memory w = _startWalk(_context(_knownEvent(eventId)), account);
         dayList = w.candidates;
         uint256 n = 0;
         while (n < dayList.length && dayList[n] >= w.earliest) ++n;
@@ -144,6 +149,36 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @inheritdoc IProofSettlement
     function requests() external view returns (address) {
         return address(_requests);
+    }
+
+    /// @dev The context of an event the ledger finds settleable (for `account`, unless zero).
+    function _settleableContext(uint256 eventId, address account) private view returns (Context memory) {
+        _requests.checkSettleable(eventId, account);
+        return _context(_requests.drEvent(eventId));
+    }
+
+    /// @dev The event, or UnknownEvent (IReductionRequests).
+    function _knownEvent(uint256 eventId) private view returns (IReductionRequests.DrEvent memory e) {
+        e = _requests.drEvent(eventId);
+        if (e.status == IReductionRequests.EventStatus.None) revert IReductionRequests.UnknownEvent(eventId);
+    }
+
+    /// @dev What settlement needs of an event and its program: region, day, signed data, the baseline
+    /// parameters and the region's event days over the lookback (S-3).
+    function _context(IReductionRequests.DrEvent memory e) private view returns (Context memory c) {
+        IProgramRegistry.Program memory p = _programs.program(e.programId);
+        c.regionId = e.regionId;
+        c.day = e.day;
+        c.signedData = p.signedData;
+        c.params = Baseline.Params({
+            method: p.method,
+            startHour: e.startHour,
+            endHour: e.endHour,
+            adjWindowHours: p.adjWindowHours,
+            adjGapHours: p.adjGapHours,
+            adjCapBps: p.adjCapBps
+        });
+        (c.eventDays[0], c.eventDays[1]) = _requests.regionEventWords(e.regionId, (e.day - LOOKBACK_DAYS) >> 8);
     }
 
     /// @dev The event-day record, then the baseline-day walk, then the baseline (S-2..S-6, S-10).

@@ -2,7 +2,6 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
@@ -23,7 +22,7 @@ import {LocalTime} from "../libraries/LocalTime.sol";
 /// from committed meter data through the view-only ProofSettlement, which chooses the baseline days
 /// itself, verifies every record against its batch root and runs the Baseline library; the ledger
 /// pays what the verifier returns.
-contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard {
+contract ReductionRequests is IReductionRequests, AccessControl {
     using DayBitmap for mapping(uint256 => uint256);
 
     /*//////////////////////////////////////////////////////////////
@@ -88,6 +87,17 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         uint16 bonusCapBps;
         uint256 hours_;
         IConsumerRegistry.EventTerms terms;
+    }
+
+    /// @dev What one recordOutcomes call pays and reports, gathered per consumer and sent once (S-11).
+    struct Payout {
+        IProgramRegistry.Program program;
+        IConsumerRegistry.SettlementReport[] reports; // one per settled enrollment
+        address[] payees; // the consumers with a reward
+        uint256[] rewards;
+        uint256 settled;
+        uint256 paid; // payees filled
+        uint256 reserved; // the settled enrollments' reservations, together
     }
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
@@ -214,21 +224,29 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         uint256 eventId,
         address[] calldata accounts,
         IProofSettlement.Outcome[] calldata outcomes
-    ) external onlyRole(SETTLER_ROLE) nonReentrant returns (uint256 settled) {
-        if (accounts.length != outcomes.length) revert OutcomesMismatch(accounts.length, outcomes.length);
+    ) external onlyRole(SETTLER_ROLE) returns (uint256 settled) {
+        // no reentrancy lock: only ProofSettlement holds SETTLER_ROLE and it holds one; every enrollment
+        // and event write happens before the registries and the escrow are called (S-11)
+        uint256 n = accounts.length;
+        if (n != outcomes.length) revert OutcomesMismatch(n, outcomes.length);
         DrEvent storage e = _event(eventId);
         _checkEventSettleable(eventId, e);
-        IProgramRegistry.Program memory p = _program(e.programId);
-        for (uint256 i = 0; i < accounts.length; ++i) {
+        Payout memory pay;
+        pay.program = _program(e.programId);
+        pay.reports = new IConsumerRegistry.SettlementReport[](n);
+        pay.payees = new address[](n);
+        pay.rewards = new uint256[](n);
+        for (uint256 i = 0; i < n; ++i) {
             address account = accounts[i];
             Enrollment storage en = _enrollments[eventId][account];
             if (en.status != EnrollmentStatus.Enrolled) {
                 emit SettlementSkipped(eventId, account, en.status); // S-8: settled once
                 continue;
             }
-            _record(eventId, e, p, en, account, outcomes[i]);
-            ++settled;
+            _record(eventId, e, en, account, outcomes[i], pay);
         }
+        settled = pay.settled;
+        if (settled != 0) _pay(e.programId, pay);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -293,41 +311,19 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     /// @inheritdoc IReductionRequests
-    function settleableContext(
-        uint256 eventId,
-        address account
-    ) external view returns (IProofSettlement.Context memory) {
+    function regionEventWords(uint16 regionId, uint256 word) external view returns (uint256, uint256) {
+        mapping(uint256 => uint256) storage bits = _regionEventDays[regionId];
+        return (bits[word], bits[word + 1]);
+    }
+
+    /// @inheritdoc IReductionRequests
+    function checkSettleable(uint256 eventId, address account) external view {
         DrEvent storage e = _event(eventId);
         if (account != address(0)) {
             EnrollmentStatus status = _enrollments[eventId][account].status;
             if (status != EnrollmentStatus.Enrolled) revert EnrollmentNotInStatus(eventId, account, status);
         }
         _checkEventSettleable(eventId, e);
-        return _context(e);
-    }
-
-    /// @inheritdoc IReductionRequests
-    function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory) {
-        return _context(_event(eventId));
-    }
-
-    function _context(DrEvent storage e) private view returns (IProofSettlement.Context memory c) {
-        IProgramRegistry.Program memory p = _program(e.programId);
-        uint16 regionId = e.regionId;
-        uint32 day = e.day;
-        c.regionId = regionId;
-        c.day = day;
-        c.signedData = p.signedData;
-        c.params = Baseline.Params({
-            method: p.method,
-            startHour: e.startHour,
-            endHour: e.endHour,
-            adjWindowHours: p.adjWindowHours,
-            adjGapHours: p.adjGapHours,
-            adjCapBps: p.adjCapBps
-        });
-        uint256 base = (day - Baseline.LOOKBACK_DAYS) >> 8;
-        c.eventDays = [_regionEventDays[regionId][base], _regionEventDays[regionId][base + 1]];
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -381,8 +377,7 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     /// @dev P-3: whole hours within one day, starting in the future and within 30 days.
     function _checkEventTime(uint16 regionId, uint32 day, uint8 startHour, uint8 endHour) private view {
         if (startHour >= endHour || endHour > 24) revert Baseline.InvalidEventWindow(startHour, endHour);
-        int16 offset = _offset(regionId);
-        uint256 startsAt = LocalTime.dayStart(offset, day) + uint256(startHour) * LocalTime.SECONDS_PER_HOUR;
+        uint256 startsAt = _regions.localDayStart(regionId, day) + uint256(startHour) * LocalTime.SECONDS_PER_HOUR;
         if (startsAt <= block.timestamp || startsAt > block.timestamp + MAX_LEAD_TIME) {
             revert InvalidEventStart(startsAt, block.timestamp);
         }
@@ -420,58 +415,66 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
         if (!_meterData.hasData(e.regionId, e.day)) revert EventDataNotCommitted(eventId, e.day);
     }
 
-    /// @dev S-5..S-8: one verified outcome, paid or insufficient data.
+    /// @dev S-5..S-8: one verified outcome, paid (reward from the verified reduction) or insufficient
+    /// data (nothing paid, reservation released); the track record (C-9), reputation and payment are
+    /// gathered in `pay`.
     function _record(
         uint256 eventId,
         DrEvent storage e,
-        IProgramRegistry.Program memory p,
         Enrollment storage en,
         address account,
-        IProofSettlement.Outcome calldata o
+        IProofSettlement.Outcome calldata o,
+        Payout memory pay
     ) private {
-        if (o.sufficient) _settlePaid(eventId, e, p, en, account, o.result, o.baselineDays);
-        else _settleInsufficient(eventId, e, p, en, account, o.baselineDays, o.eventDayMissing);
-    }
-
-    /// @dev S-6: nothing paid, reservation released, recorded as insufficient data (C-9).
-    // slither: at most MAX_SETTLE_BATCH outcomes per call, to the protocol's own registry and escrow
-    // slither-disable-next-line calls-loop
-    function _settleInsufficient(
-        uint256 eventId,
-        DrEvent storage e,
-        IProgramRegistry.Program memory p,
-        Enrollment storage en,
-        address account,
-        uint256 n,
-        bool eventMissing
-    ) private {
-        uint256 reserved = _markSettled(e, en, EnrollmentStatus.InsufficientData);
-        emit SettledInsufficientData(eventId, account, n, eventMissing);
-        _consumers.recordSettlement(account, p.token, en.committedWh, 0, 0, p.minDeliveryBps, false);
-        _escrow.release(e.programId, reserved);
-    }
-
-    /// @dev S-5, S-7, S-8: reward from the verified reduction, track record (C-9), reputation, payment.
-    // slither: at most MAX_SETTLE_BATCH outcomes per call, to the protocol's own registries and escrow;
-    // a refused token transfer is credited for pull (E-5), so one consumer cannot stop a batch
-    // slither-disable-next-line calls-loop
-    function _settlePaid(
-        uint256 eventId,
-        DrEvent storage e,
-        IProgramRegistry.Program memory p,
-        Enrollment storage en,
-        address account,
-        Baseline.Result calldata r,
-        uint256 n
-    ) private {
+        IProgramRegistry.Program memory p = pay.program;
         uint256 committed = en.committedWh;
-        uint256 reward = Baseline.reward(r.reductionWh, committed, e.rate, p.minDeliveryBps, p.bonusCapBps);
-        uint256 reserved = _markSettled(e, en, EnrollmentStatus.Settled);
-        en.paid = uint80(reward); // reward <= reserved (B-7 <= B-8), which fits uint80
-        emit Settled(eventId, account, r.baselineWh, r.actualWh, r.reductionWh, r.adjustmentBps, reward, n);
-        _consumers.recordSettlement(account, p.token, committed, r.reductionWh, reward, p.minDeliveryBps, true);
-        if (reward != 0) _utilities.recordConsumerPaid(p.utility);
-        _escrow.settle(e.programId, account, reserved, reward);
+        uint256 verified = 0;
+        uint256 reward = 0;
+        bool sufficient = o.sufficient;
+        pay.reserved += _markSettled(e, en, sufficient ? EnrollmentStatus.Settled : EnrollmentStatus.InsufficientData);
+        if (sufficient) {
+            Baseline.Result calldata r = o.result;
+            verified = r.reductionWh;
+            reward = Baseline.reward(verified, committed, e.rate, p.minDeliveryBps, p.bonusCapBps);
+            en.paid = uint80(reward); // reward <= reserved (B-7 <= B-8), which fits uint80
+            emit Settled(eventId, account, r.baselineWh, r.actualWh, verified, r.adjustmentBps, reward, o.baselineDays);
+        } else {
+            emit SettledInsufficientData(eventId, account, o.baselineDays, o.eventDayMissing);
+        }
+        pay.reports[pay.settled] = IConsumerRegistry.SettlementReport({
+            account: account,
+            committedWh: committed,
+            verifiedWh: verified,
+            reward: reward,
+            sufficientData: sufficient
+        });
+        ++pay.settled;
+        if (reward != 0) {
+            pay.payees[pay.paid] = account;
+            pay.rewards[pay.paid] = reward;
+            ++pay.paid;
+        }
+    }
+
+    /// @dev S-7: the gathered track records, reputation and payments, one call each.
+    function _pay(uint32 programId, Payout memory pay) private {
+        (IConsumerRegistry.SettlementReport[] memory reports, address[] memory payees, uint256[] memory rewards) = (
+            pay.reports,
+            pay.payees,
+            pay.rewards
+        );
+        (uint256 settled, uint256 paid) = (pay.settled, pay.paid);
+        // shrink the arrays to what was filled (each was allocated for every account of the call)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(reports, settled)
+            mstore(payees, paid)
+            mstore(rewards, paid)
+        }
+        IProgramRegistry.Program memory p = pay.program;
+        _consumers.recordSettlements(p.token, p.minDeliveryBps, reports);
+        if (paid != 0) _utilities.recordConsumersPaid(p.utility, paid);
+        _escrow.settleBatch(programId, pay.reserved, payees, rewards);
     }
 
     /// @dev The bookkeeping both settlement outcomes share (S-8): the enrollment's status and time, and
@@ -574,15 +577,11 @@ contract ReductionRequests is IReductionRequests, AccessControl, ReentrancyGuard
     }
 
     function _startsAt(DrEvent storage e) private view returns (uint256) {
-        return LocalTime.dayStart(_offset(e.regionId), e.day) + uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
-    }
-
-    function _offset(uint16 regionId) private view returns (int16) {
-        return _regions.region(regionId).utcOffsetMinutes;
+        return _regions.localDayStart(e.regionId, e.day) + uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
     }
 
     function _deadline(DrEvent storage e) private view returns (uint256) {
-        return LocalTime.dayStart(_offset(e.regionId), e.day + 1) + SETTLEMENT_WINDOW;
+        return _regions.localDayStart(e.regionId, e.day + 1) + SETTLEMENT_WINDOW;
     }
 
     function _program(uint32 programId) private view returns (IProgramRegistry.Program memory) {

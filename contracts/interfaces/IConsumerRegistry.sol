@@ -71,6 +71,15 @@ interface IConsumerRegistry {
         uint64 verifiedWh; // sum of verified reductions
     }
 
+    /// @notice One settled enrollment, as the ledger reports it for the track record (C-9, C-10).
+    struct SettlementReport {
+        address account;
+        uint256 committedWh; // the enrollment's commitment
+        uint256 verifiedWh; // the verified reduction (0 for insufficient data)
+        uint256 reward; // the reward earned, token units
+        bool sufficientData; // false for an "insufficient data" settlement
+    }
+
     /// @notice A meter's signing keys (C-11, M-7). `key` signs the days from `fromDay` on, `previousKey`
     /// the days before (one rotation is remembered: a replaced meter's recent days stay verifiable).
     struct MeterKey {
@@ -190,23 +199,12 @@ interface IConsumerRegistry {
     /// @notice Leave: burn the token, free the meter. Unpaid rewards stay payable (C-7).
     function deregister() external;
 
-    /// @notice Record one settlement. Only SETTLEMENT_ROLE (C-9, C-10).
-    /// @param account The consumer.
+    /// @notice Record settlements of one program in the consumers' track records. Only
+    /// SETTLEMENT_ROLE (C-9, C-10).
     /// @param token The payment token of the program.
-    /// @param committedWh The enrollment's commitment.
-    /// @param verifiedWh The verified reduction.
-    /// @param reward The reward earned (token units).
     /// @param minDeliveryBps The program's minimum delivery ratio.
-    /// @param sufficientData False for an "insufficient data" settlement.
-    function recordSettlement(
-        address account,
-        address token,
-        uint256 committedWh,
-        uint256 verifiedWh,
-        uint256 reward,
-        uint16 minDeliveryBps,
-        bool sufficientData
-    ) external;
+    /// @param reports One per settled enrollment.
+    function recordSettlements(address token, uint16 minDeliveryBps, SettlementReport[] calldata reports) external;
 
     /// @notice A consumer's registration.
     function consumer(address account) external view returns (Consumer memory);

@@ -35,6 +35,8 @@ interface IIncentiveEscrow {
     error NothingOwed(address account, address token);
     /// @notice Amount must be positive, recipient non-zero.
     error InvalidAmount();
+    /// @notice A batch lists a different number of consumers and rewards.
+    error PayoutLengthMismatch(uint256 consumers, uint256 rewards);
 
     /*//////////////////////////////////////////////////////////////
                                   EVENTS
@@ -85,6 +87,21 @@ interface IIncentiveEscrow {
     /// @param reserved The enrollment's reservation (released whole).
     /// @param reward The reward (<= reserved).
     function settle(uint256 programId, address consumer, uint256 reserved, uint256 reward) external;
+
+    /// @notice Settle many enrollments of one program at once (E-4, E-5, S-11): release `reserved`, the sum
+    /// of their reservations, and pay each reward (a refused transfer is owed, E-5). Only
+    /// PROTOCOL_ROLE. Reverts with ExceedsReservation when `reserved` exceeds the program's
+    /// reservations or the rewards add up to more than `reserved`.
+    /// @param programId The program.
+    /// @param reserved What the settled enrollments had reserved, together.
+    /// @param consumers The consumers paid.
+    /// @param rewards Their rewards, in the same order.
+    function settleBatch(
+        uint256 programId,
+        uint256 reserved,
+        address[] calldata consumers,
+        uint256[] calldata rewards
+    ) external;
 
     /// @notice Pay a dispute adjustment from the available budget. Only PROTOCOL_ROLE; not while paused (E-6).
     function payAdjustment(uint256 programId, address consumer, uint256 amount) external;

@@ -264,15 +264,13 @@ interface IReductionRequests {
     /// @notice The settlement deadline of an event (S-1).
     function settlementDeadline(uint256 eventId) external view returns (uint256);
 
-    /// @notice What proof-carrying settlement needs of an event and its program (IProofSettlement.Context).
-    function settlementContext(uint256 eventId) external view returns (IProofSettlement.Context memory);
+    /// @notice The region's event-day bits of bitmap words `word` and `word + 1` (bit d & 255 of word
+    /// d >> 8 is day d): the two words hold a settlement's whole lookback (S-3).
+    function regionEventWords(uint16 regionId, uint256 word) external view returns (uint256, uint256);
 
-    /// @notice The settlement context, once the enrollment is settleable: enrolled and not settled
-    /// (S-8; not checked for the zero address: a batch checks each consumer when recording), the event
-    /// scheduled, its day's data committed, the deadline not passed (S-1). Reverts with the rule's error
-    /// otherwise, before any record is read.
-    function settleableContext(
-        uint256 eventId,
-        address account
-    ) external view returns (IProofSettlement.Context memory);
+    /// @notice Reverts with the rule's error unless the event is settleable now: scheduled, its day's
+    /// data committed, the deadline not passed (S-1), and the enrollment of `account` Enrolled (S-8; not
+    /// checked for the zero address: a batch checks each consumer when recording). Settlement calls it
+    /// before reading any record.
+    function checkSettleable(uint256 eventId, address account) external view;
 }

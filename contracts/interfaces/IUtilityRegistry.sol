@@ -111,8 +111,8 @@ interface IUtilityRegistry {
     /// @notice Count an event run by a utility. Only PROTOCOL_ROLE (U-9).
     function recordEventRun(address utility_) external;
 
-    /// @notice Count a consumer paid by a utility's program. Only PROTOCOL_ROLE (U-9).
-    function recordConsumerPaid(address utility_) external;
+    /// @notice Count consumers paid by a utility's program. Only PROTOCOL_ROLE (U-9).
+    function recordConsumersPaid(address utility_, uint256 count) external;
 
     /// @notice Count a dispute lost by a utility. Only PROTOCOL_ROLE (U-9).
     function recordDisputeLost(address utility_) external;

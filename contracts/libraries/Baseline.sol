@@ -199,12 +199,25 @@ library Baseline {
         uint256 first,
         uint256 end
     ) private pure returns (uint256[24] memory sums) {
-        for (uint256 d; d < readings.length; ++d) {
-            if (!selected[d]) continue;
-            uint32[24] memory day = readings[d];
-            for (uint256 h = first; h < end; ++h) {
-                unchecked {
-                    sums[h] += day[h]; // <= 10 x (2^32 - 1)
+        uint256 n = readings.length;
+        // first <= end <= 24 (validate): every index stays inside its array; hot path of settlement
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            for {
+                let d := 0
+            } lt(d, n) {
+                d := add(d, 1)
+            } {
+                if mload(add(selected, shl(5, add(d, 1)))) {
+                    let day := mload(add(readings, shl(5, add(d, 1))))
+                    for {
+                        let h := first
+                    } lt(h, end) {
+                        h := add(h, 1)
+                    } {
+                        let at := add(sums, shl(5, h))
+                        mstore(at, add(mload(at), mload(add(day, shl(5, h))))) // <= 10 x (2^32 - 1)
+                    }
                 }
             }
         }

@@ -56,18 +56,20 @@ library MeterLeaf {
     }
 
     /// @notice The readings of hours [first, end) of a record, written into `r` (its other hours are left
-    /// as they are): what a baseline reads of a day, without decoding the rest.
+    /// as they are): what a baseline reads of a day, without decoding the rest. Needs first <= end <= 24.
     function readHours(bytes calldata record, uint32[24] memory r, uint256 first, uint256 end) internal pure {
         // calldata word reads into the given words of `r`, hot path (every record of a batch settlement)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let src := add(record.offset, 11)
+            let src := add(add(record.offset, 11), shl(2, first))
+            let limit := add(r, shl(5, end))
             for {
-                let h := first
-            } lt(h, end) {
-                h := add(h, 1)
+                let dst := add(r, shl(5, first))
+            } lt(dst, limit) {
+                dst := add(dst, 0x20)
             } {
-                mstore(add(r, shl(5, h)), shr(224, calldataload(add(src, shl(2, h)))))
+                mstore(dst, shr(224, calldataload(src)))
+                src := add(src, 4)
             }
         }
     }

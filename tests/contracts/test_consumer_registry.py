@@ -86,8 +86,10 @@ def test_register__twice__reverts(reg, alice):
 
 def test_activate__by_region_utility(reg, alice, utility):
     """C-3: an active utility of the region activates; token id = dense consumer id; ERC-5192 locked."""
+    assert [int(x) for x in reg.activation(alice)] == [0, 0]
     tx = reg.activate(alice, KYC, OWNERSHIP, {"from": utility})
     c = reg.consumer(alice)
+    assert [int(x) for x in reg.activation(alice)] == [1, c["activationDay"]] > [1, 0]
     assert c["status"] == ACTIVE and c["id"] == 1
     assert reg.ownerOf(1) == alice and reg.accountOf(1) == alice
     assert reg.locked(1) is True
@@ -186,7 +188,7 @@ def test_record_settlement__settlement_role_only(reg, alice, utility, stranger, 
     """C-9, C-10: only SETTLEMENT_ROLE writes the record; reliability follows the reference formula."""
     reg.activate(alice, KYC, OWNERSHIP, {"from": utility})
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, reg.SETTLEMENT_ROLE())):
-        reg.recordSettlement(alice, stablecoin, 1_000, 900, 5, 5_000, True, {"from": stranger})
+        reg.recordSettlements(stablecoin, 5_000, [(alice, 1_000, 900, 5, True)], {"from": stranger})
     reg.grantRole(reg.SETTLEMENT_ROLE(), admin, {"from": admin})
     score = 5_000
     cases = [
@@ -195,12 +197,19 @@ def test_record_settlement__settlement_role_only(reg, alice, utility, stranger, 
         (1_000, 2_000, 9, True),
         (1_000, 0, 0, False),
     ]
-    for committed, verified, reward, sufficient in cases:
-        tx = reg.recordSettlement(
-            alice, stablecoin, committed, verified, reward, 5_000, sufficient, {"from": admin}
+    for committed, verified, reward, sufficient in cases[:2]:  # one call each
+        tx = reg.recordSettlements(
+            stablecoin, 5_000, [(alice, committed, verified, reward, sufficient)], {"from": admin}
         )
         score = reliability(score, committed, verified, 5_000, sufficient)
         assert tx.events["TrackRecordUpdated"]["reliabilityBps"] == score
+    # then two in one call, each applied in turn
+    tx = reg.recordSettlements(
+        stablecoin, 5_000, [(alice, *case) for case in cases[2:]], {"from": admin}
+    )
+    for i, (committed, verified, _reward, sufficient) in enumerate(cases[2:]):
+        score = reliability(score, committed, verified, 5_000, sufficient)
+        assert tx.events["TrackRecordUpdated"][i]["reliabilityBps"] == score
     r = reg.trackRecord(alice)
     assert (r["eventsSettled"], r["eventsDelivered"], r["eventsInsufficient"]) == (4, 2, 1)
     assert r["verifiedWh"] == 900 + 300 + 2_000

@@ -109,6 +109,38 @@ def test_settle__stranger__reverts(funded, stranger):
         funded.settle(PROGRAM, stranger, 0, 0, {"from": stranger})
 
 
+def test_settle_batch__releases_once_and_pays_each(
+    escrow, admin, stranger, utility, BlocklistToken, consumer_accounts
+):
+    """E-4, E-5, S-11: one release for the batch, every reward pushed or (refused) owed."""
+    token = BlocklistToken.deploy({"from": admin})
+    escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(utility, 10_000, {"from": admin})
+    token.approve(escrow, 10_000, {"from": utility})
+    escrow.openProgram(PROGRAM, token, utility, 10_000, {"from": admin})
+    escrow.reserve(PROGRAM, 6_000, {"from": admin})
+    a, b = consumer_accounts[0], consumer_accounts[1]
+    token.setBlocked(b, True, {"from": admin})
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, escrow.PROTOCOL_ROLE())):
+        escrow.settleBatch(PROGRAM, 5_000, [a], [1], {"from": stranger})
+    with brownie.reverts(err("PayoutLengthMismatch", 2, 1)):
+        escrow.settleBatch(PROGRAM, 5_000, [a, b], [1], {"from": admin})
+    with brownie.reverts(err("ExceedsReservation", PROGRAM, 5_001, 6_000)):
+        escrow.settleBatch(PROGRAM, 5_000, [a, b], [3_000, 2_001], {"from": admin})
+    with brownie.reverts(err("ExceedsReservation", PROGRAM, 0, 6_000)):
+        escrow.settleBatch(PROGRAM, 6_001, [], [], {"from": admin})
+    tx = escrow.settleBatch(PROGRAM, 5_000, [a, b], [3_000, 1_500], {"from": admin})
+    assert [e["amount"] for e in tx.events["Released"]] == [5_000]
+    assert [(e["consumer"], e["amount"], e["pushed"]) for e in tx.events["Paid"]] == [
+        (a, 3_000, True),
+        (b, 1_500, False),
+    ]
+    acct = escrow.programAccount(PROGRAM)
+    assert (acct["reserved"], acct["paid"]) == (1_000, 4_500)
+    assert token.balanceOf(a) == 3_000 and escrow.owed(b, token) == 1_500
+    assert escrow.available(PROGRAM) == 10_000 - 4_500 - 1_000
+
+
 def test_failed_push_is_credited_for_pull(
     escrow, admin, utility, BlocklistToken, consumer_accounts
 ):

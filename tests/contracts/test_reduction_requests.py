@@ -59,6 +59,10 @@ def test_create_event(rr, world, utility, event_day, tier, mult):
     e = rr.drEvent(tx.return_value)
     assert (e["programId"], e["status"], e["regionId"], e["targetWh"]) == (1, 1, REGION, 100_000)
     assert rr.regionHasEvent(REGION, event_day)
+    # S-3: the same day as a bit of the region's event-day words (this word and the next)
+    bit = 1 << (event_day % 256)
+    assert rr.regionEventWords(REGION, event_day // 256)[0] & bit
+    assert rr.regionEventWords(REGION, event_day // 256 - 1)[1] & bit
     assert world.suite.utilities.utility(utility)["eventsRun"] == 1
 
 

@@ -423,9 +423,14 @@ def test_settle__missing_or_extra_leaf__reverts(world, ready):
 def test_attack_double_settlement__reverts(world, ready):
     """S-8: each (event, consumer) settles once."""
     a = world.consumers[0]
+    rr = world.suite.requests
+    rr.checkSettleable(ready.event, a)  # the ledger's check before any record is read: passes
     world.suite.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
     with brownie.reverts(err("EnrollmentNotInStatus", ready.event, a, SETTLED)):
         world.suite.proofs.settle(ready.event, a, ready.leaves(a), {"from": a})
+    with brownie.reverts(err("EnrollmentNotInStatus", ready.event, a, SETTLED)):
+        rr.checkSettleable(ready.event, a)
+    rr.checkSettleable(ready.event, "0x" + "00" * 20)  # the zero address: the event's checks only
 
 
 def test_settle__not_enrolled__reverts(world, ready):

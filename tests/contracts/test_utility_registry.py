@@ -199,15 +199,18 @@ def test_revocation_is_final(utils, utility, verifiers):
 
 def test_reputation__protocol_only(utils, utility, admin, stranger):
     """U-9: only PROTOCOL_ROLE holders (the protocol's contracts) update reputation."""
-    for fn in ("recordEventRun", "recordConsumerPaid", "recordDisputeLost"):
+    for fn in ("recordEventRun", "recordDisputeLost"):
         with brownie.reverts(
             err("AccessControlUnauthorizedAccount", stranger, utils.PROTOCOL_ROLE())
         ):
             getattr(utils, fn)(utility, {"from": stranger})
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, utils.PROTOCOL_ROLE())):
+        utils.recordConsumersPaid(utility, 1, {"from": stranger})
     utils.grantRole(utils.PROTOCOL_ROLE(), admin, {"from": admin})
     tx = utils.recordEventRun(utility, {"from": admin})
-    utils.recordConsumerPaid(utility, {"from": admin})
+    paid = utils.recordConsumersPaid(utility, 3, {"from": admin})
     utils.recordDisputeLost(utility, {"from": admin})
     assert tx.events["ReputationUpdated"]["eventsRun"] == 1
+    assert paid.events["ReputationUpdated"]["consumersPaid"] == 3
     u = utils.utility(utility)
-    assert (u["eventsRun"], u["consumersPaid"], u["disputesLost"]) == (1, 1, 1)
+    assert (u["eventsRun"], u["consumersPaid"], u["disputesLost"]) == (1, 3, 1)
