@@ -2,7 +2,6 @@
 pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
@@ -21,12 +20,8 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     bytes32 public constant METER_ORACLE_ROLE = keccak256("METER_ORACLE_ROLE");
     /// @notice Most records per batch (the per-transaction gas cap allows about this many).
     uint256 public constant MAX_BATCH_RECORDS = 8_192;
-    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh.
-    /// The type string is hashed at compile time (a constant): its length costs no gas at run time.
-    // solhint-disable-next-line gas-small-strings
-    bytes32 public constant METER_DAY_TYPEHASH = keccak256(
-        "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)"
-    );
+    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh (MeterLeaf's).
+    bytes32 public constant METER_DAY_TYPEHASH = MeterLeaf.METER_DAY_TYPEHASH;
 
     IRegionRegistry private immutable _regions;
 
@@ -62,11 +57,12 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     /// @inheritdoc IMeterData
     function meterDayDigest(bytes calldata record) public view returns (bytes32) {
         if (record.length < MeterLeaf.RECORD_BYTES) revert InvalidBatchLength(record.length);
-        // slither: the flags are not signed (M-7): the oracle sets them
-        // slither-disable-next-line unused-return
-        (uint32 consumerId, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
-        bytes32 readings = MeterLeaf.readingsHash(record); // EIP-712: keccak of 24 padded words
-        return _hashTypedDataV4(keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readings)));
+        return MeterLeaf.digest(record, _domainSeparatorV4());
+    }
+
+    /// @inheritdoc IMeterData
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
     }
 
     /// @inheritdoc IMeterData
@@ -87,16 +83,8 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IMeterData
-    function recordSigner(bytes calldata signedRecord) public view returns (address signer) {
-        if (signedRecord.length != MeterLeaf.SIGNED_RECORD_BYTES) return address(0);
-        uint256 sig = MeterLeaf.RECORD_BYTES;
-        bytes32 r = bytes32(signedRecord[sig:sig + 32]);
-        bytes32 s = bytes32(signedRecord[sig + 32:sig + 64]);
-        uint8 v = uint8(signedRecord[sig + 64]);
-        // slither: the third value only details the error; any error means no signer (zero)
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(meterDayDigest(signedRecord), v, r, s);
-        if (err == ECDSA.RecoverError.NoError) signer = recovered;
+    function recordSigner(bytes calldata signedRecord) public view returns (address) {
+        return MeterLeaf.signer(signedRecord, _domainSeparatorV4());
     }
 
     /// @dev Commit one batch of `stride`-byte records (M-1..M-5, M-7).

@@ -59,6 +59,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 keyFromDay; // the consumer's meter keys (C-11), read when signedData
         address key;
         address previousKey;
+        bytes32 domain; // MeterData's EIP-712 domain separator, read when signedData (M-7)
     }
 
     /// @param requests_ The ledger (events, enrollments); it grants this contract SETTLER_ROLE.
@@ -227,6 +228,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.regionId = c.regionId;
         w.eventDay = c.day;
         w.weekendLike = LocalTime.isWeekend(c.day) || _regions.isHoliday(c.regionId, c.day);
+        if (c.signedData) w.domain = _meterData.domainSeparator();
         // the lookback covers 45 days, so at most two bitmap words: read each once
         uint256 base = (c.day - LOOKBACK_DAYS) >> 8;
         w.baseWord = base;
@@ -452,7 +454,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w,
         bytes calldata records,
         uint256[] calldata refs
-    ) private view returns (Outcome memory) {
+    ) private pure returns (Outcome memory) {
         if (refs.length == 0) revert MissingLeaf(c.day);
         bool eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
         uint256 n = _batchBaselineDays(records, refs, w);
@@ -467,7 +469,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bytes calldata records,
         uint256[] calldata refs,
         Walk memory w
-    ) private view returns (uint256 n) {
+    ) private pure returns (uint256 n) {
         uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
         for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
@@ -503,20 +505,18 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 expectedDay,
         bool baselineDay,
         uint32[24] memory readings
-    ) private view returns (bool counted) {
+    ) private pure returns (bool counted) {
         counted = _counted(record, w, expectedDay, baselineDay);
         if (counted) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
     }
 
     /// @dev S-2, S-3, S-10 for one record of a batch consumer; whether it counts.
-    // slither: at most 46 records per consumer; the signature is recovered by the protocol's own MeterData
-    // slither-disable-next-line calls-loop
     function _counted(
         bytes calldata record,
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay
-    ) private view returns (bool counted) {
+    ) private pure returns (bool counted) {
         (uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
         if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
         if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
@@ -527,7 +527,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         counted = flags & MeterLeaf.FLAG_MISSING == 0;
         if (counted && w.signedData) {
             address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
-            counted = signer != address(0) && _meterData.recordSigner(record) == signer;
+            counted = signer != address(0) && MeterLeaf.signer(record, w.domain) == signer;
         }
     }
 

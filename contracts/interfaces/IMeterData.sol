@@ -97,6 +97,9 @@ interface IMeterData {
         bytes32[] calldata proof
     ) external view returns (bool counted, uint32[24] memory readings);
 
+    /// @notice This contract's EIP-712 domain separator, which meters sign in (M-7).
+    function domainSeparator() external view returns (bytes32);
+
     /// @notice The address whose signature a 172-byte signed record carries; zero if the record is not
     /// 172 bytes or its signature is malformed (M-7).
     /// @param signedRecord A signed record.

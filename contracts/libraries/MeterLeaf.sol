@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
 /// @title MeterLeaf
 /// @notice The consumer-day record that meter data is made of, and the Merkle tree over a batch of
 /// them (SPECIFICATION.md M-2, M-3). `oracles/meter_tree.py` is the Python reference.
@@ -21,6 +24,12 @@ library MeterLeaf {
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
+    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh (the flags are not
+    /// signed: the oracle sets them). Hashed at compile time (a constant): its length costs no gas.
+    // solhint-disable-next-line gas-small-strings
+    bytes32 internal constant METER_DAY_TYPEHASH = keccak256(
+        "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)"
+    );
 
     /// @notice The header fields of the record at `offset` inside `data`.
     function header(
@@ -91,6 +100,35 @@ library MeterLeaf {
             }
             h := keccak256(ptr, 768)
         }
+    }
+
+    /// @notice The EIP-712 digest a meter signs for a record (its first 107 bytes) in the domain
+    /// `domainSeparator` (MeterData's, M-7).
+    function digest(bytes calldata record, bytes32 domainSeparator) internal pure returns (bytes32) {
+        // slither: the flags are not signed (M-7): the oracle sets them
+        // slither-disable-next-line unused-return
+        (uint32 consumerId, uint16 regionId, uint32 day, ) = header(record, 0);
+        bytes32 structHash = keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readingsHash(record)));
+        return MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
+    }
+
+    /// @notice The address whose signature a 172-byte signed record carries, in the domain
+    /// `domainSeparator`; zero if the record is not 172 bytes or its signature is malformed (M-7).
+    function signer(bytes calldata signedRecord, bytes32 domainSeparator) internal pure returns (address) {
+        if (signedRecord.length != SIGNED_RECORD_BYTES) return address(0);
+        uint256 sig = RECORD_BYTES;
+        bytes32 r = bytes32(signedRecord[sig:sig + 32]);
+        bytes32 s = bytes32(signedRecord[sig + 32:sig + 64]);
+        uint8 v = uint8(signedRecord[sig + 64]);
+        // slither: the third value only details the error; any error means no signer (zero)
+        // slither-disable-next-line unused-return
+        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
+            digest(signedRecord, domainSeparator),
+            v,
+            r,
+            s
+        );
+        return err == ECDSA.RecoverError.NoError ? recovered : address(0);
     }
 
     /// @notice keccak256 of the `length`-byte record at `offset` (the Merkle leaf).

@@ -16,6 +16,7 @@ from oracles import meter_signing as signing
 from oracles import optimistic as opt_ref
 from oracles import settlement as walk
 from oracles.meter_tree import HOURS, ConsumerDay
+from oracles.multiproof import settle_batch_args
 from tests.contracts.test_optimistic import WRONG_RESULT, result_of
 from tests.contracts.test_settlement import Scenario, activation
 from tests.helpers import err
@@ -273,6 +274,50 @@ def test_signed_program__signed_records__settle_exactly_as_reference(
         ev["adjustmentBps"],
     ) == r.as_tuple()
     assert (ev["reward"], ev["baselineDays"]) == (reward, n)
+
+
+def test_signed_program__settle_batch__each_outcome_equals_the_reference(
+    keyed, utility, oracle, signed_program
+):
+    """S-10, S-11: a batch of signed-data settlements checks each record's signature as settle does:
+    a's records are all signed, b's most recent baseline day was altered by 1 Wh after signing (not
+    counted, the walk goes one day further); each result equals the signed-data reference."""
+    world = keyed
+    s = world.suite
+    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    a, b = world.consumers[:2]
+    sc.enroll(a, 4_000)
+    sc.enroll(b, 20_000)
+    data_days = set(range(activation(world) + 1, sc.event_day + 1))
+    cands = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day}, data_days)
+    victim = walk.baseline_days(cands, lambda d: False)[1][0]
+    sc.book.relay = signer_relay(world, one_wh_more(2, victim, hour=18))
+    sc.post(activation(world) + 1, sc.reducing({1: 0.4, 2: 0.8}))
+    located = []
+    for who in (a, b):
+        cid = s.consumers.consumer(who)["id"]
+        counted = counted_by(sc, who, world)
+        required, _ = walk.baseline_days(
+            list(s.proofs.candidateDays(sc.event, who)), lambda d, c=counted: not c(d)
+        )
+        days = [sc.event_day, *required]
+        located.append((who.address, [sc.book.locate(REGION, d, cid) for d in days]))
+    consumers, groups = settle_batch_args(located)
+    assert all(len(records) == 172 * len(refs) for _, records, refs in consumers)  # signed records
+    tx = s.proofs.settleBatch(sc.event, consumers, groups, {"from": a})
+    settled = {e["account"]: e for e in tx.events["Settled"]}
+    for who in (a, b):
+        n, r, reward = expected_signed(sc, who, world)
+        assert r is not None
+        ev = settled[who.address]
+        assert (
+            ev["baselineWh"],
+            ev["actualWh"],
+            ev["reductionWh"],
+            ev["adjustmentBps"],
+        ) == r.as_tuple()
+        assert (ev["reward"], ev["baselineDays"]) == (reward, n)
+    assert not counted_by(sc, b, world)(victim) and counted_by(sc, a, world)(victim)
 
 
 def test_attack_oracle_alters_one_wh_of_event_day__record_not_counted(
