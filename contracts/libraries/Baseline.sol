@@ -209,14 +209,15 @@ library Baseline {
                 d := add(d, 1)
             } {
                 if mload(add(selected, shl(5, add(d, 1)))) {
-                    let day := mload(add(readings, shl(5, add(d, 1))))
+                    let src := add(mload(add(readings, shl(5, add(d, 1)))), shl(5, first))
+                    let limit := add(sums, shl(5, end))
                     for {
-                        let h := first
-                    } lt(h, end) {
-                        h := add(h, 1)
+                        let at := add(sums, shl(5, first))
+                    } lt(at, limit) {
+                        at := add(at, 0x20)
                     } {
-                        let at := add(sums, shl(5, h))
-                        mstore(at, add(mload(at), mload(add(day, shl(5, h))))) // <= 10 x (2^32 - 1)
+                        mstore(at, add(mload(at), mload(src))) // <= 10 x (2^32 - 1)
+                        src := add(src, 0x20)
                     }
                 }
             }

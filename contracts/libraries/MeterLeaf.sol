@@ -72,13 +72,18 @@ library MeterLeaf {
         assembly ("memory-safe") {
             let src := add(add(record.offset, 11), shl(2, first))
             let limit := add(r, shl(5, end))
-            for {
-                let dst := add(r, shl(5, first))
-            } lt(dst, limit) {
-                dst := add(dst, 0x20)
+            let dst := add(r, shl(5, first))
+            // two readings per calldata word while at least two are left, then the last one
+            for {} lt(add(dst, 0x20), limit) {
+                dst := add(dst, 0x40)
+                src := add(src, 8)
             } {
+                let w := calldataload(src)
+                mstore(dst, shr(224, w))
+                mstore(add(dst, 0x20), and(shr(192, w), 0xffffffff))
+            }
+            if lt(dst, limit) {
                 mstore(dst, shr(224, calldataload(src)))
-                src := add(src, 4)
             }
         }
     }
