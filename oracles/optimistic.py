@@ -12,6 +12,7 @@ rewardBefore))); node = keccak256(left || right) in position order; empty positi
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field
@@ -140,6 +141,65 @@ class RootTree:
             out.append(level[index ^ 1])
             index >>= 1
         return out
+
+    def multiproof(self, indices: Sequence[int]) -> list[bytes]:
+        """The sibling hashes that entries at strictly increasing ``indices`` need together, level by
+        level from the leaves, in index order (PositionalMerkle.verifyMulti, O-8)."""
+        if not indices or any(b <= a for a, b in pairwise(indices)):
+            raise ValueError("a multiproof needs strictly increasing indices")
+        if indices[0] < 0 or indices[-1] >= 1 << self.depth:
+            raise ValueError(f"an index is outside a tree of depth {self.depth}")
+        out: list[bytes] = []
+        positions = list(indices)
+        for level in self.levels[:-1]:
+            parents: list[int] = []
+            i = 0
+            while i < len(positions):
+                pos = positions[i]
+                if pos % 2 == 0 and i + 1 < len(positions) and positions[i + 1] == pos + 1:
+                    i += 2
+                else:
+                    out.append(level[pos ^ 1])
+                    i += 1
+                parents.append(pos >> 1)
+            positions = parents
+        return out
+
+
+def verify_multi(
+    root: bytes,
+    depth: int,
+    positions: Sequence[int],
+    leaves: Sequence[bytes],
+    proof: Sequence[bytes],
+) -> bool:
+    """PositionalMerkle.verifyMulti."""
+    k = len(leaves)
+    if k == 0 or k != len(positions) or depth > 32 or positions[-1] >> depth:
+        return False
+    if any(b <= a for a, b in pairwise(positions)):
+        return False
+    pos, nodes, used = list(positions), list(leaves), 0
+    for _ in range(depth):
+        up_pos: list[int] = []
+        up: list[bytes] = []
+        i = 0
+        while i < len(pos):
+            x, node = pos[i], nodes[i]
+            if x % 2 == 0 and i + 1 < len(pos) and pos[i + 1] == x + 1:
+                h = keccak(node + nodes[i + 1])
+                i += 2
+            else:
+                if used == len(proof):
+                    return False
+                sibling = proof[used]
+                used += 1
+                h = keccak(node + sibling) if x % 2 == 0 else keccak(sibling + node)
+                i += 1
+            up_pos.append(x >> 1)
+            up.append(h)
+        pos, nodes = up_pos, up
+    return used == len(proof) and nodes[0] == root
 
 
 def verify(root: bytes, index: int, leaf_hash: bytes, proof: Sequence[bytes]) -> bool:

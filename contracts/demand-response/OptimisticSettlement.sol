@@ -244,15 +244,14 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @inheritdoc IOptimisticSettlement
-    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[][] calldata proofs) external nonReentrant {
-        if (entries.length != proofs.length) revert LengthMismatch(entries.length, proofs.length);
+    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[] calldata proof) external nonReentrant {
         RootRecord storage r = _finalized(eventId);
+        _requireEntries(eventId, r, entries, proof);
         IERC20 token = IERC20(r.token);
         BitMaps.BitMap storage claimed = _claimed[eventId];
         for (uint256 i; i < entries.length; ++i) {
             Entry calldata entry = entries[i];
             if (claimed.get(entry.index)) continue;
-            _requireEntry(eventId, r, entry, proofs[i]);
             _markPaid(eventId, r, entry);
             if (entry.reward == 0 || token.trySafeTransfer(entry.account, entry.reward)) {
                 emit Claimed(eventId, entry.index, entry.account, entry.reward);
@@ -381,6 +380,25 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
             !PositionalMerkle.verifyCalldata(proof, r.root, entry.index, _leaf(eventId, entry))
         ) {
             revert InvalidEntryProof(eventId, entry.index);
+        }
+    }
+
+    /// @dev O-8: every entry of a batch under the root, by one multiproof (strictly increasing indices).
+    function _requireEntries(
+        uint256 eventId,
+        RootRecord storage r,
+        Entry[] calldata entries,
+        bytes32[] calldata proof
+    ) private view {
+        uint256 n = entries.length;
+        uint256[] memory positions = new uint256[](n);
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i; i < n; ++i) {
+            positions[i] = entries[i].index;
+            leaves[i] = _leaf(eventId, entries[i]);
+        }
+        if (!PositionalMerkle.verifyMulti(proof, r.root, r.depth, positions, leaves)) {
+            revert InvalidBatchProof(eventId);
         }
     }
 

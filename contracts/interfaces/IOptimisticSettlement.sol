@@ -85,8 +85,9 @@ interface IOptimisticSettlement {
     error AlreadyClaimed(uint256 eventId, uint32 index);
     /// @notice Paying this entry would exceed what is left of the root's total (O-7).
     error TotalExceeded(uint256 eventId, uint256 reward, uint256 remaining);
-    /// @notice Entries and proofs differ in number.
-    error LengthMismatch(uint256 entries, uint256 proofs);
+    /// @notice A batch's entries are empty, not at strictly increasing indices, or not proved by its
+    /// multiproof under the event's root.
+    error InvalidBatchProof(uint256 eventId);
     /// @notice The escrow did not deliver the root's total.
     error FundsNotReceived(uint256 eventId, uint256 expected, uint256 received);
     /// @notice A pending root can be expired only after `expiresAt` (O-12).
@@ -164,9 +165,11 @@ interface IOptimisticSettlement {
     /// @notice Pay one entry of a finalized root to its account. Anyone (O-7).
     function claim(uint256 eventId, Entry calldata entry, bytes32[] calldata proof) external;
 
-    /// @notice Pay many entries; an entry already paid is skipped, and one whose transfer is refused stays
+    /// @notice Pay many entries, at strictly increasing indices, proved together by one positional
+    /// multiproof; an entry already paid is skipped, and one whose transfer is refused stays
     /// claimable. Anyone (O-8).
-    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[][] calldata proofs) external;
+    /// @param proof The sibling hashes the entries need, level by level from the leaves, in index order.
+    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[] calldata proof) external;
 
     /// @notice Send the caller's whole bond credit (bonds returned or won) to `to` (O-9). A caller
     /// that cannot receive ether names another address, so no credit is ever stuck.

@@ -337,11 +337,16 @@ def test_pay_batch_pays_each_entry_once(opt, keeper, stranger):
     e0 = tree.entries[0]
     opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": stranger})
     before = [opt.s.token.balanceOf(e.account) for e in tree.entries]
+    indices = [e.index for e in tree.entries]
+    # attack: one entry's reward raised by 1; the multiproof no longer reaches the root
+    forged = [e.as_tuple() for e in tree.entries]
+    forged[-1] = (
+        tree.entries[-1].model_copy(update={"reward": tree.entries[-1].reward + 1}).as_tuple()
+    )
+    with brownie.reverts(err("InvalidBatchProof", opt.event)):
+        opt.os.payBatch(opt.event, forged, tree.multiproof(indices), {"from": keeper})
     tx = opt.os.payBatch(
-        opt.event,
-        [e.as_tuple() for e in tree.entries],
-        [tree.proof(e.index) for e in tree.entries],
-        {"from": keeper},
+        opt.event, [e.as_tuple() for e in tree.entries], tree.multiproof(indices), {"from": keeper}
     )
     assert len(tx.events["Claimed"]) == 2
     for e, b in zip(tree.entries, before, strict=True):
@@ -364,11 +369,17 @@ def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
     opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": opt.who[0]})
     with brownie.reverts(err("AlreadyClaimed", opt.event, 0)):
         opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": stranger})
-    tx = opt.os.payBatch(
-        opt.event, [e1.as_tuple(), e1.as_tuple()], [tree.proof(1), tree.proof(1)], {"from": keeper}
-    )
+    # the same entry twice in one batch: indices must strictly increase, so the batch is refused
+    with brownie.reverts(err("InvalidBatchProof", opt.event)):
+        opt.os.payBatch(
+            opt.event, [e1.as_tuple(), e1.as_tuple()], tree.proof(1) * 2, {"from": keeper}
+        )
+    tx = opt.os.payBatch(opt.event, [e1.as_tuple()], tree.multiproof([1]), {"from": keeper})
     assert [c["index"] for c in tx.events["Claimed"]] == [1]
-    everyone = ([e.as_tuple() for e in tree.entries], [tree.proof(e.index) for e in tree.entries])
+    everyone = (
+        [e.as_tuple() for e in tree.entries],
+        tree.multiproof([e.index for e in tree.entries]),
+    )
     tx = opt.os.payBatch(opt.event, *everyone, {"from": keeper})
     assert [c["index"] for c in tx.events["Claimed"]] == [2]
     with brownie.reverts(err("AlreadyClaimed", opt.event, 1)):
@@ -501,7 +512,7 @@ def test_pay_batch_defers_a_refused_transfer(
     tx = harness.payBatch(
         tree.event_id,
         [e.as_tuple() for e in tree.entries],
-        [tree.proof(e.index) for e in tree.entries],
+        tree.multiproof([e.index for e in tree.entries]),
         {"from": keeper},
     )
     assert tx.events["PaymentDeferred"]["index"] == blocked.index
@@ -604,9 +615,9 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
         harness.claim.encode_input(tree.event_id, e1.as_tuple(), tree.proof(e1.index)),
         {"from": admin},
     )
-    proofs = [tree.proof(e.index) for e in tree.entries]
+    proof = tree.multiproof([e.index for e in tree.entries])
     tx = harness.payBatch(
-        tree.event_id, [e.as_tuple() for e in tree.entries], proofs, {"from": stranger}
+        tree.event_id, [e.as_tuple() for e in tree.entries], proof, {"from": stranger}
     )
     assert token.attacked() and token.reentrySucceeded()
     assert [(c["index"], c["reward"]) for c in tx.events["Claimed"]] == [
