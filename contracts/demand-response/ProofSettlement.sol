@@ -39,13 +39,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @dev Working state of one walk (keeps the stack shallow).
     struct Walk {
+        // `next` and `offset` stay the first two words: `_nextRecord` reads them in assembly
+        uint256 next; // index of the next record to consume
+        uint256 offset; // batch settlement: byte offset of that record in ConsumerRecords.records
         uint16 regionId;
         uint32 consumerId;
         uint32 eventDay;
         uint32 earliest; // first day (inclusive) the walk may reach
         bool weekendLike; // event on a weekend day or holiday
-        uint256 next; // index of the next record to consume
-        uint256 offset; // batch settlement: byte offset of that record in ConsumerRecords.records
+        uint256 headerPrefix; // batch settlement: consumerId << 16 | regionId, as a record header holds them
         uint256 firstHour; // batch settlement: the hours Baseline.compute reads, [firstHour, endHour)
         uint256 endHour;
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
@@ -250,6 +252,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.earliest = activationDay + 1 > lookbackStart ? activationDay + 1 : lookbackStart;
         w.next = 0;
         w.offset = 0;
+        w.headerPrefix = (uint256(id) << 16) | w.regionId;
         if (signedData) {
             IConsumerRegistry.MeterKey memory key = _consumers.meterKey(account);
             (w.signedData, w.keyFromDay, w.key, w.previousKey) = (true, key.fromDay, key.key, key.previousKey);
@@ -472,9 +475,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private pure returns (uint256 n) {
         uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
+        uint256 earliest = w.earliest;
         for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
             uint32 d = candidates[i];
-            if (d < w.earliest) break;
+            if (d < earliest) break;
             if (w.next >= refs.length) revert MissingLeaf(d);
             // a counted record's readings go straight into the next baseline day's slot
             if (_batchRecord(_nextRecord(records, refs, w), w, d, true, dayList[n])) ++n;
@@ -482,17 +486,26 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev The walk's next record of a batch consumer (the caller checked there is one); its bytes
-    /// were checked against the references by `_proveGroups`.
+    /// were checked against the references by `_proveGroups`, so the slice is in bounds.
     function _nextRecord(
         bytes calldata records,
         uint256[] calldata refs,
         Walk memory w
-    ) private pure returns (bytes calldata) {
-        uint256 offset = w.offset;
-        uint256 stride = refs[w.next] & _SIGNED_BIT != 0 ? _SIGNED_RECORD_BYTES : _RECORD_BYTES;
-        ++w.next;
-        w.offset = offset + stride;
-        return records[offset:offset + stride];
+    ) private pure returns (bytes calldata record) {
+        // a cursor step per record, hot path (S-11): w.next and w.offset are Walk's first two words
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let j := mload(w)
+            let offset := mload(add(w, 0x20))
+            let stride := _RECORD_BYTES
+            if and(calldataload(add(refs.offset, shl(5, j))), _SIGNED_BIT) {
+                stride := _SIGNED_RECORD_BYTES
+            }
+            mstore(w, add(j, 1))
+            mstore(add(w, 0x20), add(offset, stride))
+            record.offset := add(records.offset, offset)
+            record.length := stride
+        }
     }
 
     /// @dev A record of a batch consumer: its header is the consumer's, the region's and the expected
@@ -517,18 +530,29 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 expectedDay,
         bool baselineDay
     ) private pure returns (bool counted) {
-        (uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
-        if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
-        if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
-        if (day != expectedDay) {
-            if (baselineDay) revert IMeterData.NotEligibleBaselineDay(expectedDay, day);
-            revert IMeterData.LeafDayMismatch(expectedDay, day);
+        uint256 head;
+        // the record's first 11 bytes: consumer id, region id, day, flags (MeterLeaf)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := shr(168, calldataload(record.offset))
         }
-        counted = flags & MeterLeaf.FLAG_MISSING == 0;
+        if (head >> 8 != (w.headerPrefix << 32) | expectedDay) _revertHeader(record, w, expectedDay, baselineDay);
+        counted = head & MeterLeaf.FLAG_MISSING == 0;
         if (counted && w.signedData) {
             address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
             counted = signer != address(0) && MeterLeaf.signer(record, w.domain) == signer;
         }
+    }
+
+    /// @dev The header check of `_counted` failed: revert with the error of the field that differs.
+    function _revertHeader(bytes calldata record, Walk memory w, uint32 expectedDay, bool baselineDay) private pure {
+        // slither: the flags are not part of the check
+        // slither-disable-next-line unused-return
+        (uint32 id, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
+        if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
+        if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
+        if (baselineDay) revert IMeterData.NotEligibleBaselineDay(expectedDay, day);
+        revert IMeterData.LeafDayMismatch(expectedDay, day);
     }
 
     function _copyOutcome(Outcome memory from, Outcome memory to) private pure {

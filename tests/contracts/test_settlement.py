@@ -614,6 +614,17 @@ def test_attack_settle_batch__tampered_records_or_proofs__revert(world, ready):
     extra = settle_batch_args([(a.address, [ready.book.locate(REGION, d, 1) for d in days])])
     with brownie.reverts(err("UnexpectedLeaf", len(days) - 1)):
         call(*extra)
+    # the event-day record where the walk expects its first baseline day, and the other way round
+    swapped = [req[0], ready.event_day, *req[1:]]
+    out_of_order = settle_batch_args(
+        [(a.address, [ready.book.locate(REGION, d, 1) for d in swapped])]
+    )
+    with brownie.reverts(err("LeafDayMismatch", ready.event_day, req[0])):
+        call(*out_of_order)
+    late = [ready.event_day, req[1], req[0], *req[2:]]
+    out_of_order = settle_batch_args([(a.address, [ready.book.locate(REGION, d, 1) for d in late])])
+    with brownie.reverts(err("NotEligibleBaselineDay", req[0], req[1])):
+        call(*out_of_order)
     with brownie.reverts(err("InvalidSettleBatchSize", 0, s.proofs.MAX_SETTLE_BATCH())):
         call([], groups)
 
