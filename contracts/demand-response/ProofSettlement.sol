@@ -57,6 +57,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32[] candidates; // every candidate day of the lookback, most recent first (before `earliest`)
         uint32[24][] dayBuffer; // batch settlement: baseline days' readings, reused by each consumer
         uint32[24] eventBuffer; // batch settlement: the event day's readings, reused by each consumer
+        bool summed; // batch settlement of a 10-in-10 program: baseline days are summed as they are read
+        uint256[24] sumBuffer; // ... into these per-hour sums, reused by each consumer
         bool signedData; // the program counts meter-signed records only (S-10)
         uint32 keyFromDay; // the consumer's meter keys (C-11), read when signedData
         address key;
@@ -111,6 +113,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         (w.firstHour, ) = Baseline.adjustmentWindow(c.params);
         w.endHour = c.params.endHour;
         w.dayBuffer = new uint32[24][](Baseline.MAX_DAYS);
+        w.summed = c.params.method == Baseline.METHOD_TEN_IN_TEN;
         address[] memory accounts = new address[](n);
         Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
         for (uint256 i = 0; i < n; ++i) {
@@ -462,11 +465,19 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bool eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
         uint256 n = _batchBaselineDays(records, refs, w);
         if (w.next != refs.length) revert UnexpectedLeaf(w.next);
-        return _outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n);
+        if (!w.summed) return _outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n);
+        Outcome memory o;
+        o.eventDayMissing = eventMissing;
+        o.baselineDays = n;
+        if (eventMissing || n < Baseline.MIN_DAYS) return o; // S-6
+        o.sufficient = true;
+        o.result = Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params);
+        return o;
     }
 
     /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its candidate days, in
-    /// order, until 10 count; their readings go to the shared buffer, restored to its full length (the
+    /// order, until 10 count. A 10-in-10 program adds their hours to the shared sums (zeroed first);
+    /// another writes their readings to the shared day buffer, restored to its full length (the
     /// previous consumer's `_outcome` shrank it). Returns the number of days found.
     function _batchBaselineDays(
         bytes calldata records,
@@ -474,15 +485,29 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w
     ) private pure returns (uint256 n) {
         uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
+        if (w.summed) w.sumBuffer = [uint256(0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         uint32[] memory candidates = w.candidates;
-        uint256 earliest = w.earliest;
         for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
             uint32 d = candidates[i];
-            if (d < earliest) break;
+            if (d < w.earliest) break;
             if (w.next >= refs.length) revert MissingLeaf(d);
-            // a counted record's readings go straight into the next baseline day's slot
-            if (_batchRecord(_nextRecord(records, refs, w), w, d, true, dayList[n])) ++n;
+            if (_baselineRecord(_nextRecord(records, refs, w), w, d, dayList, n)) ++n;
         }
+    }
+
+    /// @dev One record of the baseline-day walk: whether it counts; if so its hours are added to the
+    /// sums (10-in-10) or written to day slot `n`.
+    function _baselineRecord(
+        bytes calldata record,
+        Walk memory w,
+        uint32 day,
+        uint32[24][] memory dayList,
+        uint256 n
+    ) private pure returns (bool counted) {
+        counted = _counted(record, w, day, true);
+        if (!counted) return false;
+        if (w.summed) MeterLeaf.addHours(record, w.sumBuffer, w.firstHour, w.endHour);
+        else MeterLeaf.readHours(record, dayList[n], w.firstHour, w.endHour);
     }
 
     /// @dev The walk's next record of a batch consumer (the caller checked there is one); its bytes

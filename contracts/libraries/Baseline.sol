@@ -85,9 +85,35 @@ library Baseline {
 
         bool[] memory selected = _select(baselineDays, p);
         uint256 count = p.method == METHOD_TEN_IN_TEN ? n : HIGH_DAYS;
+        // slither: the window's end is recomputed by _fromSums
+        // slither-disable-next-line unused-return
+        (uint256 adjStart, ) = adjustmentWindow(p);
+        return _fromSums(_hourSums(baselineDays, selected, adjStart, p.endHour), count, eventDay, p);
+    }
 
+    /// @notice `compute` for CAISO 10-in-10 (B-2) from the sums, per hour, of the `n` eligible days'
+    /// readings over hours [adjustmentWindow start, endHour) (other hours are not read): the same
+    /// result, for callers that add the days up as they read them.
+    function computeTenInTen(
+        uint256[24] memory sums,
+        uint256 n,
+        uint32[24] memory eventDay,
+        Params memory p
+    ) internal pure returns (Result memory) {
+        validate(p);
+        if (p.method != METHOD_TEN_IN_TEN) revert UnknownBaselineMethod(p.method);
+        if (n < MIN_DAYS || n > MAX_DAYS) revert InvalidBaselineDayCount(n);
+        return _fromSums(sums, n, eventDay, p);
+    }
+
+    /// @dev B-2..B-6 from the selected days' per-hour sums and their count.
+    function _fromSums(
+        uint256[24] memory sums,
+        uint256 count,
+        uint32[24] memory eventDay,
+        Params memory p
+    ) private pure returns (Result memory r) {
         (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
-        uint256[24] memory sums = _hourSums(baselineDays, selected, adjStart, p.endHour);
         uint256 adjBaseline = 0;
         uint256 adjActual = 0;
         for (uint256 h = adjStart; h < adjEnd; ++h) {

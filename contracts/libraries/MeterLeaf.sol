@@ -88,6 +88,30 @@ library MeterLeaf {
         }
     }
 
+    /// @notice Adds the readings of hours [first, end) of a record to `sums` (its other hours are left
+    /// as they are): a 10-in-10 baseline sums its days as it reads them. Needs first <= end <= 24.
+    function addHours(bytes calldata record, uint256[24] memory sums, uint256 first, uint256 end) internal pure {
+        // calldata word reads added into the given words of `sums`, hot path (batch settlement)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let src := add(add(record.offset, 11), shl(2, first))
+            let limit := add(sums, shl(5, end))
+            let dst := add(sums, shl(5, first))
+            // two readings per calldata word while at least two are left, then the last one
+            for {} lt(add(dst, 0x20), limit) {
+                dst := add(dst, 0x40)
+                src := add(src, 8)
+            } {
+                let w := calldataload(src)
+                mstore(dst, add(mload(dst), shr(224, w)))
+                mstore(add(dst, 0x20), add(mload(add(dst, 0x20)), and(shr(192, w), 0xffffffff)))
+            }
+            if lt(dst, limit) {
+                mstore(dst, add(mload(dst), shr(224, calldataload(src))))
+            }
+        }
+    }
+
     /// @notice EIP-712 hash of a record's readings (uint32[24]: 24 big-endian words), straight from
     /// calldata: the meter's signed-data digest hashes this for every verified record (M-7).
     function readingsHash(bytes calldata record) internal pure returns (bytes32 h) {

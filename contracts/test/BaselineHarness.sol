@@ -15,6 +15,16 @@ contract BaselineHarness {
         return Baseline.compute(baselineDays, eventDay, p);
     }
 
+    /// @notice See Baseline.computeTenInTen.
+    function computeTenInTen(
+        uint256[24] calldata sums,
+        uint256 n,
+        uint32[24] calldata eventDay,
+        Baseline.Params calldata p
+    ) external pure returns (Baseline.Result memory) {
+        return Baseline.computeTenInTen(sums, n, eventDay, p);
+    }
+
     /// @notice See Baseline.adjustmentWindow.
     function adjustmentWindow(Baseline.Params calldata p) external pure returns (uint256, uint256) {
         return Baseline.adjustmentWindow(p);

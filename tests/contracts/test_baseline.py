@@ -229,6 +229,31 @@ def test_compute__equals_reference(harness, days, event, p):
     check(harness, days, event, p)
 
 
+@settings(max_examples=30, derandomize=True)
+@given(
+    days=st.lists(st.one_of(hours24, small24), min_size=5, max_size=10),
+    event=st.one_of(hours24, small24),
+    p=params(),
+)
+def test_compute_ten_in_ten__from_sums__equals_reference(harness, days, event, p):
+    """B-2: 10-in-10 from per-hour sums (what batch settlement adds up while reading, S-11) equals the
+    reference; the hours outside [adjustment start, end) are never read (here they hold junk)."""
+    p = p.model_copy(update={"method": Method.TEN_IN_TEN})
+    start, _ = harness.adjustmentWindow(p.as_tuple())
+    sums = [sum(d[h] for d in days) if start <= h < p.end_hour else 7 * h + 1 for h in range(24)]
+    want = ref.compute(days, event, p).as_tuple()
+    assert tuple(harness.computeTenInTen(sums, len(days), event, p.as_tuple())) == want
+
+
+def test_compute_ten_in_ten__other_method_or_day_count__reverts(harness):
+    high = BaselineParams(method=Method.HIGH_FIVE_OF_TEN, start_hour=16, end_hour=20)
+    with brownie.reverts(err("UnknownBaselineMethod", 1)):
+        harness.computeTenInTen([0] * 24, 10, flat(1), high.as_tuple())
+    for n in (4, 11):
+        with brownie.reverts(err("InvalidBaselineDayCount", n)):
+            harness.computeTenInTen([0] * 24, n, flat(1), P_1620.as_tuple())
+
+
 @settings(max_examples=100)
 @given(
     reduction=st.integers(0, 10**12),

@@ -513,18 +513,26 @@ def test_dispute_rejected_and_unauthorized(world, ready, arbiter, stranger):
 # ------------------------------------------------------------------ batch settlement (S-11)
 
 
-def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle):
+@pytest.mark.parametrize("method", [0, 1], ids=["10-in-10", "high-5-of-10"])
+def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle, method):
     """S-11: one settleBatch records, for each consumer, exactly what settle would: baseline, actual,
     reduction, adjustment and reward equal the reference to the Wh; tokens, statuses and the event's
-    reservations follow; consumers whose records share a batch share one multiproof."""
+    reservations follow; consumers whose records share a batch share one multiproof. Both methods:
+    10-in-10 sums the days as it reads them (B-2), high-5-of-10 keeps each day to choose from (B-3)."""
     s = world.suite
-    sc = Scenario(world, utility, oracle)
+    program_id = 1
+    if method:
+        program_id = s.programs.createProgram(
+            REGION, program_tuple(s.token, method=method), 10**9, {"from": utility}
+        ).return_value
+    sc = Scenario(world, utility, oracle, program_id=program_id)
     a, b, c = world.consumers[:3]
     sc.enroll(a, 4_000)
     sc.enroll(b, 20_000)
     sc.enroll(c, 400_000)
     sc.post(activation(world) + 1, sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
-    program = s.programs.program(1).dict()
+    program = s.programs.program(program_id).dict()
+    assert program["method"] == method
     consumers, groups = sc.batch_args([c, a, b])
     assert len(groups) == 1 + len(sc.required(a)[0])  # one group per day, shared by all three
     before = {w.address: s.token.balanceOf(w) for w in (a, b, c)}
