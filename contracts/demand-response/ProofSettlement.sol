@@ -26,7 +26,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _POSITION_MASK = 0xffffffff;
     uint256 private constant _GROUP_SHIFT = 32;
     uint256 private constant _GROUP_MASK = 0xffff;
-    uint256 private constant _SIGNED_BIT = 0x1000000000000; // bit 48
+    uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 172-byte signed record
     // MeterLeaf.RECORD_BYTES and SIGNED_RECORD_BYTES, as literals for inline assembly
     uint256 private constant _RECORD_BYTES = 107;
     uint256 private constant _SIGNED_RECORD_BYTES = 172;
@@ -284,6 +284,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                 d := sub(d, 1)
             } {
                 let second := iszero(eq(shr(8, d), base)) // the lookback spans words base and base + 1
+                // slither: shl(shift, value): the day's bit, 1 shifted left by d mod 256
+                // slither-disable-next-line incorrect-shift
                 let bit := shl(and(d, 0xff), 1)
                 if iszero(and(xor(out0, mul(second, xor(out0, out1))), bit)) {
                     let holiday := iszero(iszero(and(xor(hol0, mul(second, xor(hol0, hol1))), bit)))
@@ -430,7 +432,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             } {
                 let ref := calldataload(add(refs.offset, shl(5, j)))
                 let stride := _RECORD_BYTES
-                if and(ref, _SIGNED_BIT) {
+                if and(shr(_SIGNED_SHIFT, ref), 1) {
                     stride := _SIGNED_RECORD_BYTES
                 }
                 if gt(add(offset, stride), records.length) {
@@ -466,13 +468,21 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256 n = _batchBaselineDays(records, refs, w);
         if (w.next != refs.length) revert UnexpectedLeaf(w.next);
         if (!w.summed) return _outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n);
-        Outcome memory o;
+        return _summedOutcome(c, eventMissing, w, n);
+    }
+
+    /// @dev S-5, S-6 for a 10-in-10 batch consumer: the baseline from the summed days, or insufficient data.
+    function _summedOutcome(
+        Context memory c,
+        bool eventMissing,
+        Walk memory w,
+        uint256 n
+    ) private pure returns (Outcome memory o) {
         o.eventDayMissing = eventMissing;
         o.baselineDays = n;
-        if (eventMissing || n < Baseline.MIN_DAYS) return o; // S-6
+        if (eventMissing || n < Baseline.MIN_DAYS) return o;
         o.sufficient = true;
         o.result = Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params);
-        return o;
     }
 
     /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its candidate days, in
@@ -518,12 +528,14 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w
     ) private pure returns (bytes calldata record) {
         // a cursor step per record, hot path (S-11): w.next and w.offset are Walk's first two words
+        // slither: a calldata slice is two words, its offset and its length, each written once
+        // slither-disable-start write-after-write
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let j := mload(w)
             let offset := mload(add(w, 0x20))
             let stride := _RECORD_BYTES
-            if and(calldataload(add(refs.offset, shl(5, j))), _SIGNED_BIT) {
+            if and(shr(_SIGNED_SHIFT, calldataload(add(refs.offset, shl(5, j)))), 1) {
                 stride := _SIGNED_RECORD_BYTES
             }
             mstore(w, add(j, 1))
@@ -531,6 +543,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             record.offset := add(records.offset, offset)
             record.length := stride
         }
+        // slither-disable-end write-after-write
     }
 
     /// @dev A record of a batch consumer: its header is the consumer's, the region's and the expected

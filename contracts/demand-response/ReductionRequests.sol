@@ -231,6 +231,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (n != outcomes.length) revert OutcomesMismatch(n, outcomes.length);
         DrEvent storage e = _event(eventId);
         _checkEventSettleable(eventId, e);
+        // slither: zero-filled memory, its arrays allocated just below
+        // slither-disable-next-line uninitialized-local
         Payout memory pay;
         pay.program = _program(e.programId);
         pay.reports = new IConsumerRegistry.SettlementReport[](n);
