@@ -327,6 +327,6 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         }
         uint256 reward = s.reward;
         if (reward != 0) _rewards[account][token] += reward;
-        emit TrackRecordUpdated(account, _consumers[account].id, r.reliabilityBps, r.verifiedWh, token, reward);
+        emit TrackRecordUpdated(account, r.reliabilityBps, r.verifiedWh);
     }
 }

@@ -112,8 +112,14 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
         a.reserved -= uint128(reserved);
         a.paid += uint128(total);
         emit Released(programId, reserved, a.reserved);
+        emit BatchPaid(programId, n, total);
         address token = a.token;
-        for (uint256 i = 0; i < n; ++i) _push(programId, token, consumers[i], rewards[i]);
+        for (uint256 i = 0; i < n; ++i) {
+            address consumer = consumers[i];
+            uint256 amount = rewards[i];
+            // E-5: a refused transfer is owed; a pushed one shows as the token's Transfer event
+            if (!IERC20(token).trySafeTransfer(consumer, amount)) _owe(programId, token, consumer, amount);
+        }
     }
 
     /// @inheritdoc IIncentiveEscrow
@@ -224,11 +230,14 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
 
     /// @dev E-5: transfer, or owe what the token refuses to transfer (the amount is already counted as paid).
     function _push(uint256 programId, address token, address consumer, uint256 amount) private {
-        bool pushed = IERC20(token).trySafeTransfer(consumer, amount);
-        if (!pushed) {
-            _owed[consumer][token] += amount;
-            _totalOwed[token] += amount;
-        }
-        emit Paid(programId, consumer, amount, pushed);
+        if (IERC20(token).trySafeTransfer(consumer, amount)) emit Paid(programId, consumer, amount, true);
+        else _owe(programId, token, consumer, amount);
+    }
+
+    /// @dev E-5: credit a refused transfer for withdrawal.
+    function _owe(uint256 programId, address token, address consumer, uint256 amount) private {
+        _owed[consumer][token] += amount;
+        _totalOwed[token] += amount;
+        emit Paid(programId, consumer, amount, false);
     }
 }

@@ -114,6 +114,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.endHour = c.params.endHour;
         w.dayBuffer = new uint32[24][](Baseline.MAX_DAYS);
         w.summed = c.params.method == Baseline.METHOD_TEN_IN_TEN;
+        Baseline.validate(c.params); // once for the batch: computeTenInTen relies on it (B-1)
         address[] memory accounts = new address[](n);
         Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
         for (uint256 i = 0; i < n; ++i) {

@@ -146,14 +146,8 @@ interface IConsumerRegistry {
     /// @notice An attester registered the signing key of a consumer's meter (C-11).
     event MeterKeySet(address indexed account, address indexed key, uint32 fromDay, address previousKey);
     /// @notice Settlement updated a track record (C-9).
-    event TrackRecordUpdated(
-        address indexed account,
-        uint32 indexed consumerId,
-        uint16 reliabilityBps,
-        uint64 verifiedWh,
-        address token,
-        uint256 reward
-    );
+    /// The reward, its token and the event are in the ledger's Settled event of the same transaction.
+    event TrackRecordUpdated(address indexed account, uint16 reliabilityBps, uint64 verifiedWh);
 
     /*//////////////////////////////////////////////////////////////
                                 FUNCTIONS

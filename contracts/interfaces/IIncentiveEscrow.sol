@@ -54,6 +54,10 @@ interface IIncentiveEscrow {
     event Released(uint256 indexed programId, uint256 amount, uint256 reserved);
     /// @notice A consumer was paid; `pushed` is false when the transfer failed and the amount was credited.
     event Paid(uint256 indexed programId, address indexed consumer, uint256 amount, bool pushed);
+    /// @notice A batch of settlements paid `total` to `consumers` consumers (S-11). Each transfer shows as
+    /// the token's own Transfer event and each reward in the ledger's Settled event; only a refused
+    /// transfer, credited instead, also emits Paid (pushed = false).
+    event BatchPaid(uint256 indexed programId, uint256 consumers, uint256 total);
     /// @notice A consumer withdrew amounts credited after failed pushes.
     event OwedWithdrawn(address indexed account, address indexed token, uint256 amount);
     /// @notice The utility withdrew unreserved budget.

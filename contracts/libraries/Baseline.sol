@@ -93,14 +93,14 @@ library Baseline {
 
     /// @notice `compute` for CAISO 10-in-10 (B-2) from the sums, per hour, of the `n` eligible days'
     /// readings over hours [adjustmentWindow start, endHour) (other hours are not read): the same
-    /// result, for callers that add the days up as they read them.
+    /// result, for callers that add the days up as they read them. `p` must have passed `validate`
+    /// (a batch validates once for all its consumers).
     function computeTenInTen(
         uint256[24] memory sums,
         uint256 n,
         uint32[24] memory eventDay,
         Params memory p
     ) internal pure returns (Result memory) {
-        validate(p);
         if (p.method != METHOD_TEN_IN_TEN) revert UnknownBaselineMethod(p.method);
         if (n < MIN_DAYS || n > MAX_DAYS) revert InvalidBaselineDayCount(n);
         return _fromSums(sums, n, eventDay, p);

@@ -15,13 +15,14 @@ contract BaselineHarness {
         return Baseline.compute(baselineDays, eventDay, p);
     }
 
-    /// @notice See Baseline.computeTenInTen.
+    /// @notice See Baseline.computeTenInTen (after Baseline.validate, as its callers do).
     function computeTenInTen(
         uint256[24] calldata sums,
         uint256 n,
         uint32[24] calldata eventDay,
         Baseline.Params calldata p
     ) external pure returns (Baseline.Result memory) {
+        Baseline.validate(p);
         return Baseline.computeTenInTen(sums, n, eventDay, p);
     }
 

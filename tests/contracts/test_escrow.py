@@ -131,10 +131,12 @@ def test_settle_batch__releases_once_and_pays_each(
         escrow.settleBatch(PROGRAM, 6_001, [], [], {"from": admin})
     tx = escrow.settleBatch(PROGRAM, 5_000, [a, b], [3_000, 1_500], {"from": admin})
     assert [e["amount"] for e in tx.events["Released"]] == [5_000]
+    assert (tx.events["BatchPaid"]["consumers"], tx.events["BatchPaid"]["total"]) == (2, 4_500)
+    # a pushed reward shows as the token's Transfer; only the refused one, owed, emits Paid
     assert [(e["consumer"], e["amount"], e["pushed"]) for e in tx.events["Paid"]] == [
-        (a, 3_000, True),
-        (b, 1_500, False),
+        (b, 1_500, False)
     ]
+    assert [(t["to"], t["value"]) for t in tx.events["Transfer"]] == [(a, 3_000)]
     acct = escrow.programAccount(PROGRAM)
     assert (acct["reserved"], acct["paid"]) == (1_000, 4_500)
     assert token.balanceOf(a) == 3_000 and escrow.owed(b, token) == 1_500
