@@ -139,7 +139,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         Tier tier
     ) external returns (uint256) {
         IProgramRegistry.Program memory p = _program(programId);
-        if (p.utility != msg.sender) revert NotProgramOwner(programId, msg.sender);
+        _requireOwner(programId, p.utility);
         return _createEvent(programId, p, day, startHour, endHour, targetWh, tier, false);
     }
 
@@ -158,15 +158,15 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     /// @inheritdoc IReductionRequests
     function cancelEvent(uint256 eventId) external {
         DrEvent storage e = _event(eventId);
-        if (_program(e.programId).utility != msg.sender) revert NotProgramOwner(e.programId, msg.sender);
-        if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
+        _requireOwner(e.programId, _program(e.programId).utility);
+        _requireOpen(eventId, e);
         _endEvent(eventId, e, EventStatus.Cancelled);
     }
 
     /// @inheritdoc IReductionRequests
     function closeEvent(uint256 eventId) external {
         DrEvent storage e = _event(eventId);
-        if (e.status != EventStatus.Scheduled) revert EventNotSettleable(eventId, e.status);
+        _requireStatus(eventId, e, EventStatus.Scheduled);
         uint256 deadline = _deadline(e);
         if (block.timestamp <= deadline) revert SettlementStillOpen(eventId, deadline);
         _endEvent(eventId, e, EventStatus.Closed);
@@ -258,8 +258,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     /// @inheritdoc IReductionRequests
     function lockForRoot(uint256 eventId) external onlyRole(OPTIMISTIC_ROLE) {
         DrEvent storage e = _event(eventId);
-        // O-3: only a Scheduled event with nothing settled is locked
-        if (e.status != EventStatus.Scheduled || e.settled != 0) revert EventNotSettleable(eventId, e.status);
+        // O-3: only a Scheduled event with nothing settled is locked (a settled one matches no status)
+        _requireStatus(eventId, e, e.settled == 0 ? EventStatus.Scheduled : EventStatus.None);
         e.status = EventStatus.RootPending;
         emit RootLocked(eventId);
     }
@@ -411,7 +411,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
 
     /// @dev S-1, S-2: enrolled, event not cancelled or closed, deadline not passed, event day committed.
     function _checkEventSettleable(uint256 eventId, DrEvent storage e) private view {
-        if (e.status != EventStatus.Scheduled) revert EventNotSettleable(eventId, e.status);
+        _requireStatus(eventId, e, EventStatus.Scheduled);
         uint256 deadline = _deadline(e);
         if (block.timestamp > deadline) revert SettlementClosed(eventId, deadline);
         if (!_meterData.hasData(e.regionId, e.day)) revert EventDataNotCommitted(eventId, e.day);
@@ -506,7 +506,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     /// @dev V-1: the event is open; what every admission to it reads, loaded once.
     function _admission(uint256 eventId, bool byKeeper) private view returns (DrEvent storage e, Admission memory a) {
         e = _event(eventId);
-        if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
+        _requireOpen(eventId, e);
         a.eventId = eventId;
         a.programId = e.programId;
         a.day = e.day;
@@ -570,7 +570,20 @@ contract ReductionRequests is IReductionRequests, AccessControl {
 
     function _rootPending(uint256 eventId) private view returns (DrEvent storage e) {
         e = _event(eventId);
-        if (e.status != EventStatus.RootPending) revert EventNotSettleable(eventId, e.status);
+        _requireStatus(eventId, e, EventStatus.RootPending);
+    }
+
+    function _requireStatus(uint256 eventId, DrEvent storage e, EventStatus status) private view {
+        if (e.status != status) revert EventNotSettleable(eventId, e.status);
+    }
+
+    /// @dev V-1, P-5: scheduled and not started.
+    function _requireOpen(uint256 eventId, DrEvent storage e) private view {
+        if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
+    }
+
+    function _requireOwner(uint32 programId, address utility) private view {
+        if (utility != msg.sender) revert NotProgramOwner(programId, msg.sender);
     }
 
     function _event(uint256 eventId) private view returns (DrEvent storage e) {
