@@ -506,7 +506,11 @@ class Keeper:
             for part in (todo[i : i + chunk] for i in range(0, len(todo), chunk))
         ]
         receipts = self.client.transact_many(calls, progress)
-        paid = sum(len(decode_events(self.p.optimistic, "Claimed", r["logs"])) for r in receipts)
+        paid = sum(
+            int(e["entries"])
+            for r in receipts
+            for e in decode_events(self.p.optimistic, "BatchClaimed", r["logs"])
+        )
         log.info("event %d: paid %d of %d root entries in %d transactions",
                  tree.event_id, paid, len(todo), len(calls))  # fmt: skip
         return paid

@@ -249,12 +249,15 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         _requireEntries(eventId, r, entries, proof);
         IERC20 token = IERC20(r.token);
         BitMaps.BitMap storage claimed = _claimed[eventId];
+        uint256 paid = 0;
+        uint256 total = 0;
         for (uint256 i; i < entries.length; ++i) {
             Entry calldata entry = entries[i];
             if (claimed.get(entry.index)) continue;
             _markPaid(eventId, r, entry);
             if (entry.reward == 0 || token.trySafeTransfer(entry.account, entry.reward)) {
-                emit Claimed(eventId, entry.index, entry.account, entry.reward);
+                ++paid;
+                total += entry.reward;
             } else {
                 // O-8: a refused push leaves the entry claimable; nothing is lost
                 claimed.unset(entry.index);
@@ -262,6 +265,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
                 emit PaymentDeferred(eventId, entry.index, entry.account);
             }
         }
+        emit BatchClaimed(eventId, paid, total);
     }
 
     /// @inheritdoc IOptimisticSettlement

@@ -118,6 +118,9 @@ interface IOptimisticSettlement {
     event RootExpired(uint256 indexed eventId, address indexed proposer);
     /// @notice An entry was paid (O-7).
     event Claimed(uint256 indexed eventId, uint32 index, address indexed account, uint96 reward);
+    /// @notice A batch paid `entries` entries, `total` together (O-8). Each transfer shows as the token's
+    /// Transfer event and each paid entry in isClaimed; a refused one emits PaymentDeferred instead.
+    event BatchClaimed(uint256 indexed eventId, uint256 entries, uint256 total);
     /// @notice A batch payment's transfer was refused; the entry stays claimable (O-8).
     event PaymentDeferred(uint256 indexed eventId, uint32 index, address indexed account);
     /// @notice A bond credit was withdrawn and sent to `to`.

@@ -348,7 +348,8 @@ def test_pay_batch_pays_each_entry_once(opt, keeper, stranger):
     tx = opt.os.payBatch(
         opt.event, [e.as_tuple() for e in tree.entries], tree.multiproof(indices), {"from": keeper}
     )
-    assert len(tx.events["Claimed"]) == 2
+    paid = [e for e in tree.entries if e.index != 0]
+    assert tuple(tx.events["BatchClaimed"].values()) == (opt.event, 2, sum(e.reward for e in paid))
     for e, b in zip(tree.entries, before, strict=True):
         assert opt.s.token.balanceOf(e.account) - b == (0 if e.index == 0 else e.reward)
         assert opt.os.isClaimed(opt.event, e.index)
@@ -375,17 +376,25 @@ def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
             opt.event, [e1.as_tuple(), e1.as_tuple()], tree.proof(1) * 2, {"from": keeper}
         )
     tx = opt.os.payBatch(opt.event, [e1.as_tuple()], tree.multiproof([1]), {"from": keeper})
-    assert [c["index"] for c in tx.events["Claimed"]] == [1]
+    assert (tx.events["BatchClaimed"]["entries"], tx.events["BatchClaimed"]["total"]) == (
+        1,
+        e1.reward,
+    )
     everyone = (
         [e.as_tuple() for e in tree.entries],
         tree.multiproof([e.index for e in tree.entries]),
     )
     tx = opt.os.payBatch(opt.event, *everyone, {"from": keeper})
-    assert [c["index"] for c in tx.events["Claimed"]] == [2]
+    e2 = tree.entries[2]
+    assert (tx.events["BatchClaimed"]["entries"], tx.events["BatchClaimed"]["total"]) == (
+        1,
+        e2.reward,
+    )
+    assert s.token.balanceOf(e2.account) - before[e2.account] == e2.reward
     with brownie.reverts(err("AlreadyClaimed", opt.event, 1)):
         opt.os.claim(opt.event, e1.as_tuple(), tree.proof(1), {"from": opt.who[1]})
     tx = opt.os.payBatch(opt.event, *everyone, {"from": keeper})
-    assert "Claimed" not in tx.events
+    assert tx.events["BatchClaimed"]["entries"] == 0
 
     for e in tree.entries:
         assert s.token.balanceOf(e.account) - before[e.account] == e.reward
@@ -516,7 +525,7 @@ def test_pay_batch_defers_a_refused_transfer(
         {"from": keeper},
     )
     assert tx.events["PaymentDeferred"]["index"] == blocked.index
-    assert len(tx.events["Claimed"]) == 2
+    assert tx.events["BatchClaimed"]["entries"] == 2
     assert not harness.isClaimed(tree.event_id, blocked.index)
     assert harness.rootRecord(tree.event_id)["remaining"] == blocked.reward
     token.setBlocked(blocked.account, False, {"from": admin})
@@ -620,11 +629,13 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
         tree.event_id, [e.as_tuple() for e in tree.entries], proof, {"from": stranger}
     )
     assert token.attacked() and token.reentrySucceeded()
-    assert [(c["index"], c["reward"]) for c in tx.events["Claimed"]] == [
-        (e1.index, e1.reward),  # the reentrant claim, inside entry 0's transfer
-        (e0.index, e0.reward),
-        (tree.entries[2].index, tree.entries[2].reward),
-    ]
+    # the reentrant claim, inside entry 0's transfer, then the batch's other two entries
+    assert [(c["index"], c["reward"]) for c in tx.events["Claimed"]] == [(e1.index, e1.reward)]
+    e2 = tree.entries[2]
+    assert (tx.events["BatchClaimed"]["entries"], tx.events["BatchClaimed"]["total"]) == (
+        2,
+        e0.reward + e2.reward,
+    )
     for e in tree.entries:
         assert token.balanceOf(e.account) == e.reward
     assert harness.rootRecord(tree.event_id)["remaining"] == 0
