@@ -50,18 +50,15 @@ library MeterLeaf {
 
     /// @notice The 24 hourly readings of a single record.
     function readings(bytes calldata record) internal pure returns (uint32[24] memory r) {
-        // 24 calldata word reads into the 24 words of `r`, hot path (every settled record)
+        // the three calldata words of the readings into the 24 words of `r`: hot path
+        uint256 src;
+        uint256 dst;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let src := add(record.offset, 11)
-            for {
-                let h := 0
-            } lt(h, 24) {
-                h := add(h, 1)
-            } {
-                mstore(add(r, shl(5, h)), shr(224, calldataload(add(src, shl(2, h)))))
-            }
+            src := add(record.offset, 11)
+            dst := r
         }
+        _spread(src, dst);
     }
 
     /// @notice The readings of hours [first, end) of a record, written into `r` (its other hours are left
@@ -115,18 +112,17 @@ library MeterLeaf {
     /// @notice EIP-712 hash of a record's readings (uint32[24]: 24 big-endian words), straight from
     /// calldata: the meter's signed-data digest hashes this for every verified record (M-7).
     function readingsHash(bytes calldata record) internal pure returns (bytes32 h) {
-        // calldata word reads and hashing past the free memory pointer, hot path
+        // the readings spread past the free memory pointer, then hashed: hot path
+        uint256 src;
+        uint256 ptr;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            let src := add(record.offset, 11)
-            for {
-                let i := 0
-            } lt(i, 24) {
-                i := add(i, 1)
-            } {
-                mstore(add(ptr, shl(5, i)), shr(224, calldataload(add(src, shl(2, i)))))
-            }
+            src := add(record.offset, 11)
+            ptr := mload(0x40)
+        }
+        _spread(src, ptr);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
             h := keccak256(ptr, 768)
         }
     }
@@ -137,7 +133,22 @@ library MeterLeaf {
         // slither: the flags are not signed (M-7): the oracle sets them
         // slither-disable-next-line unused-return
         (uint32 consumerId, uint16 regionId, uint32 day, ) = header(record, 0);
-        bytes32 structHash = keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readingsHash(record)));
+        bytes32 readingsHash_ = readingsHash(record);
+        bytes32 typeHash = METER_DAY_TYPEHASH;
+        bytes32 structHash;
+        // keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readingsHash)) in scratch
+        // memory past the free pointer, nothing allocated: hot path of signed-data settlement
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, typeHash)
+            // small types may carry dirty high bits on the stack: clean each to its width
+            mstore(add(m, 0x20), and(consumerId, 0xffffffff))
+            mstore(add(m, 0x40), and(regionId, 0xffff))
+            mstore(add(m, 0x60), and(day, 0xffffffff))
+            mstore(add(m, 0x80), readingsHash_)
+            structHash := keccak256(m, 0xa0)
+        }
         return MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
     }
 
@@ -145,10 +156,17 @@ library MeterLeaf {
     /// `domainSeparator`; zero if the record is not 172 bytes or its signature is malformed (M-7).
     function signer(bytes calldata signedRecord, bytes32 domainSeparator) internal pure returns (address) {
         if (signedRecord.length != SIGNED_RECORD_BYTES) return address(0);
-        uint256 sig = RECORD_BYTES;
-        bytes32 r = bytes32(signedRecord[sig:sig + 32]);
-        bytes32 s = bytes32(signedRecord[sig + 32:sig + 64]);
-        uint8 v = uint8(signedRecord[sig + 64]);
+        bytes32 r;
+        bytes32 s;
+        uint8 v;
+        // the signature's three fields after the 107 record bytes (the length was checked above)
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let sig := add(signedRecord.offset, RECORD_BYTES)
+            r := calldataload(sig)
+            s := calldataload(add(sig, 0x20))
+            v := byte(0, calldataload(add(sig, 0x40)))
+        }
         // slither: the third value only details the error; any error means no signer (zero)
         // slither-disable-next-line unused-return
         (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
@@ -194,6 +212,30 @@ library MeterLeaf {
             mstore(0x00, a)
             mstore(0x20, b)
             h := keccak256(0x00, 0x40)
+        }
+    }
+
+    /// @dev The 24 big-endian uint32 readings at calldata offset `src` (three words) into the 24
+    /// memory words at `dst`, unrolled: every verified record passes here.
+    function _spread(uint256 src, uint256 dst) private pure {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            for {
+                let i := 0
+            } lt(i, 3) {
+                i := add(i, 1)
+            } {
+                let w := calldataload(add(src, shl(5, i)))
+                let d := add(dst, shl(8, i)) // eight readings per calldata word, 32 bytes each in memory
+                mstore(d, shr(224, w))
+                mstore(add(d, 0x20), and(shr(192, w), 0xffffffff))
+                mstore(add(d, 0x40), and(shr(160, w), 0xffffffff))
+                mstore(add(d, 0x60), and(shr(128, w), 0xffffffff))
+                mstore(add(d, 0x80), and(shr(96, w), 0xffffffff))
+                mstore(add(d, 0xa0), and(shr(64, w), 0xffffffff))
+                mstore(add(d, 0xc0), and(shr(32, w), 0xffffffff))
+                mstore(add(d, 0xe0), and(w, 0xffffffff))
+            }
         }
     }
 }

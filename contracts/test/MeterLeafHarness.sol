@@ -17,6 +17,11 @@ contract MeterLeafHarness {
         MeterLeaf.readHours(record, r, first, end);
     }
 
+    /// @notice MeterLeaf.readingsHash of a record.
+    function readingsHash(bytes calldata record) external pure returns (bytes32) {
+        return MeterLeaf.readingsHash(record);
+    }
+
     /// @notice MeterLeaf.readings of a record.
     function readings(bytes calldata record) external pure returns (uint32[24] memory) {
         return MeterLeaf.readings(record);
