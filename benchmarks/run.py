@@ -435,7 +435,9 @@ def gas_by_callee(url: str, tx_hash: str, names: dict[str, str]) -> dict[str, in
     for step in _trace_steps(url, tx_hash, stack=True):
         if step["depth"] == 1:
             if step["op"] in ("CALL", "STATICCALL"):
-                callee = names.get(Web3.to_checksum_address(step["stack"][-2][-40:]), "other")
+                # a stack word is minimal hex ("0x165…" for an address with a leading zero nibble)
+                word = int(step["stack"][-2], 16) & (2**160 - 1)
+                callee = names.get(Web3.to_checksum_address(f"0x{word:040x}"), "other")
         elif step["op"] not in ("CALL", "STATICCALL", "DELEGATECALL"):
             out[callee] = out.get(callee, 0) + int(step["gasCost"])
     return out
