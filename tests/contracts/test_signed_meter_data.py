@@ -89,14 +89,31 @@ def counted_by(sc: Scenario, who, world) -> Callable[[int], bool]:
     return counted
 
 
-def signed_leaves(sc: Scenario, who, world) -> list[tuple[int, bytes, list[bytes]]]:
-    """The records settlement requires when uncounted records count as missing (S-4, S-10)."""
-    cid = world.suite.consumers.consumer(who)["id"]
+def signed_days(sc: Scenario, who, world) -> list[int]:
+    """The days whose records settlement requires when uncounted records count as missing (S-4,
+    S-10): the event day, then the baseline days the walk reaches."""
     counted = counted_by(sc, who, world)
     required, _ = walk.baseline_days(
         list(world.suite.proofs.candidateDays(sc.event, who)), lambda d: not counted(d)
     )
-    return [sc.book.leaf_proof(REGION, d, cid) for d in [sc.event_day, *required]]
+    return [sc.event_day, *required]
+
+
+def signed_leaves(sc: Scenario, who, world) -> list[tuple[int, bytes, list[bytes]]]:
+    """The records (with proofs) of `signed_days`, for settle."""
+    cid = world.suite.consumers.consumer(who)["id"]
+    return [sc.book.leaf_proof(REGION, d, cid) for d in signed_days(sc, who, world)]
+
+
+def assert_settled_as(ev, r: ref.BaselineResult, reward: int, n: int) -> None:
+    """A Settled event equals the signed-data reference to the Wh (S-5, S-7)."""
+    assert (
+        ev["baselineWh"],
+        ev["actualWh"],
+        ev["reductionWh"],
+        ev["adjustmentBps"],
+    ) == r.as_tuple()
+    assert (ev["reward"], ev["baselineDays"]) == (reward, n)
 
 
 def expected_signed(sc: Scenario, who, world) -> tuple[int, ref.BaselineResult | None, int]:
@@ -265,15 +282,8 @@ def test_signed_program__signed_records__settle_exactly_as_reference(
     sc, a = run(world, utility, oracle, signed_program, signer_relay(world))
     tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     n, r, reward = expected_signed(sc, a, world)
-    ev = tx.events["Settled"]
     assert r is not None and n >= walk.MIN_DAYS
-    assert (
-        ev["baselineWh"],
-        ev["actualWh"],
-        ev["reductionWh"],
-        ev["adjustmentBps"],
-    ) == r.as_tuple()
-    assert (ev["reward"], ev["baselineDays"]) == (reward, n)
+    assert_settled_as(tx.events["Settled"], r, reward, n)
 
 
 def test_signed_program__settle_batch__each_outcome_equals_the_reference(
@@ -296,11 +306,7 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
     located = []
     for who in (a, b):
         cid = s.consumers.consumer(who)["id"]
-        counted = counted_by(sc, who, world)
-        required, _ = walk.baseline_days(
-            list(s.proofs.candidateDays(sc.event, who)), lambda d, c=counted: not c(d)
-        )
-        days = [sc.event_day, *required]
+        days = signed_days(sc, who, world)
         located.append((who.address, [sc.book.locate(REGION, d, cid) for d in days]))
     consumers, groups = settle_batch_args(located)
     assert all(len(records) == 172 * len(refs) for _, records, refs in consumers)  # signed records
@@ -309,14 +315,7 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
     for who in (a, b):
         n, r, reward = expected_signed(sc, who, world)
         assert r is not None
-        ev = settled[who.address]
-        assert (
-            ev["baselineWh"],
-            ev["actualWh"],
-            ev["reductionWh"],
-            ev["adjustmentBps"],
-        ) == r.as_tuple()
-        assert (ev["reward"], ev["baselineDays"]) == (reward, n)
+        assert_settled_as(settled[who.address], r, reward, n)
     assert not counted_by(sc, b, world)(victim) and counted_by(sc, a, world)(victim)
 
 
