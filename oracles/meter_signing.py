@@ -1,7 +1,7 @@
 """Device-signed meter data: the Python reference of MeterData's EIP-712 `MeterDay` (SPECIFICATION.md M-7).
 
 A meter signs each consumer-day it measured: the typed struct
-``MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)`` in the domain
+``MeterDay(uint32 consumerId,uint16 regionId,uint32 day,bytes readings)`` in the domain
 ``("GridBalance MeterData", "1", chainId, MeterData's address)``. The oracle relays the signature
 after the 107-byte record (a 172-byte signed record, posted with ``postSignedBatch``); a program that
 requires signed data counts a record only if its signature recovers to the consumer's registered
@@ -28,7 +28,7 @@ from oracles.meter_tree import ConsumerDay
 DOMAIN_NAME = "GridBalance MeterData"
 DOMAIN_VERSION = "1"
 SIGNATURE_BYTES = 65
-METER_DAY_TYPE = "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)"
+METER_DAY_TYPE = "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,bytes readings)"
 METER_DAY_TYPEHASH = keccak(text=METER_DAY_TYPE)
 _DOMAIN_TYPEHASH = keccak(
     text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -71,22 +71,28 @@ def typed_data(domain: MeterDomain, day: ConsumerDay) -> dict[str, Any]:
             ],
             "MeterDay": [
                 {"name": "consumerId", "type": "uint32"}, {"name": "regionId", "type": "uint16"},
-                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "uint32[24]"},
+                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "bytes"},
             ],
         },
         "primaryType": "MeterDay",
         "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": domain.chain_id,
                    "verifyingContract": domain.meter_data},
         "message": {"consumerId": day.consumer_id, "regionId": day.region_id, "day": day.day,
-                    "readings": list(day.readings)},
+                    "readings": packed_readings(day)},
     }  # fmt: skip
+
+
+def packed_readings(day: ConsumerDay) -> bytes:
+    """The `readings` field of MeterDay: the 24 readings as the record carries them, 4 big-endian
+    bytes each (96 bytes)."""
+    return b"".join(r.to_bytes(4, "big") for r in day.readings)
 
 
 def struct_hash(day: ConsumerDay) -> bytes:
     """hashStruct(MeterDay): the flags are not signed (the oracle sets them, M-6). Every field is one
-    big-endian 32-byte word (EIP-712 encodeData), written directly: eth-abi's encoder is ~20x slower
-    and this runs for every consumer-day."""
-    readings_hash = keccak(b"".join(r.to_bytes(32, "big") for r in day.readings))
+    big-endian 32-byte word (EIP-712 encodeData; `bytes` as its keccak256), written directly:
+    eth-abi's encoder is ~20x slower and this runs for every consumer-day."""
+    readings_hash = keccak(packed_readings(day))
     words = (day.consumer_id, day.region_id, day.day)
     return keccak(
         METER_DAY_TYPEHASH + b"".join(w.to_bytes(32, "big") for w in words) + readings_hash

@@ -203,6 +203,13 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     }
 
     /// @inheritdoc IConsumerRegistry
+    function signingKeys(address account, uint32 firstDay) external view returns (MeterKey memory k) {
+        MeterKey storage stored = _meterKeys[account];
+        (k.key, k.fromDay) = (stored.key, stored.fromDay); // one slot
+        if (firstDay < k.fromDay) k.previousKey = stored.previousKey;
+    }
+
+    /// @inheritdoc IConsumerRegistry
     function trackRecord(address account) external view returns (TrackRecord memory) {
         return _records[account];
     }

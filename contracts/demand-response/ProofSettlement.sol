@@ -58,7 +58,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32[24][] dayBuffer; // batch settlement: baseline days' readings, reused by each consumer
         uint32[24] eventBuffer; // batch settlement: the event day's readings, reused by each consumer
         bool summed; // batch settlement of a 10-in-10 program: baseline days are summed as they are read
-        uint256[24] sumBuffer; // ... into these per-hour sums, reused by each consumer
+        uint256[6] lanes; // ... into these packed per-hour sums (MeterLeaf.addToLanes), zero between consumers
+        uint256[24] sumBuffer; // the consumer's per-hour sums, unpacked from the lanes
         bool signedData; // the program counts meter-signed records only (S-10)
         uint32 keyFromDay; // the consumer's meter keys (C-11), read when signedData
         address key;
@@ -258,7 +259,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.offset = 0;
         w.headerPrefix = (uint256(id) << 16) | w.regionId;
         if (signedData) {
-            IConsumerRegistry.MeterKey memory key = _consumers.meterKey(account);
+            // the keys for the walk's days: every judged record's day is w.earliest or later
+            IConsumerRegistry.MeterKey memory key = _consumers.signingKeys(account, w.earliest);
             (w.signedData, w.keyFromDay, w.key, w.previousKey) = (true, key.fromDay, key.key, key.previousKey);
         }
     }
@@ -481,13 +483,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private pure returns (Outcome memory o) {
         o.eventDayMissing = eventMissing;
         o.baselineDays = n;
+        MeterLeaf.unpackLanes(w.lanes, w.sumBuffer); // and zeroes the lanes for the next consumer
         if (eventMissing || n < Baseline.MIN_DAYS) return o;
         o.sufficient = true;
         o.result = Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params);
     }
 
     /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its candidate days, in
-    /// order, until 10 count. A 10-in-10 program adds their hours to the shared sums (zeroed first);
+    /// order, until 10 count. A 10-in-10 program adds them to the shared lanes (zero: the previous
+    /// consumer's `_summedOutcome` unpacked and cleared them);
     /// another writes their readings to the shared day buffer, restored to its full length (the
     /// previous consumer's `_outcome` shrank it). Returns the number of days found.
     function _batchBaselineDays(
@@ -496,7 +500,6 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w
     ) private pure returns (uint256 n) {
         uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
-        if (w.summed) w.sumBuffer = [uint256(0), 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
         uint32[] memory candidates = w.candidates;
         for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
             uint32 d = candidates[i];
@@ -517,7 +520,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private pure returns (bool counted) {
         counted = _counted(record, w, day, true);
         if (!counted) return false;
-        if (w.summed) MeterLeaf.addHours(record, w.sumBuffer, w.firstHour, w.endHour);
+        if (w.summed) MeterLeaf.addToLanes(record, w.lanes);
         else MeterLeaf.readHours(record, dayList[n], w.firstHour, w.endHour);
     }
 

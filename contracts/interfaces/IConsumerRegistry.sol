@@ -214,6 +214,11 @@ interface IConsumerRegistry {
     /// @notice A consumer's meter keys (zero if none registered).
     function meterKey(address account) external view returns (MeterKey memory);
 
+    /// @notice The meter keys that sign the account's days from `firstDay` on (C-11, S-10): `previousKey`
+    /// is read only if `firstDay` precedes `fromDay`, and is zero otherwise (no such day needs it), so a
+    /// settlement whose days all follow the last rotation reads one storage slot.
+    function signingKeys(address account, uint32 firstDay) external view returns (MeterKey memory);
+
     /// @notice A consumer's track record.
     function trackRecord(address account) external view returns (TrackRecord memory);
 

@@ -24,11 +24,12 @@ library MeterLeaf {
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
-    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh (the flags are not
-    /// signed: the oracle sets them). Hashed at compile time (a constant): its length costs no gas.
+    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh, the readings as the
+    /// record carries them (96 bytes, 24 big-endian uint32), so their hash is one keccak256 of calldata;
+    /// the flags are not signed (the oracle sets them). Hashed at compile time: its length costs no gas.
     // solhint-disable-next-line gas-small-strings
     bytes32 internal constant METER_DAY_TYPEHASH = keccak256(
-        "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,uint32[24] readings)"
+        "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,bytes readings)"
     );
 
     /// @notice The header fields of the record at `offset` inside `data`.
@@ -85,67 +86,93 @@ library MeterLeaf {
         }
     }
 
-    /// @notice Adds the readings of hours [first, end) of a record to `sums` (its other hours are left
-    /// as they are): a 10-in-10 baseline sums its days as it reads them. Needs first <= end <= 24.
-    function addHours(bytes calldata record, uint256[24] memory sums, uint256 first, uint256 end) internal pure {
-        // calldata word reads added into the given words of `sums`, hot path (batch settlement)
+    /// @notice Adds a record's 24 readings to `lanes`: six words of four 64-bit lanes, one lane per hour
+    /// (`unpackLanes` gives the per-hour sums back). A lane holds any sum of fewer than 2^32 readings,
+    /// so a 10-in-10 baseline adds its days up eight hours (one calldata word) at a time.
+    function addToLanes(bytes calldata record, uint256[6] memory lanes) internal pure {
+        // three calldata words, each split into its odd and even hours by one mask: hot path (every
+        // baseline record of a 10-in-10 batch settlement)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let src := add(add(record.offset, 11), shl(2, first))
-            let limit := add(sums, shl(5, end))
-            let dst := add(sums, shl(5, first))
-            // two readings per calldata word while at least two are left, then the last one
-            for {} lt(add(dst, 0x20), limit) {
-                dst := add(dst, 0x40)
-                src := add(src, 8)
+            let m := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+            let src := add(record.offset, 11)
+            let w := calldataload(src)
+            mstore(lanes, add(mload(lanes), and(w, m)))
+            let at := add(lanes, 0x20)
+            mstore(at, add(mload(at), and(shr(32, w), m)))
+            w := calldataload(add(src, 0x20))
+            at := add(lanes, 0x40)
+            mstore(at, add(mload(at), and(w, m)))
+            at := add(lanes, 0x60)
+            mstore(at, add(mload(at), and(shr(32, w), m)))
+            w := calldataload(add(src, 0x40))
+            at := add(lanes, 0x80)
+            mstore(at, add(mload(at), and(w, m)))
+            at := add(lanes, 0xa0)
+            mstore(at, add(mload(at), and(shr(32, w), m)))
+        }
+    }
+
+    /// @notice The per-hour sums that `addToLanes` gathered, into `sums`; the lanes are zeroed for the
+    /// next sum. Lane layout: word 2k holds hours 8k+7, 8k+5, 8k+3, 8k+1 (lowest lane first), word
+    /// 2k+1 hours 8k+6, 8k+4, 8k+2, 8k.
+    function unpackLanes(uint256[6] memory lanes, uint256[24] memory sums) internal pure {
+        // 24 lane reads, unrolled per word pair: once per consumer of a 10-in-10 batch settlement
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            for {
+                let k := 0
+            } lt(k, 3) {
+                k := add(k, 1)
             } {
-                let w := calldataload(src)
-                mstore(dst, add(mload(dst), shr(224, w)))
-                mstore(add(dst, 0x20), add(mload(add(dst, 0x20)), and(shr(192, w), 0xffffffff)))
-            }
-            if lt(dst, limit) {
-                mstore(dst, add(mload(dst), shr(224, calldataload(src))))
+                let odd := add(lanes, shl(6, k))
+                let oddHours := mload(odd)
+                let evenHours := mload(add(odd, 0x20))
+                mstore(odd, 0)
+                mstore(add(odd, 0x20), 0)
+                let at := add(sums, shl(8, k)) // hour 8k
+                let lane := 0xffffffffffffffff
+                mstore(at, shr(192, evenHours))
+                mstore(add(at, 0x20), shr(192, oddHours))
+                mstore(add(at, 0x40), and(shr(128, evenHours), lane))
+                mstore(add(at, 0x60), and(shr(128, oddHours), lane))
+                mstore(add(at, 0x80), and(shr(64, evenHours), lane))
+                mstore(add(at, 0xa0), and(shr(64, oddHours), lane))
+                mstore(add(at, 0xc0), and(evenHours, lane))
+                mstore(add(at, 0xe0), and(oddHours, lane))
             }
         }
     }
 
-    /// @notice EIP-712 hash of a record's readings (uint32[24]: 24 big-endian words), straight from
-    /// calldata: the meter's signed-data digest hashes this for every verified record (M-7).
+    /// @notice EIP-712 hash of a record's readings (`bytes`: keccak256 of the record's 96 reading bytes),
+    /// straight from calldata: the meter's signed-data digest hashes this for every verified record (M-7).
     function readingsHash(bytes calldata record) internal pure returns (bytes32 h) {
-        // the readings spread past the free memory pointer, then hashed: hot path
-        uint256 src;
-        uint256 ptr;
+        // the 96 reading bytes copied past the free memory pointer, then hashed: hot path
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            src := add(record.offset, 11)
-            ptr := mload(0x40)
-        }
-        _spread(src, ptr);
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            h := keccak256(ptr, 768)
+            let ptr := mload(0x40)
+            calldatacopy(ptr, add(record.offset, 11), 96)
+            h := keccak256(ptr, 96)
         }
     }
 
     /// @notice The EIP-712 digest a meter signs for a record (its first 107 bytes) in the domain
     /// `domainSeparator` (MeterData's, M-7).
     function digest(bytes calldata record, bytes32 domainSeparator) internal pure returns (bytes32) {
-        // slither: the flags are not signed (M-7): the oracle sets them
-        // slither-disable-next-line unused-return
-        (uint32 consumerId, uint16 regionId, uint32 day, ) = header(record, 0);
         bytes32 readingsHash_ = readingsHash(record);
         bytes32 typeHash = METER_DAY_TYPEHASH;
         bytes32 structHash;
-        // keccak256(abi.encode(METER_DAY_TYPEHASH, consumerId, regionId, day, readingsHash)) in scratch
-        // memory past the free pointer, nothing allocated: hot path of signed-data settlement
+        // hashStruct(MeterDay) from the record's first word (the flags are not signed, M-7) and its
+        // readings' hash, in scratch memory past the free pointer, nothing allocated: hot path of
+        // signed-data settlement (one per record)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40)
+            let head := calldataload(record.offset)
             mstore(m, typeHash)
-            // small types may carry dirty high bits on the stack: clean each to its width
-            mstore(add(m, 0x20), and(consumerId, 0xffffffff))
-            mstore(add(m, 0x40), and(regionId, 0xffff))
-            mstore(add(m, 0x60), and(day, 0xffffffff))
+            mstore(add(m, 0x20), shr(224, head))
+            mstore(add(m, 0x40), and(shr(208, head), 0xffff))
+            mstore(add(m, 0x60), and(shr(176, head), 0xffffffff))
             mstore(add(m, 0x80), readingsHash_)
             structHash := keccak256(m, 0xa0)
         }

@@ -17,6 +17,16 @@ contract MeterLeafHarness {
         MeterLeaf.readHours(record, r, first, end);
     }
 
+    /// @notice The per-hour sums of `records` through MeterLeaf.addToLanes and unpackLanes, and whether
+    /// unpacking zeroed the lanes.
+    function sumDays(bytes[] calldata records) external pure returns (uint256[24] memory sums, bool zeroed) {
+        uint256[6] memory lanes;
+        for (uint256 i = 0; i < records.length; ++i) MeterLeaf.addToLanes(records[i], lanes);
+        MeterLeaf.unpackLanes(lanes, sums);
+        zeroed = true;
+        for (uint256 k = 0; k < 6; ++k) zeroed = zeroed && lanes[k] == 0;
+    }
+
     /// @notice MeterLeaf.readingsHash of a record.
     function readingsHash(bytes calldata record) external pure returns (bytes32) {
         return MeterLeaf.readingsHash(record);

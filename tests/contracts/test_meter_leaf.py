@@ -45,8 +45,42 @@ def test_read_hours__equals_the_record(harness, case):  # type: ignore[no-untype
 
 @settings(max_examples=20, derandomize=True)
 @given(case=cases())
-def test_readings_hash__is_the_eip712_array_hash(harness, case):  # type: ignore[no-untyped-def]
-    """M-7: the readings' EIP-712 hash is keccak256 of 24 big-endian 32-byte words."""
+def test_readings_hash__is_the_eip712_bytes_hash(harness, case):  # type: ignore[no-untyped-def]
+    """M-7: the readings' EIP-712 hash (`bytes`) is keccak256 of 24 big-endian 4-byte readings."""
     day = case[0]
-    want = keccak(b"".join(r.to_bytes(32, "big") for r in day.readings))
+    want = keccak(b"".join(r.to_bytes(4, "big") for r in day.readings))
     assert harness.readingsHash(day.encode()) == "0x" + want.hex()
+
+
+@settings(max_examples=30, derandomize=True)
+@given(
+    days=st.lists(
+        st.lists(st.integers(0, UINT32_MAX), min_size=HOURS, max_size=HOURS),
+        min_size=0,
+        max_size=10,
+    ),
+    signed=st.booleans(),
+)
+def test_lanes__sum_every_hour_of_up_to_ten_days(harness, days, signed):  # type: ignore[no-untyped-def]
+    """S-11 (B-2 sums): addToLanes then unpackLanes give each hour's exact sum over the days, at the
+    largest readings too (ten days of 2^32 - 1 stay inside a 64-bit lane), and leave the lanes zero."""
+    records = [
+        ConsumerDay(
+            consumer_id=1, region_id=1, day=20_000 + i, readings=tuple(r),
+            signature=bytes(range(65)) if signed else None,
+        ).encode()
+        for i, r in enumerate(days)
+    ]  # fmt: skip
+    sums, zeroed = harness.sumDays(records)
+    assert list(sums) == [sum(d[h] for d in days) for h in range(HOURS)]
+    assert zeroed
+
+
+def test_lanes__ten_days_at_the_largest_reading(harness):  # type: ignore[no-untyped-def]
+    """The edge the lane width is chosen for: ten days of 4,294,967,295 Wh in every hour."""
+    day = ConsumerDay(
+        consumer_id=1, region_id=1, day=20_000, readings=(UINT32_MAX,) * HOURS
+    ).encode()
+    sums, zeroed = harness.sumDays([day] * 10)
+    assert list(sums) == [10 * UINT32_MAX] * HOURS
+    assert zeroed

@@ -248,6 +248,9 @@ def test_set_meter_key__utility__records_key_and_rotation(world, utility):
     )
     s.consumers.setMeterKey(a, second, 150, {"from": utility})
     assert tuple(s.consumers.meterKey(a)) == (second, 150, first)
+    # what a settlement reads: the previous key only when its first day precedes the rotation
+    assert tuple(s.consumers.signingKeys(a, 149)) == (second, 150, first)
+    assert tuple(s.consumers.signingKeys(a, 150)) == (second, 150, brownie.ZERO_ADDRESS)
 
 
 def test_set_meter_key__stranger_or_consumer__reverts(world, stranger):
@@ -507,6 +510,34 @@ def test_signed_program__rotated_key__old_days_verify_with_previous_key(
     sc.book.relay = relay
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
     tx = s.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    n, r, reward = expected_signed(sc, a, world)
+    assert r is not None and tx.events["Settled"]["baselineDays"] == n == walk.MAX_DAYS
+    assert tx.events["Settled"]["reward"] == reward
+
+
+def test_signed_program__rotated_key__batch_reads_both_keys(keyed, utility, oracle, signed_program):
+    """C-11, S-10, S-11: settleBatch reads the previous key when the walk reaches before the rotation
+    (signingKeys), so a batch judges the old days as settle does."""
+    world = keyed
+    s, a = world.suite, world.consumers[0]
+    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    sc.enroll(a, 4_000)
+    switch = sc.event_day - 5
+    s.consumers.setMeterKey(a, signing.address_of(key_of(99)), switch, {"from": utility})
+    dom = domain(world)
+
+    def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
+        def key(r: ConsumerDay) -> bytes:
+            return key_of(99) if r.consumer_id == 1 and r.day >= switch else key_of(r.consumer_id)
+
+        return [signing.sign_day(dom, key(r), r) for r in records]
+
+    sc.book.relay = relay
+    sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
+    cid = s.consumers.consumer(a)["id"]
+    located = [(a.address, [sc.book.locate(REGION, d, cid) for d in signed_days(sc, a, world)])]
+    consumers, groups = settle_batch_args(located)
+    tx = s.proofs.settleBatch(sc.event, consumers, groups, {"from": a})
     n, r, reward = expected_signed(sc, a, world)
     assert r is not None and tx.events["Settled"]["baselineDays"] == n == walk.MAX_DAYS
     assert tx.events["Settled"]["reward"] == reward
