@@ -97,7 +97,7 @@ class Located:
 
 
 ConsumerArg = tuple[str, bytes, list[int]]
-GroupArg = tuple[int, int, int, list[bytes]]
+GroupArg = tuple[int, int, int, int, list[bytes]]
 
 
 def settle_batch_args(
@@ -105,7 +105,8 @@ def settle_batch_args(
 ) -> tuple[list[ConsumerArg], list[GroupArg]]:
     """``ProofSettlement.settleBatch``'s ``consumers`` and ``groups`` (S-11): each consumer's records
     in walk order, concatenated, with one reference each (position | group << 32 | signed << 48),
-    and one group per (day, batch) with the multiproof of every record of the call in it. Consumers
+    and one group per (day, batch) with its width, the number of the call's records in it and their
+    multiproof. Consumers
     must come in ascending consumer id, so each batch's positions ascend."""
     group_of: dict[tuple[int, int], int] = {}
     members: list[list[int]] = []
@@ -123,7 +124,7 @@ def settle_batch_args(
             refs.append(r.position | g << GROUP_SHIFT | signed)
         out.append((account, b"".join(r.record for r in records), refs))
     groups = [
-        (day, index, len(trees[g][0]), multiproof(trees[g], members[g]))
+        (day, index, len(trees[g][0]), len(members[g]), multiproof(trees[g], members[g]))
         for (day, index), g in group_of.items()
     ]
     return out, groups

@@ -26,6 +26,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _POSITION_MASK = 0xffffffff;
     uint256 private constant _GROUP_SHIFT = 32;
     uint256 private constant _GROUP_MASK = 0xffff;
+    uint256 private constant _BAD_REF = 1; // `_hashRecords` statuses
+    uint256 private constant _FULL_GROUP = 2;
     uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 172-byte signed record
     // MeterLeaf.RECORD_BYTES and SIGNED_RECORD_BYTES, as literals for inline assembly
     uint256 private constant _RECORD_BYTES = 107;
@@ -47,7 +49,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 eventDay;
         uint32 earliest; // first day (inclusive) the walk may reach
         bool weekendLike; // event on a weekend day or holiday
-        uint256 headerPrefix; // batch settlement: consumerId << 16 | regionId, as a record header holds them
+        uint256 headerPrefix; // batch settlement: consumerId << 48 | regionId << 32, a record's first 10 bytes, day 0
         uint256 firstHour; // batch settlement: the hours Baseline.compute reads, [firstHour, endHour)
         uint256 endHour;
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
@@ -124,7 +126,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             accounts[i] = account;
             uint256 freeMemory = _freeMemory();
             _forConsumer(w, c.signedData, account);
-            _copyOutcome(_batchOutcome(c, w, cr.records, cr.refs), outcomes[i]);
+            _batchOutcome(c, w, cr.records, cr.refs, outcomes[i]);
             // one consumer's working memory (readings, baseline days) is dead once its outcome is
             // copied: reuse it for the next, so memory (and its quadratic cost) does not grow with n
             _setFreeMemory(freeMemory);
@@ -257,7 +259,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.earliest = activationDay + 1 > lookbackStart ? activationDay + 1 : lookbackStart;
         w.next = 0;
         w.offset = 0;
-        w.headerPrefix = (uint256(id) << 16) | w.regionId;
+        w.headerPrefix = (((uint256(id) << 16) | w.regionId) << 32);
         if (signedData) {
             // the keys for the walk's days: every judged record's day is w.earliest or later
             IConsumerRegistry.MeterKey memory key = _consumers.signingKeys(account, w.earliest);
@@ -356,7 +358,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev Every record of the call under its group's batch root: the leaves of each group, in
-    /// position order, proved by the group's multiproof.
+    /// position order, proved by the group's multiproof. Each group declares how many records of the
+    /// call it holds, so its arrays are sized before the records are hashed, in one pass.
     // slither: one view call per group to the protocol's own MeterData; the groups are bounded by calldata
     // slither-disable-next-line calls-loop
     function _proveGroups(
@@ -365,26 +368,24 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         BatchGroup[] calldata groups
     ) private view {
         uint256 g = groups.length;
-        uint256 n = consumers.length;
-        uint256[] memory counts = new uint256[](g);
-        for (uint256 i = 0; i < n; ++i) {
-            (bool ok, uint256 j) = _countRefs(consumers[i].refs, counts);
-            if (!ok) revert InvalidRecordRef(i, j);
-        }
         uint256[][] memory positions = new uint256[][](g);
         bytes32[][] memory leaves = new bytes32[][](g);
+        uint256[] memory filled = new uint256[](g);
         for (uint256 k = 0; k < g; ++k) {
-            positions[k] = new uint256[](counts[k]);
-            leaves[k] = new bytes32[](counts[k]);
-            counts[k] = 0; // from here: how many are filled
+            uint256 count = groups[k].count;
+            positions[k] = new uint256[](count);
+            leaves[k] = new bytes32[](count);
         }
+        uint256 n = consumers.length;
         for (uint256 i = 0; i < n; ++i) {
             ConsumerRecords calldata cr = consumers[i];
-            (bool ok, uint256 j) = _hashRecords(cr.records, cr.refs, positions, leaves, counts);
-            if (!ok) revert InvalidRecordRef(i, j);
+            (uint256 status, uint256 j) = _hashRecords(cr.records, cr.refs, positions, leaves, filled);
+            if (status == _FULL_GROUP) _revertCount(groups[(cr.refs[j] >> _GROUP_SHIFT) & _GROUP_MASK]);
+            if (status != 0) revert InvalidRecordRef(i, j);
         }
         for (uint256 k = 0; k < g; ++k) {
             BatchGroup calldata b = groups[k];
+            if (filled[k] != b.count) _revertCount(b);
             bytes32 root = _meterData.batchRoot(regionId, b.day, b.batchIndex);
             if (root == bytes32(0) || !MeterMultiproof.verify(b.proof, root, b.width, positions[k], leaves[k])) {
                 revert InvalidMultiproof(b.day, b.batchIndex);
@@ -392,44 +393,25 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         }
     }
 
-    /// @dev Adds one consumer's references to the per-group `counts`; (false, j) when reference j
-    /// names no group.
-    function _countRefs(uint256[] calldata refs, uint256[] memory counts) private pure returns (bool ok, uint256 j) {
-        // one pass over calldata words, no bounds checks beyond the group's: hot path (S-11)
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let g := mload(counts)
-            let base := add(counts, 0x20)
-            ok := 1
-            for {} lt(j, refs.length) {
-                j := add(j, 1)
-            } {
-                let group := and(shr(_GROUP_SHIFT, calldataload(add(refs.offset, shl(5, j)))), _GROUP_MASK)
-                if iszero(lt(group, g)) {
-                    ok := 0
-                    break
-                }
-                let at := add(base, shl(5, group))
-                mstore(at, add(mload(at), 1))
-            }
-        }
+    function _revertCount(BatchGroup calldata b) private pure {
+        revert GroupCountMismatch(b.day, b.batchIndex, b.count);
     }
 
     /// @dev Each record of one consumer, in turn: its position and leaf hash appended to its group's
-    /// arrays (`filled` counts per group). (false, j) when record j overruns the bytes, (false,
-    /// refs.length) when bytes are left over. The groups were counted by `_countRefs`.
+    /// arrays (`filled` counts per group). Status 0 when every record fits; _BAD_REF with j when
+    /// reference j names no group or record j overruns the bytes (j = refs.length: bytes are left
+    /// over); _FULL_GROUP with j when record j's group already holds the records it declared.
     function _hashRecords(
         bytes calldata records,
         uint256[] calldata refs,
         uint256[][] memory positions,
         bytes32[][] memory leaves,
         uint256[] memory filled
-    ) private pure returns (bool ok, uint256 j) {
+    ) private pure returns (uint256 status, uint256 j) {
         // calldata walk, leaf hashing past the free memory pointer: hot path (S-11)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let offset := 0
-            ok := 1
             for {} lt(j, refs.length) {
                 j := add(j, 1)
             } {
@@ -438,21 +420,27 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                 if and(shr(_SIGNED_SHIFT, ref), 1) {
                     stride := _SIGNED_RECORD_BYTES
                 }
-                if gt(add(offset, stride), records.length) {
-                    ok := 0
+                let k := and(shr(_GROUP_SHIFT, ref), _GROUP_MASK) // the group
+                if or(iszero(lt(k, mload(filled))), gt(add(offset, stride), records.length)) {
+                    status := _BAD_REF
                     break
                 }
-                let k := shl(5, and(shr(_GROUP_SHIFT, ref), _GROUP_MASK))
+                k := shl(5, k)
                 let at := mload(add(add(filled, 0x20), k))
+                let groupPositions := mload(add(add(positions, 0x20), k))
+                if iszero(lt(at, mload(groupPositions))) {
+                    status := _FULL_GROUP
+                    break
+                }
                 mstore(add(add(filled, 0x20), k), add(at, 1))
                 at := add(shl(5, at), 0x20)
-                mstore(add(mload(add(add(positions, 0x20), k)), at), and(ref, _POSITION_MASK))
+                mstore(add(groupPositions, at), and(ref, _POSITION_MASK))
                 calldatacopy(mload(0x40), add(records.offset, offset), stride) // scratch past the free pointer
                 mstore(add(mload(add(add(leaves, 0x20), k)), at), keccak256(mload(0x40), stride))
                 offset := add(offset, stride)
             }
-            if and(ok, iszero(eq(offset, records.length))) {
-                ok := 0
+            if and(iszero(status), iszero(eq(offset, records.length))) {
+                status := _BAD_REF
             }
         }
     }
@@ -464,29 +452,32 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Context memory c,
         Walk memory w,
         bytes calldata records,
-        uint256[] calldata refs
-    ) private pure returns (Outcome memory) {
+        uint256[] calldata refs,
+        Outcome memory o
+    ) private view {
         if (refs.length == 0) revert MissingLeaf(c.day);
         bool eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
         uint256 n = _batchBaselineDays(records, refs, w);
         if (w.next != refs.length) revert UnexpectedLeaf(w.next);
-        if (!w.summed) return _outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n);
-        return _summedOutcome(c, eventMissing, w, n);
+        if (!w.summed) _copyOutcome(_outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n), o);
+        else _summedOutcome(c, eventMissing, w, n, o);
     }
 
-    /// @dev S-5, S-6 for a 10-in-10 batch consumer: the baseline from the summed days, or insufficient data.
+    /// @dev S-5, S-6 for a 10-in-10 batch consumer: the baseline from the summed days, or insufficient
+    /// data, written into `o` (allocated before the consumer's working memory, which is released).
     function _summedOutcome(
         Context memory c,
         bool eventMissing,
         Walk memory w,
-        uint256 n
-    ) private pure returns (Outcome memory o) {
+        uint256 n,
+        Outcome memory o
+    ) private pure {
         o.eventDayMissing = eventMissing;
         o.baselineDays = n;
         MeterLeaf.unpackLanes(w.lanes, w.sumBuffer); // and zeroes the lanes for the next consumer
-        if (eventMissing || n < Baseline.MIN_DAYS) return o;
+        if (eventMissing || n < Baseline.MIN_DAYS) return;
         o.sufficient = true;
-        o.result = Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params);
+        _copyResult(Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params), o.result);
     }
 
     /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its candidate days, in
@@ -498,30 +489,23 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bytes calldata records,
         uint256[] calldata refs,
         Walk memory w
-    ) private pure returns (uint256 n) {
+    ) private view returns (uint256 n) {
         uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
-        for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
-            uint32 d = candidates[i];
-            if (d < w.earliest) break;
-            if (w.next >= refs.length) revert MissingLeaf(d);
-            if (_baselineRecord(_nextRecord(records, refs, w), w, d, dayList, n)) ++n;
+        (uint256 count, uint32 earliest) = (candidates.length, w.earliest);
+        // unchecked: i < count <= LOOKBACK_DAYS and n < MAX_DAYS, each incremented once per pass
+        unchecked {
+            for (uint256 i = 0; i < count && n < Baseline.MAX_DAYS; ++i) {
+                uint32 d = candidates[i];
+                if (d < earliest) break;
+                if (w.next >= refs.length) revert MissingLeaf(d);
+                bytes calldata record = _nextRecord(records, refs, w);
+                if (!_counted(record, w, d, true)) continue;
+                if (w.summed) MeterLeaf.addToLanes(record, w.lanes);
+                else MeterLeaf.readHours(record, dayList[n], w.firstHour, w.endHour);
+                ++n;
+            }
         }
-    }
-
-    /// @dev One record of the baseline-day walk: whether it counts; if so its hours are added to the
-    /// sums (10-in-10) or written to day slot `n`.
-    function _baselineRecord(
-        bytes calldata record,
-        Walk memory w,
-        uint32 day,
-        uint32[24][] memory dayList,
-        uint256 n
-    ) private pure returns (bool counted) {
-        counted = _counted(record, w, day, true);
-        if (!counted) return false;
-        if (w.summed) MeterLeaf.addToLanes(record, w.lanes);
-        else MeterLeaf.readHours(record, dayList[n], w.firstHour, w.endHour);
     }
 
     /// @dev The walk's next record of a batch consumer (the caller checked there is one); its bytes
@@ -560,7 +544,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 expectedDay,
         bool baselineDay,
         uint32[24] memory readings
-    ) private pure returns (bool counted) {
+    ) private view returns (bool counted) {
         counted = _counted(record, w, expectedDay, baselineDay);
         if (counted) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
     }
@@ -571,19 +555,18 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay
-    ) private pure returns (bool counted) {
+    ) private view returns (bool) {
         uint256 head;
         // the record's first 11 bytes: consumer id, region id, day, flags (MeterLeaf)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             head := shr(168, calldataload(record.offset))
         }
-        if (head >> 8 != (w.headerPrefix << 32) | expectedDay) _revertHeader(record, w, expectedDay, baselineDay);
-        counted = head & MeterLeaf.FLAG_MISSING == 0;
-        if (counted && w.signedData) {
-            address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
-            counted = signer != address(0) && MeterLeaf.signer(record, w.domain) == signer;
-        }
+        if (head >> 8 != w.headerPrefix | expectedDay) _revertHeader(record, w, expectedDay, baselineDay);
+        if (head & MeterLeaf.FLAG_MISSING != 0) return false;
+        if (!w.signedData) return true;
+        address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
+        return signer != address(0) && MeterLeaf.signer(record, w.domain) == signer;
     }
 
     /// @dev The header check of `_counted` failed: revert with the error of the field that differs.
@@ -601,11 +584,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         to.sufficient = from.sufficient;
         to.eventDayMissing = from.eventDayMissing;
         to.baselineDays = from.baselineDays;
-        Baseline.Result memory r = to.result; // allocated with `to`, before the consumer's work
-        r.baselineWh = from.result.baselineWh;
-        r.actualWh = from.result.actualWh;
-        r.reductionWh = from.result.reductionWh;
-        r.adjustmentBps = from.result.adjustmentBps;
+        _copyResult(from.result, to.result);
+    }
+
+    /// @dev `from`'s fields into `to` (allocated with its outcome, before the consumer's work).
+    function _copyResult(Baseline.Result memory from, Baseline.Result memory to) private pure {
+        to.baselineWh = from.baselineWh;
+        to.actualWh = from.actualWh;
+        to.reductionWh = from.reductionWh;
+        to.adjustmentBps = from.adjustmentBps;
     }
 
     /// @dev `buffer`, its length set back to `length` (at most what it was allocated with).

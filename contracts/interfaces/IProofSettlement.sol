@@ -32,6 +32,7 @@ interface IProofSettlement {
         uint32 day;
         uint16 batchIndex; // batch of (the event's region, day)
         uint32 width; // records in the batch (MeterBatchPosted.count)
+        uint32 count; // records of the call in this batch: the references that name this group
         bytes32[] proof; // MeterMultiproof sibling hashes, level by level, in position order
     }
 
@@ -63,6 +64,9 @@ interface IProofSettlement {
     error InvalidRecordRef(uint256 consumer, uint256 record);
     /// @notice A group holds no record, or its records do not prove against its batch root.
     error InvalidMultiproof(uint32 day, uint16 batchIndex);
+    /// @notice The call's references name a different number of records of this batch than its
+    /// group declares (S-11).
+    error GroupCountMismatch(uint32 day, uint16 batchIndex, uint256 declared);
 
     // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
     // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)

@@ -106,29 +106,47 @@ library Baseline {
         return _fromSums(sums, n, eventDay, p);
     }
 
-    /// @dev B-2..B-6 from the selected days' per-hour sums and their count.
+    /// @dev B-2..B-6 from the selected days' per-hour sums and their count. Unchecked sums: a sum is at
+    /// most 10 days of uint32 Wh (< 2^36), the ratio at most 2 * BPS, 24 hours of either: nothing near
+    /// 2^256. `count` is 1..10 (checked by the callers), so no division is by zero.
     function _fromSums(
         uint256[24] memory sums,
         uint256 count,
         uint32[24] memory eventDay,
         Params memory p
     ) private pure returns (Result memory r) {
-        (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
-        uint256 adjBaseline = 0;
-        uint256 adjActual = 0;
-        for (uint256 h = adjStart; h < adjEnd; ++h) {
-            adjBaseline += sums[h] / count; // B-2: floor per hour
-            adjActual += eventDay[h];
+        uint256 ratio = _adjustment(sums, count, eventDay, p);
+        (uint256 baselineWh, uint256 actualWh) = (0, 0);
+        unchecked {
+            for (uint256 h = p.startHour; h < p.endHour; ++h) {
+                // slither: B-2 floors each hour's average before B-5 adjusts it, exactly as the reference
+                // slither-disable-next-line divide-before-multiply
+                baselineWh += ((sums[h] / count) * ratio) / BPS;
+                actualWh += eventDay[h];
+            }
         }
-        r.adjustmentBps = adjustmentRatio(adjActual, adjBaseline, p.adjCapBps, adjEnd > adjStart);
+        r.adjustmentBps = ratio;
+        r.baselineWh = baselineWh;
+        r.actualWh = actualWh;
+        r.reductionWh = baselineWh > actualWh ? baselineWh - actualWh : 0;
+    }
 
-        for (uint256 h = p.startHour; h < p.endHour; ++h) {
-            // slither: B-2 floors each hour's average before B-5 adjusts it, exactly as the reference
-            // slither-disable-next-line divide-before-multiply
-            r.baselineWh += ((sums[h] / count) * r.adjustmentBps) / BPS;
-            r.actualWh += eventDay[h];
+    /// @dev B-4, B-5: the capped day-of adjustment ratio from the sums over the adjustment window.
+    function _adjustment(
+        uint256[24] memory sums,
+        uint256 count,
+        uint32[24] memory eventDay,
+        Params memory p
+    ) private pure returns (uint256) {
+        (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
+        (uint256 adjBaseline, uint256 adjActual) = (0, 0);
+        unchecked {
+            for (uint256 h = adjStart; h < adjEnd; ++h) {
+                adjBaseline += sums[h] / count; // B-2: floor per hour
+                adjActual += eventDay[h];
+            }
         }
-        r.reductionWh = r.baselineWh > r.actualWh ? r.baselineWh - r.actualWh : 0;
+        return adjustmentRatio(adjActual, adjBaseline, p.adjCapBps, adjEnd > adjStart);
     }
 
     /// @notice The day-of adjustment window [start, end) in local hours (B-4).

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
-import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
-import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+import {ECDSA} from "solady/src/utils/ECDSA.sol";
 
 /// @title MeterLeaf
 /// @notice The consumer-day record that meter data is made of, and the Merkle tree over a batch of
@@ -24,6 +23,12 @@ library MeterLeaf {
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
+    /// @dev secp256k1n / 2: a signature's s above it is the malleable twin of a low-s one (EIP-2).
+    /// @dev The low 32 bits of each 64-bit lane: a calldata word's odd hours (its even ones after >> 32).
+    // slither: a mask, written out so that its lanes show
+    // slither-disable-next-line too-many-digits
+    uint256 private constant _ODD_HOURS = 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff;
+    uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
     /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh, the readings as the
     /// record carries them (96 bytes, 24 big-endian uint32), so their hash is one keccak256 of calldata;
     /// the flags are not signed (the oracle sets them). Hashed at compile time: its length costs no gas.
@@ -94,7 +99,7 @@ library MeterLeaf {
         // baseline record of a 10-in-10 batch settlement)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let m := 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff
+            let m := _ODD_HOURS
             let src := add(record.offset, 11)
             let w := calldataload(src)
             mstore(lanes, add(mload(lanes), and(w, m)))
@@ -117,71 +122,62 @@ library MeterLeaf {
     /// next sum. Lane layout: word 2k holds hours 8k+7, 8k+5, 8k+3, 8k+1 (lowest lane first), word
     /// 2k+1 hours 8k+6, 8k+4, 8k+2, 8k.
     function unpackLanes(uint256[6] memory lanes, uint256[24] memory sums) internal pure {
-        // 24 lane reads, unrolled per word pair: once per consumer of a 10-in-10 batch settlement
+        // 24 lane reads, unrolled: once per consumer of a 10-in-10 batch settlement
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            for {
-                let k := 0
-            } lt(k, 3) {
-                k := add(k, 1)
-            } {
-                let odd := add(lanes, shl(6, k))
-                let oddHours := mload(odd)
-                let evenHours := mload(add(odd, 0x20))
-                mstore(odd, 0)
-                mstore(add(odd, 0x20), 0)
-                let at := add(sums, shl(8, k)) // hour 8k
+            function unpack(src, dst) {
+                // the word pair at `src` (hours 8k+7.. odd, then 8k+6.. even) into the 8 hours at `dst`
                 let lane := 0xffffffffffffffff
-                mstore(at, shr(192, evenHours))
-                mstore(add(at, 0x20), shr(192, oddHours))
-                mstore(add(at, 0x40), and(shr(128, evenHours), lane))
-                mstore(add(at, 0x60), and(shr(128, oddHours), lane))
-                mstore(add(at, 0x80), and(shr(64, evenHours), lane))
-                mstore(add(at, 0xa0), and(shr(64, oddHours), lane))
-                mstore(add(at, 0xc0), and(evenHours, lane))
-                mstore(add(at, 0xe0), and(oddHours, lane))
+                let oddHours := mload(src)
+                let evenHours := mload(add(src, 0x20))
+                mstore(src, 0)
+                mstore(add(src, 0x20), 0)
+                mstore(dst, shr(192, evenHours))
+                mstore(add(dst, 0x20), shr(192, oddHours))
+                mstore(add(dst, 0x40), and(shr(128, evenHours), lane))
+                mstore(add(dst, 0x60), and(shr(128, oddHours), lane))
+                mstore(add(dst, 0x80), and(shr(64, evenHours), lane))
+                mstore(add(dst, 0xa0), and(shr(64, oddHours), lane))
+                mstore(add(dst, 0xc0), and(evenHours, lane))
+                mstore(add(dst, 0xe0), and(oddHours, lane))
             }
-        }
-    }
-
-    /// @notice EIP-712 hash of a record's readings (`bytes`: keccak256 of the record's 96 reading bytes),
-    /// straight from calldata: the meter's signed-data digest hashes this for every verified record (M-7).
-    function readingsHash(bytes calldata record) internal pure returns (bytes32 h) {
-        // the 96 reading bytes copied past the free memory pointer, then hashed: hot path
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            let ptr := mload(0x40)
-            calldatacopy(ptr, add(record.offset, 11), 96)
-            h := keccak256(ptr, 96)
+            unpack(lanes, sums)
+            unpack(add(lanes, 0x40), add(sums, 0x100))
+            unpack(add(lanes, 0x80), add(sums, 0x200))
         }
     }
 
     /// @notice The EIP-712 digest a meter signs for a record (its first 107 bytes) in the domain
     /// `domainSeparator` (MeterData's, M-7).
-    function digest(bytes calldata record, bytes32 domainSeparator) internal pure returns (bytes32) {
-        bytes32 readingsHash_ = readingsHash(record);
+    function digest(bytes calldata record, bytes32 domainSeparator) internal pure returns (bytes32 d) {
         bytes32 typeHash = METER_DAY_TYPEHASH;
-        bytes32 structHash;
-        // hashStruct(MeterDay) from the record's first word (the flags are not signed, M-7) and its
-        // readings' hash, in scratch memory past the free pointer, nothing allocated: hot path of
-        // signed-data settlement (one per record)
+        // hashStruct(MeterDay) from the record's first word (the flags are not signed, M-7) and the
+        // keccak256 of its 96 reading bytes, then keccak256("\x19\x01" ‖ domain ‖ hashStruct) as
+        // MessageHashUtils.toTypedDataHash lays it out, in scratch memory past the free pointer,
+        // nothing allocated: hot path of signed-data settlement (one per record)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40)
+            calldatacopy(m, add(record.offset, 11), 96)
+            let readingsHash_ := keccak256(m, 96)
             let head := calldataload(record.offset)
             mstore(m, typeHash)
             mstore(add(m, 0x20), shr(224, head))
             mstore(add(m, 0x40), and(shr(208, head), 0xffff))
             mstore(add(m, 0x60), and(shr(176, head), 0xffffffff))
             mstore(add(m, 0x80), readingsHash_)
-            structHash := keccak256(m, 0xa0)
+            let structHash := keccak256(m, 0xa0)
+            mstore(m, hex"1901")
+            mstore(add(m, 0x02), domainSeparator)
+            mstore(add(m, 0x22), structHash)
+            d := keccak256(m, 0x42)
         }
-        return MessageHashUtils.toTypedDataHash(domainSeparator, structHash);
     }
 
     /// @notice The address whose signature a 172-byte signed record carries, in the domain
-    /// `domainSeparator`; zero if the record is not 172 bytes or its signature is malformed (M-7).
-    function signer(bytes calldata signedRecord, bytes32 domainSeparator) internal pure returns (address) {
+    /// `domainSeparator`; zero if the record is not 172 bytes or its signature is malformed (M-7): v not
+    /// 27 or 28, s above secp256k1n / 2 (EIP-2, as OpenZeppelin's ECDSA refuses it), or no recovery.
+    function signer(bytes calldata signedRecord, bytes32 domainSeparator) internal view returns (address) {
         if (signedRecord.length != SIGNED_RECORD_BYTES) return address(0);
         bytes32 r;
         bytes32 s;
@@ -194,15 +190,10 @@ library MeterLeaf {
             s := calldataload(add(sig, 0x20))
             v := byte(0, calldataload(add(sig, 0x40)))
         }
-        // slither: the third value only details the error; any error means no signer (zero)
-        // slither-disable-next-line unused-return
-        (address recovered, ECDSA.RecoverError err, ) = ECDSA.tryRecover(
-            digest(signedRecord, domainSeparator),
-            v,
-            r,
-            s
-        );
-        return err == ECDSA.RecoverError.NoError ? recovered : address(0);
+        if (uint256(s) > _HALF_ORDER) return address(0);
+        // Solady's ecrecover call: zero when the precompile recovers nothing (v not 27/28, r or s out
+        // of range); one per record of a signed-data settlement, so its few opcodes matter
+        return ECDSA.tryRecover(digest(signedRecord, domainSeparator), v, r, s);
     }
 
     /// @notice keccak256 of the `length`-byte record at `offset` (the Merkle leaf).

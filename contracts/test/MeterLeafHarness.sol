@@ -27,11 +27,6 @@ contract MeterLeafHarness {
         for (uint256 k = 0; k < 6; ++k) zeroed = zeroed && lanes[k] == 0;
     }
 
-    /// @notice MeterLeaf.readingsHash of a record.
-    function readingsHash(bytes calldata record) external pure returns (bytes32) {
-        return MeterLeaf.readingsHash(record);
-    }
-
     /// @notice MeterLeaf.readings of a record.
     function readings(bytes calldata record) external pure returns (uint32[24] memory) {
         return MeterLeaf.readings(record);

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from brownie.test import given
-from eth_utils.crypto import keccak
 from hypothesis import settings
 from hypothesis import strategies as st
 
@@ -41,15 +40,6 @@ def test_read_hours__equals_the_record(harness, case):  # type: ignore[no-untype
     want = [day.readings[h] if first <= h < end else fill for h in range(HOURS)]
     assert list(harness.readHours(day.encode(), first, end, fill)) == want
     assert list(harness.readings(day.encode())) == list(day.readings)
-
-
-@settings(max_examples=20, derandomize=True)
-@given(case=cases())
-def test_readings_hash__is_the_eip712_bytes_hash(harness, case):  # type: ignore[no-untyped-def]
-    """M-7: the readings' EIP-712 hash (`bytes`) is keccak256 of 24 big-endian 4-byte readings."""
-    day = case[0]
-    want = keccak(b"".join(r.to_bytes(4, "big") for r in day.readings))
-    assert harness.readingsHash(day.encode()) == "0x" + want.hex()
 
 
 @settings(max_examples=30, derandomize=True)

@@ -590,10 +590,11 @@ def test_settle_batch__insufficient_data_recorded(world, scenario):
 
 def test_attack_settle_batch__tampered_records_or_proofs__revert(world, ready):
     """S-2, S-11: a changed reading, a changed proof hash, a record of another consumer, a reference
-    to no group, extra bytes or a skipped day: the whole call reverts with the rule's error."""
+    to no group, a group's count that differs from its references, extra bytes or a skipped day: the
+    whole call reverts with the rule's error."""
     s, (a, b) = world.suite, world.consumers[:2]
     consumers, groups = ready.batch_args([a, b])
-    day0, idx0, width, proof = groups[0]
+    day0, idx0, width, count, proof = groups[0]
 
     def call(cs, gs):
         return s.proofs.settleBatch(ready.event, cs, gs, {"from": b})
@@ -604,7 +605,7 @@ def test_attack_settle_batch__tampered_records_or_proofs__revert(world, ready):
     with brownie.reverts(err("InvalidMultiproof", day0, idx0)):
         call([(account, bytes(tampered), refs), consumers[1]], groups)
     if proof:
-        bad = [(day0, idx0, width, [b"\x00" * 32, *proof[1:]]), *groups[1:]]
+        bad = [(day0, idx0, width, count, [b"\x00" * 32, *proof[1:]]), *groups[1:]]
         with brownie.reverts(err("InvalidMultiproof", day0, idx0)):
             call(consumers, bad)
     # consumer 2's records presented as consumer 1's: each proves, the header does not match
@@ -615,6 +616,10 @@ def test_attack_settle_batch__tampered_records_or_proofs__revert(world, ready):
         call([(account, records, [refs[0] | (len(groups) << 32), *refs[1:]]), consumers[1]], groups)
     with brownie.reverts(err("InvalidRecordRef", 0, len(refs))):
         call([(account, records + b"\x00", refs), consumers[1]], groups)
+    # a group that declares one record fewer (the last one overflows it) or one more (left unfilled)
+    for declared in (count - 1, count + 1):
+        with brownie.reverts(err("GroupCountMismatch", day0, idx0, declared)):
+            call(consumers, [(day0, idx0, width, declared, proof), *groups[1:]])
     # a proved record the walk does not ask for (a weekend day, for a weekday event)
     weekend = next(d for d in range(activation(world) + 1, ready.event_day) if walk.is_weekend(d))
     req, _ = ready.required(a)
