@@ -117,23 +117,25 @@ def _settle_batch(b: Bench, event_id: int, ids: range) -> dict[str, Any]:
     return r
 
 
-def _signed_program(b: Bench) -> int:
+def _signed_program(b: Bench, consumers: int) -> int:
     """A second program, of meter-signed data (S-10), and a meter key for every bench consumer."""
     assert b.p.token is not None
     params = program_params(b.p.token.address, signed=True)
     r = b.tx(b.utility, b.p.programs.functions.createProgram(REGION, params, 10**14))
     program_id = int(decode_events(b.p.programs, "ProgramCreated", r["logs"])[0]["programId"])
-    for i in range(1, CONSUMERS + 1):
+    for i in range(1, consumers + 1):
         key = Account.from_key(meter_signing.meter_key(0, i)).address
         b.tx(b.utility, b.p.consumers.functions.setMeterKey(_consumer(i), key, 0))
     return program_id
 
 
-def measure(signed: bool = False) -> dict[str, int]:
+def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
     """Run the scenario on a fresh Anvil; the gas of each key call. ``signed``: the same scenario
     in a program of meter-signed data, every record signed by its meter (S-10; make bench only:
-    signing 26,624 records takes a while)."""
+    signing 26,624 records takes a while). ``consumers``: 1 + the batch size (keys name it)."""
     gas: dict[str, int] = {}
+    n = consumers - 1  # the keeper's batches: consumers 2..consumers
+    batch = range(2, consumers + 1)
     with (
         tempfile.TemporaryDirectory() as tmp,
         start_anvil(
@@ -142,8 +144,8 @@ def measure(signed: bool = False) -> dict[str, int]:
     ):
         b = Bench(connect(chain.url), chain.url, Path(tmp))
         keeper = [str(a) for a in b.w3.eth.accounts][8]
-        _register_up_to(b, CONSUMERS)
-        program_id = _signed_program(b) if signed else 1
+        _register_up_to(b, consumers)
+        program_id = _signed_program(b, consumers) if signed else 1
         domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
         meter_keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, BATCH_RECORDS + 1)}
         set_time(b.url, (b.day0 + 18) * DAY_SECONDS)
@@ -157,10 +159,12 @@ def measure(signed: bool = False) -> dict[str, int]:
         e1, e2, e3 = [_event_id(b, r) for r in created]
 
         gas["enroll_first"] = _enroll(b, 1, e1)["gasUsed"]
-        gas["enrollBatch_100_first"] = _keeper_enroll(b, keeper, e1, range(2, 102))["gasUsed"]
+        gas[f"enrollBatch_{n}_first"] = _keeper_enroll(b, keeper, e1, batch)["gasUsed"]
         gas["enroll"] = _enroll(b, 1, e2)["gasUsed"]
-        gas["enrollBatch_100"] = _keeper_enroll(b, keeper, e2, range(2, 102))["gasUsed"]
-        gas["enrollBatch_101"] = _keeper_enroll(b, keeper, e3, range(1, 102))["gasUsed"]
+        gas[f"enrollBatch_{n}"] = _keeper_enroll(b, keeper, e2, batch)["gasUsed"]
+        gas[f"enrollBatch_{n + 1}"] = _keeper_enroll(b, keeper, e3, range(1, consumers + 1))[
+            "gasUsed"
+        ]
 
         set_time(b.url, (days[-1] + 2) * DAY_SECONDS)  # every event is over
         rng = random.Random(7)
@@ -182,12 +186,12 @@ def measure(signed: bool = False) -> dict[str, int]:
         )["gasUsed"]
 
         gas["settle_first"] = _settle(b, e1, 1)["gasUsed"]
-        gas["settleBatch_100_first"] = _settle_batch(b, e1, range(2, 102))["gasUsed"]
+        gas[f"settleBatch_{n}_first"] = _settle_batch(b, e1, batch)["gasUsed"]
         gas["settle"] = _settle(b, e2, 1)["gasUsed"]
-        gas["settleBatch_100"] = _settle_batch(b, e2, range(2, 102))["gasUsed"]
+        gas[f"settleBatch_{n}"] = _settle_batch(b, e2, batch)["gasUsed"]
 
         planned, mismatches = Keeper(b.p, b.clients[keeper]).plan(e3)
-        if mismatches or len(planned) != CONSUMERS:
+        if mismatches or len(planned) != consumers:
             raise RuntimeError(f"snapshot: event {e3} plans {len(planned)} entries")
         tree = opt.RootTree.from_results(e3, [x.as_result() for x in planned])
         os_fns = b.p.optimistic.functions
@@ -203,7 +207,7 @@ def measure(signed: bool = False) -> dict[str, int]:
         gas["claim"] = b.tx(b.admin, os_fns.claim(e3, first.as_tuple(), tree.proof(first.index)))[
             "gasUsed"
         ]
-        gas["payBatch_100"] = b.tx(
+        gas[f"payBatch_{n}"] = b.tx(
             b.admin,
             os_fns.payBatch(
                 e3, [e.as_tuple() for e in others], tree.multiproof([e.index for e in others])
