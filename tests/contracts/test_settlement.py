@@ -147,6 +147,16 @@ class Scenario:
         return r, reward
 
 
+def assert_result(ev, r: ref.BaselineResult) -> None:  # type: ignore[no-untyped-def]
+    """A Settled event's baseline, actual use, reduction and adjustment equal the reference's (B-2..B-6)."""
+    assert (
+        ev["baselineWh"],
+        ev["actualWh"],
+        ev["reductionWh"],
+        ev["adjustmentBps"],
+    ) == r.as_tuple()
+
+
 def activation(world) -> int:
     return world.suite.consumers.consumer(world.consumers[0])["activationDay"]
 
@@ -179,12 +189,7 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
         tx = s.proofs.settle(sc.event, who, sc.leaves(who), {"from": world.consumers[3]})
         r, reward = sc.expected(who, program)
         ev = tx.events["Settled"]
-        assert (
-            ev["baselineWh"],
-            ev["actualWh"],
-            ev["reductionWh"],
-            ev["adjustmentBps"],
-        ) == r.as_tuple()
+        assert_result(ev, r)
         assert ev["reward"] == reward
         assert s.token.balanceOf(who) - before == reward
         assert s.requests.enrollment(sc.event, who)["status"] == SETTLED
@@ -542,12 +547,7 @@ def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle
     for who in (a, b, c):
         r, reward = sc.expected(who, program)
         ev = settled[who.address]
-        assert (
-            ev["baselineWh"],
-            ev["actualWh"],
-            ev["reductionWh"],
-            ev["adjustmentBps"],
-        ) == r.as_tuple()
+        assert_result(ev, r)
         assert ev["reward"] == reward
         assert s.token.balanceOf(who) - before[who.address] == reward
         en = s.requests.enrollment(sc.event, who)

@@ -18,7 +18,7 @@ from oracles import settlement as walk
 from oracles.meter_tree import HOURS, ConsumerDay
 from oracles.multiproof import settle_batch_args
 from tests.contracts.test_optimistic import WRONG_RESULT, result_of
-from tests.contracts.test_settlement import Scenario, activation
+from tests.contracts.test_settlement import Scenario, activation, assert_result
 from tests.helpers import err
 from tests.suite import REGION, ROOT_BOND, program_tuple
 
@@ -105,14 +105,20 @@ def signed_leaves(sc: Scenario, who, world) -> list[tuple[int, bytes, list[bytes
     return [sc.book.leaf_proof(REGION, d, cid) for d in signed_days(sc, who, world)]
 
 
+def signed_batch_args(sc: Scenario, world, whos):  # type: ignore[no-untyped-def]
+    """settleBatch's arguments for `whos` (ascending ids): each one's signed-data walk days, located."""
+    located = []
+    for who in whos:
+        cid = world.suite.consumers.consumer(who)["id"]
+        located.append(
+            (who.address, [sc.book.locate(REGION, d, cid) for d in signed_days(sc, who, world)])
+        )
+    return settle_batch_args(located)
+
+
 def assert_settled_as(ev, r: ref.BaselineResult, reward: int, n: int) -> None:
     """A Settled event equals the signed-data reference to the Wh (S-5, S-7)."""
-    assert (
-        ev["baselineWh"],
-        ev["actualWh"],
-        ev["reductionWh"],
-        ev["adjustmentBps"],
-    ) == r.as_tuple()
+    assert_result(ev, r)
     assert (ev["reward"], ev["baselineDays"]) == (reward, n)
 
 
@@ -306,12 +312,7 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
     victim = walk.baseline_days(cands, lambda d: False)[1][0]
     sc.book.relay = signer_relay(world, one_wh_more(2, victim, hour=18))
     sc.post(activation(world) + 1, sc.reducing({1: 0.4, 2: 0.8}))
-    located = []
-    for who in (a, b):
-        cid = s.consumers.consumer(who)["id"]
-        days = signed_days(sc, who, world)
-        located.append((who.address, [sc.book.locate(REGION, d, cid) for d in days]))
-    consumers, groups = settle_batch_args(located)
+    consumers, groups = signed_batch_args(sc, world, (a, b))
     assert all(len(records) == 172 * len(refs) for _, records, refs in consumers)  # signed records
     tx = s.proofs.settleBatch(sc.event, consumers, groups, {"from": a})
     settled = {e["account"]: e for e in tx.events["Settled"]}
@@ -488,14 +489,11 @@ def test_signed_program__another_meters_signature__not_counted(
     assert tx.events["SettledInsufficientData"]["eventDayMissing"] is True
 
 
-def test_signed_program__rotated_key__old_days_verify_with_previous_key(
-    keyed, utility, oracle, signed_program
-):
-    """C-11, S-10: after a meter replacement, days before the new key's first day verify against the
-    previous key, days from it against the new one."""
-    world = keyed
+def rotated_key_scenario(world, utility, oracle, program_id: int) -> Scenario:  # type: ignore[no-untyped-def]
+    """Consumer 1 enrolled; its meter replaced five days before the event (C-11): days from then on
+    signed by the new key, older days by the previous one; the data posted."""
     s, a = world.suite, world.consumers[0]
-    sc = Scenario(world, utility, oracle, program_id=signed_program)
+    sc = Scenario(world, utility, oracle, program_id=program_id)
     sc.enroll(a, 4_000)
     switch = sc.event_day - 5
     s.consumers.setMeterKey(a, signing.address_of(key_of(99)), switch, {"from": utility})
@@ -509,7 +507,18 @@ def test_signed_program__rotated_key__old_days_verify_with_previous_key(
 
     sc.book.relay = relay
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
-    tx = s.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    return sc
+
+
+def test_signed_program__rotated_key__old_days_verify_with_previous_key(
+    keyed, utility, oracle, signed_program
+):
+    """C-11, S-10: after a meter replacement, days before the new key's first day verify against the
+    previous key, days from it against the new one."""
+    world = keyed
+    a = world.consumers[0]
+    sc = rotated_key_scenario(world, utility, oracle, signed_program)
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     n, r, reward = expected_signed(sc, a, world)
     assert r is not None and tx.events["Settled"]["baselineDays"] == n == walk.MAX_DAYS
     assert tx.events["Settled"]["reward"] == reward
@@ -519,25 +528,10 @@ def test_signed_program__rotated_key__batch_reads_both_keys(keyed, utility, orac
     """C-11, S-10, S-11: settleBatch reads the previous key when the walk reaches before the rotation
     (signingKeys), so a batch judges the old days as settle does."""
     world = keyed
-    s, a = world.suite, world.consumers[0]
-    sc = Scenario(world, utility, oracle, program_id=signed_program)
-    sc.enroll(a, 4_000)
-    switch = sc.event_day - 5
-    s.consumers.setMeterKey(a, signing.address_of(key_of(99)), switch, {"from": utility})
-    dom = domain(world)
-
-    def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
-        def key(r: ConsumerDay) -> bytes:
-            return key_of(99) if r.consumer_id == 1 and r.day >= switch else key_of(r.consumer_id)
-
-        return [signing.sign_day(dom, key(r), r) for r in records]
-
-    sc.book.relay = relay
-    sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
-    cid = s.consumers.consumer(a)["id"]
-    located = [(a.address, [sc.book.locate(REGION, d, cid) for d in signed_days(sc, a, world)])]
-    consumers, groups = settle_batch_args(located)
-    tx = s.proofs.settleBatch(sc.event, consumers, groups, {"from": a})
+    a = world.consumers[0]
+    sc = rotated_key_scenario(world, utility, oracle, signed_program)
+    consumers, groups = signed_batch_args(sc, world, (a,))
+    tx = world.suite.proofs.settleBatch(sc.event, consumers, groups, {"from": a})
     n, r, reward = expected_signed(sc, a, world)
     assert r is not None and tx.events["Settled"]["baselineDays"] == n == walk.MAX_DAYS
     assert tx.events["Settled"]["reward"] == reward
