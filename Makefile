@@ -21,7 +21,7 @@ SOLCX_DIR   := $(or $(SOLCX_BINARY_PATH),$(HOME)/.solcx)
 NODE_BIN    := $(CURDIR)/node_modules/.bin
 PY_SRC      := oracles tests benchmarks $(wildcard scripts)
 # the london build profile (Energy Web Chain: no PUSH0): a Brownie project of links to the sources,
-# with its own build folder, so neither profile ever recompiles the other (see oracles/profiles.py)
+# with its own build folder, so neither profile ever recompiles the other (see oracles/protocol/profiles.py)
 LONDON_DIR  := build/profiles/london
 LONDON_CONFIG := $(LONDON_DIR)/brownie-config.yaml
 
@@ -105,7 +105,7 @@ test-contracts-london: compile-london ## the same contract tests, compiled for a
 	@cd $(LONDON_DIR) && $(BROWNIE) test
 
 test-python: compile compile-london ## the Python package's own tests (pytest, without the brownie plugin)
-	@$(PY) -m pytest -p no:pytest-brownie oracles/tests
+	@$(PY) -m pytest -p no:pytest-brownie tests/python tests/toolchain
 
 # slither on every production contract (build/audit/All.sol imports each one), configured and
 # explained in slither.config.json; any finding not fixed or excluded there with a reason fails
@@ -126,7 +126,7 @@ test: lint audit test-contracts test-contracts-london test-python snapshot-check
 # ------------------------------------------------------------------------------------ run
 
 networks: setup ## register the testnet presets with brownie (gb-sepolia, gb-arbitrum-sepolia, gb-base-sepolia, gb-volta)
-	@$(PY) -m oracles.networks
+	@$(PY) -m oracles.ops.networks
 
 demo: compile ## the main job on a fresh local Anvil (started and stopped by the demo)
 	@$(VENV)/bin/gridbalance demo

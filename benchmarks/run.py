@@ -29,10 +29,11 @@ from tqdm import tqdm
 from web3 import Web3
 from web3.types import TxParams, Wei
 
-from oracles import meter_signing
-from oracles import optimistic as opt
-from oracles.artifacts import load_artifact
-from oracles.chain import (
+from oracles.agents.keeper import Keeper
+from oracles.agents.meter_oracle import MeterOracle
+from oracles.agents.outbox import Outbox
+from oracles.chain.anvil import rpc_call, set_time, start_anvil
+from oracles.chain.client import (
     ChainClient,
     GasLedger,
     KeystoreSigner,
@@ -40,17 +41,16 @@ from oracles.chain import (
     connect,
     decode_events,
 )
-from oracles.contracts import ErrorDecoder, Protocol
-from oracles.demo import DemoConfig, run_demo
-from oracles.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
-from oracles.devchain import rpc_call, set_time, start_anvil
-from oracles.keeper import Keeper
-from oracles.meter_oracle import MeterOracle
-from oracles.meter_signing import MeterDomain
-from oracles.meter_tree import ConsumerDay, encode_batch
-from oracles.outbox import Outbox
-from oracles.reads import reply_error
-from oracles.settlement import is_weekend
+from oracles.chain.reads import reply_error
+from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
+from oracles.protocol.artifacts import load_artifact
+from oracles.protocol.contracts import ErrorDecoder, Protocol
+from oracles.reference import meter_signing
+from oracles.reference import optimistic_root as opt
+from oracles.reference.baseline_days import is_weekend
+from oracles.reference.meter_leaf import ConsumerDay, encode_batch
+from oracles.reference.meter_signing import MeterDomain
+from oracles.sim.demo import DemoConfig, run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"

@@ -40,16 +40,16 @@ from benchmarks.run import (
     _register_up_to,
     program_params,
 )
-from oracles import meter_signing
-from oracles import optimistic as opt
-from oracles.artifacts import DEFAULT_BUILD_DIR
-from oracles.chain import connect, decode_events
-from oracles.devchain import set_time, start_anvil
-from oracles.keeper import Keeper
-from oracles.meter_signing import MeterDomain
-from oracles.meter_tree import ConsumerDay, encode_batch
-from oracles.profiles import PROFILES
-from oracles.settlement import is_weekend
+from oracles.agents.keeper import Keeper
+from oracles.chain.anvil import set_time, start_anvil
+from oracles.chain.client import connect, decode_events
+from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
+from oracles.protocol.profiles import PROFILES
+from oracles.reference import meter_signing
+from oracles.reference import optimistic_root as opt
+from oracles.reference.baseline_days import is_weekend
+from oracles.reference.meter_leaf import ConsumerDay, encode_batch
+from oracles.reference.meter_signing import MeterDomain
 
 ROOT = Path(__file__).resolve().parent.parent
 SNAPSHOT = ROOT / "benchmarks" / "snapshot.json"

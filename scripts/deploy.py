@@ -1,12 +1,12 @@
 """Deploy and wire the GridBalance protocol: ``brownie run scripts/deploy.py --network <net>``.
 
 The roles and regions come from a JSON file (``GRIDBALANCE_DEPLOY_CONFIG``, default
-``deploy/<network>.json``; see ``deploy/example.json`` and ``oracles.deploy.DeployConfig``). The
+``deploy/<network>.json``; see ``deploy/example.json`` and ``oracles.ops.deploy.DeployConfig``). The
 manifest goes to ``deployments/<chainId>.json``; a re-run resumes or confirms and never deploys a
 second copy. On a development network the node's first unlocked account deploys; anywhere else an
 encrypted keystore is required (``GRIDBALANCE_KEYSTORE``, password from
 ``GRIDBALANCE_KEYSTORE_PASSWORD`` or a prompt) and well-known development keys are refused.
-Energy Web chains get the london build (``make compile-london``); see ``oracles/operator.py``.
+Energy Web chains get the london build (``make compile-london``); see ``oracles/ops/operator.py``.
 """
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ import json
 import os
 from pathlib import Path
 
-from oracles.artifacts import load_artifact
-from oracles.chain import refuse_plaintext_key
-from oracles.deploy import DeployConfig, check_profile, deploy_protocol, refuse_dev_accounts
-from oracles.devchain import PROJECT_ROOT
-from oracles.operator import Operator, run_script
+from oracles.chain.anvil import PROJECT_ROOT
+from oracles.chain.client import refuse_plaintext_key
+from oracles.ops.deploy import DeployConfig, check_profile, deploy_protocol, refuse_dev_accounts
+from oracles.ops.operator import Operator, run_script
+from oracles.protocol.artifacts import load_artifact
 
 
 def deploy(op: Operator) -> None:

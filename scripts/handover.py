@@ -3,16 +3,16 @@
 
 ``timelock`` deploys GridBalanceTimelock (OpenZeppelin's TimelockController) from the deployment
 configuration's ``timelock`` section and hands over to it. Steps: grant, verify, renounce; the
-deployer keeps no role (see ``oracles/handover.py``). Run it with the deployer's account.
+deployer keeps no role (see ``oracles/ops/handover.py``). Run it with the deployer's account.
 """
 
 from __future__ import annotations
 
 from web3 import Web3
 
-from oracles.contracts import Manifest
-from oracles.handover import HandoverError, deploy_timelock, handover
-from oracles.operator import Operator, run_script
+from oracles.ops.handover import HandoverError, deploy_timelock, handover
+from oracles.ops.operator import Operator, run_script
+from oracles.protocol.contracts import Manifest
 
 
 def main(target: str = "") -> None:

@@ -2,16 +2,16 @@
 ``brownie run scripts/verify_deployment.py --network <net>``.
 
 Bytecode (immutables included), constructor wiring, the forecasting link, every role holder (and
-that no one else holds a role) and the configured regions and tokens; see ``oracles/verify.py``.
+that no one else holds a role) and the configured regions and tokens; see ``oracles/ops/verify.py``.
 Prints one line per check and exits non-zero on any mismatch.
 """
 
 from __future__ import annotations
 
-from oracles.contracts import Manifest
-from oracles.operator import Operator, run_script
-from oracles.profiles import profile
-from oracles.verify import verify_deployment
+from oracles.ops.operator import Operator, run_script
+from oracles.ops.verify import verify_deployment
+from oracles.protocol.contracts import Manifest
+from oracles.protocol.profiles import profile
 
 
 def verify(op: Operator) -> None:

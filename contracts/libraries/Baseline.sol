@@ -5,7 +5,7 @@ pragma solidity ^0.8.24;
 /// @notice Demand-response baselines, day-of adjustment, verified reduction and reward, in exact
 /// integer arithmetic. Every division rounds down, which always lowers the baseline, the reduction
 /// and the reward: rounding favours the escrow (SPECIFICATION.md §3, rules B-1..B-8).
-/// `oracles/baseline.py` is the Python reference and must give identical numbers.
+/// `oracles/reference/baseline.py` is the Python reference and must give identical numbers.
 library Baseline {
     /*//////////////////////////////////////////////////////////////
                                 CONSTANTS

@@ -5,7 +5,7 @@ import {ECDSA} from "solady/src/utils/ECDSA.sol";
 
 /// @title MeterLeaf
 /// @notice The consumer-day record that meter data is made of, and the Merkle tree over a batch of
-/// them (SPECIFICATION.md M-2, M-3). `oracles/meter_tree.py` is the Python reference.
+/// them (SPECIFICATION.md M-2, M-3). `oracles/reference/meter_leaf.py` is the Python reference.
 /// @dev A record is 107 packed bytes (big-endian):
 ///   [0, 4)    consumer id (uint32, >= 1)
 ///   [4, 6)    region id (uint16)

@@ -5,7 +5,7 @@ pragma solidity ^0.8.24;
 /// @notice Many records of one meter batch proved together against its root (SPECIFICATION.md S-11).
 /// The tree is MeterLeaf's: pairs hashed in sorted order, level by level, the last node of an odd level
 /// carried up unhashed. Records that share a batch share the hashes above them, so k records cost
-/// about k + k·log2(n/k) hashes instead of k·log2(n). `oracles/multiproof.py` is the reference.
+/// about k + k·log2(n/k) hashes instead of k·log2(n). `oracles/reference/meter_multiproof.py` is the reference.
 /// @dev Any record that verifies is committed in the batch whatever positions or width the caller
 /// claims: every node computed here is either a record's hash (a 107- or 172-byte preimage) or a pair
 /// hash (a 64-byte preimage), so equality with the committed root forces, level by level, each

@@ -3,7 +3,7 @@ pragma solidity ^0.8.24;
 
 /// @title PositionalMerkle
 /// @notice A Merkle tree whose proofs fix the leaf's position (SPECIFICATION.md O-2).
-/// `oracles/optimistic.py` is the Python reference.
+/// `oracles/reference/optimistic_root.py` is the Python reference.
 /// @dev The tree has 2^depth positions; positions past the last entry hold bytes32(0). A node is
 /// keccak256(left ‖ right) in position order. OpenZeppelin's MerkleProof sorts each pair
 /// (commutative hashing), so a proof there does not say where its leaf sits; here it must, because an

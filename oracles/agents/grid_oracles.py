@@ -3,7 +3,7 @@
 Points are validated by pydantic models that mirror the contract's ranges, queued in the outbox
 keyed by (kind, region, hour), and posted in batches of at most 168 hours with strictly increasing
 hours. The forecaster reads the posted history (weather and actual load) back from the chain, fits
-the TOWT model (:mod:`oracles.forecaster`) and posts 24-48 h of forecasts with its model id.
+the TOWT model (:mod:`oracles.forecasting.models`) and posts 24-48 h of forecasts with its model id.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from oracles.chain import ChainClient
-from oracles.contracts import Protocol
-from oracles.forecaster import MODEL_ID, TowtModel
-from oracles.outbox import Outbox
+from oracles.agents.outbox import Outbox
+from oracles.chain.client import ChainClient
+from oracles.forecasting.models import MODEL_ID, TowtModel
+from oracles.protocol.contracts import Protocol
 
 log = logging.getLogger("gridbalance.grid")
 

@@ -7,8 +7,8 @@
   skips are counted by reason.
 * **Settlement** (S-1..S-8): once the event day's data is committed, for each enrollment it asks the
   contract for the baseline candidate days, rebuilds every needed leaf and proof from the calldata of
-  the meter-data transactions (:mod:`oracles.chain_data`: no local database), settles, and compares
-  the on-chain result with the Python reference (:mod:`oracles.baseline`, :mod:`oracles.settlement`).
+  the meter-data transactions (:mod:`oracles.protocol.meter_batches`: no local database), settles, and compares
+  the on-chain result with the Python reference (:mod:`oracles.reference.baseline`, :mod:`oracles.reference.baseline_days`).
   Any difference is logged at ERROR level and counted in ``mismatches``.
 """
 
@@ -22,16 +22,16 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from oracles import baseline as ref
-from oracles import meter_signing
-from oracles import optimistic as opt
-from oracles.chain import ChainClient, decode_events
-from oracles.chain_data import Batch, day_batches
-from oracles.contracts import Protocol
-from oracles.meter_signing import MeterDomain
-from oracles.meter_tree import ConsumerDay
-from oracles.multiproof import ConsumerArg, GroupArg, Located, settle_batch_args
-from oracles.settlement import LOOKBACK_DAYS, baseline_days, candidate_days
+from oracles.chain.client import ChainClient, decode_events
+from oracles.protocol.contracts import Protocol
+from oracles.protocol.meter_batches import Batch, day_batches
+from oracles.reference import baseline as ref
+from oracles.reference import meter_signing
+from oracles.reference import optimistic_root as opt
+from oracles.reference.baseline_days import LOOKBACK_DAYS, baseline_days, candidate_days
+from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_multiproof import ConsumerArg, GroupArg, Located, settle_batch_args
+from oracles.reference.meter_signing import MeterDomain
 
 log = logging.getLogger("gridbalance.keeper")
 

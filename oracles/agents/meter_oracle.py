@@ -31,7 +31,8 @@ from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
-from oracles.chain import (
+from oracles.agents.outbox import Outbox
+from oracles.chain.client import (
     ChainClient,
     Pending,
     TxReplaced,
@@ -40,11 +41,10 @@ from oracles.chain import (
     retry_network,
     rpc_request,
 )
-from oracles.chain_data import day_batches
-from oracles.contracts import Protocol
-from oracles.meter_tree import SIGNED_RECORD_BYTES, ConsumerDay
-from oracles.outbox import Outbox
-from oracles.sources import Reject, write_rejects
+from oracles.ingest.meter_files import Reject, write_rejects
+from oracles.protocol.contracts import Protocol
+from oracles.protocol.meter_batches import day_batches
+from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, ConsumerDay
 
 log = logging.getLogger("gridbalance.meter")
 

@@ -6,7 +6,7 @@
 * Weather, forecasts and actuals are keyed by (kind, region, hour) (forecasts also by issue time).
 
 Every state change commits before the daemon moves on, so a daemon killed at any point restarts
-from the database; :mod:`oracles.meter_oracle` then reconciles ``sent`` rows against the chain.
+from the database; :mod:`oracles.agents.meter_oracle` then reconciles ``sent`` rows against the chain.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from oracles.meter_tree import ConsumerDay
+from oracles.reference.meter_leaf import ConsumerDay
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meter (

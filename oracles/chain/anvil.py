@@ -34,7 +34,7 @@ from types import TracebackType
 
 from eth_account import Account
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 ANVIL_IN_NODE_MODULES = PROJECT_ROOT / "node_modules" / ".bin" / "anvil"
 DEFAULT_MNEMONIC = "test test test test test test test test test test test junk"
 _PR_SET_PDEATHSIG = 1

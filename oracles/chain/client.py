@@ -43,9 +43,9 @@ from web3.contract.contract import Contract, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
 from web3.types import RPCEndpoint
 
-from oracles.contracts import ErrorDecoder
-from oracles.devchain import dev_accounts
-from oracles.reads import AbiFunction, call_many, reply_error, web3_batch
+from oracles.chain.anvil import dev_accounts
+from oracles.chain.reads import AbiFunction, call_many, reply_error, web3_batch
+from oracles.protocol.contracts import ErrorDecoder
 
 log = logging.getLogger("gridbalance.chain")
 
@@ -600,7 +600,7 @@ class ChainClient:
     def call_many(
         self, contract: Contract, name: str, arg_lists: Sequence[Sequence[Any]]
     ) -> list[Any]:
-        """View calls in JSON-RPC batches (see :mod:`oracles.reads`), retrying network errors."""
+        """View calls in JSON-RPC batches (see :mod:`oracles.chain.reads`), retrying network errors."""
         return self.retrying(
             f"read {name}", lambda: call_many(self.batch, contract, name, arg_lists)
         )

@@ -11,13 +11,13 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from oracles.chain import ChainClient
-from oracles.contracts import Protocol
-from oracles.grid_oracles import Forecaster, GridOracle, WeatherPoint
-from oracles.keeper import EV_DAY, EV_REGION, EV_START, EV_STATUS, Keeper
-from oracles.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
-from oracles.outbox import Outbox
-from oracles.sources import assemble_days, read_csv, read_green_button, write_rejects
+from oracles.agents.grid_oracles import Forecaster, GridOracle, WeatherPoint
+from oracles.agents.keeper import EV_DAY, EV_REGION, EV_START, EV_STATUS, Keeper
+from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
+from oracles.agents.outbox import Outbox
+from oracles.chain.client import ChainClient
+from oracles.ingest.meter_files import assemble_days, read_csv, read_green_button, write_rejects
+from oracles.protocol.contracts import Protocol
 
 log = logging.getLogger("gridbalance.daemon")
 SCHEDULED = 1

@@ -8,12 +8,12 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from oracles.artifacts import DEFAULT_BUILD_DIR, ArtifactError
-from oracles.devchain import DevChainError, install_sigterm_handler
+from oracles.chain.anvil import DevChainError, install_sigterm_handler
+from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, ArtifactError
 
 if TYPE_CHECKING:
-    from oracles.chain import ChainClient
-    from oracles.contracts import Protocol
+    from oracles.chain.client import ChainClient
+    from oracles.protocol.contracts import Protocol
 
 USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 
@@ -178,8 +178,8 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
-    from oracles.chain import ChainClient, connect, signer_for
-    from oracles.contracts import ErrorDecoder, Manifest, Protocol, default_manifest_path
+    from oracles.chain.client import ChainClient, connect, signer_for
+    from oracles.protocol.contracts import ErrorDecoder, Manifest, Protocol, default_manifest_path
 
     url = args.rpc or _network_host(args.network)
     w3 = connect(url, timeout=30)
@@ -217,14 +217,14 @@ def _run_daemon(args: argparse.Namespace) -> int:
     import json
     import logging
 
-    from oracles import daemons
+    from oracles.cli import daemons
 
     logging.getLogger("gridbalance").setLevel(getattr(args, "log_level", "info").upper())
     if args.command == "report":
         path = args.run / "report.json" if args.run.is_dir() else args.run
         if not path.exists():
             raise UserError(f"{path}: no report here")
-        from oracles.demo import _print_report
+        from oracles.sim.demo import _print_report
 
         _print_report(json.loads(path.read_text()), sys.stdout)
         return 0
@@ -240,10 +240,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     from pydantic import ValidationError
 
-    from oracles.chain import ChainError
-    from oracles.contracts import ManifestError
-    from oracles.demo import DemoError
-    from oracles.deploy import DeploymentError
+    from oracles.chain.client import ChainError
+    from oracles.ops.deploy import DeploymentError
+    from oracles.protocol.contracts import ManifestError
+    from oracles.sim.demo import DemoError
 
     errors: tuple[type[BaseException], ...] = (
         *USER_ERRORS,
@@ -257,7 +257,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.command == "demo":
-            from oracles.demo import DemoConfig, run_demo
+            from oracles.sim.demo import DemoConfig, run_demo
 
             try:
                 cfg = DemoConfig(consumers=args.consumers, seed=args.seed, history_days=args.history_days,

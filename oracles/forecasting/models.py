@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from oracles.settlement import is_weekend
+from oracles.reference.baseline_days import is_weekend
 
 KNOTS_C = (16.0, 22.0, 28.0)
 OCCUPIED = range(8, 22)

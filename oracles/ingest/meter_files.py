@@ -31,7 +31,7 @@ from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oracles.meter_tree import UINT32_MAX, ConsumerDay
+from oracles.reference.meter_leaf import UINT32_MAX, ConsumerDay
 
 ESPI = "{http://naesb.org/espi}"
 ATOM = "{http://www.w3.org/2005/Atom}"

@@ -17,11 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
 from web3.contract import Contract
 
-from oracles.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
-from oracles.chain import ChainClient, rpc_request
-from oracles.contracts import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
-from oracles.devchain import PROJECT_ROOT, dev_accounts
-from oracles.profiles import BuildProfile
+from oracles.chain.anvil import PROJECT_ROOT, dev_accounts
+from oracles.chain.client import ChainClient, rpc_request
+from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
+from oracles.protocol.contracts import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
+from oracles.protocol.profiles import BuildProfile
 
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 TEST_TOKEN = "MockStablecoin"

@@ -2,14 +2,14 @@
 
 Two steps, with a check between them, so a mistake cannot leave the protocol without an admin:
 
-1. **grant**: the new admin receives every admin role (:data:`oracles.deploy.ADMIN_ROLES`) on every
+1. **grant**: the new admin receives every admin role (:data:`oracles.ops.deploy.ADMIN_ROLES`) on every
    protocol contract;
 2. **verify**: every grant is read back with ``hasRole``; any gap stops the handover here;
 3. **renounce**: the deployer gives up every role it holds, admin or not (the escrow's pauser role
    from its constructor included). It keeps no power.
 
 The manifest's role table and ``admin`` follow each step, so a re-run resumes and a finished
-handover re-runs as a check. ``timelock`` as the target deploys a :data:`oracles.deploy.TIMELOCK`
+handover re-runs as a check. ``timelock`` as the target deploys a :data:`oracles.ops.deploy.TIMELOCK`
 (OpenZeppelin's TimelockController) from the configuration's ``timelock`` section first.
 """
 
@@ -22,10 +22,8 @@ from typing import Any
 from web3 import Web3
 from web3.contract import Contract
 
-from oracles.artifacts import load_artifact
-from oracles.chain import ChainClient
-from oracles.contracts import PROTOCOL, Manifest, Protocol
-from oracles.deploy import (
+from oracles.chain.client import ChainClient
+from oracles.ops.deploy import (
     ADMIN_ROLES,
     TIMELOCK,
     DeployConfig,
@@ -34,7 +32,9 @@ from oracles.deploy import (
     timelock_args,
     timelock_roles,
 )
-from oracles.verify import role_id
+from oracles.ops.verify import role_id
+from oracles.protocol.artifacts import load_artifact
+from oracles.protocol.contracts import PROTOCOL, Manifest, Protocol
 
 
 class HandoverError(DeploymentError):

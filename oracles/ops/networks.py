@@ -1,7 +1,7 @@
 """Network presets for deployment, registered with Brownie's own network commands.
 
 Brownie 1.22.2 cannot read a ``networks:`` section from brownie-config.yaml (see
-../shared/TOOLCHAIN.md), so ``make networks`` (``python -m oracles.networks``) runs
+../shared/TOOLCHAIN.md), so ``make networks`` (``python -m oracles.ops.networks``) runs
 ``brownie networks add`` (or ``modify``, when the id exists) for every preset. Each preset's host is
 an environment variable (``$SEPOLIA_RPC_URL`` ...), written literally: Brownie expands it when it
 connects, so no RPC key is ever stored in ``~/.brownie``.
@@ -18,7 +18,7 @@ from pathlib import Path
 import yaml  # type: ignore[import-untyped]
 from pydantic import BaseModel, ConfigDict, Field
 
-from oracles.profiles import ProfileName
+from oracles.protocol.profiles import ProfileName
 
 
 class NetworkPreset(BaseModel):

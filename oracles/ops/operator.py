@@ -18,13 +18,13 @@ from pathlib import Path
 
 from web3 import Web3
 
-from oracles.artifacts import ArtifactError
-from oracles.chain import ChainClient, ChainError, KeystoreSigner, NodeSigner, Signer
-from oracles.contracts import ManifestError, default_manifest_path
-from oracles.deploy import DeploymentError
-from oracles.devchain import dev_accounts
-from oracles.networks import profile_for_chain
-from oracles.profiles import PROFILE_ENV, BuildProfile, ProfileError, profile
+from oracles.chain.anvil import dev_accounts
+from oracles.chain.client import ChainClient, ChainError, KeystoreSigner, NodeSigner, Signer
+from oracles.ops.deploy import DeploymentError
+from oracles.ops.networks import profile_for_chain
+from oracles.protocol.artifacts import ArtifactError
+from oracles.protocol.contracts import ManifestError, default_manifest_path
+from oracles.protocol.profiles import PROFILE_ENV, BuildProfile, ProfileError, profile
 
 OPERATOR_ERRORS = (
     ArtifactError,

@@ -22,10 +22,9 @@ from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 from web3.contract import Contract
 
-from oracles.artifacts import Artifact, load_artifact
-from oracles.chain import rpc_request
-from oracles.contracts import PROTOCOL, DeployedContract, Manifest
-from oracles.deploy import (
+from oracles.chain.client import rpc_request
+from oracles.chain.reads import call_many, web3_batch
+from oracles.ops.deploy import (
     TIMELOCK,
     DeployConfig,
     constructor_args,
@@ -34,7 +33,8 @@ from oracles.deploy import (
     timelock_args,
     timelock_roles,
 )
-from oracles.reads import call_many, web3_batch
+from oracles.protocol.artifacts import Artifact, load_artifact
+from oracles.protocol.contracts import PROTOCOL, DeployedContract, Manifest
 
 ROLE_GRANTED = "0x" + keccak(text="RoleGranted(bytes32,address,address)").hex()
 ROLE_REVOKED = "0x" + keccak(text="RoleRevoked(bytes32,address,address)").hex()

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oracles.profiles import active_profile
+from oracles.protocol.profiles import active_profile
 
 # the active build profile's artifacts (build/contracts unless $GRIDBALANCE_PROFILE says otherwise)
 DEFAULT_BUILD_DIR = active_profile().build_dir

@@ -18,9 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from web3 import Web3
 from web3.contract import Contract
 
-from oracles.artifacts import DEFAULT_BUILD_DIR, ArtifactError, load_artifact, load_json_model
+from oracles.protocol.artifacts import (
+    DEFAULT_BUILD_DIR,
+    ArtifactError,
+    load_artifact,
+    load_json_model,
+)
 
-# deployment order; constructor arguments are built in oracles.deploy
+# deployment order; constructor arguments are built in oracles.ops.deploy
 PROTOCOL: tuple[str, ...] = (
     "RegionRegistry",
     "UtilityRegistry",
@@ -58,7 +63,7 @@ class DeployedContract(BaseModel):
 
 
 class Manifest(BaseModel):
-    """Where a deployment put things (written by oracles.deploy; read by every client)."""
+    """Where a deployment put things (written by oracles.ops.deploy; read by every client)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -76,7 +81,7 @@ class Manifest(BaseModel):
     timelock: DeployedContract | None = None
     profile: str = "cancun"
     compiler: dict[str, Any] = Field(default_factory=dict)
-    # the deployment configuration (oracles.deploy.DeployConfig), as used
+    # the deployment configuration (oracles.ops.deploy.DeployConfig), as used
     config: dict[str, Any] = Field(default_factory=dict)
 
     @classmethod
@@ -93,7 +98,7 @@ class Manifest(BaseModel):
 
 
 def default_manifest_path(chain_id: int, root: Path | None = None) -> Path:
-    from oracles.devchain import PROJECT_ROOT
+    from oracles.chain.anvil import PROJECT_ROOT
 
     return (root or PROJECT_ROOT) / "deployments" / f"{chain_id}.json"
 

@@ -17,8 +17,8 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 from web3.contract import Contract
 
-from oracles import meter_tree
-from oracles.meter_tree import RECORD_BYTES, SIGNED_RECORD_BYTES, ConsumerDay
+from oracles.reference import meter_leaf
+from oracles.reference.meter_leaf import RECORD_BYTES, SIGNED_RECORD_BYTES, ConsumerDay
 
 POST_BATCH_SELECTOR = keccak(text="postBatch(uint16,uint32,bytes)")[:4]
 POST_SIGNED_BATCH_SELECTOR = keccak(text="postSignedBatch(uint16,uint32,bytes)")[:4]
@@ -52,7 +52,7 @@ class Batch:
         return None
 
     def proof(self, position: int) -> list[bytes]:
-        return meter_tree.proof(self.tree, position)
+        return meter_leaf.proof(self.tree, position)
 
 
 def decode_records(blob: bytes, stride: int = RECORD_BYTES) -> list[ConsumerDay]:
@@ -86,7 +86,7 @@ def day_batches(meter: Contract, region_id: int, day: int, from_block: int = 0) 
             )
         _, _, blob = abi_decode(["uint16", "uint32", "bytes"], data[4:])
         records = decode_records(blob, stride)
-        tree = meter_tree.levels([r.leaf() for r in records])
+        tree = meter_leaf.levels([r.leaf() for r in records])
         root = bytes(log["args"]["root"])
         if tree[-1][0] != root:
             raise ChainDataError(

@@ -18,7 +18,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from oracles.devchain import PROJECT_ROOT
+from oracles.chain.anvil import PROJECT_ROOT
 
 ProfileName = Literal["cancun", "london"]
 PROFILE_ENV = "GRIDBALANCE_PROFILE"

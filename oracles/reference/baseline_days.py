@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
-from oracles.baseline import BPS, MAX_DAYS, MIN_DAYS
+from oracles.reference.baseline import BPS, MAX_DAYS, MIN_DAYS
 
 __all__ = [
     "BPS",

@@ -3,7 +3,7 @@
 A consumer-day record is 107 packed big-endian bytes: consumer id (uint32), region (uint16), local
 day (uint32), flags (uint8; bit 0 = data missing) and 24 hourly readings in Wh (uint32 each).
 A signed record (M-7) is those 107 bytes followed by the meter's 65-byte EIP-712 signature
-(``oracles/meter_signing.py``). Leaf = keccak256(record as posted, 107 or 172 bytes); node = keccak256 of the two children in ascending order; leaves pair
+(``oracles/reference/meter_signing.py``). Leaf = keccak256(record as posted, 107 or 172 bytes); node = keccak256 of the two children in ascending order; leaves pair
 left to right level by level and an unpaired last node moves up unchanged.
 """
 

@@ -2,7 +2,7 @@
 
 Many records of one meter batch proved together: the sibling hashes the contract consumes, level by
 level and in position order, for the leaves at a set of positions of a MeterLeaf tree
-(:func:`oracles.meter_tree.levels`: sorted-pair hashing, the last node of an odd level carried up).
+(:func:`oracles.reference.meter_leaf.levels`: sorted-pair hashing, the last node of an odd level carried up).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from oracles.meter_tree import SIGNED_RECORD_BYTES, _node
+from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, _node
 
 # a record reference of settleBatch: bits 0..31 position, 32..47 group, bit 48 a signed record
 GROUP_SHIFT = 32
@@ -93,7 +93,9 @@ class Located:
     batch_index: int
     position: int
     record: bytes
-    tree: list[list[bytes]]  # every level of the batch's tree (:func:`oracles.meter_tree.levels`)
+    tree: list[
+        list[bytes]
+    ]  # every level of the batch's tree (:func:`oracles.reference.meter_leaf.levels`)
 
 
 ConsumerArg = tuple[str, bytes, list[int]]

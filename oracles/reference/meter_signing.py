@@ -23,7 +23,7 @@ from eth_utils.crypto import keccak
 from eth_utils.exceptions import ValidationError
 from pydantic import BaseModel, ConfigDict, Field
 
-from oracles.meter_tree import ConsumerDay
+from oracles.reference.meter_leaf import ConsumerDay
 
 DOMAIN_NAME = "GridBalance MeterData"
 DOMAIN_VERSION = "1"

@@ -1,6 +1,6 @@
 """`gridbalance demo`: a full simulated DR cycle on a local Anvil it starts (and always stops).
 
-1. Start Anvil on a free port; deploy and wire the protocol (oracles.deploy, the code
+1. Start Anvil on a free port; deploy and wire the protocol (oracles.ops.deploy, the code
    ``scripts/deploy.py`` runs under ``brownie run``); write the manifest into the run's folder.
 2. A utility is verified by 2 of 3 council members; N simulated consumers register (their wallets
    are addresses Anvil impersonates); the utility activates them and registers each meter's signing
@@ -37,15 +37,8 @@ from tqdm import tqdm
 from web3 import Web3
 from web3.contract.contract import ContractFunction
 
-from oracles import baseline as ref
-from oracles.artifacts import DEFAULT_BUILD_DIR
-from oracles.chain import ChainClient, GasLedger, NodeSigner, Pending, connect, decode_events
-from oracles.contracts import ErrorDecoder, Protocol
-from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
-from oracles.devchain import PROJECT_ROOT, rpc_call, set_automine, set_time, start_anvil
-from oracles.forecaster import mape_percent, naive_last_week
-from oracles.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
-from oracles.keeper import (
+from oracles.agents.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
+from oracles.agents.keeper import (
     EV_COMMITTED,
     EV_ENROLLED,
     EV_SETTLED,
@@ -56,11 +49,18 @@ from oracles.keeper import (
     SettleStats,
     baseline_params,
 )
-from oracles.meter_oracle import MeterOracle
-from oracles.meter_signing import MeterDomain, address_of
-from oracles.outbox import Outbox
-from oracles.settlement import weekday
-from oracles.simulator import Behavior, ConsumerClass, SimConfig, Simulator
+from oracles.agents.meter_oracle import MeterOracle
+from oracles.agents.outbox import Outbox
+from oracles.chain.anvil import PROJECT_ROOT, rpc_call, set_automine, set_time, start_anvil
+from oracles.chain.client import ChainClient, GasLedger, NodeSigner, Pending, connect, decode_events
+from oracles.forecasting.models import mape_percent, naive_last_week
+from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
+from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
+from oracles.protocol.contracts import ErrorDecoder, Protocol
+from oracles.reference import baseline as ref
+from oracles.reference.baseline_days import weekday
+from oracles.reference.meter_signing import MeterDomain, address_of
+from oracles.sim.simulator import Behavior, ConsumerClass, SimConfig, Simulator
 
 log = logging.getLogger("gridbalance.demo")
 
@@ -516,7 +516,7 @@ def _post_day(
 
 def _self_enroll(run: Run, event_id: int) -> None:
     """Consumers without keeper consent enroll themselves if the event suits them (their app)."""
-    from oracles.keeper import CONSENT_KEEPER, ineligibility
+    from oracles.agents.keeper import CONSENT_KEEPER, ineligibility
 
     fns = run.p.requests.functions
     event = fns.drEvent(event_id).call()

@@ -27,10 +27,10 @@ import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
-from oracles import meter_signing
-from oracles.meter_signing import MeterDomain
-from oracles.meter_tree import ConsumerDay
-from oracles.settlement import is_weekend
+from oracles.reference import meter_signing
+from oracles.reference.baseline_days import is_weekend
+from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_signing import MeterDomain
 
 HOURS = 24
 FloatArray = npt.NDArray[np.float64]

@@ -4,7 +4,7 @@ The chain: this conftest starts its own Anvil on a port that is free at that mom
 Brownie's `development` network at it *before* Brownie connects, so Brownie attaches to our chain
 and never to whatever else may listen on 8545. The chain's random chain id is checked once
 connected. Anvil is stopped at the end of the session, on SIGTERM/Ctrl-C, and by the kernel if this
-process dies (see oracles/devchain.py).
+process dies (see oracles/chain/anvil.py).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ import random
 
 import pytest
 
-from oracles.devchain import Anvil, install_sigterm_handler, start_anvil
-from oracles.profiles import hardfork_for
+from oracles.chain.anvil import Anvil, install_sigterm_handler, start_anvil
+from oracles.protocol.profiles import hardfork_for
 
 # Brownie modules are imported inside the hooks: Brownie hashes the source of every module a
 # conftest imports at top level from inside the project, and with the virtualenv in the project
@@ -152,7 +152,7 @@ def stablecoin(MockStablecoin, admin):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def suite(admin, region_admin, verifiers, utility, oracle, keeper, arbiter, stablecoin):  # type: ignore[no-untyped-def]
     """The whole protocol, wired, with regions 1 and 2 and `utility` verified for region 1."""
-    from tests.suite import deploy_suite
+    from tests.contracts.suite import deploy_suite
 
     return deploy_suite(
         admin=admin,
@@ -175,7 +175,7 @@ def world(suite, utility, consumer_accounts):  # type: ignore[no-untyped-def]
     """
     from brownie import chain
 
-    from tests.suite import REGION, World, prefs, program_tuple
+    from tests.contracts.suite import REGION, World, prefs, program_tuple
 
     token = suite.token
     token.approve(suite.escrow, 2**255, {"from": utility})

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from oracles import meter_tree
-from oracles.meter_tree import ConsumerDay
-from oracles.multiproof import Located
-from oracles.settlement import is_weekend
-from tests.helpers import region_tuple
+from oracles.reference import meter_leaf
+from oracles.reference.baseline_days import is_weekend
+from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_multiproof import Located
+from tests.contracts.helpers import region_tuple
 
 REGION = 1
 OTHER_REGION = 2
@@ -188,11 +188,11 @@ class MeterBook:
         records = sorted(records, key=lambda r: r.consumer_id)
         if self.relay is not None:
             records = self.relay(records)
-        data = meter_tree.encode_batch(records)
+        data = meter_leaf.encode_batch(records)
         signed = records[0].signature is not None
         post = self.meter.postSignedBatch if signed else self.meter.postBatch
         tx = post(region, day, data, {"from": self.oracle})
-        tree = meter_tree.levels([r.leaf() for r in records])
+        tree = meter_leaf.levels([r.leaf() for r in records])
         self.batches.setdefault((region, day), []).append((tx.return_value, records, tree))
         return tx
 
@@ -215,7 +215,7 @@ class MeterBook:
         for batch, records, tree in self.batches[(region, day)]:
             for i, r in enumerate(records):
                 if r.consumer_id == consumer_id:
-                    return (batch, r.encode(), meter_tree.proof(tree, i))
+                    return (batch, r.encode(), meter_leaf.proof(tree, i))
         raise KeyError((region, day, consumer_id))
 
 

@@ -26,11 +26,19 @@ import brownie
 import pytest
 from brownie.exceptions import VirtualMachineError
 
-from oracles import meter_tree
+from oracles.reference import meter_leaf
+from tests.contracts.helpers import err
+from tests.contracts.suite import (
+    REGION,
+    day_start,
+    local_day,
+    next_weekday,
+    now,
+    prefs,
+    program_tuple,
+)
 from tests.contracts.test_forecasting import NOMINAL, actual, forecast
 from tests.contracts.test_meter_data import records
-from tests.helpers import err
-from tests.suite import REGION, day_start, local_day, next_weekday, now, prefs, program_tuple
 
 CONTRACTS = (
     "regions",
@@ -355,7 +363,7 @@ class Slot:
         return self.fc.postActuals(REGION, list(points), {"from": self.oracle})
 
     def readings(self, day: int, ids: list[int], flags: int = 0) -> Any:
-        data = bytearray(meter_tree.encode_batch(records(day, ids)))
+        data = bytearray(meter_leaf.encode_batch(records(day, ids)))
         data[10] = flags  # the first record's flags byte (M-2)
         return self.meter.postBatch(REGION, day, bytes(data), {"from": self.oracle})
 

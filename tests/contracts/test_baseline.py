@@ -1,5 +1,5 @@
 """Baseline library (contracts/libraries/Baseline.sol) against hand-computed cases and, exactly,
-against the Python reference oracles/baseline.py (SPECIFICATION.md §3, rules B-1..B-8)."""
+against the Python reference oracles/reference/baseline.py (SPECIFICATION.md §3, rules B-1..B-8)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from brownie.test import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from oracles import baseline as ref
-from oracles.baseline import BaselineParams, Method
-from tests.helpers import err
+from oracles.reference import baseline as ref
+from oracles.reference.baseline import BaselineParams, Method
+from tests.contracts.helpers import err
 
 UINT32_MAX = 2**32 - 1
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import brownie
 import pytest
 
-from oracles.settlement import reliability
-from tests.helpers import err
-from tests.suite import OTHER_REGION, REGION, prefs
+from oracles.reference.baseline_days import reliability
+from tests.contracts.helpers import err
+from tests.contracts.suite import OTHER_REGION, REGION, prefs
 
 RESIDENTIAL, COMMERCIAL, INDUSTRIAL = 0, 1, 2
 NONE, REGISTERED, ACTIVE, DEREGISTERED = 0, 1, 2, 3

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from tests.helpers import err
+from tests.contracts.helpers import err
 
 PROGRAM = 1
 AMOUNT = st.integers(min_value=0, max_value=200_000)

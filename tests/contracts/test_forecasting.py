@@ -7,8 +7,8 @@ import brownie
 import pytest
 from brownie import chain
 
-from tests.helpers import DEFAULT_REGION, err
-from tests.suite import REGION, now
+from tests.contracts.helpers import DEFAULT_REGION, err
+from tests.contracts.suite import REGION, now
 
 CAP = DEFAULT_REGION["capacityKw"]
 NOMINAL = DEFAULT_REGION["nominalFrequencyMHz"]

@@ -8,10 +8,10 @@ import random
 
 from brownie import chain
 
-from oracles import baseline as ref
-from oracles import settlement as walk
-from oracles.meter_tree import ConsumerDay
-from tests.suite import REGION, MeterBook, day_start, now, prefs, program_tuple
+from oracles.reference import baseline as ref
+from oracles.reference import baseline_days as walk
+from oracles.reference.meter_leaf import ConsumerDay
+from tests.contracts.suite import REGION, MeterBook, day_start, now, prefs, program_tuple
 
 HOURS_16_TO_20 = sum(1 << h for h in range(12, 22))
 

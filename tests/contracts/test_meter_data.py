@@ -7,10 +7,10 @@ import random
 import brownie
 import pytest
 
-from oracles import meter_tree
-from oracles.meter_tree import RECORD_BYTES, ConsumerDay
-from tests.helpers import err
-from tests.suite import REGION, MeterBook, day_start, local_day, now
+from oracles.reference import meter_leaf
+from oracles.reference.meter_leaf import RECORD_BYTES, ConsumerDay
+from tests.contracts.helpers import err
+from tests.contracts.suite import REGION, MeterBook, day_start, local_day, now
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_post_batch__root_equals_reference(meter, oracle, yesterday):
     first = records(yesterday, range(1, 8))
     tx = book.post(REGION, yesterday, first)
     ev = tx.events["MeterBatchPosted"]
-    expected = meter_tree.root([r.leaf() for r in first])
+    expected = meter_leaf.root([r.leaf() for r in first])
     assert ev["root"] == "0x" + expected.hex()
     assert (ev["batchIndex"], ev["count"], ev["firstConsumerId"], ev["lastConsumerId"]) == (
         0,
@@ -58,7 +58,7 @@ def test_post_batch__root_equals_reference(meter, oracle, yesterday):
     assert tx.return_value == 1
     assert (
         meter.batchRoot(REGION, yesterday, 1)
-        == "0x" + meter_tree.root([r.leaf() for r in second]).hex()
+        == "0x" + meter_leaf.root([r.leaf() for r in second]).hex()
     )
     info = meter.dayInfo(REGION, yesterday)
     assert (info["batchCount"], info["lastConsumerId"], info["consumerDays"]) == (2, 15, 15)
@@ -71,14 +71,14 @@ def test_post_batch__stranger__reverts(meter, stranger, yesterday):
         err("AccessControlUnauthorizedAccount", stranger, meter.METER_ORACLE_ROLE())
     ):
         meter.postBatch(
-            REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1])), {"from": stranger}
+            REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [1])), {"from": stranger}
         )
 
 
 def test_post_batch__day_not_ended__reverts(meter, oracle):
     """M-1: a local day's data can be posted only once that day has ended."""
     today = local_day(now())
-    data = meter_tree.encode_batch(records(today, [1]))
+    data = meter_leaf.encode_batch(records(today, [1]))
     with brownie.reverts(err("DayNotEnded", REGION, today, day_start(today + 1))):
         meter.postBatch(REGION, today, data, {"from": oracle})
 
@@ -91,7 +91,7 @@ def test_post_batch__bad_length__reverts(meter, oracle, yesterday, length):
 
 
 def test_post_batch__unknown_region__reverts(meter, oracle, yesterday):
-    data = meter_tree.encode_batch(records(yesterday, [1], region=7))
+    data = meter_leaf.encode_batch(records(yesterday, [1], region=7))
     with brownie.reverts(err("UnknownMeterRegion", 7)):
         meter.postBatch(7, yesterday, data, {"from": oracle})
 
@@ -100,10 +100,10 @@ def test_post_batch__record_of_other_day_or_region__reverts(meter, oracle, yeste
     """M-3: every record carries the batch's region and day."""
     bad_day = records(yesterday, [1]) + records(yesterday - 1, [2])
     with brownie.reverts(err("RecordOutOfBatch", 1, REGION, yesterday - 1)):
-        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(bad_day), {"from": oracle})
+        meter.postBatch(REGION, yesterday, meter_leaf.encode_batch(bad_day), {"from": oracle})
     bad_region = records(yesterday, [1]) + records(yesterday, [2], region=2)
     with brownie.reverts(err("RecordOutOfBatch", 1, 2, yesterday)):
-        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(bad_region), {"from": oracle})
+        meter.postBatch(REGION, yesterday, meter_leaf.encode_batch(bad_region), {"from": oracle})
 
 
 def test_post_batch__bad_flags__reverts(meter, oracle, yesterday):
@@ -118,13 +118,13 @@ def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
     """M-4: ids strictly increase within a batch and across the day's batches: one leaf per consumer-day."""
     dup = records(yesterday, [3, 3])
     with brownie.reverts(err("ConsumerIdNotIncreasing", 1, 3, 3)):
-        meter.postBatch(REGION, yesterday, meter_tree.encode_batch(dup), {"from": oracle})
+        meter.postBatch(REGION, yesterday, meter_leaf.encode_batch(dup), {"from": oracle})
     meter.postBatch(
-        REGION, yesterday, meter_tree.encode_batch(records(yesterday, [1, 5])), {"from": oracle}
+        REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [1, 5])), {"from": oracle}
     )
     with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 5, 5)):
         meter.postBatch(
-            REGION, yesterday, meter_tree.encode_batch(records(yesterday, [5])), {"from": oracle}
+            REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [5])), {"from": oracle}
         )
     zero = bytearray(records(yesterday, [1])[0].encode())
     zero[0:4] = b"\x00\x00\x00\x00"
@@ -135,11 +135,11 @@ def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
 def test_post_batch__1000_consumer_days_in_one_transaction(meter, oracle, yesterday):
     """M-5: at least 1,000 consumer-days fit one transaction; the gas is reported by `make bench` later."""
     batch = records(yesterday, range(1, 1_001), seed=3)
-    tx = meter.postBatch(REGION, yesterday, meter_tree.encode_batch(batch), {"from": oracle})
+    tx = meter.postBatch(REGION, yesterday, meter_leaf.encode_batch(batch), {"from": oracle})
     assert tx.events["MeterBatchPosted"]["count"] == 1_000
     assert (
         tx.events["MeterBatchPosted"]["root"]
-        == "0x" + meter_tree.root([r.leaf() for r in batch]).hex()
+        == "0x" + meter_leaf.root([r.leaf() for r in batch]).hex()
     )
     assert tx.gas_used < 16_777_216  # the per-transaction cap of EIP-7825
     print(

@@ -1,5 +1,5 @@
 """MeterLeaf's record readers (SPECIFICATION.md M-2, S-11) against the record's Python encoding,
-oracles/meter_tree.py: every hour range, with and without a signature after the readings."""
+oracles/reference/meter_leaf.py: every hour range, with and without a signature after the readings."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from brownie.test import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from oracles.meter_tree import HOURS, UINT32_MAX, ConsumerDay
+from oracles.reference.meter_leaf import HOURS, UINT32_MAX, ConsumerDay
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""MeterMultiproof (SPECIFICATION.md S-11) against its Python reference, oracles/multiproof.py:
+"""MeterMultiproof (SPECIFICATION.md S-11) against its Python reference, oracles/meter_multiproof.py:
 the same verdict for honest proofs of any width and any set of positions, and for forged ones."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from eth_utils.crypto import keccak
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from oracles import meter_tree, multiproof
+from oracles.reference import meter_leaf, meter_multiproof
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +32,8 @@ def test_verify__equals_reference(harness, case):  # type: ignore[no-untyped-def
     """Honest, then forged (a leaf, a proof hash, a missing or an extra hash): the same verdict."""
     width, positions, forge = case
     leaves = [keccak(i.to_bytes(4, "big") * 27) for i in range(width)]
-    tree = meter_tree.levels(leaves)
-    proof = multiproof.multiproof(tree, positions)
+    tree = meter_leaf.levels(leaves)
+    proof = meter_multiproof.multiproof(tree, positions)
     chosen = [leaves[p] for p in positions]
     if forge == 1:
         chosen[0] = keccak(b"forged")
@@ -41,6 +41,6 @@ def test_verify__equals_reference(harness, case):  # type: ignore[no-untyped-def
         proof = [bytes(32), *proof[1:]]
     elif forge == 3:
         proof = [*proof, bytes(32)]
-    want = multiproof.verify(proof, tree[-1][0], width, positions, chosen)
+    want = meter_multiproof.verify(proof, tree[-1][0], width, positions, chosen)
     assert want == (forge == 0 or (forge == 2 and not proof))
     assert harness.verify(proof, tree[-1][0], width, positions, chosen) == want

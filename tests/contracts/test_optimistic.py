@@ -9,11 +9,11 @@ from brownie import chain
 from eth_abi.abi import encode
 from eth_utils.crypto import keccak
 
-from oracles import optimistic as ref
-from oracles.baseline import BaselineResult
+from oracles.reference import optimistic_root as ref
+from oracles.reference.baseline import BaselineResult
+from tests.contracts.helpers import err
+from tests.contracts.suite import CHALLENGE_WINDOW, REGION, ROOT_BOND, program_tuple
 from tests.contracts.test_settlement import Scenario, activation
-from tests.helpers import err
-from tests.suite import CHALLENGE_WINDOW, REGION, ROOT_BOND, program_tuple
 
 SCHEDULED, ROOT_PENDING, ROOT_SETTLED = 1, 4, 5
 PENDING, VOIDED, FINALIZED, EXPIRED = 1, 2, 3, 4

@@ -1,5 +1,5 @@
 """PositionalMerkle.verifyMulti (SPECIFICATION.md O-8) against its Python reference,
-oracles/optimistic.py: the same verdict for honest multiproofs of any tree and any set of indices,
+oracles/reference/optimistic_root.py: the same verdict for honest multiproofs of any tree and any set of indices,
 and for forged ones (a leaf, a proof hash, a missing or an extra hash, a leaf moved by one index)."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from brownie.test import given
 from hypothesis import settings
 from hypothesis import strategies as st
 
-from oracles import optimistic as opt
+from oracles.reference import optimistic_root as opt
 
 
 @pytest.fixture(scope="module")

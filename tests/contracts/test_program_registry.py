@@ -5,8 +5,8 @@ from __future__ import annotations
 import brownie
 import pytest
 
-from tests.helpers import err
-from tests.suite import OTHER_REGION, REGION, program_tuple
+from tests.contracts.helpers import err
+from tests.contracts.suite import OTHER_REGION, REGION, program_tuple
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import brownie
 import pytest
 from brownie import chain
 
-from oracles import baseline as ref
-from tests.helpers import err
-from tests.suite import (
+from oracles.reference import baseline as ref
+from tests.contracts.helpers import err
+from tests.contracts.suite import (
     DEFAULT_PROGRAM,
     REGION,
     day_start,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import brownie
 import pytest
 
-from tests.helpers import DEFAULT_REGION, err, region_tuple
+from tests.contracts.helpers import DEFAULT_REGION, err, region_tuple
 
 NAME = "CAISO-SP15"
 

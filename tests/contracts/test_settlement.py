@@ -11,12 +11,12 @@ import pytest
 from brownie import chain
 from eth_utils.crypto import keccak
 
-from oracles import baseline as ref
-from oracles import settlement as walk
-from oracles.meter_tree import ConsumerDay
-from oracles.multiproof import settle_batch_args
-from tests.helpers import err
-from tests.suite import (
+from oracles.reference import baseline as ref
+from oracles.reference import baseline_days as walk
+from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_multiproof import settle_batch_args
+from tests.contracts.helpers import err
+from tests.contracts.suite import (
     OTHER_REGION,
     REGION,
     MeterBook,

@@ -11,16 +11,16 @@ from brownie import chain, web3
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
-from oracles import baseline as ref
-from oracles import meter_signing as signing
-from oracles import optimistic as opt_ref
-from oracles import settlement as walk
-from oracles.meter_tree import HOURS, ConsumerDay
-from oracles.multiproof import settle_batch_args
+from oracles.reference import baseline as ref
+from oracles.reference import baseline_days as walk
+from oracles.reference import meter_signing as signing
+from oracles.reference import optimistic_root as opt_ref
+from oracles.reference.meter_leaf import HOURS, ConsumerDay
+from oracles.reference.meter_multiproof import settle_batch_args
+from tests.contracts.helpers import err
+from tests.contracts.suite import REGION, ROOT_BOND, program_tuple
 from tests.contracts.test_optimistic import WRONG_RESULT, result_of
 from tests.contracts.test_settlement import Scenario, activation, assert_result
-from tests.helpers import err
-from tests.suite import REGION, ROOT_BOND, program_tuple
 
 SEED = 11
 SETTLED, INSUFFICIENT = 2, 3
@@ -200,7 +200,7 @@ def test_record_signer_recovers_the_meter_and_refuses_malformed(world):
 
 def test_post_signed_batch__oracle__commits_172_byte_leaves(world, oracle):
     """M-7: a signed batch's leaf hashes all 172 bytes (signature included)."""
-    from oracles import meter_tree
+    from oracles.reference import meter_leaf
 
     chain.sleep(2 * 86_400)
     chain.mine()
@@ -215,10 +215,10 @@ def test_post_signed_batch__oracle__commits_172_byte_leaves(world, oracle):
         for c in (1, 2, 3)
     ]
     tx = world.suite.meter.postSignedBatch(
-        REGION, day, meter_tree.encode_batch(recs), {"from": oracle}
+        REGION, day, meter_leaf.encode_batch(recs), {"from": oracle}
     )
     ev = tx.events["MeterBatchPosted"]
-    assert bytes(ev["root"]) == meter_tree.root([r.leaf() for r in recs])
+    assert bytes(ev["root"]) == meter_leaf.root([r.leaf() for r in recs])
     assert len(recs[0].encode()) == 172 and ev["count"] == 3
 
 

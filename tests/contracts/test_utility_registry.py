@@ -6,8 +6,8 @@ import brownie
 import pytest
 from brownie import chain
 
-from tests.helpers import err
-from tests.suite import REGION
+from tests.contracts.helpers import err
+from tests.contracts.suite import REGION
 
 VERIFY, RENEW, REINSTATE, REVOKE = 0, 1, 2, 3
 NONE, PENDING, ACTIVE, SUSPENDED, REVOKED = 0, 1, 2, 3, 4

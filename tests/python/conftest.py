@@ -1,5 +1,5 @@
-"""Fixtures shared by the daemon tests (see :mod:`oracles.tests.meter_chain`)."""
+"""Fixtures shared by the daemon tests (see :mod:`tests.python.meter_chain`)."""
 
-from oracles.tests.meter_chain import chain, fresh
+from tests.python.meter_chain import chain, fresh
 
 __all__ = ["chain", "fresh"]

@@ -12,14 +12,14 @@ import pytest
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from oracles.chain import ChainClient, NodeSigner, connect
-from oracles.chain_data import day_batches
-from oracles.contracts import Protocol
-from oracles.deploy import DeployConfig, RegionConfig, deploy_protocol
-from oracles.devchain import Anvil, rpc_call, set_time, start_anvil
-from oracles.meter_oracle import MeterOracle
-from oracles.meter_tree import ConsumerDay
-from oracles.outbox import Outbox
+from oracles.agents.meter_oracle import MeterOracle
+from oracles.agents.outbox import Outbox
+from oracles.chain.anvil import Anvil, rpc_call, set_time, start_anvil
+from oracles.chain.client import ChainClient, NodeSigner, connect
+from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol
+from oracles.protocol.contracts import Protocol
+from oracles.protocol.meter_batches import day_batches
+from oracles.reference.meter_leaf import ConsumerDay
 
 REGION, OFFSET, N = 1, -480, 6
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from oracles import devchain
-from oracles.devchain import DevChainError, rpc_call, start_anvil
+from oracles.chain import anvil
+from oracles.chain.anvil import DevChainError, rpc_call, start_anvil
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,9 +63,9 @@ def test_start_anvil__port_taken_by_another_process__takes_another(
     monkeypatch: pytest.MonkeyPatch, listener: int
 ) -> None:
     ports = iter([listener])
-    real_free_port = devchain.free_port
+    real_free_port = anvil.free_port
     monkeypatch.setattr(
-        devchain, "free_port", lambda host="127.0.0.1": next(ports, None) or real_free_port(host)
+        anvil, "free_port", lambda host="127.0.0.1": next(ports, None) or real_free_port(host)
     )
     with start_anvil() as chain:
         assert chain.port != listener
@@ -74,7 +74,7 @@ def test_start_anvil__port_taken_by_another_process__takes_another(
 
 def test_check_ownership__other_chain__refused(listener: int) -> None:
     with start_anvil(chain_id=1001) as chain:
-        impostor = devchain.Anvil(chain.process, chain.host, chain.port, 2002, 10, chain.mnemonic)
+        impostor = anvil.Anvil(chain.process, chain.host, chain.port, 2002, 10, chain.mnemonic)
         with pytest.raises(DevChainError, match="reports chain id 1001, expected 2002"):
             impostor.check_ownership()
         impostor._stopped = True  # the real owner stops it
@@ -95,7 +95,7 @@ def test_start_anvil__bad_argument__clear_error() -> None:
 def _spawn_owner() -> tuple[subprocess.Popen[str], int]:
     """A child Python process that starts Anvil and then waits; returns it and Anvil's pid."""
     code = (
-        "import time; from oracles.devchain import install_sigterm_handler, start_anvil\n"
+        "import time; from oracles.chain.anvil import install_sigterm_handler, start_anvil\n"
         "install_sigterm_handler()\n"
         "with start_anvil() as c:\n"
         "    print(c.pid, flush=True)\n"

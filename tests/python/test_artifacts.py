@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oracles.artifacts import ArtifactError, load_artifact
+from oracles.protocol.artifacts import ArtifactError, load_artifact
 
 GOOD = {"contractName": "X", "abi": [], "bytecode": "6080", "deployedBytecode": "6080"}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from oracles.baseline import (
+from oracles.reference.baseline import (
     BaselineParams,
     Method,
     adjustment_ratio,

@@ -6,8 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from web3 import Web3
 
-from oracles.artifacts import load_artifact
-from oracles.chain import calldata
+from oracles.chain.client import calldata
+from oracles.protocol.artifacts import load_artifact
 
 W3 = Web3()
 ADDRESS = "0x" + "ab" * 20

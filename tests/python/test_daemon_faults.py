@@ -19,12 +19,12 @@ from pathlib import Path
 
 import pytest
 
-from oracles.chain import connect
-from oracles.contracts import Protocol
-from oracles.devchain import rpc_call, set_time, start_anvil
-from oracles.meter_oracle import FlushStats
-from oracles.outbox import Outbox
-from oracles.tests.meter_chain import (
+from oracles.agents.meter_oracle import FlushStats
+from oracles.agents.outbox import Outbox
+from oracles.chain.anvil import rpc_call, set_time, start_anvil
+from oracles.chain.client import connect
+from oracles.protocol.contracts import Protocol
+from tests.python.meter_chain import (
     REGION,
     Chain,
     N,
@@ -298,7 +298,7 @@ def test_cli_oracle_meter__out_of_range_option__one_line_before_anything_is_read
     value: str,
     message: str,
 ) -> None:
-    from oracles.cli import main
+    from oracles.cli.main import main
 
     args = [*daemon_args(fresh, tmp_path)[1:], flag, value]
     assert main(args) == 1

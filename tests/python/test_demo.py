@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from oracles.demo import DemoConfig, run_demo
-from oracles.keeper import PublishedRoot
+from oracles.agents.keeper import PublishedRoot
+from oracles.sim.demo import DemoConfig, run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,7 +41,7 @@ def test_demo__runs_the_cycle_and_every_check_against_the_contracts_passes(small
         abs(sum(row["committed_kwh"] for row in by_class.values()) - event["committed_kwh"]) < 0.01
     )
     assert sum(row["paid_musd"] for row in by_class.values()) > 0
-    # at 40 consumers the load is noise-dominated; TOWT vs naive is asserted in test_forecaster
+    # at 40 consumers the load is noise-dominated; TOWT vs naive is asserted in test_forecasting
     f = report["forecast"]
     assert f["mape_percent"] > 0 and f["naive_same_hour_last_week_mape_percent"] > 0
     assert f["beats_naive"] == (f["mape_percent"] < f["naive_same_hour_last_week_mape_percent"])
@@ -119,7 +119,7 @@ def test_demo__gamers_never_gain_more_than_the_cap_allows(small_run) -> None:  #
 
 def test_cli_demo__missing_artifacts__one_line_error(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "oracles.cli", "demo", "--build-dir", str(tmp_path)],
+        [sys.executable, "-m", "oracles.cli.main", "demo", "--build-dir", str(tmp_path)],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1
@@ -132,7 +132,7 @@ def test_cli_demo__missing_artifacts__one_line_error(tmp_path: Path) -> None:
 
 def test_cli_demo__bad_consumer_count__one_line_error() -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "oracles.cli", "demo", "--consumers", "3"],
+        [sys.executable, "-m", "oracles.cli.main", "demo", "--consumers", "3"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )  # fmt: skip
     assert proc.returncode == 1

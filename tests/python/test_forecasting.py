@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from oracles.forecaster import TowtModel, mape_percent, naive_last_week
-from oracles.simulator import SimConfig, Simulator
+from oracles.forecasting.models import TowtModel, mape_percent, naive_last_week
+from oracles.sim.simulator import SimConfig, Simulator
 
 FIRST, EVENT = 20_779, 20_794
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from eth_account import Account
 
-from oracles.chain import AccountError, KeystoreSigner, NodeSigner, connect, signer_for
-from oracles.devchain import Anvil, dev_accounts, dev_key, start_anvil
+from oracles.chain.anvil import Anvil, dev_accounts, dev_key, start_anvil
+from oracles.chain.client import AccountError, KeystoreSigner, NodeSigner, connect, signer_for
 
 PASSWORD = "correct horse battery staple"
 VOLTA = 73799  # Energy Web Volta's chain id: an Anvil posing as a live chain

@@ -21,12 +21,12 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from oracles.chain import ChainClient, KeystoreSigner, NodeSigner, connect
-from oracles.contracts import ACCESS_CONTROLLED, PROTOCOL, Manifest
-from oracles.deploy import ADMIN_ROLES, TIMELOCK, ZERO_ADDRESS
-from oracles.devchain import PROJECT_ROOT, Anvil, rpc_call, start_anvil
-from oracles.profiles import PROFILES
-from oracles.verify import role_id
+from oracles.chain.anvil import PROJECT_ROOT, Anvil, rpc_call, start_anvil
+from oracles.chain.client import ChainClient, KeystoreSigner, NodeSigner, connect
+from oracles.ops.deploy import ADMIN_ROLES, TIMELOCK, ZERO_ADDRESS
+from oracles.ops.verify import role_id
+from oracles.protocol.contracts import ACCESS_CONTROLLED, PROTOCOL, Manifest
+from oracles.protocol.profiles import PROFILES
 
 VOLTA = 73_799
 NETWORK = "gb-live-test"
@@ -64,7 +64,7 @@ class Live:
         )
 
     def contract(self, name: str) -> object:
-        from oracles.artifacts import load_artifact
+        from oracles.protocol.artifacts import load_artifact
 
         m = self.manifest()
         record = m.timelock if name == TIMELOCK else m.contracts[name]

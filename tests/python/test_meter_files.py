@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from oracles.sources import assemble_days, read_csv, read_green_button, write_rejects
+from oracles.ingest.meter_files import assemble_days, read_csv, read_green_button, write_rejects
 
 DATA = Path(__file__).parent / "data"
 DAY = 20_000

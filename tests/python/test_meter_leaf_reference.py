@@ -1,4 +1,4 @@
-"""The meter-record reference (oracles/meter_tree.py): encoding round trip and proofs against OpenZeppelin's
+"""The meter-record reference (oracles/meter_leaf.py): encoding round trip and proofs against OpenZeppelin's
 commutative Merkle verification, recomputed here in Python."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ import pytest
 from eth_utils import keccak
 from pydantic import ValidationError
 
-from oracles import meter_tree
-from oracles.meter_tree import RECORD_BYTES, ConsumerDay
+from oracles.reference import meter_leaf
+from oracles.reference.meter_leaf import RECORD_BYTES, ConsumerDay
 
 
 def _verify(proof: list[bytes], root: bytes, leaf: bytes) -> bool:
@@ -31,12 +31,12 @@ def test_encode_decode_round_trip() -> None:
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 8, 13, 1_000])
 def test_every_proof_verifies(n: int) -> None:
     leaves = [ConsumerDay(consumer_id=i + 1, region_id=1, day=1).leaf() for i in range(n)]
-    tree = meter_tree.levels(leaves)
+    tree = meter_leaf.levels(leaves)
     root = tree[-1][0]
     for i in range(n) if n < 100 else (0, 1, 511, 998, 999):
-        assert _verify(meter_tree.proof(tree, i), root, leaves[i])
+        assert _verify(meter_leaf.proof(tree, i), root, leaves[i])
     if n > 1:
-        assert not _verify(meter_tree.proof(tree, 0), root, leaves[-1])
+        assert not _verify(meter_leaf.proof(tree, 0), root, leaves[-1])
 
 
 def test_bad_records_are_refused() -> None:
@@ -47,4 +47,4 @@ def test_bad_records_are_refused() -> None:
     with pytest.raises(ValueError, match="107 bytes"):
         ConsumerDay.decode(b"\x00" * 10)
     with pytest.raises(ValueError, match="at least one leaf"):
-        meter_tree.root([])
+        meter_leaf.root([])

@@ -13,13 +13,13 @@ import pytest
 from eth_utils.crypto import keccak
 from web3 import Web3
 
-from oracles import meter_signing
-from oracles.chain import ChainClient, NodeSigner, TxReverted, hex_hash
-from oracles.chain_data import day_batches
-from oracles.devchain import rpc_call
-from oracles.meter_signing import MeterDomain
-from oracles.reads import CallFailed
-from oracles.tests.meter_chain import (
+from oracles.chain.anvil import rpc_call
+from oracles.chain.client import ChainClient, NodeSigner, TxReverted, hex_hash
+from oracles.chain.reads import CallFailed
+from oracles.protocol.meter_batches import day_batches
+from oracles.reference import meter_signing
+from oracles.reference.meter_signing import MeterDomain
+from tests.python.meter_chain import (
     OFFSET,
     REGION,
     Chain,
@@ -121,7 +121,7 @@ def test_cli_oracle_meter__csv_to_chain_with_rejects(
 ) -> None:
     from datetime import UTC, datetime
 
-    from oracles.cli import main
+    from oracles.cli.main import main
 
     midnight = fresh.day * 86_400 - 60 * OFFSET
     bad = [
@@ -148,7 +148,7 @@ def test_keystore_signer__signs_once_and_its_known_hash_is_the_mined_one(
 ) -> None:
     from eth_account import Account
 
-    from oracles.chain import KeystoreSigner
+    from oracles.chain.client import KeystoreSigner
 
     account = Account.create()
     (tmp_path / "key.json").write_text(json.dumps(Account.encrypt(account.key, "pw", iterations=2)))
@@ -273,7 +273,7 @@ def test_no_key_material_in_logs_outbox_rejects_or_errors(
 
     from eth_account import Account
 
-    from oracles.cli import main
+    from oracles.cli.main import main
 
     password, wrong = "pw-7f3a-secret", "pw-wrong-9c1e"
     account = Account.create()
@@ -322,7 +322,7 @@ def test_cli_oracle_meter__unknown_region__one_line_and_nothing_queued(
     fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Bad-input table, unknown region: refused before the file is read; no outbox, no rejects."""
-    from oracles.cli import main
+    from oracles.cli.main import main
 
     args = oracle_meter_args(fresh, tmp_path, day_csv(fresh, tmp_path / "in.csv", {"m0": 200}))
     args[args.index("--region") + 1] = "9"
@@ -338,7 +338,7 @@ def test_cli_oracle_meter__meter_of_another_regions_consumer__rejected_not_poste
     """Bad-input table, meter of another region: a registered meter whose consumer belongs to region
     2 is an unknown meter for region 1 (rejects file, with its line), and is never posted as
     region 1's data; the region-1 meter's day is posted."""
-    from oracles.cli import main
+    from oracles.cli.main import main
 
     admin = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
     params = (10_000, 50_000, OFFSET, 8_000, 9_500, 200, 1_000)

@@ -8,8 +8,8 @@ from eth_account import Account
 from eth_account.messages import encode_typed_data
 from eth_utils.crypto import keccak
 
-from oracles import meter_signing as signing
-from oracles.meter_tree import SIGNED_RECORD_BYTES, ConsumerDay, encode_batch
+from oracles.reference import meter_signing as signing
+from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, ConsumerDay, encode_batch
 
 DOMAIN = signing.MeterDomain(chain_id=246, meter_data="0x" + "ab" * 20)
 DAY = ConsumerDay(

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from oracles.networks import PRESETS, install, profile_for_chain, registered_networks
+from oracles.ops.networks import PRESETS, install, profile_for_chain, registered_networks
 
 BROWNIE = str(Path(sys.executable).with_name("brownie"))
 

@@ -1,0 +1,1 @@
+"""The `gridbalance` command line."""

@@ -1,0 +1,1 @@
+"""Load forecasting models and their accuracy measures (pure; no chain)."""

@@ -1,0 +1,1 @@
+"""Meter data file formats (CSV, Green Button), validated at the boundary (no chain)."""

@@ -1,0 +1,1 @@
+"""Operator tooling: deploy, verify, hand over admin roles, network presets."""

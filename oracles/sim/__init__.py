@@ -1,0 +1,1 @@
+"""The simulator and the demo: a simulated region, the demo scenario, its report and chart."""
