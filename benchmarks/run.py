@@ -39,12 +39,13 @@ from oracles.chain.client import (
     KeystoreSigner,
     NodeSigner,
     connect,
-    decode_events,
 )
+from oracles.chain.logs import decode_events
 from oracles.chain.reads import reply_error
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
 from oracles.protocol.artifacts import load_artifact
-from oracles.protocol.contracts import ErrorDecoder, Protocol
+from oracles.protocol.contracts import Protocol
+from oracles.protocol.errors import ErrorDecoder
 from oracles.reference import meter_signing
 from oracles.reference import optimistic_root as opt
 from oracles.reference.baseline_days import is_weekend

@@ -12,7 +12,7 @@ from web3 import Web3
 
 from oracles.ops.handover import HandoverError, deploy_timelock, handover
 from oracles.ops.operator import Operator, run_script
-from oracles.protocol.contracts import Manifest
+from oracles.protocol.manifest import Manifest
 
 
 def main(target: str = "") -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from oracles.ops.operator import Operator, run_script
 from oracles.ops.verify import verify_deployment
-from oracles.protocol.contracts import Manifest
+from oracles.protocol.manifest import Manifest
 from oracles.protocol.profiles import profile
 
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from oracles.chain.client import ChainClient, decode_events
+from oracles.chain.client import ChainClient
+from oracles.chain.logs import decode_events
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref

@@ -45,7 +45,7 @@ from web3.types import RPCEndpoint
 
 from oracles.chain.anvil import dev_accounts
 from oracles.chain.reads import AbiFunction, call_many, reply_error, web3_batch
-from oracles.protocol.contracts import ErrorDecoder
+from oracles.chain.revert import RevertDecoder, StandardReverts
 
 log = logging.getLogger("gridbalance.chain")
 
@@ -292,7 +292,7 @@ class ChainClient:
         w3: Web3,
         signer: Signer,
         *,
-        decoder: ErrorDecoder | None = None,
+        decoder: RevertDecoder | None = None,
         ledger: GasLedger | None = None,
         gas_margin: float = 1.25,
         retry_seconds: float = 120.0,
@@ -306,7 +306,7 @@ class ChainClient:
         self.w3 = w3
         self.mine_on_wait = mine_on_wait  # a dev chain with automine off: wait mines the blocks
         self.signer = signer
-        self.decoder = decoder or ErrorDecoder()
+        self.decoder: RevertDecoder = decoder or StandardReverts()
         self.ledger = ledger or GasLedger()
         self.gas_margin = gas_margin
         self.retry_seconds = retry_seconds
@@ -650,34 +650,3 @@ def hex_hash(tx_hash: bytes) -> str:
 
 def _hexify(tx: dict[str, Any]) -> dict[str, Any]:
     return {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}
-
-
-def decode_events(
-    contract: Any, event: str, raw_logs: list[dict[str, Any]]
-) -> list[dict[str, Any]]:
-    """The ``event`` logs of ``contract`` among a raw receipt's logs, decoded to their arguments."""
-    from eth_utils.abi import event_abi_to_log_topic
-    from web3.datastructures import AttributeDict
-
-    abi = next(i for i in contract.abi if i.get("type") == "event" and i["name"] == event)
-    topic = event_abi_to_log_topic(abi)
-    out = []
-    for raw in raw_logs:
-        if Web3.to_checksum_address(raw["address"]) != contract.address:
-            continue
-        if HexBytes(raw["topics"][0]) != topic:
-            continue
-        entry = AttributeDict(
-            {
-                "address": Web3.to_checksum_address(raw["address"]),
-                "topics": [HexBytes(t) for t in raw["topics"]],
-                "data": HexBytes(raw["data"]),
-                "logIndex": int(raw["logIndex"], 16),
-                "transactionIndex": int(raw["transactionIndex"], 16),
-                "transactionHash": HexBytes(raw["transactionHash"]),
-                "blockHash": HexBytes(raw["blockHash"]),
-                "blockNumber": int(raw["blockNumber"], 16),
-            }
-        )
-        out.append(dict(getattr(contract.events, event)().process_log(entry)["args"]))
-    return out

@@ -179,7 +179,9 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.chain.client import ChainClient, connect, signer_for
-    from oracles.protocol.contracts import ErrorDecoder, Manifest, Protocol, default_manifest_path
+    from oracles.protocol.contracts import Protocol
+    from oracles.protocol.errors import ErrorDecoder
+    from oracles.protocol.manifest import Manifest, default_manifest_path
 
     url = args.rpc or _network_host(args.network)
     w3 = connect(url, timeout=30)
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from oracles.chain.client import ChainError
     from oracles.ops.deploy import DeploymentError
-    from oracles.protocol.contracts import ManifestError
+    from oracles.protocol.manifest import ManifestError
     from oracles.sim.demo import DemoError
 
     errors: tuple[type[BaseException], ...] = (

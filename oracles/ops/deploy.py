@@ -20,7 +20,7 @@ from web3.contract import Contract
 from oracles.chain.anvil import PROJECT_ROOT, dev_accounts
 from oracles.chain.client import ChainClient, rpc_request
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
-from oracles.protocol.contracts import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
+from oracles.protocol.manifest import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
 from oracles.protocol.profiles import BuildProfile
 
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"

@@ -34,7 +34,8 @@ from oracles.ops.deploy import (
 )
 from oracles.ops.verify import role_id
 from oracles.protocol.artifacts import load_artifact
-from oracles.protocol.contracts import PROTOCOL, Manifest, Protocol
+from oracles.protocol.contracts import Protocol
+from oracles.protocol.manifest import PROTOCOL, Manifest
 
 
 class HandoverError(DeploymentError):

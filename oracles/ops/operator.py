@@ -23,7 +23,8 @@ from oracles.chain.client import ChainClient, ChainError, KeystoreSigner, NodeSi
 from oracles.ops.deploy import DeploymentError
 from oracles.ops.networks import profile_for_chain
 from oracles.protocol.artifacts import ArtifactError
-from oracles.protocol.contracts import ManifestError, default_manifest_path
+from oracles.protocol.errors import ErrorDecoder
+from oracles.protocol.manifest import ManifestError, default_manifest_path
 from oracles.protocol.profiles import PROFILE_ENV, BuildProfile, ProfileError, profile
 
 OPERATOR_ERRORS = (
@@ -47,7 +48,7 @@ class Operator:
     manifest_path: Path
 
     def client(self) -> ChainClient:
-        return ChainClient(self.w3, self.signer())
+        return ChainClient(self.w3, self.signer(), decoder=ErrorDecoder(self.profile.build_dir))
 
     def signer(self) -> Signer:
         if self.development:

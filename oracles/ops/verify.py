@@ -34,7 +34,7 @@ from oracles.ops.deploy import (
     timelock_roles,
 )
 from oracles.protocol.artifacts import Artifact, load_artifact
-from oracles.protocol.contracts import PROTOCOL, DeployedContract, Manifest
+from oracles.protocol.manifest import PROTOCOL, DeployedContract, Manifest
 
 ROLE_GRANTED = "0x" + keccak(text="RoleGranted(bytes32,address,address)").hex()
 ROLE_REVOKED = "0x" + keccak(text="RoleRevoked(bytes32,address,address)").hex()

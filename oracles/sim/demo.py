@@ -52,11 +52,13 @@ from oracles.agents.keeper import (
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import PROJECT_ROOT, rpc_call, set_automine, set_time, start_anvil
-from oracles.chain.client import ChainClient, GasLedger, NodeSigner, Pending, connect, decode_events
+from oracles.chain.client import ChainClient, GasLedger, NodeSigner, Pending, connect
+from oracles.chain.logs import decode_events
 from oracles.forecasting.models import mape_percent, naive_last_week
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
-from oracles.protocol.contracts import ErrorDecoder, Protocol
+from oracles.protocol.contracts import Protocol
+from oracles.protocol.errors import ErrorDecoder
 from oracles.reference import baseline as ref
 from oracles.reference.baseline_days import weekday
 from oracles.reference.meter_signing import MeterDomain, address_of

@@ -25,7 +25,7 @@ from oracles.chain.anvil import PROJECT_ROOT, Anvil, rpc_call, start_anvil
 from oracles.chain.client import ChainClient, KeystoreSigner, NodeSigner, connect
 from oracles.ops.deploy import ADMIN_ROLES, TIMELOCK, ZERO_ADDRESS
 from oracles.ops.verify import role_id
-from oracles.protocol.contracts import ACCESS_CONTROLLED, PROTOCOL, Manifest
+from oracles.protocol.manifest import ACCESS_CONTROLLED, PROTOCOL, Manifest
 from oracles.protocol.profiles import PROFILES
 
 VOLTA = 73_799

@@ -16,6 +16,7 @@ from web3 import Web3
 from oracles.chain.anvil import rpc_call
 from oracles.chain.client import ChainClient, NodeSigner, TxReverted, hex_hash
 from oracles.chain.reads import CallFailed
+from oracles.protocol.errors import ErrorDecoder
 from oracles.protocol.meter_batches import day_batches
 from oracles.reference import meter_signing
 from oracles.reference.meter_signing import MeterDomain
@@ -106,7 +107,9 @@ def test_day_not_ended_waits(fresh: Chain, tmp_path: Path) -> None:
 
 
 def test_revert_is_decoded_and_not_retried(fresh: Chain) -> None:
-    client = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[3]))  # not a meter oracle
+    client = ChainClient(
+        fresh.w3, NodeSigner(fresh.w3.eth.accounts[3]), decoder=ErrorDecoder()
+    )  # not a meter oracle
     with pytest.raises(TxReverted, match=r"AccessControlUnauthorizedAccount\(0x"):
         client.transact(
             fresh.p.meter.functions.postBatch(
