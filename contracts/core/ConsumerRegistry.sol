@@ -183,15 +183,16 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     function eligibility(address account, EventTerms calldata t) external view returns (Eligibility memory el) {
         Consumer storage c = _consumers[account]; // slot 1 holds every field read here
         uint8 consent = c.consent;
-        uint8 reason = 0;
-        if (c.status != ConsumerStatus.Active) reason = 1;
-        else if (c.paused) reason = 2;
-        else if (consent & CONSENT_DATA_USE == 0) reason = 3;
-        else if (t.byKeeper && consent & CONSENT_AUTO_ENROLL == 0) reason = 4;
-        else if (c.regionId != t.regionId) reason = 5;
-        else if ((t.classMask >> uint8(c.class)) & 1 == 0) reason = 6;
-        else if (t.rate < c.minRate) reason = 7;
-        else if (!_hoursAvailable(c.availableHours, t.startHour, t.endHour)) reason = 8;
+        uint8 reason = 0; // an Ineligibility: uint8 locals cost no enum checks
+        if (c.status != ConsumerStatus.Active) reason = uint8(Ineligibility.NotActive);
+        else if (c.paused) reason = uint8(Ineligibility.Paused);
+        else if (consent & CONSENT_DATA_USE == 0) reason = uint8(Ineligibility.NoDataConsent);
+        else if (t.byKeeper && consent & CONSENT_AUTO_ENROLL == 0) reason = uint8(Ineligibility.NoKeeperConsent);
+        else if (c.regionId != t.regionId) reason = uint8(Ineligibility.OtherRegion);
+        else if ((t.classMask >> uint8(c.class)) & 1 == 0) reason = uint8(Ineligibility.ClassNotEligible);
+        else if (t.rate < c.minRate) reason = uint8(Ineligibility.RateBelowMinimum);
+        else if (!_hoursAvailable(c.availableHours, t.startHour, t.endHour))
+            reason = uint8(Ineligibility.HoursNotAvailable);
         el.reason = reason;
         el.capacityW = c.capacityW;
         el.maxEventsPer30Days = c.maxEventsPer30Days;

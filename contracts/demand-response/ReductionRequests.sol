@@ -47,8 +47,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     uint256 public constant MAX_ENROLL_BATCH = 400;
 
     uint256 private constant _BPS = 10_000;
-    // EnrollmentRefused codes (V-6): 1..8 are ConsumerNotEligible's reasons (V-2), then V-1 and V-4
-    uint8 private constant _REFUSED_HOURS = 8;
+    // EnrollmentRefused codes (V-6): 1..8 are IConsumerRegistry.Ineligibility's values (V-2), then V-1 and V-4
+    uint8 private constant _REFUSED_HOURS = uint8(IConsumerRegistry.Ineligibility.HoursNotAvailable);
     uint8 private constant _REFUSED_ALREADY_ENROLLED = 9;
     uint8 private constant _REFUSED_COMMITMENT = 10;
     uint8 private constant _REFUSED_DAY_TAKEN = 11;
@@ -538,7 +538,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         Enrollment storage en = _enrollments[a.eventId][account];
         if (en.status != EnrollmentStatus.None) return (_REFUSED_ALREADY_ENROLLED, 0);
         IConsumerRegistry.Eligibility memory c = _consumers.eligibility(account, a.terms);
-        if (c.reason != 0) return (c.reason, c.reason);
+        if (c.reason != 0) return (c.reason, c.reason); // an IConsumerRegistry.Ineligibility
         uint256 maxWh = uint256(c.capacityW) * a.hours_;
         if (committedWh == 0 || committedWh > maxWh) return (_REFUSED_COMMITMENT, maxWh);
         mapping(uint256 => uint256) storage taken = _consumerDays[account];

@@ -20,6 +20,20 @@ interface IConsumerRegistry {
         Deregistered
     }
 
+    /// @notice Why a consumer cannot take part in an event (V-2), in the order enrollment checks them;
+    /// None = it can. ReductionRequests' EnrollmentRefused codes 1..8 are these values (V-6).
+    enum Ineligibility {
+        None,
+        NotActive,
+        Paused,
+        NoDataConsent, // consent bit 0 (data use) not given
+        NoKeeperConsent, // a keeper enrolls, consent bit 1 (automated enrollment) not given
+        OtherRegion,
+        ClassNotEligible, // the consumer's class is not in the program's class mask
+        RateBelowMinimum, // the event's rate is below the consumer's minimum rate
+        HoursNotAvailable // an event hour is outside the consumer's available hours
+    }
+
     /// @notice What a consumer accepts.
     struct Preferences {
         uint80 minRate; // lowest event rate accepted, token units per kWh
@@ -56,8 +70,7 @@ interface IConsumerRegistry {
     /// @notice What enrollment needs of a consumer: why it cannot take part (0 = it can), its capacity
     /// and its events-per-30-days cap (V-2, V-3).
     struct Eligibility {
-        uint8 reason; // 0 eligible; 1 not active, 2 paused, 3 no data-use consent, 4 no automated-enrollment
-        // consent, 5 other region, 6 class not eligible, 7 rate below minimum, 8 hours not available
+        uint8 reason; // an Ineligibility (0 = None: eligible); uint8 keeps callers free of enum checks
         uint32 capacityW;
         uint8 maxEventsPer30Days;
     }

@@ -83,9 +83,7 @@ interface IReductionRequests {
     error ProgramEventCapReached(uint32 programId, uint32 day);
     /// @notice The event is not scheduled or has started (enrollment and cancellation close at the start).
     error EventNotOpen(uint256 eventId);
-    /// @notice The consumer cannot take part: `reason` 1 not active, 2 paused, 3 no data-use consent,
-    /// 4 no automated-enrollment consent, 5 other region, 6 class not eligible, 7 rate below minimum,
-    /// 8 hours not available (V-2).
+    /// @notice The consumer cannot take part, for `reason`: an IConsumerRegistry.Ineligibility (V-2).
     error ConsumerNotEligible(address account, uint8 reason);
     /// @notice Commitment must be 1 .. capacity × event hours Wh.
     error InvalidCommitment(uint256 committedWh, uint256 maxWh);
@@ -144,7 +142,7 @@ interface IReductionRequests {
     /// @notice A finalized root was paid: `total` went to the settlement contract and the rest of the
     /// event's reservations back to the program's budget (O-6).
     event RootPaid(uint256 indexed eventId, uint256 total);
-    /// @notice A batch enrollment left a consumer out (V-6). `reason`: 1..8 as ConsumerNotEligible (V-2),
+    /// @notice A batch enrollment left a consumer out (V-6). `reason`: 1..8 an IConsumerRegistry.Ineligibility (V-2),
     /// 9 already enrolled, 10 commitment out of range (V-1), 11 another event that day, 12 the
     /// consumer's events-per-30-days cap (V-4).
     event EnrollmentRefused(uint256 indexed eventId, address indexed account, uint8 reason);
