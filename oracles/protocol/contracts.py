@@ -13,6 +13,16 @@ from web3 import Web3
 from web3.contract import Contract
 
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, load_artifact
+from oracles.protocol.bindings import (
+    Consumer,
+    DayInfo,
+    DrEvent,
+    HourRecord,
+    Program,
+    RegionParams,
+    RollingMape,
+    RootRecord,
+)
 from oracles.protocol.manifest import PROTOCOL, Manifest, ManifestError
 
 
@@ -76,3 +86,31 @@ class Protocol:
             manifest,
             c,
         )
+
+    # ------------------------------------------------------------------ typed reads (one call each)
+
+    def program(self, program_id: int) -> Program:
+        return Program.model_validate(self.programs.functions.program(program_id).call())
+
+    def dr_event(self, event_id: int) -> DrEvent:
+        return DrEvent.model_validate(self.requests.functions.drEvent(event_id).call())
+
+    def consumer(self, account: str) -> Consumer:
+        return Consumer.model_validate(self.consumers.functions.consumer(account).call())
+
+    def region(self, region_id: int) -> RegionParams:
+        return RegionParams.model_validate(self.regions.functions.region(region_id).call())
+
+    def day_info(self, region_id: int, day: int) -> DayInfo:
+        return DayInfo.model_validate(self.meter.functions.dayInfo(region_id, day).call())
+
+    def hour_record(self, region_id: int, hour: int) -> HourRecord:
+        reply = self.forecasting.functions.hourRecord(region_id, hour).call()
+        return HourRecord.model_validate(reply)
+
+    def root_record(self, event_id: int) -> RootRecord:
+        return RootRecord.model_validate(self.optimistic.functions.rootRecord(event_id).call())
+
+    def rolling_mape(self, region_id: int, last_hour: int, hours: int) -> RollingMape:
+        reply = self.forecasting.functions.rollingMape(region_id, last_hour, hours).call()
+        return RollingMape.model_validate(reply)

@@ -1,0 +1,515 @@
+"""Typed bindings of the contracts' structs: every struct the package reads from or sends to the chain.
+
+Each class mirrors one Solidity struct (``SOLIDITY``): its fields in the struct's order, each with the
+Solidity name as its validation alias and an enum of :mod:`oracles.protocol.enums` where the struct has one.
+tests/python/test_bindings.py checks every class against the build's ABI (names, order, enums) and
+that every struct of the protocol's ABI has a class here. A chain reply (a tuple) becomes a binding
+with ``Program.model_validate(reply)``; ``binding.abi()`` is the tuple a transaction takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from oracles.protocol.enums import (
+    ConsumerClass,
+    ConsumerStatus,
+    DisputeStatus,
+    EnrollmentStatus,
+    EventStatus,
+    Ineligibility,
+    LoadStatus,
+    RootStatus,
+    StabilityStatus,
+    Tier,
+    UtilityStatus,
+)
+from oracles.reference.baseline import Method
+
+# a program's class mask with every ConsumerClass bit set
+ALL_CLASSES = (1 << len(ConsumerClass)) - 1
+
+
+class Struct(BaseModel):
+    """A Solidity struct: built from the chain's tuple (ABI order) or by field name."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+    SOLIDITY: ClassVar[str]
+
+    @classmethod
+    def abi_names(cls) -> list[str]:
+        """The Solidity field names, in the struct's order."""
+        return [str(f.validation_alias or name) for name, f in cls.model_fields.items()]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_abi_tuple(cls, value: Any) -> Any:
+        if isinstance(value, tuple | list):
+            names = cls.abi_names()
+            if len(value) != len(names):
+                raise ValueError(f"{cls.SOLIDITY} has {len(names)} fields, the value {len(value)}")
+            return dict(zip(names, value, strict=True))
+        return value
+
+    def abi(self) -> tuple[Any, ...]:
+        """The struct as a contract call's argument: a tuple in the struct's order."""
+        return tuple(_abi_value(getattr(self, name)) for name in type(self).model_fields)
+
+    @classmethod
+    def many(cls, values: Iterable[Any]) -> list[Self]:
+        """Bindings of many chain replies (a batched read's results)."""
+        return [cls.model_validate(v) for v in values]
+
+
+def _abi_value(value: Any) -> Any:
+    if isinstance(value, Struct):
+        return value.abi()
+    if isinstance(value, list):
+        return [_abi_value(v) for v in value]
+    if isinstance(value, IntEnum):
+        return int(value)
+    return value
+
+
+class BaselineResult(Struct):
+    """Baseline.Result."""
+
+    SOLIDITY: ClassVar[str] = "Baseline.Result"
+
+    baseline_wh: int = Field(validation_alias="baselineWh")
+    actual_wh: int = Field(validation_alias="actualWh")
+    reduction_wh: int = Field(validation_alias="reductionWh")
+    adjustment_bps: int = Field(validation_alias="adjustmentBps")
+
+
+class Consumer(Struct):
+    """IConsumerRegistry.Consumer."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.Consumer"
+
+    id: int = Field(validation_alias="id")
+    region_id: int = Field(validation_alias="regionId")
+    consumer_class: ConsumerClass = Field(validation_alias="class")
+    status: ConsumerStatus = Field(validation_alias="status")
+    paused: bool = Field(validation_alias="paused")
+    consent: int = Field(validation_alias="consent")
+    capacity_w: int = Field(validation_alias="capacityW")
+    activation_day: int = Field(validation_alias="activationDay")
+    min_rate: int = Field(validation_alias="minRate")
+    max_events_per_30_days: int = Field(validation_alias="maxEventsPer30Days")
+    available_hours: int = Field(validation_alias="availableHours")
+    meter_id_hash: bytes = Field(validation_alias="meterIdHash")
+
+
+class Eligibility(Struct):
+    """IConsumerRegistry.Eligibility."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.Eligibility"
+
+    reason: Ineligibility = Field(validation_alias="reason")
+    capacity_w: int = Field(validation_alias="capacityW")
+    max_events_per_30_days: int = Field(validation_alias="maxEventsPer30Days")
+
+
+class EventTerms(Struct):
+    """IConsumerRegistry.EventTerms."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.EventTerms"
+
+    region_id: int = Field(validation_alias="regionId")
+    class_mask: int = Field(validation_alias="classMask")
+    rate: int = Field(validation_alias="rate")
+    start_hour: int = Field(validation_alias="startHour")
+    end_hour: int = Field(validation_alias="endHour")
+    by_keeper: bool = Field(validation_alias="byKeeper")
+
+
+class MeterKey(Struct):
+    """IConsumerRegistry.MeterKey."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.MeterKey"
+
+    key: str = Field(validation_alias="key")
+    from_day: int = Field(validation_alias="fromDay")
+    previous_key: str = Field(validation_alias="previousKey")
+
+
+class Preferences(Struct):
+    """IConsumerRegistry.Preferences."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.Preferences"
+
+    min_rate: int = Field(validation_alias="minRate")
+    max_events_per_30_days: int = Field(validation_alias="maxEventsPer30Days")
+    available_hours: int = Field(validation_alias="availableHours")
+
+
+class SettlementReport(Struct):
+    """IConsumerRegistry.SettlementReport."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.SettlementReport"
+
+    account: str = Field(validation_alias="account")
+    committed_wh: int = Field(validation_alias="committedWh")
+    verified_wh: int = Field(validation_alias="verifiedWh")
+    reward: int = Field(validation_alias="reward")
+    sufficient_data: bool = Field(validation_alias="sufficientData")
+
+
+class TrackRecord(Struct):
+    """IConsumerRegistry.TrackRecord."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.TrackRecord"
+
+    events_settled: int = Field(validation_alias="eventsSettled")
+    events_delivered: int = Field(validation_alias="eventsDelivered")
+    events_insufficient: int = Field(validation_alias="eventsInsufficient")
+    reliability_bps: int = Field(validation_alias="reliabilityBps")
+    verified_wh: int = Field(validation_alias="verifiedWh")
+
+
+class Dispute(Struct):
+    """IDisputes.Dispute."""
+
+    SOLIDITY: ClassVar[str] = "IDisputes.Dispute"
+
+    status: DisputeStatus = Field(validation_alias="status")
+    adjustment: int = Field(validation_alias="adjustment")
+
+
+class ProgramAccount(Struct):
+    """IIncentiveEscrow.ProgramAccount."""
+
+    SOLIDITY: ClassVar[str] = "IIncentiveEscrow.ProgramAccount"
+
+    token: str = Field(validation_alias="token")
+    utility: str = Field(validation_alias="utility")
+    deposited: int = Field(validation_alias="deposited")
+    reserved: int = Field(validation_alias="reserved")
+    paid: int = Field(validation_alias="paid")
+    withdrawn: int = Field(validation_alias="withdrawn")
+
+
+class ActualPoint(Struct):
+    """ILoadForecasting.ActualPoint."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.ActualPoint"
+
+    hour: int = Field(validation_alias="hour")
+    load_kw: int = Field(validation_alias="loadKw")
+    frequency_mhz: int = Field(validation_alias="frequencyMHz")
+    voltage_permille: int = Field(validation_alias="voltagePermille")
+
+
+class AutoTrigger(Struct):
+    """ILoadForecasting.AutoTrigger."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.AutoTrigger"
+
+    program_id: int = Field(validation_alias="programId")
+    threshold_kw: int = Field(validation_alias="thresholdKw")
+    min_hours: int = Field(validation_alias="minHours")
+    max_hours: int = Field(validation_alias="maxHours")
+    last_triggered_day: int = Field(validation_alias="lastTriggeredDay")
+
+
+class ForecastPoint(Struct):
+    """ILoadForecasting.ForecastPoint."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.ForecastPoint"
+
+    hour: int = Field(validation_alias="hour")
+    load_kw: int = Field(validation_alias="loadKw")
+    low_kw: int = Field(validation_alias="lowKw")
+    high_kw: int = Field(validation_alias="highKw")
+
+
+class GridState(Struct):
+    """ILoadForecasting.GridState."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.GridState"
+
+    hour: int = Field(validation_alias="hour")
+    load_kw: int = Field(validation_alias="loadKw")
+    frequency_mhz: int = Field(validation_alias="frequencyMHz")
+    voltage_permille: int = Field(validation_alias="voltagePermille")
+    load: LoadStatus = Field(validation_alias="load")
+    stability: StabilityStatus = Field(validation_alias="stability")
+
+
+class HourRecord(Struct):
+    """ILoadForecasting.HourRecord."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.HourRecord"
+
+    temperature_deci_c: int = Field(validation_alias="temperatureDeciC")
+    humidity_permille: int = Field(validation_alias="humidityPermille")
+    irradiance_wm2: int = Field(validation_alias="irradianceWm2")
+    forecast_kw: int = Field(validation_alias="forecastKw")
+    low_kw: int = Field(validation_alias="lowKw")
+    high_kw: int = Field(validation_alias="highKw")
+    model_id: int = Field(validation_alias="modelId")
+    actual_kw: int = Field(validation_alias="actualKw")
+    error_bps: int = Field(validation_alias="errorBps")
+    flags: int = Field(validation_alias="flags")
+
+
+class WeatherPoint(Struct):
+    """ILoadForecasting.WeatherPoint."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.WeatherPoint"
+
+    hour: int = Field(validation_alias="hour")
+    temperature_deci_c: int = Field(validation_alias="temperatureDeciC")
+    humidity_permille: int = Field(validation_alias="humidityPermille")
+    irradiance_wm2: int = Field(validation_alias="irradianceWm2")
+
+
+class DayInfo(Struct):
+    """IMeterData.DayInfo."""
+
+    SOLIDITY: ClassVar[str] = "IMeterData.DayInfo"
+
+    batch_count: int = Field(validation_alias="batchCount")
+    last_consumer_id: int = Field(validation_alias="lastConsumerId")
+    consumer_days: int = Field(validation_alias="consumerDays")
+
+
+class RecordQuery(Struct):
+    """IMeterData.RecordQuery."""
+
+    SOLIDITY: ClassVar[str] = "IMeterData.RecordQuery"
+
+    region_id: int = Field(validation_alias="regionId")
+    consumer_id: int = Field(validation_alias="consumerId")
+    day: int = Field(validation_alias="day")
+    batch_index: int = Field(validation_alias="batchIndex")
+    baseline_day: bool = Field(validation_alias="baselineDay")
+    signed_only: bool = Field(validation_alias="signedOnly")
+    signer: str = Field(validation_alias="signer")
+
+
+class Entry(Struct):
+    """IOptimisticSettlement.Entry."""
+
+    SOLIDITY: ClassVar[str] = "IOptimisticSettlement.Entry"
+
+    index: int = Field(validation_alias="index")
+    account: str = Field(validation_alias="account")
+    sufficient: bool = Field(validation_alias="sufficient")
+    verified_wh: int = Field(validation_alias="verifiedWh")
+    reward: int = Field(validation_alias="reward")
+    reward_before: int = Field(validation_alias="rewardBefore")
+
+
+class RootRecord(Struct):
+    """IOptimisticSettlement.RootRecord."""
+
+    SOLIDITY: ClassVar[str] = "IOptimisticSettlement.RootRecord"
+
+    root: bytes = Field(validation_alias="root")
+    token: str = Field(validation_alias="token")
+    remaining: int = Field(validation_alias="remaining")
+    depth: int = Field(validation_alias="depth")
+    total: int = Field(validation_alias="total")
+    challenge_ends: int = Field(validation_alias="challengeEnds")
+    count: int = Field(validation_alias="count")
+    status: RootStatus = Field(validation_alias="status")
+    proposer: str = Field(validation_alias="proposer")
+    bond: int = Field(validation_alias="bond")
+
+
+class Program(Struct):
+    """IProgramRegistry.Program."""
+
+    SOLIDITY: ClassVar[str] = "IProgramRegistry.Program"
+
+    utility: str = Field(validation_alias="utility")
+    region_id: int = Field(validation_alias="regionId")
+    method: Method = Field(validation_alias="method")
+    class_mask: int = Field(validation_alias="classMask")
+    adj_window_hours: int = Field(validation_alias="adjWindowHours")
+    adj_gap_hours: int = Field(validation_alias="adjGapHours")
+    adj_cap_bps: int = Field(validation_alias="adjCapBps")
+    min_delivery_bps: int = Field(validation_alias="minDeliveryBps")
+    bonus_cap_bps: int = Field(validation_alias="bonusCapBps")
+    token: str = Field(validation_alias="token")
+    base_rate: int = Field(validation_alias="baseRate")
+    max_events_per_30_days: int = Field(validation_alias="maxEventsPer30Days")
+    economic_bps: int = Field(validation_alias="economicBps")
+    emergency_bps: int = Field(validation_alias="emergencyBps")
+    signed_data: bool = Field(validation_alias="signedData")
+
+
+class ProgramParams(Struct):
+    """IProgramRegistry.ProgramParams: the one builder of a program's terms (P-1).
+
+    Only the token and the base rate are required; the rest default to a CAISO-style program: 10-in-10
+    baseline with a 3-hour day-of adjustment window 1 hour before the event, capped at +-20 %,
+    50 % minimum delivery, bonus up to +20 %, every class, 10 events per 30 days, economic events
+    at 1.5x and emergency events at 2x the base rate, unsigned meter data.
+    """
+
+    SOLIDITY: ClassVar[str] = "IProgramRegistry.ProgramParams"
+
+    token: str = Field(validation_alias="token")
+    base_rate: int = Field(validation_alias="baseRate")
+    method: Method = Field(default=Method.TEN_IN_TEN, validation_alias="method")
+    adj_window_hours: int = Field(default=3, validation_alias="adjWindowHours")
+    adj_gap_hours: int = Field(default=1, validation_alias="adjGapHours")
+    adj_cap_bps: int = Field(default=2_000, validation_alias="adjCapBps")
+    min_delivery_bps: int = Field(default=5_000, validation_alias="minDeliveryBps")
+    bonus_cap_bps: int = Field(default=2_000, validation_alias="bonusCapBps")
+    class_mask: int = Field(default=ALL_CLASSES, validation_alias="classMask")
+    max_events_per_30_days: int = Field(default=10, validation_alias="maxEventsPer30Days")
+    economic_bps: int = Field(default=15_000, validation_alias="economicBps")
+    emergency_bps: int = Field(default=20_000, validation_alias="emergencyBps")
+    signed_data: bool = Field(default=False, validation_alias="signedData")
+
+
+class BatchGroup(Struct):
+    """IProofSettlement.BatchGroup."""
+
+    SOLIDITY: ClassVar[str] = "IProofSettlement.BatchGroup"
+
+    day: int = Field(validation_alias="day")
+    batch_index: int = Field(validation_alias="batchIndex")
+    width: int = Field(validation_alias="width")
+    count: int = Field(validation_alias="count")
+    proof: list[bytes] = Field(validation_alias="proof")
+
+
+class ConsumerRecords(Struct):
+    """IProofSettlement.ConsumerRecords."""
+
+    SOLIDITY: ClassVar[str] = "IProofSettlement.ConsumerRecords"
+
+    account: str = Field(validation_alias="account")
+    records: bytes = Field(validation_alias="records")
+    refs: list[int] = Field(validation_alias="refs")
+
+
+class LeafProof(Struct):
+    """IProofSettlement.LeafProof."""
+
+    SOLIDITY: ClassVar[str] = "IProofSettlement.LeafProof"
+
+    batch_index: int = Field(validation_alias="batchIndex")
+    record: bytes = Field(validation_alias="record")
+    proof: list[bytes] = Field(validation_alias="proof")
+
+
+class Outcome(Struct):
+    """IProofSettlement.Outcome."""
+
+    SOLIDITY: ClassVar[str] = "IProofSettlement.Outcome"
+
+    sufficient: bool = Field(validation_alias="sufficient")
+    event_day_missing: bool = Field(validation_alias="eventDayMissing")
+    baseline_days: int = Field(validation_alias="baselineDays")
+    result: BaselineResult = Field(validation_alias="result")
+
+
+class DrEvent(Struct):
+    """IReductionRequests.DrEvent."""
+
+    SOLIDITY: ClassVar[str] = "IReductionRequests.DrEvent"
+
+    program_id: int = Field(validation_alias="programId")
+    day: int = Field(validation_alias="day")
+    start_hour: int = Field(validation_alias="startHour")
+    end_hour: int = Field(validation_alias="endHour")
+    tier: Tier = Field(validation_alias="tier")
+    status: EventStatus = Field(validation_alias="status")
+    rate: int = Field(validation_alias="rate")
+    target_wh: int = Field(validation_alias="targetWh")
+    region_id: int = Field(validation_alias="regionId")
+    committed_wh: int = Field(validation_alias="committedWh")
+    reserved_outstanding: int = Field(validation_alias="reservedOutstanding")
+    enrolled: int = Field(validation_alias="enrolled")
+    settled: int = Field(validation_alias="settled")
+
+
+class Enrollment(Struct):
+    """IReductionRequests.Enrollment."""
+
+    SOLIDITY: ClassVar[str] = "IReductionRequests.Enrollment"
+
+    committed_wh: int = Field(validation_alias="committedWh")
+    reserved: int = Field(validation_alias="reserved")
+    paid: int = Field(validation_alias="paid")
+    status: EnrollmentStatus = Field(validation_alias="status")
+    settled_at: int = Field(validation_alias="settledAt")
+
+
+class EnrollmentRequest(Struct):
+    """IReductionRequests.EnrollmentRequest."""
+
+    SOLIDITY: ClassVar[str] = "IReductionRequests.EnrollmentRequest"
+
+    account: str = Field(validation_alias="account")
+    committed_wh: int = Field(validation_alias="committedWh")
+
+
+class RegionParams(Struct):
+    """IRegionRegistry.RegionParams."""
+
+    SOLIDITY: ClassVar[str] = "IRegionRegistry.RegionParams"
+
+    capacity_kw: int = Field(validation_alias="capacityKw")
+    nominal_frequency_mhz: int = Field(validation_alias="nominalFrequencyMHz")
+    utc_offset_minutes: int = Field(validation_alias="utcOffsetMinutes")
+    high_load_bps: int = Field(validation_alias="highLoadBps")
+    critical_load_bps: int = Field(validation_alias="criticalLoadBps")
+    frequency_tolerance_mhz: int = Field(validation_alias="frequencyToleranceMHz")
+    voltage_tolerance_bps: int = Field(validation_alias="voltageToleranceBps")
+
+
+class Utility(Struct):
+    """IUtilityRegistry.Utility."""
+
+    SOLIDITY: ClassVar[str] = "IUtilityRegistry.Utility"
+
+    status: UtilityStatus = Field(validation_alias="status")
+    expires_at: int = Field(validation_alias="expiresAt")
+    action_nonce: int = Field(validation_alias="actionNonce")
+    region_count: int = Field(validation_alias="regionCount")
+    events_run: int = Field(validation_alias="eventsRun")
+    consumers_paid: int = Field(validation_alias="consumersPaid")
+    disputes_lost: int = Field(validation_alias="disputesLost")
+    credential_hash: bytes = Field(validation_alias="credentialHash")
+
+
+# ---------------------------------------------------------------- views with several named outputs
+# (``SOLIDITY`` names the interface's function; checked against the implementing contract's ABI)
+
+
+class Activation(Struct):
+    """IConsumerRegistry.activation: the consumer's id and activation day."""
+
+    SOLIDITY: ClassVar[str] = "IConsumerRegistry.activation"
+
+    id: int = Field(validation_alias="id")
+    activation_day: int = Field(validation_alias="activationDay")
+
+
+class RollingMape(Struct):
+    """ILoadForecasting.rollingMape: the forecast's mean absolute percentage error and its samples."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.rollingMape"
+
+    mape_bps: int = Field(validation_alias="mapeBps")
+    samples: int = Field(validation_alias="samples")
+
+
+class VerifiedReadings(Struct):
+    """IMeterData.verifiedReadings: whether a proved record counts, and its hourly readings."""
+
+    SOLIDITY: ClassVar[str] = "IMeterData.verifiedReadings"
+
+    counted: bool = Field(validation_alias="counted")
+    readings: list[int] = Field(validation_alias="readings")
