@@ -44,6 +44,7 @@ from oracles.chain.logs import decode_events
 from oracles.chain.reads import reply_error
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
 from oracles.protocol.artifacts import load_artifact
+from oracles.protocol.bindings import LeafProof, ProgramParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.errors import ErrorDecoder
 from oracles.reference import meter_signing
@@ -51,7 +52,8 @@ from oracles.reference import optimistic_root as opt
 from oracles.reference.baseline_days import is_weekend
 from oracles.reference.meter_leaf import ConsumerDay, encode_batch
 from oracles.reference.meter_signing import MeterDomain
-from oracles.sim.demo import DemoConfig, run_demo
+from oracles.sim.context import DemoConfig
+from oracles.sim.demo import run_demo
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -86,8 +88,12 @@ GOALS = {
 
 
 def program_params(token: str, *, signed: bool) -> tuple[Any, ...]:
-    """The bench programs' ProgramParams: 0.5 token units per kWh, CAISO 10-in-10, every class."""
-    return (token, 500_000, 0, 3, 1, 2_000, 5_000, 2_000, 7, 30, 15_000, 20_000, signed)
+    """The bench programs' ProgramParams: 0.5 token units per kWh, ProgramParams' defaults (CAISO
+    10-in-10, every class), 30 events per 30 days."""
+    params = ProgramParams(
+        token=token, base_rate=500_000, max_events_per_30_days=30, signed_data=signed
+    )
+    return params.abi()
 
 
 class Bench:
@@ -471,8 +477,8 @@ def settle_breakdown() -> dict[str, Any]:
         if (real["gasUsed"], paid) != (traced["gasUsed"], reward):
             raise RuntimeError(f"settle breakdown: gas {real['gasUsed']} vs traced "
                                f"{traced['gasUsed']}, reward {paid} vs reference {reward}")  # fmt: skip
-        leaves = call.args[2]
-        return split | {"records": len(leaves), "proof_depth": len(leaves[0][2]),
+        leaves = LeafProof.many(call.args[2])
+        return split | {"records": len(leaves), "proof_depth": len(leaves[0].proof),
                         "execution_in_callees": callees}  # fmt: skip
 
 
@@ -521,10 +527,13 @@ def oracle_run(seed: int) -> dict[str, Any]:
         oracle.enqueue(records)
         stats = oracle.flush()
         seconds = time.perf_counter() - start
-        info = b.p.meter.functions.dayInfo(REGION, day).call()
-        if stats.consumer_days != ORACLE_CONSUMER_DAYS or int(info[2]) != ORACLE_CONSUMER_DAYS:
+        info = b.p.day_info(REGION, day)
+        if (
+            stats.consumer_days != ORACLE_CONSUMER_DAYS
+            or info.consumer_days != ORACLE_CONSUMER_DAYS
+        ):
             raise RuntimeError(
-                f"oracle run committed {info[2]} consumer-days, expected {ORACLE_CONSUMER_DAYS}"
+                f"oracle run committed {info.consumer_days} consumer-days, expected {ORACLE_CONSUMER_DAYS}"
             )
         readings = ORACLE_CONSUMER_DAYS * 24
         return {"readings": readings, "batches": stats.batches, "seconds": round(seconds, 3),

@@ -110,7 +110,7 @@ def _settle_batch(b: Bench, event_id: int, ids: range) -> dict[str, Any]:
     part = sorted((x for x in planned if x.account in wanted), key=lambda x: x.consumer_id)
     if mismatches or len(part) != len(ids) or not all(x.sufficient and x.reward for x in part):
         raise RuntimeError(f"snapshot: the keeper cannot batch-settle event {event_id}")
-    consumers, groups = keeper.batch_input(event_id, part)
+    consumers, groups = keeper.batch_input(keeper.terms(event_id).event.region_id, part)
     r = b.tx(b.admin, b.p.proofs.functions.settleBatch(event_id, consumers, groups))
     paid = decode_events(b.p.requests, "Settled", r["logs"])
     if [(e["account"], e["reward"]) for e in paid] != [(x.account, x.reward) for x in part]:

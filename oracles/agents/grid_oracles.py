@@ -17,12 +17,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
 from oracles.forecasting.models import MODEL_ID, TowtModel
+from oracles.protocol.bindings import HourRecord
 from oracles.protocol.contracts import Protocol
+from oracles.protocol.enums import HourFlag
 
 log = logging.getLogger("gridbalance.grid")
 
 MAX_POINTS = 168
-FLAG_WEATHER, FLAG_FORECAST, FLAG_ACTUAL = 1, 2, 4
 
 
 class WeatherPoint(BaseModel):
@@ -126,17 +127,23 @@ class Forecaster:
     last_model: TowtModel | None = None
     _never: set[int] = field(default_factory=set)
 
-    def _record(self, region: int, hour: int) -> tuple[int, ...]:
-        return tuple(self.protocol.forecasting.functions.hourRecord(region, hour).call())
+    def _records(self, region: int, hours: list[int]) -> list[HourRecord]:
+        """The hours' records, in batched reads."""
+        replies = self.client.call_many(
+            self.protocol.forecasting, "hourRecord", [(region, h) for h in hours]
+        )
+        return HourRecord.many(replies)
 
     def refresh_history(self, region: int, now_hour: int) -> int:
         """Read the hours not yet known; an hour older than 168 h without an actual never gets one (F-3)."""
-        for h in range(now_hour - self.history_hours, now_hour):
-            if h in self.history or h in self._never:
-                continue
-            rec = self._record(region, h)
-            if rec[9] & FLAG_WEATHER and rec[9] & FLAG_ACTUAL:
-                self.history[h] = (rec[0] / 10, float(rec[7]))
+        todo = [
+            h
+            for h in range(now_hour - self.history_hours, now_hour)
+            if h not in self.history and h not in self._never
+        ]
+        for h, rec in zip(todo, self._records(region, todo), strict=True):
+            if rec.flags & HourFlag.Weather and rec.flags & HourFlag.Actual:
+                self.history[h] = (rec.temperature_deci_c / 10, float(rec.actual_kw))
             elif h < now_hour - 168:
                 self._never.add(h)
         return len(self.history)
@@ -150,11 +157,10 @@ class Forecaster:
         )
         self.last_model = model
         temps = []
-        for h in hours:
-            rec = self._record(region, h)
-            if not rec[9] & FLAG_WEATHER:
+        for h, rec in zip(hours, self._records(region, hours), strict=True):
+            if not rec.flags & HourFlag.Weather:
                 raise ValueError(f"no weather posted for hour {h}: post weather before forecasting")
-            temps.append(rec[0] / 10)
+            temps.append(rec.temperature_deci_c / 10)
         return [
             ForecastPoint(
                 hour=h, load_kw=round(p), low_kw=round(lo), high_kw=max(round(hi), round(p))

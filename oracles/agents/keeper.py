@@ -1,10 +1,10 @@
 """The keeper: enrolls consenting consumers in new events, then settles every enrollment from chain data.
 
-* **Enrollment** (V-1..V-5): for each scheduled event not yet started, the keeper reads every
-  active consumer's profile and enrolls (``enrollFor``) those who gave automated-enrollment consent and
-  whose preferences admit the event (class, region, minimum rate, available hours, not paused). It
-  commits ``commit_share_bps`` of the consumer's declared capacity over the event hours. Consumers it
-  skips are counted by reason.
+* **Enrollment** (V-1..V-6): for each scheduled event not yet started, the keeper asks the chain
+  (``ConsumerRegistry.eligibility``, in batched reads) which active consumers may be enrolled by a
+  keeper and enrolls them (``enrollBatch``), committing ``commit_share_bps`` of each one's declared
+  capacity over the event hours. Consumers it skips are counted by reason
+  (:class:`oracles.protocol.enums.Refusal`, the contracts' own codes).
 * **Settlement** (S-1..S-8): once the event day's data is committed, for each enrollment it asks the
   contract for the baseline candidate days, rebuilds every needed leaf and proof from the calldata of
   the meter-data transactions (:mod:`oracles.protocol.meter_batches`: no local database), settles, and compares
@@ -18,13 +18,23 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
 from oracles.chain.client import ChainClient
 from oracles.chain.logs import decode_events
+from oracles.protocol.bindings import (
+    Consumer,
+    DrEvent,
+    Eligibility,
+    Enrollment,
+    EventTerms,
+    MeterKey,
+    Program,
+)
 from oracles.protocol.contracts import Protocol
+from oracles.protocol.enums import EnrollmentStatus, Ineligibility, Refusal
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref
 from oracles.reference import meter_signing
@@ -41,14 +51,14 @@ Progress = Callable[[int, int], None]  # (transactions confirmed, transactions t
 PAY_CHUNK = 100  # root entries per payBatch transaction (about 30k gas per entry, see make bench)
 # consumers per enrollBatch transaction (V-6; the contract takes at most 400, about 36k gas each)
 ENROLL_CHUNK = 200
-CONSENT_DATA = 1
-CONSENT_KEEPER = 2
-STATUS_ACTIVE = 2
-ENROLLED = 1
-# positions in the DrEvent tuple (IReductionRequests.DrEvent)
-EV_PROGRAM, EV_DAY, EV_START, EV_END, EV_TIER, EV_STATUS, EV_RATE, EV_TARGET = range(8)
-EV_REGION, EV_COMMITTED, EV_RESERVED, EV_ENROLLED, EV_SETTLED = range(8, 13)
-PROGRAM_SIGNED_DATA = 14  # position of `signedData` in the Program tuple (S-10)
+ZERO_ADDRESS = "0x" + "00" * 20
+
+
+class Terms(NamedTuple):
+    """An event and its program as first read (their terms never change)."""
+
+    event: DrEvent
+    program: Program
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,10 @@ class EnrollStats:
     event_id: int
     enrolled: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+
+    def skip(self, refusal: Refusal, suffix: str = "") -> None:
+        reason = refusal.text() + suffix
+        self.skipped[reason] = self.skipped.get(reason, 0) + 1
 
 
 @dataclass(frozen=True)
@@ -109,35 +123,36 @@ class SettleStats:
     mismatches: int = 0
 
 
-def baseline_params(event: Any, program: Any, cap_bps: int | None = None) -> ref.BaselineParams:
-    """The reference's parameters for an event of a program (chain tuples); ``cap_bps`` overrides B-5's cap."""
+def baseline_params(
+    event: DrEvent, program: Program, cap_bps: int | None = None
+) -> ref.BaselineParams:
+    """The reference's parameters for an event of a program; ``cap_bps`` overrides B-5's cap."""
     return ref.BaselineParams(
-        method=ref.Method(program[2]), start_hour=event[EV_START], end_hour=event[EV_END],
-        adj_window_hours=program[4], adj_gap_hours=program[5],
-        adj_cap_bps=program[6] if cap_bps is None else cap_bps,
+        method=program.method, start_hour=event.start_hour, end_hour=event.end_hour,
+        adj_window_hours=program.adj_window_hours, adj_gap_hours=program.adj_gap_hours,
+        adj_cap_bps=program.adj_cap_bps if cap_bps is None else cap_bps,
     )  # fmt: skip
 
 
-def ineligibility(consumer: Any, event: Any, program: Any) -> str | None:
-    """Why the keeper may not enroll this consumer in this event (V-2, V-5), or None."""
-    if consumer[3] != STATUS_ACTIVE:
-        return "not active"
-    if consumer[4]:
-        return "paused"
-    if not consumer[5] & CONSENT_DATA:
-        return "no data-use consent"
-    if not consumer[5] & CONSENT_KEEPER:
-        return "no automated-enrollment consent"
-    if consumer[1] != event[EV_REGION]:
-        return "other region"
-    if not program[3] & (1 << consumer[2]):
-        return "class not in program"
-    if event[6] < consumer[8]:
-        return "rate below consumer's minimum"
-    window = ((1 << event[3]) - 1) ^ ((1 << event[2]) - 1)
-    if window & ~consumer[10]:
-        return "event hours outside consumer's available hours"
-    return None
+def event_terms(event: DrEvent, program: Program, *, by_keeper: bool) -> EventTerms:
+    """The event's terms as enrollment checks them against a consumer (V-2)."""
+    return EventTerms(
+        region_id=event.region_id, class_mask=program.class_mask, rate=event.rate,
+        start_hour=event.start_hour, end_hour=event.end_hour, by_keeper=by_keeper,
+    )  # fmt: skip
+
+
+def event_reward(
+    result: ref.BaselineResult, committed_wh: int, event: DrEvent, program: Program
+) -> int:
+    """R-1..R-3: the reward of a verified reduction, as settlement pays it."""
+    return ref.reward(
+        result.reduction_wh,
+        committed_wh,
+        event.rate,
+        program.min_delivery_bps,
+        program.bonus_cap_bps,
+    )
 
 
 class Keeper:
@@ -148,6 +163,7 @@ class Keeper:
         self.client = client
         self.commit_share_bps = commit_share_bps
         self._batches: dict[tuple[int, int], list[Batch]] = {}
+        self._terms: dict[int, Terms] = {}
         # (event, account) -> (baseline days' readings, most recent first; event-day readings)
         self.inputs: dict[tuple[int, str], tuple[list[tuple[int, ...]], tuple[int, ...]]] = {}
 
@@ -158,37 +174,46 @@ class Keeper:
         logs = self.p.consumers.events.ConsumerActivated.get_logs(from_block=0)
         return [e["args"]["account"] for e in logs]
 
+    def terms(self, event_id: int) -> Terms:
+        """The event and its program as first read: their terms (program, region, day, hours, rate,
+        baseline and reward parameters) never change, so they are read once per keeper. Counters and
+        status in the returned event are those of that first read: read ``dr_event`` for current ones."""
+        if event_id not in self._terms:
+            event = self.p.dr_event(event_id)
+            self._terms[event_id] = Terms(event, self.p.program(event.program_id))
+        return self._terms[event_id]
+
     # ------------------------------------------------------------------ enrollment
 
     def enroll(
         self, event_id: int, accounts: list[str] | None = None, progress: Progress | None = None
     ) -> EnrollStats:
         requests = self.p.requests.functions
-        event = requests.drEvent(event_id).call()
-        program = self.p.programs.functions.program(event[0]).call()
-        hours = event[3] - event[2]
+        event, program = self.terms(event_id)
+        hours = event.end_hour - event.start_hour
         stats = EnrollStats(event_id)
         todo: list[tuple[str, int]] = []
         accounts = accounts if accounts is not None else self.active_accounts()
-        enrollments = self.client.call_many(
-            self.p.requests, "enrollment", [(event_id, a) for a in accounts]
+        terms = event_terms(event, program, by_keeper=True).abi()
+        enrollments = Enrollment.many(
+            self.client.call_many(self.p.requests, "enrollment", [(event_id, a) for a in accounts])
         )
-        consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
+        eligibilities = Eligibility.many(
+            self.client.call_many(self.p.consumers, "eligibility", [(a, terms) for a in accounts])
+        )
         meter_keys = self._meter_keys(program, accounts)
-        for account, enrollment, consumer, keys in zip(
-            accounts, enrollments, consumers, meter_keys, strict=True
+        for account, enrollment, eligibility, keys in zip(
+            accounts, enrollments, eligibilities, meter_keys, strict=True
         ):
-            if enrollment[3] != 0:
-                stats.skipped["already enrolled"] = stats.skipped.get("already enrolled", 0) + 1
-                continue
-            reason = ineligibility(consumer, event, program)
-            if reason is None and keys is not None and int(keys[0], 16) == 0:
-                reason = "no meter key (signed-data program, S-10)"
-            if reason is not None:
-                stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
-                continue
-            committed = consumer[6] * hours * self.commit_share_bps // 10_000
-            todo.append((account, committed))
+            if enrollment.status != EnrollmentStatus.None_:
+                stats.skip(Refusal.AlreadyEnrolled)
+            elif eligibility.reason != Ineligibility.None_:
+                stats.skip(Refusal(eligibility.reason))
+            elif keys is not None and keys.key == ZERO_ADDRESS:
+                stats.skip(Refusal.NoMeterKey)
+            else:
+                committed = eligibility.capacity_w * hours * self.commit_share_bps // 10_000
+                todo.append((account, committed))
         chunks = [todo[i : i + ENROLL_CHUNK] for i in range(0, len(todo), ENROLL_CHUNK)]
         calls = [
             (
@@ -202,8 +227,7 @@ class Keeper:
                 stats.enrolled.append(e["account"])
             for e in decode_events(self.p.requests, "EnrollmentRefused", receipt["logs"]):
                 # the chain changed between the check above and the transaction (V-6)
-                reason = f"refused on chain (reason {e['reason']})"
-                stats.skipped[reason] = stats.skipped.get(reason, 0) + 1
+                stats.skip(Refusal(e["reason"]), " (refused on chain)")
         log.info(
             "event %d: enrolled %d consumers, skipped %s",
             event_id,
@@ -238,8 +262,8 @@ class Keeper:
 
     def _reference(
         self,
-        event: Any,
-        program: Any,
+        event: DrEvent,
+        program: Program,
         committed: int,
         event_rec: ConsumerDay,
         used: list[ConsumerDay],
@@ -250,14 +274,18 @@ class Keeper:
         result = ref.compute(
             [r.readings for r in used], event_rec.readings, baseline_params(event, program)
         )
-        reward = ref.reward(result.reduction_wh, committed, event[6], program[7], program[8])
+        reward = event_reward(result, committed, event, program)
         return True, result, reward
 
-    def _meter_keys(self, program: Any, accounts: list[str]) -> list[Any]:
-        """Each account's MeterKey tuple in a signed-data program (C-11); None each otherwise."""
-        if not program[PROGRAM_SIGNED_DATA]:
+    def _meter_keys(self, program: Program, accounts: list[str]) -> list[MeterKey | None]:
+        """Each account's meter key in a signed-data program (C-11); None each otherwise."""
+        if not program.signed_data:
             return [None] * len(accounts)
-        return self.client.call_many(self.p.consumers, "meterKey", [(a,) for a in accounts])
+        return list(
+            MeterKey.many(
+                self.client.call_many(self.p.consumers, "meterKey", [(a,) for a in accounts])
+            )
+        )
 
     def _meter_domain(self) -> tuple[MeterDomain, bytes]:
         """The EIP-712 domain meters sign in, with its separator (once per event, M-7)."""
@@ -266,16 +294,17 @@ class Keeper:
 
     @staticmethod
     def _counts(
-        keys: Any, domain: tuple[MeterDomain, bytes] | None
+        keys: MeterKey | None, domain: tuple[MeterDomain, bytes] | None
     ) -> Callable[[ConsumerDay], bool]:
-        """Whether a record counts (S-4): present, and in a signed-data program (``keys`` is the
-        consumer's MeterKey tuple) signed by the consumer's meter key for its day (S-10)."""
+        """Whether a record counts (S-4): present, and in a signed-data program (``keys``: the
+        consumer's meter key) signed by the consumer's meter key for its day (S-10)."""
         if keys is None or domain is None:
             return lambda rec: not rec.missing
         dom, separator = domain
 
         def counts(rec: ConsumerDay) -> bool:
-            ok = meter_signing.counts(dom, rec, meter_signing.key_for_day(keys, rec.day), separator)
+            key = meter_signing.key_for_day(keys.key, keys.from_day, keys.previous_key, rec.day)
+            ok = meter_signing.counts(dom, rec, key, separator)
             if not ok and not rec.missing:
                 log.warning("consumer %d day %d: record not signed by its meter key; counts as missing",
                             rec.consumer_id, rec.day)  # fmt: skip
@@ -286,36 +315,36 @@ class Keeper:
     def plan(self, event_id: int) -> tuple[list[Planned], int]:
         """Every live enrollment of the event with its meter-record proofs and the reference's
         result (S-1..S-8), and the number of candidate-day mismatches with the chain."""
-        fns = self.p.requests.functions
-        event = fns.drEvent(event_id).call()
-        program = self.p.programs.functions.program(event[0]).call()
-        region, day = event[EV_REGION], event[1]
+        event, program = self.terms(event_id)
+        region, day = event.region_id, event.day
         mismatches = 0
         planned: list[Planned] = []
-        # chain facts of the lookback, read once per event, for the reference walk (S-3)
-        window = range(day - LOOKBACK_DAYS, day)
-        holidays = {d for d in window if self.p.regions.functions.isHoliday(region, d).call()}
-        event_days = {d for d in window if fns.regionHasEvent(region, d).call()}
-        data_days = {d for d in window if self.p.meter.functions.hasData(region, d).call()}
+        # chain facts of the lookback, read once per event in batched reads, for the walk (S-3)
+        window = [(region, d) for d in range(day - LOOKBACK_DAYS, day)]
+        holidays = self._days(self.p.regions, "isHoliday", window)
+        event_days = self._days(self.p.requests, "regionHasEvent", window)
+        data_days = self._days(self.p.meter, "hasData", window)
         accounts = self.enrolled_accounts(event_id)
-        enrollments = self.client.call_many(
-            self.p.requests, "enrollment", [(event_id, a) for a in accounts]
+        enrollments = Enrollment.many(
+            self.client.call_many(self.p.requests, "enrollment", [(event_id, a) for a in accounts])
         )
-        consumers = self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
+        consumers = Consumer.many(
+            self.client.call_many(self.p.consumers, "consumer", [(a,) for a in accounts])
+        )
         meter_keys = self._meter_keys(program, accounts)
-        domain = self._meter_domain() if program[PROGRAM_SIGNED_DATA] else None
+        domain = self._meter_domain() if program.signed_data else None
         candidate_lists = self.client.call_many(
             self.p.proofs, "candidateDays", [(event_id, a) for a in accounts]
         )
         for account, enrollment, consumer, chain_candidates, keys in zip(
             accounts, enrollments, consumers, candidate_lists, meter_keys, strict=True
         ):
-            if enrollment[3] != ENROLLED:
+            if enrollment.status != EnrollmentStatus.Enrolled:
                 continue
-            cid = consumer[0]
-            unsettleable = Planned(account, cid, enrollment[0], False, None, 0, None)
+            cid = consumer.id
+            unsettleable = Planned(account, cid, enrollment.committed_wh, False, None, 0, None)
             candidates = list(chain_candidates)
-            mine = candidate_days(day, consumer[7], holidays, event_days, data_days)
+            mine = candidate_days(day, consumer.activation_day, holidays, event_days, data_days)
             if mine != candidates:
                 log.error(
                     "MISMATCH event %d %s: candidate days chain %s, reference %s",
@@ -345,7 +374,7 @@ class Keeper:
             required, used = baseline_days(candidates, uncounted.__contains__)
             used_records = [leaves[d][0] for d in used]
             sufficient, result, reward = self._reference(
-                event, program, enrollment[0], event_rec, used_records, counts(event_rec)
+                event, program, enrollment.committed_wh, event_rec, used_records, counts(event_rec)
             )
             self.inputs[(event_id, account)] = (
                 [r.readings for r in used_records],
@@ -353,10 +382,15 @@ class Keeper:
             )
             proofs = [event_leaf] + [leaves[d][1] for d in required]
             planned.append(
-                Planned(account, cid, enrollment[0], sufficient, result, reward, proofs,
+                Planned(account, cid, enrollment.committed_wh, sufficient, result, reward, proofs,
                         [day, *required])
             )  # fmt: skip
         return planned, mismatches
+
+    def _days(self, contract: Any, name: str, region_days: list[tuple[int, int]]) -> set[int]:
+        """The days of ``region_days`` for which the view ``name(region, day)`` is true."""
+        flags = self.client.call_many(contract, name, region_days)
+        return {d for (_, d), flag in zip(region_days, flags, strict=True) if flag}
 
     def settle(
         self, event_id: int, progress: Progress | None = None, batch: int = 0
@@ -374,7 +408,8 @@ class Keeper:
             if batch
             else [[x] for x in todo]
         )
-        calls = [self._settle_call(event_id, part, batch > 0) for part in parts]
+        region = self.terms(event_id).event.region_id
+        calls = [self._settle_call(event_id, region, part, batch > 0) for part in parts]
         receipts = self.client.transact_many(calls, progress)
         for part, receipt in zip(parts, receipts, strict=True):
             settled = {
@@ -387,25 +422,26 @@ class Keeper:
                  stats.mismatches)  # fmt: skip
         return stats
 
-    def _settle_call(self, event_id: int, part: list[Planned], batch: bool) -> tuple[Any, str]:
+    def _settle_call(
+        self, event_id: int, region: int, part: list[Planned], batch: bool
+    ) -> tuple[Any, str]:
         fns = self.p.proofs.functions
         if not batch:
             (x,) = part
             return fns.settle(
                 event_id, x.account, x.proofs
             ), f"settle({event_id}, consumer {x.consumer_id})"
-        consumers, groups = self.batch_input(event_id, part)
+        consumers, groups = self.batch_input(region, part)
         return (
             fns.settleBatch(event_id, consumers, groups),
             f"settleBatch({event_id}, consumers {part[0].consumer_id}..{part[-1].consumer_id})",
         )
 
     def batch_input(
-        self, event_id: int, part: list[Planned]
+        self, region: int, part: list[Planned]
     ) -> tuple[list[ConsumerArg], list[GroupArg]]:
-        """``settleBatch``'s arguments for ``part`` (ascending consumer ids, every one with proofs),
-        from the meter batches the chain committed (S-11)."""
-        region = int(self.p.requests.functions.drEvent(event_id).call()[EV_REGION])
+        """``settleBatch``'s arguments for ``part`` (ascending consumer ids, every one with proofs)
+        of an event in ``region``, from the meter batches the chain committed (S-11)."""
         consumers: list[tuple[str, list[Located]]] = []
         for x in part:
             assert x.proofs is not None and x.days is not None

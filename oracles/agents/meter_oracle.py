@@ -161,8 +161,7 @@ class MeterOracle:
                 "region %d day %d: %d consumer-days of tx %s are not on chain; queued again",
                 region, day, len(ids), tx_hash,
             )  # fmt: skip
-        info = self.p.meter.functions.dayInfo(region, day).call()
-        last_id = int(info[1])
+        last_id = self.p.day_info(region, day).last_consumer_id
         behind = [c for c, _, _ in self.outbox.rows(region, day, "pending") if c <= last_id]
         if behind:
             # the chain moved past these ids: either they are on chain already (we died before

@@ -7,20 +7,20 @@ import csv
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from eth_utils.crypto import keccak
 
 from oracles.agents.grid_oracles import Forecaster, GridOracle, WeatherPoint
-from oracles.agents.keeper import EV_DAY, EV_REGION, EV_START, EV_STATUS, Keeper
+from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
 from oracles.ingest.meter_files import assemble_days, read_csv, read_green_button, write_rejects
+from oracles.protocol.bindings import RegionParams
 from oracles.protocol.contracts import Protocol
+from oracles.protocol.enums import EventStatus
 
 log = logging.getLogger("gridbalance.daemon")
-SCHEDULED = 1
 
 
 class CommandError(ValueError):
@@ -37,12 +37,12 @@ def run(args: argparse.Namespace, protocol: Protocol, client: ChainClient) -> in
     return forecast_pass(protocol, client, args)
 
 
-def _region(p: Protocol, region_id: int) -> tuple[Any, ...]:
+def _region(p: Protocol, region_id: int) -> RegionParams:
     """The region's parameters; a region the chain does not know is a one-line error, before any
     file is read or anything is queued."""
     if not p.regions.functions.regionExists(region_id).call():
         raise CommandError(f"region {region_id} is not registered on this chain")
-    return tuple(p.regions.functions.region(region_id).call())
+    return p.region(region_id)
 
 
 def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
@@ -69,13 +69,13 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
             account = p.consumers.functions.meterOwner(keccak(text=meter_id)).call()
             ids[meter_id] = None
             if int(account, 16):
-                consumer = p.consumers.functions.consumer(account).call()
-                if int(consumer[1]) == args.region:
-                    ids[meter_id] = int(consumer[0]) or None
+                consumer = p.consumer(account)
+                if consumer.region_id == args.region:
+                    ids[meter_id] = consumer.id or None
         return ids[meter_id]
 
     now = int(client.w3.eth.get_block("latest")["timestamp"])
-    days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=int(region[2]),
+    days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=region.utc_offset_minutes,
                                resolve=resolve, source=source, now_ts=now)  # fmt: skip
     written = write_rejects(args.rejects, [*rejects, *more])
     queued = oracle.enqueue(days)
@@ -88,7 +88,7 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
 
 
 def weather_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
-    offset = int(_region(p, args.region)[2]) * 60
+    offset = _region(p, args.region).utc_offset_minutes * 60
     points = []
     with Path(args.csv).open(newline="") as f:
         for row in csv.DictReader(f):
@@ -125,17 +125,15 @@ def keeper_pass(p: Protocol, client: ChainClient, only: int | None) -> int:
     if only is not None and not 1 <= only <= count:
         raise CommandError(f"--event {only}: there are {count} events")
     for event_id in [only] if only is not None else range(1, count + 1):
-        event = p.requests.functions.drEvent(event_id).call()
-        if event[EV_STATUS] != SCHEDULED:
+        event = p.dr_event(event_id)
+        if event.status != EventStatus.Scheduled:
             continue
-        start = (
-            int(p.regions.functions.localDayStart(event[EV_REGION], event[EV_DAY]).call())
-            + 3600 * event[EV_START]
-        )
+        day_start = p.regions.functions.localDayStart(event.region_id, event.day).call()
+        start = int(day_start) + 3600 * event.start_hour
         if now < start:
             stats = keeper.enroll(event_id)
             print(f"event {event_id}: enrolled {len(stats.enrolled)}, skipped {stats.skipped}")
-        elif p.meter.functions.hasData(event[EV_REGION], event[EV_DAY]).call():
+        elif p.meter.functions.hasData(event.region_id, event.day).call():
             settled = keeper.settle(event_id)
             print(
                 f"event {event_id}: settled {len(settled.outcomes)}, mismatches {settled.mismatches}"

@@ -226,9 +226,9 @@ def _run_daemon(args: argparse.Namespace) -> int:
         path = args.run / "report.json" if args.run.is_dir() else args.run
         if not path.exists():
             raise UserError(f"{path}: no report here")
-        from oracles.sim.demo import _print_report
+        from oracles.sim.report import print_report
 
-        _print_report(json.loads(path.read_text()), sys.stdout)
+        print_report(json.loads(path.read_text()), sys.stdout)
         return 0
     protocol, client = _connect(args)
     return daemons.run(args, protocol, client)
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     from oracles.chain.client import ChainError
     from oracles.ops.deploy import DeploymentError
     from oracles.protocol.manifest import ManifestError
-    from oracles.sim.demo import DemoError
+    from oracles.sim.context import DemoError
 
     errors: tuple[type[BaseException], ...] = (
         *USER_ERRORS,
@@ -259,7 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     try:
         if args.command == "demo":
-            from oracles.sim.demo import DemoConfig, run_demo
+            from oracles.sim.context import DemoConfig
+            from oracles.sim.demo import run_demo
 
             try:
                 cfg = DemoConfig(consumers=args.consumers, seed=args.seed, history_days=args.history_days,

@@ -13,7 +13,7 @@ general EIP-712 encoder), and signatures use eth-keys (with coincurve, ~0.1 ms e
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from eth_abi.abi import encode as abi_encode
@@ -166,11 +166,10 @@ def recover(domain: MeterDomain, day: ConsumerDay, separator: bytes | None = Non
     return str(pub.to_checksum_address())
 
 
-def key_for_day(meter_key: Sequence[Any], day: int) -> str:
-    """The key that signs ``day`` (C-11), from a ConsumerRegistry ``MeterKey`` (key, fromDay,
-    previousKey): the current key from its first day on, the previous key before."""
-    key, from_day, previous = meter_key
-    return str(key if day >= from_day else previous)
+def key_for_day(key: str, from_day: int, previous_key: str, day: int) -> str:
+    """The key that signs ``day`` (C-11), from a ConsumerRegistry ``MeterKey``: the current key
+    from its first day on, the previous key before."""
+    return key if day >= from_day else previous_key
 
 
 def counts(

@@ -21,12 +21,13 @@ limits what that inflation can earn.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum, StrEnum
+from enum import StrEnum
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import BaseModel, ConfigDict, Field
 
+from oracles.protocol.enums import ConsumerClass
 from oracles.reference import meter_signing
 from oracles.reference.baseline_days import is_weekend
 from oracles.reference.meter_leaf import ConsumerDay
@@ -34,12 +35,6 @@ from oracles.reference.meter_signing import MeterDomain
 
 HOURS = 24
 FloatArray = npt.NDArray[np.float64]
-
-
-class ConsumerClass(IntEnum):
-    RESIDENTIAL = 0
-    COMMERCIAL = 1
-    INDUSTRIAL = 2
 
 
 class Behavior(StrEnum):
@@ -50,9 +45,9 @@ class Behavior(StrEnum):
 
 
 CLASS_SHARES = {
-    ConsumerClass.RESIDENTIAL: 0.80,
-    ConsumerClass.COMMERCIAL: 0.15,
-    ConsumerClass.INDUSTRIAL: 0.05,
+    ConsumerClass.Residential: 0.80,
+    ConsumerClass.Commercial: 0.15,
+    ConsumerClass.Industrial: 0.05,
 }
 BEHAVIOR_SHARES = {
     Behavior.FULL: 0.55,
@@ -62,9 +57,9 @@ BEHAVIOR_SHARES = {
 }
 # typical kW at the evening peak hours of a hot day, used to size declared capacities
 TYPICAL_PEAK_KW = {
-    ConsumerClass.RESIDENTIAL: 2.6,
-    ConsumerClass.COMMERCIAL: 16.0,
-    ConsumerClass.INDUSTRIAL: 42.0,
+    ConsumerClass.Residential: 2.6,
+    ConsumerClass.Commercial: 16.0,
+    ConsumerClass.Industrial: 42.0,
 }
 CAPACITY_SHARE = 0.30  # declared reduction capacity: 30 % of the typical peak
 

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from oracles.protocol.bindings import ProgramParams
 from oracles.reference import meter_leaf
 from oracles.reference.baseline_days import is_weekend
 from oracles.reference.meter_leaf import ConsumerDay
@@ -19,41 +20,27 @@ ROOT_BOND = 10**18  # wei, an optimistic root's bond (O-3)
 CHALLENGE_WINDOW = 86_400  # seconds (O-4)
 OFFSET_MINUTES = -480  # DEFAULT_REGION's UTC offset
 HOURS_ALL = (1 << 24) - 1
+ZERO_ADDRESS = "0x" + "00" * 20
 
-# class bits: residential 1, commercial 2, industrial 4
-DEFAULT_PROGRAM = {
-    "baseRate": 500_000,  # 0.50 mUSD (6 decimals) per kWh
-    "method": 0,
-    "adjWindowHours": 3,
-    "adjGapHours": 1,
-    "adjCapBps": 2_000,
-    "minDeliveryBps": 5_000,
-    "bonusCapBps": 2_000,
-    "classMask": 7,
-    "maxEventsPer30Days": 10,
-    "economicBps": 15_000,
-    "emergencyBps": 20_000,
-    "signedData": 0,
-}
+# ProgramParams' defaults (the package's one builder, oracles.protocol.bindings.ProgramParams) at
+# 0.50 mUSD (6 decimals) per kWh, by Solidity name; class bits: residential 1, commercial 2, industrial 4
+DEFAULT_PROGRAM: dict[str, Any] = dict(
+    zip(
+        ProgramParams.abi_names(),
+        ProgramParams(token=ZERO_ADDRESS, base_rate=500_000).abi(),
+        strict=True,
+    )
+)
+del DEFAULT_PROGRAM["token"]
 
 
 def program_tuple(token: Any, **overrides: int) -> tuple[Any, ...]:
-    p = {**DEFAULT_PROGRAM, **overrides}
-    return (
-        token,
-        p["baseRate"],
-        p["method"],
-        p["adjWindowHours"],
-        p["adjGapHours"],
-        p["adjCapBps"],
-        p["minDeliveryBps"],
-        p["bonusCapBps"],
-        p["classMask"],
-        p["maxEventsPer30Days"],
-        p["economicBps"],
-        p["emergencyBps"],
-        bool(p["signedData"]),
-    )
+    """createProgram's ProgramParams: the defaults with ``overrides`` by Solidity name, unvalidated
+    (tests send out-of-range values on purpose), in the binding's field order."""
+    unknown = set(overrides) - set(DEFAULT_PROGRAM)
+    assert not unknown, f"no such ProgramParams field: {unknown}"
+    p = {**DEFAULT_PROGRAM, "token": token, **overrides}
+    return tuple(p[name] for name in ProgramParams.abi_names())
 
 
 def prefs(min_rate: int = 0, max_events: int = 30, hours: int = HOURS_ALL) -> tuple[int, int, int]:

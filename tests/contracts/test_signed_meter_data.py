@@ -81,10 +81,14 @@ def counted_by(sc: Scenario, who, world) -> Callable[[int], bool]:
     the consumer's meter key for that day)."""
     s = world.suite
     dom, cid = domain(world), s.consumers.consumer(who)["id"]
-    k = tuple(s.consumers.meterKey(who))
+    k = s.consumers.meterKey(who)
 
     def counted(day: int) -> bool:
-        return signing.counts(dom, sc.book.record(REGION, day, cid), signing.key_for_day(k, day))
+        return signing.counts(
+            dom,
+            sc.book.record(REGION, day, cid),
+            signing.key_for_day(k["key"], k["fromDay"], k["previousKey"], day),
+        )
 
     return counted
 

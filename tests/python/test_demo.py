@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from oracles.agents.keeper import PublishedRoot
-from oracles.sim.demo import DemoConfig, run_demo
+from oracles.sim.context import DemoConfig
+from oracles.sim.demo import run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -25,6 +25,7 @@ from oracles.chain.anvil import PROJECT_ROOT, Anvil, rpc_call, start_anvil
 from oracles.chain.client import ChainClient, KeystoreSigner, NodeSigner, connect
 from oracles.ops.deploy import ADMIN_ROLES, TIMELOCK, ZERO_ADDRESS
 from oracles.ops.verify import role_id
+from oracles.protocol.errors import ErrorDecoder
 from oracles.protocol.manifest import ACCESS_CONTROLLED, PROTOCOL, Manifest
 from oracles.protocol.profiles import PROFILES
 
@@ -205,7 +206,7 @@ def test_rerun__deploys_and_sends_nothing(live: Live) -> None:
 
 def test_verify__an_unexpected_role_holder_or_a_wrong_address_fails(live: Live) -> None:
     """OP-4: verify exits non-zero on any mismatch, and names it."""
-    deployer = ChainClient(live.w3, KeystoreSigner(live.deployer))
+    deployer = ChainClient(live.w3, KeystoreSigner(live.deployer), decoder=ErrorDecoder())
     meter = live.contract("MeterData")
     stranger = Account.create().address
     role = role_id("METER_ORACLE_ROLE")
@@ -270,10 +271,10 @@ def test_handover__the_timelock_acts_after_its_delay_and_the_deployer_cannot(liv
     grant = escrow.functions.grantRole(role_id("PAUSER_ROLE"), newcomer)  # type: ignore[attr-defined]
     data = bytes.fromhex(grant._encode_transaction_data()[2:])
     salt = b"\x01" * 32
-    deployer = ChainClient(live.w3, KeystoreSigner(live.deployer))
+    deployer = ChainClient(live.w3, KeystoreSigner(live.deployer), decoder=ErrorDecoder())
     with pytest.raises(Exception, match="AccessControlUnauthorizedAccount"):
         deployer.transact(grant, "deployer grants")
-    proposer = ChainClient(live.w3, KeystoreSigner(live.proposer))
+    proposer = ChainClient(live.w3, KeystoreSigner(live.proposer), decoder=ErrorDecoder())
     args = (escrow.address, 0, data, b"\x00" * 32, salt)  # type: ignore[attr-defined]
     proposer.transact(timelock.functions.schedule(*args, MIN_DELAY), "schedule")  # type: ignore[attr-defined]
     with pytest.raises(Exception, match="TimelockUnexpectedOperationState"):
