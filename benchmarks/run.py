@@ -33,15 +33,11 @@ from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import rpc_call, set_time, start_anvil
-from oracles.chain.client import (
-    ChainClient,
-    GasLedger,
-    KeystoreSigner,
-    NodeSigner,
-    connect,
-)
+from oracles.chain.client import ChainClient, GasLedger
 from oracles.chain.logs import decode_events
 from oracles.chain.reads import reply_error
+from oracles.chain.rpc import connect
+from oracles.chain.signers import KeystoreSigner, NodeSigner
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_contract, deploy_protocol
 from oracles.protocol.artifacts import load_artifact
 from oracles.protocol.bindings import LeafProof, ProgramParams

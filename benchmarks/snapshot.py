@@ -42,8 +42,8 @@ from benchmarks.run import (
 )
 from oracles.agents.keeper import Keeper
 from oracles.chain.anvil import set_time, start_anvil
-from oracles.chain.client import connect
 from oracles.chain.logs import decode_events
+from oracles.chain.rpc import connect
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.profiles import PROFILES
 from oracles.reference import meter_signing

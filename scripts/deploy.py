@@ -16,7 +16,7 @@ import os
 from pathlib import Path
 
 from oracles.chain.anvil import PROJECT_ROOT
-from oracles.chain.client import refuse_plaintext_key
+from oracles.chain.signers import refuse_plaintext_key
 from oracles.ops.deploy import DeployConfig, check_profile, deploy_protocol, refuse_dev_accounts
 from oracles.ops.operator import Operator, run_script
 from oracles.protocol.artifacts import load_artifact

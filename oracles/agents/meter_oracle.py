@@ -32,15 +32,9 @@ from eth_utils.crypto import keccak
 from hexbytes import HexBytes
 
 from oracles.agents.outbox import Outbox
-from oracles.chain.client import (
-    ChainClient,
-    Pending,
-    TxReplaced,
-    TxReverted,
-    hex_hash,
-    retry_network,
-    rpc_request,
-)
+from oracles.chain.client import ChainClient, Pending, hex_hash
+from oracles.chain.errors import TxReplaced, TxReverted
+from oracles.chain.rpc import retry_network, rpc_request
 from oracles.ingest.meter_files import Reject, write_rejects
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import day_batches

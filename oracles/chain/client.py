@@ -1,9 +1,7 @@
 """Sending transactions the way a daemon must: explicit nonces, retries, gas margins, checked receipts.
 
-* **Accounts.** :class:`NodeSigner` is an account the node holds unlocked (Anvil's dev accounts,
-  or addresses it impersonates): refused by :func:`signer_for` on anything but a dev chain.
-  :class:`KeystoreSigner` decrypts an encrypted keystore (password from an environment variable or
-  a prompt) and signs locally. There is no way to give a plaintext private key.
+* **Accounts** are :mod:`oracles.chain.signers` (an unlocked node account on development chains
+  only, or an encrypted keystore); network retries are :mod:`oracles.chain.rpc`'s.
 * **Nonces** are counted locally from the chain's pending count, so transactions can be pipelined
   (:meth:`ChainClient.submit` many, then :meth:`ChainClient.wait`).
 * **Retries** with exponential backoff (capped at 8 s) on network errors only (connection refused
@@ -21,57 +19,32 @@
 
 from __future__ import annotations
 
-import getpass
-import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
-import requests
-from eth_account import Account
-from eth_account.datastructures import SignedTransaction
-from eth_account.signers.local import LocalAccount
 from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract.contract import Contract, ContractFunction
 from web3.exceptions import ContractCustomError, ContractLogicError, ContractPanicError
-from web3.types import RPCEndpoint
 
-from oracles.chain.anvil import dev_accounts
+from oracles.chain.errors import ChainError, TxReplaced, TxReverted
 from oracles.chain.reads import AbiFunction, call_many, reply_error, web3_batch
 from oracles.chain.revert import RevertDecoder, StandardReverts
+from oracles.chain.rpc import AlreadySent, retry_network, rpc_request
+from oracles.chain.signers import Signer
 
 log = logging.getLogger("gridbalance.chain")
+T = TypeVar("T")
 
-NETWORK_ERRORS: tuple[type[BaseException], ...] = (
-    requests.exceptions.ConnectionError,
-    requests.exceptions.Timeout,
-    ConnectionError,
-    TimeoutError,
-)
-DEV_CHAIN_IDS = frozenset({1337, 31337})
 PIPELINE_DEPTH = 256
 FEE_TTL = 30.0  # seconds a fee reading is reused
 FEE_BUMP = 1.125  # a replacement's fees: at least this times the replaced one's (geth needs +10 %)
 CHECK_AFTER = 1.0  # seconds without a receipt before wait() asks whether the transaction is stuck
-T = TypeVar("T")
-
-
-def connect(url: str, timeout: float = 60.0) -> Web3:
-    """A Web3 over HTTP that asks the chain id once (web3 re-asks it for every call it validates)."""
-    provider = Web3.HTTPProvider(
-        url,
-        request_kwargs={"timeout": timeout},
-        cache_allowed_requests=True,
-        cacheable_requests={RPCEndpoint("eth_chainId")},
-    )
-    return Web3(provider)
 
 
 def calldata(fn: ContractFunction) -> str:
@@ -80,173 +53,6 @@ def calldata(fn: ContractFunction) -> str:
     if fn.kwargs:
         return str(fn._encode_transaction_data())
     return AbiFunction.of(dict(fn.abi)).calldata(fn.args)
-
-
-def rpc_request(w3: Web3, method: str, params: list[Any]) -> dict[str, Any]:
-    """A raw JSON-RPC request through web3's provider (no middleware); the reply as a dict."""
-    reply = w3.provider.make_request(RPCEndpoint(method), params)
-    return dict(reply)
-
-
-class ChainError(RuntimeError):
-    """The chain could not be reached, or a transaction did not succeed."""
-
-
-class TxReverted(ChainError):
-    """A transaction (or its gas estimate) reverted; ``reason`` is the decoded custom error."""
-
-    def __init__(self, what: str, reason: str) -> None:
-        super().__init__(f"{what} reverted: {reason}")
-        self.what = what
-        self.reason = reason
-
-
-class TxReplaced(ChainError):
-    """Another transaction took this one's nonce: this one will never mine."""
-
-    def __init__(self, what: str, nonce: int) -> None:
-        super().__init__(f"{what}: nonce {nonce} was taken by another transaction")
-        self.what = what
-        self.nonce = nonce
-
-
-class AccountError(ChainError):
-    """An account could not be loaded (missing keystore, wrong password, plaintext key)."""
-
-
-class Signer(Protocol):
-    @property
-    def address(self) -> str: ...
-
-    def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
-        """Submit ``tx`` and return its hash."""
-        ...
-
-    def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
-        """The hash ``tx`` will have, if it can be known before sending."""
-        ...
-
-
-@dataclass(frozen=True)
-class NodeSigner:
-    """An account the node signs for (unlocked or impersonated). Development chains only."""
-
-    address: str
-
-    def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
-        reply = rpc_request(w3, "eth_sendTransaction", [_hexify(tx)])
-        if "error" in reply:
-            raise _rpc_error(reply["error"])
-        return HexBytes(reply["result"])
-
-    def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
-        return None
-
-
-class KeystoreSigner:
-    """An encrypted JSON keystore (EIP-2335 style, as geth and ``cast wallet`` write), signed locally.
-
-    The decrypted key lives only inside the :class:`LocalAccount`; ``repr`` shows the address only.
-    """
-
-    def __init__(self, account: LocalAccount) -> None:
-        self._account = account
-        self._last: tuple[tuple[tuple[str, Any], ...], SignedTransaction] | None = None
-
-    @property
-    def address(self) -> str:
-        return str(self._account.address)
-
-    def __repr__(self) -> str:
-        return f"KeystoreSigner({self.address})"
-
-    @classmethod
-    def from_file(
-        cls, path: Path, password_env: str = "GRIDBALANCE_KEYSTORE_PASSWORD"
-    ) -> KeystoreSigner:
-        if not path.exists():
-            raise AccountError(f"keystore {path} not found")
-        try:
-            blob = json.loads(path.read_text())
-        except json.JSONDecodeError as exc:
-            raise AccountError(f"keystore {path} is not JSON (line {exc.lineno})") from exc
-        if not isinstance(blob, dict) or "crypto" not in {k.lower() for k in blob}:
-            raise AccountError(f"{path} is not an encrypted keystore (no 'crypto' section)")
-        password = os.environ.get(password_env)
-        if password is None:
-            password = getpass.getpass(f"password for keystore {path.name}: ")
-        try:
-            key = Account.decrypt(blob, password)
-        except ValueError as exc:
-            raise AccountError(
-                f"keystore {path}: wrong password (from ${password_env} or the prompt)"
-            ) from exc
-        return cls(Account.from_key(key))
-
-    def _sign(self, tx: dict[str, Any]) -> SignedTransaction:
-        """Sign once per transaction: the hash (before sending) and every send reuse it."""
-        key = tuple(sorted(tx.items()))
-        if self._last is None or self._last[0] != key:
-            self._last = (key, self._account.sign_transaction(tx))
-        return self._last[1]
-
-    def send(self, w3: Web3, tx: dict[str, Any]) -> HexBytes:
-        raw = self._sign(tx).raw_transaction
-        reply = rpc_request(w3, "eth_sendRawTransaction", ["0x" + raw.hex()])
-        if "error" in reply:
-            raise _rpc_error(reply["error"])
-        return HexBytes(reply["result"])
-
-    def tx_hash(self, tx: dict[str, Any]) -> HexBytes | None:
-        return HexBytes(self._sign(tx).hash)
-
-
-def refuse_plaintext_key(config: dict[str, Any], source: str) -> None:
-    """Raise if a configuration carries a private key in the clear."""
-    for key, value in config.items():
-        lowered = key.lower().replace("-", "_")
-        if lowered in {"private_key", "privatekey", "key", "secret", "mnemonic"} and value:
-            raise AccountError(
-                f"{source}: '{key}' holds key material in plaintext; use an encrypted keystore "
-                "(--keystore FILE, password from GRIDBALANCE_KEYSTORE_PASSWORD or a prompt)"
-            )
-
-
-def signer_for(w3: Web3, *, account: str | None, keystore: Path | None) -> Signer:
-    """A keystore anywhere, unless it holds a well-known development key and the chain id is not a
-    development one; an unlocked node account (by address or index) only on a dev chain."""
-    chain_id = w3.eth.chain_id
-    if keystore is not None:
-        signer = KeystoreSigner.from_file(keystore)
-        if chain_id not in DEV_CHAIN_IDS and signer.address in dev_accounts():
-            raise AccountError(
-                f"keystore {keystore} holds {signer.address}, a well-known development account "
-                f"whose key is public; chain {chain_id} is not a development chain: use your own key"
-            )
-        return signer
-    node_accounts = list(w3.eth.accounts)
-    if not node_accounts or (chain_id not in DEV_CHAIN_IDS and not _is_anvil(w3)):
-        raise AccountError(
-            f"chain {chain_id} is not a development chain: pass --keystore FILE "
-            "(unlocked node accounts are for local chains only)"
-        )
-    if account is None:
-        return NodeSigner(node_accounts[0])
-    if account.isdigit():
-        index = int(account)
-        if index >= len(node_accounts):
-            raise AccountError(
-                f"the node has {len(node_accounts)} accounts; index {index} is out of range"
-            )
-        return NodeSigner(node_accounts[index])
-    return NodeSigner(Web3.to_checksum_address(account))
-
-
-def _is_anvil(w3: Web3) -> bool:
-    try:
-        return "anvil" in str(w3.client_version).lower()
-    except Exception:
-        return False
 
 
 @dataclass
@@ -418,7 +224,7 @@ class ChainClient:
         def attempt() -> HexBytes:
             try:
                 return self.signer.send(self.w3, tx)
-            except _AlreadySent:
+            except AlreadySent:
                 found = known or self._find_by_nonce(tx)
                 if found is None:
                     raise TxReplaced(what, int(tx["nonce"])) from None
@@ -606,47 +412,5 @@ class ChainClient:
         )
 
 
-class _AlreadySent(Exception):
-    pass
-
-
-def retry_network(what: str, call: Callable[[], T], seconds: float, backoff: float = 0.25) -> T:
-    """Run ``call``; on a network error, log one line and try again after a delay that doubles up
-    to 8 s, for up to ``seconds`` in all (D-1). Other errors pass through at once."""
-    start = time.monotonic()
-    delay, attempt = backoff, 0
-    while True:
-        try:
-            return call()
-        except NETWORK_ERRORS as exc:
-            attempt += 1
-            elapsed = time.monotonic() - start
-            if elapsed + delay > seconds:
-                raise ChainError(
-                    f"{what}: RPC unreachable for {elapsed:.0f}s ({attempt} tries): {type(exc).__name__}"
-                ) from exc
-            log.warning(
-                "%s: RPC error (%s), retry %d in %.2fs", what, type(exc).__name__, attempt, delay
-            )
-            time.sleep(delay)
-            delay = min(delay * 2, 8.0)
-
-
-def _rpc_error(error: dict[str, Any]) -> Exception:
-    message = str(error.get("message", error))
-    lowered = message.lower()
-    if "already known" in lowered or "already imported" in lowered or "nonce too low" in lowered:
-        return _AlreadySent(message)
-    data = error.get("data")
-    if isinstance(data, str) and data.startswith("0x"):
-        exc = ContractCustomError(message, data=data)
-        return exc
-    return ChainError(f"RPC refused the transaction: {message}")
-
-
 def hex_hash(tx_hash: bytes) -> str:
     return "0x" + bytes(tx_hash).hex()
-
-
-def _hexify(tx: dict[str, Any]) -> dict[str, Any]:
-    return {k: hex(v) if isinstance(v, int) else v for k, v in tx.items()}

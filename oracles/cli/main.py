@@ -178,7 +178,9 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
 
 
 def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
-    from oracles.chain.client import ChainClient, connect, signer_for
+    from oracles.chain.client import ChainClient
+    from oracles.chain.rpc import connect
+    from oracles.chain.signers import signer_for
     from oracles.protocol.contracts import Protocol
     from oracles.protocol.errors import ErrorDecoder
     from oracles.protocol.manifest import Manifest, default_manifest_path
@@ -242,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     from pydantic import ValidationError
 
-    from oracles.chain.client import ChainError
+    from oracles.chain.errors import ChainError
     from oracles.ops.deploy import DeploymentError
     from oracles.protocol.manifest import ManifestError
     from oracles.sim.context import DemoError

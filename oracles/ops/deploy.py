@@ -18,7 +18,8 @@ from web3 import Web3
 from web3.contract import Contract
 
 from oracles.chain.anvil import PROJECT_ROOT, dev_accounts
-from oracles.chain.client import ChainClient, rpc_request
+from oracles.chain.client import ChainClient
+from oracles.chain.rpc import rpc_request
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
 from oracles.protocol.manifest import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
 from oracles.protocol.profiles import BuildProfile

@@ -19,7 +19,9 @@ from pathlib import Path
 from web3 import Web3
 
 from oracles.chain.anvil import dev_accounts
-from oracles.chain.client import ChainClient, ChainError, KeystoreSigner, NodeSigner, Signer
+from oracles.chain.client import ChainClient
+from oracles.chain.errors import ChainError
+from oracles.chain.signers import KeystoreSigner, NodeSigner, Signer
 from oracles.ops.deploy import DeploymentError
 from oracles.ops.networks import profile_for_chain
 from oracles.protocol.artifacts import ArtifactError

@@ -22,8 +22,8 @@ from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 from web3.contract import Contract
 
-from oracles.chain.client import rpc_request
 from oracles.chain.reads import call_many, web3_batch
+from oracles.chain.rpc import rpc_request
 from oracles.ops.deploy import (
     TIMELOCK,
     DeployConfig,

@@ -39,8 +39,10 @@ from oracles.agents.keeper import Keeper, Outcome, Progress, SettleStats, event_
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import PROJECT_ROOT, rpc_call, set_automine, set_time, start_anvil
-from oracles.chain.client import ChainClient, GasLedger, NodeSigner, Pending, connect
+from oracles.chain.client import ChainClient, GasLedger, Pending
 from oracles.chain.logs import decode_events
+from oracles.chain.rpc import connect
+from oracles.chain.signers import NodeSigner
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
 from oracles.protocol.bindings import Activation, Eligibility, Enrollment, Preferences
 from oracles.protocol.contracts import Protocol

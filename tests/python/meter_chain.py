@@ -15,7 +15,9 @@ from web3 import Web3
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import Anvil, rpc_call, set_time, start_anvil
-from oracles.chain.client import ChainClient, NodeSigner, connect
+from oracles.chain.client import ChainClient
+from oracles.chain.rpc import connect
+from oracles.chain.signers import NodeSigner
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import day_batches

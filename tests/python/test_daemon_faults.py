@@ -22,7 +22,7 @@ import pytest
 from oracles.agents.meter_oracle import FlushStats
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import rpc_call, set_time, start_anvil
-from oracles.chain.client import connect
+from oracles.chain.rpc import connect
 from oracles.protocol.contracts import Protocol
 from tests.python.meter_chain import (
     REGION,

@@ -11,7 +11,9 @@ import pytest
 from eth_account import Account
 
 from oracles.chain.anvil import Anvil, dev_accounts, dev_key, start_anvil
-from oracles.chain.client import AccountError, KeystoreSigner, NodeSigner, connect, signer_for
+from oracles.chain.errors import AccountError
+from oracles.chain.rpc import connect
+from oracles.chain.signers import KeystoreSigner, NodeSigner, signer_for
 
 PASSWORD = "correct horse battery staple"
 VOLTA = 73799  # Energy Web Volta's chain id: an Anvil posing as a live chain

@@ -22,7 +22,9 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
 from oracles.chain.anvil import PROJECT_ROOT, Anvil, rpc_call, start_anvil
-from oracles.chain.client import ChainClient, KeystoreSigner, NodeSigner, connect
+from oracles.chain.client import ChainClient
+from oracles.chain.rpc import connect
+from oracles.chain.signers import KeystoreSigner, NodeSigner
 from oracles.ops.deploy import ADMIN_ROLES, TIMELOCK, ZERO_ADDRESS
 from oracles.ops.verify import role_id
 from oracles.protocol.errors import ErrorDecoder

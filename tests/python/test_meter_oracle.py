@@ -14,8 +14,10 @@ from eth_utils.crypto import keccak
 from web3 import Web3
 
 from oracles.chain.anvil import rpc_call
-from oracles.chain.client import ChainClient, NodeSigner, TxReverted, hex_hash
+from oracles.chain.client import ChainClient, hex_hash
+from oracles.chain.errors import TxReverted
 from oracles.chain.reads import CallFailed
+from oracles.chain.signers import NodeSigner
 from oracles.protocol.errors import ErrorDecoder
 from oracles.protocol.meter_batches import day_batches
 from oracles.reference import meter_signing
@@ -151,7 +153,7 @@ def test_keystore_signer__signs_once_and_its_known_hash_is_the_mined_one(
 ) -> None:
     from eth_account import Account
 
-    from oracles.chain.client import KeystoreSigner
+    from oracles.chain.signers import KeystoreSigner
 
     account = Account.create()
     (tmp_path / "key.json").write_text(json.dumps(Account.encrypt(account.key, "pw", iterations=2)))
