@@ -1,4 +1,6 @@
-"""Deploy and wire the GridBalance protocol: ``brownie run scripts/deploy.py --network <net>``.
+"""Deploy and wire the GridBalance protocol:
+``python -m oracles.ops.run scripts/deploy.py --network <net>`` (or ``brownie run``, the same
+arguments, from a folder without a dot in its path: see ``oracles/ops/run.py``).
 
 The roles and regions come from a JSON file (``GRIDBALANCE_DEPLOY_CONFIG``, default
 ``deploy/<network>.json``; see ``deploy/example.json`` and ``oracles.ops.deploy.DeployConfig``). The

@@ -1,5 +1,6 @@
 """Move every admin role to a multisig or a timelock:
-``brownie run scripts/handover.py main <address | timelock> --network <net>``.
+``python -m oracles.ops.run scripts/handover.py main <address | timelock> --network <net>``
+(or ``brownie run``, the same arguments).
 
 ``timelock`` deploys GridBalanceTimelock (OpenZeppelin's TimelockController) from the deployment
 configuration's ``timelock`` section and hands over to it. Steps: grant, verify, renounce; the

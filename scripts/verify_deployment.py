@@ -1,5 +1,5 @@
 """Check a deployment on chain against its manifest:
-``brownie run scripts/verify_deployment.py --network <net>``.
+``python -m oracles.ops.run scripts/verify_deployment.py --network <net>`` (or ``brownie run``).
 
 Bytecode (immutables included), constructor wiring, the forecasting link, every role holder (and
 that no one else holds a role) and the configured regions and tokens; see ``oracles/ops/verify.py``.

@@ -1,5 +1,6 @@
-"""What the operator scripts (``brownie run scripts/...``) share: the network Brownie connected to,
-the signing account, the build profile and the manifest path. Errors become one line (exit 1).
+"""What the operator scripts (``python -m oracles.ops.run scripts/...`` or ``brownie run``) share:
+the network Brownie connected to, the signing account, the build profile and the manifest path.
+Errors become one line (exit 1).
 
 * **Account**: on a development network the node's first unlocked account; anywhere else only an
   encrypted keystore (``GRIDBALANCE_KEYSTORE``; password from ``GRIDBALANCE_KEYSTORE_PASSWORD`` or a
@@ -71,7 +72,7 @@ class Operator:
 
 
 def brownie_operator() -> Operator:
-    """The network ``brownie run --network`` connected to, checked against its configuration."""
+    """The network ``--network`` connected to (either runner), checked against its configuration."""
     from brownie import network, web3
     from brownie._config import CONFIG
 

@@ -1,4 +1,5 @@
-"""Deployment to a "live" network, end to end through ``brownie run`` (SPECIFICATION.md §10, OP-1..OP-8).
+"""Deployment to a "live" network, end to end through the README's operator commands
+(``python -m oracles.ops.run scripts/...``; SPECIFICATION.md §10, OP-1..OP-8).
 
 A second Anvil plays Energy Web Volta: chain id 73799, London rules (no PUSH0), registered with
 ``brownie networks add`` as a non-development network in a private Brownie home. The deployer is
@@ -37,6 +38,9 @@ PASSWORD = "correct horse battery staple"
 MIN_DELAY = 3_600
 BIN = Path(sys.executable).parent
 CAST = PROJECT_ROOT / "node_modules" / ".bin" / "cast"
+# the operator commands of the README: `brownie run` itself fails in a folder with a dot in its
+# path (eth-brownie 1.22.2; see oracles/ops/run.py)
+RUN = [sys.executable, "-m", "oracles.ops.run"]
 
 
 @dataclass
@@ -56,9 +60,9 @@ class Live:
     def manifest(self) -> Manifest:
         return Manifest.load(self.manifest_path)
 
-    def brownie(self, script: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    def run(self, script: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [str(BIN / "brownie"), "run", script, *args, "--network", NETWORK],
+            [*RUN, script, *args, "--network", NETWORK],
             cwd=PROJECT_ROOT,
             env={**self.env, **env},
             capture_output=True,
@@ -158,7 +162,7 @@ def test_deploy__keystore_account_on_a_london_chain__manifest_records_the_deploy
     live: Live,
 ) -> None:
     """OP-1, OP-2, OP-3: deployed by the keystore account with the london build."""
-    out = _ok(live.brownie("scripts/deploy.py"))
+    out = _ok(live.run("scripts/deploy.py"))
     assert f"chain {VOLTA}" in out and "london build" in out
     m = live.manifest()
     assert m.chain_id == VOLTA and m.profile == "london"
@@ -185,7 +189,7 @@ def test_deploy__keystore_account_on_a_london_chain__manifest_records_the_deploy
 
 def test_verify__a_fresh_deployment_passes_every_check(live: Live) -> None:
     """OP-4: bytecode, wiring and role holders match the manifest."""
-    out = _ok(live.brownie("scripts/verify_deployment.py"))
+    out = _ok(live.run("scripts/verify_deployment.py"))
     lines = [x for x in out.splitlines() if x.startswith(("ok  ", "FAIL"))]
     assert lines and all(x.startswith("ok  ") for x in lines), out
     for name in (*PROTOCOL, "MockStablecoin"):
@@ -199,7 +203,7 @@ def test_rerun__deploys_and_sends_nothing(live: Live) -> None:
     """OP-2: a re-run confirms; no second copy, not one transaction."""
     before = live.manifest()
     nonce = live.w3.eth.get_transaction_count(live.deployer.address)
-    out = _ok(live.brownie("scripts/deploy.py"))
+    out = _ok(live.run("scripts/deploy.py"))
     after = live.manifest()
     assert after.contracts == before.contracts and after.roles == before.roles
     assert live.w3.eth.get_transaction_count(live.deployer.address) == nonce
@@ -213,12 +217,12 @@ def test_verify__an_unexpected_role_holder_or_a_wrong_address_fails(live: Live) 
     stranger = Account.create().address
     role = role_id("METER_ORACLE_ROLE")
     deployer.transact(meter.functions.grantRole(role, stranger), "grant a stranger")  # type: ignore[attr-defined]
-    run = live.brownie("scripts/verify_deployment.py")
+    run = live.run("scripts/verify_deployment.py")
     assert run.returncode == 1
     assert f"FAIL MeterData.METER_ORACLE_ROLE: unexpected ['{stranger}']" in run.stdout
     assert _error_line(run) == "error: 1 check(s) failed"
     deployer.transact(meter.functions.revokeRole(role, stranger), "revoke it")  # type: ignore[attr-defined]
-    _ok(live.brownie("scripts/verify_deployment.py"))
+    _ok(live.run("scripts/verify_deployment.py"))
 
     # a manifest that points MeterData at another contract's address
     tampered = live.manifest()
@@ -227,7 +231,7 @@ def test_verify__an_unexpected_role_holder_or_a_wrong_address_fails(live: Live) 
         update={"address": tampered.contracts["RegionRegistry"].address}
     )
     tampered.save(live.tmp / "tampered.json")
-    run = live.brownie(
+    run = live.run(
         "scripts/verify_deployment.py", GRIDBALANCE_MANIFEST=str(live.tmp / "tampered.json")
     )
     assert run.returncode == 1
@@ -237,7 +241,7 @@ def test_verify__an_unexpected_role_holder_or_a_wrong_address_fails(live: Live) 
 
 def test_handover__to_a_timelock__the_deployer_keeps_no_role(live: Live) -> None:
     """OP-5: grant, verify, renounce; the timelock administers everything."""
-    out = _ok(live.brownie("scripts/handover.py", "main", "timelock"))
+    out = _ok(live.run("scripts/handover.py", "main", "timelock"))
     m = live.manifest()
     assert m.timelock is not None and m.admin == m.timelock.address
     assert "holds no role on any protocol contract" in out
@@ -256,12 +260,12 @@ def test_handover__to_a_timelock__the_deployer_keeps_no_role(live: Live) -> None
     assert m.roles["IncentiveEscrow.PAUSER_ROLE"] == live.config["pausers"]
     # the record is still true to the chain; a re-run is a check that sends nothing, and the
     # deployer cannot hand over a second time to someone else
-    _ok(live.brownie("scripts/verify_deployment.py"))
+    _ok(live.run("scripts/verify_deployment.py"))
     nonce = live.w3.eth.get_transaction_count(me)
-    _ok(live.brownie("scripts/handover.py", "main", "timelock"))
+    _ok(live.run("scripts/handover.py", "main", "timelock"))
     assert live.w3.eth.get_transaction_count(me) == nonce and live.manifest() == m
     other = Account.create().address
-    again = live.brownie("scripts/handover.py", "main", other)
+    again = live.run("scripts/handover.py", "main", other)
     assert _error_line(again) == f"error: the admin roles are already with {m.admin}"
 
 
@@ -287,7 +291,7 @@ def test_handover__the_timelock_acts_after_its_delay_and_the_deployer_cannot(liv
     anyone.transact(timelock.functions.execute(*args), "execute")  # type: ignore[attr-defined]
     assert escrow.functions.hasRole(role_id("PAUSER_ROLE"), newcomer).call()  # type: ignore[attr-defined]
     # the chain now has a holder the manifest does not list: verify says so
-    run = live.brownie("scripts/verify_deployment.py")
+    run = live.run("scripts/verify_deployment.py")
     assert f"FAIL IncentiveEscrow.PAUSER_ROLE: unexpected ['{newcomer}']" in run.stdout
     assert m.timelock is not None
 
@@ -331,7 +335,7 @@ def test_refusals__dev_key_missing_keystore_plaintext_key_and_cancun_build(live:
     dev_keystore.write_text(json.dumps(Account.encrypt(dev.key, PASSWORD, iterations=2)))
     fresh_manifest = str(live.tmp / "other.json")
     line = _error_line(
-        live.brownie(
+        live.run(
             "scripts/deploy.py",
             GRIDBALANCE_KEYSTORE=str(dev_keystore),
             GRIDBALANCE_MANIFEST=fresh_manifest,
@@ -341,7 +345,7 @@ def test_refusals__dev_key_missing_keystore_plaintext_key_and_cancun_build(live:
 
     no_keystore = {k: v for k, v in live.env.items() if k != "GRIDBALANCE_KEYSTORE"}
     run = subprocess.run(
-        [str(BIN / "brownie"), "run", "scripts/deploy.py", "--network", NETWORK],
+        [*RUN, "scripts/deploy.py", "--network", NETWORK],
         cwd=PROJECT_ROOT, env={**no_keystore, "GRIDBALANCE_MANIFEST": fresh_manifest},
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
@@ -350,7 +354,7 @@ def test_refusals__dev_key_missing_keystore_plaintext_key_and_cancun_build(live:
     plaintext = {**live.config, "private_key": "0x" + "11" * 32}
     (live.tmp / "plain.json").write_text(json.dumps(plaintext))
     line = _error_line(
-        live.brownie(
+        live.run(
             "scripts/deploy.py",
             GRIDBALANCE_DEPLOY_CONFIG=str(live.tmp / "plain.json"),
             GRIDBALANCE_MANIFEST=fresh_manifest,
@@ -359,7 +363,7 @@ def test_refusals__dev_key_missing_keystore_plaintext_key_and_cancun_build(live:
     assert "'private_key' holds key material in plaintext" in line
 
     line = _error_line(
-        live.brownie(
+        live.run(
             "scripts/deploy.py", GRIDBALANCE_PROFILE="cancun", GRIDBALANCE_MANIFEST=fresh_manifest
         )
     )
