@@ -24,9 +24,9 @@ import pytest
 from web3 import Web3
 
 from oracles.chain.anvil import PROJECT_ROOT, Anvil, start_anvil
-from oracles.chain.client import connect
+from oracles.chain.rpc import connect
 from oracles.ops.run import ScriptError, find_script, load_script, module_name
-from oracles.protocol.contracts import PROTOCOL, Manifest
+from oracles.protocol.manifest import PROTOCOL, Manifest
 
 BIN = Path(sys.executable).parent
 COPIED = (
