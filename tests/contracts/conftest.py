@@ -30,8 +30,17 @@ def _wants_local_chain(config: pytest.Config) -> bool:
     return requested == "development" and not config.getoption("collectonly", False)
 
 
+# `make test` runs the whole suite on the cancun build and only the tests marked with this on the
+# london build (`brownie test -m both_profiles`); `make test-full` runs every test on both
+BOTH_PROFILES = (
+    "both_profiles: also run under the london build by `make test` (sizes, deployment, lifecycle, "
+    "signed and batch settlement: where the EVM targets and OpenZeppelin versions differ)"
+)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _CHAIN
+    config.addinivalue_line("markers", BOTH_PROFILES)
     if not _wants_local_chain(config):
         return
     from brownie._config import CONFIG

@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from brownie import chain
 
 from oracles.reference import baseline as ref
 from oracles.reference import baseline_days as walk
 from oracles.reference.meter_leaf import ConsumerDay
 from tests.contracts.suite import REGION, MeterBook, day_start, now, prefs, program_tuple
+
+# run under both build profiles by `make test` (tests/contracts/conftest.py)
+pytestmark = pytest.mark.both_profiles
 
 HOURS_16_TO_20 = sum(1 << h for h in range(12, 22))
 

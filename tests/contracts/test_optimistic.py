@@ -102,6 +102,7 @@ def test_leaf_hash_matches_reference(opt):
         assert not ref.verify(tree.root, e.index ^ 1, leaf, tree.proof(e.index))
 
 
+@pytest.mark.both_profiles
 def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     """O-3, O-6, O-7: an honest root locks the event, finalizes after the window, pays every entry its
     reference reward exactly once, and releases the rest of the event's reservations."""

@@ -167,6 +167,7 @@ def scenario(world, utility, oracle):
     return sc
 
 
+@pytest.mark.both_profiles
 @pytest.mark.parametrize("method", [0, 1])
 def test_settle_matches_reference_exactly(world, utility, oracle, method):
     """S-3..S-8: every enrolled consumer's baseline, reduction and payment equal the reference, to the Wh."""
@@ -518,6 +519,7 @@ def test_dispute_rejected_and_unauthorized(world, ready, arbiter, stranger):
 # ------------------------------------------------------------------ batch settlement (S-11)
 
 
+@pytest.mark.both_profiles
 @pytest.mark.parametrize("method", [0, 1], ids=["10-in-10", "high-5-of-10"])
 def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle, method):
     """S-11: one settleBatch records, for each consumer, exactly what settle would: baseline, actual,
@@ -588,6 +590,7 @@ def test_settle_batch__insufficient_data_recorded(world, scenario):
     assert s.requests.enrollment(scenario.event, b)["status"] == SETTLED
 
 
+@pytest.mark.both_profiles
 def test_attack_settle_batch__tampered_records_or_proofs__revert(world, ready):
     """S-2, S-11: a changed reading, a changed proof hash, a record of another consumer, a reference
     to no group, a group's count that differs from its references, extra bytes or a skipped day: the

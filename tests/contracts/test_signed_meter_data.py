@@ -161,6 +161,7 @@ def run(world, utility, oracle, program_id: int, relay) -> tuple[Scenario, objec
 # ------------------------------------------------------------------ M-7: domain, digest, signer
 
 
+@pytest.mark.both_profiles
 def test_meter_day_digest_matches_eip712_reference(world):
     """M-7: the contract's digest equals the Python reference and eth-account's generic EIP-712 encoder."""
     day = ConsumerDay(consumer_id=3, region_id=REGION, day=20_500, readings=tuple(range(100, 124)))
@@ -177,6 +178,7 @@ def test_meter_day_digest_matches_eip712_reference(world):
     )
 
 
+@pytest.mark.both_profiles
 def test_record_signer_recovers_the_meter_and_refuses_malformed(world):
     """M-7: recordSigner returns the signing meter; a malformed signature or length gives zero,
     exactly as the Python reference."""
@@ -202,6 +204,7 @@ def test_record_signer_recovers_the_meter_and_refuses_malformed(world):
     assert meter.recordSigner(day.encode()) == brownie.ZERO_ADDRESS  # 107 bytes: unsigned
 
 
+@pytest.mark.both_profiles
 def test_post_signed_batch__oracle__commits_172_byte_leaves(world, oracle):
     """M-7: a signed batch's leaf hashes all 172 bytes (signature included)."""
     from oracles.reference import meter_leaf
@@ -299,6 +302,7 @@ def test_signed_program__signed_records__settle_exactly_as_reference(
     assert_settled_as(tx.events["Settled"], r, reward, n)
 
 
+@pytest.mark.both_profiles
 def test_signed_program__settle_batch__each_outcome_equals_the_reference(
     keyed, utility, oracle, signed_program
 ):

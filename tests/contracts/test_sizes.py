@@ -11,6 +11,9 @@ from typing import Any
 
 import pytest
 
+# run under both build profiles by `make test` (tests/contracts/conftest.py)
+pytestmark = pytest.mark.both_profiles
+
 EIP170_LIMIT = 24_576
 SIZE_BOUND = 20_000
 
