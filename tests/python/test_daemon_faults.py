@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import socket
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -36,6 +37,9 @@ from tests.python.meter_chain import (
 )
 
 GWEI = 10**9
+# the module's tests share one deployed chain (meter_chain.chain): one pytest-xdist worker runs
+# them all (`make test-python`, --dist loadgroup), rather than each worker deploying its own
+pytestmark = pytest.mark.xdist_group("daemon_faults")
 
 
 def _until(what: str, ready: Callable[[], bool], timeout: float = 60.0) -> None:
@@ -108,6 +112,17 @@ def _resume_clock(url: str) -> None:
     set_time(url, int(latest["timestamp"], 16) + 1)
 
 
+@contextmanager
+def _port_held(host: str, port: int) -> Iterator[None]:
+    """Keep a stopped node's port: bound but not listening, so a connection is refused exactly as
+    with nothing there, and no other test's Anvil (pytest-xdist runs several) is given the port
+    before the node starts on it again."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the node's TIME_WAIT sockets
+        s.bind((host, port))
+        yield
+
+
 @pytest.fixture
 def paused(fresh: Chain) -> Iterator[Chain]:
     """The chain with automine off (a transaction waits in the pool until the test mines)."""
@@ -153,8 +168,9 @@ def test_node_down_30s_then_back_on_its_port__daemon_retries_and_resumes_without
         rpc_call(node.url, "evm_mine")
         _until("batch 2 sent", lambda: outbox_is({"pending": 2, "sent": 2, "confirmed": 2}))
         node.stop()
-        time.sleep(30)
-        assert daemon.poll() is None, "the daemon gave up while the node was down"
+        with _port_held(node.host, node.port):
+            time.sleep(30)
+            assert daemon.poll() is None, "the daemon gave up while the node was down"
         node_args["extra_args"].append("--no-mining")  # type: ignore[union-attr]
         with start_anvil(port=node.port, **node_args) as restarted:  # type: ignore[arg-type]
             _resume_clock(restarted.url)

@@ -15,6 +15,9 @@ from oracles.sim.context import DemoConfig
 from oracles.sim.demo import run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
+# most tests compare against one demo run (`small_run`, about 25 s): under pytest-xdist
+# (`make test-python`, --dist loadgroup) one worker runs them all, so the run is made once
+pytestmark = pytest.mark.xdist_group("demo")
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,9 @@ CAST = PROJECT_ROOT / "node_modules" / ".bin" / "cast"
 # the operator commands of the README: `brownie run` itself fails in a folder with a dot in its
 # path (eth-brownie 1.22.2; see oracles/ops/run.py)
 RUN = [sys.executable, "-m", "oracles.ops.run"]
+# the tests build on each other, in order, on one chain (the `live` fixture): under pytest-xdist
+# (`make test-python`, --dist loadgroup) one worker runs them all, in this order
+pytestmark = pytest.mark.xdist_group("live_deploy")
 
 
 @dataclass

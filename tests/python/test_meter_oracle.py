@@ -36,6 +36,10 @@ from tests.python.meter_chain import (
     records,
 )
 
+# the module's tests share one deployed chain (meter_chain.chain): one pytest-xdist worker runs
+# them all (`make test-python`, --dist loadgroup), rather than each worker deploying its own
+pytestmark = pytest.mark.xdist_group("meter_oracle")
+
 
 def test_flush__batches_land_and_roots_match_calldata(fresh: Chain, tmp_path: Path) -> None:
     oracle = oracle_for(fresh, tmp_path / "outbox.sqlite")
