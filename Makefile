@@ -30,11 +30,12 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 # pip prints one warning per package for this machine's unused local index folders
 PIP_QUIET := grep -v -E "^WARNING: Location 'file:.*' is ignored" || true
 
-.PHONY: help setup register-solc lint format compile compile-london test test-contracts \
-	test-contracts-london test-python audit demo bench snapshot snapshot-check networks clean
+.PHONY: help setup register-solc lint format compile compile-london test test-full test-contracts \
+	test-contracts-london test-contracts-london-subset test-python audit demo bench snapshot \
+	snapshot-check networks clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-28s %s\n", $$1, $$2}'
 
 # ------------------------------------------------------------------------------------ setup
 
@@ -101,11 +102,22 @@ compile-london: setup $(LONDON_CONFIG) ## compile for london (Energy Web Chain) 
 test-contracts: compile ## contract tests: brownie test on an Anvil the tests start themselves
 	@$(BROWNIE) test
 
-test-contracts-london: compile-london ## the same contract tests, compiled for and run under london
+test-contracts-london: compile-london ## all the contract tests, compiled for and run under london (make test-full)
 	@cd $(LONDON_DIR) && $(BROWNIE) test
 
-test-python: compile compile-london ## the Python package's own tests (pytest, without the brownie plugin)
-	@$(PY) -m pytest -p no:pytest-brownie tests/python tests/toolchain
+# the tests marked `both_profiles` (tests/contracts/conftest.py): what differs between the EVM
+# targets (PUSH0, MCOPY, OpenZeppelin 5.4 for london against 5.7): every contract's deployment and
+# opcodes, the sizes, the lifecycle, proof, batch, signed and optimistic settlement
+test-contracts-london-subset: compile-london ## the both_profiles contract tests (sizes, deployment, lifecycle, settlement) under london
+	@cd $(LONDON_DIR) && $(BROWNIE) test -m both_profiles
+
+# pytest-xdist: every test starts its own Anvil on a free port and writes only under its tmp dirs;
+# the modules whose tests share one chain or one demo run carry an xdist_group mark, which
+# --dist loadgroup keeps on one worker (test_live_deploy's tests also depend on their order).
+# PYTEST_WORKERS=0 runs them serially in this process
+PYTEST_WORKERS ?= 2
+test-python: compile compile-london ## the Python package's own tests (pytest without the brownie plugin; PYTEST_WORKERS=2 in parallel)
+	@$(PY) -m pytest -p no:pytest-brownie -n $(PYTEST_WORKERS) --dist loadgroup tests/python tests/toolchain
 
 # slither on every production contract (build/audit/All.sol imports each one), configured and
 # explained in slither.config.json; any finding not fixed or excluded there with a reason fails
@@ -120,8 +132,11 @@ audit: setup ## slither static analysis of the contracts (slither.config.json); 
 snapshot-check: compile compile-london ## fail when the code's gas or sizes differ from benchmarks/snapshot.json
 	@$(PY) -m benchmarks.snapshot --check
 
-# prerequisites run in this order; `compile` runs once although several targets need it
-test: lint audit test-contracts test-contracts-london test-python snapshot-check ## lint, compile, contract tests (cancun and london), Python tests, gas snapshot; non-zero on any failure
+# prerequisites run in this order; `compile` runs once although several targets need it.
+# `test` keeps CI under 30 minutes on 2 cores: the whole contract suite on cancun, the
+# both_profiles subset on london; `test-full` runs the whole suite on both profiles
+test: lint audit test-contracts test-contracts-london-subset test-python snapshot-check ## lint, audit, contract tests (all on cancun, the both_profiles subset on london), Python tests in parallel, gas snapshot; non-zero on any failure
+test-full: lint audit test-contracts test-contracts-london test-python snapshot-check ## make test with every contract test under london too (about 10 minutes more)
 
 # ------------------------------------------------------------------------------------ run
 
