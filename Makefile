@@ -136,7 +136,7 @@ snapshot-check: compile compile-london ## fail when the code's gas or sizes diff
 # `test` keeps CI under 30 minutes on 2 cores: the whole contract suite on cancun, the
 # both_profiles subset on london; `test-full` runs the whole suite on both profiles
 test: lint audit test-contracts test-contracts-london-subset test-python snapshot-check ## lint, audit, contract tests (all on cancun, the both_profiles subset on london), Python tests in parallel, gas snapshot; non-zero on any failure
-test-full: lint audit test-contracts test-contracts-london test-python snapshot-check ## make test with every contract test under london too (about 10 minutes more)
+test-full: lint audit test-contracts test-contracts-london test-python snapshot-check ## make test with every contract test under london too (about 8-10 minutes more on 2 cores)
 
 # ------------------------------------------------------------------------------------ run
 
