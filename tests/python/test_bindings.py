@@ -4,9 +4,12 @@ Python enum has the Solidity enum's members in order; the refusal codes are the 
 
 from __future__ import annotations
 
+import ast
 import json
+import re
 import typing
 from enum import IntEnum
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -246,3 +249,50 @@ def test_hour_flags_are_the_contracts() -> None:
         m.name: int(m)
         for m in enums.HourFlag  # type: ignore[misc]
     }
+
+
+def _positional_reads(path: Path) -> list[str]:
+    """Subscripts of a chain reply (``f(...).call()[i]``, ``call_many(...)[i]``, ``p.dr_event(e)[i]``)
+    and index constants of a struct (``EV_DAY = 1``) in one module."""
+    found = []
+    tree = ast.parse(path.read_text(), str(path))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Call):
+            fn = node.value.func
+            name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
+            if name in {"call", "call_many"} or name in PROTOCOL_READS:
+                found.append(f"{path.name}:{node.lineno} {name}(...)[...]")
+        if isinstance(node, ast.Assign):
+            for target in node.targets:
+                names = target.elts if isinstance(target, ast.Tuple) else [target]
+                for t in names:
+                    if isinstance(t, ast.Name) and re.fullmatch(
+                        r"(EV|PROGRAM|CONSUMER|ENROLLMENT)_[A-Z_]+", t.id
+                    ):
+                        found.append(f"{path.name}:{node.lineno} index constant {t.id}")
+    return found
+
+
+PROTOCOL_READS = {
+    "program",
+    "dr_event",
+    "consumer",
+    "region",
+    "day_info",
+    "hour_record",
+    "root_record",
+    "rolling_mape",
+}
+
+
+def test_no_positional_struct_reads_in_the_package_or_the_bench() -> None:
+    """Item 3's rule, as far as the syntax shows it: no reply of the chain is indexed by position."""
+    root = Path(__file__).resolve().parents[2]
+    modules = [*(root / "oracles").rglob("*.py"), *(root / "benchmarks").rglob("*.py")]
+    assert [hit for path in modules for hit in _positional_reads(path)] == []
+
+
+def test_the_positional_check_sees_one(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("EV_DAY = 1\nx = c.functions.drEvent(1).call()[EV_DAY]\ny = p.dr_event(1)[2]\n")
+    assert len(_positional_reads(bad)) == 3
