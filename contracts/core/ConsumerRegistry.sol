@@ -22,6 +22,10 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     /// @notice The settlement contract: writes track records.
     bytes32 public constant SETTLEMENT_ROLE = keccak256("SETTLEMENT_ROLE");
 
+    /// @notice Days a replaced meter key must have been current before the key before it may be
+    /// forgotten (C-11): at least the baseline lookback (45 days), the settlement window (14), the
+    /// longest challenge window (3) and the dispute window (7) of any settlement still open.
+    uint32 public constant METER_KEY_RETENTION_DAYS = 75;
     uint8 internal constant CONSENT_MASK = 3;
     uint8 internal constant CONSENT_DATA_USE = 1;
     uint8 internal constant CONSENT_AUTO_ENROLL = 2;
@@ -114,7 +118,17 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         _requireAttester(c.regionId);
         MeterKey storage k = _meterKeys[account];
         address previous = k.key;
-        if (key == address(0) || (previous != address(0) && fromDay <= k.fromDay)) revert InvalidMeterKey(key, fromDay);
+        if (key == address(0)) revert InvalidMeterKey(key, fromDay);
+        if (previous != address(0)) {
+            // a replacement changes no past day's signer (C-11): no past-dated key voids signed days
+            uint32 today = LocalTime.dayOf(_regions.region(c.regionId).utcOffsetMinutes, block.timestamp);
+            if (fromDay < today) revert MeterKeyPastDated(fromDay, today);
+            if (fromDay <= k.fromDay) revert InvalidMeterKey(key, fromDay);
+            // it forgets k.previousKey, which signs the days before k.fromDay: only once none of
+            // them can be read by a settlement still open
+            uint256 earliest = uint256(k.fromDay) + METER_KEY_RETENTION_DAYS;
+            if (k.previousKey != address(0) && today < earliest) revert MeterKeyRotationTooSoon(account, earliest);
+        }
         k.key = key;
         k.fromDay = fromDay;
         k.previousKey = previous;

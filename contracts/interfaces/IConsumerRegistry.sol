@@ -125,6 +125,11 @@ interface IConsumerRegistry {
     error MissingAttestation();
     /// @notice A meter key must be non-zero and start after the current key's first day (C-11).
     error InvalidMeterKey(address key, uint32 fromDay);
+    /// @notice A replacement key cannot sign days before today, `today` in the consumer's region (C-11).
+    error MeterKeyPastDated(uint32 fromDay, uint32 today);
+    /// @notice Replacing the key now would forget a previous key that still signs days a pending
+    /// settlement may read; replacements are accepted from `earliestDay` on (C-11).
+    error MeterKeyRotationTooSoon(address account, uint256 earliestDay);
     /// @notice Participation tokens cannot be transferred or approved.
     error Soulbound(uint256 tokenId);
 
@@ -191,10 +196,13 @@ interface IConsumerRegistry {
 
     /// @notice Register the signing key of an active consumer's meter, for the days from `fromDay` on;
     /// the key it replaces keeps the days before. An active utility of the consumer's region or
-    /// KYC_ATTESTER_ROLE, as for activation (C-11).
+    /// KYC_ATTESTER_ROLE, as for activation (C-11). A replacement starts today or later (no past
+    /// day changes signer) and is refused while it would forget a previous key that signs days a
+    /// pending settlement may still read (METER_KEY_RETENTION_DAYS).
     /// @param account The active consumer.
     /// @param key The address of the meter's signing key (non-zero).
-    /// @param fromDay First local day the key signs; after the current key's first day, if any.
+    /// @param fromDay First local day the key signs; for a replacement, today or later and after the
+    /// current key's first day.
     function setMeterKey(address account, address key, uint32 fromDay) external;
 
     /// @notice Change capacity, consent and preferences. The consumer only, once registered (C-5).

@@ -202,3 +202,31 @@ def world(suite, utility, consumer_accounts):  # type: ignore[no-untyped-def]
     chain.sleep(20 * 86_400)
     chain.mine()
     return World(suite=suite, program_id=1, consumers=people)
+
+
+@pytest.fixture
+def keyed(world, utility):  # type: ignore[no-untyped-def]
+    """`world` with every consumer's meter key registered from its activation day (C-11)."""
+    from oracles.reference import meter_signing as signing
+    from tests.contracts.test_settlement import activation
+    from tests.contracts.test_signed_meter_data import key_of
+
+    for who in world.consumers:
+        cid = world.suite.consumers.consumer(who)["id"]
+        world.suite.consumers.setMeterKey(
+            who, signing.address_of(key_of(cid)), activation(world), {"from": utility}
+        )
+    return world
+
+
+@pytest.fixture
+def signed_program(keyed, utility) -> int:  # type: ignore[no-untyped-def]
+    """A funded program of meter-signed data (S-10) in `keyed`'s world."""
+    from tests.contracts.suite import REGION, program_tuple
+
+    s = keyed.suite
+    return int(
+        s.programs.createProgram(
+            REGION, program_tuple(s.token, signedData=1), 10**9, {"from": utility}
+        ).return_value
+    )

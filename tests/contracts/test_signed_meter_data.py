@@ -18,7 +18,7 @@ from oracles.reference import optimistic_root as opt_ref
 from oracles.reference.meter_leaf import HOURS, ConsumerDay
 from oracles.reference.meter_multiproof import settle_batch_args
 from tests.contracts.helpers import err
-from tests.contracts.suite import REGION, ROOT_BOND, program_tuple
+from tests.contracts.suite import REGION, ROOT_BOND, local_day, now
 from tests.contracts.test_optimistic import WRONG_RESULT, result_of
 from tests.contracts.test_settlement import Scenario, activation, assert_result
 
@@ -32,25 +32,6 @@ def key_of(cid: int) -> bytes:
 
 def domain(world) -> signing.MeterDomain:
     return signing.MeterDomain(chain_id=web3.eth.chain_id, meter_data=world.suite.meter.address)
-
-
-@pytest.fixture
-def keyed(world, utility):
-    """Every consumer's meter key registered from its activation day (C-11)."""
-    for who in world.consumers:
-        cid = world.suite.consumers.consumer(who)["id"]
-        world.suite.consumers.setMeterKey(
-            who, signing.address_of(key_of(cid)), activation(world), {"from": utility}
-        )
-    return world
-
-
-@pytest.fixture
-def signed_program(keyed, utility) -> int:
-    s = keyed.suite
-    return s.programs.createProgram(
-        REGION, program_tuple(s.token, signedData=1), 10**9, {"from": utility}
-    ).return_value
 
 
 def signer_relay(world, alter: Callable[[ConsumerDay], ConsumerDay] | None = None):
@@ -251,7 +232,7 @@ def test_set_meter_key__utility__records_key_and_rotation(world, utility):
     """C-11: the region's utility registers a key; a later key keeps the earlier one for older days."""
     s, a = world.suite, world.consumers[0]
     first, second = signing.address_of(key_of(1)), signing.address_of(key_of(9))
-    tx = s.consumers.setMeterKey(a, first, 100, {"from": utility})
+    tx = s.consumers.setMeterKey(a, first, 100, {"from": utility})  # a first key may start any day
     ev = tx.events["MeterKeySet"]
     assert (ev["account"], ev["key"], ev["fromDay"], ev["previousKey"]) == (
         a,
@@ -259,11 +240,12 @@ def test_set_meter_key__utility__records_key_and_rotation(world, utility):
         100,
         brownie.ZERO_ADDRESS,
     )
-    s.consumers.setMeterKey(a, second, 150, {"from": utility})
-    assert tuple(s.consumers.meterKey(a)) == (second, 150, first)
+    today = local_day(now())
+    s.consumers.setMeterKey(a, second, today, {"from": utility})  # a replacement: today or later
+    assert tuple(s.consumers.meterKey(a)) == (second, today, first)
     # what a settlement reads: the previous key only when its first day precedes the rotation
-    assert tuple(s.consumers.signingKeys(a, 149)) == (second, 150, first)
-    assert tuple(s.consumers.signingKeys(a, 150)) == (second, 150, brownie.ZERO_ADDRESS)
+    assert tuple(s.consumers.signingKeys(a, today - 1)) == (second, today, first)
+    assert tuple(s.consumers.signingKeys(a, today)) == (second, today, brownie.ZERO_ADDRESS)
 
 
 def test_set_meter_key__stranger_or_consumer__reverts(world, stranger):
@@ -275,14 +257,17 @@ def test_set_meter_key__stranger_or_consumer__reverts(world, stranger):
 
 
 def test_set_meter_key__bad_key_or_day__reverts(world, utility, stranger):
-    """C-11: a zero key, or a key not starting after the current one's first day, is refused;
-    a consumer that is not active has no meter key."""
+    """C-11: a zero key, a replacement starting before today, or one not starting after the current
+    key's first day, is refused; a consumer that is not active has no meter key."""
     s, a = world.suite, world.consumers[0]
     with brownie.reverts(err("InvalidMeterKey", brownie.ZERO_ADDRESS, 5)):
         s.consumers.setMeterKey(a, brownie.ZERO_ADDRESS, 5, {"from": utility})
-    s.consumers.setMeterKey(a, stranger, 100, {"from": utility})
-    with brownie.reverts(err("InvalidMeterKey", utility, 100)):
-        s.consumers.setMeterKey(a, utility, 100, {"from": utility})
+    today = local_day(now())
+    s.consumers.setMeterKey(a, stranger, today + 3, {"from": utility})
+    with brownie.reverts(err("MeterKeyPastDated", today - 1, today)):
+        s.consumers.setMeterKey(a, utility, today - 1, {"from": utility})
+    with brownie.reverts(err("InvalidMeterKey", utility, today + 3)):
+        s.consumers.setMeterKey(a, utility, today + 3, {"from": utility})
     with brownie.reverts(err("ConsumerNotInStatus", stranger, 2, 0)):
         s.consumers.setMeterKey(stranger, utility, 100, {"from": utility})
 
@@ -498,12 +483,14 @@ def test_signed_program__another_meters_signature__not_counted(
 
 
 def rotated_key_scenario(world, utility, oracle, program_id: int) -> Scenario:  # type: ignore[no-untyped-def]
-    """Consumer 1 enrolled; its meter replaced five days before the event (C-11): days from then on
-    signed by the new key, older days by the previous one; the data posted."""
+    """Consumer 1 enrolled; its meter replaced today, before the event (C-11: a replacement starts
+    today or later): days from then on signed by the new key, older days by the previous one; the
+    data posted."""
     s, a = world.suite, world.consumers[0]
     sc = Scenario(world, utility, oracle, program_id=program_id)
     sc.enroll(a, 4_000)
-    switch = sc.event_day - 5
+    switch = local_day(now())
+    assert switch < sc.event_day
     s.consumers.setMeterKey(a, signing.address_of(key_of(99)), switch, {"from": utility})
     dom = domain(world)
 

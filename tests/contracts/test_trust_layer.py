@@ -1,0 +1,91 @@
+"""The trust-layer issue's attacks (test_attack_fNN_*), each refused or paying nothing, and its
+properties. One module per issue so the threat table (SPECIFICATION.md §12) can cite each test."""
+
+from __future__ import annotations
+
+import brownie
+import pytest
+
+from oracles.reference import meter_signing as signing
+from tests.contracts.helpers import err
+from tests.contracts.suite import REGION, local_day, now
+
+# test fixtures the signed-data scenarios share (pytest finds them through these names)
+from tests.contracts.test_signed_meter_data import (
+    assert_settled_as,
+    expected_signed,
+    key_of,
+    run,
+    signed_leaves,
+    signer_relay,
+)
+
+
+@pytest.fixture
+def rival(accounts, verifiers, world):  # type: ignore[no-untyped-def]
+    """A second utility verified for the same region (M-of-N, U-1): an attester there too."""
+    who = accounts[17]
+    world.suite.utilities.applyForVerification("Rival Power", b"\x0d" * 32, [REGION], {"from": who})
+    for v in verifiers[:2]:
+        world.suite.utilities.approve(who, 0, {"from": v})
+    assert world.suite.utilities.isActiveUtility(who, REGION)
+    return who
+
+
+# ------------------------------------------------------------------ f02: past-dated meter key
+
+
+def test_attack_f02_past_dated_meter_key__refused_and_reward_kept(
+    keyed, utility, oracle, signed_program, rival
+):  # type: ignore[no-untyped-def]
+    """C-11: after the consumer's signed event day is posted, a rival attester of the region sets a
+    new meter key from a day in the past to make that day stop counting: refused
+    (MeterKeyPastDated), and the consumer settles for the reference's honest reward.
+    Mutation: drop the `fromDay < today` check in ConsumerRegistry.setMeterKey -> this test fails
+    (the key is accepted and the event day becomes insufficient data)."""
+    world = keyed
+    sc, a = run(world, utility, oracle, signed_program, signer_relay(world))
+    today = local_day(now())
+    assert sc.event_day < today  # the event day is in the past, its record posted and signed
+    thief_key = signing.address_of(key_of(77))
+    for attester in (rival, utility):
+        with brownie.reverts(err("MeterKeyPastDated", sc.event_day, today)):
+            world.suite.consumers.setMeterKey(a, thief_key, sc.event_day, {"from": attester})
+    tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
+    n, r, reward = expected_signed(sc, a, world)
+    assert r is not None and reward > 0
+    assert_settled_as(tx.events["Settled"], r, reward, n)
+
+
+def test_attack_f02_two_quick_rotations__refused_until_old_days_are_closed(keyed, utility, rival):  # type: ignore[no-untyped-def]
+    """C-11: two rotations in a row would forget the key that signed the days before the first one,
+    voiding every older signed day a pending settlement may read: the second is refused until
+    METER_KEY_RETENTION_DAYS after the current key's first day, then accepted.
+    Mutation: drop the MeterKeyRotationTooSoon check -> the second rotation succeeds at once."""
+    s, a = keyed.suite, keyed.consumers[0]
+    original = s.consumers.meterKey(a)["key"]
+    today = local_day(now())
+    s.consumers.setMeterKey(a, signing.address_of(key_of(50)), today, {"from": utility})
+    assert tuple(s.consumers.meterKey(a)) == (signing.address_of(key_of(50)), today, original)
+    retention = s.consumers.METER_KEY_RETENTION_DAYS()
+    with brownie.reverts(err("MeterKeyRotationTooSoon", a, today + retention)):
+        s.consumers.setMeterKey(a, signing.address_of(key_of(51)), today + 1, {"from": rival})
+    brownie.chain.sleep(retention * 86_400)
+    brownie.chain.mine()
+    later = local_day(now())
+    assert later >= today + retention
+    s.consumers.setMeterKey(a, signing.address_of(key_of(51)), later, {"from": utility})
+    assert s.consumers.meterKey(a)["previousKey"] == signing.address_of(key_of(50))
+
+
+def test_meter_key_retention_covers_every_open_settlement(suite):  # type: ignore[no-untyped-def]
+    """C-11: the retention is at least the lookback plus every window during which a settlement, a
+    challenge or a dispute may still read a baseline day."""
+    day = 86_400
+    needed = (
+        suite.proofs.LOOKBACK_DAYS()
+        + suite.requests.SETTLEMENT_WINDOW() // day
+        + suite.optimistic.MAX_CHALLENGE_WINDOW() // day
+        + suite.disputes.DISPUTE_WINDOW() // day
+    )
+    assert suite.consumers.METER_KEY_RETENTION_DAYS() >= needed + 1
