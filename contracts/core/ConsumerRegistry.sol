@@ -79,9 +79,8 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         Consumer storage c = _consumers[msg.sender];
         if (c.status != ConsumerStatus.None) revert AlreadyRegistered(msg.sender, c.status);
         if (!_regions.regionExists(regionId)) revert UnknownConsumerRegion(regionId);
-        if (meterIdHash == bytes32(0) || _meterOwners[meterIdHash] != address(0)) {
-            revert MeterAlreadyRegistered(meterIdHash);
-        }
+        // a claim only: the meter binds at activation, when an attester vouches for it (C-2)
+        if (meterIdHash == bytes32(0)) revert MeterAlreadyRegistered(meterIdHash);
         _validateProfile(capacityW, consent, prefs);
         c.regionId = regionId;
         c.class = class;
@@ -90,7 +89,6 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         c.capacityW = capacityW;
         _setPrefs(c, prefs);
         c.meterIdHash = meterIdHash;
-        _meterOwners[meterIdHash] = msg.sender;
         emit ConsumerRegistered(msg.sender, class, regionId, meterIdHash, capacityW, consent, prefs);
     }
 
@@ -100,6 +98,9 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         uint16 regionId = c.regionId;
         _requireAttester(regionId);
         if (kycHash == bytes32(0) || meterAttestationHash == bytes32(0)) revert MissingAttestation();
+        bytes32 meter = c.meterIdHash;
+        if (_meterOwners[meter] != address(0)) revert MeterAlreadyRegistered(meter);
+        _meterOwners[meter] = account;
         uint32 id = ++_consumerCount;
         c.id = id;
         c.status = ConsumerStatus.Active;
@@ -110,6 +111,14 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         _mint(account, id);
         emit Locked(id);
         emit ConsumerActivated(account, id, msg.sender, kycHash, meterAttestationHash);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function clearRegistration(address account) external {
+        Consumer storage c = _requireStatus(account, ConsumerStatus.Registered);
+        if (msg.sender != account) _requireAttester(c.regionId);
+        delete _consumers[account];
+        emit RegistrationCleared(account, msg.sender);
     }
 
     /// @inheritdoc IConsumerRegistry

@@ -347,7 +347,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         _checkEventTime(regionId, day, startHour, endHour);
         mapping(uint256 => uint256) storage programDays = _programDays[programId];
         if (programDays.get(day)) revert ProgramDayTaken(programId, day);
-        if (programDays.count(day - 29, day) >= p.maxEventsPer30Days) revert ProgramEventCapReached(programId, day);
+        if (programDays.rollingCapReached(day, p.maxEventsPer30Days)) revert ProgramEventCapReached(programId, day);
 
         eventId = ++_eventCount;
         DrEvent storage e = _events[eventId];
@@ -543,7 +543,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (committedWh == 0 || committedWh > maxWh) return (_REFUSED_COMMITMENT, maxWh);
         mapping(uint256 => uint256) storage taken = _consumerDays[account];
         if (taken.get(a.day)) return (_REFUSED_DAY_TAKEN, 0);
-        if (taken.count(a.day - 29, a.day) >= c.maxEventsPer30Days) return (_REFUSED_EVENT_CAP, 0);
+        if (taken.rollingCapReached(a.day, c.maxEventsPer30Days)) return (_REFUSED_EVENT_CAP, 0);
 
         value = Baseline.maxReward(committedWh, a.rate, a.bonusCapBps);
         en.committedWh = committedWh;

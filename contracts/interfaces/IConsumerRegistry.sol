@@ -107,7 +107,7 @@ interface IConsumerRegistry {
 
     /// @notice The account already registered (deregistration is final for an account).
     error AlreadyRegistered(address account, ConsumerStatus status);
-    /// @notice The meter id hash is zero or belongs to another consumer.
+    /// @notice The meter id hash is zero, or (at activation) bound to another active consumer (C-2).
     error MeterAlreadyRegistered(bytes32 meterIdHash);
     /// @notice The region does not exist.
     error UnknownConsumerRegion(uint16 regionId);
@@ -161,6 +161,8 @@ interface IConsumerRegistry {
     event ParticipationPaused(address indexed account, bool paused);
     /// @notice A consumer deregistered; the token was burned and the meter freed (C-7).
     event ConsumerDeregistered(address indexed account, uint32 indexed consumerId);
+    /// @notice A registration that was never activated was withdrawn, by the consumer or an attester (C-2).
+    event RegistrationCleared(address indexed account, address indexed by);
     /// @notice An attester registered the signing key of a consumer's meter (C-11).
     event MeterKeySet(address indexed account, address indexed key, uint32 fromDay, address previousKey);
     /// @notice Settlement updated a track record (C-9).
@@ -174,7 +176,8 @@ interface IConsumerRegistry {
     /// @notice Register msg.sender as a consumer (C-1, C-2).
     /// @param class Residential, commercial or industrial.
     /// @param regionId An existing region.
-    /// @param meterIdHash Hash of the meter id, unique across consumers.
+    /// @param meterIdHash Hash of the meter id it claims; bound to the consumer only at activation,
+    /// when an attester vouches for its ownership (C-2), so a claim reserves nothing.
     /// @param capacityW Declared reduction capacity in W.
     /// @param consent Bit 0 data use, bit 1 automated enrollment.
     /// @param prefs Minimum rate, event cap, available hours.
@@ -187,8 +190,9 @@ interface IConsumerRegistry {
         Preferences calldata prefs
     ) external;
 
-    /// @notice Attest KYC and meter ownership and activate a registered consumer: mints the soulbound
-    /// token and assigns the dense consumer id. An active utility of the consumer's region or KYC_ATTESTER_ROLE (C-3).
+    /// @notice Attest KYC and meter ownership and activate a registered consumer: binds its meter
+    /// (one active consumer per meter, C-2), mints the soulbound token and assigns the dense consumer
+    /// id. An active utility of the consumer's region or KYC_ATTESTER_ROLE (C-3).
     /// @param account The registered consumer.
     /// @param kycHash Hash of the off-chain KYC record.
     /// @param meterAttestationHash Hash of the meter-ownership evidence.
@@ -213,6 +217,12 @@ interface IConsumerRegistry {
 
     /// @notice Leave: burn the token, free the meter. Unpaid rewards stay payable (C-7).
     function deregister() external;
+
+    /// @notice Withdraw a registration that was never activated: the account may register again
+    /// (C-2). The registered consumer itself, or an attester of its region (a stale or squatting
+    /// registration).
+    /// @param account The registered (not active) consumer.
+    function clearRegistration(address account) external;
 
     /// @notice Record settlements of one program in the consumers' track records. Only
     /// SETTLEMENT_ROLE (C-9, C-10).

@@ -2,8 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @title DayBitmap
-/// @notice One bit per local day, 256 days per storage word: membership and counts over a window
-/// of days in at most two storage reads.
+/// @notice One bit per local day, 256 days per storage word: membership, and rolling 30-day caps in
+/// at most two storage reads.
 library DayBitmap {
     /// @notice Whether `day` is set.
     function get(mapping(uint256 => uint256) storage map, uint32 day) internal view returns (bool) {
@@ -20,16 +20,31 @@ library DayBitmap {
         map[day >> 8] &= ~(1 << (day & 0xff));
     }
 
-    /// @notice Number of set days in the inclusive range [`from`, `to`]; `to - from < 256`, so the
-    /// range touches at most two words.
-    function count(mapping(uint256 => uint256) storage map, uint32 from, uint32 to) internal view returns (uint256 n) {
-        uint256 lo = from;
-        uint256 hi = to;
-        uint256 wLo = lo >> 8;
-        uint256 wHi = hi >> 8;
-        if (wLo == wHi) return popcount(_range(map[wLo], lo & 0xff, hi & 0xff));
-        n = popcount(_range(map[wLo], lo & 0xff, 255));
-        n += popcount(_range(map[wHi], 0, hi & 0xff));
+    /// @notice Days in a rolling cap's window (P-4, V-4).
+    uint256 internal constant WINDOW_DAYS = 30;
+
+    /// @notice Whether some window of WINDOW_DAYS consecutive days that contains `day` already holds
+    /// `cap` or more set days, `day` itself not set: a true rolling cap, whatever the order in which
+    /// the days were set (trust layer, attack f09). The 59 days around `day` span at most two words;
+    /// when they hold fewer than `cap` set days no window can (one popcount), else the 30 windows are
+    /// slid one day at a time.
+    function rollingCapReached(
+        mapping(uint256 => uint256) storage map,
+        uint32 day,
+        uint256 cap
+    ) internal view returns (bool) {
+        uint256 lo = uint256(day) - (WINDOW_DAYS - 1); // checked: days are far above 29
+        uint256 seg = _segment(map, lo); // bit i = day lo + i, i < 2 * WINDOW_DAYS - 1
+        if (popcount(seg) < cap) return false;
+        unchecked {
+            uint256 c = popcount(seg & ((uint256(1) << WINDOW_DAYS) - 1)); // days lo .. day
+            for (uint256 k = 0; k < WINDOW_DAYS - 1; ++k) {
+                if (c >= cap) return true;
+                // the next window gains day lo + k + 30 and loses day lo + k (which it counted)
+                c = c + ((seg >> (k + WINDOW_DAYS)) & 1) - ((seg >> k) & 1);
+            }
+            return c >= cap; // the last window: day .. day + 29
+        }
     }
 
     /// @notice Number of set bits (SWAR popcount, constant gas).
@@ -48,10 +63,11 @@ library DayBitmap {
         }
     }
 
-    /// @dev Bits lo..hi (inclusive) of `word`.
-    function _range(uint256 word, uint256 lo, uint256 hi) private pure returns (uint256) {
-        uint256 width = hi - lo + 1;
-        uint256 mask = width == 256 ? type(uint256).max : ((uint256(1) << width) - 1) << lo;
-        return word & mask;
+    /// @dev Days `lo` .. `lo + 2 * WINDOW_DAYS - 2` as the low bits of one word (from one or two words).
+    function _segment(mapping(uint256 => uint256) storage map, uint256 lo) private view returns (uint256 seg) {
+        uint256 offset = lo & 0xff;
+        seg = map[lo >> 8] >> offset;
+        if (offset > 256 - (2 * WINDOW_DAYS - 1)) seg |= map[(lo >> 8) + 1] << (256 - offset);
+        seg &= (uint256(1) << (2 * WINDOW_DAYS - 1)) - 1;
     }
 }

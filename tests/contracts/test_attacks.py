@@ -105,6 +105,11 @@ OPEN: dict[tuple[str, str], str] = {
     ("consumers", "updateProfile"): "C-5: the caller's own record only",
     ("consumers", "setPaused"): "C-5: the caller's own participation only",
     ("consumers", "deregister"): "C-6: the caller's own record only",
+    (
+        "consumers",
+        "clearRegistration",
+    ): "C-2: the registered consumer itself, or an attester of its "
+    "region (test_clear_registration__stranger_or_active__reverts)",
     ("consumers", "transferFrom"): "C-4: the token is soulbound; every transfer reverts",
     ("consumers", "safeTransferFrom"): "C-4: the token is soulbound; every transfer reverts",
     ("escrow", "withdrawOwed"): "E-5: the caller's own owed balance only",

@@ -48,15 +48,52 @@ def test_register(reg, consumer_accounts):
         1,
     )
     assert (c["minRate"], c["maxEventsPer30Days"], c["availableHours"]) == (7, 4, 0x00FF00)
-    assert reg.meterOwner(METER) == a
+    assert (
+        reg.meterOwner(METER) == brownie.ZERO_ADDRESS
+    )  # a claim: the meter binds at activation (C-2)
+    assert c["meterIdHash"] == "0x" + METER.hex()
     assert tx.events["ConsumerRegistered"]["meterIdHash"] == "0x" + METER.hex()
     assert reg.balanceOf(a) == 0
 
 
-def test_register__meter_taken__reverts(reg, alice, consumer_accounts):
-    """C-2: a meter id hash belongs to one consumer only."""
+def test_activate__meter_bound_to_another__reverts(reg, alice, utility, consumer_accounts):
+    """C-2: a meter binds to one active consumer, at activation; a second claim of it registers
+    (a claim reserves nothing) but cannot be activated while the meter is bound."""
+    other = consumer_accounts[1]
+    reg.register(RESIDENTIAL, REGION, METER, 1_000, 1, prefs(), {"from": other})
+    reg.activate(alice, KYC, OWNERSHIP, {"from": utility})
+    assert reg.meterOwner(METER) == alice
     with brownie.reverts(err("MeterAlreadyRegistered", METER)):
-        reg.register(RESIDENTIAL, REGION, METER, 1_000, 1, prefs(), {"from": consumer_accounts[1]})
+        reg.activate(other, KYC, OWNERSHIP, {"from": utility})
+    with brownie.reverts(err("MeterAlreadyRegistered", "0x" + "00" * 32)):
+        reg.register(
+            RESIDENTIAL, REGION, bytes(32), 1_000, 1, prefs(), {"from": consumer_accounts[2]}
+        )
+
+
+def test_clear_registration__consumer_or_attester__clears(
+    reg, alice, utility, kyc_attester, consumer_accounts
+):
+    """C-2: a registration never activated is withdrawn by the consumer or cleared by an attester of
+    its region; the account may register again."""
+    tx = reg.clearRegistration(alice, {"from": alice})
+    assert tx.events["RegistrationCleared"]["by"] == alice
+    assert reg.consumer(alice)["status"] == NONE
+    reg.register(RESIDENTIAL, REGION, METER, 1_000, 1, prefs(), {"from": alice})
+    for attester in (utility, kyc_attester):
+        tx = reg.clearRegistration(alice, {"from": attester})
+        assert tx.events["RegistrationCleared"]["by"] == attester
+        assert reg.consumer(alice)["meterIdHash"] == "0x" + "00" * 32
+        reg.register(RESIDENTIAL, REGION, METER, 1_000, 1, prefs(), {"from": alice})
+
+
+def test_clear_registration__stranger_or_active__reverts(reg, alice, utility, stranger):
+    """C-2: nobody else clears a registration, and an active consumer deregisters instead (C-7)."""
+    with brownie.reverts(err("NotAuthorizedAttester", stranger, REGION)):
+        reg.clearRegistration(alice, {"from": stranger})
+    reg.activate(alice, KYC, OWNERSHIP, {"from": utility})
+    with brownie.reverts(err("ConsumerNotInStatus", alice, REGISTERED, ACTIVE)):
+        reg.clearRegistration(alice, {"from": alice})
 
 
 @pytest.mark.parametrize(

@@ -93,6 +93,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
     for name in (
         "AttackReceiver",
         "BaselineHarness",
+        "DayBitmapHarness",
         "BlocklistToken",
         "FeeOnTransferToken",
         "MeterLeafHarness",

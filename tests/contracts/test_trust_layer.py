@@ -89,3 +89,70 @@ def test_meter_key_retention_covers_every_open_settlement(suite):  # type: ignor
         + suite.disputes.DISPUTE_WINDOW() // day
     )
     assert suite.consumers.METER_KEY_RETENTION_DAYS() >= needed + 1
+
+
+# ------------------------------------------------------------------ f10: meter squatting
+
+
+def test_attack_f10_meter_squatting__claim_reserves_nothing_and_is_cleared(
+    suite, utility, consumer_accounts, stranger
+):  # type: ignore[no-untyped-def]
+    """C-2: a squatter registers the victim's meter id hash first (it is an unsalted hash of a public
+    id). The claim reserves nothing: the victim registers the same meter, the utility activates the
+    victim after checking ownership, and the squatter can never be activated with that meter; the
+    squatter's stale registration is cleared by the attester.
+    Mutation: restore the meter check in register (`_meterOwners[meterIdHash] != address(0)`) and
+    the binding there -> the victim's registration reverts MeterAlreadyRegistered."""
+    from tests.contracts.suite import prefs
+
+    reg = suite.consumers
+    meter = b"\x7e" * 32
+    squatter, victim = consumer_accounts[6], consumer_accounts[7]
+    reg.register(0, REGION, meter, 5_000, 3, prefs(), {"from": squatter})
+    reg.register(0, REGION, meter, 5_000, 3, prefs(), {"from": victim})
+    reg.activate(victim, b"\x01" * 32, b"\x02" * 32, {"from": utility})
+    assert reg.meterOwner(meter) == victim
+    with brownie.reverts(err("MeterAlreadyRegistered", "0x" + meter.hex())):
+        reg.activate(squatter, b"\x01" * 32, b"\x02" * 32, {"from": utility})
+    with brownie.reverts(err("NotAuthorizedAttester", stranger, REGION)):
+        reg.clearRegistration(squatter, {"from": stranger})
+    reg.clearRegistration(squatter, {"from": utility})
+    assert reg.consumer(squatter)["status"] == 0
+
+
+# ------------------------------------------------------------------ f09: 30-day caps in reverse order
+
+
+def test_attack_f09_program_cap__events_in_reverse_date_order__refused(world, utility):  # type: ignore[no-untyped-def]
+    """P-3: a program with a cap of one event per 30 days creates a later event first, then an
+    earlier one 7 days before it: the window that holds both would have two, so it is refused.
+    Mutation: check only the 30 days ending at the new day (the old `count(day - 29, day)`) -> the
+    earlier event is created (5 events with a cap of 1 in the audit)."""
+    from tests.contracts.suite import next_weekday, program_tuple
+
+    rr = world.suite.requests
+    pid = world.suite.programs.createProgram(
+        REGION, program_tuple(world.suite.token, maxEventsPer30Days=1), 0, {"from": utility}
+    ).return_value
+    early = next_weekday(local_day(now()), at_least=2)
+    late = early + 7
+    rr.createEvent(pid, late, 16, 20, 1, 0, {"from": utility})
+    with brownie.reverts(err("ProgramEventCapReached", pid, early)):
+        rr.createEvent(pid, early, 16, 20, 1, 0, {"from": utility})
+
+
+def test_attack_f09_consumer_cap__enrolls_in_reverse_date_order__refused(world, utility):  # type: ignore[no-untyped-def]
+    """V-4: a consumer with a cap of one event per 30 days enrolls in a later event first, then an
+    earlier one: refused (ConsumerEventCapReached), and in a batch left out with refusal 12.
+    Mutation: as for the program cap -> the second enrollment succeeds."""
+    from tests.contracts.suite import next_weekday, prefs
+
+    rr, alice = world.suite.requests, world.consumers[0]
+    world.suite.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": alice})
+    early = next_weekday(local_day(now()), at_least=2)
+    late = early + 7
+    later_event = rr.createEvent(1, late, 16, 20, 100_000, 0, {"from": utility}).return_value
+    earlier_event = rr.createEvent(1, early, 16, 20, 100_000, 0, {"from": utility}).return_value
+    rr.enroll(later_event, 1_000, {"from": alice})
+    with brownie.reverts(err("ConsumerEventCapReached", alice, early)):
+        rr.enroll(earlier_event, 1_000, {"from": alice})
