@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from brownie.test import given
+from hypothesis import settings
 from hypothesis import strategies as st
 
 from oracles.reference.day_bitmap import WINDOW_DAYS, rolling_cap_reached
