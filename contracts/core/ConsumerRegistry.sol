@@ -104,7 +104,7 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         uint32 id = ++_consumerCount;
         c.id = id;
         c.status = ConsumerStatus.Active;
-        c.activationDay = LocalTime.dayOf(_regions.region(regionId).utcOffsetMinutes, block.timestamp);
+        c.activationDay = _today(regionId);
         _kycHashes[account] = keccak256(abi.encode(kycHash, meterAttestationHash));
         _accounts[id] = account;
         _records[account].reliabilityBps = INITIAL_RELIABILITY_BPS;
@@ -130,7 +130,7 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
         if (key == address(0)) revert InvalidMeterKey(key, fromDay);
         if (previous != address(0)) {
             // a replacement changes no past day's signer (C-11): no past-dated key voids signed days
-            uint32 today = LocalTime.dayOf(_regions.region(c.regionId).utcOffsetMinutes, block.timestamp);
+            uint32 today = _today(c.regionId);
             if (fromDay < today) revert MeterKeyPastDated(fromDay, today);
             if (fromDay <= k.fromDay) revert InvalidMeterKey(key, fromDay);
             // it forgets k.previousKey, which signs the days before k.fromDay: only once none of
@@ -289,6 +289,11 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     /// @notice Participation tokens cannot be approved (C-4).
     function setApprovalForAll(address, bool) public pure override {
         revert Soulbound(0);
+    }
+
+    /// @dev The current local day in `regionId` (LocalTime, the region's UTC offset).
+    function _today(uint16 regionId) private view returns (uint32) {
+        return LocalTime.dayOf(_regions.region(regionId).utcOffsetMinutes, block.timestamp);
     }
 
     /// @dev Only mint (from 0) and burn (to 0) move a token (C-4).
