@@ -24,6 +24,9 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
     mapping(address token => bool) private _allowed;
     mapping(address account => mapping(address token => uint256)) private _owed;
     mapping(address token => uint256) private _totalOwed;
+    // E-8 pause clock, one slot: seconds paused in finished pauses, and when the current pause began (0: none)
+    uint64 private _pausedTotal;
+    uint64 private _pausedSince;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and PAUSER_ROLE.
     constructor(address admin) {
@@ -123,17 +126,6 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
     }
 
     /// @inheritdoc IIncentiveEscrow
-    function payAdjustment(
-        uint256 programId,
-        address consumer,
-        uint256 amount
-    ) external onlyRole(PROTOCOL_ROLE) whenNotPaused nonReentrant {
-        ProgramAccount storage a = _account(programId);
-        _requireAvailable(programId, a, amount);
-        if (amount != 0) _pay(programId, a, consumer, amount);
-    }
-
-    /// @inheritdoc IIncentiveEscrow
     function withdrawOwed(address token) external whenNotPaused nonReentrant {
         uint256 amount = _owed[msg.sender][token];
         if (amount == 0) revert NothingOwed(msg.sender, token);
@@ -155,12 +147,21 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
 
     /// @inheritdoc IIncentiveEscrow
     function pause() external onlyRole(PAUSER_ROLE) {
-        _pause();
+        _pausedSince = uint64(block.timestamp);
+        _pause(); // reverts EnforcedPause when already paused, undoing the line above
     }
 
     /// @inheritdoc IIncentiveEscrow
     function unpause() external onlyRole(PAUSER_ROLE) {
-        _unpause();
+        _pausedTotal += uint64(block.timestamp) - _pausedSince;
+        _pausedSince = 0;
+        _unpause(); // reverts ExpectedPause when not paused, undoing the lines above
+    }
+
+    /// @inheritdoc IIncentiveEscrow
+    function pausedSeconds() external view returns (uint256) {
+        uint256 since = _pausedSince;
+        return since == 0 ? _pausedTotal : _pausedTotal + (block.timestamp - since);
     }
 
     /// @inheritdoc IIncentiveEscrow
@@ -206,7 +207,7 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
         return a.deposited - a.paid - a.reserved - a.withdrawn;
     }
 
-    /// @dev E-3, E-6, E-7: `amount` must fit the unreserved budget.
+    /// @dev E-3, E-7: `amount` must fit the unreserved budget.
     function _requireAvailable(uint256 programId, ProgramAccount storage a, uint256 amount) private view {
         uint256 free = _available(a);
         if (amount > free) revert InsufficientBudget(programId, amount, free);

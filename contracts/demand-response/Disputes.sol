@@ -4,20 +4,23 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {IDisputes} from "../interfaces/IDisputes.sol";
-import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IReductionRequests, DISPUTE_WINDOW_SECONDS} from "../interfaces/IReductionRequests.sol";
 import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
 import {IIncentiveEscrow} from "../interfaces/IIncentiveEscrow.sol";
 
 /// @title Disputes
-/// @notice Disputes of proof-carrying settlements (SPECIFICATION.md §7, D-1..D-3). It reads the
-/// enrollment from the ledger and keeps its own record; an upheld dispute is paid by the escrow
-/// (PROTOCOL_ROLE there) and counts against the program's utility (PROTOCOL_ROLE in UtilityRegistry).
+/// @notice Disputes of proof-carrying settlements (SPECIFICATION.md §7, D-1..D-4). It reads the
+/// enrollment from the ledger and keeps its own record. Opening a dispute has the ledger hold the
+/// enrollment's unpaid reservation (DISPUTES_ROLE there), so the ruling is always funded; the escrow
+/// pays an upheld adjustment from it and releases the rest (PROTOCOL_ROLE there), and an upheld
+/// dispute counts against the program's utility (PROTOCOL_ROLE in UtilityRegistry).
 contract Disputes is IDisputes, AccessControl, ReentrancyGuard {
     /// @notice Arbiters resolve disputes.
     bytes32 public constant ARBITER_ROLE = keccak256("ARBITER_ROLE");
-    /// @notice Disputes open this long after settlement (D-1).
-    uint256 public constant DISPUTE_WINDOW = 7 days;
+    /// @notice Disputes open this long after settlement (D-1); the ledger closes events that long after
+    /// their deadline (S-9), so an unpaid reservation is still there to hold (D-4).
+    uint256 public constant DISPUTE_WINDOW = DISPUTE_WINDOW_SECONDS;
 
     IReductionRequests private immutable _requests;
     IProgramRegistry private immutable _programs;
@@ -46,7 +49,7 @@ contract Disputes is IDisputes, AccessControl, ReentrancyGuard {
     }
 
     /// @inheritdoc IDisputes
-    function openDispute(uint256 eventId, bytes32 reasonHash) external {
+    function openDispute(uint256 eventId, bytes32 reasonHash) external nonReentrant {
         IReductionRequests.Enrollment memory en = _requests.enrollment(eventId, msg.sender);
         if (en.status != IReductionRequests.EnrollmentStatus.Settled) {
             if (en.status != IReductionRequests.EnrollmentStatus.InsufficientData) {
@@ -58,6 +61,7 @@ contract Disputes is IDisputes, AccessControl, ReentrancyGuard {
         if (block.timestamp > uint256(en.settledAt) + DISPUTE_WINDOW) revert DisputeWindowClosed(eventId, msg.sender);
         d.status = DisputeStatus.Open;
         emit DisputeOpened(eventId, msg.sender, reasonHash);
+        _requests.holdForDispute(eventId, msg.sender); // D-4: `reserved - paid` stays reserved for the ruling
     }
 
     /// @inheritdoc IDisputes
@@ -67,27 +71,35 @@ contract Disputes is IDisputes, AccessControl, ReentrancyGuard {
         uint256 adjustment
     ) external onlyRole(ARBITER_ROLE) nonReentrant {
         Dispute storage d = _open(eventId, account);
-        IReductionRequests.Enrollment memory en = _requests.enrollment(eventId, account);
-        uint256 max = uint256(en.reserved) - en.paid;
-        if (adjustment > max) revert AdjustmentTooLarge(adjustment, max);
+        uint256 held = _held(eventId, account);
+        if (adjustment > held) revert AdjustmentTooLarge(adjustment, held);
         d.status = DisputeStatus.Upheld;
         d.adjustment = uint80(adjustment); // <= reserved, a uint80
         emit DisputeResolved(eventId, account, true, adjustment);
         uint32 programId = _requests.drEvent(eventId).programId;
         _utilities.recordDisputeLost(_programs.program(programId).utility);
-        if (adjustment != 0) _escrow.payAdjustment(programId, account, adjustment);
+        // D-4: pay from the held reservation, release the rest
+        _escrow.settle(programId, account, held, adjustment);
     }
 
     /// @inheritdoc IDisputes
-    function rejectDispute(uint256 eventId, address account) external onlyRole(ARBITER_ROLE) {
+    function rejectDispute(uint256 eventId, address account) external onlyRole(ARBITER_ROLE) nonReentrant {
         Dispute storage d = _open(eventId, account);
         d.status = DisputeStatus.Rejected;
         emit DisputeResolved(eventId, account, false, 0);
+        uint256 held = _held(eventId, account);
+        if (held != 0) _escrow.release(_requests.drEvent(eventId).programId, held); // D-4
     }
 
     /// @inheritdoc IDisputes
     function dispute(uint256 eventId, address account) external view returns (Dispute memory) {
         return _disputes[eventId][account];
+    }
+
+    /// @dev D-4: what the ledger held when the dispute opened, the enrollment's `reserved - paid`.
+    function _held(uint256 eventId, address account) private view returns (uint256) {
+        IReductionRequests.Enrollment memory en = _requests.enrollment(eventId, account);
+        return uint256(en.reserved) - en.paid;
     }
 
     function _open(uint256 eventId, address account) private view returns (Dispute storage d) {

@@ -3,7 +3,7 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
+import {IReductionRequests, DISPUTE_WINDOW_SECONDS} from "../interfaces/IReductionRequests.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
 import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
@@ -37,9 +37,13 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     bytes32 public constant SETTLER_ROLE = keccak256("SETTLER_ROLE");
     /// @notice The optimistic settlement contract locks, unlocks and pays events by root (O-3, O-5, O-6).
     bytes32 public constant OPTIMISTIC_ROLE = keccak256("OPTIMISTIC_ROLE");
+    /// @notice The Disputes contract holds a disputed enrollment's unpaid reservation for its ruling (D-4).
+    bytes32 public constant DISPUTES_ROLE = keccak256("DISPUTES_ROLE");
 
-    /// @notice Settlement is open this long after the event day ends (S-1).
+    /// @notice Settlement is open this long after the event day ends, plus the time paused (S-1).
     uint256 public constant SETTLEMENT_WINDOW = 14 days;
+    /// @notice A settlement can be disputed this long (D-1); an event closes that long after its deadline (S-9).
+    uint256 public constant DISPUTE_WINDOW = DISPUTE_WINDOW_SECONDS;
     /// @notice Events start at most this far ahead (P-3).
     uint256 public constant MAX_LEAD_TIME = 30 days;
 
@@ -97,7 +101,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint256[] rewards;
         uint256 settled;
         uint256 paid; // payees filled
-        uint256 reserved; // the settled enrollments' reservations, together
+        uint256 reserved; // the settled enrollments' rewards, together: what leaves the reservation now (D-4)
     }
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
@@ -167,9 +171,20 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     function closeEvent(uint256 eventId) external {
         DrEvent storage e = _event(eventId);
         _requireStatus(eventId, e, EventStatus.Scheduled);
-        uint256 deadline = _deadline(e);
-        if (block.timestamp <= deadline) revert SettlementStillOpen(eventId, deadline);
+        uint256 closes = _deadline(e) + DISPUTE_WINDOW; // D-4: every dispute window of the event has closed
+        if (block.timestamp <= closes) revert SettlementStillOpen(eventId, closes);
         _endEvent(eventId, e, EventStatus.Closed);
+    }
+
+    /// @inheritdoc IReductionRequests
+    function holdForDispute(uint256 eventId, address account) external onlyRole(DISPUTES_ROLE) returns (uint256 held) {
+        DrEvent storage e = _event(eventId);
+        Enrollment storage en = _enrollments[eventId][account];
+        held = uint256(en.reserved) - en.paid; // paid <= reserved (B-7 <= B-8)
+        // Disputes opens one dispute per settled enrollment within its window, before the event can close,
+        // so `held` is still part of the event's outstanding reservations
+        e.reservedOutstanding -= uint96(held);
+        emit ResidualHeld(eventId, account, held);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -210,7 +225,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (admitted == 0) return 0;
         // n <= MAX_ENROLL_BATCH commitments of 48 bits and reservations of 80 bits fit their fields
         e.committedWh += uint64(committed);
-        e.reservedOutstanding += uint128(reserved);
+        e.reservedOutstanding += SafeCast.toUint96(reserved);
         e.enrolled += uint32(admitted);
         _escrow.reserve(a.programId, reserved); // V-3: one reservation for the batch, or none
     }
@@ -313,6 +328,11 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     }
 
     /// @inheritdoc IReductionRequests
+    function closesAt(uint256 eventId) external view returns (uint256) {
+        return _deadline(_event(eventId)) + DISPUTE_WINDOW;
+    }
+
+    /// @inheritdoc IReductionRequests
     function regionEventWords(uint16 regionId, uint256 word) external view returns (uint256, uint256) {
         mapping(uint256 => uint256) storage bits = _regionEventDays[regionId];
         return (bits[word], bits[word + 1]);
@@ -360,6 +380,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         e.rate = _eventRate(p, tier, regionId);
         e.targetWh = targetWh;
         e.regionId = regionId;
+        uint256 paused = _escrow.pausedSeconds();
+        if (paused != 0) e.pausedAtCreation = SafeCast.toUint32(paused); // E-8; slot 2 stays untouched otherwise
         programDays.set(day);
         _regionEventDays[regionId].set(day);
         _emitEventCreated(eventId, e, triggered);
@@ -433,12 +455,15 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint256 verified = 0;
         uint256 reward = 0;
         bool sufficient = o.sufficient;
-        pay.reserved += _markSettled(e, en, sufficient ? EnrollmentStatus.Settled : EnrollmentStatus.InsufficientData);
+        _markSettled(e, en, sufficient ? EnrollmentStatus.Settled : EnrollmentStatus.InsufficientData);
         if (sufficient) {
             Baseline.Result calldata r = o.result;
             verified = r.reductionWh;
             reward = Baseline.reward(verified, committed, e.rate, p.minDeliveryBps, p.bonusCapBps);
             en.paid = uint80(reward); // reward <= reserved (B-7 <= B-8), which fits uint80
+            // D-4: only the reward leaves the reservation; `reserved - paid` stays for a dispute until closing
+            e.reservedOutstanding -= uint96(reward);
+            pay.reserved += reward;
             emit Settled(eventId, account, r.baselineWh, r.actualWh, verified, r.adjustmentBps, reward, o.baselineDays);
         } else {
             emit SettledInsufficientData(eventId, account, o.baselineDays, o.eventDayMissing);
@@ -479,17 +504,11 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         _escrow.settleBatch(programId, pay.reserved, payees, rewards);
     }
 
-    /// @dev The bookkeeping both settlement outcomes share (S-8): the enrollment's status and time, and
-    /// its reservation taken off the event's outstanding total. Returns that reservation.
-    function _markSettled(
-        DrEvent storage e,
-        Enrollment storage en,
-        EnrollmentStatus status
-    ) private returns (uint256 reserved) {
-        reserved = en.reserved;
+    /// @dev The bookkeeping both settlement outcomes share (S-8): the enrollment's status and time. The
+    /// reservation stays outstanding (D-4); a reward takes its part off in `_record`.
+    function _markSettled(DrEvent storage e, Enrollment storage en, EnrollmentStatus status) private {
         en.status = status;
         en.settledAt = uint32(block.timestamp);
-        e.reservedOutstanding -= uint128(reserved);
         ++e.settled;
     }
 
@@ -498,7 +517,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         (uint8 refusal, uint256 value) = _admit(a, account, committedWh);
         if (refusal != 0) _revertRefusal(a, account, committedWh, refusal, value);
         e.committedWh += committedWh;
-        e.reservedOutstanding += uint128(value);
+        e.reservedOutstanding += SafeCast.toUint96(value);
         ++e.enrolled;
         _escrow.reserve(a.programId, value);
     }
@@ -595,8 +614,10 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         return _regions.localDayStart(e.regionId, e.day) + uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
     }
 
+    /// @dev S-1, E-8: the window counts only time the escrow was not paused since the event's creation.
     function _deadline(DrEvent storage e) private view returns (uint256) {
-        return _regions.localDayStart(e.regionId, e.day + 1) + SETTLEMENT_WINDOW;
+        uint256 paused = _escrow.pausedSeconds() - e.pausedAtCreation;
+        return _regions.localDayStart(e.regionId, e.day + 1) + SETTLEMENT_WINDOW + paused;
     }
 
     function _program(uint32 programId) private view returns (IProgramRegistry.Program memory) {

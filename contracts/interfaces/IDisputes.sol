@@ -3,7 +3,8 @@ pragma solidity ^0.8.24;
 
 /// @title IDisputes
 /// @notice A consumer's dispute of its own settled enrollment, resolved by an arbiter (SPECIFICATION.md
-/// §7, D-1..D-3). An upheld dispute pays an adjustment from the program's available budget.
+/// §7, D-1..D-4). Opening one keeps the enrollment's unpaid reservation reserved; an upheld dispute pays
+/// its adjustment from it and the rest is released, as it is when the dispute is rejected.
 interface IDisputes {
     /// @notice Dispute lifecycle; Upheld and Rejected are final.
     enum DisputeStatus {
@@ -32,16 +33,18 @@ interface IDisputes {
     event DisputeResolved(uint256 indexed eventId, address indexed account, bool upheld, uint256 adjustment);
 
     /// @notice Open a dispute on one's own enrollment, settled (paid or insufficient data) by proofs,
-    /// within 7 days of its settlement; one per enrollment (D-1).
+    /// within 7 days of its settlement; one per enrollment (D-1). The ledger holds the enrollment's
+    /// `reserved − paid` for the ruling (D-4).
     /// @param eventId The event.
     /// @param reasonHash Hash of the consumer's evidence, kept off-chain.
     function openDispute(uint256 eventId, bytes32 reasonHash) external;
 
-    /// @notice Uphold a dispute, paying `adjustment` from the program's available budget. Only ARBITER_ROLE (D-2).
+    /// @notice Uphold a dispute, paying `adjustment` from the held reservation and releasing the rest.
+    /// Only ARBITER_ROLE (D-2, D-4).
     /// @param adjustment At most the enrollment's reservation minus its reward.
     function upholdDispute(uint256 eventId, address account, uint256 adjustment) external;
 
-    /// @notice Reject a dispute. Only ARBITER_ROLE (D-3).
+    /// @notice Reject a dispute, releasing the held reservation. Only ARBITER_ROLE (D-3, D-4).
     function rejectDispute(uint256 eventId, address account) external;
 
     /// @notice An enrollment's dispute.

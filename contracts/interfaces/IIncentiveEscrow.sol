@@ -107,9 +107,6 @@ interface IIncentiveEscrow {
         uint256[] calldata rewards
     ) external;
 
-    /// @notice Pay a dispute adjustment from the available budget. Only PROTOCOL_ROLE; not while paused (E-6).
-    function payAdjustment(uint256 programId, address consumer, uint256 amount) external;
-
     /// @notice Withdraw what was credited to msg.sender after failed pushes. Not while paused (E-5).
     function withdrawOwed(address token) external;
 
@@ -121,6 +118,10 @@ interface IIncentiveEscrow {
 
     /// @notice Resume. Only PAUSER_ROLE (E-8).
     function unpause() external;
+
+    /// @notice Every second the escrow has spent paused since its deployment, the current pause
+    /// included (E-8): deadlines that a pause would otherwise run out extend by it (S-1, S-9, O-4).
+    function pausedSeconds() external view returns (uint256);
 
     /// @notice A program's account.
     function programAccount(uint256 programId) external view returns (ProgramAccount memory);

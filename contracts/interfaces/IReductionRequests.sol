@@ -3,6 +3,10 @@ pragma solidity ^0.8.24;
 
 import {IProofSettlement} from "./IProofSettlement.sol";
 
+/// @dev D-1: a settled enrollment can be disputed this long after its settlement; the ledger keeps its
+/// unpaid reservation until every such window of the event has closed (D-4, S-9).
+uint256 constant DISPUTE_WINDOW_SECONDS = 7 days;
+
 /// @title IReductionRequests
 /// @notice The demand-response ledger: events of the programs (IProgramRegistry), enrollment, the
 /// outcomes of proof-carrying (IProofSettlement) and optimistic settlement (SPECIFICATION.md §7,
@@ -45,9 +49,10 @@ interface IReductionRequests {
         uint48 targetWh;
         uint16 regionId;
         uint64 committedWh; // slot 2
-        uint128 reservedOutstanding; // reservations not yet released
+        uint96 reservedOutstanding; // reserved and not yet released: unsettled, or held for disputes (D-4)
         uint32 enrolled;
         uint32 settled;
+        uint32 pausedAtCreation; // the escrow's pausedSeconds() when the event was created (S-1, E-8)
     }
 
     /// @notice One consumer's enrollment in one event. One slot.
@@ -105,8 +110,9 @@ interface IReductionRequests {
     error EventNotSettleable(uint256 eventId, EventStatus status);
     /// @notice The settlement deadline has passed.
     error SettlementClosed(uint256 eventId, uint256 deadline);
-    /// @notice The settlement deadline has not passed yet.
-    error SettlementStillOpen(uint256 eventId, uint256 deadline);
+    /// @notice The event cannot be closed before `closesAt`: its settlement deadline plus the dispute
+    /// window (S-9).
+    error SettlementStillOpen(uint256 eventId, uint256 closesAt);
     // a record missing or extra reverts in ProofSettlement.verify (MissingLeaf, UnexpectedLeaf); a
     // record of the wrong length, consumer, region or day, or not under its batch root, in
     // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)
@@ -134,6 +140,9 @@ interface IReductionRequests {
     event EventCancelled(uint256 indexed eventId, uint256 released);
     /// @notice An event was closed after its deadline; `released` went back to the budget.
     event EventClosed(uint256 indexed eventId, uint256 released);
+    /// @notice A dispute was opened: the enrollment's unpaid reservation `held` stays reserved for the
+    /// ruling, outside the event's outstanding reservations (D-4).
+    event ResidualHeld(uint256 indexed eventId, address indexed account, uint256 held);
     /// @notice An optimistic root was proposed: the event is locked (RootPending) until it is voided,
     /// expired or paid (O-3).
     event RootLocked(uint256 indexed eventId);
@@ -231,8 +240,16 @@ interface IReductionRequests {
         IProofSettlement.Outcome[] calldata outcomes
     ) external returns (uint256 settled);
 
-    /// @notice After the deadline, release what unsettled enrollments still reserve. Anyone (S-9).
+    /// @notice Once the settlement deadline and the dispute window after it have passed, release what
+    /// the event still reserves: unsettled enrollments and the unpaid part of undisputed settled ones.
+    /// Anyone (S-9).
     function closeEvent(uint256 eventId) external;
+
+    /// @notice A dispute was opened on a settled enrollment: take its unpaid reservation
+    /// (`reserved − paid`) out of the event's outstanding reservations, so that closing the event does
+    /// not release it; Disputes pays the ruling from it and releases the rest (D-4). Only DISPUTES_ROLE.
+    /// @return held The amount kept for the ruling.
+    function holdForDispute(uint256 eventId, address account) external returns (uint256 held);
 
     /// @notice Lock a Scheduled event none of whose enrollments is settled while a root is in its
     /// challenge window (O-3). Only OPTIMISTIC_ROLE.
@@ -259,8 +276,13 @@ interface IReductionRequests {
     /// @notice Whether the region has an event (of any program) on a local day.
     function regionHasEvent(uint16 regionId, uint32 day) external view returns (bool);
 
-    /// @notice The settlement deadline of an event (S-1).
+    /// @notice The settlement deadline of an event (S-1): the start of the day after the event day plus
+    /// SETTLEMENT_WINDOW, plus every second the escrow has spent paused since the event was created
+    /// (E-8). While the escrow is paused the deadline moves with the clock.
     function settlementDeadline(uint256 eventId) external view returns (uint256);
+
+    /// @notice When an event can be closed: its settlement deadline plus DISPUTE_WINDOW (S-9).
+    function closesAt(uint256 eventId) external view returns (uint256);
 
     /// @notice The region's event-day bits of bitmap words `word` and `word + 1` (bit d & 255 of word
     /// d >> 8 is day d): the two words hold a settlement's whole lookback (S-3).

@@ -263,6 +263,7 @@ def planned_roles(
     roles["ReductionRequests.KEEPER_ROLE"] = cfg.keepers
     roles["ReductionRequests.SETTLER_ROLE"] = [a["ProofSettlement"]]
     roles["ReductionRequests.OPTIMISTIC_ROLE"] = [a["OptimisticSettlement"]]
+    roles["ReductionRequests.DISPUTES_ROLE"] = [a["Disputes"]]
     roles["Disputes.ARBITER_ROLE"] = cfg.arbiters
     roles["OptimisticSettlement.PROPOSER_ROLE"] = cfg.root_proposers
     roles["LoadForecasting.WEATHER_ORACLE_ROLE"] = cfg.weather_oracles

@@ -432,6 +432,7 @@ class DrEvent(Struct):
     reserved_outstanding: int = Field(validation_alias="reservedOutstanding")
     enrolled: int = Field(validation_alias="enrolled")
     settled: int = Field(validation_alias="settled")
+    paused_at_creation: int = Field(validation_alias="pausedAtCreation")
 
 
 class Enrollment(Struct):

@@ -124,6 +124,7 @@ def deploy_suite(
     disputes.grantRole(disputes.ARBITER_ROLE(), arbiter, tx)
     requests.setForecasting(forecasting, tx)
     requests.grantRole(requests.OPTIMISTIC_ROLE(), optimistic, tx)
+    requests.grantRole(requests.DISPUTES_ROLE(), disputes, tx)
     optimistic.grantRole(optimistic.PROPOSER_ROLE(), keeper, tx)
     for role in ("WEATHER_ORACLE_ROLE", "FORECAST_ORACLE_ROLE", "GRID_ORACLE_ROLE"):
         forecasting.grantRole(getattr(forecasting, role)(), oracle, tx)

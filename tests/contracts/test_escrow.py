@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 import brownie
 import pytest
+from brownie import chain
 from eth_utils.crypto import keccak
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -182,22 +183,36 @@ def test_withdraw_unreserved__utility_and_stranger(funded, admin, utility, stran
         funded.withdrawUnreserved(PROGRAM, 1, stranger, {"from": stranger})
 
 
-def test_pay_adjustment_from_available(funded, admin, consumer_accounts, stablecoin, stranger):
-    """E-6: dispute adjustments come from the available budget only."""
-    c = consumer_accounts[2]
-    funded.reserve(PROGRAM, 550_000, {"from": admin})
-    with brownie.reverts(err("InsufficientBudget", PROGRAM, 50_001, 50_000)):
-        funded.payAdjustment(PROGRAM, c, 50_001, {"from": admin})
-    funded.payAdjustment(PROGRAM, c, 50_000, {"from": admin})
-    assert stablecoin.balanceOf(c) == 50_000
-    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PROTOCOL_ROLE())):
-        funded.payAdjustment(PROGRAM, c, 1, {"from": stranger})
+def test_pause_clock__counts_every_paused_second(funded, admin, stranger):
+    """E-8: the escrow counts the seconds it spends paused, the current pause included; deadlines
+    extend by them (S-1, S-9). A second pause or unpause reverts and leaves the clock unchanged."""
+    assert funded.pausedSeconds() == 0
+    funded.pause({"from": admin})
+    t0 = chain[-1].timestamp
+    with brownie.reverts(err("EnforcedPause")):
+        funded.pause({"from": admin})
+    chain.sleep(1_000)
+    chain.mine()
+    assert funded.pausedSeconds() == chain[-1].timestamp - t0  # the current pause counts
+    funded.unpause({"from": admin})
+    first = chain[-1].timestamp - t0
+    assert funded.pausedSeconds() == first
+    chain.sleep(5_000)
+    chain.mine()
+    assert funded.pausedSeconds() == first  # unpaused time does not count
+    with brownie.reverts(err("ExpectedPause")):
+        funded.unpause({"from": admin})
+    funded.pause({"from": admin})
+    t1 = chain[-1].timestamp
+    chain.sleep(300)
+    funded.unpause({"from": admin})
+    assert funded.pausedSeconds() == first + chain[-1].timestamp - t1
 
 
 def test_attack_escrow_actions_while_paused__stopped(
     funded, admin, utility, stranger, consumer_accounts
 ):
-    """E-8: a PAUSER stops reserve, settle, adjustments and withdrawals; others cannot pause."""
+    """E-8: a PAUSER stops reserve, settle (so dispute adjustments, D-4) and withdrawals; others cannot pause."""
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, funded.PAUSER_ROLE())):
         funded.pause({"from": stranger})
     funded.reserve(PROGRAM, 1_000, {"from": admin})
@@ -205,7 +220,7 @@ def test_attack_escrow_actions_while_paused__stopped(
     for fn, args, sender in (
         ("reserve", (PROGRAM, 1), admin),
         ("settle", (PROGRAM, consumer_accounts[0], 1_000, 1), admin),
-        ("payAdjustment", (PROGRAM, consumer_accounts[0], 1), admin),
+        ("settleBatch", (PROGRAM, 1_000, [consumer_accounts[0]], [1]), admin),
         ("withdrawUnreserved", (PROGRAM, 1, utility), utility),
     ):
         with brownie.reverts(err("EnforcedPause")):
@@ -334,9 +349,7 @@ def test_stateful_conservation(admin, utility, consumer_accounts):
     )
 
 
-@pytest.mark.parametrize(
-    "payout", ["settle", "payAdjustment", "withdrawOwed", "withdrawUnreserved"]
-)
+@pytest.mark.parametrize("payout", ["settle", "settleBatch", "withdrawOwed", "withdrawUnreserved"])
 def test_attack_reentrant_token__every_escrow_payout__reentry_refused(
     IncentiveEscrow, ReentrantToken, admin, utility, consumer_accounts, payout
 ):
@@ -362,8 +375,9 @@ def test_attack_reentrant_token__every_escrow_payout__reentry_refused(
     if payout == "settle":
         escrow.reserve(PROGRAM, 50_000, {"from": admin})
         escrow.settle(PROGRAM, c, 50_000, amount, {"from": admin})
-    elif payout == "payAdjustment":
-        escrow.payAdjustment(PROGRAM, c, amount, {"from": admin})
+    elif payout == "settleBatch":
+        escrow.reserve(PROGRAM, 50_000, {"from": admin})
+        escrow.settleBatch(PROGRAM, 50_000, [c], [amount], {"from": admin})
     elif payout == "withdrawOwed":
         escrow.withdrawOwed(token, {"from": c})
     else:

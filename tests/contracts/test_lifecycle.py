@@ -149,7 +149,17 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
         expected_total += reward
     print(f"GAS settle (10 baseline days): {tx.gas_used}")
 
-    # 8. the books balance: escrow conservation and the utility's reputation
+    # 8. the books balance: escrow conservation and the utility's reputation. What was reserved and not
+    # paid stays reserved for disputes (D-4) until the event closes after the dispute window (S-9)
+    held = sum(
+        s.requests.enrollment(event, a)["reserved"] - s.requests.enrollment(event, a)["paid"]
+        for a in people
+    )
+    assert s.escrow.programAccount(pid)["reserved"] == held
+    chain.sleep(s.requests.closesAt(event) - now() + 1)
+    assert (
+        s.requests.closeEvent(event, {"from": stranger}).events["EventClosed"]["released"] == held
+    )
     acct = s.escrow.programAccount(pid)
     assert acct["paid"] == expected_total and acct["reserved"] == 0
     assert (

@@ -744,7 +744,12 @@ def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
         reward = tx.events["Settled"]["reward"] if result.sufficient else 0
         assert reward == result.reward
         assert token.balanceOf(who) == reward - reward * token.FEE_BPS() // 10_000
-    assert opt.rr.drEvent(opt.event)["reservedOutstanding"] == 0
+    # D-4: only the unpaid parts stay reserved, for disputes, until the event closes
+    held = sum(
+        opt.rr.enrollment(opt.event, w)["reserved"] - opt.rr.enrollment(opt.event, w)["paid"]
+        for w in opt.who
+    )
+    assert opt.rr.drEvent(opt.event)["reservedOutstanding"] == held
 
 
 def test_expire__only_a_pending_root_and_only_after_its_time(opt, keeper, stranger):

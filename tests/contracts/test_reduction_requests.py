@@ -414,12 +414,17 @@ def test_cancel_event__stranger_or_started__reverts(rr, utility, stranger, event
 
 
 def test_close_event_after_deadline(rr, world, stranger, event):
-    """S-9: after the deadline anyone closes the event and unsettled reservations return to the budget."""
+    """S-9: once the deadline and the dispute window after it have passed, anyone closes the event and
+    unsettled reservations return to the budget."""
     rr.enroll(event, 10_000, {"from": world.consumers[0]})
     deadline = rr.settlementDeadline(event)
-    with brownie.reverts(err("SettlementStillOpen", event, deadline)):
-        rr.closeEvent(event, {"from": stranger})
+    closes = rr.closesAt(event)
+    assert closes == deadline + rr.DISPUTE_WINDOW() == deadline + 7 * 86_400
     chain.sleep(deadline - now() + 1)
+    chain.mine()
+    with brownie.reverts(err("SettlementStillOpen", event, closes)):
+        rr.closeEvent(event, {"from": stranger})
+    chain.sleep(closes - now() + 1)
     tx = rr.closeEvent(event, {"from": stranger})
     assert tx.events["EventClosed"]["released"] > 0
     assert world.suite.escrow.programAccount(1)["reserved"] == 0

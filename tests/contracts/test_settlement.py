@@ -198,7 +198,12 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
     assert s.requests.enrollment(sc.event, a)["paid"] > 0
     assert s.requests.enrollment(sc.event, c)["paid"] == 0
     assert s.utilities.utility(utility)["consumersPaid"] > paid_before
-    assert s.escrow.programAccount(pid)["reserved"] == 0
+    # D-4: what was reserved and not paid stays reserved for a dispute until the event closes
+    ens = [s.requests.enrollment(sc.event, w) for w in (a, b, c)]
+    held = sum(en["reserved"] - en["paid"] for en in ens)
+    assert held > 0
+    assert s.escrow.programAccount(pid)["reserved"] == held
+    assert s.requests.drEvent(sc.event)["reservedOutstanding"] == held
     rec = s.consumers.trackRecord(a)
     assert rec["eventsSettled"] == 1 and rec["eventsDelivered"] == 1
 
@@ -291,7 +296,9 @@ def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle,
     ev = tx.events["SettledInsufficientData"]
     assert (ev["baselineDays"], ev["eventDayMissing"]) == (0, False)
     assert s.requests.enrollment(scenario.event, a)["status"] == INSUFFICIENT
-    assert s.escrow.programAccount(1)["reserved"] == before - reserved
+    # D-4: the whole reservation stays for a dispute until the event closes
+    assert reserved > 0
+    assert s.escrow.programAccount(1)["reserved"] == before
     assert s.consumers.trackRecord(a)["eventsInsufficient"] == 1
     assert "Settled" not in tx.events
 
@@ -555,7 +562,11 @@ def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle
         en = s.requests.enrollment(sc.event, who)
         assert (en["status"], en["paid"]) == (SETTLED, reward)
     e = s.requests.drEvent(sc.event)
-    assert (e["settled"], e["reservedOutstanding"]) == (3, 0)
+    held = sum(
+        s.requests.enrollment(sc.event, w)["reserved"] - s.requests.enrollment(sc.event, w)["paid"]
+        for w in (a, b, c)
+    )
+    assert (e["settled"], e["reservedOutstanding"]) == (3, held)  # D-4: the unpaid part is held
 
 
 def test_settle_batch__insufficient_data_and_a_settled_consumer(world, ready):

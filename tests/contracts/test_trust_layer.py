@@ -156,3 +156,133 @@ def test_attack_f09_consumer_cap__enrolls_in_reverse_date_order__refused(world, 
     rr.enroll(later_event, 1_000, {"from": alice})
     with brownie.reverts(err("ConsumerEventCapReached", alice, early)):
         rr.enroll(earlier_event, 1_000, {"from": alice})
+
+
+# ------------------------------------------------------------------ f04, f05: pauses and disputes (P4)
+
+
+@pytest.fixture
+def settled_world(world, utility, oracle):  # type: ignore[no-untyped-def]
+    """Consumers 1 and 2 enrolled in one event, every day's data posted (test_settlement's Scenario)."""
+    from tests.contracts.test_settlement import Scenario, activation
+
+    sc = Scenario(world, utility, oracle)
+    sc.enroll(world.consumers[0], 4_000)
+    sc.enroll(world.consumers[1], 20_000)
+    sc.post(activation(world) + 1, sc.reducing({1: 0.3, 2: 0.5}))
+    return sc
+
+
+def test_attack_f04_pause_over_the_deadline__settlement_extended_nothing_forfeited(
+    world, settled_world, admin, stranger
+):  # type: ignore[no-untyped-def]
+    """S-1, S-9, E-8 (P4): the escrow is paused before the settlement deadline and unpaused after it.
+    While paused, settlement is blocked and the event cannot be closed; afterwards the deadline has moved
+    by exactly the paused time, the consumer settles for the reference's reward, and closing waits for
+    the moved deadline plus the dispute window.
+    Mutation: drop `+ paused` from ReductionRequests._deadline -> settle reverts SettlementClosed and
+    closeEvent releases the reward to the utility (this test fails)."""
+    sc, s, a = settled_world, world.suite, world.consumers[0]
+    deadline = s.requests.settlementDeadline(sc.event)
+    brownie.chain.sleep(deadline - now() - 3_600)  # an hour before the deadline
+    s.escrow.pause({"from": admin})
+    paused_at = brownie.chain[-1].timestamp
+    brownie.chain.sleep(2 * 86_400)  # two days: the deadline would have passed
+    brownie.chain.mine()
+    assert now() > deadline
+    with brownie.reverts(err("EnforcedPause")):
+        s.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
+    moved = s.requests.closesAt(sc.event)
+    with brownie.reverts(err("SettlementStillOpen", sc.event, moved)):
+        s.requests.closeEvent(sc.event, {"from": stranger})
+    s.escrow.unpause({"from": admin})
+    paused = brownie.chain[-1].timestamp - paused_at
+    assert s.requests.settlementDeadline(sc.event) == deadline + paused
+    before = s.token.balanceOf(a)
+    tx = s.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
+    _, reward = sc.expected(a, s.programs.program(1).dict())
+    assert reward > 0 and tx.events["Settled"]["reward"] == reward
+    assert s.token.balanceOf(a) - before == reward
+    closes = s.requests.closesAt(sc.event)
+    assert closes == deadline + paused + s.requests.DISPUTE_WINDOW()
+    with brownie.reverts(err("SettlementStillOpen", sc.event, closes)):
+        s.requests.closeEvent(sc.event, {"from": stranger})
+
+
+def test_pause_clock__a_pause_after_the_deadline_reopens_nothing(world, settled_world, admin):  # type: ignore[no-untyped-def]
+    """S-1, E-8 (P4): the deadline moves with the clock only while paused, so a pause that begins after
+    the deadline leaves settlement closed (the time past the deadline never shrinks)."""
+    sc, s, a = settled_world, world.suite, world.consumers[0]
+    deadline = s.requests.settlementDeadline(sc.event)
+    brownie.chain.sleep(deadline - now() + 600)
+    s.escrow.pause({"from": admin})
+    brownie.chain.sleep(3_600)
+    s.escrow.unpause({"from": admin})
+    moved = s.requests.settlementDeadline(sc.event)
+    assert moved > deadline and now() > moved
+    with brownie.reverts(err("SettlementClosed", sc.event, moved)):
+        s.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
+
+
+def test_attack_f05_budget_withdrawn_before_the_ruling__adjustment_still_paid(
+    world, settled_world, utility, arbiter
+):  # type: ignore[no-untyped-def]
+    """D-2, D-4 (P4): the consumer disputes its settlement; the utility withdraws every unreserved
+    token of the program before the arbiter rules; the upheld adjustment of the full bound
+    (`reserved - paid`) is still paid, from the reservation the ledger kept.
+    Mutation: release `reserved - paid` at settlement again (ReductionRequests._record: take
+    `en.reserved`, not the reward, off the event and the escrow) -> the withdrawal takes it and the
+    ruling reverts ExceedsReservation (this test fails)."""
+    sc, s, a = settled_world, world.suite, world.consumers[0]
+    for who in world.consumers[:2]:  # every enrollment settled: no other reservation to lean on
+        s.proofs.settle(sc.event, who, sc.leaves(who), {"from": who})
+    en = s.requests.enrollment(sc.event, a)
+    bound = en["reserved"] - en["paid"]
+    assert bound > 0
+    tx = s.disputes.openDispute(sc.event, b"\x0f" * 32, {"from": a})
+    assert tx.events["ResidualHeld"]["held"] == bound
+    free = s.escrow.available(1)
+    s.escrow.withdrawUnreserved(1, free, utility, {"from": utility})
+    assert s.escrow.available(1) == 0
+    before = s.token.balanceOf(a)
+    s.disputes.upholdDispute(sc.event, a, bound, {"from": arbiter})
+    assert s.token.balanceOf(a) - before == bound
+    b = s.requests.enrollment(sc.event, world.consumers[1])
+    assert (
+        s.escrow.programAccount(1)["reserved"] == b["reserved"] - b["paid"]
+    )  # only b's, untouched
+
+
+def test_p4_unpaid_reservations_held_until_the_dispute_windows_close(
+    world, settled_world, arbiter, stranger
+):  # type: ignore[no-untyped-def]
+    """D-4, S-9 (P4): after settlement each enrollment's `reserved - paid` stays reserved; closing the
+    event (after the deadline and the dispute window) releases the undisputed ones but not one still in
+    dispute, whose ruling releases it (rejected) — the program's reservations end at zero."""
+    sc, s = settled_world, world.suite
+    a, b = world.consumers[0], world.consumers[1]
+    for who in (a, b):
+        s.proofs.settle(sc.event, who, sc.leaves(who), {"from": who})
+    held = {w: s.requests.enrollment(sc.event, w) for w in (a, b)}
+    held = {w: en["reserved"] - en["paid"] for w, en in held.items()}
+    assert s.escrow.programAccount(1)["reserved"] == held[a] + held[b]
+    assert s.requests.drEvent(sc.event)["reservedOutstanding"] == held[a] + held[b]
+    s.disputes.openDispute(sc.event, b"\x01" * 32, {"from": b})
+    assert s.requests.drEvent(sc.event)["reservedOutstanding"] == held[a]
+    closes = s.requests.closesAt(sc.event)
+    brownie.chain.sleep(closes - now() + 1)
+    tx = s.requests.closeEvent(sc.event, {"from": stranger})
+    assert tx.events["EventClosed"]["released"] == held[a]
+    assert s.escrow.programAccount(1)["reserved"] == held[b]  # still there for the ruling
+    s.disputes.rejectDispute(sc.event, b, {"from": arbiter})
+    assert s.escrow.programAccount(1)["reserved"] == 0
+
+
+def test_hold_for_dispute__only_the_disputes_contract(world, settled_world, stranger):  # type: ignore[no-untyped-def]
+    """D-4: only DISPUTES_ROLE (the Disputes contract) holds a residual; the authorized path is
+    Disputes.openDispute above."""
+    s = world.suite
+    with brownie.reverts(
+        err("AccessControlUnauthorizedAccount", stranger, s.requests.DISPUTES_ROLE())
+    ):
+        s.requests.holdForDispute(settled_world.event, world.consumers[0], {"from": stranger})
