@@ -350,9 +350,11 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
             ++r.eventsInsufficient;
         } else {
             r.verifiedWh += uint64(verifiedWh);
-            // C-10: performance 0 below the minimum delivery ratio, else min(delivered / committed, 1)
+            // C-9: delivered = some verified reduction, at least the minimum delivery ratio of the
+            // commitment (a zero reduction is never delivered, even with a minimum of 0);
+            // C-10: performance 0 unless delivered, else min(verified / committed, 1)
             uint256 perf = 0;
-            if (verifiedWh * BPS >= committedWh * minDeliveryBps) {
+            if (verifiedWh != 0 && verifiedWh * BPS >= committedWh * minDeliveryBps) {
                 ++r.eventsDelivered;
                 perf = committedWh == 0 ? BPS : (verifiedWh * BPS) / committedWh;
                 if (perf > BPS) perf = BPS;

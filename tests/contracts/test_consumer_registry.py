@@ -252,3 +252,16 @@ def test_record_settlement__settlement_role_only(reg, alice, utility, stranger, 
     assert r["verifiedWh"] == 900 + 300 + 2_000
     assert r["reliabilityBps"] == score
     assert reg.rewardsOf(alice, stablecoin) == 14
+
+
+def test_record_settlement__zero_reduction_is_never_delivered(
+    reg, alice, utility, admin, stablecoin
+):
+    """C-9: with a minimum delivery of 0 a zero verified reduction does not count as delivered (and
+    performs 0, C-10); one Wh does."""
+    reg.activate(alice, KYC, OWNERSHIP, {"from": utility})
+    reg.grantRole(reg.SETTLEMENT_ROLE(), admin, {"from": admin})
+    reg.recordSettlements(stablecoin, 0, [(alice, 1_000, 0, 0, True)], {"from": admin})
+    assert reg.trackRecord(alice)["eventsDelivered"] == 0
+    reg.recordSettlements(stablecoin, 0, [(alice, 1_000, 1, 0, True)], {"from": admin})
+    assert reg.trackRecord(alice)["eventsDelivered"] == 1
