@@ -151,10 +151,26 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
             revert ConsumerNotInStatus(msg.sender, ConsumerStatus.Active, c.status);
         }
         _validateProfile(capacityW, consent, prefs);
+        // C-12: capacity is attested; the consumer alone can only lower it
+        uint32 attested = c.capacityW;
+        if (capacityW > attested) revert CapacityNotAttested(capacityW, attested);
         c.capacityW = capacityW;
         c.consent = consent;
         _setPrefs(c, prefs);
         emit ProfileUpdated(msg.sender, capacityW, consent, prefs);
+    }
+
+    /// @inheritdoc IConsumerRegistry
+    function attestCapacity(address account, uint32 capacityW) external {
+        Consumer storage c = _consumers[account];
+        ConsumerStatus status = c.status;
+        if (status != ConsumerStatus.Registered && status != ConsumerStatus.Active) {
+            revert ConsumerNotInStatus(account, ConsumerStatus.Active, status);
+        }
+        _requireAttester(c.regionId);
+        if (capacityW == 0 || capacityW > MAX_CAPACITY_W) revert InvalidCapacity(capacityW);
+        c.capacityW = capacityW;
+        emit CapacityAttested(account, capacityW, msg.sender);
     }
 
     /// @inheritdoc IConsumerRegistry

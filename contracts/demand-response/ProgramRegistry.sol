@@ -14,6 +14,8 @@ import {Baseline} from "../libraries/Baseline.sol";
 /// It needs IncentiveEscrow's PROTOCOL_ROLE (to open the program's account) and holds no roles.
 contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
     uint256 private constant _BPS = 10_000;
+    /// @notice The longest enrollment gate lead a program may set (V-1).
+    uint8 public constant MAX_GATE_LEAD_HOURS = 72;
 
     IUtilityRegistry private immutable _utilities;
     IIncentiveEscrow private immutable _escrow;
@@ -52,7 +54,9 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             maxEventsPer30Days: p.maxEventsPer30Days,
             economicBps: p.economicBps,
             emergencyBps: p.emergencyBps,
-            signedData: p.signedData
+            signedData: p.signedData,
+            gateLeadHours: p.gateLeadHours,
+            maxShareBps: p.maxShareBps
         });
         emit ProgramCreated(programId, msg.sender, regionId, p);
         _escrow.openProgram(programId, p.token, msg.sender, budget);
@@ -81,6 +85,12 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             revert InvalidDeliveryParams(p.minDeliveryBps, p.bonusCapBps);
         if (p.classMask == 0 || p.classMask > 7) revert InvalidClassMask(p.classMask);
         if (p.maxEventsPer30Days == 0 || p.maxEventsPer30Days > 30) revert InvalidEventCap(p.maxEventsPer30Days);
+        // V-1: the gate comes no later than the adjustment window's start, so nobody enrolls after seeing it
+        uint256 minLead = uint256(p.adjWindowHours) + p.adjGapHours;
+        if (p.gateLeadHours < minLead || p.gateLeadHours > MAX_GATE_LEAD_HOURS) {
+            revert InvalidGateLead(p.gateLeadHours, minLead);
+        }
+        if (p.maxShareBps == 0 || p.maxShareBps > _BPS) revert InvalidMaxShare(p.maxShareBps);
         if (p.economicBps < _BPS || p.economicBps > p.emergencyBps || p.emergencyBps > 5 * _BPS) {
             revert InvalidTierMultipliers(p.economicBps, p.emergencyBps);
         }

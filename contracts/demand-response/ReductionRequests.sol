@@ -10,6 +10,7 @@ import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IIncentiveEscrow} from "../interfaces/IIncentiveEscrow.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
 import {ILoadForecasting} from "../interfaces/ILoadForecasting.sol";
+import {IGridStatus} from "../interfaces/IGridStatus.sol";
 import {IProofSettlement} from "../interfaces/IProofSettlement.sol";
 import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {Baseline} from "../libraries/Baseline.sol";
@@ -77,7 +78,10 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     // slither: written through DayBitmap.set on a storage pointer, which slither does not follow
     // slither-disable-next-line uninitialized-state
     mapping(uint32 programId => mapping(uint256 word => uint256 bits)) private _programDays;
+    // bit set while the region-day has an event that counts (not withdrawn before its gate, P-6)
     mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _regionEventDays;
+    // the region-day's events that count, 16 days per word in 16-bit lanes (lane d & 15 of word d >> 4)
+    mapping(uint16 regionId => mapping(uint256 word => uint256 lanes)) private _regionEventCounts;
     // slither: written through DayBitmap.set on a storage pointer, which slither does not follow
     // slither-disable-next-line uninitialized-state
     mapping(address account => mapping(uint256 word => uint256 bits)) private _consumerDays;
@@ -90,6 +94,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint96 rate;
         uint16 bonusCapBps;
         uint256 hours_;
+        uint256 maxShareWh; // V-1: the program's share of the event's target
+        uint256 regionDays; // V-4: the region's event days around the event day (DayBitmap.around)
         IConsumerRegistry.EventTerms terms;
     }
 
@@ -162,9 +168,13 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     /// @inheritdoc IReductionRequests
     function cancelEvent(uint256 eventId) external {
         DrEvent storage e = _event(eventId);
-        _requireOwner(e.programId, _program(e.programId).utility);
+        IProgramRegistry.Program memory p = _program(e.programId);
+        _requireOwner(e.programId, p.utility);
         _requireOpen(eventId, e);
-        _endEvent(eventId, e, EventStatus.Cancelled);
+        // P-6: before the gate (the notice time) the event is withdrawn: its days go back to everyone
+        bool early = block.timestamp < _gate(e, p.gateLeadHours);
+        if (early) _withdrawDays(eventId, e);
+        _endEvent(eventId, e, early ? EventStatus.Withdrawn : EventStatus.Cancelled);
     }
 
     /// @inheritdoc IReductionRequests
@@ -199,6 +209,16 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     /// @inheritdoc IReductionRequests
     function enrollFor(uint256 eventId, address account, uint48 committedWh) external onlyRole(KEEPER_ROLE) {
         _enroll(eventId, account, committedWh, true);
+    }
+
+    /// @inheritdoc IReductionRequests
+    function optOut(uint256 eventId) external {
+        _optOut(eventId, msg.sender, false);
+    }
+
+    /// @inheritdoc IReductionRequests
+    function optOutFor(uint256 eventId, address account) external onlyRole(KEEPER_ROLE) {
+        _optOut(eventId, account, true);
     }
 
     /// @inheritdoc IReductionRequests
@@ -323,6 +343,12 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     }
 
     /// @inheritdoc IReductionRequests
+    function enrollmentGate(uint256 eventId) external view returns (uint256) {
+        DrEvent storage e = _event(eventId);
+        return _gate(e, _program(e.programId).gateLeadHours);
+    }
+
+    /// @inheritdoc IReductionRequests
     function settlementDeadline(uint256 eventId) external view returns (uint256) {
         return _deadline(_event(eventId));
     }
@@ -364,7 +390,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     ) private returns (uint256 eventId) {
         uint16 regionId = p.regionId;
         if (!_utilities.isActiveUtility(p.utility, regionId)) revert UtilityNotActive(p.utility, regionId);
-        _checkEventTime(regionId, day, startHour, endHour);
+        _checkEventTime(regionId, day, startHour, endHour, p.gateLeadHours);
+        if (tier == Tier.Emergency) _requireEmergency(regionId);
         mapping(uint256 => uint256) storage programDays = _programDays[programId];
         if (programDays.get(day)) revert ProgramDayTaken(programId, day);
         if (programDays.rollingCapReached(day, p.maxEventsPer30Days)) revert ProgramEventCapReached(programId, day);
@@ -384,6 +411,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (paused != 0) e.pausedAtCreation = SafeCast.toUint32(paused); // E-8; slot 2 stays untouched otherwise
         programDays.set(day);
         _regionEventDays[regionId].set(day);
+        _countRegionEvent(regionId, day, true);
         _emitEventCreated(eventId, e, triggered);
         _utilities.recordEventRun(p.utility);
     }
@@ -393,18 +421,49 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint256 released = e.reservedOutstanding;
         e.status = status;
         e.reservedOutstanding = 0;
-        if (status == EventStatus.Cancelled) emit EventCancelled(eventId, released);
-        else emit EventClosed(eventId, released);
+        if (status == EventStatus.Closed) emit EventClosed(eventId, released);
+        else emit EventCancelled(eventId, released); // Cancelled or Withdrawn (P-5, P-6)
         if (released != 0) _escrow.release(e.programId, released);
     }
 
-    /// @dev P-3: whole hours within one day, starting in the future and within 30 days.
-    function _checkEventTime(uint16 regionId, uint32 day, uint8 startHour, uint8 endHour) private view {
+    /// @dev P-3: whole hours within one day, its enrollment gate in the future, starting within 30 days.
+    function _checkEventTime(uint16 regionId, uint32 day, uint8 startHour, uint8 endHour, uint8 lead) private view {
         if (startHour >= endHour || endHour > 24) revert Baseline.InvalidEventWindow(startHour, endHour);
         uint256 startsAt = _regions.localDayStart(regionId, day) + uint256(startHour) * LocalTime.SECONDS_PER_HOUR;
-        if (startsAt <= block.timestamp || startsAt > block.timestamp + MAX_LEAD_TIME) {
+        uint256 gateLead = uint256(lead) * LocalTime.SECONDS_PER_HOUR;
+        if (startsAt <= block.timestamp + gateLead || startsAt > block.timestamp + MAX_LEAD_TIME) {
             revert InvalidEventStart(startsAt, block.timestamp);
         }
+    }
+
+    /// @dev P-4, F-9: an Emergency tier needs the measured grid status at Emergency, not a forecast alone.
+    function _requireEmergency(uint16 regionId) private view {
+        address grid = address(_forecasting);
+        if (grid == address(0) || IGridStatus(grid).gridLevel(regionId) != IGridStatus.GridLevel.Emergency) {
+            revert EmergencyNotMeasured(regionId);
+        }
+    }
+
+    /// @dev The region-day's count of events that count (P-6), up or down; returns the new count.
+    function _countRegionEvent(uint16 regionId, uint32 day, bool up) private returns (uint256 count) {
+        mapping(uint256 => uint256) storage counts = _regionEventCounts[regionId];
+        uint256 shift = (uint256(day) & 15) * 16;
+        uint256 word = counts[day >> 4];
+        count = (word >> shift) & 0xffff;
+        // 65,535 events of one region-day: the next one reverts here rather than corrupt the next lane
+        count = up ? count + 1 : count - 1;
+        if (count > 0xffff) revert SafeCast.SafeCastOverflowedUintDowncast(16, count);
+        counts[day >> 4] = (word & ~(uint256(0xffff) << shift)) | (count << shift);
+    }
+
+    /// @dev P-6: an event withdrawn before its gate gives its program's day (and cap) back and, if no
+    /// other event of the region counts that day, the region's event day; its consumers' days are freed
+    /// lazily (V-4: a consumer's day counts only while its region's day does).
+    function _withdrawDays(uint256 eventId, DrEvent storage e) private {
+        (uint32 programId, uint32 day, uint16 regionId) = (e.programId, e.day, e.regionId);
+        _programDays[programId].unset(day);
+        if (_countRegionEvent(regionId, day, false) == 0) _regionEventDays[regionId].unset(day);
+        emit EventWithdrawn(eventId, programId, day);
     }
 
     /// @dev P-4: rate = floor(floor(base × tier / 10_000) × stress / 10_000).
@@ -522,17 +581,19 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         _escrow.reserve(a.programId, value);
     }
 
-    /// @dev V-1: the event is open; what every admission to it reads, loaded once.
+    /// @dev V-1: the event is open and before its gate; what every admission to it reads, loaded once.
     function _admission(uint256 eventId, bool byKeeper) private view returns (DrEvent storage e, Admission memory a) {
         e = _event(eventId);
-        _requireOpen(eventId, e);
-        a.eventId = eventId;
         a.programId = e.programId;
+        IProgramRegistry.Program memory p = _program(a.programId);
+        _requireBeforeGate(eventId, e, p.gateLeadHours);
+        a.eventId = eventId;
         a.day = e.day;
         a.rate = e.rate;
         a.hours_ = e.endHour - e.startHour;
-        IProgramRegistry.Program memory p = _program(a.programId);
         a.bonusCapBps = p.bonusCapBps;
+        a.maxShareWh = (uint256(e.targetWh) * p.maxShareBps) / _BPS;
+        a.regionDays = _regionEventDays[e.regionId].around(a.day);
         a.terms = IConsumerRegistry.EventTerms({
             regionId: e.regionId,
             classMask: p.classMask,
@@ -559,10 +620,16 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         IConsumerRegistry.Eligibility memory c = _consumers.eligibility(account, a.terms);
         if (c.reason != 0) return (c.reason, c.reason); // an IConsumerRegistry.Ineligibility
         uint256 maxWh = uint256(c.capacityW) * a.hours_;
+        if (maxWh > a.maxShareWh) maxWh = a.maxShareWh; // P5: at most the program's share of the target
         if (committedWh == 0 || committedWh > maxWh) return (_REFUSED_COMMITMENT, maxWh);
         mapping(uint256 => uint256) storage taken = _consumerDays[account];
-        if (taken.get(a.day)) return (_REFUSED_DAY_TAKEN, 0);
-        if (taken.rollingCapReached(a.day, c.maxEventsPer30Days)) return (_REFUSED_EVENT_CAP, 0);
+        // V-4, P-6: a consumer's day counts only while its region's day does (a withdrawn event's days
+        // are free again); the event day itself is taken unless this event is the only one left that day
+        uint256 days_ = taken.around(a.day);
+        if ((days_ >> (DayBitmap.WINDOW_DAYS - 1)) & 1 == 1 && _regionEventsOn(a.terms.regionId, a.day) != 1) {
+            return (_REFUSED_DAY_TAKEN, 0);
+        }
+        if (DayBitmap.capReached(days_ & a.regionDays, c.maxEventsPer30Days)) return (_REFUSED_EVENT_CAP, 0);
 
         value = Baseline.maxReward(committedWh, a.rate, a.bonusCapBps);
         en.committedWh = committedWh;
@@ -599,6 +666,38 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     /// @dev V-1, P-5: scheduled and not started.
     function _requireOpen(uint256 eventId, DrEvent storage e) private view {
         if (e.status != EventStatus.Scheduled || block.timestamp >= _startsAt(e)) revert EventNotOpen(eventId);
+    }
+
+    /// @dev V-1, V-7: scheduled and before the enrollment gate.
+    function _requireBeforeGate(uint256 eventId, DrEvent storage e, uint8 lead) private view {
+        if (e.status != EventStatus.Scheduled) revert EventNotOpen(eventId);
+        uint256 gate = _gate(e, lead);
+        if (block.timestamp >= gate) revert EnrollmentClosed(eventId, gate);
+    }
+
+    /// @dev V-7: the consumer leaves a scheduled event before its gate; its reservation is released.
+    function _optOut(uint256 eventId, address account, bool byKeeper) private {
+        DrEvent storage e = _event(eventId);
+        _requireBeforeGate(eventId, e, _program(e.programId).gateLeadHours);
+        Enrollment storage en = _enrollments[eventId][account];
+        if (en.status != EnrollmentStatus.Enrolled) revert EnrollmentNotInStatus(eventId, account, en.status);
+        uint256 released = en.reserved;
+        e.committedWh -= en.committedWh;
+        e.reservedOutstanding -= uint128(released);
+        --e.enrolled;
+        delete _enrollments[eventId][account];
+        _consumerDays[account].unset(e.day);
+        emit OptedOut(eventId, account, released, byKeeper);
+        if (released != 0) _escrow.release(e.programId, released);
+    }
+
+    function _regionEventsOn(uint16 regionId, uint32 day) private view returns (uint256) {
+        return (_regionEventCounts[regionId][day >> 4] >> ((uint256(day) & 15) * 16)) & 0xffff;
+    }
+
+    /// @dev V-1: enrollment closes `lead` hours before the start.
+    function _gate(DrEvent storage e, uint8 lead) private view returns (uint256) {
+        return _startsAt(e) - uint256(lead) * LocalTime.SECONDS_PER_HOUR;
     }
 
     function _requireOwner(uint32 programId, address utility) private view {

@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ILoadForecasting} from "../interfaces/ILoadForecasting.sol";
+import {IGridStatus} from "../interfaces/IGridStatus.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
 import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
@@ -11,7 +12,8 @@ import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title LoadForecasting
 /// @notice Weather, forecasts, actual load and stability per region and local hour; forecast error,
-/// rolling MAPE, grid status; auto-triggered events (SPECIFICATION.md §9, F-1..F-8).
+/// rolling MAPE, grid status (IGridStatus); auto-triggered events, one trigger per program
+/// (SPECIFICATION.md §9, F-1..F-9).
 contract LoadForecasting is ILoadForecasting, AccessControl {
     /// @notice Posts weather.
     bytes32 public constant WEATHER_ORACLE_ROLE = keccak256("WEATHER_ORACLE_ROLE");
@@ -30,6 +32,10 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     uint8 private constant _HAS_FORECAST = 2;
     uint8 private constant _HAS_ACTUAL = 4;
     uint8 private constant _HAS_ERROR = 8;
+    /// @notice Most auto-triggers linked in one region (F-6), one per utility: a post's trigger loop stays bounded.
+    uint256 public constant MAX_TRIGGERS_PER_REGION = 8;
+    /// @notice A grid status older than this many hours reads Normal (F-9).
+    uint32 public constant GRID_STATUS_MAX_AGE_HOURS = 2;
 
     IRegionRegistry private immutable _regions;
     IUtilityRegistry private immutable _utilities;
@@ -38,7 +44,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
 
     mapping(uint16 regionId => mapping(uint32 hour => HourRecord)) private _hours;
     mapping(uint16 regionId => GridState) private _grid;
-    mapping(uint16 regionId => AutoTrigger) private _triggers;
+    mapping(uint32 programId => AutoTrigger) private _triggers;
+    mapping(uint16 regionId => uint32[] programIds) private _regionTriggers; // at most MAX_TRIGGERS_PER_REGION
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param requests The ledger that creates triggered events (it grants this contract TRIGGER_ROLE).
@@ -113,7 +120,10 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             r.flags |= _HAS_FORECAST;
         }
         emit ForecastPosted(regionId, modelId, points[0].hour, points[points.length - 1].hour, points.length);
-        if (_triggers[regionId].programId != 0) _autoTrigger(regionId, rp, points);
+        uint32[] storage linked = _regionTriggers[regionId];
+        // slither: at most MAX_TRIGGERS_PER_REGION triggers (setAutoTrigger refuses more)
+        // slither-disable-next-line calls-loop
+        for (uint256 k = 0; k < linked.length; ++k) _autoTrigger(regionId, rp, linked[k], points);
     }
 
     /// @inheritdoc ILoadForecasting
@@ -158,7 +168,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             revert NotTriggerOwner(msg.sender);
         }
         if (thresholdKw == 0 || minHours == 0 || minHours > maxHours || maxHours > 12) revert InvalidAutoTrigger();
-        AutoTrigger storage t = _triggers[p.regionId];
+        AutoTrigger storage t = _triggers[programId];
+        if (t.programId == 0) _link(p.regionId, programId);
         t.programId = programId;
         t.thresholdKw = thresholdKw;
         t.minHours = minHours;
@@ -167,14 +178,22 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     }
 
     /// @inheritdoc ILoadForecasting
-    function clearAutoTrigger(uint16 regionId) external {
-        AutoTrigger storage t = _triggers[regionId];
+    function clearAutoTrigger(uint32 programId) external {
+        AutoTrigger storage t = _triggers[programId];
         if (t.programId == 0) revert InvalidAutoTrigger();
-        if (_programs.program(t.programId).utility != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) {
-            revert NotTriggerOwner(msg.sender);
+        IProgramRegistry.Program memory p = _programs.program(programId);
+        if (p.utility != msg.sender && !hasRole(DEFAULT_ADMIN_ROLE, msg.sender)) revert NotTriggerOwner(msg.sender);
+        uint32[] storage linked = _regionTriggers[p.regionId];
+        uint256 last = linked.length - 1;
+        for (uint256 k = 0; k < last; ++k) {
+            if (linked[k] == programId) {
+                linked[k] = linked[last];
+                break;
+            }
         }
-        t.programId = 0;
-        emit AutoTriggerSet(regionId, 0, 0, 0, 0);
+        linked.pop();
+        delete _triggers[programId];
+        emit AutoTriggerSet(p.regionId, programId, 0, 0, 0);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -192,8 +211,18 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     }
 
     /// @inheritdoc ILoadForecasting
-    function autoTrigger(uint16 regionId) external view returns (AutoTrigger memory) {
-        return _triggers[regionId];
+    function autoTrigger(uint32 programId) external view returns (AutoTrigger memory) {
+        return _triggers[programId];
+    }
+
+    /// @inheritdoc ILoadForecasting
+    function regionTriggers(uint16 regionId) external view returns (uint32[] memory) {
+        return _regionTriggers[regionId];
+    }
+
+    /// @inheritdoc IGridStatus
+    function gridLevel(uint16 regionId) external view returns (GridLevel) {
+        return _gridLevel(regionId, _regions.region(regionId));
     }
 
     /// @inheritdoc ILoadForecasting
@@ -282,14 +311,40 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         return StabilityStatus.Critical;
     }
 
-    /// @dev F-6: each maximal run of consecutive hours of one local day at or above the threshold,
-    /// at least minHours long, creates one event (its first maxHours hours), at most one per region-day.
+    /// @dev F-6: a program's trigger is linked in its region, one per utility, at most MAX_TRIGGERS_PER_REGION.
+    // slither: at most MAX_TRIGGERS_PER_REGION program reads, in the trigger owner's own transaction
+    // slither-disable-next-line calls-loop
+    function _link(uint16 regionId, uint32 programId) private {
+        uint32[] storage linked = _regionTriggers[regionId];
+        uint256 n = linked.length;
+        if (n >= MAX_TRIGGERS_PER_REGION) revert TooManyTriggers(regionId);
+        for (uint256 k = 0; k < n; ++k) {
+            if (_programs.program(linked[k]).utility == msg.sender) revert TriggerAlreadyLinked(msg.sender, linked[k]);
+        }
+        linked.push(programId);
+    }
+
+    /// @dev F-9: level 2 if load is Critical or stability Emergency/Critical, 1 if load High or stability
+    /// Alert, else 0; Normal when the latest measured hour is more than GRID_STATUS_MAX_AGE_HOURS old.
+    function _gridLevel(uint16 regionId, IRegionRegistry.RegionParams memory rp) private view returns (GridLevel) {
+        GridState storage g = _grid[regionId];
+        uint32 nowHour = LocalTime.hourOf(rp.utcOffsetMinutes, block.timestamp);
+        if (g.hour == 0 || uint256(g.hour) + GRID_STATUS_MAX_AGE_HOURS < nowHour) return GridLevel.Normal;
+        if (g.load == LoadStatus.Critical || g.stability >= StabilityStatus.Emergency) return GridLevel.Emergency;
+        if (g.load == LoadStatus.High || g.stability == StabilityStatus.Alert) return GridLevel.Alert;
+        return GridLevel.Normal;
+    }
+
+    /// @dev F-6: each maximal run of consecutive hours of one local day at or above the program's
+    /// threshold, at least minHours long, creates one event (its first maxHours hours), at most one
+    /// per program and local day.
     function _autoTrigger(
         uint16 regionId,
         IRegionRegistry.RegionParams memory rp,
+        uint32 programId,
         ForecastPoint[] calldata points
     ) private {
-        AutoTrigger memory t = _triggers[regionId];
+        AutoTrigger memory t = _triggers[programId];
         uint256 n = points.length;
         for (uint256 i = 0; i < n;) {
             // the run starting at i ends before j; a point below the threshold is a run of none
@@ -317,8 +372,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         ForecastPoint[] calldata run
     ) private {
         uint32 day = run[0].hour / 24;
-        AutoTrigger storage stored = _triggers[regionId];
-        if (stored.lastTriggeredDay == day || _requests.regionHasEvent(regionId, day)) return;
+        AutoTrigger storage stored = _triggers[t.programId];
+        if (stored.lastTriggeredDay == day) return;
         uint256 len = run.length < t.maxHours ? run.length : t.maxHours;
         uint256 targetWh = 0;
         uint32 peak = 0;
@@ -327,10 +382,13 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             if (run[k].loadKw > peak) peak = run[k].loadKw;
         }
         uint256 share = (uint256(peak) * _BPS) / rp.capacityKw;
-        IReductionRequests.Tier tier =
-            share >= rp.criticalLoadBps
-                ? IReductionRequests.Tier.Emergency
-                : (share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary);
+        // F-6, F-9: a forecast alone never makes an Emergency: that also needs the measured grid status
+        IReductionRequests.Tier tier = share >= rp.highLoadBps
+            ? IReductionRequests.Tier.Economic
+            : IReductionRequests.Tier.Voluntary;
+        if (share >= rp.criticalLoadBps && _gridLevel(regionId, rp) == GridLevel.Emergency) {
+            tier = IReductionRequests.Tier.Emergency;
+        }
         uint8 startHour = uint8(run[0].hour % 24);
         uint8 endHour = uint8(startHour + len);
         stored.lastTriggeredDay = day;

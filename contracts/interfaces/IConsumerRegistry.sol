@@ -49,7 +49,7 @@ interface IConsumerRegistry {
         ConsumerStatus status;
         bool paused; // participation paused by the consumer
         uint8 consent; // bit 0: data use (needed to enroll); bit 1: automated enrollment by a keeper
-        uint32 capacityW; // declared reduction capacity, W
+        uint32 capacityW; // attested reduction capacity, W (C-12): registration's, lowered by the consumer, raised by an attester
         uint32 activationDay; // local day of activation
         uint80 minRate; // preferences, as in Preferences
         uint8 maxEventsPer30Days;
@@ -130,6 +130,8 @@ interface IConsumerRegistry {
     /// @notice Replacing the key now would forget a previous key that still signs days a pending
     /// settlement may read; replacements are accepted from `earliestDay` on (C-11).
     error MeterKeyRotationTooSoon(address account, uint256 earliestDay);
+    /// @notice A consumer's own profile update cannot raise its capacity above the attested one (C-12).
+    error CapacityNotAttested(uint32 capacityW, uint32 attestedW);
     /// @notice Participation tokens cannot be transferred or approved.
     error Soulbound(uint256 tokenId);
 
@@ -157,6 +159,8 @@ interface IConsumerRegistry {
     );
     /// @notice A consumer changed capacity, consent or preferences (C-5).
     event ProfileUpdated(address indexed account, uint32 capacityW, uint8 consent, Preferences prefs);
+    /// @notice An attester set a consumer's reduction capacity (C-12).
+    event CapacityAttested(address indexed account, uint32 capacityW, address indexed attester);
     /// @notice A consumer paused or resumed participation (C-6).
     event ParticipationPaused(address indexed account, bool paused);
     /// @notice A consumer deregistered; the token was burned and the meter freed (C-7).
@@ -178,7 +182,7 @@ interface IConsumerRegistry {
     /// @param regionId An existing region.
     /// @param meterIdHash Hash of the meter id it claims; bound to the consumer only at activation,
     /// when an attester vouches for its ownership (C-2), so a claim reserves nothing.
-    /// @param capacityW Declared reduction capacity in W.
+    /// @param capacityW Declared reduction capacity in W; the activating attester vouches for it (C-12).
     /// @param consent Bit 0 data use, bit 1 automated enrollment.
     /// @param prefs Minimum rate, event cap, available hours.
     function register(
@@ -209,8 +213,15 @@ interface IConsumerRegistry {
     /// current key's first day.
     function setMeterKey(address account, address key, uint32 fromDay) external;
 
-    /// @notice Change capacity, consent and preferences. The consumer only, once registered (C-5).
+    /// @notice Change capacity, consent and preferences. The consumer only, once registered (C-5); the
+    /// capacity may only stay or go down (`CapacityNotAttested` above the attested one, C-12).
     function updateProfile(uint32 capacityW, uint8 consent, Preferences calldata prefs) external;
+
+    /// @notice Set a registered or active consumer's reduction capacity, up or down (C-12). An active
+    /// utility of the consumer's region or KYC_ATTESTER_ROLE, as for activation.
+    /// @param account The registered or active consumer.
+    /// @param capacityW The attested capacity, 1 W .. 100 MW.
+    function attestCapacity(address account, uint32 capacityW) external;
 
     /// @notice Pause or resume participation. The consumer only, once active (C-6).
     function setPaused(bool paused) external;

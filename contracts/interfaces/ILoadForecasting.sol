@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
 pragma solidity ^0.8.24;
 
+import {IGridStatus} from "./IGridStatus.sol";
+
 /// @title ILoadForecasting
 /// @notice Oracle-posted weather, load forecasts, actual load and stability metrics per region and
 /// local hour; forecast error and rolling MAPE; grid status; auto-triggered DR events
-/// (SPECIFICATION.md §9, rules F-1..F-8).
-interface ILoadForecasting {
+/// (SPECIFICATION.md §9, rules F-1..F-9). Its grid status is the protocol's IGridStatus today (F-9).
+interface ILoadForecasting is IGridStatus {
     /// @notice Load as a share of capacity (F-5).
     enum LoadStatus {
         Low,
@@ -70,13 +72,13 @@ interface ILoadForecasting {
         StabilityStatus stability;
     }
 
-    /// @notice A region's auto-trigger (F-6).
+    /// @notice A program's auto-trigger (F-6).
     struct AutoTrigger {
         uint32 programId; // 0 = none
         uint32 thresholdKw; // forecasts at or above this count
         uint8 minHours; // shortest run of consecutive hours that triggers
         uint8 maxHours; // longest event created
-        uint32 lastTriggeredDay; // local day of the last triggered event
+        uint32 lastTriggeredDay; // local day of the program's last triggered event
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -105,6 +107,10 @@ interface ILoadForecasting {
     error InvalidAutoTrigger();
     /// @notice Only the program's active utility may link its program to the region.
     error NotTriggerOwner(address caller);
+    /// @notice The region already has MAX_TRIGGERS_PER_REGION auto-triggers (F-6).
+    error TooManyTriggers(uint16 regionId);
+    /// @notice The utility already links another program's trigger in this region (one per utility, F-6).
+    error TriggerAlreadyLinked(address utility, uint32 programId);
 
     /*//////////////////////////////////////////////////////////////
                                   EVENTS
@@ -132,7 +138,7 @@ interface ILoadForecasting {
     );
     /// @notice The grid status of a region changed (F-5).
     event GridStatusChanged(uint16 indexed regionId, uint32 hour, LoadStatus load, StabilityStatus stability);
-    /// @notice A region's auto-trigger was set or cleared (programId 0).
+    /// @notice A program's auto-trigger was set, or cleared (threshold 0) (F-6).
     event AutoTriggerSet(uint16 indexed regionId, uint32 programId, uint32 thresholdKw, uint8 minHours, uint8 maxHours);
     /// @notice Forecasts crossed the threshold and an event was created (F-6).
     event PeakForecast(
@@ -162,11 +168,13 @@ interface ILoadForecasting {
     /// Only GRID_ORACLE_ROLE (F-3..F-5).
     function postActuals(uint16 regionId, ActualPoint[] calldata points) external;
 
-    /// @notice Link a program and a threshold to the program's region. The program's active utility (F-6).
+    /// @notice Set a program's auto-trigger (threshold and run lengths), linked in the program's region.
+    /// The program's active utility; one program per utility and region, at most
+    /// MAX_TRIGGERS_PER_REGION per region (F-6).
     function setAutoTrigger(uint32 programId, uint32 thresholdKw, uint8 minHours, uint8 maxHours) external;
 
-    /// @notice Remove a region's auto-trigger. The linked program's utility or DEFAULT_ADMIN_ROLE (F-6).
-    function clearAutoTrigger(uint16 regionId) external;
+    /// @notice Remove a program's auto-trigger. The program's utility or DEFAULT_ADMIN_ROLE (F-6).
+    function clearAutoTrigger(uint32 programId) external;
 
     /// @notice One (region, hour) record.
     function hourRecord(uint16 regionId, uint32 hour) external view returns (HourRecord memory);
@@ -174,8 +182,11 @@ interface ILoadForecasting {
     /// @notice A region's latest measured state.
     function gridState(uint16 regionId) external view returns (GridState memory);
 
-    /// @notice A region's auto-trigger.
-    function autoTrigger(uint16 regionId) external view returns (AutoTrigger memory);
+    /// @notice A program's auto-trigger (programId 0: none).
+    function autoTrigger(uint32 programId) external view returns (AutoTrigger memory);
+
+    /// @notice The programs whose triggers a region's forecasts fire, in link order (F-6).
+    function regionTriggers(uint16 regionId) external view returns (uint32[] memory);
 
     /// @notice Mean error (bps) over hours in (endHour − windowHours, endHour] that have one; window <= 168 (F-4).
     function rollingMape(

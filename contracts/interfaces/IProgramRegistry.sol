@@ -21,6 +21,8 @@ interface IProgramRegistry {
         uint16 economicBps; // tier multipliers, 10_000 <= economic <= emergency <= 50_000
         uint16 emergencyBps;
         bool signedData; // settle only on meter-signed records (S-10)
+        uint8 gateLeadHours; // enrollment closes this long before the start (V-1, P7): adj window + gap .. 72, default 12
+        uint16 maxShareBps; // most of one event's target one consumer may commit (V-1, P5), 1..10_000
     }
 
     /// @notice A program. Three slots, packed.
@@ -40,6 +42,8 @@ interface IProgramRegistry {
         uint16 economicBps;
         uint16 emergencyBps;
         bool signedData;
+        uint8 gateLeadHours; // enrollment gate: eventStart - gateLeadHours (V-1)
+        uint16 maxShareBps; // a consumer commits at most targetWh × maxShareBps / 10_000 (V-1)
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -60,6 +64,10 @@ interface IProgramRegistry {
     error InvalidEventCap(uint8 maxEventsPer30Days);
     /// @notice Tier multipliers must satisfy 10_000 <= economic <= emergency <= 50_000.
     error InvalidTierMultipliers(uint16 economicBps, uint16 emergencyBps);
+    /// @notice The enrollment gate lead must be at least the adjustment window plus its gap and at most 72 hours.
+    error InvalidGateLead(uint8 gateLeadHours, uint256 minHours);
+    /// @notice The largest share of an event one consumer may hold must be 1..10_000 bps.
+    error InvalidMaxShare(uint16 maxShareBps);
     /// @notice No program has this id.
     error UnknownProgram(uint32 programId);
 

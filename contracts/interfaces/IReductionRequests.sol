@@ -26,7 +26,8 @@ interface IReductionRequests {
         Cancelled,
         Closed,
         RootPending, // an optimistic root is in its challenge window (O-3)
-        RootSettled // paid by an optimistic root (O-6)
+        RootSettled, // paid by an optimistic root (O-6)
+        Withdrawn // cancelled before its enrollment gate: no event day for anyone (P-6)
     }
 
     /// @notice Enrollment lifecycle.
@@ -86,11 +87,15 @@ interface IReductionRequests {
     error ProgramDayTaken(uint32 programId, uint32 day);
     /// @notice The program reached its events-per-30-days cap.
     error ProgramEventCapReached(uint32 programId, uint32 day);
-    /// @notice The event is not scheduled or has started (enrollment and cancellation close at the start).
+    /// @notice The event is not scheduled or has started (cancellation closes at the start).
     error EventNotOpen(uint256 eventId);
+    /// @notice Enrollment and opt-out closed at the event's gate, `gate` (start − the program's gate lead, V-1, V-7).
+    error EnrollmentClosed(uint256 eventId, uint256 gate);
+    /// @notice An Emergency-tier event needs the region's measured grid status at Emergency (P-4, F-9).
+    error EmergencyNotMeasured(uint16 regionId);
     /// @notice The consumer cannot take part, for `reason`: an IConsumerRegistry.Ineligibility (V-2).
     error ConsumerNotEligible(address account, uint8 reason);
-    /// @notice Commitment must be 1 .. capacity × event hours Wh.
+    /// @notice Commitment must be 1 .. min(capacity × event hours, targetWh × maxShareBps / 10_000) Wh.
     error InvalidCommitment(uint256 committedWh, uint256 maxWh);
     /// @notice A batch's accounts and outcomes differ in number.
     error OutcomesMismatch(uint256 accounts, uint256 outcomes);
@@ -138,6 +143,12 @@ interface IReductionRequests {
     );
     /// @notice An event was cancelled; `released` went back to the program's budget.
     event EventCancelled(uint256 indexed eventId, uint256 released);
+    /// @notice An event was cancelled before its gate (followed by EventCancelled): `day` is no longer an
+    /// event day of the program or, unless another event counts that day, of the region (P-6).
+    event EventWithdrawn(uint256 indexed eventId, uint32 indexed programId, uint32 day);
+    /// @notice A consumer left an event before its gate (by a keeper: `byKeeper`); `released` went back
+    /// to the program's budget and the consumer's day is free (V-7).
+    event OptedOut(uint256 indexed eventId, address indexed account, uint256 released, bool byKeeper);
     /// @notice An event was closed after its deadline; `released` went back to the budget.
     event EventClosed(uint256 indexed eventId, uint256 released);
     /// @notice A dispute was opened: the enrollment's unpaid reservation `held` stays reserved for the
@@ -212,7 +223,9 @@ interface IReductionRequests {
         Tier tier
     ) external returns (uint256 eventId);
 
-    /// @notice Cancel an event before it starts; every reservation is released. The program's utility (P-5).
+    /// @notice Cancel an event before it starts; every reservation is released. The program's utility
+    /// (P-5). Before the enrollment gate the event is Withdrawn instead: its day goes back to the
+    /// program (and its cap), to the region and to its consumers (P-6).
     function cancelEvent(uint256 eventId) external;
 
     /// @notice Enroll msg.sender, committing `committedWh` (V-1..V-4).
@@ -220,6 +233,13 @@ interface IReductionRequests {
 
     /// @notice Enroll a consumer who consented to automated enrollment. Only KEEPER_ROLE (V-5).
     function enrollFor(uint256 eventId, address account, uint48 committedWh) external;
+
+    /// @notice Leave an event before its gate: msg.sender's reservation is released, its day freed (V-7).
+    function optOut(uint256 eventId) external;
+
+    /// @notice Take a consumer out of an event before its gate, as `optOut` (a consumer who withdrew its
+    /// consent). Only KEEPER_ROLE (V-7).
+    function optOutFor(uint256 eventId, address account) external;
 
     /// @notice Enroll many consenting consumers in one event with one escrow reservation. Only
     /// KEEPER_ROLE (V-6). Each consumer is checked as by `enrollFor`; one that fails is left out with
@@ -273,8 +293,12 @@ interface IReductionRequests {
     /// @notice Number of events (ids 1..n).
     function eventCount() external view returns (uint256);
 
-    /// @notice Whether the region has an event (of any program) on a local day.
+    /// @notice Whether the region has an event (of any program) on a local day that counts: not
+    /// withdrawn before its gate (P-6).
     function regionHasEvent(uint16 regionId, uint32 day) external view returns (bool);
+
+    /// @notice When enrollment and opt-out close: the event's start minus its program's gate lead (V-1, V-7).
+    function enrollmentGate(uint256 eventId) external view returns (uint256);
 
     /// @notice The settlement deadline of an event (S-1): the start of the day after the event day plus
     /// SETTLEMENT_WINDOW, plus every second the escrow has spent paused since the event was created

@@ -33,8 +33,21 @@ library DayBitmap {
         uint32 day,
         uint256 cap
     ) internal view returns (bool) {
-        uint256 lo = uint256(day) - (WINDOW_DAYS - 1); // checked: days are far above 29
-        uint256 seg = _segment(map, lo); // bit i = day lo + i, i < 2 * WINDOW_DAYS - 1
+        return capReached(around(map, day), cap);
+    }
+
+    /// @notice The 59 days around `day` (`day - 29` .. `day + 29`) as the low bits of one word: bit i is
+    /// day `day - 29 + i`, so bit WINDOW_DAYS - 1 is `day` itself. Two such words of different maps
+    /// combine bit by bit (a consumer's days masked by its region's event days, V-4).
+    function around(mapping(uint256 => uint256) storage map, uint32 day) internal view returns (uint256) {
+        return _segment(map, uint256(day) - (WINDOW_DAYS - 1)); // checked: days are far above 29
+    }
+
+    /// @notice `rollingCapReached` on the 59 days `seg` holds (as `around` returns them), its middle day
+    /// not counted: when they hold fewer than `cap` set days no window can (one popcount), else the 30
+    /// windows are slid one day at a time.
+    function capReached(uint256 seg, uint256 cap) internal pure returns (bool) {
+        seg &= ~(uint256(1) << (WINDOW_DAYS - 1));
         if (popcount(seg) < cap) return false;
         unchecked {
             uint256 c = popcount(seg & ((uint256(1) << WINDOW_DAYS) - 1)); // days lo .. day

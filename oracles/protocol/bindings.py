@@ -343,6 +343,8 @@ class Program(Struct):
     economic_bps: int = Field(validation_alias="economicBps")
     emergency_bps: int = Field(validation_alias="emergencyBps")
     signed_data: bool = Field(validation_alias="signedData")
+    gate_lead_hours: int = Field(validation_alias="gateLeadHours")
+    max_share_bps: int = Field(validation_alias="maxShareBps")
 
 
 class ProgramParams(Struct):
@@ -351,7 +353,9 @@ class ProgramParams(Struct):
     Only the token and the base rate are required; the rest default to a CAISO-style program: 10-in-10
     baseline with a 3-hour day-of adjustment window 1 hour before the event, capped at +-20 %,
     50 % minimum delivery, bonus up to +20 %, every class, 10 events per 30 days, economic events
-    at 1.5x and emergency events at 2x the base rate, unsigned meter data.
+    at 1.5x and emergency events at 2x the base rate, unsigned meter data, enrollment closing 12 hours
+    before the start (V-1; at least the adjustment window plus its gap), and one consumer holding at
+    most the whole of an event's target (``max_share_bps`` 10,000; P5, V-1).
     """
 
     SOLIDITY: ClassVar[str] = "IProgramRegistry.ProgramParams"
@@ -369,6 +373,8 @@ class ProgramParams(Struct):
     economic_bps: int = Field(default=15_000, validation_alias="economicBps")
     emergency_bps: int = Field(default=20_000, validation_alias="emergencyBps")
     signed_data: bool = Field(default=False, validation_alias="signedData")
+    gate_lead_hours: int = Field(default=12, validation_alias="gateLeadHours")
+    max_share_bps: int = Field(default=10_000, validation_alias="maxShareBps")
 
 
 class BatchGroup(Struct):

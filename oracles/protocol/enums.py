@@ -100,6 +100,7 @@ class EventStatus(IntEnum):
     Closed = 3
     RootPending = 4
     RootSettled = 5
+    Withdrawn = 6  # cancelled before its enrollment gate: no event day for anyone (P-6)
 
 
 class EnrollmentStatus(IntEnum):
@@ -161,6 +162,14 @@ class UtilityAction(IntEnum):
     Revoke = 3
 
 
+class GridLevel(IntEnum):
+    """IGridStatus.GridLevel: a region's measured system state (F-9)."""
+
+    Normal = 0
+    Alert = 1
+    Emergency = 2
+
+
 class LoadStatus(IntEnum):
     """ILoadForecasting.LoadStatus."""
 
@@ -192,6 +201,7 @@ SOLIDITY: dict[type[IntEnum], str] = {
     DisputeStatus: "IDisputes.DisputeStatus",
     UtilityStatus: "IUtilityRegistry.Status",
     UtilityAction: "IUtilityRegistry.Action",
+    GridLevel: "IGridStatus.GridLevel",
     LoadStatus: "ILoadForecasting.LoadStatus",
     StabilityStatus: "ILoadForecasting.StabilityStatus",
 }

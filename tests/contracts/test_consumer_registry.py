@@ -179,11 +179,11 @@ def test_token_is_soulbound(reg, alice, utility, stranger):
 
 
 def test_update_profile(reg, alice):
-    """C-5: the consumer changes capacity, consent and preferences."""
-    tx = reg.updateProfile(4_000, 1, prefs(5, 2, 0xFF), {"from": alice})
+    """C-5, C-12: the consumer changes consent and preferences, and lowers its capacity."""
+    tx = reg.updateProfile(2_000, 1, prefs(5, 2, 0xFF), {"from": alice})
     c = reg.consumer(alice)
-    assert (c["capacityW"], c["consent"], c["minRate"], c["availableHours"]) == (4_000, 1, 5, 0xFF)
-    assert tx.events["ProfileUpdated"]["capacityW"] == 4_000
+    assert (c["capacityW"], c["consent"], c["minRate"], c["availableHours"]) == (2_000, 1, 5, 0xFF)
+    assert tx.events["ProfileUpdated"]["capacityW"] == 2_000
 
 
 def test_update_profile__unregistered__reverts(reg, stranger):

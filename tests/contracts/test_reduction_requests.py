@@ -36,7 +36,8 @@ def event_day():
 
 @pytest.fixture
 def event(rr, utility, event_day):
-    return rr.createEvent(1, event_day, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
+    # a target of 2 MWh: the largest commitment below (500 kW x 4 h) is within the program's share (V-1)
+    return rr.createEvent(1, event_day, 16, 20, 2_000_000, VOLUNTARY, {"from": utility}).return_value
 
 
 # ------------------------------------------------------------------ events
@@ -45,8 +46,14 @@ def event(rr, utility, event_day):
 @pytest.mark.parametrize(
     "tier,mult", [(VOLUNTARY, 10_000), (ECONOMIC, 15_000), (EMERGENCY, 20_000)]
 )
-def test_create_event(rr, world, utility, event_day, tier, mult):
-    """P-3, P-4: rate = base * tier (stress 1.0 with no grid data); the utility's eventsRun grows."""
+def test_create_event(rr, world, utility, oracle, event_day, tier, mult):
+    """P-3, P-4: rate = base * tier (stress 1.0 with no grid data; an Emergency needs the measured
+    grid status, F-9, whose stress is then 1.5); the utility's eventsRun grows."""
+    if tier == EMERGENCY:
+        from tests.contracts.test_trust_events import declare_emergency
+
+        declare_emergency(world.suite, oracle)
+        mult = mult * 15_000 // 10_000
     tx = rr.createEvent(1, event_day, 16, 20, 100_000, tier, {"from": utility})
     ev = tx.events["EventCreated"]
     assert ev["rate"] == DEFAULT_PROGRAM["baseRate"] * mult // 10_000
@@ -162,7 +169,7 @@ def test_enroll__twice_and_same_day__reverts(rr, world, utility, event, event_da
     pid = world.suite.programs.createProgram(
         REGION, program_tuple(world.suite.token), 10**6, {"from": utility}
     ).return_value
-    other = rr.createEvent(pid, event_day, 10, 12, 1, VOLUNTARY, {"from": utility}).return_value
+    other = rr.createEvent(pid, event_day, 10, 12, 100_000, VOLUNTARY, {"from": utility}).return_value
     with brownie.reverts(err("ConsumerDayTaken", alice, event_day)):
         rr.enroll(other, 1_000, {"from": alice})
 
@@ -172,7 +179,7 @@ def test_enroll__consumer_event_cap__reverts(rr, world, utility, event, event_da
     alice = world.consumers[0]
     world.suite.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": alice})
     rr.enroll(event, 1_000, {"from": alice})
-    second = rr.createEvent(1, event_day + 1, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
+    second = rr.createEvent(1, event_day + 1, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
     with brownie.reverts(err("ConsumerEventCapReached", alice, event_day + 1)):
         rr.enroll(second, 1_000, {"from": alice})
 
@@ -220,21 +227,24 @@ def test_enroll__over_budget__reverts(rr, world, utility, event_day):
     pid = world.suite.programs.createProgram(
         REGION, program_tuple(s.token), 1_000, {"from": utility}
     ).return_value
-    eid = rr.createEvent(pid, event_day, 16, 20, 1, VOLUNTARY, {"from": utility}).return_value
+    eid = rr.createEvent(pid, event_day, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
     need = ref.max_reward(10_000, rr.drEvent(eid)["rate"], 2_000)
     with brownie.reverts(err("InsufficientBudget", pid, need, 1_000)):
         rr.enroll(eid, 10_000, {"from": world.consumers[2]})
 
 
 def test_attack_enroll_after_start_or_while_paused__reverts(rr, world, admin, event, event_day):
-    """V-1, E-8: enrollment closes at the start; a paused escrow stops enrollment."""
+    """V-1, E-8: enrollment closes at the gate (12 hours before the start by default); a paused
+    escrow stops enrollment."""
     s = world.suite
     s.escrow.pause({"from": admin})
     with brownie.reverts(err("EnforcedPause")):
         rr.enroll(event, 1_000, {"from": world.consumers[0]})
     s.escrow.unpause({"from": admin})
-    chain.sleep(day_start(event_day) + 16 * 3600 - now())
-    with brownie.reverts(err("EventNotOpen", event)):
+    gate = day_start(event_day) + 16 * 3600 - 12 * 3600
+    assert rr.enrollmentGate(event) == gate
+    chain.sleep(gate - now())
+    with brownie.reverts(err("EnrollmentClosed", event, gate)):
         rr.enroll(event, 1_000, {"from": world.consumers[0]})
 
 
@@ -317,12 +327,12 @@ def test_enroll_batch__day_taken_and_cap_refused(rr, world, keeper, utility, eve
     pid = s.programs.createProgram(
         REGION, program_tuple(s.token), 10**9, {"from": utility}
     ).return_value
-    same_day = rr.createEvent(pid, event_day, 10, 12, 1, VOLUNTARY, {"from": utility}).return_value
+    same_day = rr.createEvent(pid, event_day, 10, 12, 100_000, VOLUNTARY, {"from": utility}).return_value
     rr.enrollFor(event, c[0], 1_000, {"from": keeper})
     s.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": c[1]})
     rr.enrollFor(event, c[1], 1_000, {"from": keeper})
     later = rr.createEvent(
-        pid, next_weekday(event_day + 1), 10, 12, 1, VOLUNTARY, {"from": utility}
+        pid, next_weekday(event_day + 1), 10, 12, 100_000, VOLUNTARY, {"from": utility}
     )
     tx = rr.enrollBatch(same_day, [(c[0], 1_000), (c[2], 1_000)], {"from": keeper})
     assert [(e["account"], e["reason"]) for e in tx.events["EnrollmentRefused"]] == [(c[0], 11)]
@@ -347,16 +357,16 @@ def test_enroll_batch__whole_call_refusals(rr, world, keeper, stranger, utility,
     pid = s.programs.createProgram(
         REGION, program_tuple(s.token), 1_000, {"from": utility}
     ).return_value
-    poor = rr.createEvent(pid, next_weekday(event_day + 1), 16, 20, 1, VOLUNTARY, {"from": utility})
+    poor = rr.createEvent(pid, next_weekday(event_day + 1), 16, 20, 100_000, VOLUNTARY, {"from": utility})
     eid = poor.return_value
     rate = rr.drEvent(eid)["rate"]
     need = ref.max_reward(2_000, rate, 2_000) + ref.max_reward(3_000, rate, 2_000)
     with brownie.reverts(err("InsufficientBudget", pid, need, 1_000)):
         rr.enrollBatch(eid, [(c[0], 2_000), (c[1], 3_000)], {"from": keeper})
     assert rr.enrollment(eid, c[0])["status"] == 0 and rr.drEvent(eid)["enrolled"] == 0
-    chain.sleep(day_start(event_day) + 16 * 3_600 - now() + 1)
+    chain.sleep(rr.enrollmentGate(event) - now() + 1)
     chain.mine()
-    with brownie.reverts(err("EventNotOpen", event)):
+    with brownie.reverts(err("EnrollmentClosed", event, rr.enrollmentGate(event))):
         rr.enrollBatch(event, [(c[0], 1_000)], {"from": keeper})
 
 
@@ -391,12 +401,14 @@ def test_attack_enrollment_front_run__one_enrollment_one_reservation(
 
 
 def test_cancel_event_releases_every_reservation(rr, world, utility, event):
-    """P-5: cancelling before the start releases all reservations in one step."""
+    """P-5: cancelling before the start (after the gate: P-6 covers before) releases all reservations
+    in one step."""
     s = world.suite
     rr.enroll(event, 10_000, {"from": world.consumers[0]})
     rr.enroll(event, 100_000, {"from": world.consumers[1]})
     outstanding = rr.drEvent(event)["reservedOutstanding"]
     assert outstanding > 0
+    chain.sleep(rr.enrollmentGate(event) - now())
     tx = rr.cancelEvent(event, {"from": utility})
     assert tx.events["EventCancelled"]["released"] == outstanding
     assert s.escrow.programAccount(1)["reserved"] == 0

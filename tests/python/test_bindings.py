@@ -212,6 +212,8 @@ def test_a_binding_round_trips_a_chain_tuple() -> None:
         15_000,
         20_000,
         True,
+        12,
+        10_000,
     )
     program = bindings.Program.model_validate(reply)
     assert program.region_id == 3 and program.signed_data is True and program.base_rate == 500_000
