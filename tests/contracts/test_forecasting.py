@@ -186,25 +186,27 @@ def test_stress_multiplier_prices_new_events(world, oracle, utility):
 
 
 def test_set_auto_trigger__owner_and_stranger(world, utility, stranger):
-    """F-6: only the program's active utility links it to the region."""
+    """F-6: only the program's active utility sets its program's trigger, linked in its region."""
     fc = world.suite.forecasting
     tx = fc.setAutoTrigger(1, 4_000_000, 2, 4, {"from": utility})
     assert tx.events["AutoTriggerSet"]["programId"] == 1
-    t = fc.autoTrigger(REGION)
+    t = fc.autoTrigger(1)
+    assert [int(x) for x in fc.regionTriggers(REGION)] == [1]
     assert (t["programId"], t["thresholdKw"], t["minHours"], t["maxHours"]) == (1, 4_000_000, 2, 4)
     with brownie.reverts(err("NotTriggerOwner", stranger)):
         fc.setAutoTrigger(1, 4_000_000, 2, 4, {"from": stranger})
     with brownie.reverts(err("InvalidAutoTrigger")):
         fc.setAutoTrigger(1, 4_000_000, 3, 2, {"from": utility})
     with brownie.reverts(err("NotTriggerOwner", stranger)):
-        fc.clearAutoTrigger(REGION, {"from": stranger})
-    fc.clearAutoTrigger(REGION, {"from": utility})
-    assert fc.autoTrigger(REGION)["programId"] == 0
+        fc.clearAutoTrigger(1, {"from": stranger})
+    fc.clearAutoTrigger(1, {"from": utility})
+    assert fc.autoTrigger(1)["programId"] == 0 and len(fc.regionTriggers(REGION)) == 0
 
 
 def test_forecast_crossing_threshold_triggers_one_event_per_day(world, oracle, utility):
     """F-6: a run of >= minHours forecast hours at or above the threshold creates one event (PeakForecast),
-    at most one per region per local day; target = sum of the excess kWh."""
+    at most one per program per local day; target = sum of the excess kWh; a forecast alone never
+    makes an Emergency (F-9): a peak at 96 % of capacity with no measured emergency is Economic."""
     s = world.suite
     fc, rr = s.forecasting, s.requests
     fc.setAutoTrigger(1, 4_000_000, 2, 4, {"from": utility})
@@ -217,7 +219,7 @@ def test_forecast_crossing_threshold_triggers_one_event_per_day(world, oracle, u
     assert (pk["day"], pk["startHour"], pk["endHour"], pk["peakKw"]) == (day, 15, 18, 4_800_000)
     ev = rr.drEvent(pk["eventId"])
     assert ev["targetWh"] == (100_000 + 600_000 + 800_000) * 1_000
-    assert ev["tier"] == 2  # 96 % of capacity: emergency
+    assert ev["tier"] == 1  # 96 % of capacity forecast, the grid not measured in emergency: economic
     assert tx.events["EventCreated"]["triggered"] is True
     assert rr.regionHasEvent(REGION, day)
     tx = fc.postForecasts(REGION, 7, now(), points, {"from": oracle})
