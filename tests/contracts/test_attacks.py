@@ -82,6 +82,7 @@ ROLE: dict[tuple[str, str], str] = {
     ("requests", "createTriggeredEvent"): "TRIGGER_ROLE",
     ("requests", "enrollFor"): "KEEPER_ROLE",
     ("requests", "enrollBatch"): "KEEPER_ROLE",
+    ("requests", "optOutFor"): "KEEPER_ROLE",
     ("requests", "lockForRoot"): "OPTIMISTIC_ROLE",
     ("requests", "unlockRoot"): "OPTIMISTIC_ROLE",
     ("requests", "payRoot"): "OPTIMISTIC_ROLE",
@@ -114,6 +115,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("consumers", "safeTransferFrom"): "C-4: the token is soulbound; every transfer reverts",
     ("escrow", "withdrawOwed"): "E-5: the caller's own owed balance only",
     ("requests", "enroll"): "V-2: the caller enrolls itself, eligibility checked",
+    ("requests", "optOut"): "V-7: the caller's own enrollment only, before the gate",
     ("proofs", "settle"): "S-1: anyone may settle; the result is fixed by data and proofs",
     ("proofs", "settleBatch"): "S-11: anyone; each result fixed by data and multiproofs",
     ("requests", "closeEvent"): "S-9: anyone, after the settlement deadline and the dispute window",
@@ -147,6 +149,11 @@ def _set_meter_key(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], 
             lambda who: err("NotAuthorizedAttester", who, REGION))  # fmt: skip
 
 
+def _attest_capacity(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((w.world.consumers[0], 6_000), w.attesters,
+            lambda who: err("NotAuthorizedAttester", who, REGION))  # fmt: skip
+
+
 def _create_program(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
     return ((REGION, program_tuple(w.s.token), 0), w.active,
             lambda who: err("UtilityNotActive", who, REGION))  # fmt: skip
@@ -165,7 +172,7 @@ def _set_trigger(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], st
 
 
 def _clear_trigger(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
-    return ((REGION,), [w.utility, w.admin], lambda who: err("NotTriggerOwner", who))
+    return ((1,), [w.utility, w.admin], lambda who: err("NotTriggerOwner", who))  # program 1
 
 
 def _deposit(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
@@ -179,6 +186,7 @@ def _withdraw_unreserved(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[
 OWNER: dict[tuple[str, str], Owner] = {
     ("consumers", "activate"): _activate,
     ("consumers", "setMeterKey"): _set_meter_key,
+    ("consumers", "attestCapacity"): _attest_capacity,
     ("programs", "createProgram"): _create_program,
     ("requests", "createEvent"): _create_event,
     ("requests", "cancelEvent"): _cancel_event,
