@@ -1,10 +1,13 @@
 """The keeper: enrolls consenting consumers in new events, then settles every enrollment from chain data.
 
-* **Enrollment** (V-1..V-6): for each scheduled event not yet started, the keeper asks the chain
-  (``ConsumerRegistry.eligibility``, in batched reads) which active consumers may be enrolled by a
-  keeper and enrolls them (``enrollBatch``), committing ``commit_share_bps`` of each one's declared
-  capacity over the event hours. Consumers it skips are counted by reason
-  (:class:`oracles.protocol.enums.Refusal`, the contracts' own codes).
+* **Enrollment** (V-1..V-7): for each scheduled event before its enrollment gate
+  (``ReductionRequests.enrollmentGate``; after it the keeper does nothing), the keeper first opts out
+  (``optOutFor``) the consumers it enrolled that have since withdrawn their consent, then asks the
+  chain (``ConsumerRegistry.eligibility``, in batched reads) which active consumers may be enrolled
+  by a keeper and enrolls them (``enrollBatch``), committing ``commit_share_bps`` of each one's
+  attested capacity over the event hours, at most the program's share of the event's target (V-1).
+  Consumers it skips are counted by reason (:class:`oracles.protocol.enums.Refusal`, the contracts'
+  own codes).
 * **Settlement** (S-1..S-8): once the event day's data is committed, for each enrollment it asks the
   contract for the baseline candidate days, rebuilds every needed leaf and proof from the calldata of
   the meter-data transactions (:mod:`oracles.protocol.meter_batches`: no local database), settles, and compares
@@ -83,6 +86,8 @@ class EnrollStats:
     event_id: int
     enrolled: list[str] = field(default_factory=list)
     skipped: dict[str, int] = field(default_factory=dict)
+    opted_out: list[str] = field(default_factory=list)  # consent withdrawn since enrolled (V-7)
+    closed: bool = False  # the enrollment gate had passed: nothing sent (V-1)
 
     def skip(self, refusal: Refusal, suffix: str = "") -> None:
         reason = refusal.text() + suffix
@@ -192,6 +197,13 @@ class Keeper:
         event, program = self.terms(event_id)
         hours = event.end_hour - event.start_hour
         stats = EnrollStats(event_id)
+        gate = int(requests.enrollmentGate(event_id).call())
+        if int(self.client.w3.eth.get_block("latest")["timestamp"]) >= gate:
+            log.info(
+                "event %d: enrollment closed at its gate (%d, V-1); nothing sent", event_id, gate
+            )
+            stats.closed = True
+            return stats
         todo: list[tuple[str, int]] = []
         accounts = accounts if accounts is not None else self.active_accounts()
         terms = event_terms(event, program, by_keeper=True).abi()
@@ -202,18 +214,40 @@ class Keeper:
             self.client.call_many(self.p.consumers, "eligibility", [(a, terms) for a in accounts])
         )
         meter_keys = self._meter_keys(program, accounts)
+        mine = self.keeper_enrolled(event_id)
+        withdrawn = (Ineligibility.NoDataConsent, Ineligibility.NoKeeperConsent)
+        share_wh = event.target_wh * program.max_share_bps // 10_000  # V-1: the program's share
+        leaving: list[str] = []
         for account, enrollment, eligibility, keys in zip(
             accounts, enrollments, eligibilities, meter_keys, strict=True
         ):
             if enrollment.status != EnrollmentStatus.None_:
-                stats.skip(Refusal.AlreadyEnrolled)
+                if (
+                    enrollment.status == EnrollmentStatus.Enrolled
+                    and account in mine
+                    and eligibility.reason in withdrawn
+                ):
+                    leaving.append(account)  # V-7: consent withdrawn since the keeper enrolled it
+                else:
+                    stats.skip(Refusal.AlreadyEnrolled)
             elif eligibility.reason != Ineligibility.None_:
                 stats.skip(Refusal(eligibility.reason))
             elif keys is not None and keys.key == ZERO_ADDRESS:
                 stats.skip(Refusal.NoMeterKey)
             else:
                 committed = eligibility.capacity_w * hours * self.commit_share_bps // 10_000
-                todo.append((account, committed))
+                committed = min(committed, share_wh)
+                if committed == 0:
+                    stats.skip(Refusal.CommitmentOutOfRange)
+                else:
+                    todo.append((account, committed))
+        if leaving:
+            opt_outs = [
+                (requests.optOutFor(event_id, a), f"optOutFor({event_id}, {a})") for a in leaving
+            ]
+            for receipt in self.client.transact_many(opt_outs):
+                for e in decode_events(self.p.requests, "OptedOut", receipt["logs"]):
+                    stats.opted_out.append(e["account"])
         chunks = [todo[i : i + ENROLL_CHUNK] for i in range(0, len(todo), ENROLL_CHUNK)]
         calls = [
             (
@@ -229,9 +263,10 @@ class Keeper:
                 # the chain changed between the check above and the transaction (V-6)
                 stats.skip(Refusal(e["reason"]), " (refused on chain)")
         log.info(
-            "event %d: enrolled %d consumers, skipped %s",
+            "event %d: enrolled %d consumers, opted out %d, skipped %s",
             event_id,
             len(stats.enrolled),
+            len(stats.opted_out),
             stats.skipped or "none",
         )
         return stats
@@ -255,10 +290,20 @@ class Keeper:
         return None
 
     def enrolled_accounts(self, event_id: int) -> list[str]:
+        """Every account that ever enrolled in the event, once each, in first-``Enrolled`` order (an
+        account that opted out and enrolled again appears once; the enrollment's status says which)."""
         logs = self.p.requests.events.Enrolled.get_logs(
             from_block=0, argument_filters={"eventId": event_id}
         )
-        return [e["args"]["account"] for e in logs]
+        return list(dict.fromkeys(e["args"]["account"] for e in logs))
+
+    def keeper_enrolled(self, event_id: int) -> set[str]:
+        """The accounts whose latest enrollment in the event a keeper made (``Enrolled.byKeeper``)."""
+        logs = self.p.requests.events.Enrolled.get_logs(
+            from_block=0, argument_filters={"eventId": event_id}
+        )
+        latest = {e["args"]["account"]: bool(e["args"]["byKeeper"]) for e in logs}
+        return {a for a, by_keeper in latest.items() if by_keeper}
 
     def _reference(
         self,

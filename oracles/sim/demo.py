@@ -464,6 +464,7 @@ def _self_enroll(run: Run, keeper: Keeper, event_id: int) -> None:
     the chain's eligibility check, V-2, without the keeper-consent condition)."""
     event, program = keeper.terms(event_id)
     hours = event.end_hour - event.start_hour
+    share_wh = event.target_wh * program.max_share_bps // 10_000
     own = [sc for sc in run.sim.consumers if not sc.keeper_consent]
     terms = event_terms(event, program, by_keeper=False).abi()
     eligible = Eligibility.many(run.clients["keeper"].call_many(
@@ -474,7 +475,8 @@ def _self_enroll(run: Run, keeper: Keeper, event_id: int) -> None:
     fns = run.p.requests.functions
     for sc, el in zip(own, eligible, strict=True):
         if el.reason == Ineligibility.None_:
-            committed = sc.capacity_w * hours * 8 // 10
+            # 80 % of its attested capacity, at most the program's share of the event's target (V-1)
+            committed = min(sc.capacity_w * hours * 8 // 10, share_wh)
             client = run.clients[f"consumer{sc.index}"]
             _pipelined(
                 pending, bar, client, fns.enroll(event_id, committed), f"enroll consumer {sc.index}"

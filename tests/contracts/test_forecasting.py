@@ -219,7 +219,8 @@ def test_forecast_crossing_threshold_triggers_one_event_per_day(world, oracle, u
     assert (pk["day"], pk["startHour"], pk["endHour"], pk["peakKw"]) == (day, 15, 18, 4_800_000)
     ev = rr.drEvent(pk["eventId"])
     assert ev["targetWh"] == (100_000 + 600_000 + 800_000) * 1_000
-    assert ev["tier"] == 1  # 96 % of capacity forecast, the grid not measured in emergency: economic
+    # 96 % of capacity forecast, the grid not measured in emergency: Economic
+    assert ev["tier"] == 1
     assert tx.events["EventCreated"]["triggered"] is True
     assert rr.regionHasEvent(REGION, day)
     tx = fc.postForecasts(REGION, 7, now(), points, {"from": oracle})

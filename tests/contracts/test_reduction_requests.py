@@ -37,7 +37,9 @@ def event_day():
 @pytest.fixture
 def event(rr, utility, event_day):
     # a target of 2 MWh: the largest commitment below (500 kW x 4 h) is within the program's share (V-1)
-    return rr.createEvent(1, event_day, 16, 20, 2_000_000, VOLUNTARY, {"from": utility}).return_value
+    return rr.createEvent(
+        1, event_day, 16, 20, 2_000_000, VOLUNTARY, {"from": utility}
+    ).return_value
 
 
 # ------------------------------------------------------------------ events
@@ -169,7 +171,9 @@ def test_enroll__twice_and_same_day__reverts(rr, world, utility, event, event_da
     pid = world.suite.programs.createProgram(
         REGION, program_tuple(world.suite.token), 10**6, {"from": utility}
     ).return_value
-    other = rr.createEvent(pid, event_day, 10, 12, 100_000, VOLUNTARY, {"from": utility}).return_value
+    other = rr.createEvent(
+        pid, event_day, 10, 12, 100_000, VOLUNTARY, {"from": utility}
+    ).return_value
     with brownie.reverts(err("ConsumerDayTaken", alice, event_day)):
         rr.enroll(other, 1_000, {"from": alice})
 
@@ -179,7 +183,9 @@ def test_enroll__consumer_event_cap__reverts(rr, world, utility, event, event_da
     alice = world.consumers[0]
     world.suite.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": alice})
     rr.enroll(event, 1_000, {"from": alice})
-    second = rr.createEvent(1, event_day + 1, 16, 20, 100_000, VOLUNTARY, {"from": utility}).return_value
+    second = rr.createEvent(
+        1, event_day + 1, 16, 20, 100_000, VOLUNTARY, {"from": utility}
+    ).return_value
     with brownie.reverts(err("ConsumerEventCapReached", alice, event_day + 1)):
         rr.enroll(second, 1_000, {"from": alice})
 
@@ -327,7 +333,9 @@ def test_enroll_batch__day_taken_and_cap_refused(rr, world, keeper, utility, eve
     pid = s.programs.createProgram(
         REGION, program_tuple(s.token), 10**9, {"from": utility}
     ).return_value
-    same_day = rr.createEvent(pid, event_day, 10, 12, 100_000, VOLUNTARY, {"from": utility}).return_value
+    same_day = rr.createEvent(
+        pid, event_day, 10, 12, 100_000, VOLUNTARY, {"from": utility}
+    ).return_value
     rr.enrollFor(event, c[0], 1_000, {"from": keeper})
     s.consumers.updateProfile(5_000, 3, prefs(max_events=1), {"from": c[1]})
     rr.enrollFor(event, c[1], 1_000, {"from": keeper})
@@ -357,7 +365,9 @@ def test_enroll_batch__whole_call_refusals(rr, world, keeper, stranger, utility,
     pid = s.programs.createProgram(
         REGION, program_tuple(s.token), 1_000, {"from": utility}
     ).return_value
-    poor = rr.createEvent(pid, next_weekday(event_day + 1), 16, 20, 100_000, VOLUNTARY, {"from": utility})
+    poor = rr.createEvent(
+        pid, next_weekday(event_day + 1), 16, 20, 100_000, VOLUNTARY, {"from": utility}
+    )
     eid = poor.return_value
     rate = rr.drEvent(eid)["rate"]
     need = ref.max_reward(2_000, rate, 2_000) + ref.max_reward(3_000, rate, 2_000)

@@ -52,8 +52,8 @@ class Scenario:
         self.utility, self.program_id = utility, program_id
         today = local_day(now())
         self.event_day = event_day if event_day is not None else next_weekday(today, at_least=2)
+        # a 2 MWh target: the largest commitment below (400 kWh) is within the program's share (V-1)
         self.event = self.rr.createEvent(
-            # a 2 MWh target: the largest commitment below (400 kWh) is within the program's share (V-1)
             program_id, self.event_day, 16, 20, 2_000_000, VOLUNTARY, {"from": utility}
         ).return_value
         self.book = MeterBook(self.s.meter, oracle)
