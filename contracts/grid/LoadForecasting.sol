@@ -383,9 +383,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         }
         uint256 share = (uint256(peak) * _BPS) / rp.capacityKw;
         // F-6, F-9: a forecast alone never makes an Emergency: that also needs the measured grid status
-        IReductionRequests.Tier tier = share >= rp.highLoadBps
-            ? IReductionRequests.Tier.Economic
-            : IReductionRequests.Tier.Voluntary;
+        IReductionRequests.Tier tier =
+            share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary;
         if (share >= rp.criticalLoadBps && _gridLevel(regionId, rp) == GridLevel.Emergency) {
             tier = IReductionRequests.Tier.Emergency;
         }

@@ -49,7 +49,7 @@ interface IConsumerRegistry {
         ConsumerStatus status;
         bool paused; // participation paused by the consumer
         uint8 consent; // bit 0: data use (needed to enroll); bit 1: automated enrollment by a keeper
-        uint32 capacityW; // attested reduction capacity, W (C-12): registration's, lowered by the consumer, raised by an attester
+        uint32 capacityW; // attested reduction capacity, W (C-12): only an attester raises it
         uint32 activationDay; // local day of activation
         uint80 minRate; // preferences, as in Preferences
         uint8 maxEventsPer30Days;

@@ -21,7 +21,7 @@ interface IProgramRegistry {
         uint16 economicBps; // tier multipliers, 10_000 <= economic <= emergency <= 50_000
         uint16 emergencyBps;
         bool signedData; // settle only on meter-signed records (S-10)
-        uint8 gateLeadHours; // enrollment closes this long before the start (V-1, P7): adj window + gap .. 72, default 12
+        uint8 gateLeadHours; // enrollment closes this long before the start (V-1): adj window + gap .. 72 h
         uint16 maxShareBps; // most of one event's target one consumer may commit (V-1, P5), 1..10_000
     }
 
