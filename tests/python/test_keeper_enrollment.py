@@ -43,7 +43,7 @@ class World:
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     with start_anvil(accounts=4, gas_limit=30_000_000, base_fee=0) as anvil:
         w3 = connect(anvil.url)
-        admin, verifier, utility, keeper = w3.eth.accounts
+        admin, verifier, utility, keeper = (str(a) for a in w3.eth.accounts[:4])
         cfg = DeployConfig(
             regions=[RegionConfig(id=REGION, name="Test", capacity_kw=10_000, utc_offset_minutes=OFFSET)],
             verifiers=[verifier], threshold=1, keepers=[keeper], kyc_attesters=[admin],
@@ -69,7 +69,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             p.programs.functions.createProgram(REGION, params.abi(), 10**12), "createProgram"
         )
         rpc_call(anvil.url, "anvil_autoImpersonateAccount", [True])
-        consumers = []
+        consumers: list[str] = []
         for i in range(N):
             account = Web3.to_checksum_address(keccak(text=f"keeper-consumer-{i}")[12:])
             rpc_call(anvil.url, "anvil_setBalance", [account, hex(10**18)])
