@@ -85,14 +85,19 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             revert InvalidDeliveryParams(p.minDeliveryBps, p.bonusCapBps);
         if (p.classMask == 0 || p.classMask > 7) revert InvalidClassMask(p.classMask);
         if (p.maxEventsPer30Days == 0 || p.maxEventsPer30Days > 30) revert InvalidEventCap(p.maxEventsPer30Days);
-        // V-1: the gate comes no later than the adjustment window's start, so nobody enrolls after seeing it
+        if (p.economicBps < _BPS || p.economicBps > p.emergencyBps || p.emergencyBps > 5 * _BPS) {
+            revert InvalidTierMultipliers(p.economicBps, p.emergencyBps);
+        }
+        _validateEnrollment(p);
+    }
+
+    /// @dev P-2, V-1: the gate comes no later than the adjustment window's start (so nobody enrolls after
+    /// seeing it), and one consumer's share of an event is 1..10_000 bps.
+    function _validateEnrollment(ProgramParams calldata p) private pure {
         uint256 minLead = uint256(p.adjWindowHours) + p.adjGapHours;
         if (p.gateLeadHours < minLead || p.gateLeadHours > MAX_GATE_LEAD_HOURS) {
             revert InvalidGateLead(p.gateLeadHours, minLead);
         }
         if (p.maxShareBps == 0 || p.maxShareBps > _BPS) revert InvalidMaxShare(p.maxShareBps);
-        if (p.economicBps < _BPS || p.economicBps > p.emergencyBps || p.emergencyBps > 5 * _BPS) {
-            revert InvalidTierMultipliers(p.economicBps, p.emergencyBps);
-        }
     }
 }

@@ -45,6 +45,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     mapping(uint16 regionId => mapping(uint32 hour => HourRecord)) private _hours;
     mapping(uint16 regionId => GridState) private _grid;
     mapping(uint32 programId => AutoTrigger) private _triggers;
+    // slither: written with push and pop in _link and clearAutoTrigger (dynamic arrays start empty)
+    // slither-disable-next-line uninitialized-state
     mapping(uint16 regionId => uint32[] programIds) private _regionTriggers; // at most MAX_TRIGGERS_PER_REGION
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
