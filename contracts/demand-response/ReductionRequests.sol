@@ -683,7 +683,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (en.status != EnrollmentStatus.Enrolled) revert EnrollmentNotInStatus(eventId, account, en.status);
         uint256 released = en.reserved;
         e.committedWh -= en.committedWh;
-        e.reservedOutstanding -= uint128(released);
+        e.reservedOutstanding -= uint96(released);
         --e.enrolled;
         delete _enrollments[eventId][account];
         _consumerDays[account].unset(e.day);
