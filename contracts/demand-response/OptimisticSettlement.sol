@@ -6,6 +6,7 @@ import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IOptimisticSettlement} from "../interfaces/IOptimisticSettlement.sol";
@@ -18,11 +19,13 @@ import {PositionalMerkle} from "../libraries/PositionalMerkle.sol";
 
 /// @title OptimisticSettlement
 /// @notice Settles a whole event with one Merkle root of every enrollment's result (SPECIFICATION.md
-/// §11). A bonded proposer posts the root; during the challenge window anyone can prove one entry
+/// §11). A bonded proposer sends every entry in calldata and the contract computes the root itself
+/// (O-2), so no paid entry can be hidden; during the challenge window anyone can prove one entry
 /// wrong, and the judge is the proof-carrying path itself: the challenged consumer is settled by
-/// ReductionRequests.settle and the outcome compared with the entry. A wrong root is voided, its bond
-/// goes to the challenger, and the event returns to proof-carrying settlement. After the window the
-/// root's total moves from the escrow into this contract and each entry is claimable once.
+/// ReductionRequests.settle and the outcome compared with the entry. A wrong root is voided, its bonds
+/// go to the challenger, and the event returns to proof-carrying settlement. After the window the
+/// root's total moves from the escrow into this contract, each entry is payable once, and batch
+/// payments write the consumers' track records (O-10).
 contract OptimisticSettlement is IOptimisticSettlement, AccessControl, ReentrancyGuard {
     using BitMaps for BitMaps.BitMap;
     using SafeERC20 for IERC20;
@@ -36,6 +39,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     /// @notice The longest challenge window: a root leaves twice its window before the settlement
     /// deadline (O-3), and that deadline is 14 days after the event day.
     uint256 public constant MAX_CHALLENGE_WINDOW = 3 days;
+    /// @notice Bytes of one packed entry in postEntries: account (20), sufficient (1), verifiedWh (8),
+    /// reward (12), committedWh (6).
+    uint256 public constant ENTRY_BYTES = 47;
+    uint256 private constant _BPS = 10_000;
 
     // where `remaining` and `depth` sit in slot 1 of a RootRecord (after the 160-bit token)
     uint256 private constant _REMAINING_SHIFT = 160;
@@ -51,6 +58,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     IProofSettlement private immutable _proofs;
     IProgramRegistry private immutable _programs;
     uint256 private immutable _bond;
+    uint256 private immutable _bondBps;
     uint256 private immutable _challengeWindow;
 
     // internal, not private: contracts/test/OptimisticSettlementHarness.sol seeds roots for the claim
@@ -58,6 +66,11 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     mapping(uint256 eventId => RootRecord) internal _roots;
     mapping(uint256 eventId => BitMaps.BitMap) internal _claimed;
     mapping(address account => uint256) private _bondCredit;
+    mapping(address account => mapping(address token => uint256)) private _tokenBondCredit;
+    // O-10: an entry's track record is written once, by the batch that first carries it
+    mapping(uint256 eventId => BitMaps.BitMap) private _recorded;
+    // O-2: the left subtree hashes of a proposal still Posting, by level (at most depth + 1 slots)
+    mapping(uint256 eventId => mapping(uint256 level => bytes32)) private _frontier;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param requests ReductionRequests, which must grant this contract OPTIMISTIC_ROLE.
@@ -65,7 +78,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     /// @param meterData Meter data (a root needs the event day committed).
     /// @param proofs Proof-carrying settlement, the judge of a challenged entry (O-4).
     /// @param programs The program registry (the payment token of a finalized root).
-    /// @param bond_ The bond of a proposal, in native currency.
+    /// @param bond_ The fixed part of a proposal's bond, in native currency.
+    /// @param bondBps_ The token part of a proposal's bond, in basis points of its total (<= 10,000).
     /// @param challengeWindow_ Seconds during which a root can be challenged.
     constructor(
         address admin,
@@ -75,11 +89,14 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         IProofSettlement proofs,
         IProgramRegistry programs,
         uint256 bond_,
+        uint256 bondBps_,
         uint256 challengeWindow_
     ) {
         if (challengeWindow_ == 0 || challengeWindow_ > MAX_CHALLENGE_WINDOW) {
             revert InvalidChallengeWindow(challengeWindow_);
         }
+        if (bondBps_ > _BPS) revert InvalidBondBps(bondBps_);
+        _bondBps = bondBps_;
         _requests = requests;
         _consumers = consumers;
         _proofs = proofs;
@@ -95,36 +112,82 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IOptimisticSettlement
-    function propose(
-        uint256 eventId,
-        bytes32 root,
-        uint32 count,
-        uint88 total
-    ) external payable onlyRole(PROPOSER_ROLE) nonReentrant {
+    function propose(uint256 eventId, uint32 count, uint88 total) external payable onlyRole(PROPOSER_ROLE) nonReentrant {
         if (msg.value != _bond) revert WrongBond(msg.value, _bond);
         RootRecord storage r = _roots[eventId];
-        if (r.status == RootStatus.Pending || r.status == RootStatus.Finalized) revert RootExists(eventId, r.status);
+        RootStatus status = r.status;
+        if (status == RootStatus.Pending || status == RootStatus.Finalized || status == RootStatus.Posting) {
+            revert RootExists(eventId, status);
+        }
         IReductionRequests.DrEvent memory e = _requests.drEvent(eventId);
         // O-2: one entry per enrollment, paying no more than the event reserves
         if (count == 0 || count != e.enrolled) revert WrongCount(eventId, count, e.enrolled);
         if (total > e.reservedOutstanding) revert TotalExceedsReservations(eventId, total, e.reservedOutstanding);
         if (!_meterData.hasData(e.regionId, e.day)) revert IReductionRequests.EventDataNotCommitted(eventId, e.day);
-        // O-3: a voided root must leave a whole window for proof-carrying settlement
+        // O-3: a voided root must leave a whole window for proof-carrying settlement, so the last
+        // entry must be posted by `latest`, and at most one window after the proposal
         uint256 latest = _requests.settlementDeadline(eventId) - 2 * _challengeWindow;
         if (block.timestamp > latest) revert TooLateForRoot(eventId, latest);
+        uint256 postBy = block.timestamp + _challengeWindow;
+        if (postBy > latest) postBy = latest;
 
-        uint40 ends = SafeCast.toUint40(block.timestamp + _challengeWindow);
-        r.root = root;
+        uint256 tokenBond = _tokenBondFor(total);
+        r.root = bytes32(0);
         r.total = total;
-        r.challengeEnds = ends;
+        r.challengeEnds = uint40(postBy); // <= latest, a timestamp
         r.count = count;
         r.depth = PositionalMerkle.depthFor(count);
-        r.status = RootStatus.Pending;
+        r.status = RootStatus.Posting;
         r.proposer = msg.sender;
         r.bond = SafeCast.toUint96(msg.value);
-        emit RootProposed(eventId, root, count, total, msg.sender, ends);
+        r.tokenBond = uint96(tokenBond); // <= total, a uint88
+        r.postedTotal = 0;
+        r.posted = 0;
+        emit RootProposed(eventId, count, total, msg.sender, uint96(msg.value), uint96(tokenBond), uint40(postBy));
         // reverts unless the event is Scheduled with nothing settled (O-3)
         _requests.lockForRoot(eventId);
+        if (tokenBond != 0) {
+            IERC20(_programs.program(e.programId).token).safeTransferFrom(msg.sender, address(this), tokenBond);
+        }
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function postEntries(uint256 eventId, bytes calldata entries) external nonReentrant {
+        RootRecord storage r = _roots[eventId];
+        if (msg.sender != r.proposer) revert NotProposer(eventId, msg.sender);
+        if (r.status != RootStatus.Posting) revert RootNotInStatus(eventId, r.status);
+        if (block.timestamp > r.challengeEnds) revert PostingClosed(eventId, r.challengeEnds);
+        uint256 n = entries.length / ENTRY_BYTES;
+        if (n == 0 || entries.length != n * ENTRY_BYTES) revert InvalidEntriesLength(entries.length);
+        uint256 first = r.posted;
+        uint256 count = r.count;
+        if (first + n > count) revert TooManyEntries(eventId, count, first + n);
+        uint256 total = r.total;
+        uint256 sum = r.postedTotal;
+        uint256 depth = r.depth;
+
+        // O-2: the tree is built here, entry by entry, in position order; between transactions only
+        // the left subtree hashes of the positions posted so far are kept (bit h of `first` set)
+        bytes32[] memory frontier = new bytes32[](depth + 1);
+        mapping(uint256 => bytes32) storage stored = _frontier[eventId];
+        for (uint256 h = 0; first >> h != 0; ++h) if ((first >> h) & 1 == 1) frontier[h] = stored[h];
+        sum = _addEntries(eventId, entries, first, total, sum, frontier);
+        uint256 posted = first + n;
+        r.posted = uint32(posted); // <= count, a uint32
+        r.postedTotal = uint88(sum); // <= total, a uint88
+        if (posted < count) {
+            for (uint256 h = 0; posted >> h != 0; ++h) if ((posted >> h) & 1 == 1) stored[h] = frontier[h];
+            emit EntriesPosted(eventId, uint32(first), uint32(n));
+            return;
+        }
+        if (sum != total) revert WrongTotal(eventId, total, sum);
+        bytes32 root = _rootOf(frontier, count, depth);
+        uint40 ends = SafeCast.toUint40(block.timestamp + _challengeWindow);
+        r.root = root;
+        r.challengeEnds = ends;
+        r.status = RootStatus.Pending;
+        emit EntriesPosted(eventId, uint32(first), uint32(n));
+        emit RootPosted(eventId, root, ends);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -140,21 +203,18 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     ) external nonReentrant {
         RootRecord storage r = _challengeable(eventId);
         _requireEntry(eventId, r, entry, proof);
-        uint256 last = uint256(r.count) - 1;
-        Fault fault;
-        if (entry.index > last) fault = Fault.IndexOutOfRange;
-        else if (entry.index == 0 && entry.rewardBefore != 0) fault = Fault.FirstPrefix;
-        else if (entry.index == last && uint256(entry.rewardBefore) + entry.reward != r.total) fault = Fault.LastPrefix;
-        else if (_requests.enrollment(eventId, entry.account).status != IReductionRequests.EnrollmentStatus.Enrolled) {
-            fault = Fault.NotEnrolled;
+        // index, prefix and total cannot be wrong: the contract numbered and summed the entries (O-2)
+        IReductionRequests.Enrollment memory en = _requests.enrollment(eventId, entry.account);
+        if (en.status != IReductionRequests.EnrollmentStatus.Enrolled) {
+            _void(eventId, r, Fault.NotEnrolled, entry.index, true);
+        } else if (en.committedWh != entry.committedWh) {
+            _void(eventId, r, Fault.WrongResult, entry.index, true);
         } else {
             // O-4: recompute by settling the consumer through the proof-carrying path
             _requests.unlockRoot(eventId);
             if (_matchesSettlement(eventId, entry, leaves)) revert EntryCorrect(eventId, entry.index);
             _void(eventId, r, Fault.WrongResult, entry.index, false);
-            return;
         }
-        _void(eventId, r, fault, entry.index, true);
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -168,13 +228,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         RootRecord storage r = _challengeable(eventId);
         _requireEntry(eventId, r, a, proofA);
         _requireEntry(eventId, r, b, proofB);
-        if (a.index != b.index && a.account == b.account) {
-            _void(eventId, r, Fault.DuplicateAccount, b.index, true);
-        } else if (uint256(b.index) == uint256(a.index) + 1 && b.rewardBefore != uint256(a.rewardBefore) + a.reward) {
-            _void(eventId, r, Fault.BrokenPrefix, b.index, true);
-        } else {
-            revert EntryCorrect(eventId, b.index);
-        }
+        if (a.index == b.index || a.account != b.account) revert EntryCorrect(eventId, b.index);
+        _void(eventId, r, Fault.DuplicateAccount, b.index, true);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -190,10 +245,14 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (block.timestamp <= r.challengeEnds) revert ChallengeWindowOpen(eventId, r.challengeEnds);
         r.status = RootStatus.Finalized;
         uint88 total = r.total;
-        address token_ = _programs.program(_requests.drEvent(eventId).programId).token;
+        IProgramRegistry.Program memory program = _programs.program(_requests.drEvent(eventId).programId);
+        address token_ = program.token;
         r.token = token_;
         r.remaining = total;
-        _bondCredit[r.proposer] += r.bond;
+        r.minDeliveryBps = program.minDeliveryBps;
+        address proposer = r.proposer;
+        _bondCredit[proposer] += r.bond;
+        _tokenBondCredit[proposer][token_] += r.tokenBond;
         emit RootFinalized(eventId, total);
         IERC20 token = IERC20(token_);
         uint256 before = token.balanceOf(address(this));
@@ -206,14 +265,18 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     /// @inheritdoc IOptimisticSettlement
     function expire(uint256 eventId) external nonReentrant {
         RootRecord storage r = _roots[eventId];
-        if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
+        RootStatus status = r.status;
+        if (status != RootStatus.Pending && status != RootStatus.Posting) revert RootNotInStatus(eventId, status);
         // O-3 leaves a whole window between challengeEnds and the settlement deadline: half of it for
-        // finalizing, at least half for proof-carrying settlement after an expiry
-        uint256 expiresAt = uint256(r.challengeEnds) + _challengeWindow / 2;
+        // finalizing, at least half for proof-carrying settlement after an expiry. A proposal still
+        // Posting expires as soon as its postBy (kept in challengeEnds) has passed.
+        uint256 expiresAt = uint256(r.challengeEnds);
+        if (status == RootStatus.Pending) expiresAt += _challengeWindow / 2;
         if (block.timestamp <= expiresAt) revert TooEarlyToExpire(eventId, expiresAt);
         r.status = RootStatus.Expired;
         address proposer = r.proposer;
         _bondCredit[proposer] += r.bond;
+        _tokenBondCredit[proposer][_eventToken(eventId)] += r.tokenBond;
         emit RootExpired(eventId, proposer);
         _requests.unlockRoot(eventId);
     }
@@ -247,24 +310,18 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[] calldata proof) external nonReentrant {
         RootRecord storage r = _finalized(eventId);
         _requireEntries(eventId, r, entries, proof);
-        IERC20 token = IERC20(r.token);
-        BitMaps.BitMap storage claimed = _claimed[eventId];
-        uint256 paid = 0;
-        uint256 total = 0;
-        for (uint256 i; i < entries.length; ++i) {
-            Entry calldata entry = entries[i];
-            if (claimed.get(entry.index)) continue;
-            _markPaid(eventId, r, entry);
-            if (entry.reward == 0 || token.trySafeTransfer(entry.account, entry.reward)) {
-                ++paid;
-                total += entry.reward;
-            } else {
-                // O-8: a refused push leaves the entry claimable; nothing is lost
-                claimed.unset(entry.index);
-                r.remaining += uint88(entry.reward); // subtracted just above, so it fits
-                emit PaymentDeferred(eventId, entry.index, entry.account);
-            }
-        }
+        // effects first: every bit is set before the registry call and the transfers
+        (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay, uint256 owed) = _markBatch(
+            eventId,
+            entries
+        );
+        uint256 remaining = r.remaining;
+        if (owed > remaining) revert TotalExceeded(eventId, owed, remaining); // O-7
+        r.remaining = uint88(remaining - owed); // below `remaining`, a uint88
+        address token = r.token;
+        // O-10: the track records, as proof-carrying settlement writes them (C-9, C-10)
+        if (reports.length != 0) _consumers.recordSettlements(token, r.minDeliveryBps, reports);
+        (uint256 paid, uint256 total) = _pushPayments(eventId, r, IERC20(token), entries, toPay);
         emit BatchClaimed(eventId, paid, total);
     }
 
@@ -276,6 +333,16 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         _bondCredit[msg.sender] = 0;
         emit BondWithdrawn(msg.sender, to, amount);
         Address.sendValue(to, amount);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function withdrawTokenBond(address token, address to) external nonReentrant {
+        if (to == address(0)) revert InvalidBondRecipient();
+        uint256 amount = _tokenBondCredit[msg.sender][token];
+        if (amount == 0) revert NoTokenBondCredit(msg.sender, token);
+        _tokenBondCredit[msg.sender][token] = 0;
+        emit TokenBondWithdrawn(msg.sender, token, to, amount);
+        IERC20(token).safeTransfer(to, amount);
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -293,8 +360,28 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @inheritdoc IOptimisticSettlement
+    function isRecorded(uint256 eventId, uint32 index) external view returns (bool) {
+        return _recorded[eventId].get(index);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
     function bondCredit(address account) external view returns (uint256) {
         return _bondCredit[account];
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function tokenBondCredit(address account, address token) external view returns (uint256) {
+        return _tokenBondCredit[account][token];
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function tokenBondFor(uint256 total) external view returns (uint256) {
+        return _tokenBondFor(total);
+    }
+
+    /// @inheritdoc IOptimisticSettlement
+    function bondBps() external view returns (uint256) {
+        return _bondBps;
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -331,21 +418,168 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         return sufficient == entry.sufficient && en.paid == entry.reward && verified == entry.verifiedWh;
     }
 
-    /// @dev O-5: void the root, credit the bond to the challenger and, unless the challenge already
+    /// @dev O-5: void the root, credit both bonds to the challenger and, unless the challenge already
     /// did, hand the event back to proof-carrying settlement.
     function _void(uint256 eventId, RootRecord storage r, Fault fault, uint32 index, bool unlock) private {
         r.status = RootStatus.Voided;
         _bondCredit[msg.sender] += r.bond;
+        _tokenBondCredit[msg.sender][_eventToken(eventId)] += r.tokenBond;
         emit RootVoided(eventId, msg.sender, fault, index);
         if (unlock) _requests.unlockRoot(eventId);
     }
 
-    /// @dev O-7: set the claim bit and take the reward from what is left of the root's total.
-    function _markPaid(uint256 eventId, RootRecord storage r, Entry calldata entry) private {
-        _claimed[eventId].set(entry.index);
-        uint256 remaining = r.remaining;
-        if (entry.reward > remaining) revert TotalExceeded(eventId, entry.reward, remaining);
-        r.remaining = uint88(remaining - entry.reward); // below `remaining`, a uint88
+    /// @dev O-8, O-10: set the recorded bit of every entry not yet recorded, with its track-record
+    /// report, and the claim bit of every one not yet claimed (to pay, `owed` together).
+    function _markBatch(
+        uint256 eventId,
+        Entry[] calldata entries
+    ) private returns (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay, uint256 owed) {
+        uint256 n = entries.length;
+        BitMaps.BitMap storage claimed = _claimed[eventId];
+        BitMaps.BitMap storage recorded = _recorded[eventId];
+        reports = new IConsumerRegistry.SettlementReport[](n);
+        toPay = new bool[](n);
+        uint256 k = 0;
+        for (uint256 i; i < n; ++i) {
+            Entry calldata entry = entries[i];
+            uint256 index = entry.index;
+            if (recorded.get(index)) continue;
+            recorded.set(index);
+            reports[k++] = IConsumerRegistry.SettlementReport(
+                entry.account,
+                entry.committedWh,
+                entry.verifiedWh,
+                entry.reward,
+                entry.sufficient
+            );
+            if (claimed.get(index)) continue; // paid by claim: recorded now, not paid again
+            claimed.set(index);
+            owed += entry.reward;
+            toPay[i] = true;
+        }
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(reports, k) // shrink in place to the k reports written (k <= n)
+        }
+    }
+
+    /// @dev O-8: push each marked entry's reward; a refused push leaves the entry claimable.
+    function _pushPayments(
+        uint256 eventId,
+        RootRecord storage r,
+        IERC20 token,
+        Entry[] calldata entries,
+        bool[] memory toPay
+    ) private returns (uint256 paid, uint256 total) {
+        for (uint256 i; i < entries.length; ++i) {
+            if (!toPay[i]) continue;
+            Entry calldata entry = entries[i];
+            if (entry.reward == 0 || token.trySafeTransfer(entry.account, entry.reward)) {
+                ++paid;
+                total += entry.reward;
+            } else {
+                // nothing is lost: the claim bit is cleared and the reward goes back to `remaining`
+                _claimed[eventId].unset(entry.index);
+                r.remaining += uint88(entry.reward); // subtracted by payBatch, so it fits
+                emit PaymentDeferred(eventId, entry.index, entry.account);
+            }
+        }
+    }
+
+    /// @dev O-3: the token part of the bond, ceil(total * bondBps / 10,000) (<= total).
+    function _tokenBondFor(uint256 total) private view returns (uint256) {
+        return Math.mulDiv(total, _bondBps, _BPS, Math.Rounding.Ceil);
+    }
+
+    /// @dev The event's payment token (a void or an expiry credits the token bond in it).
+    function _eventToken(uint256 eventId) private view returns (address) {
+        return _programs.program(_requests.drEvent(eventId).programId).token;
+    }
+
+    /// @dev O-2: add every packed entry to the frontier, numbered from `first` with running prefix
+    /// sums from `sum`; the new sum, which may not pass `total`.
+    function _addEntries(
+        uint256 eventId,
+        bytes calldata entries,
+        uint256 first,
+        uint256 total,
+        uint256 sum,
+        bytes32[] memory frontier
+    ) private pure returns (uint256) {
+        uint256 n = entries.length / ENTRY_BYTES;
+        for (uint256 i = 0; i < n; ++i) {
+            (bytes32 leaf, uint256 reward) = _packedLeaf(eventId, entries, i, first + i, sum);
+            sum += reward;
+            if (sum > total) revert EntriesExceedTotal(eventId, total, sum);
+            _insert(frontier, first + i, leaf);
+        }
+        return sum;
+    }
+
+    /// @dev O-2: the leaf of packed entry `i` of `entries`, numbered `index` with prefix `before`, and
+    /// its reward. The leaf hashes the same eight words as _leaf hashes for the Entry a claim sends.
+    function _packedLeaf(
+        uint256 eventId,
+        bytes calldata entries,
+        uint256 i,
+        uint256 index,
+        uint256 before
+    ) private pure returns (bytes32 leaf, uint256 reward) {
+        uint256 flag;
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let o := add(entries.offset, mul(i, 47)) // ENTRY_BYTES; the length was checked
+            let w := calldataload(o) // account (bytes 0-19), sufficient (20), verifiedWh (21-28)
+            reward := shr(160, calldataload(add(o, 29))) // 12 bytes
+            flag := and(shr(88, w), 0xff)
+            let m := mload(0x40)
+            mstore(m, eventId)
+            mstore(add(m, 0x20), index)
+            mstore(add(m, 0x40), shr(96, w))
+            mstore(add(m, 0x60), flag)
+            mstore(add(m, 0x80), and(shr(24, w), 0xffffffffffffffff))
+            mstore(add(m, 0xa0), reward)
+            mstore(add(m, 0xc0), before)
+            mstore(add(m, 0xe0), shr(208, calldataload(add(o, 41)))) // committedWh, 6 bytes
+            mstore(0x00, keccak256(m, 0x100))
+            leaf := keccak256(0x00, 0x20)
+        }
+        // a bool other than 0 or 1 would make an entry that no challenge can decode
+        if (flag > 1) revert InvalidEntryFlag(eventId, index);
+    }
+
+    /// @dev Add the leaf at `index` (the next position) to the frontier: carry it up while it is a
+    /// right child, then keep it as the left subtree of its level.
+    function _insert(bytes32[] memory frontier, uint256 index, bytes32 leaf) private pure {
+        bytes32 node = leaf;
+        uint256 h = 0;
+        while (index & 1 == 1) {
+            node = _hashPair(frontier[h], node);
+            index >>= 1;
+            ++h;
+        }
+        frontier[h] = node;
+    }
+
+    /// @dev The root of `count` leaves in a tree of depth `depth`, positions past the last holding
+    /// bytes32(0) (PositionalMerkle): each level pairs the frontier's left subtree, or an empty
+    /// subtree, with the node built so far.
+    function _rootOf(bytes32[] memory frontier, uint256 count, uint256 depth) private pure returns (bytes32 node) {
+        if (count == 1 << depth) return frontier[depth]; // a full tree carried its root to the top
+        bytes32 empty = bytes32(0); // the root of an empty subtree of height h
+        for (uint256 h = 0; h < depth; ++h) {
+            node = (count >> h) & 1 == 1 ? _hashPair(frontier[h], node) : _hashPair(node, empty);
+            empty = _hashPair(empty, empty);
+        }
+    }
+
+    function _hashPair(bytes32 left, bytes32 right) private pure returns (bytes32 node) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            mstore(0x00, left)
+            mstore(0x20, right)
+            node := keccak256(0x00, 0x40)
+        }
     }
 
     /// @dev Slot 1 of a RootRecord, whole: token (bits 0-159), remaining (160-247), depth (248-255).
@@ -418,15 +652,15 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @dev O-2: keccak256(keccak256(abi.encode(eventId, entry))); double hashing keeps a leaf from
-    /// ever equalling an inner node. Entry is a static struct, so its ABI encoding is its six calldata
-    /// words, copied as they are: a dirty word hashes to a leaf no honest tree holds.
+    /// ever equalling an inner node. Entry is a static struct, so its ABI encoding is its seven
+    /// calldata words, copied as they are: a dirty word hashes to a leaf no honest tree holds.
     function _leaf(uint256 eventId, Entry calldata entry) private pure returns (bytes32 leaf) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40)
             mstore(m, eventId)
-            calldatacopy(add(m, 0x20), entry, 0xc0)
-            mstore(0x00, keccak256(m, 0xe0))
+            calldatacopy(add(m, 0x20), entry, 0xe0)
+            mstore(0x00, keccak256(m, 0x100))
             leaf := keccak256(0x00, 0x20)
         }
     }

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from pydantic import BaseModel
+from web3 import Web3
 
 from oracles.chain.client import ChainClient
 from oracles.chain.logs import decode_events
@@ -35,6 +36,7 @@ from oracles.protocol.bindings import (
     EventTerms,
     MeterKey,
     Program,
+    RootRecord,
 )
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EnrollmentStatus, Ineligibility, Refusal
@@ -52,6 +54,15 @@ log = logging.getLogger("gridbalance.keeper")
 Progress = Callable[[int, int], None]  # (transactions confirmed, transactions to send)
 
 PAY_CHUNK = 100  # root entries per payBatch transaction (about 30k gas per entry, see make bench)
+# root entries per postEntries transaction: 2,000 x 47 bytes of calldata stays under the 128 KiB
+# transaction size nodes accept, and about 2,000 gas per entry far under the 16,777,216 gas cap
+POST_CHUNK = 2_000
+_ERC20_ABI: list[dict[str, Any]] = [
+    {"type": "function", "name": name, "stateMutability": mut, "outputs": [{"type": "uint256", "name": ""}],
+     "inputs": [{"type": t, "name": f"a{i}"} for i, t in enumerate(args)]}
+    for name, mut, args in (("allowance", "view", ("address", "address")),
+                            ("approve", "nonpayable", ("address", "uint256")))
+]  # fmt: skip
 # consumers per enrollBatch transaction (V-6; the contract takes at most 400, about 36k gas each)
 ENROLL_CHUNK = 200
 ZERO_ADDRESS = "0x" + "00" * 20
@@ -118,6 +129,7 @@ class Planned:
             sufficient=self.sufficient,
             verified_wh=verified,
             reward=self.reward if self.sufficient else 0,
+            committed_wh=self.committed_wh,
         )
 
 
@@ -533,10 +545,13 @@ class Keeper:
         event_id: int,
         publish: Path | None = None,
         planned: list[Planned] | None = None,
+        chunk: int = POST_CHUNK,
     ) -> opt.RootTree:
         """O-2, O-3: compute every enrollment's result with the reference (or take ``planned``, from
-        :meth:`plan`), post their root with the bond, and publish the entries (``publish``: a JSON
-        file) for claims and challenges."""
+        :meth:`plan`), open the proposal with its bonds (the token part approved first), and send
+        every entry to the contract, ``chunk`` per transaction; the last completes the root, which
+        the contract computes itself and must equal the reference's. ``publish`` (a JSON file) keeps
+        the entries and proofs at hand for claims and challenges; the chain has them in calldata."""
         mismatches = 0
         if planned is None:
             planned, mismatches = self.plan(event_id)
@@ -550,15 +565,39 @@ class Keeper:
         if publish is not None:
             publish.parent.mkdir(parents=True, exist_ok=True)
             publish.write_text(PublishedRoot.of(tree).model_dump_json(indent=1) + "\n")
-        bond = int(self.p.optimistic.functions.bond().call())
+        fns = self.p.optimistic.functions
+        self._approve_token_bond(event_id, int(fns.tokenBondFor(tree.total).call()))
         self.client.transact(
-            self.p.optimistic.functions.propose(event_id, tree.root, tree.count, tree.total),
+            fns.propose(event_id, tree.count, tree.total),
             f"propose root of event {event_id}",
-            value=bond,
+            value=int(fns.bond().call()),
         )
-        log.info("event %d: proposed root %s of %d entries, total %d token units",
-                 event_id, tree.root.hex(), tree.count, tree.total)  # fmt: skip
+        parts = [tree.entries[i : i + chunk] for i in range(0, tree.count, chunk)]
+        for part in parts:  # one after another: each chunk continues the contract's tree
+            self.client.transact(
+                fns.postEntries(event_id, opt.pack_entries(part)),
+                f"postEntries(event {event_id}, entries {part[0].index}..{part[-1].index})",
+            )
+        posted = RootRecord.model_validate(fns.rootRecord(event_id).call())
+        if posted.root != tree.root:
+            raise RootError(f"event {event_id}: the chain computed root {posted.root.hex()}, "
+                            f"the reference {tree.root.hex()}")  # fmt: skip
+        log.info("event %d: proposed root %s of %d entries in %d transactions, total %d token units",
+                 event_id, tree.root.hex(), tree.count, len(parts), tree.total)  # fmt: skip
         return tree
+
+    def _approve_token_bond(self, event_id: int, amount: int) -> None:
+        """O-3: let the contract pull the token part of the bond from this keeper."""
+        if amount == 0:
+            return
+        address = self.terms(event_id).program.token
+        token = self.p.w3.eth.contract(address=Web3.to_checksum_address(address), abi=_ERC20_ABI)
+        spender = self.p.optimistic.address
+        if int(token.functions.allowance(self.client.address, spender).call()) < amount:
+            self.client.transact(
+                token.functions.approve(spender, amount),
+                f"approve the token bond of event {event_id}",
+            )
 
     def finalize_root(self, event_id: int) -> dict[str, Any]:
         """O-6: after the challenge window, move the root's total from the escrow."""
@@ -569,13 +608,14 @@ class Keeper:
     def pay_root(
         self, tree: opt.RootTree, chunk: int = PAY_CHUNK, progress: Progress | None = None
     ) -> int:
-        """O-8: pay every unclaimed entry with a reward, ``chunk`` entries per transaction; returns
-        the number of entries paid (a refused transfer stays claimable)."""
+        """O-8, O-10: pay every entry not yet recorded, ``chunk`` entries per transaction (each batch
+        also writes the entries' track records; one already claimed is recorded, not paid again);
+        returns the number of entries paid (a refused transfer stays claimable)."""
         fns = self.p.optimistic.functions
-        claimed = self.client.call_many(
-            self.p.optimistic, "isClaimed", [(tree.event_id, e.index) for e in tree.entries]
+        recorded = self.client.call_many(
+            self.p.optimistic, "isRecorded", [(tree.event_id, e.index) for e in tree.entries]
         )
-        todo = [e for e, done in zip(tree.entries, claimed, strict=True) if not done and e.reward]
+        todo = [e for e, done in zip(tree.entries, recorded, strict=True) if not done]
         calls = [
             (
                 fns.payBatch(

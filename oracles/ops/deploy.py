@@ -103,6 +103,8 @@ class DeployConfig(BaseModel):
     # OptimisticSettlement (SPECIFICATION.md §11): who may propose roots, their bond, the window
     root_proposers: list[str] = Field(default_factory=list)
     root_bond_wei: int = Field(default=10**18, ge=0, lt=2**96)
+    # O-3: the token part of the bond, basis points of the root's total (10 %: the value at risk)
+    root_bond_bps: int = Field(default=1_000, ge=0, le=10_000)
     challenge_window_seconds: int = Field(default=86_400, ge=1, le=3 * 86_400)
     arbiters: list[str] = Field(default_factory=list)
     pausers: list[str] = Field(default_factory=list)
@@ -224,6 +226,7 @@ def constructor_args(
             a["ProofSettlement"],
             a["ProgramRegistry"],
             cfg.root_bond_wei,
+            cfg.root_bond_bps,
             cfg.challenge_window_seconds,
         )
     return table[name]
@@ -254,7 +257,8 @@ def planned_roles(
     roles["RegionRegistry.REGION_ADMIN_ROLE"] = [admin]
     roles["UtilityRegistry.VERIFIER_ROLE"] = cfg.verifiers
     roles["UtilityRegistry.PROTOCOL_ROLE"] = [requests, a["Disputes"]]
-    roles["ConsumerRegistry.SETTLEMENT_ROLE"] = [requests]
+    # O-10: the optimistic path writes track records too
+    roles["ConsumerRegistry.SETTLEMENT_ROLE"] = [requests, a["OptimisticSettlement"]]
     roles["ConsumerRegistry.KYC_ATTESTER_ROLE"] = cfg.kyc_attesters
     roles["IncentiveEscrow.PROTOCOL_ROLE"] = [requests, a["ProgramRegistry"], a["Disputes"]]
     roles["IncentiveEscrow.PAUSER_ROLE"] = ([] if handed_over else [deployer]) + cfg.pausers

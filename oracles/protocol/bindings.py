@@ -304,6 +304,7 @@ class Entry(Struct):
     verified_wh: int = Field(validation_alias="verifiedWh")
     reward: int = Field(validation_alias="reward")
     reward_before: int = Field(validation_alias="rewardBefore")
+    committed_wh: int = Field(validation_alias="committedWh")
 
 
 class RootRecord(Struct):
@@ -321,6 +322,10 @@ class RootRecord(Struct):
     status: RootStatus = Field(validation_alias="status")
     proposer: str = Field(validation_alias="proposer")
     bond: int = Field(validation_alias="bond")
+    token_bond: int = Field(validation_alias="tokenBond")
+    posted_total: int = Field(validation_alias="postedTotal")
+    posted: int = Field(validation_alias="posted")
+    min_delivery_bps: int = Field(validation_alias="minDeliveryBps")
 
 
 class Program(Struct):

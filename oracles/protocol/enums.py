@@ -120,18 +120,15 @@ class RootStatus(IntEnum):
     Voided = 2
     Finalized = 3
     Expired = 4
+    Posting = 5
 
 
 class Fault(IntEnum):
     """IOptimisticSettlement.Fault: what a successful challenge proved (O-5)."""
 
-    IndexOutOfRange = 0
-    FirstPrefix = 1
-    LastPrefix = 2
-    NotEnrolled = 3
-    WrongResult = 4
-    DuplicateAccount = 5
-    BrokenPrefix = 6
+    NotEnrolled = 0
+    WrongResult = 1
+    DuplicateAccount = 2
 
 
 class DisputeStatus(IntEnum):

@@ -2,11 +2,13 @@
 
 A root commits to one entry per enrollment of an event, at positions 0 .. count-1 of a positional
 Merkle tree of depth ceil(log2(count)) (contracts/libraries/PositionalMerkle.sol). Each entry carries
-the running sum of the rewards before it, so two adjacent entries, or the first and the last, prove
-the root's total (O-2).
+the running sum of the rewards before it. The proposer sends every entry to the contract
+(`postEntries`, packed as :func:`pack_entries`), which numbers them, sums them and builds this same
+tree itself, so no entry of a root can be hidden (O-2).
 
 leaf = keccak256(keccak256(abi.encode(eventId, index, account, sufficient, verifiedWh, reward,
-rewardBefore))); node = keccak256(left || right) in position order; empty positions hold 32 zero bytes.
+rewardBefore, committedWh))); node = keccak256(left || right) in position order; empty positions hold
+32 zero bytes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field
 
 EMPTY = b"\x00" * 32
+ENTRY_BYTES = 47  # OptimisticSettlement.ENTRY_BYTES: account 20, sufficient 1, verifiedWh 8, reward 12, committedWh 6
 
 
 class Result(BaseModel):
@@ -29,6 +32,7 @@ class Result(BaseModel):
     sufficient: bool
     verified_wh: int = Field(ge=0, lt=2**64)
     reward: int = Field(ge=0, lt=2**96)
+    committed_wh: int = Field(default=0, ge=0, lt=2**48)
 
 
 class Entry(BaseModel):
@@ -42,8 +46,9 @@ class Entry(BaseModel):
     verified_wh: int = Field(ge=0, lt=2**64)
     reward: int = Field(ge=0, lt=2**96)
     reward_before: int = Field(ge=0, lt=2**128)
+    committed_wh: int = Field(default=0, ge=0, lt=2**48)
 
-    def as_tuple(self) -> tuple[int, str, bool, int, int, int]:
+    def as_tuple(self) -> tuple[int, str, bool, int, int, int, int]:
         """The Solidity struct as a web3/brownie argument."""
         return (
             self.index,
@@ -52,11 +57,27 @@ class Entry(BaseModel):
             self.verified_wh,
             self.reward,
             self.reward_before,
+            self.committed_wh,
+        )
+
+    def packed(self) -> bytes:
+        """The entry as postEntries takes it: its index and prefix are the contract's count and sum."""
+        return (
+            bytes.fromhex(self.account[2:])
+            + bytes([int(self.sufficient)])
+            + self.verified_wh.to_bytes(8, "big")
+            + self.reward.to_bytes(12, "big")
+            + self.committed_wh.to_bytes(6, "big")
         )
 
 
+def pack_entries(entries: Sequence[Entry]) -> bytes:
+    """O-2: consecutive entries as one postEntries argument (ENTRY_BYTES each)."""
+    return b"".join(e.packed() for e in entries)
+
+
 def leaf(event_id: int, entry: Entry) -> bytes:
-    """O-2: the double-hashed leaf of an entry. Every field is static, so abi.encode is seven
+    """O-2: the double-hashed leaf of an entry. Every field is static, so abi.encode is eight
     32-byte big-endian words (an address is left-padded); packed here directly, as eth_abi's
     general encoder would take most of the time of a million-entry tree."""
     words = (
@@ -67,6 +88,7 @@ def leaf(event_id: int, entry: Entry) -> bytes:
         entry.verified_wh,
         entry.reward,
         entry.reward_before,
+        entry.committed_wh,
     )
     return keccak(keccak(b"".join(w.to_bytes(32, "big") for w in words)))
 
@@ -89,6 +111,7 @@ def entries_for(results: Sequence[Result]) -> list[Entry]:
                 verified_wh=r.verified_wh,
                 reward=r.reward,
                 reward_before=before,
+                committed_wh=r.committed_wh,
             )
         )
         before += r.reward

@@ -276,8 +276,13 @@ def _settle_optimistic(run: Run, keeper: Keeper, event_id: int) -> SettleStats:
     """O-3..O-8: the keeper proposes the root of every result (published next to the report), the
     challenge window passes, anyone finalizes, and the keeper pays every entry in batches. The
     outcomes are the reference's, which the root commits to."""
+    planned, mismatches = keeper.plan(event_id)
+    # the token part of the bond (O-3), from the demo's test token; returned at finalization
+    assert run.p.token is not None
+    bond = int(run.p.optimistic.functions.tokenBondFor(sum(x.as_result().reward for x in planned)).call())
+    if bond:
+        run.clients["admin"].transact(run.p.token.functions.mint(keeper.client.address, bond), "mint")
     with run.ledger.staged("root"):
-        planned, mismatches = keeper.plan(event_id)
         tree = keeper.propose_root(event_id, run.out_dir / "root.json", planned=planned)
     challenge_window = int(run.p.optimistic.functions.challengeWindow().call())
     set_time(run.url, int(run.w3.eth.get_block("latest")["timestamp"]) + challenge_window + 1)

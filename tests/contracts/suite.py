@@ -17,6 +17,7 @@ REGION = 1
 OTHER_REGION = 2
 SECONDS_PER_DAY = 86_400
 ROOT_BOND = 10**18  # wei, an optimistic root's bond (O-3)
+ROOT_BOND_BPS = 1_000  # its token part, basis points of the root's total (O-3)
 CHALLENGE_WINDOW = 86_400  # seconds (O-4)
 OFFSET_MINUTES = -480  # DEFAULT_REGION's UTC offset
 HOURS_ALL = (1 << 24) - 1
@@ -108,12 +109,13 @@ def deploy_suite(
     disputes = Disputes.deploy(admin, requests, programs, utilities, escrow, tx)
     forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, programs, tx)
     optimistic = OptimisticSettlement.deploy(
-        admin, requests, consumers, meter, proofs, programs, ROOT_BOND, CHALLENGE_WINDOW, tx
+        admin, requests, consumers, meter, proofs, programs, ROOT_BOND, ROOT_BOND_BPS, CHALLENGE_WINDOW, tx
     )
 
     for protocol in (requests, disputes):
         utilities.grantRole(utilities.PROTOCOL_ROLE(), protocol, tx)
-    consumers.grantRole(consumers.SETTLEMENT_ROLE(), requests, tx)
+    for settler in (requests, optimistic):  # O-10: both paths write track records
+        consumers.grantRole(consumers.SETTLEMENT_ROLE(), settler, tx)
     for protocol in (requests, programs, disputes):
         escrow.grantRole(escrow.PROTOCOL_ROLE(), protocol, tx)
     escrow.setTokenAllowed(token, True, tx)
@@ -134,6 +136,8 @@ def deploy_suite(
     for v in verifiers[:2]:
         utilities.approve(utility, 0, {"from": v})
     token.mint(utility, 10**15, tx)
+    token.mint(keeper, 10**15, tx)  # the token part of root bonds (O-3)
+    token.approve(optimistic, 2**255, {"from": keeper})
     return Suite(
         regions,
         utilities,

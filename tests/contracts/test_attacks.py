@@ -130,6 +130,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("optimistic", "claim"): "O-6: pays the entry's account only",
     ("optimistic", "payBatch"): "O-6: pays each entry's account only",
     ("optimistic", "withdrawBond"): "O-9: the caller's own bond credit only",
+    ("optimistic", "withdrawTokenBond"): "O-9: the caller's own token bond credit only",
     **{
         (c, "renounceRole"): "AccessControl: the caller's own roles only" for c in ACCESS_CONTROLLED
     },
@@ -183,7 +184,14 @@ def _withdraw_unreserved(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[
     return ((1, 1, w.stranger), [w.utility], lambda who: err("NotProgramUtility", 1, who))
 
 
+def _post_entries(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    # no proposal is open here, so nobody is its proposer; the proposer's own posting is
+    # tests/contracts/test_trust_optimistic.py::test_post_entries__proposer__posted
+    return ((w.event, b"\x00" * 47), [], lambda who: err("NotProposer", w.event, who))
+
+
 OWNER: dict[tuple[str, str], Owner] = {
+    ("optimistic", "postEntries"): _post_entries,
     ("consumers", "activate"): _activate,
     ("consumers", "setMeterKey"): _set_meter_key,
     ("consumers", "attestCapacity"): _attest_capacity,

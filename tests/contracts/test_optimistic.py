@@ -12,23 +12,29 @@ from eth_utils.crypto import keccak
 from oracles.reference import optimistic_root as ref
 from oracles.reference.baseline import BaselineResult
 from tests.contracts.helpers import err
-from tests.contracts.suite import CHALLENGE_WINDOW, REGION, ROOT_BOND, program_tuple
+from tests.contracts.suite import (
+    CHALLENGE_WINDOW,
+    REGION,
+    ROOT_BOND,
+    ROOT_BOND_BPS,
+    program_tuple,
+)
 from tests.contracts.test_settlement import Scenario, activation
 
 SCHEDULED, ROOT_PENDING, ROOT_SETTLED = 1, 4, 5
-PENDING, VOIDED, FINALIZED, EXPIRED = 1, 2, 3, 4
-INDEX_OUT_OF_RANGE, FIRST_PREFIX, LAST_PREFIX, NOT_ENROLLED, WRONG_RESULT = 0, 1, 2, 3, 4
-DUPLICATE_ACCOUNT, BROKEN_PREFIX = 5, 6
+PENDING, VOIDED, FINALIZED, EXPIRED, POSTING = 1, 2, 3, 4, 5
+NOT_ENROLLED, WRONG_RESULT, DUPLICATE_ACCOUNT = 0, 1, 2
 SETTLED = 2
 
 
-def result_of(who, r: BaselineResult | None, reward: int) -> ref.Result:
+def result_of(who, committed_wh: int, r: BaselineResult | None, reward: int) -> ref.Result:
     """The root entry of a reference settlement: insufficient data (None) is 0 Wh (O-2)."""
     return ref.Result(
         account=who.address,
         sufficient=r is not None,
         verified_wh=r.reduction_wh if r else 0,
         reward=reward,
+        committed_wh=committed_wh,
     )
 
 
@@ -39,11 +45,15 @@ class Optimistic:
         self.sc = Scenario(world, utility, oracle, program_id)
         self.s, self.os, self.rr = world.suite, world.suite.optimistic, world.suite.requests
         self.who = world.consumers[:3]
-        for who, wh in zip(self.who, (4_000, 20_000, 400_000), strict=True):
+        commitments = (4_000, 20_000, 400_000)
+        for who, wh in zip(self.who, commitments, strict=True):
             self.sc.enroll(who, wh)
         self.sc.post(activation(world) + 1, self.sc.reducing({1: 0.3, 2: 0.8, 3: 1.0}))
         program = self.s.programs.program(program_id).dict()
-        self.results = [result_of(who, *self.sc.expected(who, program)) for who in self.who]
+        self.results = [
+            result_of(who, wh, *self.sc.expected(who, program))
+            for who, wh in zip(self.who, commitments, strict=True)
+        ]
 
     @property
     def event(self) -> int:
@@ -55,13 +65,17 @@ class Optimistic:
     def propose(
         self, tree: ref.RootTree, keeper, count: int | None = None, total: int | None = None
     ):
-        return self.os.propose(
+        """Open the proposal and post every entry of ``tree`` in one transaction (O-2, O-3); the
+        postEntries transaction, whose RootPosted event holds the root the contract computed."""
+        self.os.propose(
             self.event,
-            tree.root,
             tree.count if count is None else count,
             tree.total if total is None else total,
             {"from": keeper, "value": ROOT_BOND},
         )
+        tx = self.os.postEntries(self.event, ref.pack_entries(tree.entries), {"from": keeper})
+        assert tx.events["RootPosted"]["root"] == "0x" + tree.root.hex()
+        return tx
 
     def propose_inflated(self, keeper) -> tuple[ref.RootTree, ref.RootTree, int]:
         """Propose a root with one paid entry's reward inflated by 1 (prefix sums kept consistent).
@@ -112,13 +126,13 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     program_before = s.escrow.programAccount(1).dict()
 
     tx = opt.propose(tree, keeper)
-    assert tx.events["RootProposed"]["total"] == tree.total
+    assert opt.os.rootRecord(opt.event)["total"] == tree.total
     assert opt.rr.drEvent(opt.event)["status"] == ROOT_PENDING
     # proof-carrying settlement is closed while the root is pending (O-3)
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_PENDING)):
         opt.s.proofs.settle(opt.event, opt.who[0], opt.sc.leaves(opt.who[0]), {"from": stranger})
     with brownie.reverts(
-        err("ChallengeWindowOpen", opt.event, tx.events["RootProposed"]["challengeEnds"])
+        err("ChallengeWindowOpen", opt.event, tx.events["RootPosted"]["challengeEnds"])
     ):
         opt.os.finalize(opt.event, {"from": stranger})
 
@@ -209,58 +223,42 @@ def _with(entries: list[ref.Entry], i: int, **update: object) -> list[ref.Entry]
     return out
 
 
-@pytest.mark.parametrize(
-    "fault",
-    [FIRST_PREFIX, LAST_PREFIX, NOT_ENROLLED, INDEX_OUT_OF_RANGE],
-)
+@pytest.mark.parametrize("fault", ["not enrolled", "commitment"])
 def test_structural_faults_void_the_root(opt, keeper, stranger, world, fault):
-    """O-2, O-5: a first entry with a prefix, a total the last entry's prefix does not reach, an entry
-    for an account that is not enrolled, or one at an index past the count: voided without recomputation."""
+    """O-4, O-5: an entry for an account that is not enrolled (NotEnrolled), or one stating another
+    commitment than the enrollment's (WrongResult): voided without recomputation. The index, the
+    prefixes and the total are the contract's own (O-2) and cannot be wrong."""
     entries = ref.entries_for(opt.results)
-    index = {FIRST_PREFIX: 0, LAST_PREFIX: 2, NOT_ENROLLED: 1, INDEX_OUT_OF_RANGE: 3}[fault]
-    if fault == FIRST_PREFIX:
-        entries = _with(entries, 0, reward_before=1)
-    elif fault == NOT_ENROLLED:
+    if fault == "not enrolled":
         entries = _with(entries, 1, account=world.consumers[3].address)
-    tree = opt.tree(entries)
-    if fault == INDEX_OUT_OF_RANGE:
-        # a fourth entry in a tree of depth 2 whose root claims three
-        extra = entries[0].model_copy(update={"index": 3})
-        tree = ref.RootTree(opt.event, [*entries, extra])
-        opt.propose(tree, keeper, count=3, total=entries[2].reward_before + entries[2].reward)
-    elif fault == LAST_PREFIX:
-        # honest entries under a declared total one unit short: the last consumer would go unpaid
-        opt.propose(tree, keeper, total=tree.total - 1)
     else:
-        opt.propose(tree, keeper)
-    tx = opt.challenge(tree, index, stranger, entry=tree.entries[index])
-    assert tx.events["RootVoided"]["fault"] == fault
-    assert opt.rr.drEvent(opt.event)["status"] == SCHEDULED
-    assert opt.os.bondCredit(stranger) == ROOT_BOND
-
-
-@pytest.mark.parametrize("fault", [DUPLICATE_ACCOUNT, BROKEN_PREFIX])
-def test_pair_faults_void_the_root(opt, keeper, stranger, fault):
-    """O-2, O-5: one account at two indices, or adjacent entries whose prefix sums disagree."""
-    entries = ref.entries_for(opt.results)
-    if fault == DUPLICATE_ACCOUNT:
-        entries = _with(entries, 2, account=entries[0].account)
-        a, b = 0, 2
-    else:
-        entries = _with(entries, 1, reward_before=entries[1].reward_before + 3)
-        a, b = 0, 1
+        entries = _with(entries, 1, committed_wh=entries[1].committed_wh + 1)
     tree = opt.tree(entries)
     opt.propose(tree, keeper)
-    ea, eb = tree.entries[a], tree.entries[b]
+    tx = opt.challenge(tree, 1, stranger, entry=tree.entries[1])
+    assert tx.events["RootVoided"]["fault"] == (NOT_ENROLLED if fault == "not enrolled" else WRONG_RESULT)
+    assert opt.rr.drEvent(opt.event)["status"] == SCHEDULED
+    assert opt.os.bondCredit(stranger) == ROOT_BOND
+    assert opt.os.tokenBondCredit(stranger, opt.s.token) == opt.os.tokenBondFor(tree.total)
+    # nobody was settled by the challenge: everyone settles by proofs
+    assert opt.rr.enrollment(opt.event, opt.who[1])["status"] == 1
+
+
+def test_pair_faults_void_the_root(opt, keeper, stranger):
+    """O-4, O-5: one account at two indices."""
+    entries = _with(ref.entries_for(opt.results), 2, account=opt.results[0].account)
+    tree = opt.tree(entries)
+    opt.propose(tree, keeper)
+    ea, eb = tree.entries[0], tree.entries[2]
     tx = opt.os.challengePair(
-        opt.event, ea.as_tuple(), tree.proof(a), eb.as_tuple(), tree.proof(b), {"from": stranger}
+        opt.event, ea.as_tuple(), tree.proof(0), eb.as_tuple(), tree.proof(2), {"from": stranger}
     )
-    assert tx.events["RootVoided"]["fault"] == fault
+    assert tx.events["RootVoided"]["fault"] == DUPLICATE_ACCOUNT
     assert opt.os.rootRecord(opt.event)["status"] == VOIDED
 
 
 def test_consistent_pair_challenge_fails(opt, keeper, stranger):
-    """O-4: two correct adjacent entries prove nothing."""
+    """O-4: two entries of two accounts prove nothing."""
     tree = opt.tree()
     opt.propose(tree, keeper)
     with brownie.reverts(err("EntryCorrect", opt.event, 1)):
@@ -281,9 +279,9 @@ def test_propose_guards(opt, keeper, stranger):
     reserved = opt.rr.drEvent(opt.event)["reservedOutstanding"]
     role = opt.os.PROPOSER_ROLE()
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
-        opt.os.propose(opt.event, tree.root, 3, tree.total, {"from": stranger, "value": ROOT_BOND})
+        opt.os.propose(opt.event, 3, tree.total, {"from": stranger, "value": ROOT_BOND})
     with brownie.reverts(err("WrongBond", 1, ROOT_BOND)):
-        opt.os.propose(opt.event, tree.root, 3, tree.total, {"from": keeper, "value": 1})
+        opt.os.propose(opt.event, 3, tree.total, {"from": keeper, "value": 1})
     with brownie.reverts(err("WrongCount", opt.event, 2, 3)):
         opt.propose(tree, keeper, count=2)
     with brownie.reverts(err("TotalExceedsReservations", opt.event, reserved + 1, reserved)):
@@ -311,7 +309,7 @@ def test_challenge_after_window_reverts(opt, keeper, stranger):
     tx = opt.propose(tree, keeper)
     opt.after_window()
     with brownie.reverts(
-        err("ChallengeWindowClosed", opt.event, tx.events["RootProposed"]["challengeEnds"])
+        err("ChallengeWindowClosed", opt.event, tx.events["RootPosted"]["challengeEnds"])
     ):
         opt.challenge(tree, 0, stranger)
 
@@ -458,6 +456,7 @@ def test_constructor_rejects_bad_window(admin, suite):
                 suite.proofs,
                 suite.programs,
                 ROOT_BOND,
+                ROOT_BOND_BPS,
                 window,
                 {"from": admin},
             )
@@ -465,15 +464,21 @@ def test_constructor_rejects_bad_window(admin, suite):
 
 @pytest.fixture
 def harness(OptimisticSettlementHarness, suite, admin):
-    return OptimisticSettlementHarness.deploy(
+    h = OptimisticSettlementHarness.deploy(
         admin, suite.requests, suite.consumers, suite.meter, suite.programs, {"from": admin}
     )
+    suite.consumers.grantRole(suite.consumers.SETTLEMENT_ROLE(), h, {"from": admin})  # O-10
+    return h
 
 
 def _seeded(harness, token, admin, accounts, total_short_by: int) -> ref.RootTree:
     results = [
         ref.Result(
-            account=a.address, sufficient=True, verified_wh=1_000 * (i + 1), reward=10**6 * (i + 1)
+            account=a.address,
+            sufficient=True,
+            verified_wh=1_000 * (i + 1),
+            reward=10**6 * (i + 1),
+            committed_wh=2_000,
         )
         for i, a in enumerate(accounts)
     ]
@@ -714,7 +719,7 @@ def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
     opt = Optimistic(world, utility, oracle, program_id=pid)
     tree = opt.tree()
     assert tree.total > 0
-    ends = opt.propose(tree, keeper).events["RootProposed"]["challengeEnds"]
+    ends = opt.propose(tree, keeper).events["RootPosted"]["challengeEnds"]
     opt.after_window()
     fee = tree.total * token.FEE_BPS() // 10_000
     with brownie.reverts(err("FundsNotReceived", opt.event, tree.total, tree.total - fee)):
@@ -760,7 +765,7 @@ def test_expire__only_a_pending_root_and_only_after_its_time(opt, keeper, strang
     with brownie.reverts(err("RootNotInStatus", opt.event, 0)):
         opt.os.expire(opt.event, {"from": stranger})
     tree = opt.tree()
-    ends = opt.propose(tree, keeper).events["RootProposed"]["challengeEnds"]
+    ends = opt.propose(tree, keeper).events["RootPosted"]["challengeEnds"]
     with brownie.reverts(err("TooEarlyToExpire", opt.event, ends + CHALLENGE_WINDOW // 2)):
         opt.os.expire(opt.event, {"from": stranger})
     chain.sleep(CHALLENGE_WINDOW + CHALLENGE_WINDOW // 2 + 1)

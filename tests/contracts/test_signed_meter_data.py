@@ -428,13 +428,15 @@ def test_attack_optimistic_root_pays_an_altered_record__challenge_voids_it(
     sc.post(activation(world) + 1, sc.reducing({1: 0.9, 2: 0.5}))
     program = s.programs.program(signed_program).dict()
     # the root that counts every record, and the S-10 results
-    blind = [result_of(w, *sc.expected(w, program)) for w in who]
-    true = [result_of(w, *expected_signed(sc, w, world)[1:]) for w in who]
+    commit = (1_500, 20_000)
+    blind = [result_of(w, c, *sc.expected(w, program)) for w, c in zip(who, commit, strict=True)]
+    true = [
+        result_of(w, c, *expected_signed(sc, w, world)[1:]) for w, c in zip(who, commit, strict=True)
+    ]
     assert blind[0].reward > 0 and not true[0].sufficient and blind[1] == true[1]
     tree = opt_ref.RootTree(sc.event, opt_ref.entries_for(blind))
-    s.optimistic.propose(
-        sc.event, tree.root, tree.count, tree.total, {"from": keeper, "value": ROOT_BOND}
-    )
+    s.optimistic.propose(sc.event, tree.count, tree.total, {"from": keeper, "value": ROOT_BOND})
+    s.optimistic.postEntries(sc.event, opt_ref.pack_entries(tree.entries), {"from": keeper})
 
     def challenge(i: int):
         e = tree.entries[i]

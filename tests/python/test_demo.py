@@ -87,7 +87,8 @@ def test_demo__optimistic_settlement_pays_exactly_what_proof_settlement_pays(
     assert report["by_class"] == proof_report["by_class"]
     assert report["gamers"] == proof_report["gamers"]
     assert "settle" not in report["gas_by_stage"]
-    assert report["txs_by_stage"]["root"] == 2  # propose and finalize
+    # approve the token bond, propose, post the entries (one chunk), finalize (O-3, O-6)
+    assert report["txs_by_stage"]["root"] == 4
     published = PublishedRoot.model_validate_json((tmp_path / "root.json").read_text())
     tree = published.tree()  # raises unless the entries hash to the published root
     assert tree.count == report["event"]["enrolled"]
