@@ -146,9 +146,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         emit RootProposed(eventId, count, total, msg.sender, uint96(msg.value), uint96(tokenBond), uint40(postBy));
         // reverts unless the event is Scheduled with nothing settled (O-3)
         _requests.lockForRoot(eventId);
-        if (tokenBond != 0) {
-            IERC20(_programs.program(e.programId).token).safeTransferFrom(msg.sender, address(this), tokenBond);
-        }
+        if (tokenBond != 0) _takeTokenBond(r, IERC20(_programs.program(e.programId).token), tokenBond);
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -484,6 +482,16 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
                 emit PaymentDeferred(eventId, entry.index, entry.account);
             }
         }
+    }
+
+    /// @dev O-3: pull the token bond; only what arrived is kept as the bond (a token charging a
+    /// transfer fee delivers less), so returning or forfeiting it never reaches other funds.
+    // slither: the token is the event's allowlisted payment token and propose holds the reentrancy lock
+    // slither-disable-next-line reentrancy-no-eth,reentrancy-benign
+    function _takeTokenBond(RootRecord storage r, IERC20 token, uint256 amount) private {
+        uint256 before = token.balanceOf(address(this));
+        token.safeTransferFrom(msg.sender, address(this), amount);
+        r.tokenBond = uint96(token.balanceOf(address(this)) - before); // <= amount, a uint96
     }
 
     /// @dev O-3: the token part of the bond, ceil(total * bondBps / 10,000) (<= total).

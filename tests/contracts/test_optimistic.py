@@ -140,7 +140,10 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     tx = opt.os.finalize(opt.event, {"from": stranger})
     assert tx.events["RootFinalized"]["total"] == tree.total
     assert opt.rr.drEvent(opt.event)["status"] == ROOT_SETTLED
-    assert s.token.balanceOf(opt.os) == tree.total
+    bond = opt.os.tokenBondFor(tree.total)
+    assert bond == -(-tree.total * ROOT_BOND_BPS // 10_000) > 0  # ceil(total * bps / 10,000), O-3
+    assert s.token.balanceOf(opt.os) == tree.total + bond  # the token bond waits as credit (O-9)
+    assert opt.os.tokenBondCredit(keeper, s.token) == bond
     record = opt.os.rootRecord(opt.event).dict()
     assert record["token"] == s.token and record["remaining"] == tree.total
     after = s.escrow.programAccount(1).dict()
@@ -156,7 +159,7 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
         assert opt.os.isClaimed(opt.event, e.index)
         with brownie.reverts(err("AlreadyClaimed", opt.event, e.index)):
             opt.os.claim(opt.event, e.as_tuple(), tree.proof(e.index), {"from": stranger})
-    assert s.token.balanceOf(opt.os) == 0
+    assert s.token.balanceOf(opt.os) == bond
     assert opt.os.rootRecord(opt.event)["remaining"] == 0
     # the event is paid: proof-carrying settlement stays closed (no double payment)
     with brownie.reverts(err("EventNotSettleable", opt.event, ROOT_SETTLED)):
@@ -164,6 +167,10 @@ def test_honest_root_is_paid_out_exactly(opt, keeper, stranger, utility):
     before = keeper.balance()
     opt.os.withdrawBond(keeper, {"from": keeper, "gas_price": 0})
     assert keeper.balance() - before == ROOT_BOND
+    before = s.token.balanceOf(keeper)
+    tx = opt.os.withdrawTokenBond(s.token, keeper, {"from": keeper})
+    assert s.token.balanceOf(keeper) - before == bond and s.token.balanceOf(opt.os) == 0
+    assert tuple(tx.events["TokenBondWithdrawn"].values()) == (keeper, s.token, keeper, bond)
 
 
 def test_challenging_an_honest_entry_fails(opt, keeper, stranger):
@@ -352,7 +359,7 @@ def test_pay_batch_pays_each_entry_once(opt, keeper, stranger):
     for e, b in zip(tree.entries, before, strict=True):
         assert opt.s.token.balanceOf(e.account) - b == (0 if e.index == 0 else e.reward)
         assert opt.os.isClaimed(opt.event, e.index)
-    assert opt.s.token.balanceOf(opt.os) == 0
+    assert opt.s.token.balanceOf(opt.os) == opt.os.tokenBondCredit(keeper, opt.s.token)
 
 
 def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
@@ -397,7 +404,8 @@ def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
 
     for e in tree.entries:
         assert s.token.balanceOf(e.account) - before[e.account] == e.reward
-    assert s.token.balanceOf(opt.os) == 0 and opt.os.rootRecord(opt.event)["remaining"] == 0
+    assert s.token.balanceOf(opt.os) == opt.os.tokenBondCredit(keeper, s.token)
+    assert opt.os.rootRecord(opt.event)["remaining"] == 0
 
 
 def test_root_transitions__only_optimistic_role(opt, stranger):
@@ -619,8 +627,9 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
     harness, ReentrantToken, admin, stranger, consumer_accounts
 ):
     """O-7, O-8: while payBatch pays entry 0, the token claims entry 1 (claim takes no lock). The
-    claim succeeds, payBatch then skips entry 1 as claimed: every entry is paid exactly once and
-    `remaining` falls by exactly the rewards paid."""
+    batch set every claim bit before its first transfer, so the claim reverts AlreadyClaimed and the
+    batch pays entry 1 itself: every entry is paid exactly once and `remaining` falls by exactly the
+    rewards paid."""
     token = ReentrantToken.deploy({"from": admin})
     tree = _seeded(harness, token, admin, consumer_accounts[:3], total_short_by=0)
     e0, e1 = tree.entries[0], tree.entries[1]
@@ -634,13 +643,13 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
     tx = harness.payBatch(
         tree.event_id, [e.as_tuple() for e in tree.entries], proof, {"from": stranger}
     )
-    assert token.attacked() and token.reentrySucceeded()
-    # the reentrant claim, inside entry 0's transfer, then the batch's other two entries
-    assert [(c["index"], c["reward"]) for c in tx.events["Claimed"]] == [(e1.index, e1.reward)]
+    assert token.attacked() and not token.reentrySucceeded()
+    assert bytes(token.reentryRevertData())[:4] == keccak(b"AlreadyClaimed(uint256,uint32)")[:4]
+    assert "Claimed" not in tx.events
     e2 = tree.entries[2]
     assert (tx.events["BatchClaimed"]["entries"], tx.events["BatchClaimed"]["total"]) == (
-        2,
-        e0.reward + e2.reward,
+        3,
+        e0.reward + e1.reward + e2.reward,
     )
     for e in tree.entries:
         assert token.balanceOf(e.account) == e.reward
@@ -656,6 +665,9 @@ def _token_program(world, utility, admin, Token) -> tuple[object, int]:
     s.escrow.setTokenAllowed(token, True, {"from": admin})
     token.mint(utility, 10**15, {"from": utility})
     token.approve(s.escrow, 2**255, {"from": utility})
+    keeper = next(a for a in brownie.accounts if s.optimistic.hasRole(s.optimistic.PROPOSER_ROLE(), a))
+    token.mint(keeper, 10**15, {"from": keeper})  # the token part of root bonds (O-3)
+    token.approve(s.optimistic, 2**255, {"from": keeper})
     pid = s.programs.createProgram(
         REGION, program_tuple(token), 10**9, {"from": utility}
     ).return_value
@@ -680,8 +692,9 @@ def test_attack_reentrant_program_token__finalize_reentered__nothing_paid_twice(
     tree = opt.tree()
     opt.propose(tree, keeper)
     opt.after_window()
-    other_funds = 10**12  # what other finalized events of this token left to claim
-    token.mint(s.optimistic, other_funds, {"from": admin})
+    # what other finalized events of this token left to claim, and this root's token bond (O-3)
+    other_funds = 10**12 + opt.os.tokenBondFor(tree.total)
+    token.mint(s.optimistic, 10**12, {"from": admin})
     e = next(x for x in tree.entries if x.reward > 0)
     args = (opt.event, e.as_tuple(), tree.proof(e.index))
     payload = (
