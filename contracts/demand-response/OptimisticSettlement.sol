@@ -4,7 +4,6 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
-import {BitMaps} from "@openzeppelin/contracts/utils/structs/BitMaps.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
@@ -27,7 +26,6 @@ import {PositionalMerkle} from "../libraries/PositionalMerkle.sol";
 /// root's total moves from the escrow into this contract, each entry is payable once, and batch
 /// payments write the consumers' track records (O-10).
 contract OptimisticSettlement is IOptimisticSettlement, AccessControl, ReentrancyGuard {
-    using BitMaps for BitMaps.BitMap;
     using SafeERC20 for IERC20;
 
     /*//////////////////////////////////////////////////////////////
@@ -42,6 +40,9 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     /// @notice Bytes of one packed entry in postEntries: account (20), sufficient (1), verifiedWh (8),
     /// reward (12), committedWh (6).
     uint256 public constant ENTRY_BYTES = 47;
+    /// @notice Bytes of one packed entry in payBatch: index (4), account (20), sufficient (1),
+    /// verifiedWh (8), reward (12), rewardBefore (11), committedWh (6).
+    uint256 public constant BATCH_ENTRY_BYTES = 62;
     uint256 private constant _BPS = 10_000;
 
     // where `remaining` and `depth` sit in slot 1 of a RootRecord (after the 160-bit token)
@@ -64,11 +65,11 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     // internal, not private: contracts/test/OptimisticSettlementHarness.sol seeds roots for the claim
     // benchmark at up to 2^20 entries
     mapping(uint256 eventId => RootRecord) internal _roots;
-    mapping(uint256 eventId => BitMaps.BitMap) internal _claimed;
+    // two bits per entry, 128 entries per word: bit 2*(index % 128) paid (O-7), the next one its
+    // track record written (O-10), so a batch reads and writes one word for both
+    mapping(uint256 eventId => mapping(uint256 word => uint256)) internal _flags;
     mapping(address account => uint256) private _bondCredit;
     mapping(address account => mapping(address token => uint256)) private _tokenBondCredit;
-    // O-10: an entry's track record is written once, by the batch that first carries it
-    mapping(uint256 eventId => BitMaps.BitMap) private _recorded;
     // O-2: the left subtree hashes of a proposal still Posting, by level (at most depth + 1 slots)
     mapping(uint256 eventId => mapping(uint256 level => bytes32)) private _frontier;
 
@@ -290,7 +291,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         uint256 head = _head(r);
         address token = address(uint160(head));
         if (token == address(0)) revert RootNotInStatus(eventId, r.status); // set on finalization only
-        if (!_testAndSet(_claimed[eventId], entry.index)) revert AlreadyClaimed(eventId, entry.index);
+        if (!_testAndSet(_flags[eventId], entry.index)) revert AlreadyClaimed(eventId, entry.index);
         if (
             proof.length != head >> _DEPTH_SHIFT ||
             !PositionalMerkle.verifyCalldata(proof, r.root, entry.index, _leaf(eventId, entry))
@@ -305,21 +306,16 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @inheritdoc IOptimisticSettlement
-    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[] calldata proof) external nonReentrant {
+    function payBatch(uint256 eventId, bytes calldata entries, bytes32[] calldata proof) external nonReentrant {
         RootRecord storage r = _finalized(eventId);
-        _requireEntries(eventId, r, entries, proof);
-        // effects first: every bit is set before the registry call and the transfers
-        (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay, uint256 owed) = _markBatch(
-            eventId,
-            entries
-        );
-        uint256 remaining = r.remaining;
-        if (owed > remaining) revert TotalExceeded(eventId, owed, remaining); // O-7
-        r.remaining = uint88(remaining - owed); // below `remaining`, a uint88
-        address token = r.token;
+        uint256 n = entries.length / BATCH_ENTRY_BYTES;
+        if (n == 0 || entries.length != n * BATCH_ENTRY_BYTES) revert InvalidBatchProof(eventId);
+        _requireEntries(eventId, r, entries, n, proof);
+        // effects first: every bit and `remaining` are written before the registry call and the transfers
+        (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay) = _markBatch(eventId, r, entries, n);
         // O-10: the track records, as proof-carrying settlement writes them (C-9, C-10)
-        if (reports.length != 0) _consumers.recordSettlements(token, r.minDeliveryBps, reports);
-        (uint256 paid, uint256 total) = _pushPayments(eventId, r, IERC20(token), entries, toPay);
+        if (reports.length != 0) _consumers.recordSettlements(r.token, r.minDeliveryBps, reports);
+        (uint256 paid, uint256 total) = _pushPayments(eventId, r, entries, toPay);
         emit BatchClaimed(eventId, paid, total);
     }
 
@@ -354,12 +350,12 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
 
     /// @inheritdoc IOptimisticSettlement
     function isClaimed(uint256 eventId, uint32 index) external view returns (bool) {
-        return _claimed[eventId].get(index);
+        return (_flags[eventId][uint256(index) >> 7] >> _paidBit(index)) & 1 == 1;
     }
 
     /// @inheritdoc IOptimisticSettlement
     function isRecorded(uint256 eventId, uint32 index) external view returns (bool) {
-        return _recorded[eventId].get(index);
+        return (_flags[eventId][uint256(index) >> 7] >> (_paidBit(index) + 1)) & 1 == 1;
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -427,34 +423,42 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @dev O-8, O-10: set the recorded bit of every entry not yet recorded, with its track-record
-    /// report, and the claim bit of every one not yet claimed (to pay, `owed` together).
+    /// report, and the paid bit of every one not yet paid (to pay), whose rewards leave `remaining`
+    /// (O-7). Entries come in increasing index order, so each flag word is read and written once.
     function _markBatch(
         uint256 eventId,
-        Entry[] calldata entries
-    ) private returns (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay, uint256 owed) {
-        uint256 n = entries.length;
-        BitMaps.BitMap storage claimed = _claimed[eventId];
-        BitMaps.BitMap storage recorded = _recorded[eventId];
+        RootRecord storage r,
+        bytes calldata entries,
+        uint256 n
+    ) private returns (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay) {
+        mapping(uint256 => uint256) storage flags = _flags[eventId];
         reports = new IConsumerRegistry.SettlementReport[](n);
         toPay = new bool[](n);
         uint256 k = 0;
+        uint256 owed = 0;
+        uint256 at = type(uint256).max; // the word in `word`
+        uint256 word = 0;
+        uint256 was = 0;
         for (uint256 i; i < n; ++i) {
-            Entry calldata entry = entries[i];
-            uint256 index = entry.index;
-            if (recorded.get(index)) continue;
-            recorded.set(index);
-            reports[k++] = IConsumerRegistry.SettlementReport(
-                entry.account,
-                entry.committedWh,
-                entry.verifiedWh,
-                entry.reward,
-                entry.sufficient
-            );
-            if (claimed.get(index)) continue; // paid by claim: recorded now, not paid again
-            claimed.set(index);
-            owed += entry.reward;
+            (uint256 index, IConsumerRegistry.SettlementReport memory report) = _batchEntry(entries, i);
+            if (index >> 7 != at) {
+                if (word != was) flags[at] = word;
+                at = index >> 7;
+                word = was = flags[at];
+            }
+            uint256 bit = _paidBit(index);
+            if ((word >> (bit + 1)) & 1 == 1) continue; // recorded: nothing to do
+            word |= 2 << bit;
+            reports[k++] = report;
+            if ((word >> bit) & 1 == 1) continue; // paid by claim: recorded now, not paid again
+            word |= 1 << bit;
+            owed += report.reward;
             toPay[i] = true;
         }
+        if (word != was) flags[at] = word;
+        uint256 remaining = r.remaining;
+        if (owed > remaining) revert TotalExceeded(eventId, owed, remaining);
+        r.remaining = uint88(remaining - owed); // below `remaining`, a uint88
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(reports, k) // shrink in place to the k reports written (k <= n)
@@ -465,22 +469,40 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     function _pushPayments(
         uint256 eventId,
         RootRecord storage r,
-        IERC20 token,
-        Entry[] calldata entries,
+        bytes calldata entries,
         bool[] memory toPay
     ) private returns (uint256 paid, uint256 total) {
-        for (uint256 i; i < entries.length; ++i) {
+        IERC20 token = IERC20(r.token);
+        for (uint256 i; i < toPay.length; ++i) {
             if (!toPay[i]) continue;
-            Entry calldata entry = entries[i];
-            if (entry.reward == 0 || token.trySafeTransfer(entry.account, entry.reward)) {
+            (uint256 index, IConsumerRegistry.SettlementReport memory e) = _batchEntry(entries, i);
+            if (e.reward == 0 || token.trySafeTransfer(e.account, e.reward)) {
                 ++paid;
-                total += entry.reward;
+                total += e.reward;
             } else {
-                // nothing is lost: the claim bit is cleared and the reward goes back to `remaining`
-                _claimed[eventId].unset(entry.index);
-                r.remaining += uint88(entry.reward); // subtracted by payBatch, so it fits
-                emit PaymentDeferred(eventId, entry.index, entry.account);
+                // nothing is lost: the paid bit is cleared and the reward goes back to `remaining`
+                _flags[eventId][index >> 7] &= ~(1 << _paidBit(index));
+                r.remaining += uint88(e.reward); // subtracted by payBatch, so it fits
+                emit PaymentDeferred(eventId, uint32(index), e.account);
             }
+        }
+    }
+
+    /// @dev Packed batch entry `i` (BATCH_ENTRY_BYTES; the length was checked): its index and its
+    /// fields as a track-record report.
+    function _batchEntry(
+        bytes calldata entries,
+        uint256 i
+    ) private pure returns (uint256 index, IConsumerRegistry.SettlementReport memory e) {
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let o := add(entries.offset, mul(i, 62)) // BATCH_ENTRY_BYTES
+            index := shr(224, calldataload(o))
+            mstore(e, shr(96, calldataload(add(o, 4)))) // account
+            mstore(add(e, 0x20), shr(208, calldataload(add(o, 56)))) // committedWh
+            mstore(add(e, 0x40), shr(192, calldataload(add(o, 25)))) // verifiedWh
+            mstore(add(e, 0x60), shr(160, calldataload(add(o, 33)))) // reward
+            mstore(add(e, 0x80), iszero(iszero(shr(248, calldataload(add(o, 24)))))) // sufficientData
         }
     }
 
@@ -606,13 +628,17 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @dev Set the claim bit of `index`, reading and writing its word once; false if it was set.
-    function _testAndSet(BitMaps.BitMap storage claimed, uint256 index) private returns (bool) {
-        mapping(uint256 => uint256) storage words = claimed._data;
-        uint256 word = words[index >> 8];
-        uint256 mask = 1 << (index & 0xff);
+    function _testAndSet(mapping(uint256 => uint256) storage words, uint256 index) private returns (bool) {
+        uint256 word = words[index >> 7];
+        uint256 mask = 1 << _paidBit(index);
         if (word & mask != 0) return false;
-        words[index >> 8] = word | mask;
+        words[index >> 7] = word | mask;
         return true;
+    }
+
+    /// @dev The paid bit of `index` in its flag word; the recorded bit is the next one.
+    function _paidBit(uint256 index) private pure returns (uint256) {
+        return (index & 127) << 1;
     }
 
     function _requireEntry(
@@ -630,18 +656,38 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @dev O-8: every entry of a batch under the root, by one multiproof (strictly increasing indices).
+    /// A packed entry's leaf hashes the same eight words as the Entry it packs (_leaf).
     function _requireEntries(
         uint256 eventId,
         RootRecord storage r,
-        Entry[] calldata entries,
+        bytes calldata entries,
+        uint256 n,
         bytes32[] calldata proof
     ) private view {
-        uint256 n = entries.length;
         uint256[] memory positions = new uint256[](n);
         bytes32[] memory leaves = new bytes32[](n);
-        for (uint256 i; i < n; ++i) {
-            positions[i] = entries[i].index;
-            leaves[i] = _leaf(eventId, entries[i]);
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, eventId)
+            for {
+                let i := 0
+            } lt(i, n) {
+                i := add(i, 1)
+            } {
+                let o := add(entries.offset, mul(i, 62)) // BATCH_ENTRY_BYTES
+                let index := shr(224, calldataload(o))
+                mstore(add(m, 0x20), index)
+                mstore(add(m, 0x40), shr(96, calldataload(add(o, 4)))) // account
+                mstore(add(m, 0x60), shr(248, calldataload(add(o, 24)))) // sufficient
+                mstore(add(m, 0x80), shr(192, calldataload(add(o, 25)))) // verifiedWh
+                mstore(add(m, 0xa0), shr(160, calldataload(add(o, 33)))) // reward
+                mstore(add(m, 0xc0), shr(168, calldataload(add(o, 45)))) // rewardBefore
+                mstore(add(m, 0xe0), shr(208, calldataload(add(o, 56)))) // committedWh
+                mstore(0x00, keccak256(m, 0x100))
+                mstore(add(add(positions, 0x20), shl(5, i)), index)
+                mstore(add(add(leaves, 0x20), shl(5, i)), keccak256(0x00, 0x20))
+            }
         }
         if (!PositionalMerkle.verifyMulti(proof, r.root, r.depth, positions, leaves)) {
             revert InvalidBatchProof(eventId);

@@ -103,8 +103,8 @@ interface IOptimisticSettlement {
     error AlreadyClaimed(uint256 eventId, uint32 index);
     /// @notice Paying this entry would exceed what is left of the root's total (O-7).
     error TotalExceeded(uint256 eventId, uint256 reward, uint256 remaining);
-    /// @notice A batch's entries are empty, not at strictly increasing indices, or not proved by its
-    /// multiproof under the event's root.
+    /// @notice A batch's entries are empty, not a multiple of BATCH_ENTRY_BYTES, not at strictly
+    /// increasing indices, or not proved by its multiproof under the event's root.
     error InvalidBatchProof(uint256 eventId);
     /// @notice The escrow did not deliver the root's total.
     error FundsNotReceived(uint256 eventId, uint256 expected, uint256 received);
@@ -210,8 +210,10 @@ interface IOptimisticSettlement {
     /// multiproof, and write their track records (one `recordSettlements` call); an entry already
     /// recorded is skipped, one already claimed is recorded but not paid again, and one whose
     /// transfer is refused stays claimable. Anyone (O-8, O-10).
+    /// @param entries BATCH_ENTRY_BYTES packed bytes per entry: `index (4) ‖ account (20) ‖ sufficient (1)
+    /// ‖ verifiedWh (8) ‖ reward (12) ‖ rewardBefore (11) ‖ committedWh (6)`, big-endian (the Entry).
     /// @param proof The sibling hashes the entries need, level by level from the leaves, in index order.
-    function payBatch(uint256 eventId, Entry[] calldata entries, bytes32[] calldata proof) external;
+    function payBatch(uint256 eventId, bytes calldata entries, bytes32[] calldata proof) external;
 
     /// @notice Send the caller's whole bond credit (bonds returned or won) to `to` (O-9). A caller
     /// that cannot receive ether names another address, so no credit is ever stuck.

@@ -620,7 +620,7 @@ class Keeper:
             (
                 fns.payBatch(
                     tree.event_id,
-                    [e.as_tuple() for e in part],
+                    opt.pack_batch(part),
                     tree.multiproof([e.index for e in part]),
                 ),
                 f"payBatch(event {tree.event_id}, entries {part[0].index}..{part[-1].index})",

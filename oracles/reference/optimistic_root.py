@@ -71,6 +71,20 @@ class Entry(BaseModel):
         )
 
 
+BATCH_ENTRY_BYTES = 62  # OptimisticSettlement.BATCH_ENTRY_BYTES: index 4 and rewardBefore 11 more
+
+
+def pack_batch(entries: Sequence[Entry]) -> bytes:
+    """O-8: entries as one payBatch argument (BATCH_ENTRY_BYTES each): the whole Entry, packed."""
+    return b"".join(
+        e.index.to_bytes(4, "big")
+        + e.packed()[:41]
+        + e.reward_before.to_bytes(11, "big")
+        + e.committed_wh.to_bytes(6, "big")
+        for e in entries
+    )
+
+
 def pack_entries(entries: Sequence[Entry]) -> bytes:
     """O-2: consecutive entries as one postEntries argument (ENTRY_BYTES each)."""
     return b"".join(e.packed() for e in entries)

@@ -345,14 +345,12 @@ def test_pay_batch_pays_each_entry_once(opt, keeper, stranger):
     before = [opt.s.token.balanceOf(e.account) for e in tree.entries]
     indices = [e.index for e in tree.entries]
     # attack: one entry's reward raised by 1; the multiproof no longer reaches the root
-    forged = [e.as_tuple() for e in tree.entries]
-    forged[-1] = (
-        tree.entries[-1].model_copy(update={"reward": tree.entries[-1].reward + 1}).as_tuple()
-    )
+    raised = tree.entries[-1].model_copy(update={"reward": tree.entries[-1].reward + 1})
+    forged = ref.pack_batch([*tree.entries[:-1], raised])
     with brownie.reverts(err("InvalidBatchProof", opt.event)):
         opt.os.payBatch(opt.event, forged, tree.multiproof(indices), {"from": keeper})
     tx = opt.os.payBatch(
-        opt.event, [e.as_tuple() for e in tree.entries], tree.multiproof(indices), {"from": keeper}
+        opt.event, ref.pack_batch(tree.entries), tree.multiproof(indices), {"from": keeper}
     )
     paid = [e for e in tree.entries if e.index != 0]
     assert tuple(tx.events["BatchClaimed"].values()) == (opt.event, 2, sum(e.reward for e in paid))
@@ -379,15 +377,15 @@ def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
     # the same entry twice in one batch: indices must strictly increase, so the batch is refused
     with brownie.reverts(err("InvalidBatchProof", opt.event)):
         opt.os.payBatch(
-            opt.event, [e1.as_tuple(), e1.as_tuple()], tree.proof(1) * 2, {"from": keeper}
+            opt.event, ref.pack_batch([e1, e1]), tree.proof(1) * 2, {"from": keeper}
         )
-    tx = opt.os.payBatch(opt.event, [e1.as_tuple()], tree.multiproof([1]), {"from": keeper})
+    tx = opt.os.payBatch(opt.event, ref.pack_batch([e1]), tree.multiproof([1]), {"from": keeper})
     assert (tx.events["BatchClaimed"]["entries"], tx.events["BatchClaimed"]["total"]) == (
         1,
         e1.reward,
     )
     everyone = (
-        [e.as_tuple() for e in tree.entries],
+        ref.pack_batch(tree.entries),
         tree.multiproof([e.index for e in tree.entries]),
     )
     tx = opt.os.payBatch(opt.event, *everyone, {"from": keeper})
@@ -534,7 +532,7 @@ def test_pay_batch_defers_a_refused_transfer(
     token.setBlocked(blocked.account, True, {"from": admin})
     tx = harness.payBatch(
         tree.event_id,
-        [e.as_tuple() for e in tree.entries],
+        ref.pack_batch(tree.entries),
         tree.multiproof([e.index for e in tree.entries]),
         {"from": keeper},
     )
@@ -641,7 +639,7 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
     )
     proof = tree.multiproof([e.index for e in tree.entries])
     tx = harness.payBatch(
-        tree.event_id, [e.as_tuple() for e in tree.entries], proof, {"from": stranger}
+        tree.event_id, ref.pack_batch(tree.entries), proof, {"from": stranger}
     )
     assert token.attacked() and not token.reentrySucceeded()
     assert bytes(token.reentryRevertData())[:4] == keccak(b"AlreadyClaimed(uint256,uint32)")[:4]
