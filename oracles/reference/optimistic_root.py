@@ -71,6 +71,28 @@ class Entry(BaseModel):
         )
 
 
+def unpack_entries(data: bytes, first: int = 0, before: int = 0) -> list[Entry]:
+    """The entries of one postEntries argument, numbered from ``first`` with prefix sums from
+    ``before`` as the contract numbers them: how a watcher reads a root's entries from calldata."""
+    if not data or len(data) % ENTRY_BYTES:
+        raise ValueError(f"packed entries must be a non-zero multiple of {ENTRY_BYTES} bytes")
+    out: list[Entry] = []
+    for i in range(len(data) // ENTRY_BYTES):
+        b = data[i * ENTRY_BYTES : (i + 1) * ENTRY_BYTES]
+        e = Entry(
+            index=first + i,
+            account="0x" + b[:20].hex(),
+            sufficient=bool(b[20]),
+            verified_wh=int.from_bytes(b[21:29], "big"),
+            reward=int.from_bytes(b[29:41], "big"),
+            reward_before=before,
+            committed_wh=int.from_bytes(b[41:47], "big"),
+        )
+        before += e.reward
+        out.append(e)
+    return out
+
+
 BATCH_ENTRY_BYTES = 62  # OptimisticSettlement.BATCH_ENTRY_BYTES: index 4 and rewardBefore 11 more
 
 
