@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -81,7 +82,7 @@ def unpack_entries(data: bytes, first: int = 0, before: int = 0) -> list[Entry]:
         b = data[i * ENTRY_BYTES : (i + 1) * ENTRY_BYTES]
         e = Entry(
             index=first + i,
-            account="0x" + b[:20].hex(),
+            account=to_checksum_address(b[:20]),
             sufficient=bool(b[20]),
             verified_wh=int.from_bytes(b[21:29], "big"),
             reward=int.from_bytes(b[29:41], "big"),
