@@ -225,9 +225,7 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         ]
         gas[f"payBatch_{n}"] = b.tx(
             b.admin,
-            os_fns.payBatch(
-                e3, opt.pack_batch(others), tree.multiproof([e.index for e in others])
-            ),
+            os_fns.payBatch(e3, opt.pack_batch(others), tree.multiproof([e.index for e in others])),
         )["gasUsed"]
     return gas
 

@@ -113,7 +113,11 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IOptimisticSettlement
-    function propose(uint256 eventId, uint32 count, uint88 total) external payable onlyRole(PROPOSER_ROLE) nonReentrant {
+    function propose(
+        uint256 eventId,
+        uint32 count,
+        uint88 total
+    ) external payable onlyRole(PROPOSER_ROLE) nonReentrant {
         if (msg.value != _bond) revert WrongBond(msg.value, _bond);
         RootRecord storage r = _roots[eventId];
         RootStatus status = r.status;
@@ -449,7 +453,8 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
             uint256 bit = _paidBit(index);
             if ((word >> (bit + 1)) & 1 == 1) continue; // recorded: nothing to do
             word |= 2 << bit;
-            reports[k++] = report;
+            reports[k] = report;
+            ++k;
             if ((word >> bit) & 1 == 1) continue; // paid by claim: recorded now, not paid again
             word |= 1 << bit;
             owed += report.reward;

@@ -20,7 +20,19 @@ contract OptimisticSettlementHarness is OptimisticSettlement {
         IConsumerRegistry consumers,
         IMeterData meterData,
         IProgramRegistry programs
-    ) OptimisticSettlement(admin, requests, consumers, meterData, IProofSettlement(address(0)), programs, 0, 0, 1 days) {}
+    )
+        OptimisticSettlement(
+            admin,
+            requests,
+            consumers,
+            meterData,
+            IProofSettlement(address(0)),
+            programs,
+            0,
+            0,
+            1 days
+        )
+    {}
 
     /// @notice Seed a finalized root (the tokens must be sent to this contract separately).
     function seedFinalized(uint256 eventId, bytes32 root, uint32 count, uint88 total, address token) external {

@@ -279,9 +279,13 @@ def _settle_optimistic(run: Run, keeper: Keeper, event_id: int) -> SettleStats:
     planned, mismatches = keeper.plan(event_id)
     # the token part of the bond (O-3), from the demo's test token; returned at finalization
     assert run.p.token is not None
-    bond = int(run.p.optimistic.functions.tokenBondFor(sum(x.as_result().reward for x in planned)).call())
+    bond = int(
+        run.p.optimistic.functions.tokenBondFor(sum(x.as_result().reward for x in planned)).call()
+    )
     if bond:
-        run.clients["admin"].transact(run.p.token.functions.mint(keeper.client.address, bond), "mint")
+        run.clients["admin"].transact(
+            run.p.token.functions.mint(keeper.client.address, bond), "mint"
+        )
     with run.ledger.staged("root"):
         tree = keeper.propose_root(event_id, run.out_dir / "root.json", planned=planned)
     challenge_window = int(run.p.optimistic.functions.challengeWindow().call())

@@ -109,7 +109,16 @@ def deploy_suite(
     disputes = Disputes.deploy(admin, requests, programs, utilities, escrow, tx)
     forecasting = LoadForecasting.deploy(admin, regions, utilities, requests, programs, tx)
     optimistic = OptimisticSettlement.deploy(
-        admin, requests, consumers, meter, proofs, programs, ROOT_BOND, ROOT_BOND_BPS, CHALLENGE_WINDOW, tx
+        admin,
+        requests,
+        consumers,
+        meter,
+        proofs,
+        programs,
+        ROOT_BOND,
+        ROOT_BOND_BPS,
+        CHALLENGE_WINDOW,
+        tx,
     )
 
     for protocol in (requests, disputes):

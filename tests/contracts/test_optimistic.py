@@ -243,7 +243,9 @@ def test_structural_faults_void_the_root(opt, keeper, stranger, world, fault):
     tree = opt.tree(entries)
     opt.propose(tree, keeper)
     tx = opt.challenge(tree, 1, stranger, entry=tree.entries[1])
-    assert tx.events["RootVoided"]["fault"] == (NOT_ENROLLED if fault == "not enrolled" else WRONG_RESULT)
+    assert tx.events["RootVoided"]["fault"] == (
+        NOT_ENROLLED if fault == "not enrolled" else WRONG_RESULT
+    )
     assert opt.rr.drEvent(opt.event)["status"] == SCHEDULED
     assert opt.os.bondCredit(stranger) == ROOT_BOND
     assert opt.os.tokenBondCredit(stranger, opt.s.token) == opt.os.tokenBondFor(tree.total)
@@ -376,9 +378,7 @@ def test_attack_double_claim__every_entry_paid_once(opt, keeper, stranger):
         opt.os.claim(opt.event, e0.as_tuple(), tree.proof(0), {"from": stranger})
     # the same entry twice in one batch: indices must strictly increase, so the batch is refused
     with brownie.reverts(err("InvalidBatchProof", opt.event)):
-        opt.os.payBatch(
-            opt.event, ref.pack_batch([e1, e1]), tree.proof(1) * 2, {"from": keeper}
-        )
+        opt.os.payBatch(opt.event, ref.pack_batch([e1, e1]), tree.proof(1) * 2, {"from": keeper})
     tx = opt.os.payBatch(opt.event, ref.pack_batch([e1]), tree.multiproof([1]), {"from": keeper})
     assert (tx.events["BatchClaimed"]["entries"], tx.events["BatchClaimed"]["total"]) == (
         1,
@@ -638,9 +638,7 @@ def test_attack_reentrant_token__pay_batch_reenters_claim__each_entry_paid_once(
         {"from": admin},
     )
     proof = tree.multiproof([e.index for e in tree.entries])
-    tx = harness.payBatch(
-        tree.event_id, ref.pack_batch(tree.entries), proof, {"from": stranger}
-    )
+    tx = harness.payBatch(tree.event_id, ref.pack_batch(tree.entries), proof, {"from": stranger})
     assert token.attacked() and not token.reentrySucceeded()
     assert bytes(token.reentryRevertData())[:4] == keccak(b"AlreadyClaimed(uint256,uint32)")[:4]
     assert "Claimed" not in tx.events
@@ -663,7 +661,9 @@ def _token_program(world, utility, admin, Token) -> tuple[object, int]:
     s.escrow.setTokenAllowed(token, True, {"from": admin})
     token.mint(utility, 10**15, {"from": utility})
     token.approve(s.escrow, 2**255, {"from": utility})
-    keeper = next(a for a in brownie.accounts if s.optimistic.hasRole(s.optimistic.PROPOSER_ROLE(), a))
+    keeper = next(
+        a for a in brownie.accounts if s.optimistic.hasRole(s.optimistic.PROPOSER_ROLE(), a)
+    )
     token.mint(keeper, 10**15, {"from": keeper})  # the token part of root bonds (O-3)
     token.approve(s.optimistic, 2**255, {"from": keeper})
     pid = s.programs.createProgram(

@@ -431,7 +431,8 @@ def test_attack_optimistic_root_pays_an_altered_record__challenge_voids_it(
     commit = (1_500, 20_000)
     blind = [result_of(w, c, *sc.expected(w, program)) for w, c in zip(who, commit, strict=True)]
     true = [
-        result_of(w, c, *expected_signed(sc, w, world)[1:]) for w, c in zip(who, commit, strict=True)
+        result_of(w, c, *expected_signed(sc, w, world)[1:])
+        for w, c in zip(who, commit, strict=True)
     ]
     assert blind[0].reward > 0 and not true[0].sufficient and blind[1] == true[1]
     tree = opt_ref.RootTree(sc.event, opt_ref.entries_for(blind))
