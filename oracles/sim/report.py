@@ -133,11 +133,15 @@ def build_report(
 
 
 def _root_paid_out(run: Run, event_id: int, event: DrEvent) -> bool:
-    """O-6..O-8: the event is RootSettled and the root paid its whole total (nothing left here)."""
+    """O-6..O-8: the event is RootSettled and the root paid its whole total: nothing left here but
+    the proposer's token bond, credited back at finalization (O-3, O-9)."""
     record = run.p.root_record(event_id)
-    assert run.p.token is not None
-    held = int(run.p.token.functions.balanceOf(run.p.optimistic.address).call())
-    return event.status == EventStatus.RootSettled and record.remaining == 0 and held == 0
+    token = run.p.token
+    assert token is not None
+    held = int(token.functions.balanceOf(run.p.optimistic.address).call())
+    fns = run.p.optimistic.functions
+    bond = int(fns.tokenBondCredit(record.proposer, token.address).call())
+    return event.status == EventStatus.RootSettled and record.remaining == 0 and held == bond
 
 
 def _uncapped_reward(
