@@ -5,7 +5,6 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {ReentrancyGuard} from "@openzeppelin/contracts/utils/ReentrancyGuard.sol";
 import {Address} from "@openzeppelin/contracts/utils/Address.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {IOptimisticSettlement} from "../interfaces/IOptimisticSettlement.sol";
@@ -113,6 +112,9 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     //////////////////////////////////////////////////////////////*/
 
     /// @inheritdoc IOptimisticSettlement
+    // slither: the calls go to the protocol's ReductionRequests and the event's allowlisted token, under
+    // the lock; the token bond written after the pull is what arrived, and a Posting root pays nothing
+    // slither-disable-next-line reentrancy-no-eth
     function propose(
         uint256 eventId,
         uint32 count,
@@ -161,7 +163,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (r.status != RootStatus.Posting) revert RootNotInStatus(eventId, r.status);
         if (block.timestamp > r.challengeEnds) revert PostingClosed(eventId, r.challengeEnds);
         uint256 n = entries.length / ENTRY_BYTES;
-        if (n == 0 || entries.length != n * ENTRY_BYTES) revert InvalidEntriesLength(entries.length);
+        if (n == 0 || entries.length % ENTRY_BYTES != 0) revert InvalidEntriesLength(entries.length);
         uint256 first = r.posted;
         uint256 count = r.count;
         if (first + n > count) revert TooManyEntries(eventId, count, first + n);
@@ -310,10 +312,13 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     }
 
     /// @inheritdoc IOptimisticSettlement
+    // slither: every bit and `remaining` are written before the calls; only a refused push clears its
+    // paid bit afterwards, so that entry stays claimable and is never paid twice
+    // slither-disable-next-line reentrancy-no-eth
     function payBatch(uint256 eventId, bytes calldata entries, bytes32[] calldata proof) external nonReentrant {
         RootRecord storage r = _finalized(eventId);
         uint256 n = entries.length / BATCH_ENTRY_BYTES;
-        if (n == 0 || entries.length != n * BATCH_ENTRY_BYTES) revert InvalidBatchProof(eventId);
+        if (n == 0 || entries.length % BATCH_ENTRY_BYTES != 0) revert InvalidBatchProof(eventId);
         _requireEntries(eventId, r, entries, n, proof);
         // effects first: every bit and `remaining` are written before the registry call and the transfers
         (IConsumerRegistry.SettlementReport[] memory reports, bool[] memory toPay) = _markBatch(eventId, r, entries, n);
@@ -513,8 +518,6 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
 
     /// @dev O-3: pull the token bond; only what arrived is kept as the bond (a token charging a
     /// transfer fee delivers less), so returning or forfeiting it never reaches other funds.
-    // slither: the token is the event's allowlisted payment token and propose holds the reentrancy lock
-    // slither-disable-next-line reentrancy-no-eth,reentrancy-benign
     function _takeTokenBond(RootRecord storage r, IERC20 token, uint256 amount) private {
         uint256 before = token.balanceOf(address(this));
         token.safeTransferFrom(msg.sender, address(this), amount);
@@ -523,7 +526,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
 
     /// @dev O-3: the token part of the bond, ceil(total * bondBps / 10,000) (<= total).
     function _tokenBondFor(uint256 total) private view returns (uint256) {
-        return Math.mulDiv(total, _bondBps, _BPS, Math.Rounding.Ceil);
+        // a proposal's total is a uint88 and bondBps <= 10,000, so the product fits; only an absurd
+        // argument to the view could overflow, and `total` itself bounds its bond from above
+        if (total > type(uint256).max / _BPS) return total;
+        return (total * _bondBps + _BPS - 1) / _BPS;
     }
 
     /// @dev The event's payment token (a void or an expiry credits the token bond in it).
