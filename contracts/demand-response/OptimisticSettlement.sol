@@ -133,7 +133,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (!_meterData.hasData(e.regionId, e.day)) revert IReductionRequests.EventDataNotCommitted(eventId, e.day);
         // O-3: a voided root must leave a whole window for proof-carrying settlement, so the last
         // entry must be posted by `latest`, and at most one window after the proposal
-        uint256 latest = _requests.settlementDeadline(eventId) - 2 * _challengeWindow;
+        uint256 latest = _deadline(eventId) - 2 * _challengeWindow;
         if (block.timestamp > latest) revert TooLateForRoot(eventId, latest);
         uint256 postBy = block.timestamp + _challengeWindow;
         if (postBy > latest) postBy = latest;
@@ -186,12 +186,18 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
             return;
         }
         if (sum != total) revert WrongTotal(eventId, total, sum);
-        bytes32 root = _rootOf(frontier, count, depth);
+        emit EntriesPosted(eventId, uint32(first), uint32(n));
+        _startWindow(eventId, r, _rootOf(frontier, count, depth));
+    }
+
+    /// @dev O-4: the last entry is in: the root is complete and its challenge window begins, with the
+    /// settlement deadline of that moment kept to move the window by any later pause (E-8).
+    function _startWindow(uint256 eventId, RootRecord storage r, bytes32 root) private {
         uint40 ends = SafeCast.toUint40(block.timestamp + _challengeWindow);
         r.root = root;
         r.challengeEnds = ends;
         r.status = RootStatus.Pending;
-        emit EntriesPosted(eventId, uint32(first), uint32(n));
+        r.deadlineAtPost = uint40(_deadline(eventId)); // a timestamp
         emit RootPosted(eventId, root, ends);
     }
 
@@ -247,10 +253,11 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     function finalize(uint256 eventId) external nonReentrant {
         RootRecord storage r = _roots[eventId];
         if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
-        if (block.timestamp <= r.challengeEnds) revert ChallengeWindowOpen(eventId, r.challengeEnds);
+        uint256 ends = _ends(eventId, r);
+        if (block.timestamp <= ends) revert ChallengeWindowOpen(eventId, ends);
         r.status = RootStatus.Finalized;
         uint88 total = r.total;
-        IProgramRegistry.Program memory program = _programs.program(_requests.drEvent(eventId).programId);
+        IProgramRegistry.Program memory program = _eventProgram(eventId);
         address token_ = program.token;
         r.token = token_;
         r.remaining = total;
@@ -276,7 +283,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         // finalizing, at least half for proof-carrying settlement after an expiry. A proposal still
         // Posting expires as soon as its postBy (kept in challengeEnds) has passed.
         uint256 expiresAt = uint256(r.challengeEnds);
-        if (status == RootStatus.Pending) expiresAt += _challengeWindow / 2;
+        if (status == RootStatus.Pending) expiresAt = _ends(eventId, r) + _challengeWindow / 2;
         if (block.timestamp <= expiresAt) revert TooEarlyToExpire(eventId, expiresAt);
         r.status = RootStatus.Expired;
         address proposer = r.proposer;
@@ -534,7 +541,11 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
 
     /// @dev The event's payment token (a void or an expiry credits the token bond in it).
     function _eventToken(uint256 eventId) private view returns (address) {
-        return _programs.program(_requests.drEvent(eventId).programId).token;
+        return _eventProgram(eventId).token;
+    }
+
+    function _eventProgram(uint256 eventId) private view returns (IProgramRegistry.Program memory) {
+        return _programs.program(_requests.drEvent(eventId).programId);
     }
 
     /// @dev O-2: add every packed entry to the frontier, numbered from `first` with running prefix
@@ -708,7 +719,19 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
     function _challengeable(uint256 eventId) private view returns (RootRecord storage r) {
         r = _roots[eventId];
         if (r.status != RootStatus.Pending) revert RootNotInStatus(eventId, r.status);
-        if (block.timestamp > r.challengeEnds) revert ChallengeWindowClosed(eventId, r.challengeEnds);
+        uint256 ends = _ends(eventId, r);
+        if (block.timestamp > ends) revert ChallengeWindowClosed(eventId, ends);
+    }
+
+    /// @dev O-4, E-8: the challenge window's end, moved by every second the escrow spent paused since
+    /// it began (a pause blocks the judge, which settles through the escrow, and finalization): the
+    /// settlement deadline has moved by exactly that much since (S-1).
+    function _ends(uint256 eventId, RootRecord storage r) private view returns (uint256) {
+        return uint256(r.challengeEnds) + (_deadline(eventId) - r.deadlineAtPost);
+    }
+
+    function _deadline(uint256 eventId) private view returns (uint256) {
+        return _requests.settlementDeadline(eventId);
     }
 
     function _finalized(uint256 eventId) private view returns (RootRecord storage r) {

@@ -42,6 +42,7 @@ interface IOptimisticSettlement {
         uint40 challengeEnds; // Posting: last second to post entries; Pending: last second of a challenge
         uint32 count; // entries: the event's enrollments
         RootStatus status;
+        uint40 deadlineAtPost; // the event's settlement deadline when the window began (E-8, O-4)
         address proposer; // slot 3
         uint96 bond; // native currency, returned on finalization, the challenger's on voiding
         uint96 tokenBond; // slot 4: in the event's token, ceil(total * bondBps / 10,000) (O-3)

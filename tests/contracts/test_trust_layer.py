@@ -286,3 +286,29 @@ def test_hold_for_dispute__only_the_disputes_contract(world, settled_world, stra
         err("AccessControlUnauthorizedAccount", stranger, s.requests.DISPUTES_ROLE())
     ):
         s.requests.holdForDispute(settled_world.event, world.consumers[0], {"from": stranger})
+
+
+def test_attack_f04_pause_over_a_challenge_window__window_extended_wrong_root_caught(
+    world, utility, oracle, keeper, stranger, admin
+):  # type: ignore[no-untyped-def]
+    """O-4, E-8 (P4): a wrong root is posted and the escrow is paused for longer than the challenge
+    window, which blocks the judge (it settles through the escrow). After the pause the window has
+    moved by the paused time: finalize is refused, the challenge is judged and voids the root.
+    Mutation: make OptimisticSettlement._ends return `r.challengeEnds` -> the proposer finalizes the
+    wrong root right after the pause and the challenge reverts ChallengeWindowClosed."""
+    from tests.contracts.suite import CHALLENGE_WINDOW
+    from tests.contracts.test_optimistic import Optimistic
+
+    opt = Optimistic(world, utility, oracle)
+    _honest, tree, paid = opt.propose_inflated(keeper)
+    ends = opt.os.rootRecord(opt.event)["challengeEnds"]
+    world.suite.escrow.pause({"from": admin})
+    paused_at = brownie.chain[-1].timestamp
+    brownie.chain.sleep(CHALLENGE_WINDOW + 600)
+    world.suite.escrow.unpause({"from": admin})
+    paused = brownie.chain[-1].timestamp - paused_at
+    assert now() > ends  # the window as posted is over
+    with brownie.reverts(err("ChallengeWindowOpen", opt.event, ends + paused)):
+        opt.os.finalize(opt.event, {"from": keeper})
+    tx = opt.challenge(tree, paid, stranger)
+    assert tx.events["RootVoided"]["challenger"] == stranger
