@@ -28,7 +28,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _GROUP_MASK = 0xffff;
     uint256 private constant _BAD_REF = 1; // `_hashRecords` statuses
     uint256 private constant _FULL_GROUP = 2;
-    uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 172-byte signed record
+    uint256 private constant _SIGNED_SHIFT = 48;
+    uint256 private constant _MAX_DAYS = 10; // Baseline.MAX_DAYS, as a literal for inline assembly // a reference's bit 48: a 172-byte signed record
     // MeterLeaf.RECORD_BYTES and SIGNED_RECORD_BYTES, as literals for inline assembly
     uint256 private constant _RECORD_BYTES = 107;
     uint256 private constant _SIGNED_RECORD_BYTES = 172;
@@ -55,8 +56,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
-        uint256[2] data; // the region's data-present bits
-        uint32[] candidates; // every candidate day of the lookback, most recent first (before `earliest`)
+        uint256[2] data; // the region's data-present bits (a day without data: no record to supply, a gap)
+        uint32[] candidates; // the event's baseline days (at most 10), most recent first (S-3)
+        bool gapped; // the consumer: some baseline day has no usable record (S-4, B-9)
+        uint256 usable; // the consumer: baseline days with a usable record (S-6 needs 5)
         uint32[24][] dayBuffer; // batch settlement: baseline days' readings, reused by each consumer
         uint32[24] eventBuffer; // batch settlement: the event day's readings, reused by each consumer
         bool summed; // batch settlement of a 10-in-10 program: baseline days are summed as they are read
@@ -202,27 +205,28 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         (bool eventMissing, uint32[24] memory eventDay) = _verifyLeaf(leaves[0], w, c.day, false);
         w.next = 1;
         (uint32[24][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
-        return _outcome(c, eventMissing, eventDay, dayList, n);
+        return _outcome(c, eventMissing, eventDay, dayList, n, w);
     }
 
-    /// @dev S-5, S-6: the baseline result from the days found, or insufficient data.
+    /// @dev S-5, S-6: the baseline result from the baseline days (gaps as zeros, B-9), or insufficient data.
     function _outcome(
         Context memory c,
         bool eventMissing,
         uint32[24] memory eventDay,
         uint32[24][] memory dayList,
-        uint256 n
+        uint256 n,
+        Walk memory w
     ) private pure returns (Outcome memory o) {
         o.eventDayMissing = eventMissing;
-        o.baselineDays = n;
-        if (eventMissing || n < Baseline.MIN_DAYS) return o;
+        o.baselineDays = w.usable;
+        if (eventMissing || w.usable < Baseline.MIN_DAYS) return o;
         // shrink a memory array's length in place
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(dayList, n) // shrink to the days found; n <= the allocated length
         }
         o.sufficient = true;
-        o.result = Baseline.compute(dayList, eventDay, c.params);
+        o.result = Baseline.compute(dayList, eventDay, c.params, w.gapped);
     }
 
     function _startWalk(Context memory c, address account) private view returns (Walk memory w) {
@@ -259,6 +263,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.earliest = activationDay + 1 > lookbackStart ? activationDay + 1 : lookbackStart;
         w.next = 0;
         w.offset = 0;
+        w.gapped = false;
+        w.usable = 0;
         w.headerPrefix = (((uint256(id) << 16) | w.regionId) << 32);
         if (signedData) {
             // the keys for the walk's days: every judged record's day is w.earliest or later
@@ -267,14 +273,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         }
     }
 
-    /// @dev S-3: the candidate days of the lookback, most recent first: like days that are not event
-    /// days of the region, have committed data and (for a weekday event) are not holidays.
+    /// @dev S-3: the event's baseline days, most recent first: the first 10 like days of the lookback
+    /// that are not event days of the region and (for a weekday event) are not holidays. Region facts
+    /// only: whether a day has data never moves the walk (B-9, P2).
     function _candidates(Walk memory w) private pure returns (uint32[] memory list) {
         list = new uint32[](LOOKBACK_DAYS);
         uint256 base = w.baseWord;
-        // per bitmap word: the days excluded whatever the weekday (event days, days without data)
-        uint256 out0 = w.eventDays[0] | ~w.data[0];
-        uint256 out1 = w.eventDays[1] | ~w.data[1];
+        // per bitmap word: the days excluded whatever the weekday (event days)
+        uint256 out0 = w.eventDays[0];
+        uint256 out1 = w.eventDays[1];
         (uint256 hol0, uint256 hol1) = (w.holidays[0], w.holidays[1]);
         bool weekendLike = w.weekendLike;
         uint256 last = w.eventDay - 1;
@@ -302,6 +309,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                     if like {
                         n := add(n, 1)
                         mstore(add(list, shl(5, n)), d)
+                        if eq(n, _MAX_DAYS) {
+                            break
+                        }
                     }
                 }
             }
@@ -309,26 +319,39 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         }
     }
 
-    /// @dev Walk back from the event day; every candidate day's record must be supplied, in order,
-    /// until 10 days with data are found or the lookback ends (S-3, S-4).
+    /// @dev The baseline days from the event day back (S-3, S-4): each day's record must be supplied,
+    /// in order, if the day has data; a day without a usable record stays a gap of zeros (B-9).
     function _collectBaselineDays(
         LeafProof[] calldata leaves,
         Walk memory w
     ) private view returns (uint32[24][] memory dayList, uint256 n) {
         dayList = new uint32[24][](Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
-        for (uint256 i = 0; i < candidates.length && n < Baseline.MAX_DAYS; ++i) {
+        for (uint256 i = 0; i < candidates.length; ++i) {
             uint32 d = candidates[i];
             if (d < w.earliest) break;
+            ++n;
+            if (!_hasRecord(w, d)) {
+                w.gapped = true; // dayList[n - 1] stays zero
+                continue;
+            }
             if (w.next >= leaves.length) revert MissingLeaf(d);
             (bool missing, uint32[24] memory r) = _verifyLeaf(leaves[w.next], w, d, true);
             ++w.next;
-            if (!missing) {
-                dayList[n] = r;
-                ++n;
+            if (missing) {
+                w.gapped = true;
+            } else {
+                dayList[n - 1] = r;
+                ++w.usable;
             }
         }
         if (w.next != leaves.length) revert UnexpectedLeaf(w.next);
+    }
+
+    /// @dev Whether the settler must supply the consumer's record of baseline day `d` (S-3): the day has data.
+    function _hasRecord(Walk memory w, uint32 d) private pure returns (bool) {
+        uint256 word = w.data[(uint256(d) >> 8) - w.baseWord];
+        return (word >> (d & 0xff)) & 1 == 1;
     }
 
     /// @dev One record the walk requires: MeterData checks its header, its proof and, in a signed-data
@@ -459,7 +482,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bool eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
         uint256 n = _batchBaselineDays(records, refs, w);
         if (w.next != refs.length) revert UnexpectedLeaf(w.next);
-        if (!w.summed) _copyOutcome(_outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n), o);
+        if (!w.summed) _copyOutcome(_outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n, w), o);
         else _summedOutcome(c, eventMissing, w, n, o);
     }
 
@@ -473,18 +496,18 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Outcome memory o
     ) private pure {
         o.eventDayMissing = eventMissing;
-        o.baselineDays = n;
+        o.baselineDays = w.usable;
         MeterLeaf.unpackLanes(w.lanes, w.sumBuffer); // and zeroes the lanes for the next consumer
-        if (eventMissing || n < Baseline.MIN_DAYS) return;
+        if (eventMissing || w.usable < Baseline.MIN_DAYS) return;
         o.sufficient = true;
-        _copyResult(Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params), o.result);
+        _copyResult(Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params, w.gapped), o.result);
     }
 
-    /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its candidate days, in
-    /// order, until 10 count. A 10-in-10 program adds them to the shared lanes (zero: the previous
-    /// consumer's `_summedOutcome` unpacked and cleared them);
+    /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its baseline days, in
+    /// order. A 10-in-10 program adds them to the shared lanes (zero: the previous
+    /// consumer's `_summedOutcome` unpacked and cleared them; a gap adds nothing);
     /// another writes their readings to the shared day buffer, restored to its full length (the
-    /// previous consumer's `_outcome` shrank it). Returns the number of days found.
+    /// previous consumer's `_outcome` shrank it; a gap's hours are zeroed). Returns the number of days.
     function _batchBaselineDays(
         bytes calldata records,
         uint256[] calldata refs,
@@ -493,17 +516,27 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
         (uint256 count, uint32 earliest) = (candidates.length, w.earliest);
-        // unchecked: i < count <= LOOKBACK_DAYS and n < MAX_DAYS, each incremented once per pass
+        // unchecked: i < count <= MAX_DAYS and n <= i, each incremented once per pass
         unchecked {
-            for (uint256 i = 0; i < count && n < Baseline.MAX_DAYS; ++i) {
+            for (uint256 i = 0; i < count; ++i) {
                 uint32 d = candidates[i];
                 if (d < earliest) break;
-                if (w.next >= refs.length) revert MissingLeaf(d);
-                bytes calldata record = _nextRecord(records, refs, w);
-                if (!_counted(record, w, d, true)) continue;
-                if (w.summed) MeterLeaf.addToLanes(record, w.lanes);
-                else MeterLeaf.readHours(record, dayList[n], w.firstHour, w.endHour);
                 ++n;
+                bool counted = false;
+                if (_hasRecord(w, d)) {
+                    if (w.next >= refs.length) revert MissingLeaf(d);
+                    bytes calldata record = _nextRecord(records, refs, w);
+                    counted = _counted(record, w, d, true);
+                    if (counted) {
+                        ++w.usable;
+                        if (w.summed) MeterLeaf.addToLanes(record, w.lanes);
+                        else MeterLeaf.readHours(record, dayList[n - 1], w.firstHour, w.endHour);
+                    }
+                }
+                if (!counted) {
+                    w.gapped = true;
+                    if (!w.summed) _zeroHours(dayList[n - 1], w.firstHour, w.endHour);
+                }
             }
         }
     }
@@ -593,6 +626,11 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         to.actualWh = from.actualWh;
         to.reductionWh = from.reductionWh;
         to.adjustmentBps = from.adjustmentBps;
+    }
+
+    /// @dev Hours [first, end) of a shared day buffer set to zero: a gap (B-9).
+    function _zeroHours(uint32[24] memory r, uint256 first, uint256 end) private pure {
+        for (uint256 h = first; h < end; ++h) r[h] = 0;
     }
 
     /// @dev `buffer`, its length set back to `length` (at most what it was allocated with).

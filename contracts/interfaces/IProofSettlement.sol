@@ -47,9 +47,9 @@ interface IProofSettlement {
 
     /// @notice The verified outcome for one consumer and one event.
     struct Outcome {
-        bool sufficient; // event-day record counted and at least Baseline.MIN_DAYS baseline days (S-6)
+        bool sufficient; // event-day record counted and at least Baseline.MIN_DAYS usable baseline days (S-6)
         bool eventDayMissing; // the event-day record is flagged missing or not counted
-        uint256 baselineDays; // baseline days with counted data that the walk found
+        uint256 baselineDays; // baseline days with a usable record (the others are gaps, B-9)
         Baseline.Result result; // zero unless sufficient
     }
 
@@ -99,8 +99,9 @@ interface IProofSettlement {
         LeafProof[] calldata leaves
     ) external view returns (Outcome memory);
 
-    /// @notice The days whose records settlement requires, most recent first, before any are found
-    /// missing: like days in the lookback, minus event days, holidays and days without data (S-3).
+    /// @notice The event's baseline days for the consumer, most recent first (S-3): the 10 most recent
+    /// like days in the lookback after its activation day, minus event days and (weekday events)
+    /// holidays; region facts only. A day's record must be supplied where the day has data (S-4).
     function candidateDays(uint256 eventId, address account) external view returns (uint32[] memory dayList);
 
     /// @notice The ledger this contract settles for.

@@ -70,14 +70,17 @@ library Baseline {
         if (p.adjCapBps > BPS) revert InvalidAdjustmentCap(p.adjCapBps);
     }
 
-    /// @notice Compute baseline, actual use and verified reduction for one consumer-event (B-2..B-6).
-    /// @param baselineDays Hourly Wh of the eligible baseline readings, most recent first (5..10 days).
+    /// @notice Compute baseline, actual use and verified reduction for one consumer-event (B-2..B-6, B-9).
+    /// @param baselineDays Hourly Wh of the baseline days, most recent first (5..10 days); a day without
+    /// a usable record (a gap, S-4) is all zeros.
     /// @param eventDay Hourly Wh of the event day.
     /// @param p The program's baseline parameters.
+    /// @param gapped Some baseline day is a gap: the day-of ratio is the cap's floor (B-9).
     function compute(
         uint32[24][] memory baselineDays,
         uint32[24] memory eventDay,
-        Params memory p
+        Params memory p,
+        bool gapped
     ) internal pure returns (Result memory r) {
         validate(p);
         uint256 n = baselineDays.length;
@@ -88,42 +91,49 @@ library Baseline {
         // slither: the window's end is recomputed by _fromSums
         // slither-disable-next-line unused-return
         (uint256 adjStart, ) = adjustmentWindow(p);
-        return _fromSums(_hourSums(baselineDays, selected, adjStart, p.endHour), count, eventDay, p);
+        return _fromSums(_hourSums(baselineDays, selected, adjStart, p.endHour), count, eventDay, p, gapped);
     }
 
     /// @notice `compute` for CAISO 10-in-10 (B-2) from the sums, per hour, of the `n` eligible days'
     /// readings over hours [adjustmentWindow start, endHour) (other hours are not read): the same
     /// result, for callers that add the days up as they read them. `p` must have passed `validate`
-    /// (a batch validates once for all its consumers).
+    /// (a batch validates once for all its consumers). `gapped` as in `compute` (B-9).
     function computeTenInTen(
         uint256[24] memory sums,
         uint256 n,
         uint32[24] memory eventDay,
-        Params memory p
+        Params memory p,
+        bool gapped
     ) internal pure returns (Result memory) {
         if (p.method != METHOD_TEN_IN_TEN) revert UnknownBaselineMethod(p.method);
         if (n < MIN_DAYS || n > MAX_DAYS) revert InvalidBaselineDayCount(n);
-        return _fromSums(sums, n, eventDay, p);
+        return _fromSums(sums, n, eventDay, p, gapped);
     }
 
     /// @dev B-2..B-6 from the selected days' per-hour sums and their count. Unchecked sums: a sum is at
     /// most 10 days of uint32 Wh (< 2^36), the ratio at most 2 * BPS, 24 hours of either: nothing near
-    /// 2^256. `count` is 1..10 (checked by the callers), so no division is by zero.
+    /// 2^256. `count` is 1..10 (checked by the callers), so no division is by zero. 10-in-10 floors
+    /// each hour (B-2, B-6); high-5-of-10 floors the event window's total once (B-3, B-6), so that its
+    /// result is monotone in every reading (B-9).
     function _fromSums(
         uint256[24] memory sums,
         uint256 count,
         uint32[24] memory eventDay,
-        Params memory p
+        Params memory p,
+        bool gapped
     ) private pure returns (Result memory r) {
-        uint256 ratio = _adjustment(sums, count, eventDay, p);
-        (uint256 baselineWh, uint256 actualWh) = (0, 0);
+        uint256 ratio = _adjustment(sums, count, eventDay, p, gapped);
+        (uint256 baselineWh, uint256 actualWh, uint256 windowSum) = (0, 0, 0);
+        bool perHour = p.method == METHOD_TEN_IN_TEN;
         unchecked {
             for (uint256 h = p.startHour; h < p.endHour; ++h) {
                 // slither: B-2 floors each hour's average before B-5 adjusts it, exactly as the reference
                 // slither-disable-next-line divide-before-multiply
-                baselineWh += ((sums[h] / count) * ratio) / BPS;
+                if (perHour) baselineWh += ((sums[h] / count) * ratio) / BPS;
+                else windowSum += sums[h];
                 actualWh += eventDay[h];
             }
+            if (!perHour) baselineWh = (windowSum * ratio) / (count * BPS);
         }
         r.adjustmentBps = ratio;
         r.baselineWh = baselineWh;
@@ -131,14 +141,17 @@ library Baseline {
         r.reductionWh = baselineWh > actualWh ? baselineWh - actualWh : 0;
     }
 
-    /// @dev B-4, B-5: the capped day-of adjustment ratio from the sums over the adjustment window.
+    /// @dev B-4, B-5: the capped day-of adjustment ratio from the sums over the adjustment window; with a
+    /// gap among the baseline days, the cap's floor (B-9).
     function _adjustment(
         uint256[24] memory sums,
         uint256 count,
         uint32[24] memory eventDay,
-        Params memory p
+        Params memory p,
+        bool gapped
     ) private pure returns (uint256) {
         (uint256 adjStart, uint256 adjEnd) = adjustmentWindow(p);
+        if (gapped && adjEnd > adjStart) return BPS - p.adjCapBps;
         (uint256 adjBaseline, uint256 adjActual) = (0, 0);
         unchecked {
             for (uint256 h = adjStart; h < adjEnd; ++h) {

@@ -12,7 +12,17 @@ contract BaselineHarness {
         uint32[24] calldata eventDay,
         Baseline.Params calldata p
     ) external pure returns (Baseline.Result memory) {
-        return Baseline.compute(baselineDays, eventDay, p);
+        return Baseline.compute(baselineDays, eventDay, p, false);
+    }
+
+    /// @notice See Baseline.compute, with baseline days that are gaps (B-9).
+    function computeGapped(
+        uint32[24][] calldata baselineDays,
+        uint32[24] calldata eventDay,
+        Baseline.Params calldata p,
+        bool gapped
+    ) external pure returns (Baseline.Result memory) {
+        return Baseline.compute(baselineDays, eventDay, p, gapped);
     }
 
     /// @notice See Baseline.computeTenInTen (after Baseline.validate, as its callers do).
@@ -23,7 +33,7 @@ contract BaselineHarness {
         Baseline.Params calldata p
     ) external pure returns (Baseline.Result memory) {
         Baseline.validate(p);
-        return Baseline.computeTenInTen(sums, n, eventDay, p);
+        return Baseline.computeTenInTen(sums, n, eventDay, p, false);
     }
 
     /// @notice See Baseline.adjustmentWindow.

@@ -44,7 +44,15 @@ from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref
 from oracles.reference import meter_signing
 from oracles.reference import optimistic_root as opt
-from oracles.reference.baseline_days import LOOKBACK_DAYS, baseline_days, candidate_days
+from oracles.reference.baseline_days import (
+    LOOKBACK_DAYS,
+    BaselineInputs,
+    baseline_inputs,
+    candidate_days,
+)
+from oracles.reference.baseline_days import (
+    sufficient as is_sufficient,
+)
 from oracles.reference.meter_leaf import ConsumerDay
 from oracles.reference.meter_multiproof import ConsumerArg, GroupArg, Located, settle_batch_args
 from oracles.reference.meter_signing import MeterDomain
@@ -323,13 +331,13 @@ class Keeper:
         program: Program,
         committed: int,
         event_rec: ConsumerDay,
-        used: list[ConsumerDay],
+        inputs: BaselineInputs,
         event_counts: bool,
     ) -> tuple[bool, ref.BaselineResult | None, int]:
-        if not event_counts or len(used) < ref.MIN_DAYS:
+        if not is_sufficient(event_counts, inputs):
             return False, None, 0
         result = ref.compute(
-            [r.readings for r in used], event_rec.readings, baseline_params(event, program)
+            inputs.days, event_rec.readings, baseline_params(event, program), inputs.gapped
         )
         reward = event_reward(result, committed, event, program)
         return True, result, reward
@@ -401,7 +409,7 @@ class Keeper:
             cid = consumer.id
             unsettleable = Planned(account, cid, enrollment.committed_wh, False, None, 0, None)
             candidates = list(chain_candidates)
-            mine = candidate_days(day, consumer.activation_day, holidays, event_days, data_days)
+            mine = candidate_days(day, consumer.activation_day, holidays, event_days)
             if mine != candidates:
                 log.error(
                     "MISMATCH event %d %s: candidate days chain %s, reference %s",
@@ -419,24 +427,23 @@ class Keeper:
                 planned.append(unsettleable)
                 continue
             event_rec, event_leaf = found
-            found_days = {d: self.leaf(region, d, cid) for d in candidates}
+            # S-3, S-4: a baseline day's record is required where the day has data; a day without
+            # a usable record is a gap (B-9), never replaced by an older day
+            required = [d for d in candidates if d in data_days]
+            found_days = {d: self.leaf(region, d, cid) for d in required}
             leaves = {d: leaf for d, leaf in found_days.items() if leaf is not None}
-            if len(leaves) != len(candidates):
+            if len(leaves) != len(required):
                 log.error("event %d: consumer %d lacks records for %s", event_id, cid,
-                          sorted(set(candidates) - set(leaves)))  # fmt: skip
+                          sorted(set(required) - set(leaves)))  # fmt: skip
                 planned.append(unsettleable)
                 continue
             counts = self._counts(keys, domain)
-            uncounted = {d for d, (rec, _) in leaves.items() if not counts(rec)}
-            required, used = baseline_days(candidates, uncounted.__contains__)
-            used_records = [leaves[d][0] for d in used]
+            usable = {d: rec.readings for d, (rec, _) in leaves.items() if counts(rec)}
+            inputs = baseline_inputs(candidates, usable.get)
             sufficient, result, reward = self._reference(
-                event, program, enrollment.committed_wh, event_rec, used_records, counts(event_rec)
+                event, program, enrollment.committed_wh, event_rec, inputs, counts(event_rec)
             )
-            self.inputs[(event_id, account)] = (
-                [r.readings for r in used_records],
-                event_rec.readings,
-            )
+            self.inputs[(event_id, account)] = (inputs.days, event_rec.readings)
             proofs = [event_leaf] + [leaves[d][1] for d in required]
             planned.append(
                 Planned(account, cid, enrollment.committed_wh, sufficient, result, reward, proofs,

@@ -101,9 +101,16 @@ def adjustment_ratio(actual_wh: int, baseline_wh: int, cap_bps: int, has_window:
 
 
 def compute(
-    baseline_days: Sequence[DayReadings], event_day: DayReadings, p: BaselineParams
+    baseline_days: Sequence[DayReadings],
+    event_day: DayReadings,
+    p: BaselineParams,
+    gapped: bool = False,
 ) -> BaselineResult:
-    """Baseline, actual use and verified reduction of one consumer for one event (B-2..B-6)."""
+    """Baseline, actual use and verified reduction of one consumer for one event (B-2..B-6, B-9).
+
+    ``baseline_days`` are the event's baseline days (S-3), most recent first; a day without a usable
+    record (a gap, S-4) is all zeros and ``gapped`` is then true: the day-of ratio is the cap's floor
+    (B-9), the worst case over every value the day could have had."""
     if not MIN_DAYS <= len(baseline_days) <= MAX_DAYS:
         raise ValueError(f"a baseline needs {MIN_DAYS}..{MAX_DAYS} days, got {len(baseline_days)}")
     if len(event_day) != HOURS or any(len(d) != HOURS for d in baseline_days):
@@ -112,11 +119,17 @@ def compute(
     adj_start, adj_end = adjustment_window(p)
     adj_baseline = sum(hour_baseline(baseline_days, selected, h) for h in range(adj_start, adj_end))
     adj_actual = sum(event_day[adj_start:adj_end])
-    ratio = adjustment_ratio(adj_actual, adj_baseline, p.adj_cap_bps, adj_end > adj_start)
-    baseline = sum(
-        hour_baseline(baseline_days, selected, h) * ratio // BPS
-        for h in range(p.start_hour, p.end_hour)
-    )
+    has_window = adj_end > adj_start
+    if gapped and has_window:
+        ratio = BPS - p.adj_cap_bps
+    else:
+        ratio = adjustment_ratio(adj_actual, adj_baseline, p.adj_cap_bps, has_window)
+    hours = range(p.start_hour, p.end_hour)
+    if p.method == Method.TEN_IN_TEN:  # B-2, B-6: each hour's average floored, then adjusted
+        baseline = sum(hour_baseline(baseline_days, selected, h) * ratio // BPS for h in hours)
+    else:  # B-3, B-6: the window's total over the 5 days, adjusted and floored once (B-9)
+        total = sum(baseline_days[d][h] for d in selected for h in hours)
+        baseline = total * ratio // (len(selected) * BPS)
     actual = sum(event_day[p.start_hour : p.end_hour])
     return BaselineResult(
         baseline_wh=baseline,

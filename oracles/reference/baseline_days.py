@@ -1,14 +1,18 @@
-"""Python reference of settlement's baseline-day walk (SPECIFICATION.md §7, rules S-3, S-4).
+"""Python reference of settlement's baseline days (SPECIFICATION.md §7, rules S-3, S-4; §3 B-9).
 
-Given what is public on-chain (the region's holidays, event days and days with committed data, and
-the consumer's activation day), `candidate_days` lists the days whose records settlement requires,
-most recent first. `baseline_days` then drops the days whose record is flagged missing and stops at
-10 days with data, exactly as `ProofSettlement._collectBaselineDays` does.
+The baseline days of an event are chosen from region facts only (the region's holidays and event
+days, and the consumer's activation day), never from what data exists: `candidate_days` lists them,
+most recent first, at most 10. A day without a usable record for the consumer (none posted, flagged
+missing, or in a signed-data program not signed by its meter key) is a gap: it is not replaced by
+an older day; `baseline_inputs` turns it into a day of zeros and marks the set gapped, which sets the
+day-of ratio to the cap's floor (B-9), exactly as `ProofSettlement` does. So no poster who withholds
+or flags a record can raise a reward (P2).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
+from typing import NamedTuple
 
 from oracles.reference.baseline import BPS, MAX_DAYS, MIN_DAYS
 
@@ -17,9 +21,11 @@ __all__ = [
     "LOOKBACK_DAYS",
     "MAX_DAYS",
     "MIN_DAYS",
-    "baseline_days",
+    "BaselineInputs",
+    "baseline_inputs",
     "candidate_days",
     "reliability",
+    "sufficient",
 ]
 
 LOOKBACK_DAYS = 45
@@ -39,33 +45,56 @@ def candidate_days(
     activation_day: int,
     holidays: Collection[int],
     event_days: Collection[int],
-    data_days: Collection[int],
 ) -> list[int]:
-    """Like days after activation within the lookback, minus event days and days without data (S-3)."""
+    """The event's baseline days (S-3): the 10 most recent like days after activation within the
+    lookback that are not event days of the region, by region facts only."""
     weekend_like = is_weekend(event_day) or event_day in holidays
     earliest = max(event_day - LOOKBACK_DAYS, activation_day + 1)
-    out = []
+    out: list[int] = []
     for d in range(event_day - 1, earliest - 1, -1):
+        if len(out) == MAX_DAYS:
+            break
         holiday = d in holidays
         like = (is_weekend(d) or holiday) if weekend_like else (not is_weekend(d) and not holiday)
-        if like and d not in event_days and d in data_days:
+        if like and d not in event_days:
             out.append(d)
     return out
 
 
-def baseline_days(
-    candidates: Iterable[int], is_missing: Callable[[int], bool]
-) -> tuple[list[int], list[int]]:
-    """(records required, days used): walk the candidates until 10 days with data are found (S-4)."""
-    required: list[int] = []
-    used: list[int] = []
+HOURS = 24
+
+
+class BaselineInputs(NamedTuple):
+    """What settlement computes a consumer's baseline from (S-4, S-6, B-9)."""
+
+    days: list[tuple[int, ...]]  # every baseline day's readings, a gap as zeros
+    gapped: bool  # some day is a gap: the day-of ratio is the cap's floor (B-9)
+    usable: int  # days with a usable record; S-6 needs MIN_DAYS
+
+
+def baseline_inputs(
+    candidates: Iterable[int], usable: Callable[[int], Sequence[int] | None]
+) -> BaselineInputs:
+    """The baseline days' readings (S-4, B-9): ``usable(day)`` is the consumer's usable readings of
+    the day, or None for a gap (no record, flagged missing, not signed by its key); a gap is a day
+    of zeros, never replaced by an older day."""
+    days: list[tuple[int, ...]] = []
+    gapped = False
+    count = 0
     for d in candidates:
-        if len(used) == MAX_DAYS:
-            break
-        required.append(d)
-        if not is_missing(d):
-            used.append(d)
-    return required, used
+        r = usable(d)
+        if r is None:
+            gapped = True
+            days.append((0,) * HOURS)
+        else:
+            count += 1
+            days.append(tuple(r))
+    return BaselineInputs(days, gapped, count)
+
+
+def sufficient(event_usable: bool, inputs: BaselineInputs) -> bool:
+    """S-6: the event day's record is usable and at least MIN_DAYS baseline days are."""
+    return event_usable and inputs.usable >= MIN_DAYS
 
 
 RELIABILITY_WEIGHT_BPS = 2_000

@@ -100,9 +100,19 @@ class Scenario:
             self.book.post(REGION, d, recs)
 
     def required(self, who) -> tuple[list[int], list[int]]:
-        cid = self.s.consumers.consumer(who)["id"]
+        """(the baseline days whose record the settler supplies: those with data, the baseline days) (S-3, S-4)."""
         cands = list(self.s.proofs.candidateDays(self.event, who))
-        return walk.baseline_days(cands, lambda d: (cid, d) in self.missing)
+        return [d for d in cands if (REGION, d) in self.book.batches], cands
+
+    def usable(self, cid: int) -> Callable[[int], tuple[int, ...] | None]:
+        """A baseline day's readings, or None for a gap (no data, flagged missing) (S-4, B-9)."""
+
+        def f(d: int) -> tuple[int, ...] | None:
+            if (REGION, d) not in self.book.batches or (cid, d) in self.missing:
+                return None
+            return self.book.record(REGION, d, cid).readings
+
+        return f
 
     def leaves(self, who) -> list[tuple[int, bytes, list[bytes]]]:
         cid = self.s.consumers.consumer(who)["id"]
@@ -123,9 +133,10 @@ class Scenario:
 
     def expected(self, who, program: dict) -> tuple[ref.BaselineResult | None, int]:
         cid = self.s.consumers.consumer(who)["id"]
-        _, used = self.required(who)
+        _, cands = self.required(who)
         ev = self.book.record(REGION, self.event_day, cid)
-        if ev.missing or len(used) < walk.MIN_DAYS:
+        inputs = walk.baseline_inputs(cands, self.usable(cid))
+        if not walk.sufficient(not ev.missing, inputs):
             return None, 0
         p = ref.BaselineParams(
             method=program["method"],
@@ -135,8 +146,7 @@ class Scenario:
             adj_gap_hours=program["adjGapHours"],
             adj_cap_bps=program["adjCapBps"],
         )
-        days = [list(self.book.record(REGION, d, cid).readings) for d in used]
-        r = ref.compute(days, list(ev.readings), p)
+        r = ref.compute(inputs.days, list(ev.readings), p, inputs.gapped)
         rate = self.rr.drEvent(self.event)["rate"]
         reward = ref.reward(
             r.reduction_wh,
@@ -209,9 +219,10 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
     assert rec["eventsSettled"] == 1 and rec["eventsDelivered"] == 1
 
 
-def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, oracle, region_admin):
-    """S-3, S-4: like days only; holidays, the region's event days and days without committed data are
-    skipped; a missing-flagged record is required but not used. On-chain list equals the reference."""
+def test_candidate_days_skip_holidays_event_days__gaps_stay(world, utility, oracle, region_admin):
+    """S-3, S-4, B-9: like days only; holidays and the region's event days are skipped; a day without
+    committed data and a missing-flagged record stay baseline days as gaps (no record required for
+    the first, the flagged record required but not used). On-chain list equals the reference."""
     s = world.suite
     today = local_day(now())
     earlier = next_weekday(today, at_least=1)
@@ -219,33 +230,32 @@ def test_candidate_days_skip_holidays_event_days_and_missing(world, utility, ora
     sc = Scenario(world, utility, oracle, event_day=next_weekday(earlier, at_least=2))
     a = world.consumers[0]
     sc.enroll(a, 4_000)
-    holiday = next_weekday(activation(world) + 3)
+    events = {earlier, sc.event_day}
+    holiday = walk.candidate_days(sc.event_day, activation(world), set(), events)[2]
     s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
-    gap = next_weekday(holiday + 1)  # no data at all for the region that day
-    flagged = next_weekday(gap + 1)  # consumer 1's record flagged missing
-    base = sc.reducing({1: 0.5})
+    gap, flagged = walk.candidate_days(sc.event_day, activation(world), {holiday}, events)[:2]
+    base = sc.reducing(
+        {1: 0.5}
+    )  # no data at all for the region on `gap`; consumer 1 flagged on `flagged`
 
     def readings(cid: int, day: int) -> tuple[int, ...] | None:
         return None if (cid, day) == (1, flagged) else base(cid, day)
 
     sc.post(activation(world) + 1, readings, skip={gap})
     onchain = list(s.proofs.candidateDays(sc.event, a))
-    data_days = {d for (_, d) in sc.book.batches}
     expected = walk.candidate_days(
-        sc.event_day, activation(world), {holiday}, {earlier, sc.event_day}, data_days
+        sc.event_day, activation(world), {holiday}, {earlier, sc.event_day}
     )
-    assert onchain == expected
+    assert onchain == expected and len(onchain) == walk.MAX_DAYS
     assert (
-        holiday not in onchain
-        and earlier not in onchain
-        and gap not in onchain
-        and flagged in onchain
+        holiday not in onchain and earlier not in onchain and gap in onchain and flagged in onchain
     )
     tx = s.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
     r, reward = sc.expected(a, s.programs.program(1).dict())
-    _, used = sc.required(a)
-    assert flagged not in used
-    assert tx.events["Settled"]["baselineDays"] == len(used)
+    required, _ = sc.required(a)
+    assert gap not in required and flagged in required
+    assert tx.events["Settled"]["baselineDays"] == walk.MAX_DAYS - 2
+    assert tx.events["Settled"]["adjustmentBps"] == ref.BPS - 2_000  # gapped: the cap's floor
     assert (
         tx.events["Settled"]["reductionWh"] == r.reduction_wh
         and tx.events["Settled"]["reward"] == reward
@@ -272,13 +282,10 @@ def test_lookback_is_45_days(world, utility, oracle):
     chain.mine()
     s = world.suite
     sc = Scenario(world, utility, oracle)
-    data_days = set(range(activation(world) + 1, sc.event_day))
     sc.post(activation(world) + 1, sc.reducing({}))
     onchain = list(s.proofs.candidateDays(sc.event, world.consumers[0]))
     assert min(onchain) >= sc.event_day - 45
-    assert onchain == walk.candidate_days(
-        sc.event_day, activation(world), set(), {sc.event_day}, data_days
-    )
+    assert onchain == walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day})
 
 
 def test_insufficient_data_is_recorded_not_a_silent_zero(world, utility, oracle, scenario):

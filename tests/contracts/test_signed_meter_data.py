@@ -75,12 +75,9 @@ def counted_by(sc: Scenario, who, world) -> Callable[[int], bool]:
 
 
 def signed_days(sc: Scenario, who, world) -> list[int]:
-    """The days whose records settlement requires when uncounted records count as missing (S-4,
-    S-10): the event day, then the baseline days the walk reaches."""
-    counted = counted_by(sc, who, world)
-    required, _ = walk.baseline_days(
-        list(world.suite.proofs.candidateDays(sc.event, who)), lambda d: not counted(d)
-    )
+    """The days whose records settlement requires (S-3, S-4): the event day, then every baseline day
+    with data (an uncounted record is still required: it is a gap, B-9)."""
+    required, _ = sc.required(who)
     return [sc.event_day, *required]
 
 
@@ -114,20 +111,22 @@ def expected_signed(sc: Scenario, who, world) -> tuple[int, ref.BaselineResult |
     cid = s.consumers.consumer(who)["id"]
     counted = counted_by(sc, who, world)
     cands = list(s.proofs.candidateDays(sc.event, who))
-    _, used = walk.baseline_days(cands, lambda d: not counted(d))
-    if not counted(sc.event_day) or len(used) < walk.MIN_DAYS:
-        return len(used), None, 0
+    inputs = walk.baseline_inputs(
+        cands, lambda d: sc.book.record(REGION, d, cid).readings if counted(d) else None
+    )
+    if not walk.sufficient(counted(sc.event_day), inputs):
+        return inputs.usable, None, 0
     program = s.programs.program(sc.program_id).dict()
     p = ref.BaselineParams(
         method=program["method"], start_hour=16, end_hour=20,
         adj_window_hours=program["adjWindowHours"], adj_gap_hours=program["adjGapHours"],
         adj_cap_bps=program["adjCapBps"],
     )  # fmt: skip
-    days = [list(sc.book.record(REGION, d, cid).readings) for d in used]
-    r = ref.compute(days, list(sc.book.record(REGION, sc.event_day, cid).readings), p)
+    event_readings = list(sc.book.record(REGION, sc.event_day, cid).readings)
+    r = ref.compute(inputs.days, event_readings, p, inputs.gapped)
     reward = ref.reward(r.reduction_wh, sc.committed[who.address], s.requests.drEvent(sc.event)["rate"],
                         program["minDeliveryBps"], program["bonusCapBps"])  # fmt: skip
-    return len(used), r, reward
+    return inputs.usable, r, reward
 
 
 def run(world, utility, oracle, program_id: int, relay) -> tuple[Scenario, object]:
@@ -293,16 +292,14 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
 ):
     """S-10, S-11: a batch of signed-data settlements checks each record's signature as settle does:
     a's records are all signed, b's most recent baseline day was altered by 1 Wh after signing (not
-    counted, the walk goes one day further); each result equals the signed-data reference."""
+    counted: a gap, B-9); each result equals the signed-data reference."""
     world = keyed
     s = world.suite
     sc = Scenario(world, utility, oracle, program_id=signed_program)
     a, b = world.consumers[:2]
     sc.enroll(a, 4_000)
     sc.enroll(b, 20_000)
-    data_days = set(range(activation(world) + 1, sc.event_day + 1))
-    cands = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day}, data_days)
-    victim = walk.baseline_days(cands, lambda d: False)[1][0]
+    victim = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day})[0]
     sc.book.relay = signer_relay(world, one_wh_more(2, victim, hour=18))
     sc.post(activation(world) + 1, sc.reducing({1: 0.4, 2: 0.8}))
     consumers, groups = signed_batch_args(sc, world, (a, b))
@@ -339,15 +336,13 @@ def test_attack_oracle_alters_one_wh_of_event_day__record_not_counted(
 def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
     keyed, utility, oracle, signed_program
 ):
-    """S-10: an altered baseline record is not used; the walk goes one like day further back and the
-    result equals the reference that skips the altered day."""
+    """S-10, B-9: an altered baseline record is not used: the day is a gap (zeros, the day-of ratio at
+    the cap's floor), never replaced by an older day; the result equals the reference."""
     world = keyed
     sc = Scenario(world, utility, oracle, program_id=signed_program)
     a = world.consumers[0]
     sc.enroll(a, 4_000)
-    data_days = set(range(activation(world) + 1, sc.event_day + 1))
-    cands = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day}, data_days)
-    victim = walk.baseline_days(cands, lambda d: False)[1][0]
+    victim = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day})[0]
     sc.book.relay = signer_relay(world, one_wh_more(1, victim, hour=18))
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
     tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
@@ -360,10 +355,9 @@ def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
         reward,
         n,
     )
-    # the same data, unaltered, would have used the victim day
+    # the victim day stays a baseline day (no older day replaces it), counted as a gap
     cands = list(world.suite.proofs.candidateDays(sc.event, a))
-    assert victim in walk.baseline_days(cands, lambda d: False)[1]
-    assert victim not in walk.baseline_days(cands, lambda d: d == victim)[1]
+    assert victim in cands and n == len(cands) - 1 and ev["adjustmentBps"] == ref.BPS - 2_000
 
 
 @pytest.mark.parametrize("elsewhere", ["another chain", "another deployment"])
