@@ -188,6 +188,12 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
             b.oracle, b.p.meter.functions.postBatch(REGION, b.day0 - 5, blob)
         )["gasUsed"]
 
+        # M-9: the days are final FINALITY_DELAY after the last event day ended (anyone declares it)
+        meter = b.p.meter.functions
+        ends = int(b.p.regions.functions.localDayStart(REGION, days[-1] + 1).call())
+        set_time(b.url, ends + int(meter.FINALITY_DELAY().call()) + 60)
+        b.tx(b.admin, meter.finalize(REGION, days[-1]))
+
         gas["settle_first"] = _settle(b, e1, 1)["gasUsed"]
         gas[f"settleBatch_{n}_first"] = _settle_batch(b, e1, batch)["gasUsed"]
         gas["settle"] = _settle(b, e2, 1)["gasUsed"]

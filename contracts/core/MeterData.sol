@@ -20,6 +20,9 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     bytes32 public constant METER_ORACLE_ROLE = keccak256("METER_ORACLE_ROLE");
     /// @notice Most records per batch (the per-transaction gas cap allows about this many).
     uint256 public constant MAX_BATCH_RECORDS = 8_192;
+    /// @notice A region-day can be declared final this long after it ended (M-9).
+    uint256 public constant FINALITY_DELAY = 2 days;
+    uint256 private constant _WORD_MASK = 0xffffff; // a posted-bit key's word: consumer id >> 8 (24 bits)
     /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh (MeterLeaf's).
     bytes32 public constant METER_DAY_TYPEHASH = MeterLeaf.METER_DAY_TYPEHASH;
 
@@ -28,6 +31,10 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     mapping(uint16 regionId => mapping(uint32 day => DayInfo)) private _days;
     mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _present;
     mapping(uint256 key => bytes32 root) private _roots;
+    /// @dev One bit per consumer-day posted (M-4, M-8): bit `id % 256` of word `_postedKey(region, day, id / 256)`.
+    mapping(uint256 key => uint256 bits) private _posted;
+    /// @dev Per region: 1 + the last final day (M-9); 0 while none is. Days below it take no more records.
+    mapping(uint16 regionId => uint32 dayPlusOne) private _finalThrough;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param regions The shared region registry.
@@ -97,20 +104,33 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         uint256 n = _checkBatch(regionId, day, records.length, stride);
         DayInfo storage info = _days[regionId][day];
         (bytes32[] memory leaves, uint32 first, uint32 last) = _hashRecords(
-            regionId,
-            day,
+            _postedKey(regionId, day, 0),
             records,
-            stride,
-            info.lastConsumerId
+            stride
         );
         bytes32 root = MeterLeaf.root(leaves);
         batchIndex = info.batchCount;
         _roots[_key(regionId, day, batchIndex)] = root;
         info.batchCount = batchIndex + 1;
-        info.lastConsumerId = last;
+        if (last > info.lastConsumerId) info.lastConsumerId = last;
         info.consumerDays += uint32(n);
         if (batchIndex == 0) _present[regionId].set(day);
         emit MeterBatchPosted(regionId, day, batchIndex, root, uint32(n), first, last);
+    }
+
+    /// @inheritdoc IMeterData
+    function finalize(uint16 regionId, uint32 day) external {
+        if (!_regions.regionExists(regionId)) revert UnknownMeterRegion(regionId);
+        uint256 at = LocalTime.dayStart(_regions.region(regionId).utcOffsetMinutes, day + 1) + FINALITY_DELAY;
+        if (block.timestamp < at) revert FinalityNotReached(regionId, day, at);
+        if (day < _finalThrough[regionId]) revert DayFinal(regionId, day);
+        _finalThrough[regionId] = day + 1;
+        emit DaysFinalized(regionId, day);
+    }
+
+    /// @inheritdoc IMeterData
+    function isFinal(uint16 regionId, uint32 day) public view returns (bool) {
+        return day < _finalThrough[regionId];
     }
 
     /// @inheritdoc IMeterData
@@ -125,12 +145,29 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
 
     /// @inheritdoc IMeterData
     function hasData(uint16 regionId, uint32 day) external view returns (bool) {
-        return _present[regionId].get(day);
+        return _present[regionId].get(day) && isFinal(regionId, day);
     }
 
     /// @inheritdoc IMeterData
     function dataWord(uint16 regionId, uint256 word) external view returns (uint256) {
         return _present[regionId][word];
+    }
+
+    /// @inheritdoc IMeterData
+    function recordPosted(uint16 regionId, uint32 day, uint32 consumerId) external view returns (bool) {
+        return (_posted[_postedKey(regionId, day, consumerId >> 8)] >> (consumerId & 0xff)) & 1 == 1;
+    }
+
+    /// @inheritdoc IMeterData
+    function postedWords(
+        uint16 regionId,
+        uint32[] calldata dayList,
+        uint256 word
+    ) external view returns (uint256[] memory words) {
+        uint256 n = dayList.length;
+        if (n > 256) revert TooManyDays(n);
+        words = new uint256[](n);
+        for (uint256 i; i < n; ++i) words[i] = _posted[_postedKey(regionId, dayList[i], word)];
     }
 
     /// @dev The number of records; the region exists and the day has ended (M-1, M-5).
@@ -140,29 +177,64 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         if (!_regions.regionExists(regionId)) revert UnknownMeterRegion(regionId);
         uint256 endsAt = LocalTime.dayStart(_regions.region(regionId).utcOffsetMinutes, day + 1);
         if (block.timestamp < endsAt) revert DayNotEnded(regionId, day, endsAt);
+        if (isFinal(regionId, day)) revert DayFinal(regionId, day);
     }
 
-    /// @dev Check every record's header (M-2..M-4) and hash it.
+    /// @dev Check every record's header (M-2..M-4), mark its consumer-day posted (M-8) and hash it.
+    /// Ids strictly increase within the batch, so the posted bits of one 256-id word are gathered and
+    /// written once per word.
     function _hashRecords(
-        uint16 regionId,
-        uint32 day,
+        uint256 base,
         bytes calldata records,
-        uint256 stride,
-        uint32 previous
-    ) private pure returns (bytes32[] memory leaves, uint32 first, uint32 last) {
-        uint256 n = records.length / stride;
-        leaves = new bytes32[](n);
-        for (uint256 i; i < n; ++i) {
-            uint256 offset = i * stride;
-            (uint32 id, uint16 r, uint32 d, uint8 flags) = MeterLeaf.header(records, offset);
-            if (r != regionId || d != day) revert RecordOutOfBatch(i, r, d);
-            if (flags > MeterLeaf.FLAG_MISSING) revert InvalidRecordFlags(i, flags);
-            if (id <= previous) revert ConsumerIdNotIncreasing(i, id, previous);
+        uint256 stride
+    ) private returns (bytes32[] memory leaves, uint32 first, uint32 last) {
+        leaves = new bytes32[](records.length / stride);
+        uint256 word = type(uint256).max; // the 256-id word being gathered (none yet)
+        uint256 bits;
+        for (uint256 i; i < leaves.length; ++i) {
+            uint32 id = _checkHeader(records, i * stride, i, base, last);
             if (i == 0) first = id;
-            previous = id;
-            leaves[i] = MeterLeaf.leafAt(records, offset, stride);
+            last = id;
+            if (id >> 8 != word) {
+                if (bits != 0) _markPosted(base | word, bits);
+                (word, bits) = (id >> 8, 0);
+            }
+            bits |= uint256(1) << (id & 0xff);
+            leaves[i] = MeterLeaf.leafAt(records, i * stride, stride);
         }
-        last = previous;
+        _markPosted(base | word, bits);
+    }
+
+    /// @dev Record `i`'s header is the batch's region and day (those of the posted-bit key `base`) with
+    /// known flags, its id above `previous` (M-2..M-4); its consumer id.
+    function _checkHeader(
+        bytes calldata records,
+        uint256 offset,
+        uint256 i,
+        uint256 base,
+        uint32 previous
+    ) private pure returns (uint32 id) {
+        uint16 r;
+        uint32 d;
+        uint8 flags;
+        (id, r, d, flags) = MeterLeaf.header(records, offset);
+        if (r != uint16(base >> 56) || d != uint32(base >> 24)) revert RecordOutOfBatch(i, r, d);
+        if (flags > MeterLeaf.FLAG_MISSING) revert InvalidRecordFlags(i, flags);
+        if (id <= previous) revert ConsumerIdNotIncreasing(i, id, previous);
+    }
+
+    /// @dev Set a word of posted bits; any already set is a second record of a consumer-day (M-4).
+    function _markPosted(uint256 key, uint256 bits) private {
+        uint256 old = _posted[key];
+        if (old & bits != 0) _revertPosted(key, old & bits);
+        _posted[key] = old | bits;
+    }
+
+    function _revertPosted(uint256 key, uint256 twice) private pure {
+        uint256 bit = 0;
+        while ((twice >> bit) & 1 == 0) ++bit;
+        uint32 id = uint32(((key & _WORD_MASK) << 8) | bit);
+        revert RecordAlreadyPosted(uint16(key >> 56), uint32(key >> 24), id);
     }
 
     /// @dev The record is the query's consumer, region and day (S-2, S-3); false if flagged missing.
@@ -177,6 +249,11 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
             revert LeafDayMismatch(q.day, day);
         }
         present = flags & MeterLeaf.FLAG_MISSING == 0;
+    }
+
+    /// @dev The key of posted-bit word `word` (consumer ids `256·word ..`) of (region, day).
+    function _postedKey(uint16 regionId, uint32 day, uint256 word) private pure returns (uint256) {
+        return (uint256(regionId) << 56) | (uint256(day) << 24) | word;
     }
 
     function _key(uint16 regionId, uint32 day, uint16 batchIndex) private pure returns (uint256) {

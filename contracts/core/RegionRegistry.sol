@@ -64,6 +64,8 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     function updateRegion(uint16 regionId, RegionParams calldata params) external onlyRole(REGION_ADMIN_ROLE) {
         _requireRegion(regionId);
         _validate(params);
+        int16 offset = _params[regionId].utcOffsetMinutes;
+        if (params.utcOffsetMinutes != offset) revert UtcOffsetFixed(regionId, offset);
         _params[regionId] = params;
         emit RegionUpdated(regionId, params);
     }
@@ -71,6 +73,8 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     /// @inheritdoc IRegionRegistry
     function setHoliday(uint16 regionId, uint32 day, bool holiday) external onlyRole(REGION_ADMIN_ROLE) {
         _requireRegion(regionId);
+        uint32 today = LocalTime.dayOf(_params[regionId].utcOffsetMinutes, block.timestamp);
+        if (day < today) revert HolidayInPast(regionId, day, today);
         if (holiday) _holidays[regionId].set(day);
         else _holidays[regionId].unset(day);
         emit HolidaySet(regionId, day, holiday);

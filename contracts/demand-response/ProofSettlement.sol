@@ -56,7 +56,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
-        uint256[2] data; // the region's data-present bits (a day without data: no record to supply, a gap)
+        uint32[] queryDays; // the baseline days, then the event day: the days whose posted bits are read
+        uint256 posted; // the consumer: bit i set iff its record of queryDays[i] was posted (M-8)
+        uint256 postedWord; // consumer id / 256 of the posted-bit words held in `postedWords` (+1; 0: none)
+        uint256[] postedWords; // MeterData's posted bits of queryDays for that word, allocated per event
         uint32[] candidates; // the event's baseline days (at most 10), most recent first (S-3)
         bool gapped; // the consumer: some baseline day has no usable record (S-4, B-9)
         uint256 usable; // the consumer: baseline days with a usable record (S-6 needs 5)
@@ -148,7 +151,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @inheritdoc IProofSettlement
     function candidateDays(uint256 eventId, address account) external view returns (uint32[] memory dayList) {
-        Walk memory w = _startWalk(_context(_knownEvent(eventId)), account);
+        IReductionRequests.DrEvent memory e = _knownEvent(eventId);
+        _requireFinal(eventId, e);
+        Walk memory w = _startWalk(_context(e), account);
         dayList = w.candidates;
         uint256 n = 0;
         while (n < dayList.length && dayList[n] >= w.earliest) ++n;
@@ -166,8 +171,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @dev The context of an event the ledger finds settleable (for `account`, unless zero).
     function _settleableContext(uint256 eventId, address account) private view returns (Context memory) {
+        IReductionRequests.DrEvent memory e = _requests.drEvent(eventId);
+        if (e.status != IReductionRequests.EventStatus.None) _requireFinal(eventId, e);
         _requests.checkSettleable(eventId, account);
-        return _context(_requests.drEvent(eventId));
+        return _context(e);
+    }
+
+    /// @dev The event day's meter data is final (M-9, S-12): so are its baseline days, which are earlier.
+    function _requireFinal(uint256 eventId, IReductionRequests.DrEvent memory e) private view {
+        if (!_meterData.isFinal(e.regionId, e.day)) revert EventDayNotFinal(eventId, e.day);
     }
 
     /// @dev The event, or UnknownEvent (IReductionRequests).
@@ -201,9 +213,13 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         LeafProof[] calldata leaves
     ) private view returns (Outcome memory) {
         Walk memory w = _startWalk(c, account);
-        if (leaves.length == 0) revert MissingLeaf(c.day);
-        (bool eventMissing, uint32[24] memory eventDay) = _verifyLeaf(leaves[0], w, c.day, false);
-        w.next = 1;
+        bool eventMissing = true; // no event-day record posted: insufficient data (S-6)
+        uint32[24] memory eventDay;
+        if (_eventPosted(w)) {
+            if (leaves.length == 0) revert MissingLeaf(c.day);
+            (eventMissing, eventDay) = _verifyLeaf(leaves[0], w, c.day, false);
+            w.next = 1;
+        }
         (uint32[24][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
         return _outcome(c, eventMissing, eventDay, dayList, n, w);
     }
@@ -248,9 +264,13 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.eventDays = c.eventDays;
         for (uint256 k; k < 2; ++k) {
             w.holidays[k] = _regions.holidayWord(c.regionId, base + k);
-            w.data[k] = _meterData.dataWord(c.regionId, base + k);
         }
         w.candidates = _candidates(w);
+        uint256 n = w.candidates.length;
+        w.queryDays = new uint32[](n + 1);
+        for (uint256 i; i < n; ++i) w.queryDays[i] = w.candidates[i];
+        w.queryDays[n] = c.day;
+        w.postedWords = new uint256[](n + 1); // before any consumer's memory: batch consumers reuse it
     }
 
     /// @dev The consumer's part of the walk: its id, first day (M-6, S-3) and meter keys (S-10).
@@ -266,11 +286,30 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.gapped = false;
         w.usable = 0;
         w.headerPrefix = (((uint256(id) << 16) | w.regionId) << 32);
+        // absence is provable (M-8): a day whose bit is 0 takes no record, one whose bit is 1 needs it
+        w.posted = _postedBits(w, id);
         if (signedData) {
             // the keys for the walk's days: every judged record's day is w.earliest or later
             IConsumerRegistry.MeterKey memory key = _consumers.signingKeys(account, w.earliest);
             (w.signedData, w.keyFromDay, w.key, w.previousKey) = (true, key.fromDay, key.key, key.previousKey);
         }
+    }
+
+    /// @dev The consumer's posted bits of the query days (M-8); MeterData is asked once per 256 ids (a
+    /// batch's consumers come in ascending ids and share the words).
+    // slither: at most one view call per 256 consumer ids, to the protocol's own MeterData
+    // slither-disable-next-line calls-loop
+    function _postedBits(Walk memory w, uint32 id) private view returns (uint256 bits) {
+        uint256 word = id >> 8;
+        uint256[] memory words = w.postedWords;
+        uint256 n = words.length;
+        if (w.postedWord != word + 1) {
+            uint256[] memory fetched = _meterData.postedWords(w.regionId, w.queryDays, word);
+            for (uint256 i; i < n; ++i) words[i] = fetched[i];
+            w.postedWord = word + 1;
+        }
+        uint256 bit = id & 0xff;
+        for (uint256 i; i < n; ++i) bits |= ((words[i] >> bit) & 1) << i;
     }
 
     /// @dev S-3: the event's baseline days, most recent first: the first 10 like days of the lookback
@@ -331,7 +370,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             uint32 d = candidates[i];
             if (d < w.earliest) break;
             ++n;
-            if (!_hasRecord(w, d)) {
+            if (!_hasRecord(w, i)) {
                 w.gapped = true; // dayList[n - 1] stays zero
                 continue;
             }
@@ -348,10 +387,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         if (w.next != leaves.length) revert UnexpectedLeaf(w.next);
     }
 
-    /// @dev Whether the settler must supply the consumer's record of baseline day `d` (S-3): the day has data.
-    function _hasRecord(Walk memory w, uint32 d) private pure returns (bool) {
-        uint256 word = w.data[(uint256(d) >> 8) - w.baseWord];
-        return (word >> (d & 0xff)) & 1 == 1;
+    /// @dev Whether the settler must supply the consumer's record of baseline day `candidates[i]` (S-4):
+    /// it was posted (M-8).
+    function _hasRecord(Walk memory w, uint256 i) private pure returns (bool) {
+        return (w.posted >> i) & 1 == 1;
+    }
+
+    /// @dev Whether the consumer's event-day record was posted (M-8): the last of the query days.
+    function _eventPosted(Walk memory w) private pure returns (bool) {
+        return (w.posted >> w.candidates.length) & 1 == 1;
     }
 
     /// @dev One record the walk requires: MeterData checks its header, its proof and, in a signed-data
@@ -478,8 +522,11 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[] calldata refs,
         Outcome memory o
     ) private view {
-        if (refs.length == 0) revert MissingLeaf(c.day);
-        bool eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
+        bool eventMissing = true; // no event-day record posted: insufficient data (S-6)
+        if (_eventPosted(w)) {
+            if (refs.length == 0) revert MissingLeaf(c.day);
+            eventMissing = !_batchRecord(_nextRecord(records, refs, w), w, c.day, false, w.eventBuffer);
+        }
         uint256 n = _batchBaselineDays(records, refs, w);
         if (w.next != refs.length) revert UnexpectedLeaf(w.next);
         if (!w.summed) _copyOutcome(_outcome(c, eventMissing, w.eventBuffer, w.dayBuffer, n, w), o);
@@ -523,7 +570,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                 if (d < earliest) break;
                 ++n;
                 bool counted = false;
-                if (_hasRecord(w, d)) {
+                if (_hasRecord(w, i)) {
                     if (w.next >= refs.length) revert MissingLeaf(d);
                     bytes calldata record = _nextRecord(records, refs, w);
                     counted = _counted(record, w, d, true);

@@ -8,7 +8,7 @@ interface IMeterData {
     /// @notice What is known of one (region, day). One slot.
     struct DayInfo {
         uint16 batchCount; // batches posted so far
-        uint32 lastConsumerId; // highest consumer id posted so far (ids strictly increase, M-4)
+        uint32 lastConsumerId; // highest consumer id posted so far (M-4)
         uint32 consumerDays; // records posted so far
     }
 
@@ -33,8 +33,16 @@ interface IMeterData {
     error RecordOutOfBatch(uint256 index, uint16 regionId, uint32 day);
     /// @notice A record has unknown flag bits (M-2).
     error InvalidRecordFlags(uint256 index, uint8 flags);
-    /// @notice Consumer ids must be >= 1 and strictly increasing across all batches of a day (M-4).
+    /// @notice Consumer ids must be >= 1 and strictly increasing within a batch (M-4).
     error ConsumerIdNotIncreasing(uint256 index, uint32 consumerId, uint32 previous);
+    /// @notice The consumer-day already has a record (an earlier batch of the day holds it) (M-4).
+    error RecordAlreadyPosted(uint16 regionId, uint32 day, uint32 consumerId);
+    /// @notice The region-day is final (M-9): no record can be posted for it, it cannot be finalized again.
+    error DayFinal(uint16 regionId, uint32 day);
+    /// @notice A region-day can be declared final only FINALITY_DELAY after it ended (M-9).
+    error FinalityNotReached(uint16 regionId, uint32 day, uint256 at);
+    /// @notice `postedWords` takes at most 256 days.
+    error TooManyDays(uint256 count);
 
     /// @notice A record is neither 107 nor 172 bytes.
     error InvalidRecordLength(uint256 length);
@@ -49,6 +57,9 @@ interface IMeterData {
     /// @notice A record is not under the root of batch `batchIndex` of its day, or that batch does not exist.
     error InvalidMeterProof(uint32 day, uint16 batchIndex);
 
+    /// @notice Every day of the region up to `throughDay` became final (M-9).
+    event DaysFinalized(uint16 indexed regionId, uint32 throughDay);
+
     /// @notice A batch was committed.
     event MeterBatchPosted(
         uint16 indexed regionId,
@@ -60,10 +71,11 @@ interface IMeterData {
         uint32 lastConsumerId
     );
 
-    /// @notice Commit a batch of consumer-day records for (region, day). Only METER_ORACLE_ROLE (M-1..M-5).
+    /// @notice Commit a batch of consumer-day records for (region, day). Only METER_ORACLE_ROLE (M-1..M-5,
+    /// M-8): batches of a day come in any order; a consumer-day already posted reverts RecordAlreadyPosted.
     /// @param regionId The region.
     /// @param day A local day that has ended.
-    /// @param records Packed 107-byte records (MeterLeaf), consumer ids strictly increasing.
+    /// @param records Packed 107-byte records (MeterLeaf), consumer ids strictly increasing within the batch.
     /// @return batchIndex The batch's index under (region, day).
     function postBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
 
@@ -111,9 +123,32 @@ interface IMeterData {
     /// @notice What is known of (region, day).
     function dayInfo(uint16 regionId, uint32 day) external view returns (DayInfo memory);
 
-    /// @notice Whether any batch was posted for (region, day).
+    /// @notice Whether (region, day) is final and has data (M-9): what settlement and proposals need.
     function hasData(uint16 regionId, uint32 day) external view returns (bool);
+
+    /// @notice Declare every day of the region up to `day` final (M-9). Anyone, once `day` ended
+    /// FINALITY_DELAY ago (else FinalityNotReached); `day` already final: DayFinal.
+    /// @param regionId The region.
+    /// @param day The last day to make final.
+    function finalize(uint16 regionId, uint32 day) external;
+
+    /// @notice Whether the region-day is final (M-9): its records, and so every settlement input, are fixed.
+    function isFinal(uint16 regionId, uint32 day) external view returns (bool);
 
     /// @notice 256 data-present bits of a region: bit `d % 256` of word `d / 256` is day `d`.
     function dataWord(uint16 regionId, uint256 word) external view returns (uint256);
+
+    /// @notice Whether a record of the consumer-day was posted (M-8): if not, its absence is proven.
+    function recordPosted(uint16 regionId, uint32 day, uint32 consumerId) external view returns (bool);
+
+    /// @notice For each of `dayList` (at most 256), the posted-record bits of consumers `256·word ..
+    /// 256·word + 255` of (region, that day): bit `id % 256` set iff the consumer's record was posted (M-8).
+    /// @param regionId The region.
+    /// @param dayList The days asked about.
+    /// @param word Consumer id / 256.
+    function postedWords(
+        uint16 regionId,
+        uint32[] calldata dayList,
+        uint256 word
+    ) external view returns (uint256[] memory words);
 }

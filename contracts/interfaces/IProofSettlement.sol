@@ -53,6 +53,8 @@ interface IProofSettlement {
         Baseline.Result result; // zero unless sufficient
     }
 
+    /// @notice The event day's meter data is not final yet (M-9, S-12): nothing settles before.
+    error EventDayNotFinal(uint256 eventId, uint32 day);
     /// @notice A record the walk requires was not supplied.
     error MissingLeaf(uint32 day);
     /// @notice More records were supplied than the walk uses.

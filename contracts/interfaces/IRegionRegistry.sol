@@ -37,6 +37,10 @@ interface IRegionRegistry {
     error InvalidThresholds(uint16 highLoadBps, uint16 criticalLoadBps);
     /// @notice Frequency and voltage tolerances must be positive and below nominal.
     error InvalidTolerances(uint16 frequencyToleranceMHz, uint16 voltageToleranceBps);
+    /// @notice A region's UTC offset never changes: it defines every local day already counted (R-6).
+    error UtcOffsetFixed(uint16 regionId, int16 utcOffsetMinutes);
+    /// @notice Holidays are set or cleared for today or later only (R-5): past days decide pending results.
+    error HolidayInPast(uint16 regionId, uint32 day, uint32 today);
     /// @notice Local days are defined from 1970-01-02 UTC on (timestamp >= 86_400).
     error TimestampOutOfRange(uint256 timestamp);
 
@@ -58,14 +62,16 @@ interface IRegionRegistry {
     /// @param params The region's parameters (validated, see errors).
     function addRegion(uint16 regionId, string calldata name, RegionParams calldata params) external;
 
-    /// @notice Replace a region's parameters. Only REGION_ADMIN_ROLE.
+    /// @notice Replace a region's parameters. Only REGION_ADMIN_ROLE. The UTC offset cannot change
+    /// (UtcOffsetFixed, R-6).
     /// @param regionId An existing region.
     /// @param params The new parameters (validated as in addRegion).
     function updateRegion(uint16 regionId, RegionParams calldata params) external;
 
-    /// @notice Mark or unmark a local day as a holiday. Only REGION_ADMIN_ROLE (R-5).
+    /// @notice Mark or unmark a local day as a holiday. Only REGION_ADMIN_ROLE (R-5); today or later
+    /// only (HolidayInPast).
     /// @param regionId An existing region.
-    /// @param day The local day.
+    /// @param day The local day, today or later.
     /// @param holiday True to mark, false to unmark.
     function setHoliday(uint16 regionId, uint32 day, bool holiday) external;
 

@@ -377,18 +377,37 @@ class Keeper:
 
         return counts
 
+    def finalize_day(self, event_id: int) -> bool:
+        """M-9: make the event's region-day final if it is not yet and its FINALITY_DELAY has passed
+        (anyone may); whether it is final now. Settlement and proposals need it final (S-12)."""
+        event = self.terms(event_id).event
+        meter = self.p.meter.functions
+        if meter.isFinal(event.region_id, event.day).call():
+            return True
+        ends = self.p.regions.functions.localDayStart(event.region_id, event.day + 1).call()
+        at = int(ends) + int(meter.FINALITY_DELAY().call())
+        if int(self.client.w3.eth.get_block("latest")["timestamp"]) < at:
+            return False
+        self.client.transact(
+            meter.finalize(event.region_id, event.day), f"finalize({event.region_id}, {event.day})"
+        )
+        log.info("region %d: days through %d made final", event.region_id, event.day)
+        return True
+
     def plan(self, event_id: int) -> tuple[list[Planned], int]:
         """Every live enrollment of the event with its meter-record proofs and the reference's
-        result (S-1..S-8), and the number of candidate-day mismatches with the chain."""
+        result (S-1..S-8), and the number of candidate-day mismatches with the chain. The event
+        day is made final first if it can be (M-9)."""
         event, program = self.terms(event_id)
         region, day = event.region_id, event.day
+        if not self.finalize_day(event_id):
+            raise ValueError(f"event {event_id}: day {day} is not final yet (M-9)")
         mismatches = 0
         planned: list[Planned] = []
         # chain facts of the lookback, read once per event in batched reads, for the walk (S-3)
         window = [(region, d) for d in range(day - LOOKBACK_DAYS, day)]
         holidays = self._days(self.p.regions, "isHoliday", window)
         event_days = self._days(self.p.requests, "regionHasEvent", window)
-        data_days = self._days(self.p.meter, "hasData", window)
         accounts = self.enrolled_accounts(event_id)
         enrollments = Enrollment.many(
             self.client.call_many(self.p.requests, "enrollment", [(event_id, a) for a in accounts])
@@ -407,7 +426,6 @@ class Keeper:
             if enrollment.status != EnrollmentStatus.Enrolled:
                 continue
             cid = consumer.id
-            unsettleable = Planned(account, cid, enrollment.committed_wh, False, None, 0, None)
             candidates = list(chain_candidates)
             mine = candidate_days(day, consumer.activation_day, holidays, event_days)
             if mine != candidates:
@@ -419,35 +437,28 @@ class Keeper:
                     mine,
                 )
                 mismatches += 1
+            # M-8, S-4: a record is required exactly where one was posted (the chain's posted bits);
+            # a day without one is proven absent: an event day without a record is insufficient data,
+            # a baseline day without a usable record is a gap (B-9), never replaced by an older day
             found = self.leaf(region, day, cid)
-            if found is None:
-                log.error(
-                    "event %d: no event-day record for consumer %d; cannot settle", event_id, cid
-                )
-                planned.append(unsettleable)
-                continue
-            event_rec, event_leaf = found
-            # S-3, S-4: a baseline day's record is required where the day has data; a day without
-            # a usable record is a gap (B-9), never replaced by an older day
-            required = [d for d in candidates if d in data_days]
-            found_days = {d: self.leaf(region, d, cid) for d in required}
+            found_days = {d: self.leaf(region, d, cid) for d in candidates}
             leaves = {d: leaf for d, leaf in found_days.items() if leaf is not None}
-            if len(leaves) != len(required):
-                log.error("event %d: consumer %d lacks records for %s", event_id, cid,
-                          sorted(set(required) - set(leaves)))  # fmt: skip
-                planned.append(unsettleable)
-                continue
+            required = [d for d in candidates if d in leaves]
             counts = self._counts(keys, domain)
             usable = {d: rec.readings for d, (rec, _) in leaves.items() if counts(rec)}
             inputs = baseline_inputs(candidates, usable.get)
-            sufficient, result, reward = self._reference(
-                event, program, enrollment.committed_wh, event_rec, inputs, counts(event_rec)
-            )
-            self.inputs[(event_id, account)] = (inputs.days, event_rec.readings)
-            proofs = [event_leaf] + [leaves[d][1] for d in required]
+            sufficient, result, reward = False, None, 0
+            if found is not None:
+                event_rec = found[0]
+                sufficient, result, reward = self._reference(
+                    event, program, enrollment.committed_wh, event_rec, inputs, counts(event_rec)
+                )
+                self.inputs[(event_id, account)] = (inputs.days, event_rec.readings)
+            head = [] if found is None else [found[1]]
+            proofs = head + [leaves[d][1] for d in required]
             planned.append(
                 Planned(account, cid, enrollment.committed_wh, sufficient, result, reward, proofs,
-                        [day, *required])
+                        [day, *required][1 - len(head):])
             )  # fmt: skip
         return planned, mismatches
 

@@ -8,8 +8,8 @@ For each (region, day) with rows not yet confirmed, :meth:`MeterOracle.flush`
    already holds (found by decoding the day's batches from calldata) are confirmed even if the
    daemon died before recording the hash; rows whose transaction vanished (dropped, replaced, or
    taken back by a reorg) go back to ``pending``, and the nonce is read from the chain again;
-2. rejects rows that can no longer be posted because the day's id order moved past them (M-4):
-   they go to the rejects file with that reason (never silently);
+2. keeps rows whose ids the day's batches already passed: batches of a day come in any order, so a
+   consumer-day left out so far is posted in a later batch (M-4, M-8);
 3. sends the remaining rows in batches of ``batch_size`` (default 2,000 consumer-days), sorted by id,
    recording each batch's hash *before* waiting (and each replacement's, D-2). Signed and unsigned
    records never share a batch: a run of either kind ends a batch. If another transaction takes a
@@ -35,7 +35,6 @@ from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient, Pending, hex_hash
 from oracles.chain.errors import TxReplaced, TxReverted
 from oracles.chain.rpc import retry_network, rpc_request
-from oracles.ingest.meter_files import Reject, write_rejects
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import day_batches
 from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, ConsumerDay
@@ -158,13 +157,12 @@ class MeterOracle:
         last_id = self.p.day_info(region, day).last_consumer_id
         behind = [c for c, _, _ in self.outbox.rows(region, day, "pending") if c <= last_id]
         if behind:
-            # the chain moved past these ids: either they are on chain already (we died before
-            # recording the hash), or they arrived too late for this day's id order (M-4)
+            # the chain has ids past these: either they are on chain already (we died before
+            # recording the hash), or they were left out so far and are posted now (M-4, M-8)
             on_chain: dict[int, tuple[str, int]] = {}
             for batch in day_batches(self.p.meter, region, day):
                 for rec in batch.records:
                     on_chain[rec.consumer_id] = (batch.tx_hash, batch.index)
-            late: list[int] = []
             for c in behind:
                 if c in on_chain:
                     tx_hash, index = on_chain[c]
@@ -173,16 +171,6 @@ class MeterOracle:
                         stats.confirmed_by_reconcile += 1
                     else:  # confirmed by the next reconciliation once deep enough (D-3)
                         self.outbox.mark_sent(region, day, [c], tx_hash)
-                else:
-                    late.append(c)
-            if late:
-                stats.rejected += write_rejects(
-                    self.rejects_path,
-                    [Reject(source="outbox", line=0, field=f"consumer {c} day {day}",
-                            reason=f"late: region {region} day {day} already committed ids up to {last_id} (M-4)")
-                     for c in late],
-                )  # fmt: skip
-                self.outbox.drop(region, day, late)
         return last_id
 
     def flush(self) -> FlushStats:

@@ -133,7 +133,10 @@ def keeper_pass(p: Protocol, client: ChainClient, only: int | None) -> int:
         if now < start:
             stats = keeper.enroll(event_id)
             print(f"event {event_id}: enrolled {len(stats.enrolled)}, skipped {stats.skipped}")
-        elif p.meter.functions.hasData(event.region_id, event.day).call():
+        elif (
+            keeper.finalize_day(event_id)
+            and p.meter.functions.hasData(event.region_id, event.day).call()
+        ):
             settled = keeper.settle(event_id)
             print(
                 f"event {event_id}: settled {len(settled.outcomes)}, mismatches {settled.mismatches}"

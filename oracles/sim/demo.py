@@ -252,6 +252,9 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
             "the heat-wave forecast did not cross the utility's threshold: no event was triggered"
         )
 
+    # M-9: the event day's data is final FINALITY_DELAY after the day ended; the keeper declares it
+    finality = int(p.meter.functions.FINALITY_DELAY().call())
+    set_time(url, day_start(event_day + 1) + finality + 300)
     if cfg.settlement == "optimistic":
         stats = _settle_optimistic(run, keeper, event_id)
     else:

@@ -197,6 +197,14 @@ class MeterBook:
         self.batches.setdefault((region, day), []).append((tx.return_value, records, tree))
         return tx
 
+    def posted(self, region: int, day: int, consumer_id: int) -> bool:
+        """Whether a record of the consumer-day was posted (M-8)."""
+        return any(
+            r.consumer_id == consumer_id
+            for _, records, _ in self.batches.get((region, day), [])
+            for r in records
+        )
+
     def record(self, region: int, day: int, consumer_id: int) -> ConsumerDay:
         for _, records, _ in self.batches[(region, day)]:
             for r in records:

@@ -464,7 +464,7 @@ ORACLE: dict[str, OracleCase] = {
         lambda o: o.meter_day(o.today)),
     "meter duplicate consumer-day": OracleCase(
         lambda o: o.readings(o.today - 1, [1, 5]), lambda o: o.readings(o.today - 1, [5]),
-        lambda o: err("ConsumerIdNotIncreasing", 0, 5, 5), lambda o: o.meter_day(o.today - 1)),
+        lambda o: err("RecordAlreadyPosted", REGION, o.today - 1, 5), lambda o: o.meter_day(o.today - 1)),
     "meter duplicate in one batch": OracleCase(
         None, lambda o: o.readings(o.today - 1, [3, 3]),
         lambda o: err("ConsumerIdNotIncreasing", 1, 3, 3), lambda o: o.meter_day(o.today - 1)),

@@ -117,7 +117,11 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
         book.post(REGION, d, recs)
     assert day - activation - 1 >= 11
 
-    # 7. settlement by a stranger (permissionless), checked against the reference
+    # 7. the days become final FINALITY_DELAY after the event day (M-9): anyone declares it; then
+    # settlement by a stranger (permissionless), checked against the reference
+    chain.sleep(s.meter.FINALITY_DELAY())
+    chain.mine()
+    s.meter.finalize(REGION, day, {"from": stranger})
     rate = e["rate"]
     program = s.programs.program(pid)
     params = ref.BaselineParams(

@@ -62,7 +62,14 @@ def test_post_batch__root_equals_reference(meter, oracle, yesterday):
     )
     info = meter.dayInfo(REGION, yesterday)
     assert (info["batchCount"], info["lastConsumerId"], info["consumerDays"]) == (2, 15, 15)
-    assert meter.hasData(REGION, yesterday)
+    # M-9: hasData is true once the day with data is final
+    assert not meter.hasData(REGION, yesterday)
+    from brownie import chain
+
+    chain.sleep(day_start(yesterday + 1) + meter.FINALITY_DELAY() - now() + 1)
+    chain.mine()
+    meter.finalize(REGION, yesterday, {"from": oracle})
+    assert meter.hasData(REGION, yesterday) and meter.isFinal(REGION, yesterday - 1)
     assert not meter.hasData(REGION, yesterday - 1)
 
 
@@ -115,21 +122,47 @@ def test_post_batch__bad_flags__reverts(meter, oracle, yesterday):
 
 
 def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
-    """M-4: ids strictly increase within a batch and across the day's batches: one leaf per consumer-day."""
+    """M-4: ids are >= 1 and strictly increase within a batch; a consumer-day already posted by an
+    earlier batch of the day reverts RecordAlreadyPosted: one leaf per consumer-day."""
     dup = records(yesterday, [3, 3])
     with brownie.reverts(err("ConsumerIdNotIncreasing", 1, 3, 3)):
         meter.postBatch(REGION, yesterday, meter_leaf.encode_batch(dup), {"from": oracle})
     meter.postBatch(
         REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [1, 5])), {"from": oracle}
     )
-    with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 5, 5)):
+    with brownie.reverts(err("RecordAlreadyPosted", REGION, yesterday, 5)):
         meter.postBatch(
             REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [5])), {"from": oracle}
         )
+    with brownie.reverts(err("RecordAlreadyPosted", REGION, yesterday, 1)):
+        meter.postBatch(
+            REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [0x101 - 0x100, 300])),
+            {"from": oracle},
+        )  # fmt: skip
     zero = bytearray(records(yesterday, [1])[0].encode())
     zero[0:4] = b"\x00\x00\x00\x00"
-    with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 0, 5)):
+    with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 0, 0)):
         meter.postBatch(REGION, yesterday + 0, bytes(zero), {"from": oracle})
+
+
+def test_post_batch__any_order__left_out_record_added_later(meter, oracle, yesterday):
+    """M-4, M-8: batches of a day come in any order; a consumer-day left out of the day's first
+    batches is posted later; the posted bits prove every other consumer-day absent."""
+    meter.postBatch(
+        REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [2, 300, 600])),
+        {"from": oracle},
+    )  # fmt: skip
+    tx = meter.postBatch(
+        REGION, yesterday, meter_leaf.encode_batch(records(yesterday, [1, 299])), {"from": oracle}
+    )
+    assert tx.events["MeterBatchPosted"]["batchIndex"] == 1
+    info = meter.dayInfo(REGION, yesterday)
+    assert (info["batchCount"], info["lastConsumerId"], info["consumerDays"]) == (2, 600, 5)
+    posted = {1, 2, 299, 300, 600}
+    for cid in (1, 2, 3, 255, 256, 299, 300, 301, 600, 601):
+        assert meter.recordPosted(REGION, yesterday, cid) == (cid in posted)
+    words = [int(x) for x in meter.postedWords(REGION, [yesterday, yesterday - 1], 1)]
+    assert words == [(1 << (299 - 256)) | (1 << (300 - 256)), 0]
 
 
 def test_post_batch__1000_consumer_days_in_one_transaction(meter, oracle, yesterday):

@@ -10,6 +10,12 @@ from tests.contracts.helpers import DEFAULT_REGION, err, region_tuple
 NAME = "CAISO-SP15"
 
 
+def _now() -> int:
+    from brownie import web3
+
+    return int(web3.eth.get_block("latest")["timestamp"])
+
+
 def _as_dict(params) -> dict[str, int]:  # type: ignore[no-untyped-def]
     return dict(zip(DEFAULT_REGION, params, strict=True))
 
@@ -38,17 +44,22 @@ def test_add_region__by_stranger__reverts(registry, stranger):
 
 def test_update_region__by_region_admin__stored_and_event(registry, region_admin):
     registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
-    tx = registry.updateRegion(
-        7, region_tuple(capacityKw=42, utcOffsetMinutes=60), {"from": region_admin}
-    )
-    assert _as_dict(registry.region(7)) == {
-        **DEFAULT_REGION,
-        "capacityKw": 42,
-        "utcOffsetMinutes": 60,
-    }
+    tx = registry.updateRegion(7, region_tuple(capacityKw=42), {"from": region_admin})
+    assert _as_dict(registry.region(7)) == {**DEFAULT_REGION, "capacityKw": 42}
     ev = tx.events["RegionUpdated"]
     assert ev["regionId"] == 7
-    assert tuple(ev["params"]) == region_tuple(capacityKw=42, utcOffsetMinutes=60)
+    assert tuple(ev["params"]) == region_tuple(capacityKw=42)
+
+
+def test_attack_f03_utc_offset_change__refused(registry, region_admin):
+    """R-6 (P3): a region's UTC offset never changes, so no local day already counted (data,
+    events, baselines, finality) moves under a pending result.
+    Mutation: drop the UtcOffsetFixed check in RegionRegistry.updateRegion -> this test fails."""
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    offset = DEFAULT_REGION["utcOffsetMinutes"]
+    with brownie.reverts(err("UtcOffsetFixed", 7, offset)):
+        registry.updateRegion(7, region_tuple(utcOffsetMinutes=60), {"from": region_admin})
+    assert registry.region(7)[2] == offset
 
 
 def test_update_region__by_stranger__reverts(registry, region_admin, stranger):
@@ -146,12 +157,26 @@ def test_set_holiday__region_admin(registry, region_admin):
     """R-5: REGION_ADMIN_ROLE marks and unmarks holidays; the bitmap word exposes them."""
 
     registry.addRegion(1, "North", region_tuple(), {"from": region_admin})
-    tx = registry.setHoliday(1, 20_500, True, {"from": region_admin})
-    assert tx.events["HolidaySet"]["day"] == 20_500 and tx.events["HolidaySet"]["holiday"] is True
-    assert registry.isHoliday(1, 20_500) and not registry.isHoliday(1, 20_501)
-    assert registry.holidayWord(1, 20_500 // 256) == 1 << (20_500 % 256)
-    registry.setHoliday(1, 20_500, False, {"from": region_admin})
-    assert not registry.isHoliday(1, 20_500)
+    day = registry.localDay(1, _now()) + 3
+    tx = registry.setHoliday(1, day, True, {"from": region_admin})
+    assert tx.events["HolidaySet"]["day"] == day and tx.events["HolidaySet"]["holiday"] is True
+    assert registry.isHoliday(1, day) and not registry.isHoliday(1, day + 1)
+    assert registry.holidayWord(1, day // 256) == 1 << (day % 256)
+    registry.setHoliday(1, day, False, {"from": region_admin})
+    assert not registry.isHoliday(1, day)
+
+
+def test_attack_f03_holiday_for_a_past_day__refused(registry, region_admin):
+    """R-5 (P3): holidays are set or cleared for today or later only: a past day's holiday bit
+    decides baselines of results that may be pending, so it never changes.
+    Mutation: drop the HolidayInPast check in RegionRegistry.setHoliday -> this test fails."""
+    registry.addRegion(1, "North", region_tuple(), {"from": region_admin})
+    today = registry.localDay(1, _now())
+    for holiday in (True, False):
+        with brownie.reverts(err("HolidayInPast", 1, today - 1, today)):
+            registry.setHoliday(1, today - 1, holiday, {"from": region_admin})
+    registry.setHoliday(1, today, True, {"from": region_admin})  # today is still open
+    assert registry.isHoliday(1, today) and not registry.isHoliday(1, today - 1)
 
 
 def test_set_holiday__stranger_or_unknown_region__reverts(registry, region_admin, stranger):
@@ -159,6 +184,6 @@ def test_set_holiday__stranger_or_unknown_region__reverts(registry, region_admin
     with brownie.reverts(
         err("AccessControlUnauthorizedAccount", stranger, registry.REGION_ADMIN_ROLE())
     ):
-        registry.setHoliday(1, 20_500, True, {"from": stranger})
+        registry.setHoliday(1, 30_500, True, {"from": stranger})
     with brownie.reverts(err("UnknownRegion", 4)):
-        registry.setHoliday(4, 20_500, True, {"from": region_admin})
+        registry.setHoliday(4, 30_500, True, {"from": region_admin})

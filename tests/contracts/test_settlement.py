@@ -76,8 +76,11 @@ class Scenario:
 
         return f
 
-    def post(self, first_day: int, readings: Readings, skip: Collection[int] = ()) -> None:
-        """Once the event day has ended, post every day from `first_day` on, except `skip` (no data)."""
+    def post(
+        self, first_day: int, readings: Readings, skip: Collection[int] = (), final: bool = True
+    ) -> None:
+        """Once the event day has ended, post every day from `first_day` on, except `skip` (no data);
+        then (`final`) make the days final (M-9)."""
         chain.sleep(max(0, day_start(self.event_day + 1) - now() + 60))
         chain.mine()
         for d in range(first_day, self.event_day + 1):
@@ -98,17 +101,28 @@ class Scenario:
                     )
                 )
             self.book.post(REGION, d, recs)
+        if final:
+            self.finalize()
+
+    def finalize(self) -> None:
+        """M-9: once the event day ended FINALITY_DELAY ago, anyone makes the region's days up to it final."""
+        delay = self.s.meter.FINALITY_DELAY()
+        chain.sleep(max(0, day_start(self.event_day + 1) + delay - now() + 1))
+        chain.mine()
+        self.s.meter.finalize(REGION, self.event_day, {"from": self.utility})
 
     def required(self, who) -> tuple[list[int], list[int]]:
-        """(the baseline days whose record the settler supplies: those with data, the baseline days) (S-3, S-4)."""
+        """(the baseline days whose record the settler supplies: those posted, the baseline days) (S-3,
+        S-4, M-8)."""
+        cid = self.s.consumers.consumer(who)["id"]
         cands = list(self.s.proofs.candidateDays(self.event, who))
-        return [d for d in cands if (REGION, d) in self.book.batches], cands
+        return [d for d in cands if self.book.posted(REGION, d, cid)], cands
 
     def usable(self, cid: int) -> Callable[[int], tuple[int, ...] | None]:
         """A baseline day's readings, or None for a gap (no data, flagged missing) (S-4, B-9)."""
 
         def f(d: int) -> tuple[int, ...] | None:
-            if (REGION, d) not in self.book.batches or (cid, d) in self.missing:
+            if not self.book.posted(REGION, d, cid) or (cid, d) in self.missing:
                 return None
             return self.book.record(REGION, d, cid).readings
 
@@ -227,11 +241,14 @@ def test_candidate_days_skip_holidays_event_days__gaps_stay(world, utility, orac
     today = local_day(now())
     earlier = next_weekday(today, at_least=1)
     s.requests.createEvent(1, earlier, 10, 12, 1, VOLUNTARY, {"from": utility})
-    sc = Scenario(world, utility, oracle, event_day=next_weekday(earlier, at_least=2))
+    # the event 8 weekdays ahead, so that its baseline days include days from today on (R-5: a
+    # holiday is set for today or later only)
+    sc = Scenario(world, utility, oracle, event_day=next_weekday(earlier + 10, at_least=2))
     a = world.consumers[0]
     sc.enroll(a, 4_000)
     events = {earlier, sc.event_day}
     holiday = walk.candidate_days(sc.event_day, activation(world), set(), events)[2]
+    assert holiday >= today
     s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
     gap, flagged = walk.candidate_days(sc.event_day, activation(world), {holiday}, events)[:2]
     base = sc.reducing(
@@ -265,9 +282,9 @@ def test_candidate_days_skip_holidays_event_days__gaps_stay(world, utility, orac
 def test_weekend_event_uses_weekend_days_and_holidays(world, utility, oracle, region_admin):
     """S-3: a weekend event's like days are weekend days and holidays."""
     s = world.suite
-    day = next_weekend_day(local_day(now()) + 2)
+    day = next_weekend_day(local_day(now()) + 9)
     sc = Scenario(world, utility, oracle, event_day=day)
-    holiday = next_weekday(activation(world) + 2)
+    holiday = next_weekday(local_day(now()))  # today or later (R-5), inside the event's lookback
     s.regions.setHoliday(REGION, holiday, True, {"from": region_admin})
     sc.enroll(world.consumers[0], 4_000)
     sc.post(activation(world) + 1, sc.reducing({1: 0.5}))
@@ -465,7 +482,7 @@ def test_settle__before_data_or_after_deadline__reverts(world, scenario):
     a = world.consumers[0]
     scenario.enroll(a, 4_000)
     chain.sleep(day_start(scenario.event_day + 1) - now() + 60)
-    with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
+    with brownie.reverts(err("EventDayNotFinal", scenario.event, scenario.event_day)):
         world.suite.proofs.settle(scenario.event, a, [], {"from": a})
     scenario.post(activation(world) + 1, scenario.reducing({1: 0.5}))
     deadline = world.suite.requests.settlementDeadline(scenario.event)
@@ -670,7 +687,7 @@ def test_settle_batch__event_not_settleable__reverts(world, scenario):
     scenario.enroll(a, 4_000)
     chain.sleep(day_start(scenario.event_day + 1) - now() + 60)
     chain.mine()
-    with brownie.reverts(err("EventDataNotCommitted", scenario.event, scenario.event_day)):
+    with brownie.reverts(err("EventDayNotFinal", scenario.event, scenario.event_day)):
         s.proofs.settleBatch(scenario.event, [(a.address, b"", [])], [], {"from": a})
     scenario.post(activation(world) + 1, scenario.reducing({1: 0.5}))
     consumers, groups = scenario.batch_args([a])
