@@ -28,8 +28,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _GROUP_MASK = 0xffff;
     uint256 private constant _BAD_REF = 1; // `_hashRecords` statuses
     uint256 private constant _FULL_GROUP = 2;
-    uint256 private constant _SIGNED_SHIFT = 48;
-    uint256 private constant _MAX_DAYS = 10; // Baseline.MAX_DAYS, as a literal for inline assembly // a reference's bit 48: a 172-byte signed record
+    uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 172-byte signed record
+    uint256 private constant _MAX_DAYS = 10; // Baseline.MAX_DAYS, a literal for assembly
     // MeterLeaf.RECORD_BYTES and SIGNED_RECORD_BYTES, as literals for inline assembly
     uint256 private constant _RECORD_BYTES = 107;
     uint256 private constant _SIGNED_RECORD_BYTES = 172;
