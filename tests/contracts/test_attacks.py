@@ -123,6 +123,7 @@ OPEN: dict[tuple[str, str], str] = {
     ("optimistic", "challengeEntry"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "challengePair"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "finalize"): "O-5: anyone, after the challenge window",
+    ("meter", "finalize"): "M-9: anyone, FINALITY_DELAY after the day; only makes days final",
     (
         "optimistic",
         "expire",
