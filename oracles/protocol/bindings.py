@@ -320,6 +320,7 @@ class RootRecord(Struct):
     challenge_ends: int = Field(validation_alias="challengeEnds")
     count: int = Field(validation_alias="count")
     status: RootStatus = Field(validation_alias="status")
+    deadline_at_post: int = Field(validation_alias="deadlineAtPost")
     proposer: str = Field(validation_alias="proposer")
     bond: int = Field(validation_alias="bond")
     token_bond: int = Field(validation_alias="tokenBond")
