@@ -160,8 +160,8 @@ contract IncentiveEscrow is IIncentiveEscrow, AccessControl, Pausable, Reentranc
 
     /// @inheritdoc IIncentiveEscrow
     function pausedSeconds() external view returns (uint256) {
-        uint256 since = _pausedSince;
-        return since == 0 ? _pausedTotal : _pausedTotal + (block.timestamp - since);
+        uint256 since = _pausedSince; // in the slot of _pausedTotal: one read for both
+        return since > 0 ? _pausedTotal + (block.timestamp - since) : _pausedTotal;
     }
 
     /// @inheritdoc IIncentiveEscrow

@@ -190,7 +190,7 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     ) private returns (bytes32[] memory leaves, uint32 first, uint32 last) {
         leaves = new bytes32[](records.length / stride);
         uint256 word = type(uint256).max; // the 256-id word being gathered (none yet)
-        uint256 bits;
+        uint256 bits = 0; // the posted bits gathered for `word`
         for (uint256 i; i < leaves.length; ++i) {
             uint32 id = _checkHeader(records, i * stride, i, base, last);
             if (i == 0) first = id;

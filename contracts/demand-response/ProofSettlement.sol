@@ -214,6 +214,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private view returns (Outcome memory) {
         Walk memory w = _startWalk(c, account);
         bool eventMissing = true; // no event-day record posted: insufficient data (S-6)
+        // slither: zero-filled memory, read only when the event-day record was posted and verified
+        // slither-disable-next-line uninitialized-local
         uint32[24] memory eventDay;
         if (_eventPosted(w)) {
             if (leaves.length == 0) revert MissingLeaf(c.day);

@@ -187,10 +187,10 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     }
 
     /// @inheritdoc IReductionRequests
-    function holdForDispute(uint256 eventId, address account) external onlyRole(DISPUTES_ROLE) returns (uint256 held) {
+    function holdForDispute(uint256 eventId, address account) external onlyRole(DISPUTES_ROLE) {
         DrEvent storage e = _event(eventId);
         Enrollment storage en = _enrollments[eventId][account];
-        held = uint256(en.reserved) - en.paid; // paid <= reserved (B-7 <= B-8)
+        uint256 held = uint256(en.reserved) - en.paid; // paid <= reserved (B-7 <= B-8)
         // Disputes opens one dispute per settled enrollment within its window, before the event can close,
         // so `held` is still part of the event's outstanding reservations
         e.reservedOutstanding -= uint96(held);

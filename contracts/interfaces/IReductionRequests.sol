@@ -268,8 +268,8 @@ interface IReductionRequests {
     /// @notice A dispute was opened on a settled enrollment: take its unpaid reservation
     /// (`reserved − paid`) out of the event's outstanding reservations, so that closing the event does
     /// not release it; Disputes pays the ruling from it and releases the rest (D-4). Only DISPUTES_ROLE.
-    /// @return held The amount kept for the ruling.
-    function holdForDispute(uint256 eventId, address account) external returns (uint256 held);
+    /// Emits ResidualHeld with the amount kept.
+    function holdForDispute(uint256 eventId, address account) external;
 
     /// @notice Lock a Scheduled event none of whose enrollments is settled while a root is in its
     /// challenge window (O-3). Only OPTIMISTIC_ROLE.
