@@ -255,6 +255,9 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
     # M-9: the event day's data is final FINALITY_DELAY after the day ended; the keeper declares it
     finality = int(p.meter.functions.FINALITY_DELAY().call())
     set_time(url, day_start(event_day + 1) + finality + 300)
+    with ledger.staged("finality"):
+        if not keeper.finalize_day(event_id):
+            raise DemoError(f"event {event_id}: its day could not be made final (M-9)")
     if cfg.settlement == "optimistic":
         stats = _settle_optimistic(run, keeper, event_id)
     else:

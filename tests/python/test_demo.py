@@ -112,6 +112,8 @@ def test_demo__batch_settlement_pays_exactly_what_proof_settlement_pays(
     assert report["checks"]["results_match_reference"] is True
     assert report["by_class"] == proof_report["by_class"]
     assert report["gamers"] == proof_report["gamers"]
+    # M-9: one finalize of the event day, in its own stage, before either path settles
+    assert report["txs_by_stage"]["finality"] == proof_report["txs_by_stage"]["finality"] == 1
     assert report["txs_by_stage"]["settle"] == 1
     assert proof_report["txs_by_stage"]["settle"] == proof_report["event"]["enrolled"]
 
