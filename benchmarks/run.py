@@ -164,7 +164,10 @@ def ingest(b: Bench) -> dict[str, Any]:
         "gas": r["gasUsed"],
         "per_reading": round(r["gasUsed"] / 24_000, 1),
     }
-    # the same 1,000 consumer-days as 172-byte meter-signed records (postSignedBatch, M-7)
+    # the same 1,000 consumer-days as 175-byte meter-signed records (postSignedBatch, M-7): each
+    # signature is checked against the consumer's meter key, so these consumers exist and have keys
+    _register_up_to(b, 1_000)
+    _set_meter_keys(b, range(1, 1_001))
     day += 1
     domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
     keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, 1_001)}
@@ -208,6 +211,7 @@ def create_event(b: Bench, first_day: int | None = None) -> dict[str, Any]:
 
 _REGISTER = keccak(text="register(uint8,uint16,bytes32,uint32,uint8,(uint80,uint8,uint24))")[:4]
 _ACTIVATE = keccak(text="activate(address,bytes32,bytes32)")[:4]
+_SET_METER_KEY = keccak(text="setMeterKey(address,address,uint32)")[:4]
 
 
 def _consumer(i: int) -> str:
@@ -260,6 +264,25 @@ def _register_up_to(b: Bench, target: int, bar: tqdm[Any] | None = None) -> None
     finally:
         rpc_call(b.url, "evm_setAutomine", [True])
         b.clients[b.utility].resync_nonce()
+
+
+def _set_meter_keys(b: Bench, ids: range) -> None:
+    """Register consumer i's simulated meter key (meter_signing.meter_key(0, i)) for every day (C-11),
+    by the utility, SCALE_CHUNK per block; checked from state afterwards."""
+    reg = b.p.consumers.address
+    for start in range(ids.start, ids.stop, SCALE_CHUNK):
+        chunk = range(start, min(ids.stop, start + SCALE_CHUNK))
+        nonce = b.w3.eth.get_transaction_count(Web3.to_checksum_address(b.utility))
+        _mine(b, [
+            {"from": b.utility, "to": reg, "gas": hex(200_000), "gasPrice": "0x0",
+             "nonce": hex(nonce + k),
+             "data": "0x" + (_SET_METER_KEY + encode(["address", "address", "uint32"], [
+                 _consumer(i), Account.from_key(meter_signing.meter_key(0, i)).address, 0])).hex()}
+            for k, i in enumerate(chunk)
+        ], "setMeterKey")  # fmt: skip
+    last = b.p.consumers.functions.meterKey(_consumer(ids.stop - 1)).call()
+    if last[0] != Account.from_key(meter_signing.meter_key(0, ids.stop - 1)).address:
+        raise RuntimeError(f"meter key of consumer {ids.stop - 1} not set")
 
 
 def _enroll(b: Bench, consumer: int, event_id: int) -> dict[str, Any]:

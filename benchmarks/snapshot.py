@@ -27,7 +27,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from eth_account import Account
 from tqdm import tqdm
 
 from benchmarks.run import (
@@ -39,6 +38,7 @@ from benchmarks.run import (
     _event_id,
     _records,
     _register_up_to,
+    _set_meter_keys,
     program_params,
 )
 from oracles.agents.keeper import Keeper
@@ -126,9 +126,7 @@ def _signed_program(b: Bench, consumers: int) -> int:
     params = program_params(b.p.token.address, signed=True)
     r = b.tx(b.utility, b.p.programs.functions.createProgram(REGION, params, 10**14))
     program_id = int(decode_events(b.p.programs, "ProgramCreated", r["logs"])[0]["programId"])
-    for i in range(1, consumers + 1):
-        key = Account.from_key(meter_signing.meter_key(0, i)).address
-        b.tx(b.utility, b.p.consumers.functions.setMeterKey(_consumer(i), key, 0))
+    _set_meter_keys(b, range(1, consumers + 1))
     return program_id
 
 
@@ -147,8 +145,9 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
     ):
         b = Bench(connect(chain.url), chain.url, Path(tmp))
         keeper = [str(a) for a in b.w3.eth.accounts][8]
-        _register_up_to(b, consumers)
-        program_id = _signed_program(b, consumers) if signed else 1
+        # a signed batch's every record needs its consumer's meter key (M-7): the whole batch exists
+        _register_up_to(b, BATCH_RECORDS if signed else consumers)
+        program_id = _signed_program(b, BATCH_RECORDS) if signed else 1
         domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
         meter_keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, BATCH_RECORDS + 1)}
         set_time(b.url, (b.day0 + 18) * DAY_SECONDS)

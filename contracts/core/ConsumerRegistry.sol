@@ -243,10 +243,13 @@ contract ConsumerRegistry is IConsumerRegistry, IERC5192, ERC721, AccessControl 
     }
 
     /// @inheritdoc IConsumerRegistry
-    function signingKeys(address account, uint32 firstDay) external view returns (MeterKey memory k) {
-        MeterKey storage stored = _meterKeys[account];
-        (k.key, k.fromDay) = (stored.key, stored.fromDay); // one slot
-        if (firstDay < k.fromDay) k.previousKey = stored.previousKey;
+    function daySigners(uint32 day, uint32[] calldata consumerIds) external view returns (address[] memory keys) {
+        uint256 n = consumerIds.length;
+        keys = new address[](n);
+        for (uint256 i; i < n; ++i) {
+            MeterKey storage k = _meterKeys[_accounts[consumerIds[i]]];
+            keys[i] = day < k.fromDay ? k.previousKey : k.key;
+        }
     }
 
     /// @inheritdoc IConsumerRegistry

@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {DayBitmap} from "../libraries/DayBitmap.sol";
@@ -12,21 +13,23 @@ import {MeterLeaf} from "../libraries/MeterLeaf.sol";
 
 /// @title MeterData
 /// @notice Commits consumer-day meter records as Merkle roots; the records stay in calldata
-/// (SPECIFICATION.md §6, M-1..M-7). It is also the EIP-712 domain that meters sign their days in (M-7).
+/// (SPECIFICATION.md §6, M-1..M-9). It is also the EIP-712 domain that meters sign their days in, and
+/// checks those signatures when signed records are posted, by anyone (M-7).
 contract MeterData is IMeterData, AccessControl, EIP712 {
     using DayBitmap for mapping(uint256 => uint256);
 
-    /// @notice Meter oracles post batches.
+    /// @notice Meter oracles post unsigned batches (signed ones need no role, M-7).
     bytes32 public constant METER_ORACLE_ROLE = keccak256("METER_ORACLE_ROLE");
     /// @notice Most records per batch (the per-transaction gas cap allows about this many).
     uint256 public constant MAX_BATCH_RECORDS = 8_192;
     /// @notice A region-day can be declared final this long after it ended (M-9).
     uint256 public constant FINALITY_DELAY = 2 days;
     uint256 private constant _WORD_MASK = 0xffffff; // a posted-bit key's word: consumer id >> 8 (24 bits)
-    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh (MeterLeaf's).
+    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day, header and readings (MeterLeaf's).
     bytes32 public constant METER_DAY_TYPEHASH = MeterLeaf.METER_DAY_TYPEHASH;
 
     IRegionRegistry private immutable _regions;
+    IConsumerRegistry private immutable _consumers;
 
     mapping(uint16 regionId => mapping(uint32 day => DayInfo)) private _days;
     mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _present;
@@ -38,8 +41,14 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param regions The shared region registry.
-    constructor(address admin, IRegionRegistry regions) EIP712("GridBalance MeterData", "1") {
+    /// @param consumers The consumer registry, which holds the meter keys that sign records (C-11).
+    constructor(
+        address admin,
+        IRegionRegistry regions,
+        IConsumerRegistry consumers
+    ) EIP712("GridBalance MeterData", "1") {
         _regions = regions;
+        _consumers = consumers;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
     }
 
@@ -49,16 +58,15 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         uint32 day,
         bytes calldata records
     ) external onlyRole(METER_ORACLE_ROLE) returns (uint16) {
-        return _post(regionId, day, records, MeterLeaf.RECORD_BYTES);
+        uint256 n = _checkBatch(regionId, day, records.length, MeterLeaf.RECORD_BYTES);
+        return _post(regionId, day, records, MeterLeaf.RECORD_BYTES, n);
     }
 
     /// @inheritdoc IMeterData
-    function postSignedBatch(
-        uint16 regionId,
-        uint32 day,
-        bytes calldata records
-    ) external onlyRole(METER_ORACLE_ROLE) returns (uint16) {
-        return _post(regionId, day, records, MeterLeaf.SIGNED_RECORD_BYTES);
+    function postSignedBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16) {
+        uint256 n = _checkBatch(regionId, day, records.length, MeterLeaf.SIGNED_RECORD_BYTES);
+        _checkSignatures(day, records, n);
+        return _post(regionId, day, records, MeterLeaf.SIGNED_RECORD_BYTES, n);
     }
 
     /// @inheritdoc IMeterData
@@ -85,7 +93,8 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         ) {
             revert InvalidMeterProof(q.day, q.batchIndex);
         }
-        if (counted && q.signedOnly) counted = q.signer != address(0) && recordSigner(record) == q.signer;
+        // a signed record's signature was checked when it was posted (M-7)
+        if (counted && q.signedOnly) counted = record.length == MeterLeaf.SIGNED_RECORD_BYTES;
         if (counted) readings = MeterLeaf.readings(record);
     }
 
@@ -94,14 +103,14 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         return MeterLeaf.signer(signedRecord, _domainSeparatorV4());
     }
 
-    /// @dev Commit one batch of `stride`-byte records (M-1..M-5, M-7).
+    /// @dev Commit one checked batch of `n` `stride`-byte records (M-1..M-5, M-8).
     function _post(
         uint16 regionId,
         uint32 day,
         bytes calldata records,
-        uint256 stride
+        uint256 stride,
+        uint256 n
     ) private returns (uint16 batchIndex) {
-        uint256 n = _checkBatch(regionId, day, records.length, stride);
         DayInfo storage info = _days[regionId][day];
         (bytes32[] memory leaves, uint32 first, uint32 last) = _hashRecords(
             _postedKey(regionId, day, 0),
@@ -180,6 +189,23 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         if (isFinal(regionId, day)) revert DayFinal(regionId, day);
     }
 
+    /// @dev Every one of the `n` signed records carries the signature of its consumer's meter key for
+    /// `day` (M-7, C-11): one registry read for the batch, one recovery per record.
+    function _checkSignatures(uint32 day, bytes calldata records, uint256 n) private view {
+        uint32[] memory ids = new uint32[](n);
+        for (uint256 i; i < n; ++i) {
+            (, ids[i], , , ) = MeterLeaf.header(records, i * MeterLeaf.SIGNED_RECORD_BYTES);
+        }
+        address[] memory keys = _consumers.daySigners(day, ids);
+        bytes32 domain = _domainSeparatorV4();
+        for (uint256 i; i < n; ++i) {
+            bytes calldata record = records[i * MeterLeaf.SIGNED_RECORD_BYTES:(i + 1) * MeterLeaf.SIGNED_RECORD_BYTES];
+            if (keys[i] == address(0) || MeterLeaf.signer(record, domain) != keys[i]) {
+                revert RecordNotMeterSigned(i, ids[i]);
+            }
+        }
+    }
+
     /// @dev Check every record's header (M-2..M-4), mark its consumer-day posted (M-8) and hash it.
     /// Ids strictly increase within the batch, so the posted bits of one 256-id word are gathered and
     /// written once per word.
@@ -214,10 +240,13 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         uint256 base,
         uint32 previous
     ) private pure returns (uint32 id) {
+        uint24 shape;
         uint16 r;
         uint32 d;
         uint8 flags;
-        (id, r, d, flags) = MeterLeaf.header(records, offset);
+        (shape, id, r, d, flags) = MeterLeaf.header(records, offset);
+        if (shape != MeterLeaf.SHAPE)
+            revert RecordShapeUnsupported(i, uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
         if (r != uint16(base >> 56) || d != uint32(base >> 24)) revert RecordOutOfBatch(i, r, d);
         if (flags > MeterLeaf.FLAG_MISSING) revert InvalidRecordFlags(i, flags);
         if (id <= previous) revert ConsumerIdNotIncreasing(i, id, previous);
@@ -237,11 +266,13 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         revert RecordAlreadyPosted(uint16(key >> 56), uint32(key >> 24), id);
     }
 
-    /// @dev The record is the query's consumer, region and day (S-2, S-3); false if flagged missing.
+    /// @dev The record has this format's shape and is the query's consumer, region and day (S-2, S-3);
+    /// false if flagged missing.
     function _checkQueryHeader(RecordQuery calldata q, bytes calldata record) private pure returns (bool present) {
         uint256 len = record.length;
         if (len != MeterLeaf.RECORD_BYTES && len != MeterLeaf.SIGNED_RECORD_BYTES) revert InvalidRecordLength(len);
-        (uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
+        (uint24 shape, uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
+        if (shape != MeterLeaf.SHAPE) revert LeafShapeMismatch(MeterLeaf.SHAPE, shape);
         if (id != q.consumerId) revert LeafConsumerMismatch(q.consumerId, id);
         if (regionId != q.regionId) revert LeafRegionMismatch(q.regionId, regionId);
         if (day != q.day) {

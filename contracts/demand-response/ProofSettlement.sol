@@ -28,11 +28,11 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _GROUP_MASK = 0xffff;
     uint256 private constant _BAD_REF = 1; // `_hashRecords` statuses
     uint256 private constant _FULL_GROUP = 2;
-    uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 172-byte signed record
+    uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 175-byte signed record
     uint256 private constant _MAX_DAYS = 10; // Baseline.MAX_DAYS, a literal for assembly
     // MeterLeaf.RECORD_BYTES and SIGNED_RECORD_BYTES, as literals for inline assembly
-    uint256 private constant _RECORD_BYTES = 107;
-    uint256 private constant _SIGNED_RECORD_BYTES = 172;
+    uint256 private constant _RECORD_BYTES = 110;
+    uint256 private constant _SIGNED_RECORD_BYTES = 175;
 
     IReductionRequests private immutable _requests;
     IProgramRegistry private immutable _programs;
@@ -50,7 +50,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32 eventDay;
         uint32 earliest; // first day (inclusive) the walk may reach
         bool weekendLike; // event on a weekend day or holiday
-        uint256 headerPrefix; // batch settlement: consumerId << 48 | regionId << 32, a record's first 10 bytes, day 0
+        uint256 headerPrefix; // batch settlement: a record's first 13 bytes with day 0 (shape, consumer id, region)
         uint256 firstHour; // batch settlement: the hours Baseline.compute reads, [firstHour, endHour)
         uint256 endHour;
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
@@ -69,10 +69,6 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[6] lanes; // ... into these packed per-hour sums (MeterLeaf.addToLanes), zero between consumers
         uint256[24] sumBuffer; // the consumer's per-hour sums, unpacked from the lanes
         bool signedData; // the program counts meter-signed records only (S-10)
-        uint32 keyFromDay; // the consumer's meter keys (C-11), read when signedData
-        address key;
-        address previousKey;
-        bytes32 domain; // MeterData's EIP-712 domain separator, read when signedData (M-7)
     }
 
     /// @param requests_ The ledger (events, enrollments); it grants this contract SETTLER_ROLE.
@@ -259,7 +255,6 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.regionId = c.regionId;
         w.eventDay = c.day;
         w.weekendLike = LocalTime.isWeekend(c.day) || _regions.isHoliday(c.regionId, c.day);
-        if (c.signedData) w.domain = _meterData.domainSeparator();
         // the lookback covers 45 days, so at most two bitmap words: read each once
         uint256 base = (c.day - LOOKBACK_DAYS) >> 8;
         w.baseWord = base;
@@ -275,7 +270,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.postedWords = new uint256[](n + 1); // before any consumer's memory: batch consumers reuse it
     }
 
-    /// @dev The consumer's part of the walk: its id, first day (M-6, S-3) and meter keys (S-10).
+    /// @dev The consumer's part of the walk: its id, first day (M-6, S-3) and posted bits (M-8).
     // slither: at most MAX_SETTLE_BATCH iterations of view calls to the protocol's own ConsumerRegistry
     // slither-disable-next-line calls-loop
     function _forConsumer(Walk memory w, bool signedData, address account) private view {
@@ -287,14 +282,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.offset = 0;
         w.gapped = false;
         w.usable = 0;
-        w.headerPrefix = (((uint256(id) << 16) | w.regionId) << 32);
+        w.headerPrefix = (((((uint256(MeterLeaf.SHAPE) << 32) | id) << 16) | w.regionId) << 32);
         // absence is provable (M-8): a day whose bit is 0 takes no record, one whose bit is 1 needs it
         w.posted = _postedBits(w, id);
-        if (signedData) {
-            // the keys for the walk's days: every judged record's day is w.earliest or later
-            IConsumerRegistry.MeterKey memory key = _consumers.signingKeys(account, w.earliest);
-            (w.signedData, w.keyFromDay, w.key, w.previousKey) = (true, key.fromDay, key.key, key.previousKey);
-        }
+        w.signedData = signedData;
     }
 
     /// @dev The consumer's posted bits of the query days (M-8); MeterData is asked once per 256 ids (a
@@ -401,7 +392,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev One record the walk requires: MeterData checks its header, its proof and, in a signed-data
-    /// program, its meter's signature (S-2, S-3, S-10). `missing`: flagged missing or not counted.
+    /// program, that it is a signed record (S-2, S-3, S-10). `missing`: flagged missing or not counted.
     function _verifyLeaf(
         LeafProof calldata lp,
         Walk memory w,
@@ -414,8 +405,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             day: expectedDay,
             batchIndex: lp.batchIndex,
             baselineDay: baselineDay,
-            signedOnly: w.signedData,
-            signer: expectedDay < w.keyFromDay ? w.previousKey : w.key
+            signedOnly: w.signedData
         });
         bool counted;
         (counted, readings) = _meterData.verifiedReadings(q, lp.record, lp.proof);
@@ -617,7 +607,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev A record of a batch consumer: its header is the consumer's, the region's and the expected
-    /// day's (S-2, S-3), and in a signed-data program its meter signed it (S-10). Whether it counts; if
+    /// day's (S-2, S-3), and in a signed-data program it is a meter-signed record (S-10). Whether it counts; if
     /// so its readings of the hours the baseline reads are written into `readings`. Its proof was
     /// checked by `_proveGroups`.
     function _batchRecord(
@@ -639,23 +629,23 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         bool baselineDay
     ) private view returns (bool) {
         uint256 head;
-        // the record's first 11 bytes: consumer id, region id, day, flags (MeterLeaf)
+        // the record's first 14 bytes: shape, consumer id, region id, day, flags (MeterLeaf)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            head := shr(168, calldataload(record.offset))
+            head := shr(144, calldataload(record.offset))
         }
         if (head >> 8 != w.headerPrefix | expectedDay) _revertHeader(record, w, expectedDay, baselineDay);
         if (head & MeterLeaf.FLAG_MISSING != 0) return false;
-        if (!w.signedData) return true;
-        address signer = expectedDay < w.keyFromDay ? w.previousKey : w.key;
-        return signer != address(0) && MeterLeaf.signer(record, w.domain) == signer;
+        // a signed record's signature was checked against the day's meter key when it was posted (M-7)
+        return !w.signedData || record.length == MeterLeaf.SIGNED_RECORD_BYTES;
     }
 
     /// @dev The header check of `_counted` failed: revert with the error of the field that differs.
     function _revertHeader(bytes calldata record, Walk memory w, uint32 expectedDay, bool baselineDay) private pure {
         // slither: the flags are not part of the check
         // slither-disable-next-line unused-return
-        (uint32 id, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
+        (uint24 shape, uint32 id, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
+        if (shape != MeterLeaf.SHAPE) revert IMeterData.LeafShapeMismatch(MeterLeaf.SHAPE, shape);
         if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
         if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
         if (baselineDay) revert IMeterData.NotEligibleBaselineDay(expectedDay, day);

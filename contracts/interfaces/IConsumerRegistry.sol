@@ -256,10 +256,13 @@ interface IConsumerRegistry {
     /// @notice A consumer's meter keys (zero if none registered).
     function meterKey(address account) external view returns (MeterKey memory);
 
-    /// @notice The meter keys that sign the account's days from `firstDay` on (C-11, S-10): `previousKey`
-    /// is read only if `firstDay` precedes `fromDay`, and is zero otherwise (no such day needs it), so a
-    /// settlement whose days all follow the last rotation reads one storage slot.
-    function signingKeys(address account, uint32 firstDay) external view returns (MeterKey memory);
+    /// @notice For each consumer id, the meter key that signs its local day `day` (C-11, M-7): the current
+    /// key from its first day on, the previous key before; zero for an id without a key (or no consumer).
+    /// MeterData checks every signed record against it when the record is posted. The batch's length is
+    /// the caller's (a MeterData batch: at most MAX_BATCH_RECORDS).
+    /// @param day The local day the records are of.
+    /// @param consumerIds The records' consumer ids.
+    function daySigners(uint32 day, uint32[] calldata consumerIds) external view returns (address[] memory keys);
 
     /// @notice A consumer's track record.
     function trackRecord(address account) external view returns (TrackRecord memory);

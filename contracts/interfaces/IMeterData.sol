@@ -19,8 +19,7 @@ interface IMeterData {
         uint32 day; // the day the walk requires
         uint16 batchIndex; // the batch whose root proves the record
         bool baselineDay; // a baseline day (a record of another day is cherry-picking) or the event day
-        bool signedOnly; // count the record only if `signer` signed it
-        address signer; // the consumer's meter key for `day`
+        bool signedOnly; // count the record only if it is a meter-signed record (S-10)
     }
 
     /// @notice The batch is empty, too large, or not a whole number of records.
@@ -31,6 +30,12 @@ interface IMeterData {
     error DayNotEnded(uint16 regionId, uint32 day, uint256 endsAt);
     /// @notice A record's region or day differs from the batch's (M-3).
     error RecordOutOfBatch(uint256 index, uint16 regionId, uint32 day);
+    /// @notice A record's shape (format version, interval minutes, channel) is not one this contract
+    /// takes (M-2): today only version 1, 60-minute, import.
+    error RecordShapeUnsupported(uint256 index, uint8 version, uint8 intervalMinutes, uint8 channel);
+    /// @notice Signed record `index` does not carry the signature of its consumer's meter key for the
+    /// day (M-7, C-11), or the consumer has no such key.
+    error RecordNotMeterSigned(uint256 index, uint32 consumerId);
     /// @notice A record has unknown flag bits (M-2).
     error InvalidRecordFlags(uint256 index, uint8 flags);
     /// @notice Consumer ids must be >= 1 and strictly increasing within a batch (M-4).
@@ -44,8 +49,10 @@ interface IMeterData {
     /// @notice `postedWords` takes at most 256 days.
     error TooManyDays(uint256 count);
 
-    /// @notice A record is neither 107 nor 172 bytes.
+    /// @notice A record is neither 110 nor 175 bytes.
     error InvalidRecordLength(uint256 length);
+    /// @notice The record's shape (version, interval, channel: its first three bytes) is not the expected one.
+    error LeafShapeMismatch(uint24 expected, uint24 actual);
     /// @notice The record is for another consumer.
     error LeafConsumerMismatch(uint32 expected, uint32 actual);
     /// @notice The record is from another region.
@@ -75,33 +82,36 @@ interface IMeterData {
     /// M-8): batches of a day come in any order; a consumer-day already posted reverts RecordAlreadyPosted.
     /// @param regionId The region.
     /// @param day A local day that has ended.
-    /// @param records Packed 107-byte records (MeterLeaf), consumer ids strictly increasing within the batch.
+    /// @param records Packed 110-byte records (MeterLeaf), consumer ids strictly increasing within the batch.
     /// @return batchIndex The batch's index under (region, day).
     function postBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
 
-    /// @notice Commit a batch of signed consumer-day records (M-7): as `postBatch`, but each record is the
-    /// 107-byte record followed by its meter's 65-byte EIP-712 signature (172 bytes), and the leaf hashes
-    /// all 172. Signatures are not checked here (that would cost ~3,000 gas a record); settlement and
-    /// challenges check them (S-10). Only METER_ORACLE_ROLE.
+    /// @notice Commit a batch of meter-signed consumer-day records (M-7): as `postBatch`, but each record
+    /// is the 110-byte record followed by its meter's 65-byte EIP-712 signature (175 bytes), the leaf
+    /// hashes all 175, and every signature must recover to the consumer's meter key for the day (C-11;
+    /// else RecordNotMeterSigned). Anyone may call it: the signature is the authority, not a role, so a
+    /// consumer or any relayer can post a day that the oracle withheld, and nobody can post a record that
+    /// its meter did not sign.
     /// @param regionId The region.
     /// @param day A local day that has ended.
-    /// @param records Packed 172-byte signed records, consumer ids strictly increasing.
+    /// @param records Packed 175-byte signed records, consumer ids strictly increasing.
     /// @return batchIndex The batch's index under (region, day).
     function postSignedBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
 
-    /// @notice The EIP-712 digest a meter signs for the record (its first 107 bytes; flags are not
-    /// signed): MeterDay(consumerId, regionId, day, readings) in this contract's domain (M-7).
+    /// @notice The EIP-712 digest a meter signs for the record (its first 110 bytes, flags included):
+    /// MeterDay(version, intervalMinutes, channel, consumerId, regionId, day, flags, readings) in this
+    /// contract's domain (M-7).
     /// @param record A record, signed or not.
     function meterDayDigest(bytes calldata record) external view returns (bytes32);
 
     /// @notice The readings of one record that settlement requires, checked: the record is the query's
     /// consumer, region and day (S-2, S-3), it is under the root of its batch (else InvalidMeterProof),
-    /// and, if `q.signedOnly`, it carries `q.signer`'s signature (S-10).
+    /// and, if `q.signedOnly`, it is a signed record, whose signature was checked when posted (S-10).
     /// @param q What settlement requires of the record.
-    /// @param record The record exactly as posted (107 or 172 bytes).
+    /// @param record The record exactly as posted (110 or 175 bytes).
     /// @param proof Sibling hashes, leaf to root.
-    /// @return counted False if the record is flagged missing or, when signatures are required, not
-    /// signed by `q.signer` (it then counts as missing data).
+    /// @return counted False if the record is flagged missing or, when signatures are required, an
+    /// unsigned record (it then counts as missing data).
     /// @return readings The 24 hourly Wh if counted, else zeros.
     function verifiedReadings(
         RecordQuery calldata q,
@@ -112,8 +122,8 @@ interface IMeterData {
     /// @notice This contract's EIP-712 domain separator, which meters sign in (M-7).
     function domainSeparator() external view returns (bytes32);
 
-    /// @notice The address whose signature a 172-byte signed record carries; zero if the record is not
-    /// 172 bytes or its signature is malformed (M-7).
+    /// @notice The address whose signature a 175-byte signed record carries; zero if the record is not
+    /// 175 bytes or its signature is malformed (M-7).
     /// @param signedRecord A signed record.
     function recordSigner(bytes calldata signedRecord) external view returns (address);
 

@@ -6,20 +6,32 @@ import {ECDSA} from "solady/src/utils/ECDSA.sol";
 /// @title MeterLeaf
 /// @notice The consumer-day record that meter data is made of, and the Merkle tree over a batch of
 /// them (SPECIFICATION.md M-2, M-3). `oracles/reference/meter_leaf.py` is the Python reference.
-/// @dev A record is 107 packed bytes (big-endian):
-///   [0, 4)    consumer id (uint32, >= 1)
-///   [4, 6)    region id (uint16)
-///   [6, 10)   local day (uint32)
-///   [10, 11)  flags (bit 0 = data missing; other bits must be 0)
-///   [11, 107) 24 hourly readings in Wh (uint32 each), hour 0 = local midnight
-/// A signed record (M-7) is the same 107 bytes followed by the meter's 65-byte EIP-712 signature
-/// (r, s, v) over them: 172 bytes. Leaf = keccak256(record), whichever its length. Internal node =
-/// keccak256 of the two children in ascending order (the commutative hash of OpenZeppelin's
-/// MerkleProof). Leaves are paired left to right level by level; an unpaired last node moves up
-/// unchanged. Records (107 or 172 bytes) and nodes (64 bytes) have different lengths, so a node can
-/// never be passed off as a record, nor a signed record as an unsigned one.
+/// @dev A record is 110 packed bytes (big-endian), a versioned header and the readings (M-2):
+///   [0, 1)    format version (1)
+///   [1, 2)    interval length in minutes (60: this format's 24 readings)
+///   [2, 3)    channel (0 = import)
+///   [3, 7)    consumer id (uint32, >= 1)
+///   [7, 9)    region id (uint16)
+///   [9, 13)   local day (uint32)
+///   [13, 14)  flags (bit 0 = data missing; other bits must be 0)
+///   [14, 110) 24 hourly readings in Wh (uint32 each), hour 0 = local midnight
+/// Version, interval and channel are the record's shape; this format has one (`SHAPE`: hourly
+/// import), and MeterData refuses any other. A signed record (M-7) is the same 110 bytes followed by
+/// the meter's 65-byte EIP-712 signature (r, s, v) over all of them, header and flags included: 175
+/// bytes. Leaf = keccak256(record), whichever its length. Internal node = keccak256 of the two
+/// children in ascending order (the commutative hash of OpenZeppelin's MerkleProof). Leaves are paired
+/// left to right level by level; an unpaired last node moves up unchanged. Records (110 or 175 bytes)
+/// and nodes (64 bytes) have different lengths, so a node can never be passed off as a record, nor a
+/// signed record as an unsigned one.
 library MeterLeaf {
-    uint256 internal constant RECORD_BYTES = 107;
+    uint256 internal constant RECORD_BYTES = 110;
+    /// @dev The header's length: the readings start here.
+    uint256 internal constant HEADER_BYTES = 14;
+    uint8 internal constant FORMAT_VERSION = 1;
+    uint8 internal constant INTERVAL_MINUTES = 60;
+    uint8 internal constant CHANNEL_IMPORT = 0;
+    /// @dev The record's first three bytes (version, interval, channel) for this format's one shape.
+    uint24 internal constant SHAPE = 0x013c00;
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
@@ -29,29 +41,33 @@ library MeterLeaf {
     // slither-disable-next-line too-many-digits
     uint256 private constant _ODD_HOURS = 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff;
     uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
-    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day of hourly Wh, the readings as the
-    /// record carries them (96 bytes, 24 big-endian uint32), so their hash is one keccak256 of calldata;
-    /// the flags are not signed (the oracle sets them). Hashed at compile time: its length costs no gas.
+    /// @notice The EIP-712 type a meter signs (M-7): one consumer-day, every header field as the record
+    /// carries it (flags included: the meter vouches for a "missing" as for a reading) and the readings
+    /// as bytes (96 bytes, 24 big-endian uint32), so their hash is one keccak256 of calldata. Hashed at
+    /// compile time: its length costs no gas.
     // solhint-disable-next-line gas-small-strings
     bytes32 internal constant METER_DAY_TYPEHASH = keccak256(
-        "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,bytes readings)"
+        "MeterDay(uint8 version,uint8 intervalMinutes,uint8 channel,uint32 consumerId,uint16 regionId,"
+        "uint32 day,uint8 flags,bytes readings)"
     );
 
-    /// @notice The header fields of the record at `offset` inside `data`.
+    /// @notice The header fields of the record at `offset` inside `data`; `shape` is its first three
+    /// bytes (version, interval, channel), `SHAPE` for this format.
     function header(
         bytes calldata data,
         uint256 offset
-    ) internal pure returns (uint32 consumerId, uint16 regionId, uint32 day, uint8 flags) {
+    ) internal pure returns (uint24 shape, uint32 consumerId, uint16 regionId, uint32 day, uint8 flags) {
         uint256 w;
         // calldata word reads and scratch-space hashing, hot path
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             w := calldataload(add(data.offset, offset))
         }
-        consumerId = uint32(w >> 224);
-        regionId = uint16(w >> 208);
-        day = uint32(w >> 176);
-        flags = uint8(w >> 168);
+        shape = uint24(w >> 232);
+        consumerId = uint32(w >> 200);
+        regionId = uint16(w >> 184);
+        day = uint32(w >> 152);
+        flags = uint8(w >> 144);
     }
 
     /// @notice The 24 hourly readings of a single record.
@@ -61,7 +77,7 @@ library MeterLeaf {
         uint256 dst;
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            src := add(record.offset, 11)
+            src := add(record.offset, HEADER_BYTES)
             dst := r
         }
         _spread(src, dst);
@@ -73,7 +89,7 @@ library MeterLeaf {
         // calldata word reads into the given words of `r`, hot path (every record of a batch settlement)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let src := add(add(record.offset, 11), shl(2, first))
+            let src := add(add(record.offset, HEADER_BYTES), shl(2, first))
             let limit := add(r, shl(5, end))
             let dst := add(r, shl(5, first))
             // two readings per calldata word while at least two are left, then the last one
@@ -100,7 +116,7 @@ library MeterLeaf {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := _ODD_HOURS
-            let src := add(record.offset, 11)
+            let src := add(record.offset, HEADER_BYTES)
             let w := calldataload(src)
             mstore(lanes, add(mload(lanes), and(w, m)))
             let at := add(lanes, 0x20)
@@ -147,26 +163,30 @@ library MeterLeaf {
         }
     }
 
-    /// @notice The EIP-712 digest a meter signs for a record (its first 107 bytes) in the domain
-    /// `domainSeparator` (MeterData's, M-7).
+    /// @notice The EIP-712 digest a meter signs for a record (its first 110 bytes: header, flags and
+    /// readings) in the domain `domainSeparator` (MeterData's, M-7).
     function digest(bytes calldata record, bytes32 domainSeparator) internal pure returns (bytes32 d) {
         bytes32 typeHash = METER_DAY_TYPEHASH;
-        // hashStruct(MeterDay) from the record's first word (the flags are not signed, M-7) and the
-        // keccak256 of its 96 reading bytes, then keccak256("\x19\x01" ‖ domain ‖ hashStruct) as
-        // MessageHashUtils.toTypedDataHash lays it out, in scratch memory past the free pointer,
-        // nothing allocated: hot path of signed-data settlement (one per record)
+        // hashStruct(MeterDay) from the record's header word and the keccak256 of its 96 reading bytes,
+        // then keccak256("\x19\x01" ‖ domain ‖ hashStruct) as MessageHashUtils.toTypedDataHash lays it
+        // out, in scratch memory past the free pointer, nothing allocated: hot path of signed posting
+        // (one per record)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40)
-            calldatacopy(m, add(record.offset, 11), 96)
+            calldatacopy(m, add(record.offset, HEADER_BYTES), 96)
             let readingsHash_ := keccak256(m, 96)
             let head := calldataload(record.offset)
             mstore(m, typeHash)
-            mstore(add(m, 0x20), shr(224, head))
-            mstore(add(m, 0x40), and(shr(208, head), 0xffff))
-            mstore(add(m, 0x60), and(shr(176, head), 0xffffffff))
-            mstore(add(m, 0x80), readingsHash_)
-            let structHash := keccak256(m, 0xa0)
+            mstore(add(m, 0x20), shr(248, head))
+            mstore(add(m, 0x40), and(shr(240, head), 0xff))
+            mstore(add(m, 0x60), and(shr(232, head), 0xff))
+            mstore(add(m, 0x80), and(shr(200, head), 0xffffffff))
+            mstore(add(m, 0xa0), and(shr(184, head), 0xffff))
+            mstore(add(m, 0xc0), and(shr(152, head), 0xffffffff))
+            mstore(add(m, 0xe0), and(shr(144, head), 0xff))
+            mstore(add(m, 0x100), readingsHash_)
+            let structHash := keccak256(m, 0x120)
             mstore(m, hex"1901")
             mstore(add(m, 0x02), domainSeparator)
             mstore(add(m, 0x22), structHash)
@@ -174,15 +194,15 @@ library MeterLeaf {
         }
     }
 
-    /// @notice The address whose signature a 172-byte signed record carries, in the domain
-    /// `domainSeparator`; zero if the record is not 172 bytes or its signature is malformed (M-7): v not
+    /// @notice The address whose signature a 175-byte signed record carries, in the domain
+    /// `domainSeparator`; zero if the record is not 175 bytes or its signature is malformed (M-7): v not
     /// 27 or 28, s above secp256k1n / 2 (EIP-2, as OpenZeppelin's ECDSA refuses it), or no recovery.
     function signer(bytes calldata signedRecord, bytes32 domainSeparator) internal view returns (address) {
         if (signedRecord.length != SIGNED_RECORD_BYTES) return address(0);
         bytes32 r;
         bytes32 s;
         uint8 v;
-        // the signature's three fields after the 107 record bytes (the length was checked above)
+        // the signature's three fields after the 110 record bytes (the length was checked above)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let sig := add(signedRecord.offset, RECORD_BYTES)

@@ -12,8 +12,11 @@ For each (region, day) with rows not yet confirmed, :meth:`MeterOracle.flush`
    consumer-day left out so far is posted in a later batch (M-4, M-8);
 3. sends the remaining rows in batches of ``batch_size`` (default 2,000 consumer-days), sorted by id,
    recording each batch's hash *before* waiting (and each replacement's, D-2). Signed and unsigned
-   records never share a batch: a run of either kind ends a batch. If another transaction takes a
-   batch's nonce, the day starts over from step 1.
+   records never share a batch: a run of either kind ends a batch. MeterData refuses a whole signed
+   batch if one signature does not recover to its consumer's meter key for the day (M-7), so each
+   signature is checked first (one ``daySigners`` read, one recovery per record); a record that
+   fails goes out unsigned instead, with a rejects line (it then counts as missing in signed-data
+   programs, S-10). If another transaction takes a batch's nonce, the day starts over from step 1.
 
 Days that have not ended on-chain (M-1) wait. A network error anywhere in a pass (the node down or
 restarting) restarts the pass after a backoff, for up to the client's ``retry_seconds`` (D-1): the
@@ -35,8 +38,10 @@ from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient, Pending, hex_hash
 from oracles.chain.errors import TxReplaced, TxReverted
 from oracles.chain.rpc import retry_network, rpc_request
+from oracles.ingest.meter_files import Reject, write_rejects
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import day_batches
+from oracles.reference import meter_signing
 from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, ConsumerDay
 
 log = logging.getLogger("gridbalance.meter")
@@ -203,8 +208,47 @@ class MeterOracle:
         if not self._day_ended(region, day):
             stats.waiting_days.append((region, day))
             return
+        pending = self._unsign_unverified(region, day, pending, stats)
         for chunk in _batches(pending, self.batch_size):
             self._post(region, day, chunk, stats)
+
+    def _unsign_unverified(
+        self, region: int, day: int, pending: list[tuple[int, bytes, str | None]], stats: FlushStats
+    ) -> list[tuple[int, bytes, str | None]]:
+        """The pending rows with every signed record whose signature does not recover to its
+        consumer's meter key for the day (C-11, as MeterData checks it, M-7) turned unsigned, in the
+        outbox too, each with a rejects line."""
+        signed = [(c, r) for c, r, _ in pending if len(r) == SIGNED_RECORD_BYTES]
+        if not signed:
+            return pending
+        keys = self.p.consumers.functions.daySigners(day, [c for c, _ in signed]).call()
+        domain = meter_signing.MeterDomain(
+            chain_id=self.client.w3.eth.chain_id, meter_data=self.p.meter.address
+        )
+        separator = domain.separator()
+        unsigned: dict[int, bytes] = {}
+        rejects: list[Reject] = []
+        for (cid, raw), key in zip(signed, keys, strict=True):
+            record = ConsumerDay.decode(raw)
+            signer = meter_signing.recover(domain, record, separator)
+            if int(key, 16) != 0 and signer is not None and signer.lower() == key.lower():
+                continue
+            unsigned[cid] = record.model_copy(update={"signature": None}).encode()
+            why = "no meter key for the day" if int(key, 16) == 0 else f"not signed by {key}"
+            rejects.append(Reject(
+                source="outbox", line=0, field=f"consumer {cid} day {day}",
+                reason=f"signature refused ({why}, M-7): posted unsigned, so it counts as missing "
+                "in signed-data programs (S-10)",
+            ))  # fmt: skip
+        if not unsigned:
+            return pending
+        self.outbox.replace_records(region, day, unsigned)
+        stats.rejected += write_rejects(self.rejects_path, rejects)
+        log.warning(
+            "region %d day %d: %d signatures refused; those records go out unsigned",
+            region, day, len(unsigned),
+        )  # fmt: skip
+        return [(c, unsigned.get(c, r), t) for c, r, t in pending]
 
     def _post(
         self, region: int, day: int, chunk: list[tuple[int, bytes, str | None]], stats: FlushStats

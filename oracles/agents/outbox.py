@@ -115,6 +115,15 @@ class Outbox:
                 [(region, day, c) for c in consumers],
             )
 
+    def replace_records(self, region: int, day: int, records: dict[int, bytes]) -> None:
+        """Replace pending rows' records (consumer id -> encoded record), e.g. a signed record whose
+        signature the chain would refuse, by its unsigned form."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE meter SET record=? WHERE region=? AND day=? AND consumer=? AND status='pending'",
+                [(r, region, day, c) for c, r in records.items()],
+            )
+
     def drop(self, region: int, day: int, consumers: Iterable[int]) -> None:
         """Remove rows that can never be posted (they were written to the rejects file first)."""
         with self.transaction() as db:

@@ -180,9 +180,10 @@ def constructor_args(
     }
     if "RegionRegistry" in a:
         table["UtilityRegistry"] = (deployer, a["RegionRegistry"], cfg.verifiers, cfg.threshold)
-        table["MeterData"] = (deployer, a["RegionRegistry"])
     if "UtilityRegistry" in a:
         table["ConsumerRegistry"] = (deployer, a["RegionRegistry"], a["UtilityRegistry"])
+    if "ConsumerRegistry" in a:
+        table["MeterData"] = (deployer, a["RegionRegistry"], a["ConsumerRegistry"])
     if "UtilityRegistry" in a and "IncentiveEscrow" in a:
         table["ProgramRegistry"] = (a["UtilityRegistry"], a["IncentiveEscrow"])
     if "MeterData" in a and "ConsumerRegistry" in a and "ProgramRegistry" in a:

@@ -290,7 +290,6 @@ class RecordQuery(Struct):
     batch_index: int = Field(validation_alias="batchIndex")
     baseline_day: bool = Field(validation_alias="baselineDay")
     signed_only: bool = Field(validation_alias="signedOnly")
-    signer: str = Field(validation_alias="signer")
 
 
 class Entry(Struct):

@@ -1,10 +1,14 @@
 """Meter data as anyone can read it from the chain: the records of every batch, from calldata.
 
 MeterData stores only a Merkle root per batch; the records travel in the calldata of ``postBatch``
-(107-byte records) or ``postSignedBatch`` (172-byte records with the meter's signature, M-7).
+(110-byte records) or ``postSignedBatch`` (175-byte records with the meter's signature, M-7).
 :func:`day_batches` finds a (region, day)'s ``MeterBatchPosted`` logs, fetches each transaction,
-decodes its ``records`` argument and checks that the rebuilt root equals the logged one. The keeper
-builds its proofs from this, and the meter oracle reconciles its outbox against it.
+decodes its ``records`` argument and checks that the rebuilt root equals the logged one. Anyone may
+post signed records, also through a contract (a smart wallet, an ERC-4337 bundle, a multicall): the
+records are then in an inner call, which is read from the transaction's call trace
+(``debug_traceTransaction`` with geth's ``callTracer``, served by Anvil, geth, reth and tracing RPC
+providers). The keeper builds its proofs from this, and the meter oracle reconciles its outbox
+against it.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import Any
 from eth_abi.abi import decode as abi_decode
 from eth_utils.crypto import keccak
 from hexbytes import HexBytes
+from web3 import Web3
 from web3.contract import Contract
 
 from oracles.reference import meter_leaf
@@ -23,6 +28,9 @@ from oracles.reference.meter_leaf import RECORD_BYTES, SIGNED_RECORD_BYTES, Cons
 POST_BATCH_SELECTOR = keccak(text="postBatch(uint16,uint32,bytes)")[:4]
 POST_SIGNED_BATCH_SELECTOR = keccak(text="postSignedBatch(uint16,uint32,bytes)")[:4]
 STRIDE = {POST_BATCH_SELECTOR: RECORD_BYTES, POST_SIGNED_BATCH_SELECTOR: SIGNED_RECORD_BYTES}
+BATCH_POSTED_TOPIC = keccak(
+    text="MeterBatchPosted(uint16,uint32,uint16,bytes32,uint32,uint32,uint32)"
+)
 
 
 class ChainDataError(RuntimeError):
@@ -72,18 +80,10 @@ def batch_logs(
 
 def day_batches(meter: Contract, region_id: int, day: int, from_block: int = 0) -> list[Batch]:
     """Every batch of (region, day), rebuilt from the transactions' calldata and checked against the root."""
-    w3 = meter.w3
     out = []
     for log in batch_logs(meter, region_id, day, from_block):
-        tx = w3.eth.get_transaction(log["transactionHash"])
-        data = HexBytes(tx["input"])
-        stride = STRIDE.get(bytes(data[:4]))
-        if stride is None or tx["to"] != meter.address:
-            raise ChainDataError(
-                f"batch {log['args']['batchIndex']} of region {region_id} day {day} was not posted by a "
-                f"direct postBatch or postSignedBatch call (tx {log['transactionHash'].hex()}); its "
-                "records cannot be read"
-            )
+        data = posting_input(meter, log)
+        stride = STRIDE[data[:4]]
         _, _, blob = abi_decode(["uint16", "uint32", "bytes"], data[4:])
         records = decode_records(blob, stride)
         tree = meter_leaf.levels([r.leaf() for r in records])
@@ -104,3 +104,57 @@ def day_batches(meter: Contract, region_id: int, day: int, from_block: int = 0) 
             )
         )
     return out
+
+
+def posting_input(meter: Contract, log: Any) -> bytes:
+    """The input (selector and arguments) of the posting call that emitted ``log``: the transaction's
+    own input for a direct call, else the matching inner call of its call trace (the k-th successful
+    posting call to MeterData is the one that emitted the transaction's k-th MeterBatchPosted)."""
+    w3 = meter.w3
+    tx_hash = HexBytes(log["transactionHash"])
+    tx = w3.eth.get_transaction(tx_hash)
+    data = bytes(HexBytes(tx["input"]))
+    if tx["to"] == meter.address and data[:4] in STRIDE:
+        return data
+    receipt = w3.eth.get_transaction_receipt(tx_hash)
+    emitted = [
+        int(x["logIndex"])
+        for x in receipt["logs"]
+        if x["address"] == meter.address and bytes(x["topics"][0]) == BATCH_POSTED_TOPIC
+    ]
+    calls = _posting_calls(w3, tx_hash, meter.address)
+    where = f"tx 0x{bytes(tx_hash).hex()}"
+    if len(calls) != len(emitted):
+        raise ChainDataError(
+            f"{where}: {len(emitted)} batches logged but {len(calls)} posting calls in its trace"
+        )
+    return calls[emitted.index(int(log["logIndex"]))]
+
+
+def _posting_calls(w3: Web3, tx_hash: HexBytes, meter: str) -> list[bytes]:
+    """The inputs of the transaction's successful postBatch/postSignedBatch calls to ``meter``, in
+    execution order, from its call trace (a call under a reverted frame emitted nothing)."""
+    reply = w3.provider.make_request(
+        "debug_traceTransaction",  # type: ignore[arg-type]
+        ["0x" + bytes(tx_hash).hex(), {"tracer": "callTracer"}],
+    )
+    if "error" in reply or "result" not in reply:
+        raise ChainDataError(
+            f"tx 0x{bytes(tx_hash).hex()} posted meter data through a contract, and the node does not serve "
+            f"its call trace (debug_traceTransaction, callTracer): {reply.get('error')}"
+        )
+    found: list[bytes] = []
+    pending = [reply["result"]]
+    while pending:  # depth first, in call order
+        frame = pending.pop()
+        if frame.get("error"):
+            continue
+        data = bytes(HexBytes(frame.get("input", "0x")))
+        to = frame.get("to")
+        is_call = (
+            frame.get("type") == "CALL"
+        )  # a DELEGATECALL runs the code elsewhere, logs nothing here
+        if is_call and to and Web3.to_checksum_address(to) == meter and data[:4] in STRIDE:
+            found.append(data)
+        pending.extend(reversed(frame.get("calls", [])))
+    return found

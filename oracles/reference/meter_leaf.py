@@ -1,25 +1,41 @@
 """Python reference of contracts/libraries/MeterLeaf.sol (SPECIFICATION.md §6, rules M-2, M-3).
 
-A consumer-day record is 107 packed big-endian bytes: consumer id (uint32), region (uint16), local
-day (uint32), flags (uint8; bit 0 = data missing) and 24 hourly readings in Wh (uint32 each).
-A signed record (M-7) is those 107 bytes followed by the meter's 65-byte EIP-712 signature
-(``oracles/reference/meter_signing.py``). Leaf = keccak256(record as posted, 107 or 172 bytes); node = keccak256 of the two children in ascending order; leaves pair
-left to right level by level and an unpaired last node moves up unchanged.
+A consumer-day record is 110 packed big-endian bytes: a versioned header, format version (uint8, 1),
+interval length in minutes (uint8, 60), channel (uint8, 0 = import), consumer id (uint32), region
+(uint16), local day (uint32), flags (uint8; bit 0 = data missing), then 24 hourly readings in Wh
+(uint32 each). Version, interval and channel are the record's shape; this format has one (hourly
+import). A signed record (M-7) is those 110 bytes followed by the meter's 65-byte EIP-712 signature
+over all of them (``oracles/reference/meter_signing.py``). Leaf = keccak256(record as posted, 110 or
+175 bytes); node = keccak256 of the two children in ascending order; leaves pair left to right level
+by level and an unpaired last node moves up unchanged.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from enum import IntEnum
 
 from eth_utils.crypto import keccak
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-RECORD_BYTES = 107
-SIGNATURE_BYTES = 65
-SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES
-FLAG_MISSING = 1
+HEADER_BYTES = 14
 HOURS = 24
+RECORD_BYTES = HEADER_BYTES + 4 * HOURS  # 110
+SIGNATURE_BYTES = 65
+SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES  # 175
+FORMAT_VERSION = 1
+INTERVAL_MINUTES = 60
+FLAG_MISSING = 1
 UINT32_MAX = 2**32 - 1
+
+
+class Channel(IntEnum):
+    """What a record's readings measure (M-2): this format carries import only."""
+
+    IMPORT = 0
+
+
+SHAPE = (FORMAT_VERSION, INTERVAL_MINUTES, Channel.IMPORT)
 
 
 class ConsumerDay(BaseModel):
@@ -27,6 +43,11 @@ class ConsumerDay(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
+    version: int = Field(default=FORMAT_VERSION, ge=FORMAT_VERSION, le=FORMAT_VERSION)
+    interval_minutes: int = Field(
+        default=INTERVAL_MINUTES, ge=INTERVAL_MINUTES, le=INTERVAL_MINUTES
+    )
+    channel: Channel = Channel.IMPORT
     consumer_id: int = Field(ge=1, le=UINT32_MAX)
     region_id: int = Field(ge=1, le=2**16 - 1)
     day: int = Field(ge=0, le=UINT32_MAX)
@@ -47,13 +68,23 @@ class ConsumerDay(BaseModel):
                 raise ValueError(f"reading for hour {h} out of uint32 range: {r}")
         return v
 
+    @property
+    def flags(self) -> int:
+        return FLAG_MISSING if self.missing else 0
+
+    def header(self) -> bytes:
+        """The record's first 14 bytes: version, interval, channel, consumer, region, day, flags."""
+        return (
+            bytes([self.version, self.interval_minutes, int(self.channel)])
+            + self.consumer_id.to_bytes(4, "big")
+            + self.region_id.to_bytes(2, "big")
+            + self.day.to_bytes(4, "big")
+            + bytes([self.flags])
+        )
+
     def encode(self) -> bytes:
-        """The record as posted: 107 bytes (M-2), or 172 with the signature (M-7)."""
-        out = bytearray()
-        out += self.consumer_id.to_bytes(4, "big")
-        out += self.region_id.to_bytes(2, "big")
-        out += self.day.to_bytes(4, "big")
-        out += (FLAG_MISSING if self.missing else 0).to_bytes(1, "big")
+        """The record as posted: 110 bytes (M-2), or 175 with the signature (M-7)."""
+        out = bytearray(self.header())
         for r in self.readings:
             out += r.to_bytes(4, "big")
         if self.signature is not None:
@@ -62,18 +93,25 @@ class ConsumerDay(BaseModel):
 
     @classmethod
     def decode(cls, record: bytes) -> ConsumerDay:
+        """A record as posted; ValueError for another length or shape (M-2)."""
         if len(record) not in (RECORD_BYTES, SIGNED_RECORD_BYTES):
             raise ValueError(
                 f"a record has {RECORD_BYTES} bytes ({SIGNED_RECORD_BYTES} signed), got {len(record)}"
             )
+        if tuple(record[:3]) != SHAPE:
+            raise ValueError(
+                f"record shape (version {record[0]}, {record[1]}-minute, channel {record[2]}) is not "
+                f"version {FORMAT_VERSION}, {INTERVAL_MINUTES}-minute import"
+            )
         readings = tuple(
-            int.from_bytes(record[11 + 4 * h : 15 + 4 * h], "big") for h in range(HOURS)
+            int.from_bytes(record[HEADER_BYTES + 4 * h : HEADER_BYTES + 4 * h + 4], "big")
+            for h in range(HOURS)
         )
         return cls(
-            consumer_id=int.from_bytes(record[0:4], "big"),
-            region_id=int.from_bytes(record[4:6], "big"),
-            day=int.from_bytes(record[6:10], "big"),
-            missing=bool(record[10] & FLAG_MISSING),
+            consumer_id=int.from_bytes(record[3:7], "big"),
+            region_id=int.from_bytes(record[7:9], "big"),
+            day=int.from_bytes(record[9:13], "big"),
+            missing=bool(record[13] & FLAG_MISSING),
             readings=readings,
             signature=record[RECORD_BYTES:] or None,
         )

@@ -1,11 +1,12 @@
 """Device-signed meter data: the Python reference of MeterData's EIP-712 `MeterDay` (SPECIFICATION.md M-7).
 
-A meter signs each consumer-day it measured: the typed struct
-``MeterDay(uint32 consumerId,uint16 regionId,uint32 day,bytes readings)`` in the domain
-``("GridBalance MeterData", "1", chainId, MeterData's address)``. The oracle relays the signature
-after the 107-byte record (a 172-byte signed record, posted with ``postSignedBatch``); a program that
-requires signed data counts a record only if its signature recovers to the consumer's registered
-meter key for that day (S-10), so the relaying oracle cannot change one Wh unnoticed.
+A meter signs each consumer-day it measured: the typed struct :data:`METER_DAY_TYPE` (every header
+field of the record, flags included, and the readings) in the domain
+``("GridBalance MeterData", "1", chainId, MeterData's address)``. The signature travels after the
+110-byte record (a 175-byte signed record, posted with ``postSignedBatch`` by anyone); MeterData
+accepts it only if the signature recovers to the consumer's registered meter key for that day (M-7,
+C-11), and a program that requires signed data counts only such records (S-10), so no relayer can
+change one Wh or one flag unnoticed.
 
 The digest is computed here with eth-abi and keccak (the test suite checks it against eth-account's
 general EIP-712 encoder), and signatures use eth-keys (with coincurve, ~0.1 ms each).
@@ -28,7 +29,10 @@ from oracles.reference.meter_leaf import ConsumerDay
 DOMAIN_NAME = "GridBalance MeterData"
 DOMAIN_VERSION = "1"
 SIGNATURE_BYTES = 65
-METER_DAY_TYPE = "MeterDay(uint32 consumerId,uint16 regionId,uint32 day,bytes readings)"
+METER_DAY_TYPE = (
+    "MeterDay(uint8 version,uint8 intervalMinutes,uint8 channel,uint32 consumerId,uint16 regionId,"
+    "uint32 day,uint8 flags,bytes readings)"
+)
 METER_DAY_TYPEHASH = keccak(text=METER_DAY_TYPE)
 _DOMAIN_TYPEHASH = keccak(
     text="EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"
@@ -70,14 +74,18 @@ def typed_data(domain: MeterDomain, day: ConsumerDay) -> dict[str, Any]:
                 {"name": "chainId", "type": "uint256"}, {"name": "verifyingContract", "type": "address"},
             ],
             "MeterDay": [
-                {"name": "consumerId", "type": "uint32"}, {"name": "regionId", "type": "uint16"},
-                {"name": "day", "type": "uint32"}, {"name": "readings", "type": "bytes"},
+                {"name": "version", "type": "uint8"}, {"name": "intervalMinutes", "type": "uint8"},
+                {"name": "channel", "type": "uint8"}, {"name": "consumerId", "type": "uint32"},
+                {"name": "regionId", "type": "uint16"}, {"name": "day", "type": "uint32"},
+                {"name": "flags", "type": "uint8"}, {"name": "readings", "type": "bytes"},
             ],
         },
         "primaryType": "MeterDay",
         "domain": {"name": DOMAIN_NAME, "version": DOMAIN_VERSION, "chainId": domain.chain_id,
                    "verifyingContract": domain.meter_data},
-        "message": {"consumerId": day.consumer_id, "regionId": day.region_id, "day": day.day,
+        "message": {"version": day.version, "intervalMinutes": day.interval_minutes,
+                    "channel": int(day.channel), "consumerId": day.consumer_id,
+                    "regionId": day.region_id, "day": day.day, "flags": day.flags,
                     "readings": packed_readings(day)},
     }  # fmt: skip
 
@@ -89,11 +97,14 @@ def packed_readings(day: ConsumerDay) -> bytes:
 
 
 def struct_hash(day: ConsumerDay) -> bytes:
-    """hashStruct(MeterDay): the flags are not signed (the oracle sets them, M-6). Every field is one
-    big-endian 32-byte word (EIP-712 encodeData; `bytes` as its keccak256), written directly:
-    eth-abi's encoder is ~20x slower and this runs for every consumer-day."""
+    """hashStruct(MeterDay), flags included (M-7). Every field is one big-endian 32-byte word (EIP-712
+    encodeData; `bytes` as its keccak256), written directly: eth-abi's encoder is ~20x slower and this
+    runs for every consumer-day."""
     readings_hash = keccak(packed_readings(day))
-    words = (day.consumer_id, day.region_id, day.day)
+    words = (
+        day.version, day.interval_minutes, int(day.channel), day.consumer_id, day.region_id,
+        day.day, day.flags,
+    )  # fmt: skip
     return keccak(
         METER_DAY_TYPEHASH + b"".join(w.to_bytes(32, "big") for w in words) + readings_hash
     )
@@ -127,25 +138,17 @@ def sign_day(
     return day.model_copy(update={"signature": raw})
 
 
-NO_SIGNATURE = b"\0" * SIGNATURE_BYTES
-
-
 def sign_days(
     domain: MeterDomain, key_of: dict[int, bytes], days: Iterable[ConsumerDay]
 ) -> Iterator[ConsumerDay]:
     """Sign every present day whose consumer has a key in ``key_of`` (consumer id -> private key).
 
-    A day flagged missing carries no readings to vouch for: it gets the all-zero placeholder, which
-    recovers to no one, so it stays a 172-byte record and keeps the day's batch all signed (M-7)."""
+    A day flagged missing is one the oracle found incomplete, so its meter did not send it: it stays
+    an unsigned record (posted with ``postBatch``; it counts as missing either way, S-10)."""
     sep = domain.separator()
     for d in days:
         key = key_of.get(d.consumer_id)
-        if key is None:
-            yield d
-        elif d.missing:
-            yield d.model_copy(update={"signature": NO_SIGNATURE})
-        else:
-            yield sign_day(domain, key, d, sep)
+        yield d if key is None or d.missing else sign_day(domain, key, d, sep)
 
 
 def recover(domain: MeterDomain, day: ConsumerDay, separator: bytes | None = None) -> str | None:

@@ -100,7 +100,7 @@ def deploy_suite(
     utilities = UtilityRegistry.deploy(admin, regions, verifiers, 2, tx)
     consumers = ConsumerRegistry.deploy(admin, regions, utilities, tx)
     escrow = IncentiveEscrow.deploy(admin, tx)
-    meter = MeterData.deploy(admin, regions, tx)
+    meter = MeterData.deploy(admin, regions, consumers, tx)
     programs = ProgramRegistry.deploy(utilities, escrow, tx)
     requests = ReductionRequests.deploy(
         admin, regions, programs, utilities, consumers, escrow, meter, tx
@@ -186,15 +186,20 @@ class MeterBook:
         ] = {}
 
     def post(self, region: int, day: int, records: list[ConsumerDay]) -> Any:
+        """Post a day's records: the signed ones in one postSignedBatch (M-7), the unsigned ones
+        (no key, or flagged missing by the oracle) in one postBatch; the last transaction."""
         records = sorted(records, key=lambda r: r.consumer_id)
         if self.relay is not None:
             records = self.relay(records)
-        data = meter_leaf.encode_batch(records)
-        signed = records[0].signature is not None
-        post = self.meter.postSignedBatch if signed else self.meter.postBatch
-        tx = post(region, day, data, {"from": self.oracle})
-        tree = meter_leaf.levels([r.leaf() for r in records])
-        self.batches.setdefault((region, day), []).append((tx.return_value, records, tree))
+        tx = None
+        for signed in (True, False):
+            part = [r for r in records if (r.signature is not None) == signed]
+            if not part:
+                continue
+            post = self.meter.postSignedBatch if signed else self.meter.postBatch
+            tx = post(region, day, meter_leaf.encode_batch(part), {"from": self.oracle})
+            tree = meter_leaf.levels([r.leaf() for r in part])
+            self.batches.setdefault((region, day), []).append((tx.return_value, part, tree))
         return tx
 
     def posted(self, region: int, day: int, consumer_id: int) -> bool:

@@ -77,7 +77,6 @@ ROLE: dict[tuple[str, str], str] = {
     ("escrow", "pause"): "PAUSER_ROLE",
     ("escrow", "unpause"): "PAUSER_ROLE",
     ("meter", "postBatch"): "METER_ORACLE_ROLE",
-    ("meter", "postSignedBatch"): "METER_ORACLE_ROLE",
     ("requests", "setForecasting"): "DEFAULT_ADMIN_ROLE",
     ("requests", "createTriggeredEvent"): "TRIGGER_ROLE",
     ("requests", "enrollFor"): "KEEPER_ROLE",
@@ -124,6 +123,8 @@ OPEN: dict[tuple[str, str], str] = {
     ("optimistic", "challengePair"): "O-4: anyone with a bond; settle() judges",
     ("optimistic", "finalize"): "O-5: anyone, after the challenge window",
     ("meter", "finalize"): "M-9: anyone, FINALITY_DELAY after the day; only makes days final",
+    ("meter", "postSignedBatch"): "M-7: anyone; every record must carry its meter key's signature "
+    "for the day (test_post_signed_batch__record_its_meter_did_not_sign__reverts)",
     (
         "optimistic",
         "expire",
@@ -386,7 +387,7 @@ class Slot:
 
     def readings(self, day: int, ids: list[int], flags: int = 0) -> Any:
         data = bytearray(meter_leaf.encode_batch(records(day, ids)))
-        data[10] = flags  # the first record's flags byte (M-2)
+        data[13] = flags  # the first record's flags byte (M-2)
         return self.meter.postBatch(REGION, day, bytes(data), {"from": self.oracle})
 
     def hour(self, hour: int) -> tuple[Any, ...]:

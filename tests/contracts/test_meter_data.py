@@ -92,7 +92,7 @@ def test_post_batch__day_not_ended__reverts(meter, oracle):
 
 @pytest.mark.parametrize("length", [0, RECORD_BYTES - 1, RECORD_BYTES + 1])
 def test_post_batch__bad_length__reverts(meter, oracle, yesterday, length):
-    """M-5: a batch is a whole, non-zero number of 107-byte records."""
+    """M-5: a batch is a whole, non-zero number of 110-byte records."""
     with brownie.reverts(err("InvalidBatchLength", length)):
         meter.postBatch(REGION, yesterday, b"\x01" * length, {"from": oracle})
 
@@ -116,9 +116,24 @@ def test_post_batch__record_of_other_day_or_region__reverts(meter, oracle, yeste
 def test_post_batch__bad_flags__reverts(meter, oracle, yesterday):
     """M-2: only flag bit 0 (missing) exists."""
     rec = bytearray(records(yesterday, [1])[0].encode())
-    rec[10] = 2
+    rec[13] = 2
     with brownie.reverts(err("InvalidRecordFlags", 0, 2)):
         meter.postBatch(REGION, yesterday, bytes(rec), {"from": oracle})
+
+
+@pytest.mark.parametrize(
+    "shape", [(2, 60, 0), (0, 60, 0), (1, 15, 0), (1, 30, 0), (1, 60, 1), (1, 60, 2)]
+)
+def test_post_batch__record_of_another_shape__reverts(meter, oracle, yesterday, shape):
+    """M-2: a record's versioned header names its shape (format version, interval minutes,
+    channel); this format takes version 1, 60-minute, import only, and refuses any other with its
+    own error, nothing posted."""
+    good = records(yesterday, [1])[0].encode()
+    assert good[:3] == bytes([1, 60, 0])
+    data = good + bytes(shape) + records(yesterday, [2])[0].encode()[3:]
+    with brownie.reverts(err("RecordShapeUnsupported", 1, *shape)):
+        meter.postBatch(REGION, yesterday, data, {"from": oracle})
+    assert meter.dayInfo(REGION, yesterday)[0] == 0 and not meter.recordPosted(REGION, yesterday, 1)
 
 
 def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
@@ -140,7 +155,7 @@ def test_post_batch__ids_not_increasing__reverts(meter, oracle, yesterday):
             {"from": oracle},
         )  # fmt: skip
     zero = bytearray(records(yesterday, [1])[0].encode())
-    zero[0:4] = b"\x00\x00\x00\x00"
+    zero[3:7] = b"\x00\x00\x00\x00"
     with brownie.reverts(err("ConsumerIdNotIncreasing", 0, 0, 0)):
         meter.postBatch(REGION, yesterday + 0, bytes(zero), {"from": oracle})
 

@@ -384,7 +384,7 @@ def test_attack_meter_leaf_from_another_deployment__reverts(world, ready, admin,
     with other readings to another MeterData (as on another chain, or a test deployment) has a
     valid proof there, and `InvalidMeterProof` here."""
     s, a = world.suite, world.consumers[0]
-    other = MeterData.deploy(admin, s.regions, {"from": admin})
+    other = MeterData.deploy(admin, s.regions, s.consumers, {"from": admin})
     other.grantRole(other.METER_ORACLE_ROLE(), oracle, {"from": admin})
     book = MeterBook(other, oracle)
     forged = ready.book.record(REGION, ready.event_day, 1).model_copy(

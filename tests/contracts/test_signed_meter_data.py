@@ -1,5 +1,6 @@
-"""Device-signed meter data: meter keys (C-11), the EIP-712 MeterDay domain and signed batches (M-7),
-and signed-data programs that count only records their meter signed (S-10)."""
+"""Device-signed meter data: meter keys (C-11), the EIP-712 MeterDay domain and signed batches that
+anyone may post and MeterData checks against the day's meter key (M-7), and signed-data programs that
+count only those records (S-10)."""
 
 from __future__ import annotations
 
@@ -35,13 +36,23 @@ def domain(world) -> signing.MeterDomain:
 
 
 def signer_relay(world, alter: Callable[[ConsumerDay], ConsumerDay] | None = None):
-    """The meters sign every present day; then the relaying oracle may alter records (`alter`)."""
+    """The meters sign every present day; then the relaying oracle may alter records (`alter`). An
+    altered record no longer carries its meter's signature: posted signed, it is refused (checked
+    here, RecordNotMeterSigned, M-7), so the relay posts it unsigned."""
     dom = domain(world)
     keys = {cid: key_of(cid) for cid in range(1, 5)}
+    meter, anyone = world.suite.meter, brownie.accounts[-1]
 
     def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
-        signed = list(signing.sign_days(dom, keys, records))
-        return [alter(r) for r in signed] if alter else signed
+        out = []
+        for r in signing.sign_days(dom, keys, records):
+            changed = alter(r) if alter else r
+            if changed != r:
+                with brownie.reverts(err("RecordNotMeterSigned", 0, r.consumer_id)):
+                    meter.postSignedBatch(REGION, r.day, changed.encode(), {"from": anyone})
+                changed = changed.model_copy(update={"signature": None})
+            out.append(changed)
+        return out
 
     return relay
 
@@ -151,11 +162,10 @@ def test_meter_day_digest_matches_eip712_reference(world):
     generic = keccak(b"\x19" + msg.version + msg.header + msg.body)
     onchain = bytes(world.suite.meter.meterDayDigest(day.encode()))
     assert onchain == signing.digest(dom, day) == generic
-    # the flags are not signed; a signed record's digest covers its first 107 bytes only
-    assert (
-        bytes(world.suite.meter.meterDayDigest(day.model_copy(update={"missing": True}).encode()))
-        == onchain
-    )
+    # the whole header is signed, flags included (P2, f08): flagging the day missing changes it
+    flagged = day.model_copy(update={"missing": True})
+    flagged_digest = bytes(world.suite.meter.meterDayDigest(flagged.encode()))
+    assert flagged_digest != onchain and flagged_digest == signing.digest(dom, flagged)
 
 
 @pytest.mark.both_profiles
@@ -181,47 +191,135 @@ def test_record_signer_recovers_the_meter_and_refuses_malformed(world):
         forged = day.model_copy(update={"signature": bad})
         assert meter.recordSigner(forged.encode()) == brownie.ZERO_ADDRESS
         assert signing.recover(dom, forged) is None
-    assert meter.recordSigner(day.encode()) == brownie.ZERO_ADDRESS  # 107 bytes: unsigned
+    assert meter.recordSigner(day.encode()) == brownie.ZERO_ADDRESS  # 110 bytes: unsigned
+
+
+def _signed_day_records(dom, day: int, ids=(1, 2, 3), key=key_of) -> list[ConsumerDay]:
+    return [
+        signing.sign_day(
+            dom,
+            key(c),
+            ConsumerDay(consumer_id=c, region_id=REGION, day=day, readings=(c,) * HOURS),
+        )
+        for c in ids
+    ]
+
+
+def _a_posted_day(world) -> int:
+    chain.sleep(2 * 86_400)
+    chain.mine()
+    return world.suite.regions.localDay(REGION, chain.time()) - 1
 
 
 @pytest.mark.both_profiles
-def test_post_signed_batch__oracle__commits_172_byte_leaves(world, oracle):
-    """M-7: a signed batch's leaf hashes all 172 bytes (signature included)."""
+def test_post_signed_batch__anyone__commits_175_byte_leaves(keyed, stranger):
+    """M-7: anyone may post meter-signed records (no role: the signature is the authority); each
+    signature is checked against the consumer's meter key for the day, and the leaf hashes all 175
+    bytes (signature included)."""
     from oracles.reference import meter_leaf
 
-    chain.sleep(2 * 86_400)
-    chain.mine()
-    day = world.suite.regions.localDay(REGION, chain.time()) - 1
-    dom = domain(world)
-    recs = [
-        signing.sign_day(
-            dom,
-            key_of(c),
-            ConsumerDay(consumer_id=c, region_id=REGION, day=day, readings=(c,) * HOURS),
-        )
-        for c in (1, 2, 3)
-    ]
+    world = keyed
+    day = _a_posted_day(world)
+    recs = _signed_day_records(domain(world), day)
+    assert not world.suite.meter.hasRole(world.suite.meter.METER_ORACLE_ROLE(), stranger)
     tx = world.suite.meter.postSignedBatch(
-        REGION, day, meter_leaf.encode_batch(recs), {"from": oracle}
+        REGION, day, meter_leaf.encode_batch(recs), {"from": stranger}
     )
     ev = tx.events["MeterBatchPosted"]
     assert bytes(ev["root"]) == meter_leaf.root([r.leaf() for r in recs])
-    assert len(recs[0].encode()) == 172 and ev["count"] == 3
+    assert len(recs[0].encode()) == 175 and ev["count"] == 3
+    assert all(world.suite.meter.recordPosted(REGION, day, c) for c in (1, 2, 3))
 
 
-def test_post_signed_batch__stranger__reverts(world, stranger):
-    with brownie.reverts():
-        world.suite.meter.postSignedBatch(REGION, 1, b"\0" * 172, {"from": stranger})
+@pytest.mark.parametrize("fault", ["altered", "other meter", "no signature", "flagged", "no key"])
+def test_post_signed_batch__record_its_meter_did_not_sign__reverts(keyed, stranger, fault):
+    """M-7, C-11: a signed record whose signature does not recover to its consumer's meter key for the
+    day (one Wh altered, another consumer's meter, a zero signature, a signed day flagged missing
+    afterwards, a consumer with no key) reverts RecordNotMeterSigned with its index; nothing is posted,
+    so nobody can take a consumer-day with a record its meter did not sign (M-4)."""
+    from oracles.reference import meter_leaf
+
+    world = keyed
+    s = world.suite
+    day = _a_posted_day(world)
+    recs = _signed_day_records(domain(world), day)
+    bad = recs[1]
+    if fault == "altered":
+        bad = bad.model_copy(update={"readings": (bad.readings[0] + 1, *bad.readings[1:])})
+    elif fault == "other meter":
+        bad = signing.sign_day(domain(world), key_of(3), bad.model_copy(update={"signature": None}))
+    elif fault == "no signature":
+        bad = bad.model_copy(update={"signature": b"\0" * 65})
+    elif fault == "flagged":
+        bad = bad.model_copy(update={"missing": True})
+    else:
+        # consumer id 9 does not exist, so it has no key
+        bad = signing.sign_day(
+            domain(world), key_of(9), ConsumerDay(consumer_id=9, region_id=REGION, day=day)
+        )
+    if fault == "no key":
+        recs, index = [*recs[:2], bad], 2
+    else:
+        recs[1], index = bad, 1
+    with brownie.reverts(err("RecordNotMeterSigned", index, bad.consumer_id)):
+        s.meter.postSignedBatch(REGION, day, meter_leaf.encode_batch(recs), {"from": stranger})
+    assert s.meter.dayInfo(REGION, day)[0] == 0
+    assert not any(s.meter.recordPosted(REGION, day, c) for c in (1, 2, 3, 9))
+
+
+def test_post_signed_batch__through_a_contract__records_read_from_the_call_trace(
+    keyed, stranger, CallBundler
+):
+    """M-7 and the readers of M-3: a consumer posts its meter-signed days through a contract (a smart
+    wallet, a multicall, an ERC-4337 bundle): two batches and a refused one in one transaction. The
+    records are in inner calls, not in the transaction's input; the chain reader finds them in the
+    call trace (callTracer), skips the failed call, matches each MeterBatchPosted to its call, and
+    rebuilds every root."""
+    from oracles.protocol.meter_batches import day_batches
+    from oracles.reference import meter_leaf
+
+    world = keyed
+    meter = world.suite.meter
+    day = _a_posted_day(world)
+    dom = domain(world)
+    first, second = _signed_day_records(dom, day, (1, 3)), _signed_day_records(dom, day, (2, 4))
+    forged = _signed_day_records(dom, day, (5,), key=lambda c: key_of(c + 1))  # another meter's key
+    calls = [
+        meter.postSignedBatch.encode_input(REGION, day, meter_leaf.encode_batch(recs))
+        for recs in (first, forged, second)
+    ]
+    bundler = CallBundler.deploy({"from": stranger})
+    tx = bundler.bundle(meter, calls, {"from": stranger})
+    assert [e["ok"] for e in tx.events["Called"]] == [True, False, True]
+    assert [e["batchIndex"] for e in tx.events["MeterBatchPosted"]] == [0, 1]
+    reader = web3.eth.contract(address=meter.address, abi=meter.abi)
+    batches = day_batches(reader, REGION, day)
+    assert [list(b.records) for b in batches] == [first, second]
+    assert [b.root for b in batches] == [
+        meter_leaf.root([r.leaf() for r in x]) for x in (first, second)
+    ]
+    assert not meter.recordPosted(REGION, day, 5)
 
 
 def test_post_signed_batch__unsigned_length__reverts(world, oracle):
-    """M-5, M-7: a signed batch is whole 172-byte records."""
-    chain.sleep(2 * 86_400)
-    chain.mine()
-    day = world.suite.regions.localDay(REGION, chain.time()) - 1
-    blob = ConsumerDay(consumer_id=1, region_id=REGION, day=day).encode()  # 107 bytes
-    with brownie.reverts(err("InvalidBatchLength", 107)):
+    """M-5, M-7: a signed batch is whole 175-byte records."""
+    day = _a_posted_day(world)
+    blob = ConsumerDay(consumer_id=1, region_id=REGION, day=day).encode()  # 110 bytes
+    with brownie.reverts(err("InvalidBatchLength", 110)):
         world.suite.meter.postSignedBatch(REGION, day, blob, {"from": oracle})
+
+
+def test_day_signers__key_of_each_id_for_the_day(keyed, utility):
+    """C-11, M-7: daySigners gives each id's key for the day: the previous key before a rotation's
+    first day, the new key from it, zero for an id without a consumer."""
+    world = keyed
+    s, a = world.suite, world.consumers[0]
+    today = local_day(now())
+    new = signing.address_of(key_of(99))
+    s.consumers.setMeterKey(a, new, today, {"from": utility})
+    old1, key2 = signing.address_of(key_of(1)), signing.address_of(key_of(2))
+    assert list(s.consumers.daySigners(today - 1, [1, 2, 77])) == [old1, key2, brownie.ZERO_ADDRESS]
+    assert list(s.consumers.daySigners(today, [1, 2])) == [new, key2]
 
 
 # ------------------------------------------------------------------ C-11: meter keys
@@ -242,9 +340,9 @@ def test_set_meter_key__utility__records_key_and_rotation(world, utility):
     today = local_day(now())
     s.consumers.setMeterKey(a, second, today, {"from": utility})  # a replacement: today or later
     assert tuple(s.consumers.meterKey(a)) == (second, today, first)
-    # what a settlement reads: the previous key only when its first day precedes the rotation
-    assert tuple(s.consumers.signingKeys(a, today - 1)) == (second, today, first)
-    assert tuple(s.consumers.signingKeys(a, today)) == (second, today, brownie.ZERO_ADDRESS)
+    # what MeterData checks a signed record of a day against (M-7)
+    assert list(s.consumers.daySigners(today - 1, [1])) == [first]
+    assert list(s.consumers.daySigners(today, [1])) == [second]
 
 
 def test_set_meter_key__stranger_or_consumer__reverts(world, stranger):
@@ -290,9 +388,9 @@ def test_signed_program__signed_records__settle_exactly_as_reference(
 def test_signed_program__settle_batch__each_outcome_equals_the_reference(
     keyed, utility, oracle, signed_program
 ):
-    """S-10, S-11: a batch of signed-data settlements checks each record's signature as settle does:
-    a's records are all signed, b's most recent baseline day was altered by 1 Wh after signing (not
-    counted: a gap, B-9); each result equals the signed-data reference."""
+    """S-10, S-11: a batch of signed-data settlements counts records as settle does: a's records are
+    all signed, b's most recent baseline day was altered by 1 Wh after signing, so the relay could
+    post it only unsigned (not counted: a gap, B-9); each result equals the signed-data reference."""
     world = keyed
     s = world.suite
     sc = Scenario(world, utility, oracle, program_id=signed_program)
@@ -303,7 +401,8 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
     sc.book.relay = signer_relay(world, one_wh_more(2, victim, hour=18))
     sc.post(activation(world) + 1, sc.reducing({1: 0.4, 2: 0.8}))
     consumers, groups = signed_batch_args(sc, world, (a, b))
-    assert all(len(records) == 172 * len(refs) for _, records, refs in consumers)  # signed records
+    lengths = {len(r) for who in (a, b) for _, r, _ in signed_leaves(sc, who, world)}
+    assert lengths == {175, 110}  # b's altered day travels unsigned
     tx = s.proofs.settleBatch(sc.event, consumers, groups, {"from": a})
     settled = {e["account"]: e for e in tx.events["Settled"]}
     for who in (a, b):
@@ -316,16 +415,16 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
 def test_attack_oracle_alters_one_wh_of_event_day__record_not_counted(
     keyed, utility, oracle, signed_program
 ):
-    """S-10: the relaying oracle adds 1 Wh to the signed event-day record. The record no longer
-    carries its meter's signature, so the event day counts as missing: insufficient data, nothing paid."""
+    """M-7, S-10: the relaying oracle adds 1 Wh to the signed event-day record. With the signature
+    kept, MeterData refuses it (RecordNotMeterSigned); posted unsigned, the record does not count in
+    a signed-data program: the event day is missing, insufficient data, nothing paid."""
     world = keyed
     sc = Scenario(world, utility, oracle, program_id=signed_program)
     a = world.consumers[0]
     sc.enroll(a, 4_000)
     sc.book.relay = signer_relay(world, one_wh_more(1, sc.event_day))
     sc.post(activation(world) + 1, sc.reducing({1: 0.4}))
-    altered = sc.book.record(REGION, sc.event_day, 1)
-    assert signing.recover(domain(world), altered) != signing.address_of(key_of(1))
+    assert sc.book.record(REGION, sc.event_day, 1).signature is None
     tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     ev = tx.events["SettledInsufficientData"]
     assert ev["eventDayMissing"] is True and "Settled" not in tx.events
@@ -362,28 +461,35 @@ def test_attack_oracle_alters_one_wh_of_a_baseline_day__day_dropped(
 
 @pytest.mark.parametrize("elsewhere", ["another chain", "another deployment"])
 def test_attack_signed_records_replayed_from_another_chain__not_counted(
-    keyed, utility, oracle, admin, signed_program, MeterData, elsewhere
+    keyed, utility, oracle, admin, stranger, signed_program, MeterData, elsewhere
 ):
     """M-7, S-10: the meters signed their days for another chain id, or for another MeterData
-    deployment (a second one on this chain, which does recover them). Relayed here byte for byte,
-    the signatures do not recover the meter under this contract's domain, so no record counts:
+    deployment (a second one on this chain, which accepts them). Relayed here byte for byte, the
+    signatures do not recover the meter under this contract's domain: MeterData refuses them
+    (RecordNotMeterSigned), the relay can post the days only unsigned, and no record counts:
     insufficient data, nothing paid."""
+    from oracles.reference import meter_leaf
+
     world = keyed
     here = domain(world)
     if elsewhere == "another chain":
         there, other = here.model_copy(update={"chain_id": here.chain_id + 1}), None
     else:
-        other = MeterData.deploy(admin, world.suite.regions, {"from": admin})
+        other = MeterData.deploy(admin, world.suite.regions, world.suite.consumers, {"from": admin})
         there = here.model_copy(update={"meter_data": other.address})
-    keys = {cid: key_of(cid) for cid in range(1, 5)}
     sc, a = run(
-        world, utility, oracle, signed_program, lambda rs: list(signing.sign_days(there, keys, rs))
-    )
-    rec = sc.book.record(REGION, sc.event_day, 1)
+        world, utility, oracle, signed_program,
+        signer_relay(world, lambda r: signing.sign_day(there, key_of(r.consumer_id), r)),
+    )  # fmt: skip
+    rec = signing.sign_day(there, key_of(1), sc.book.record(REGION, sc.event_day, 1))
     meter = signing.address_of(key_of(1))
     assert signing.recover(there, rec) == meter  # genuinely the meter's signature, for elsewhere
     if other is not None:
         assert other.recordSigner(rec.encode()) == meter
+        other.postSignedBatch(
+            REGION, sc.event_day, meter_leaf.encode_batch([rec]), {"from": stranger}
+        )
+        assert other.recordPosted(REGION, sc.event_day, 1)
     assert world.suite.meter.recordSigner(rec.encode()) not in (meter, brownie.ZERO_ADDRESS)
     before = world.suite.token.balanceOf(a)
     tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
@@ -464,17 +570,15 @@ def test_signed_program__unsigned_records__count_as_missing(keyed, utility, orac
 def test_signed_program__another_meters_signature__not_counted(
     keyed, utility, oracle, signed_program
 ):
-    """S-10: a valid signature by the wrong meter (consumer 2's key on consumer 1's days) does not count."""
+    """M-7, S-10: a valid signature by the wrong meter (consumer 2's key on consumer 1's days) is
+    refused when posted signed (RecordNotMeterSigned); posted unsigned it does not count."""
     world = keyed
     dom = domain(world)
 
-    def relay(records: list[ConsumerDay]) -> list[ConsumerDay]:
-        return [
-            signing.sign_day(dom, key_of(2 if r.consumer_id == 1 else r.consumer_id), r)
-            for r in records
-        ]
+    def wrong_meter(r: ConsumerDay) -> ConsumerDay:
+        return signing.sign_day(dom, key_of(2), r) if r.consumer_id == 1 else r
 
-    sc, a = run(world, utility, oracle, signed_program, relay)
+    sc, a = run(world, utility, oracle, signed_program, signer_relay(world, wrong_meter))
     tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})
     assert tx.events["SettledInsufficientData"]["eventDayMissing"] is True
 
@@ -517,8 +621,8 @@ def test_signed_program__rotated_key__old_days_verify_with_previous_key(
 
 
 def test_signed_program__rotated_key__batch_reads_both_keys(keyed, utility, oracle, signed_program):
-    """C-11, S-10, S-11: settleBatch reads the previous key when the walk reaches before the rotation
-    (signingKeys), so a batch judges the old days as settle does."""
+    """C-11, M-7, S-11: days before the rotation were accepted against the previous key when posted
+    (daySigners), so a batch counts the old days as settle does."""
     world = keyed
     a = world.consumers[0]
     sc = rotated_key_scenario(world, utility, oracle, signed_program)
@@ -529,9 +633,10 @@ def test_signed_program__rotated_key__batch_reads_both_keys(keyed, utility, orac
     assert tx.events["Settled"]["reward"] == reward
 
 
-def test_unsigned_program__signed_records__settle_as_usual(world, utility, oracle):
-    """M-7, S-10: signatures are ignored where a program does not require them; the 172-byte records
+def test_unsigned_program__signed_records__settle_as_usual(keyed, utility, oracle):
+    """M-7, S-10: signatures are ignored where a program does not require them; the 175-byte records
     prove and settle exactly as unsigned ones would."""
+    world = keyed
     sc, a = run(world, utility, oracle, 1, signer_relay(world))
     tx = world.suite.proofs.settle(sc.event, a, sc.leaves(a), {"from": a})
     r, reward = sc.expected(a, world.suite.programs.program(1).dict())

@@ -23,8 +23,12 @@ def test_encode_decode_round_trip() -> None:
         consumer_id=42, region_id=3, day=20_000, missing=True, readings=tuple(range(24))
     )
     raw = d.encode()
-    assert len(raw) == RECORD_BYTES
-    assert raw[:4] == (42).to_bytes(4, "big") and raw[10] == 1
+    assert len(raw) == RECORD_BYTES == 110
+    # M-2: version 1, 60-minute, import; then consumer, region, day, flags, readings
+    assert raw[:3] == bytes([1, 60, 0])
+    assert raw[3:7] == (42).to_bytes(4, "big") and raw[7:9] == (3).to_bytes(2, "big")
+    assert raw[9:13] == (20_000).to_bytes(4, "big") and raw[13] == 1
+    assert raw[14:18] == (0).to_bytes(4, "big") and raw[-4:] == (23).to_bytes(4, "big")
     assert ConsumerDay.decode(raw) == d
 
 
@@ -44,7 +48,13 @@ def test_bad_records_are_refused() -> None:
         ConsumerDay(consumer_id=1, region_id=1, day=1, readings=(1, 2))
     with pytest.raises(ValidationError, match="hour 0 out of uint32 range"):
         ConsumerDay(consumer_id=1, region_id=1, day=1, readings=(-1,) + (0,) * 23)
-    with pytest.raises(ValueError, match="107 bytes"):
+    with pytest.raises(ValueError, match="110 bytes"):
         ConsumerDay.decode(b"\x00" * 10)
+    raw = ConsumerDay(consumer_id=1, region_id=1, day=1).encode()
+    for shape in (bytes([2, 60, 0]), bytes([1, 15, 0]), bytes([1, 60, 1])):
+        with pytest.raises(ValueError, match="is not version 1, 60-minute import"):
+            ConsumerDay.decode(shape + raw[3:])
+    with pytest.raises(ValidationError):
+        ConsumerDay(consumer_id=1, region_id=1, day=1, interval_minutes=15)
     with pytest.raises(ValueError, match="at least one leaf"):
         meter_leaf.root([])

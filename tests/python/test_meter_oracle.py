@@ -385,6 +385,13 @@ def test_flush__signed_and_unsigned_records__separate_batches_read_back_with_sig
     match."""
     domain = MeterDomain(chain_id=fresh.w3.eth.chain_id, meter_data=fresh.p.meter.address)
     keys = {cid: meter_signing.meter_key(5, cid) for cid in (1, 2, 5, 6)}  # 3 and 4 sign nothing
+    attester = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))  # KYC_ATTESTER_ROLE
+    for cid, key in keys.items():  # C-11: MeterData checks each signed record against this key
+        account = fresh.p.consumers.functions.accountOf(cid).call()
+        attester.transact(
+            fresh.p.consumers.functions.setMeterKey(account, meter_signing.address_of(key), 0),
+            "setMeterKey",
+        )
     days = list(meter_signing.sign_days(domain, keys, records(fresh.day, range(1, N + 1))))
     oracle = oracle_for(fresh, tmp_path / "outbox.sqlite", batch_size=8)
     oracle.enqueue(days)
@@ -404,3 +411,43 @@ def test_flush__signed_and_unsigned_records__separate_batches_read_back_with_sig
             assert fresh.p.meter.functions.recordSigner(r.encode()).call() == signer
         else:
             assert signer is None and r.signature is None
+
+
+def test_flush__signature_the_chain_would_refuse__posted_unsigned_with_a_reject(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    """M-7: MeterData refuses a whole signed batch if one signature does not recover to its
+    consumer's meter key for the day. The oracle checks first: consumer 3 has no key on chain and
+    consumer 4's day was signed by another meter, so both go out unsigned (counting as missing in
+    signed-data programs, S-10), each with a rejects line; 1 and 2 go out signed; nothing is lost."""
+    domain = MeterDomain(chain_id=fresh.w3.eth.chain_id, meter_data=fresh.p.meter.address)
+    attester = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
+    for cid in (1, 2, 4):
+        account = fresh.p.consumers.functions.accountOf(cid).call()
+        key = meter_signing.address_of(meter_signing.meter_key(5, cid))
+        attester.transact(fresh.p.consumers.functions.setMeterKey(account, key, 0), "setMeterKey")
+    signing_keys = {cid: meter_signing.meter_key(5, cid) for cid in (1, 2, 3)}
+    signing_keys[4] = meter_signing.meter_key(5, 9)  # not consumer 4's meter
+    days = list(meter_signing.sign_days(domain, signing_keys, records(fresh.day, range(1, 5))))
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite", batch_size=8)
+    oracle.enqueue(days)
+    stats = oracle.flush()
+    assert (stats.batches, stats.consumer_days, stats.rejected) == (2, 4, 2)
+    batches = day_batches(fresh.p.meter, REGION, fresh.day)
+    assert [[(r.consumer_id, r.signature is not None) for r in b.records] for b in batches] == [
+        [(1, True), (2, True)],
+        [(3, False), (4, False)],
+    ]
+    read = {r.consumer_id: r for b in batches for r in b.records}
+    for d in days:  # the readings went out unchanged
+        assert read[d.consumer_id] == (
+            d if d.consumer_id <= 2 else d.model_copy(update={"signature": None})
+        )
+    rejects = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [r["field"] for r in rejects] == [
+        f"consumer 3 day {fresh.day}",
+        f"consumer 4 day {fresh.day}",
+    ]
+    assert "no meter key for the day" in rejects[0]["reason"]
+    assert "not signed by" in rejects[1]["reason"]
+    assert oracle.outbox.counts() == {"pending": 0, "sent": 0, "confirmed": 4}

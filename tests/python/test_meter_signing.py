@@ -53,6 +53,21 @@ def test_any_change_to_a_signed_day__does_not_recover_the_meter(change: dict[str
     assert not signing.counts(DOMAIN, signed.model_copy(update=change), meter)
 
 
+def test_flags_are_signed__a_signed_day_flagged_missing_no_longer_recovers_the_meter() -> None:
+    """M-7, P2 (f08): the header, flags included, is under the meter's signature, so a relayer that
+    flags a signed day missing holds a record its meter did not sign (MeterData refuses it)."""
+    key = signing.meter_key(1, 42)
+    meter = signing.address_of(key)
+    signed = signing.sign_day(DOMAIN, key, DAY)
+    flagged = signed.model_copy(update={"missing": True})
+    assert flagged.encode()[13] == 1 and signed.encode()[13] == 0
+    assert signing.recover(DOMAIN, signed) == meter
+    assert signing.recover(DOMAIN, flagged) != meter
+    # a meter that itself reports a day missing signs that, and it recovers (but never counts, S-10)
+    own = signing.sign_day(DOMAIN, key, DAY.model_copy(update={"missing": True}))
+    assert signing.recover(DOMAIN, own) == meter and not signing.counts(DOMAIN, own, meter)
+
+
 def test_replay_on_another_chain_or_contract__does_not_recover_the_meter() -> None:
     key = signing.meter_key(1, 42)
     signed = signing.sign_day(DOMAIN, key, DAY)
@@ -69,8 +84,9 @@ def test_counts__missing_unsigned_or_keyless__false() -> None:
     assert not signing.counts(DOMAIN, DAY, meter)  # unsigned
     assert not signing.counts(DOMAIN, signing.sign_day(DOMAIN, key, DAY), None)  # no key
     assert not signing.counts(DOMAIN, signing.sign_day(DOMAIN, key, DAY), "0x" + "00" * 20)
+    # a day the oracle found incomplete was not sent by its meter: it stays unsigned (postBatch)
     missing = next(signing.sign_days(DOMAIN, {42: key}, [DAY.model_copy(update={"missing": True})]))
-    assert missing.signature == signing.NO_SIGNATURE and not signing.counts(DOMAIN, missing, meter)
+    assert missing.signature is None and not signing.counts(DOMAIN, missing, meter)
 
 
 def test_a_batch_is_all_signed_or_all_unsigned() -> None:
