@@ -194,7 +194,7 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     function _checkSignatures(uint32 day, bytes calldata records, uint256 n) private view {
         uint32[] memory ids = new uint32[](n);
         for (uint256 i; i < n; ++i) {
-            (, ids[i], , , ) = MeterLeaf.header(records, i * MeterLeaf.SIGNED_RECORD_BYTES);
+            ids[i] = MeterLeaf.consumerIdAt(records, i * MeterLeaf.SIGNED_RECORD_BYTES);
         }
         address[] memory keys = _consumers.daySigners(day, ids);
         bytes32 domain = _domainSeparatorV4();

@@ -607,16 +607,16 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev A record of a batch consumer: its header is the consumer's, the region's and the expected
-    /// day's (S-2, S-3), and in a signed-data program it is a meter-signed record (S-10). Whether it counts; if
-    /// so its readings of the hours the baseline reads are written into `readings`. Its proof was
-    /// checked by `_proveGroups`.
+    /// day's (S-2, S-3), and in a signed-data program it is a meter-signed record (S-10). Whether it
+    /// counts; if so its readings of the hours the baseline reads are written into `readings`. Its
+    /// proof was checked by `_proveGroups`.
     function _batchRecord(
         bytes calldata record,
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay,
         uint32[24] memory readings
-    ) private view returns (bool counted) {
+    ) private pure returns (bool counted) {
         counted = _counted(record, w, expectedDay, baselineDay);
         if (counted) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
     }
@@ -627,7 +627,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay
-    ) private view returns (bool) {
+    ) private pure returns (bool) {
         uint256 head;
         // the record's first 14 bytes: shape, consumer id, region id, day, flags (MeterLeaf)
         // solhint-disable-next-line no-inline-assembly

@@ -70,6 +70,17 @@ library MeterLeaf {
         flags = uint8(w >> 144);
     }
 
+    /// @notice The consumer id of the record at `offset` inside `data`.
+    function consumerIdAt(bytes calldata data, uint256 offset) internal pure returns (uint32 id) {
+        uint256 w;
+        // one calldata word read
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            w := calldataload(add(data.offset, offset))
+        }
+        id = uint32(w >> 200);
+    }
+
     /// @notice The 24 hourly readings of a single record.
     function readings(bytes calldata record) internal pure returns (uint32[24] memory r) {
         // the three calldata words of the readings into the 24 words of `r`: hot path
