@@ -446,6 +446,10 @@ def _prepare_settle(b: Bench) -> tuple[Any, int]:
     for day in tqdm(range(b.day0, event_day + 1), desc="meter batches", unit="day"):
         blob = encode_batch(_records(day, 1, SETTLE_BATCH, rng))
         b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, blob))
+    # M-9: settlement needs the event day final, FINALITY_DELAY after it ended (the keeper declares it)
+    meter = b.p.meter.functions
+    ends = int(b.p.regions.functions.localDayStart(REGION, event_day + 1).call())
+    set_time(b.url, ends + int(meter.FINALITY_DELAY().call()) + 60)
     (planned,), mismatches = Keeper(b.p, b.clients[b.admin]).plan(event_id)
     if mismatches or planned.proofs is None or not planned.sufficient:
         raise RuntimeError(f"settle breakdown: the keeper cannot settle consumer 1 ({planned})")

@@ -130,8 +130,8 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     /// @inheritdoc IMeterData
     function finalize(uint16 regionId, uint32 day) external {
         if (!_regions.regionExists(regionId)) revert UnknownMeterRegion(regionId);
-        uint256 at = LocalTime.dayStart(_regions.region(regionId).utcOffsetMinutes, day + 1) + FINALITY_DELAY;
-        if (block.timestamp < at) revert FinalityNotReached(regionId, day, at);
+        uint256 finalFrom = LocalTime.dayStart(_regions.region(regionId).utcOffsetMinutes, day + 1) + FINALITY_DELAY;
+        if (block.timestamp < finalFrom) revert FinalityNotReached(regionId, day, finalFrom);
         if (day < _finalThrough[regionId]) revert DayFinal(regionId, day);
         _finalThrough[regionId] = day + 1;
         emit DaysFinalized(regionId, day);

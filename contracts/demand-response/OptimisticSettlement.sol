@@ -452,15 +452,15 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         toPay = new bool[](n);
         uint256 k = 0;
         uint256 owed = 0;
-        uint256 at = type(uint256).max; // the word in `word`
+        uint256 wordIndex = type(uint256).max; // the index of the flag word held in `word`
         uint256 word = 0;
         uint256 was = 0;
         for (uint256 i; i < n; ++i) {
             (uint256 index, IConsumerRegistry.SettlementReport memory report) = _batchEntry(entries, i);
-            if (index >> 7 != at) {
-                if (word != was) flags[at] = word;
-                at = index >> 7;
-                word = was = flags[at];
+            if (index >> 7 != wordIndex) {
+                if (word != was) flags[wordIndex] = word;
+                wordIndex = index >> 7;
+                word = was = flags[wordIndex];
             }
             uint256 bit = _paidBit(index);
             if ((word >> (bit + 1)) & 1 == 1) continue; // recorded: nothing to do
@@ -472,7 +472,7 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
             owed += report.reward;
             toPay[i] = true;
         }
-        if (word != was) flags[at] = word;
+        if (word != was) flags[wordIndex] = word;
         uint256 remaining = r.remaining;
         if (owed > remaining) revert TotalExceeded(eventId, owed, remaining);
         r.remaining = uint88(remaining - owed); // below `remaining`, a uint88

@@ -181,7 +181,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     function closeEvent(uint256 eventId) external {
         DrEvent storage e = _event(eventId);
         _requireStatus(eventId, e, EventStatus.Scheduled);
-        uint256 closes = _deadline(e) + DISPUTE_WINDOW; // D-4: every dispute window of the event has closed
+        uint256 closes = _closesAt(e);
         if (block.timestamp <= closes) revert SettlementStillOpen(eventId, closes);
         _endEvent(eventId, e, EventStatus.Closed);
     }
@@ -355,7 +355,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
 
     /// @inheritdoc IReductionRequests
     function closesAt(uint256 eventId) external view returns (uint256) {
-        return _deadline(_event(eventId)) + DISPUTE_WINDOW;
+        return _closesAt(_event(eventId));
     }
 
     /// @inheritdoc IReductionRequests
@@ -717,6 +717,11 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     function _deadline(DrEvent storage e) private view returns (uint256) {
         uint256 paused = _escrow.pausedSeconds() - e.pausedAtCreation;
         return _regions.localDayStart(e.regionId, e.day + 1) + SETTLEMENT_WINDOW + paused;
+    }
+
+    /// @dev D-4, S-9: the event closes once every dispute window of its settlements has closed.
+    function _closesAt(DrEvent storage e) private view returns (uint256) {
+        return _deadline(e) + DISPUTE_WINDOW;
     }
 
     function _program(uint32 programId) private view returns (IProgramRegistry.Program memory) {

@@ -45,7 +45,7 @@ interface IMeterData {
     /// @notice The region-day is final (M-9): no record can be posted for it, it cannot be finalized again.
     error DayFinal(uint16 regionId, uint32 day);
     /// @notice A region-day can be declared final only FINALITY_DELAY after it ended (M-9).
-    error FinalityNotReached(uint16 regionId, uint32 day, uint256 at);
+    error FinalityNotReached(uint16 regionId, uint32 day, uint256 finalFrom);
     /// @notice `postedWords` takes at most 256 days.
     error TooManyDays(uint256 count);
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 DEFAULT_REGION = {
     "capacityKw": 5_000_000,
     "nominalFrequencyMHz": 60_000,
@@ -45,3 +48,13 @@ def err(name: str, *args: object) -> str:
         return str(a)
 
     return f"{name}: {', '.join(fmt(a) for a in args)}"
+
+
+def held_for_disputes(requests: Any, event_id: int, accounts: Iterable[Any]) -> int:
+    """D-4: what the event's enrollments of ``accounts`` reserved and were not paid, which stays
+    reserved for a dispute until the event closes (S-9)."""
+    total = 0
+    for who in accounts:
+        en = requests.enrollment(event_id, who)
+        total += en["reserved"] - en["paid"]
+    return total

@@ -12,6 +12,7 @@ from brownie import chain
 from oracles.reference import baseline as ref
 from oracles.reference import baseline_days as walk
 from oracles.reference.meter_leaf import ConsumerDay
+from tests.contracts.helpers import held_for_disputes
 from tests.contracts.suite import REGION, MeterBook, day_start, now, prefs, program_tuple
 
 # run under both build profiles by `make test` (tests/contracts/conftest.py)
@@ -155,10 +156,7 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
 
     # 8. the books balance: escrow conservation and the utility's reputation. What was reserved and not
     # paid stays reserved for disputes (D-4) until the event closes after the dispute window (S-9)
-    held = sum(
-        s.requests.enrollment(event, a)["reserved"] - s.requests.enrollment(event, a)["paid"]
-        for a in people
-    )
+    held = held_for_disputes(s.requests, event, people)
     assert s.escrow.programAccount(pid)["reserved"] == held
     chain.sleep(s.requests.closesAt(event) - now() + 1)
     assert (

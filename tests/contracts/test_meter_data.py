@@ -127,7 +127,8 @@ def test_post_batch__bad_flags__reverts(meter, oracle, yesterday):
 def test_post_batch__record_of_another_shape__reverts(meter, oracle, yesterday, shape):
     """M-2: a record's versioned header names its shape (format version, interval minutes,
     channel); this format takes version 1, 60-minute, import only, and refuses any other with its
-    own error, nothing posted."""
+    own error, nothing posted.
+    Mutation: drop the `shape != MeterLeaf.SHAPE` check in MeterData._checkHeader -> this test fails."""
     good = records(yesterday, [1])[0].encode()
     assert good[:3] == bytes([1, 60, 0])
     data = good + bytes(shape) + records(yesterday, [2])[0].encode()[3:]

@@ -11,7 +11,7 @@ from eth_utils.crypto import keccak
 
 from oracles.reference import optimistic_root as ref
 from oracles.reference.baseline import BaselineResult
-from tests.contracts.helpers import err
+from tests.contracts.helpers import err, held_for_disputes
 from tests.contracts.suite import (
     CHALLENGE_WINDOW,
     REGION,
@@ -761,10 +761,7 @@ def test_fee_on_transfer_root_cannot_finalize__expires_and_consumers_settle(
         assert reward == result.reward
         assert token.balanceOf(who) == reward - reward * token.FEE_BPS() // 10_000
     # D-4: only the unpaid parts stay reserved, for disputes, until the event closes
-    held = sum(
-        opt.rr.enrollment(opt.event, w)["reserved"] - opt.rr.enrollment(opt.event, w)["paid"]
-        for w in opt.who
-    )
+    held = held_for_disputes(opt.rr, opt.event, opt.who)
     assert opt.rr.drEvent(opt.event)["reservedOutstanding"] == held
 
 

@@ -15,7 +15,7 @@ from oracles.reference import baseline as ref
 from oracles.reference import baseline_days as walk
 from oracles.reference.meter_leaf import ConsumerDay
 from oracles.reference.meter_multiproof import settle_batch_args
-from tests.contracts.helpers import err
+from tests.contracts.helpers import err, held_for_disputes
 from tests.contracts.suite import (
     OTHER_REGION,
     REGION,
@@ -224,8 +224,7 @@ def test_settle_matches_reference_exactly(world, utility, oracle, method):
     assert s.requests.enrollment(sc.event, c)["paid"] == 0
     assert s.utilities.utility(utility)["consumersPaid"] > paid_before
     # D-4: what was reserved and not paid stays reserved for a dispute until the event closes
-    ens = [s.requests.enrollment(sc.event, w) for w in (a, b, c)]
-    held = sum(en["reserved"] - en["paid"] for en in ens)
+    held = held_for_disputes(s.requests, sc.event, (a, b, c))
     assert held > 0
     assert s.escrow.programAccount(pid)["reserved"] == held
     assert s.requests.drEvent(sc.event)["reservedOutstanding"] == held
@@ -587,10 +586,7 @@ def test_settle_batch__every_outcome_equals_the_reference(world, utility, oracle
         en = s.requests.enrollment(sc.event, who)
         assert (en["status"], en["paid"]) == (SETTLED, reward)
     e = s.requests.drEvent(sc.event)
-    held = sum(
-        s.requests.enrollment(sc.event, w)["reserved"] - s.requests.enrollment(sc.event, w)["paid"]
-        for w in (a, b, c)
-    )
+    held = held_for_disputes(s.requests, sc.event, (a, b, c))
     assert (e["settled"], e["reservedOutstanding"]) == (3, held)  # D-4: the unpaid part is held
 
 

@@ -154,7 +154,9 @@ def run(world, utility, oracle, program_id: int, relay) -> tuple[Scenario, objec
 
 @pytest.mark.both_profiles
 def test_meter_day_digest_matches_eip712_reference(world):
-    """M-7: the contract's digest equals the Python reference and eth-account's generic EIP-712 encoder."""
+    """M-7: the contract's digest equals the Python reference and eth-account's generic EIP-712
+    encoder, and covers the flags (P2, f08).
+    Mutation: in MeterLeaf.digest store 0 instead of the flags byte -> this test fails."""
     day = ConsumerDay(consumer_id=3, region_id=REGION, day=20_500, readings=tuple(range(100, 124)))
     dom = domain(world)
     typed = signing.typed_data(dom, day)
@@ -236,7 +238,9 @@ def test_post_signed_batch__record_its_meter_did_not_sign__reverts(keyed, strang
     """M-7, C-11: a signed record whose signature does not recover to its consumer's meter key for the
     day (one Wh altered, another consumer's meter, a zero signature, a signed day flagged missing
     afterwards, a consumer with no key) reverts RecordNotMeterSigned with its index; nothing is posted,
-    so nobody can take a consumer-day with a record its meter did not sign (M-4)."""
+    so nobody can take a consumer-day with a record its meter did not sign (M-4).
+    Mutation: drop `_checkSignatures(day, records, n);` from MeterData.postSignedBatch -> every case
+    of this test fails (the batch is posted)."""
     from oracles.reference import meter_leaf
 
     world = keyed
@@ -559,7 +563,8 @@ def test_attack_optimistic_root_pays_an_altered_record__challenge_voids_it(
 
 
 def test_signed_program__unsigned_records__count_as_missing(keyed, utility, oracle, signed_program):
-    """S-10: a signed-data program does not count records posted without signatures."""
+    """S-10: a signed-data program does not count records posted without signatures.
+    Mutation: in ProofSettlement._verifyLeaf pass `signedOnly: false` -> this test fails (settled)."""
     world = keyed
     sc, a = run(world, utility, oracle, signed_program, None)
     tx = world.suite.proofs.settle(sc.event, a, signed_leaves(sc, a, world), {"from": a})

@@ -55,6 +55,20 @@ def _settle(sc: Scenario, who) -> dict:  # type: ignore[no-untyped-def]
 # ------------------------------------------------------------------ f08: the poster chooses days
 
 
+def _two_consumers(world, utility, oracle, method):  # type: ignore[no-untyped-def]
+    """The f08 setting: a program of `method`, consumers 1 and 2 enrolled with the same commitment,
+    the event's baseline days and the low ones among them (every third day)."""
+    pid = _program(world, utility, method)
+    sc = Scenario(world, utility, oracle, program_id=pid)
+    pair = world.consumers[0], world.consumers[1]
+    for who in pair:
+        sc.enroll(who, COMMITTED)
+    days = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day})
+    low = {d for d in days if d % 3 == 0}
+    assert low, "the baseline days include low days"
+    return sc, pid, pair, days, low
+
+
 @pytest.mark.parametrize("method", [0, 1])
 def test_attack_f08_oracle_flags_low_days_missing__reward_does_not_rise(
     world, utility, oracle, method
@@ -67,14 +81,7 @@ def test_attack_f08_oracle_flags_low_days_missing__reward_does_not_rise(
     Mutation: restore the old walk in ProofSettlement (drop the `if eq(n, _MAX_DAYS) { break }` cap
     in `_candidates`; in `_collectBaselineDays` count only usable days, `continue` past a gap and
     stop at 10 counted) -> this test fails: the flagged low days are replaced by older high days."""
-    pid = _program(world, utility, method)
-    sc = Scenario(world, utility, oracle, program_id=pid)
-    a, b = world.consumers[:2]
-    sc.enroll(a, COMMITTED)
-    sc.enroll(b, COMMITTED)
-    days = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day})
-    low = {d for d in days if d % 3 == 0}
-    assert low, "the baseline days include low days"
+    sc, pid, (a, b), days, low = _two_consumers(world, utility, oracle, method)
     base = low_high(sc.event_day)
     sc.post(activation(world) + 1, lambda cid, d: None if cid == 2 and d in low else base(cid, d))
     assert list(sc.s.proofs.candidateDays(sc.event, b)) == days
@@ -226,13 +233,7 @@ def test_attack_f08_consumer_leaves_gaps_on_low_days__reward_does_not_rise(
     (no record posted at all). Those days stay baseline days, proven absent, counted as gaps: it
     earns no more than consumer 1 with the same readings and complete data.
     Mutation: as test_attack_f08_oracle_flags_low_days_missing__reward_does_not_rise."""
-    pid = _program(world, utility, method)
-    sc = Scenario(world, utility, oracle, program_id=pid)
-    a, b = world.consumers[:2]
-    sc.enroll(a, COMMITTED)
-    sc.enroll(b, COMMITTED)
-    days = walk.candidate_days(sc.event_day, activation(world), set(), {sc.event_day})
-    low = {d for d in days if d % 3 == 0}
+    sc, pid, (a, b), days, low = _two_consumers(world, utility, oracle, method)
     post_days(sc, activation(world) + 1, low_high(sc.event_day), {(2, d) for d in low})
     honest, gapped = _settle(sc, a), _settle(sc, b)
     program = sc.s.programs.program(pid).dict()
