@@ -270,16 +270,21 @@ def _set_meter_keys(b: Bench, ids: range) -> None:
     """Register consumer i's simulated meter key (meter_signing.meter_key(0, i)) for every day (C-11),
     by the utility, SCALE_CHUNK per block; checked from state afterwards."""
     reg = b.p.consumers.address
-    for start in range(ids.start, ids.stop, SCALE_CHUNK):
-        chunk = range(start, min(ids.stop, start + SCALE_CHUNK))
-        nonce = b.w3.eth.get_transaction_count(Web3.to_checksum_address(b.utility))
-        _mine(b, [
-            {"from": b.utility, "to": reg, "gas": hex(200_000), "gasPrice": "0x0",
-             "nonce": hex(nonce + k),
-             "data": "0x" + (_SET_METER_KEY + encode(["address", "address", "uint32"], [
-                 _consumer(i), Account.from_key(meter_signing.meter_key(0, i)).address, 0])).hex()}
-            for k, i in enumerate(chunk)
-        ], "setMeterKey")  # fmt: skip
+    rpc_call(b.url, "evm_setAutomine", [False])
+    try:
+        for start in range(ids.start, ids.stop, SCALE_CHUNK):
+            chunk = range(start, min(ids.stop, start + SCALE_CHUNK))
+            nonce = b.w3.eth.get_transaction_count(Web3.to_checksum_address(b.utility))
+            _mine(b, [
+                {"from": b.utility, "to": reg, "gas": hex(200_000), "gasPrice": "0x0",
+                 "nonce": hex(nonce + k),
+                 "data": "0x" + (_SET_METER_KEY + encode(["address", "address", "uint32"], [
+                     _consumer(i), Account.from_key(meter_signing.meter_key(0, i)).address, 0])).hex()}
+                for k, i in enumerate(chunk)
+            ], "setMeterKey")  # fmt: skip
+    finally:
+        rpc_call(b.url, "evm_setAutomine", [True])
+        b.clients[b.utility].resync_nonce()  # the raw transactions used the utility's nonces
     last = b.p.consumers.functions.meterKey(_consumer(ids.stop - 1)).call()
     if last[0] != Account.from_key(meter_signing.meter_key(0, ids.stop - 1)).address:
         raise RuntimeError(f"meter key of consumer {ids.stop - 1} not set")

@@ -394,7 +394,8 @@ def test_signed_program__settle_batch__each_outcome_equals_the_reference(
 ):
     """S-10, S-11: a batch of signed-data settlements counts records as settle does: a's records are
     all signed, b's most recent baseline day was altered by 1 Wh after signing, so the relay could
-    post it only unsigned (not counted: a gap, B-9); each result equals the signed-data reference."""
+    post it only unsigned (not counted: a gap, B-9); each result equals the signed-data reference.
+    Mutation: in ProofSettlement._counted return true instead of the length check -> this test fails."""
     world = keyed
     s = world.suite
     sc = Scenario(world, utility, oracle, program_id=signed_program)
