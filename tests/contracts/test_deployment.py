@@ -95,6 +95,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
         "BaselineHarness",
         "DayBitmapHarness",
         "BlocklistToken",
+        "CallBundler",
         "FeeOnTransferToken",
         "MeterLeafHarness",
         "MeterMultiproofHarness",
