@@ -70,6 +70,9 @@ SETTLE_BATCH = 1_024  # records per meter batch under the traced settle (issue 5
 
 GOALS = {
     "ingest_gas_per_reading": ("<=", 200),
+    # issue 23: 96- and 48-reading records within 10 % of the hourly 110.9 gas per reading
+    "ingest_gas_per_reading_96": ("<=", 122),
+    "ingest_gas_per_reading_48": ("<=", 122),
     "settle_gas_per_consumer": ("<=", 150_000),
     "claim_gas_per_consumer": ("<=", 60_000),
     "claim_gas_growth_per_doubling": ("<=", 700),
@@ -147,6 +150,46 @@ def _records(day: int, first_id: int, n: int, rng: random.Random) -> list[Consum
     return [ConsumerDay.model_validate(r) for r in _raw_days(day, first_id, n, rng)]
 
 
+# the sub-hourly regions the ingestion figures post to (R-7): id by interval, in REGION's time zone
+SUB_HOURLY_REGIONS = {15: 3, 30: 4}
+
+
+def _add_sub_hourly_regions(b: Bench) -> None:
+    """Regions 3 (15-minute) and 4 (30-minute) with REGION's other parameters (R-7)."""
+    regions = b.p.regions.functions
+    params = tuple(regions.region(REGION).call())
+    for interval, rid in SUB_HOURLY_REGIONS.items():
+        if not regions.regionExists(rid).call():
+            b.tx(b.admin, regions.addRegion(rid, f"{interval}-minute", (*params[:-1], interval)))
+
+
+def _interval_records(
+    day: int, first_id: int, n: int, rng: random.Random, interval: int
+) -> list[ConsumerDay]:
+    """Consumer-days of ``interval``-minute import readings in its sub-hourly region: the hourly
+    records' Wh range (200..4,000 per hour) split into the hour's intervals."""
+    per_hour = 60 // interval
+    return [
+        ConsumerDay(
+            interval_minutes=interval,  # type: ignore[arg-type]  # 15 or 30
+            consumer_id=first_id + i,
+            region_id=SUB_HOURLY_REGIONS[interval],
+            day=day,
+            readings=tuple(
+                rng.randrange(200 // per_hour, 4_000 // per_hour) for _ in range(24 * per_hour)
+            ),
+        )
+        for i in range(n)
+    ]
+
+
+def post_interval_batch(b: Bench, day: int, interval: int, rng: random.Random) -> dict[str, Any]:
+    """postBatch of 1,000 consumer-days of ``interval``-minute records (M-2, R-7): its receipt."""
+    _add_sub_hourly_regions(b)
+    blob = encode_batch(_interval_records(day, 1, 1_000, rng, interval))
+    return b.tx(b.oracle, b.p.meter.functions.postBatch(SUB_HOURLY_REGIONS[interval], day, blob))
+
+
 def ingest(b: Bench) -> dict[str, Any]:
     """postBatch gas per hourly reading at each batch size, on a fresh day each; then the same 1,000
     batch again with consumer ids past 100,000 (MeterData reads no per-consumer state)."""
@@ -177,6 +220,11 @@ def ingest(b: Bench) -> dict[str, Any]:
         b.p.meter.functions.postSignedBatch(REGION, day, encode_batch(signed)),
     )
     out["1000_signed"] = {"gas": r["gasUsed"], "per_reading": round(r["gasUsed"] / 24_000, 1)}
+    # 1,000 consumer-days of 96- and 48-reading records (15- and 30-minute regions, M-2, R-7)
+    for interval in (15, 30):
+        n = 1_000 * 1_440 // interval
+        r = post_interval_batch(b, day, interval, rng)
+        out[f"1000_{n // 1_000}"] = {"gas": r["gasUsed"], "per_reading": round(r["gasUsed"] / n, 1)}
     return out
 
 
@@ -759,6 +807,8 @@ def _results(details: dict[str, Any], demo_consumers: int) -> dict[str, Any]:
             "ingest_gas_per_reading_100": ing["100"]["per_reading"],
             "ingest_gas_per_reading_5000": ing["5000"]["per_reading"],
             "ingest_gas_per_reading_signed": ing["1000_signed"]["per_reading"],
+            "ingest_gas_per_reading_96": ing["1000_96"]["per_reading"],
+            "ingest_gas_per_reading_48": ing["1000_48"]["per_reading"],
             "claim_gas_per_consumer": lo["median"],
             **{f"claim_gas_2^{k}": claims[str(1 << k)]["median"] for k in CLAIM_EXPONENTS},
             "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),

@@ -39,6 +39,7 @@ from benchmarks.run import (
     _records,
     _register_up_to,
     _set_meter_keys,
+    post_interval_batch,
     program_params,
 )
 from oracles.agents.keeper import Keeper
@@ -186,6 +187,10 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         gas["postBatch_1000"] = b.tx(
             b.oracle, b.p.meter.functions.postBatch(REGION, b.day0 - 5, blob)
         )["gasUsed"]
+        # the same 1,000 consumer-days as 96- and 48-reading records (M-2, R-7)
+        for interval in (15, 30):
+            receipt = post_interval_batch(b, b.day0 - 5, interval, rng)
+            gas[f"postBatch_1000_{1_440 // interval}"] = receipt["gasUsed"]
 
         # M-9: the days are final FINALITY_DELAY after the last event day ended (anyone declares it)
         meter = b.p.meter.functions

@@ -58,21 +58,29 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         uint32 day,
         bytes calldata records
     ) external onlyRole(METER_ORACLE_ROLE) returns (uint16) {
-        uint256 n = _checkBatch(regionId, day, records.length, MeterLeaf.RECORD_BYTES);
-        return _post(regionId, day, records, MeterLeaf.RECORD_BYTES, n);
+        (uint256 shape, , uint256 stride) = _checkBatch(regionId, day, records, 0);
+        return _post(regionId, day, records, stride, shape);
     }
 
     /// @inheritdoc IMeterData
     function postSignedBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16) {
-        uint256 n = _checkBatch(regionId, day, records.length, MeterLeaf.SIGNED_RECORD_BYTES);
-        _checkSignatures(day, records, n);
-        return _post(regionId, day, records, MeterLeaf.SIGNED_RECORD_BYTES, n);
+        (uint256 shape, uint256 readingsLength, uint256 stride) = _checkBatch(
+            regionId,
+            day,
+            records,
+            MeterLeaf.SIGNATURE_BYTES
+        );
+        _checkSignatures(day, records, stride, readingsLength, shape);
+        return _post(regionId, day, records, stride, shape);
     }
 
     /// @inheritdoc IMeterData
     function meterDayDigest(bytes calldata record) public view returns (bytes32) {
-        if (record.length < MeterLeaf.RECORD_BYTES) revert InvalidBatchLength(record.length);
-        return MeterLeaf.digest(record, _domainSeparatorV4());
+        uint256 head = MeterLeaf.headAt(record, 0);
+        uint256 rb = MeterLeaf.readingBytes(uint8(head >> 96));
+        if (rb == 0) revert RecordShapeUnsupported(0, uint8(head >> 104), uint8(head >> 96), uint8(head >> 88));
+        if (record.length < MeterLeaf.HEADER_BYTES + rb) revert InvalidRecordLength(record.length);
+        return MeterLeaf.digest(record, rb, _domainSeparatorV4());
     }
 
     /// @inheritdoc IMeterData
@@ -103,28 +111,41 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         return MeterLeaf.signer(signedRecord, _domainSeparatorV4());
     }
 
-    /// @dev Commit one checked batch of `n` `stride`-byte records (M-1..M-5, M-8).
+    /// @dev Commit one checked batch of `stride`-byte records of `shape` (M-1..M-5, M-8).
     function _post(
         uint16 regionId,
         uint32 day,
         bytes calldata records,
         uint256 stride,
-        uint256 n
+        uint256 shape
     ) private returns (uint16 batchIndex) {
-        DayInfo storage info = _days[regionId][day];
+        // every record's shape, region and day (M-2, M-3), as MeterLeaf.headAt reads them
         (bytes32[] memory leaves, uint32 first, uint32 last) = _hashRecords(
-            _postedKey(regionId, day, 0),
+            _channelKey(regionId, day, uint8(shape), 0),
+            (((((shape << 48) | regionId) << 32) | day) << 8),
             records,
             stride
         );
         bytes32 root = MeterLeaf.root(leaves);
+        batchIndex = _commit(regionId, day, root, leaves.length, last);
+        emit MeterBatchPosted(regionId, day, batchIndex, root, uint32(leaves.length), first, last);
+    }
+
+    /// @dev Store a batch's root under its index; the day's counters and data-present bit.
+    function _commit(
+        uint16 regionId,
+        uint32 day,
+        bytes32 root,
+        uint256 n,
+        uint32 last
+    ) private returns (uint16 batchIndex) {
+        DayInfo storage info = _days[regionId][day];
         batchIndex = info.batchCount;
         _roots[_key(regionId, day, batchIndex)] = root;
         info.batchCount = batchIndex + 1;
         if (last > info.lastConsumerId) info.lastConsumerId = last;
         info.consumerDays += uint32(n);
         if (batchIndex == 0) _present[regionId].set(day);
-        emit MeterBatchPosted(regionId, day, batchIndex, root, uint32(n), first, last);
     }
 
     /// @inheritdoc IMeterData
@@ -168,6 +189,16 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     }
 
     /// @inheritdoc IMeterData
+    function channelRecordPosted(
+        uint16 regionId,
+        uint32 day,
+        uint8 channel,
+        uint32 consumerId
+    ) external view returns (bool) {
+        return (_posted[_channelKey(regionId, day, channel, consumerId >> 8)] >> (consumerId & 0xff)) & 1 == 1;
+    }
+
+    /// @inheritdoc IMeterData
     function postedWords(
         uint16 regionId,
         uint32[] calldata dayList,
@@ -179,28 +210,58 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         for (uint256 i; i < n; ++i) words[i] = _posted[_postedKey(regionId, dayList[i], word)];
     }
 
-    /// @dev The number of records; the region exists and the day has ended (M-1, M-5).
-    function _checkBatch(uint16 regionId, uint32 day, uint256 len, uint256 stride) private view returns (uint256 n) {
-        n = len / stride;
-        if (n == 0 || n > MAX_BATCH_RECORDS || len % stride != 0) revert InvalidBatchLength(len);
+    /// @dev The batch's shape (its first record's: version 1, the region's interval, a known channel, M-2,
+    /// R-7), the byte length of a record's readings and of a record (`signatureBytes` more if signed);
+    /// the region exists, the batch is a whole number of 1..MAX_BATCH_RECORDS records of that length
+    /// (M-5) and the day has ended and is not final (M-1, M-9).
+    function _checkBatch(
+        uint16 regionId,
+        uint32 day,
+        bytes calldata records,
+        uint256 signatureBytes
+    ) private view returns (uint256 shape, uint256 readingsLength, uint256 stride) {
+        uint256 len = records.length;
         if (!_regions.regionExists(regionId)) revert UnknownMeterRegion(regionId);
-        uint256 endsAt = LocalTime.dayStart(_regions.region(regionId).utcOffsetMinutes, day + 1);
+        IRegionRegistry.RegionParams memory p = _regions.region(regionId);
+        if (len != 0) {
+            shape = MeterLeaf.headAt(records, 0) >> 88;
+            uint8 channel = uint8(shape);
+            uint256 versionAndInterval = (uint256(MeterLeaf.FORMAT_VERSION) << 8) | p.intervalMinutes;
+            if ((shape >> 8) != versionAndInterval || channel > MeterLeaf.CHANNEL_EXPORT) {
+                revert RecordShapeUnsupported(0, uint8(shape >> 16), uint8(shape >> 8), channel);
+            }
+        }
+        readingsLength = MeterLeaf.readingBytes(p.intervalMinutes);
+        stride = MeterLeaf.HEADER_BYTES + readingsLength + signatureBytes;
+        uint256 n = len / stride;
+        if (n == 0 || n > MAX_BATCH_RECORDS || len % stride != 0) revert InvalidBatchLength(len);
+        uint256 endsAt = LocalTime.dayStart(p.utcOffsetMinutes, day + 1);
         if (block.timestamp < endsAt) revert DayNotEnded(regionId, day, endsAt);
         if (isFinal(regionId, day)) revert DayFinal(regionId, day);
     }
 
-    /// @dev Every one of the `n` signed records carries the signature of its consumer's meter key for
-    /// `day` (M-7, C-11): one registry read for the batch, one recovery per record.
-    function _checkSignatures(uint32 day, bytes calldata records, uint256 n) private view {
+    /// @dev Every signed `stride`-byte record has the batch's `shape` and carries the signature of its
+    /// consumer's meter key for `day` (M-7, C-11): one registry read for the batch, one recovery per record.
+    function _checkSignatures(
+        uint32 day,
+        bytes calldata records,
+        uint256 stride,
+        uint256 readingsLength,
+        uint256 shape
+    ) private view {
+        uint256 n = records.length / stride;
         uint32[] memory ids = new uint32[](n);
         for (uint256 i; i < n; ++i) {
-            ids[i] = MeterLeaf.consumerIdAt(records, i * MeterLeaf.SIGNED_RECORD_BYTES);
+            uint256 head = MeterLeaf.headAt(records, i * stride);
+            // before the signature: a record of another shape gets its own error, not a signature's
+            if (head >> 88 != shape) _revertShape(i, head);
+            ids[i] = uint32(head >> 56);
         }
         address[] memory keys = _consumers.daySigners(day, ids);
         bytes32 domain = _domainSeparatorV4();
         for (uint256 i; i < n; ++i) {
-            bytes calldata record = records[i * MeterLeaf.SIGNED_RECORD_BYTES:(i + 1) * MeterLeaf.SIGNED_RECORD_BYTES];
-            if (keys[i] == address(0) || MeterLeaf.signer(record, domain) != keys[i]) {
+            bytes calldata record = records[i * stride:(i + 1) * stride];
+            if (keys[i] == address(0) || MeterLeaf.signerOf(record, readingsLength, domain) != keys[i]) {
                 revert RecordNotMeterSigned(i, ids[i]);
             }
         }
@@ -208,9 +269,11 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
 
     /// @dev Check every record's header (M-2..M-4), mark its consumer-day posted (M-8) and hash it.
     /// Ids strictly increase within the batch, so the posted bits of one 256-id word are gathered and
-    /// written once per word.
+    /// written once per word. `base`: the posted-bit key of word 0; `batchHead`: the header fields every
+    /// record shares (MeterLeaf.BATCH_FIELDS).
     function _hashRecords(
         uint256 base,
+        uint256 batchHead,
         bytes calldata records,
         uint256 stride
     ) private returns (bytes32[] memory leaves, uint32 first, uint32 last) {
@@ -218,7 +281,7 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         uint256 word = type(uint256).max; // the 256-id word being gathered (none yet)
         uint256 bits = 0; // the posted bits gathered for `word`
         for (uint256 i; i < leaves.length; ++i) {
-            uint32 id = _checkHeader(records, i * stride, i, base, last);
+            uint32 id = _checkHeader(MeterLeaf.headAt(records, i * stride), i, batchHead, last);
             if (i == 0) first = id;
             last = id;
             if (id >> 8 != word) {
@@ -231,25 +294,27 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         _markPosted(base | word, bits);
     }
 
-    /// @dev Record `i`'s header is the batch's region and day (those of the posted-bit key `base`) with
-    /// known flags, its id above `previous` (M-2..M-4); its consumer id.
+    /// @dev Record `i`'s header `head` (MeterLeaf.headAt) has the batch's shape, region and day
+    /// (`batchHead`), known flags and an id above `previous` (M-2..M-4); its consumer id.
     function _checkHeader(
-        bytes calldata records,
-        uint256 offset,
+        uint256 head,
         uint256 i,
-        uint256 base,
+        uint256 batchHead,
         uint32 previous
     ) private pure returns (uint32 id) {
-        uint24 shape;
-        uint16 r;
-        uint32 d;
-        uint8 flags;
-        (shape, id, r, d, flags) = MeterLeaf.header(records, offset);
-        if (shape != MeterLeaf.SHAPE)
-            revert RecordShapeUnsupported(i, uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
-        if (r != uint16(base >> 56) || d != uint32(base >> 24)) revert RecordOutOfBatch(i, r, d);
+        // one comparison for shape, region and day: the fields every record of the batch shares
+        if ((head & MeterLeaf.BATCH_FIELDS) != batchHead) {
+            if ((head ^ batchHead) >> 88 != 0) _revertShape(i, head);
+            revert RecordOutOfBatch(i, uint16(head >> 40), uint32(head >> 8));
+        }
+        uint8 flags = uint8(head);
         if (flags > MeterLeaf.FLAG_MISSING) revert InvalidRecordFlags(i, flags);
+        id = uint32(head >> 56);
         if (id <= previous) revert ConsumerIdNotIncreasing(i, id, previous);
+    }
+
+    function _revertShape(uint256 i, uint256 head) private pure {
+        revert RecordShapeUnsupported(i, uint8(head >> 104), uint8(head >> 96), uint8(head >> 88));
     }
 
     /// @dev Set a word of posted bits; any already set is a second record of a consumer-day (M-4).
@@ -266,13 +331,16 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         revert RecordAlreadyPosted(uint16(key >> 56), uint32(key >> 24), id);
     }
 
-    /// @dev The record has this format's shape and is the query's consumer, region and day (S-2, S-3);
-    /// false if flagged missing.
+    /// @dev The record has the hourly import shape that settlement reads (S-13) and is the query's
+    /// consumer, region and day (S-2, S-3); false if flagged missing.
     function _checkQueryHeader(RecordQuery calldata q, bytes calldata record) private pure returns (bool present) {
+        (uint24 shape, uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
+        // the shape first: a 15- or 30-minute or an export record is refused as such, never misread
+        if (shape != MeterLeaf.SHAPE) {
+            revert RecordShapeNotSettleable(uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
+        }
         uint256 len = record.length;
         if (len != MeterLeaf.RECORD_BYTES && len != MeterLeaf.SIGNED_RECORD_BYTES) revert InvalidRecordLength(len);
-        (uint24 shape, uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
-        if (shape != MeterLeaf.SHAPE) revert LeafShapeMismatch(MeterLeaf.SHAPE, shape);
         if (id != q.consumerId) revert LeafConsumerMismatch(q.consumerId, id);
         if (regionId != q.regionId) revert LeafRegionMismatch(q.regionId, regionId);
         if (day != q.day) {
@@ -282,9 +350,16 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         present = flags & MeterLeaf.FLAG_MISSING == 0;
     }
 
-    /// @dev The key of posted-bit word `word` (consumer ids `256·word ..`) of (region, day).
+    /// @dev The key of import posted-bit word `word` (consumer ids `256·word ..`) of (region, day).
     function _postedKey(uint16 regionId, uint32 day, uint256 word) private pure returns (uint256) {
         return (uint256(regionId) << 56) | (uint256(day) << 24) | word;
+    }
+
+    /// @dev The key of posted-bit word `word` of (region, day) on `channel`: import's is `_postedKey`,
+    /// so settlement's reads (import) are unchanged; each channel has its own bits (M-4: one record per
+    /// consumer-day and channel).
+    function _channelKey(uint16 regionId, uint32 day, uint8 channel, uint256 word) private pure returns (uint256) {
+        return (uint256(channel) << 72) | _postedKey(regionId, day, word);
     }
 
     function _key(uint16 regionId, uint32 day, uint16 batchIndex) private pure returns (uint256) {

@@ -27,7 +27,7 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
                                  STORAGE
     //////////////////////////////////////////////////////////////*/
 
-    /// @dev One slot per region: the params struct packs into 19 bytes.
+    /// @dev One slot per region: the params struct packs into 20 bytes.
     mapping(uint16 regionId => RegionParams) private _params;
     mapping(uint16 regionId => string) private _names;
     uint256 private _count;
@@ -66,6 +66,8 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         _validate(params);
         int16 offset = _params[regionId].utcOffsetMinutes;
         if (params.utcOffsetMinutes != offset) revert UtcOffsetFixed(regionId, offset);
+        uint8 interval = _params[regionId].intervalMinutes;
+        if (params.intervalMinutes != interval) revert MeterIntervalFixed(regionId, interval);
         _params[regionId] = params;
         emit RegionUpdated(regionId, params);
     }
@@ -161,6 +163,10 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
             p.voltageToleranceBps >= _BPS
         ) {
             revert InvalidTolerances(p.frequencyToleranceMHz, p.voltageToleranceBps);
+        }
+        // R-7: a whole number of intervals in an hour and a day (96, 48 or 24 readings per record)
+        if (p.intervalMinutes != 15 && p.intervalMinutes != 30 && p.intervalMinutes != 60) {
+            revert InvalidMeterInterval(p.intervalMinutes);
         }
     }
 }

@@ -187,6 +187,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @dev What settlement needs of an event and its program: region, day, signed data, the baseline
     /// parameters and the region's event days over the lookback (S-3).
     function _context(IReductionRequests.DrEvent memory e) private view returns (Context memory c) {
+        // S-13: settlement reads hourly records; a 15- or 30-minute region's events are refused here,
+        // before any record is read, rather than misread
+        uint8 interval = _regions.region(e.regionId).intervalMinutes;
+        if (interval != MeterLeaf.INTERVAL_MINUTES) revert RegionNotHourly(e.regionId, interval);
         IProgramRegistry.Program memory p = _programs.program(e.programId);
         c.regionId = e.regionId;
         c.day = e.day;
@@ -645,7 +649,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         // slither: the flags are not part of the check
         // slither-disable-next-line unused-return
         (uint24 shape, uint32 id, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
-        if (shape != MeterLeaf.SHAPE) revert IMeterData.LeafShapeMismatch(MeterLeaf.SHAPE, shape);
+        if (shape != MeterLeaf.SHAPE) {
+            revert IMeterData.RecordShapeNotSettleable(uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
+        }
         if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
         if (regionId != w.regionId) revert IMeterData.LeafRegionMismatch(w.regionId, regionId);
         if (baselineDay) revert IMeterData.NotEligibleBaselineDay(expectedDay, day);

@@ -30,8 +30,9 @@ interface IMeterData {
     error DayNotEnded(uint16 regionId, uint32 day, uint256 endsAt);
     /// @notice A record's region or day differs from the batch's (M-3).
     error RecordOutOfBatch(uint256 index, uint16 regionId, uint32 day);
-    /// @notice A record's shape (format version, interval minutes, channel) is not one this contract
-    /// takes (M-2): today only version 1, 60-minute, import.
+    /// @notice Record `index`'s shape (format version, interval minutes, channel) is not one this batch
+    /// takes (M-2, R-7): version 1, the region's interval (15, 30 or 60 minutes), channel import (0) or
+    /// export (1), and every record of a batch the first one's.
     error RecordShapeUnsupported(uint256 index, uint8 version, uint8 intervalMinutes, uint8 channel);
     /// @notice Signed record `index` does not carry the signature of its consumer's meter key for the
     /// day (M-7, C-11), or the consumer has no such key.
@@ -49,10 +50,12 @@ interface IMeterData {
     /// @notice `postedWords` takes at most 256 days.
     error TooManyDays(uint256 count);
 
-    /// @notice A record is neither 110 nor 175 bytes.
+    /// @notice A record is shorter than its header says (`meterDayDigest`), or a settled hourly record is
+    /// neither 110 nor 175 bytes.
     error InvalidRecordLength(uint256 length);
-    /// @notice The record's shape (version, interval, channel: its first three bytes) is not the expected one.
-    error LeafShapeMismatch(uint24 expected, uint24 actual);
+    /// @notice Settlement reads hourly import records only (version 1, 60-minute, channel 0; S-13): a
+    /// 15- or 30-minute record, an export record or another version is refused, never misread.
+    error RecordShapeNotSettleable(uint8 version, uint8 intervalMinutes, uint8 channel);
     /// @notice The record is for another consumer.
     error LeafConsumerMismatch(uint32 expected, uint32 actual);
     /// @notice The record is from another region.
@@ -79,34 +82,39 @@ interface IMeterData {
     );
 
     /// @notice Commit a batch of consumer-day records for (region, day). Only METER_ORACLE_ROLE (M-1..M-5,
-    /// M-8): batches of a day come in any order; a consumer-day already posted reverts RecordAlreadyPosted.
+    /// M-8): batches of a day come in any order; a consumer-day already posted on the batch's channel
+    /// reverts RecordAlreadyPosted. Every record has the region's interval (R-7) and the first record's
+    /// channel (M-2), else RecordShapeUnsupported.
     /// @param regionId The region.
     /// @param day A local day that has ended.
-    /// @param records Packed 110-byte records (MeterLeaf), consumer ids strictly increasing within the batch.
+    /// @param records Packed records of the region's shape (MeterLeaf: 110, 206 or 398 bytes for 60-, 30-
+    /// or 15-minute intervals), consumer ids strictly increasing within the batch.
     /// @return batchIndex The batch's index under (region, day).
     function postBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
 
     /// @notice Commit a batch of meter-signed consumer-day records (M-7): as `postBatch`, but each record
-    /// is the 110-byte record followed by its meter's 65-byte EIP-712 signature (175 bytes), the leaf
-    /// hashes all 175, and every signature must recover to the consumer's meter key for the day (C-11;
+    /// is the record followed by its meter's 65-byte EIP-712 signature (175, 271 or 463 bytes), the leaf
+    /// hashes all of it, and every signature must recover to the consumer's meter key for the day (C-11;
     /// else RecordNotMeterSigned). Anyone may call it: the signature is the authority, not a role, so a
     /// consumer or any relayer can post a day that the oracle withheld, and nobody can post a record that
     /// its meter did not sign.
     /// @param regionId The region.
     /// @param day A local day that has ended.
-    /// @param records Packed 175-byte signed records, consumer ids strictly increasing.
+    /// @param records Packed signed records of the region's shape, consumer ids strictly increasing.
     /// @return batchIndex The batch's index under (region, day).
     function postSignedBatch(uint16 regionId, uint32 day, bytes calldata records) external returns (uint16 batchIndex);
 
-    /// @notice The EIP-712 digest a meter signs for the record (its first 110 bytes, flags included):
-    /// MeterDay(version, intervalMinutes, channel, consumerId, regionId, day, flags, readings) in this
-    /// contract's domain (M-7).
+    /// @notice The EIP-712 digest a meter signs for the record (header, flags included, and its 96, 48 or
+    /// 24 readings as its interval says): MeterDay(version, intervalMinutes, channel, consumerId,
+    /// regionId, day, flags, readings) in this contract's domain (M-7). An interval other than 15, 30 or
+    /// 60 reverts RecordShapeUnsupported, a record shorter than its interval's InvalidRecordLength.
     /// @param record A record, signed or not.
     function meterDayDigest(bytes calldata record) external view returns (bytes32);
 
-    /// @notice The readings of one record that settlement requires, checked: the record is the query's
-    /// consumer, region and day (S-2, S-3), it is under the root of its batch (else InvalidMeterProof),
-    /// and, if `q.signedOnly`, it is a signed record, whose signature was checked when posted (S-10).
+    /// @notice The readings of one record that settlement requires, checked: the record is hourly import
+    /// (else RecordShapeNotSettleable, S-13), the query's consumer, region and day (S-2, S-3), it is
+    /// under the root of its batch (else InvalidMeterProof), and, if `q.signedOnly`, it is a signed
+    /// record, whose signature was checked when posted (S-10).
     /// @param q What settlement requires of the record.
     /// @param record The record exactly as posted (110 or 175 bytes).
     /// @param proof Sibling hashes, leaf to root.
@@ -122,8 +130,8 @@ interface IMeterData {
     /// @notice This contract's EIP-712 domain separator, which meters sign in (M-7).
     function domainSeparator() external view returns (bytes32);
 
-    /// @notice The address whose signature a 175-byte signed record carries; zero if the record is not
-    /// 175 bytes or its signature is malformed (M-7).
+    /// @notice The address whose signature a signed record carries; zero if the record is not its
+    /// interval's signed length (175, 271 or 463 bytes) or its signature is malformed (M-7).
     /// @param signedRecord A signed record.
     function recordSigner(bytes calldata signedRecord) external view returns (address);
 
@@ -148,8 +156,20 @@ interface IMeterData {
     /// @notice 256 data-present bits of a region: bit `d % 256` of word `d / 256` is day `d`.
     function dataWord(uint16 regionId, uint256 word) external view returns (uint256);
 
-    /// @notice Whether a record of the consumer-day was posted (M-8): if not, its absence is proven.
+    /// @notice Whether an import record of the consumer-day was posted (M-8): if not, its absence is proven.
     function recordPosted(uint16 regionId, uint32 day, uint32 consumerId) external view returns (bool);
+
+    /// @notice Whether a record of the consumer-day was posted on `channel` (0 import, 1 export; M-4, M-8).
+    /// @param regionId The region.
+    /// @param day The local day.
+    /// @param channel The record's channel.
+    /// @param consumerId The consumer.
+    function channelRecordPosted(
+        uint16 regionId,
+        uint32 day,
+        uint8 channel,
+        uint32 consumerId
+    ) external view returns (bool);
 
     /// @notice For each of `dayList` (at most 256), the posted-record bits of consumers `256·word ..
     /// 256·word + 255` of (region, that day): bit `id % 256` set iff the consumer's record was posted (M-8).

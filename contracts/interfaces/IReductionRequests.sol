@@ -120,7 +120,8 @@ interface IReductionRequests {
     error SettlementStillOpen(uint256 eventId, uint256 closesAt);
     // a record missing or extra reverts in ProofSettlement.verify (MissingLeaf, UnexpectedLeaf); a
     // record of the wrong length, consumer, region or day, or not under its batch root, in
-    // MeterData.verifiedReadings (IMeterData: InvalidRecordLength, Leaf*Mismatch, NotEligibleBaselineDay, ...)
+    // MeterData.verifiedReadings (IMeterData: RecordShapeNotSettleable, InvalidRecordLength, Leaf*Mismatch,
+    // NotEligibleBaselineDay, ...)
 
     /*//////////////////////////////////////////////////////////////
                                   EVENTS

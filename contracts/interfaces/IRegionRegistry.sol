@@ -6,7 +6,7 @@ pragma solidity ^0.8.24;
 /// @dev A region's UTC offset defines its local days: meter data, events and baselines are all
 /// counted in local days (SPECIFICATION.md, rules R-1 to R-4).
 interface IRegionRegistry {
-    /// @notice Parameters of one region. Fits one storage slot (19 of 32 bytes).
+    /// @notice Parameters of one region. Fits one storage slot (20 of 32 bytes).
     struct RegionParams {
         uint32 capacityKw; // nominal capacity of the region's grid, kW (> 0)
         uint32 nominalFrequencyMHz; // 50_000 or 60_000
@@ -15,6 +15,7 @@ interface IRegionRegistry {
         uint16 criticalLoadBps; // load share at which status is Critical (default 9_500)
         uint16 frequencyToleranceMHz; // |f - nominal| above this is abnormal (default 500)
         uint16 voltageToleranceBps; // |V - nominal| above this is abnormal (default 500 = 5 %)
+        uint8 intervalMinutes; // meter interval: 15, 30 or 60 (default 60), fixed at addRegion (R-7, M-2)
     }
 
     // ------------------------------------------------------------------ errors
@@ -39,6 +40,11 @@ interface IRegionRegistry {
     error InvalidTolerances(uint16 frequencyToleranceMHz, uint16 voltageToleranceBps);
     /// @notice A region's UTC offset never changes: it defines every local day already counted (R-6).
     error UtcOffsetFixed(uint16 regionId, int16 utcOffsetMinutes);
+    /// @notice A region's meter interval is 15, 30 or 60 minutes (R-7).
+    error InvalidMeterInterval(uint8 intervalMinutes);
+    /// @notice A region's meter interval never changes: it defines the shape of every record already
+    /// posted for its days (R-7).
+    error MeterIntervalFixed(uint16 regionId, uint8 intervalMinutes);
     /// @notice Holidays are set or cleared for today or later only (R-5): past days decide pending results.
     error HolidayInPast(uint16 regionId, uint32 day, uint32 today);
     /// @notice Local days are defined from 1970-01-02 UTC on (timestamp >= 86_400).
@@ -62,8 +68,8 @@ interface IRegionRegistry {
     /// @param params The region's parameters (validated, see errors).
     function addRegion(uint16 regionId, string calldata name, RegionParams calldata params) external;
 
-    /// @notice Replace a region's parameters. Only REGION_ADMIN_ROLE. The UTC offset cannot change
-    /// (UtcOffsetFixed, R-6).
+    /// @notice Replace a region's parameters. Only REGION_ADMIN_ROLE. The UTC offset and the meter
+    /// interval cannot change (UtcOffsetFixed, R-6; MeterIntervalFixed, R-7).
     /// @param regionId An existing region.
     /// @param params The new parameters (validated as in addRegion).
     function updateRegion(uint16 regionId, RegionParams calldata params) external;

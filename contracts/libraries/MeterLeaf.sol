@@ -6,23 +6,24 @@ import {ECDSA} from "solady/src/utils/ECDSA.sol";
 /// @title MeterLeaf
 /// @notice The consumer-day record that meter data is made of, and the Merkle tree over a batch of
 /// them (SPECIFICATION.md M-2, M-3). `oracles/reference/meter_leaf.py` is the Python reference.
-/// @dev A record is 110 packed bytes (big-endian), a versioned header and the readings (M-2):
+/// @dev A record is 14 + 4·n packed bytes (big-endian), a versioned header and the readings (M-2):
 ///   [0, 1)    format version (1)
-///   [1, 2)    interval length in minutes (60: this format's 24 readings)
-///   [2, 3)    channel (0 = import)
+///   [1, 2)    interval length in minutes (15, 30 or 60: n = 96, 48 or 24 readings)
+///   [2, 3)    channel (0 = import, 1 = export)
 ///   [3, 7)    consumer id (uint32, >= 1)
 ///   [7, 9)    region id (uint16)
 ///   [9, 13)   local day (uint32)
 ///   [13, 14)  flags (bit 0 = data missing; other bits must be 0)
-///   [14, 110) 24 hourly readings in Wh (uint32 each), hour 0 = local midnight
-/// Version, interval and channel are the record's shape; this format has one (`SHAPE`: hourly
-/// import), and MeterData refuses any other. A signed record (M-7) is the same 110 bytes followed by
-/// the meter's 65-byte EIP-712 signature (r, s, v) over all of them, header and flags included: 175
-/// bytes. Leaf = keccak256(record), whichever its length. Internal node = keccak256 of the two
-/// children in ascending order (the commutative hash of OpenZeppelin's MerkleProof). Leaves are paired
-/// left to right level by level; an unpaired last node moves up unchanged. Records (110 or 175 bytes)
-/// and nodes (64 bytes) have different lengths, so a node can never be passed off as a record, nor a
-/// signed record as an unsigned one.
+///   [14, ..)  n readings in Wh (uint32 each), interval 0 starting at local midnight
+/// Version, interval and channel are the record's shape: 398, 206 or 110 bytes. MeterData takes the
+/// region's interval only (R-7) and one channel per batch; settlement reads the hourly import shape
+/// (`SHAPE`) only (S-13). A signed record (M-7) is the record followed by the meter's 65-byte EIP-712
+/// signature (r, s, v) over all of it, header and flags included: 463, 271 or 175 bytes. Leaf =
+/// keccak256(record), whichever its length. Internal node = keccak256 of the two children in ascending
+/// order (the commutative hash of OpenZeppelin's MerkleProof). Leaves are paired left to right level by
+/// level; an unpaired last node moves up unchanged. Records (110 bytes or more) and nodes (64 bytes)
+/// have different lengths, so a node can never be passed off as a record, and a record's length follows
+/// from its header, so a signed record is never an unsigned one.
 library MeterLeaf {
     uint256 internal constant RECORD_BYTES = 110;
     /// @dev The header's length: the readings start here.
@@ -30,8 +31,16 @@ library MeterLeaf {
     uint8 internal constant FORMAT_VERSION = 1;
     uint8 internal constant INTERVAL_MINUTES = 60;
     uint8 internal constant CHANNEL_IMPORT = 0;
-    /// @dev The record's first three bytes (version, interval, channel) for this format's one shape.
+    /// @dev The highest channel MeterData takes (1 = export); later channels (state of charge) go above.
+    uint8 internal constant CHANNEL_EXPORT = 1;
+    uint256 internal constant MINUTES_PER_DAY = 1_440;
+    /// @dev The hourly import shape's first three bytes (version, interval, channel): what settlement reads.
     uint24 internal constant SHAPE = 0x013c00;
+    /// @dev A header's 14 bytes (as `head`, the record's first word >> 144) with its consumer id and
+    /// flags masked out: shape, region and day, what every record of a batch shares (M-2, M-3).
+    // slither: a mask, written out so that its fields show
+    // slither-disable-next-line too-many-digits
+    uint112 internal constant BATCH_FIELDS = 0xffffff00000000ffffffffffff00;
     uint256 internal constant SIGNATURE_BYTES = 65;
     uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
@@ -43,8 +52,8 @@ library MeterLeaf {
     uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
     /// @notice The EIP-712 type a meter signs (M-7): one consumer-day, every header field as the record
     /// carries it (flags included: the meter vouches for a "missing" as for a reading) and the readings
-    /// as bytes (96 bytes, 24 big-endian uint32), so their hash is one keccak256 of calldata. Hashed at
-    /// compile time: its length costs no gas.
+    /// as bytes (4·n bytes, n big-endian uint32: 384, 192 or 96), so their hash is one keccak256 of
+    /// calldata whatever the interval. Hashed at compile time: its length costs no gas.
     // solhint-disable-next-line gas-small-strings
     bytes32 internal constant METER_DAY_TYPEHASH = keccak256(
         "MeterDay(uint8 version,uint8 intervalMinutes,uint8 channel,uint32 consumerId,uint16 regionId,"
@@ -68,6 +77,22 @@ library MeterLeaf {
         regionId = uint16(w >> 184);
         day = uint32(w >> 152);
         flags = uint8(w >> 144);
+    }
+
+    /// @notice The byte length of the readings of a record of `intervalMinutes` (15, 30 or 60): 4 per
+    /// interval of the day; zero for any other interval.
+    function readingBytes(uint256 intervalMinutes) internal pure returns (uint256) {
+        if (intervalMinutes != 15 && intervalMinutes != 30 && intervalMinutes != 60) return 0;
+        return (MINUTES_PER_DAY / intervalMinutes) << 2;
+    }
+
+    /// @notice The record's first 14 bytes as one number (shape, consumer id, region, day, flags).
+    function headAt(bytes calldata data, uint256 offset) internal pure returns (uint256 head) {
+        // one calldata word read
+        // solhint-disable-next-line no-inline-assembly
+        assembly ("memory-safe") {
+            head := shr(144, calldataload(add(data.offset, offset)))
+        }
     }
 
     /// @notice The consumer id of the record at `offset` inside `data`.
@@ -174,19 +199,24 @@ library MeterLeaf {
         }
     }
 
-    /// @notice The EIP-712 digest a meter signs for a record (its first 110 bytes: header, flags and
-    /// readings) in the domain `domainSeparator` (MeterData's, M-7).
-    function digest(bytes calldata record, bytes32 domainSeparator) internal pure returns (bytes32 d) {
+    /// @notice The EIP-712 digest a meter signs for a record (its header, flags and `readingsLength`
+    /// reading bytes, M-2) in the domain `domainSeparator` (MeterData's, M-7). Needs the record to hold
+    /// at least 14 + `readingsLength` bytes.
+    function digest(
+        bytes calldata record,
+        uint256 readingsLength,
+        bytes32 domainSeparator
+    ) internal pure returns (bytes32 d) {
         bytes32 typeHash = METER_DAY_TYPEHASH;
-        // hashStruct(MeterDay) from the record's header word and the keccak256 of its 96 reading bytes,
+        // hashStruct(MeterDay) from the record's header word and the keccak256 of its reading bytes,
         // then keccak256("\x19\x01" ‖ domain ‖ hashStruct) as MessageHashUtils.toTypedDataHash lays it
         // out, in scratch memory past the free pointer, nothing allocated: hot path of signed posting
         // (one per record)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let m := mload(0x40)
-            calldatacopy(m, add(record.offset, HEADER_BYTES), 96)
-            let readingsHash_ := keccak256(m, 96)
+            calldatacopy(m, add(record.offset, HEADER_BYTES), readingsLength)
+            let readingsHash_ := keccak256(m, readingsLength)
             let head := calldataload(record.offset)
             mstore(m, typeHash)
             mstore(add(m, 0x20), shr(248, head))
@@ -205,26 +235,38 @@ library MeterLeaf {
         }
     }
 
-    /// @notice The address whose signature a 175-byte signed record carries, in the domain
-    /// `domainSeparator`; zero if the record is not 175 bytes or its signature is malformed (M-7): v not
-    /// 27 or 28, s above secp256k1n / 2 (EIP-2, as OpenZeppelin's ECDSA refuses it), or no recovery.
+    /// @notice The address whose signature a signed record carries, in the domain `domainSeparator`;
+    /// zero if the record's interval is not 15, 30 or 60 minutes, its length is not that interval's
+    /// signed length (14 + 4·n + 65 bytes) or its signature is malformed (M-7).
     function signer(bytes calldata signedRecord, bytes32 domainSeparator) internal view returns (address) {
-        if (signedRecord.length != SIGNED_RECORD_BYTES) return address(0);
+        uint256 rb = readingBytes(uint8(headAt(signedRecord, 0) >> 96));
+        if (rb == 0 || signedRecord.length != HEADER_BYTES + rb + SIGNATURE_BYTES) return address(0);
+        return signerOf(signedRecord, rb, domainSeparator);
+    }
+
+    /// @notice The address whose signature follows the `readingsLength` reading bytes of a signed record
+    /// whose length the caller checked (14 + `readingsLength` + 65); zero if the signature is malformed:
+    /// v not 27 or 28, s above secp256k1n / 2 (EIP-2, as OpenZeppelin's ECDSA refuses it), or no recovery.
+    function signerOf(
+        bytes calldata signedRecord,
+        uint256 readingsLength,
+        bytes32 domainSeparator
+    ) internal view returns (address) {
         bytes32 r;
         bytes32 s;
         uint8 v;
-        // the signature's three fields after the 110 record bytes (the length was checked above)
+        // the signature's three fields after the record's bytes (the caller checked the length)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let sig := add(signedRecord.offset, RECORD_BYTES)
+            let sig := add(signedRecord.offset, add(HEADER_BYTES, readingsLength))
             r := calldataload(sig)
             s := calldataload(add(sig, 0x20))
             v := byte(0, calldataload(add(sig, 0x40)))
         }
         if (uint256(s) > _HALF_ORDER) return address(0);
         // Solady's ecrecover call: zero when the precompile recovers nothing (v not 27/28, r or s out
-        // of range); one per record of a signed-data settlement, so its few opcodes matter
-        return ECDSA.tryRecover(digest(signedRecord, domainSeparator), v, r, s);
+        // of range); one per record of a signed batch, so its few opcodes matter
+        return ECDSA.tryRecover(digest(signedRecord, readingsLength, domainSeparator), v, r, s);
     }
 
     /// @notice keccak256 of the `length`-byte record at `offset` (the Merkle leaf).

@@ -11,7 +11,7 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from web3 import Web3
@@ -48,6 +48,8 @@ class RegionConfig(BaseModel):
     critical_load_bps: int = 9_500
     frequency_tolerance_mhz: int = 500
     voltage_tolerance_bps: int = 500
+    # the meter interval: 15, 30 or 60 minutes, fixed once the region is added
+    interval_minutes: Literal[15, 30, 60] = 60
 
     def as_tuple(self) -> tuple[int, ...]:
         return (
@@ -58,6 +60,7 @@ class RegionConfig(BaseModel):
             self.critical_load_bps,
             self.frequency_tolerance_mhz,
             self.voltage_tolerance_bps,
+            self.interval_minutes,
         )
 
 

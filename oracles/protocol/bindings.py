@@ -479,6 +479,7 @@ class RegionParams(Struct):
     critical_load_bps: int = Field(validation_alias="criticalLoadBps")
     frequency_tolerance_mhz: int = Field(validation_alias="frequencyToleranceMHz")
     voltage_tolerance_bps: int = Field(validation_alias="voltageToleranceBps")
+    interval_minutes: int = Field(validation_alias="intervalMinutes")
 
 
 class Utility(Struct):

@@ -1,10 +1,10 @@
 """Device-signed meter data: the Python reference of MeterData's EIP-712 `MeterDay` (SPECIFICATION.md M-7).
 
 A meter signs each consumer-day it measured: the typed struct :data:`METER_DAY_TYPE` (every header
-field of the record, flags included, and the readings) in the domain
+field of the record, flags included, and the readings, 96, 48 or 24 of them) in the domain
 ``("GridBalance MeterData", "1", chainId, MeterData's address)``. The signature travels after the
-110-byte record (a 175-byte signed record, posted with ``postSignedBatch`` by anyone); MeterData
-accepts it only if the signature recovers to the consumer's registered meter key for that day (M-7,
+record (a 175-byte signed hourly record, 271 or 463 bytes for 30 or 15 minutes, posted with
+``postSignedBatch`` by anyone); MeterData accepts it only if the signature recovers to the consumer's registered meter key for that day (M-7,
 C-11), and a program that requires signed data counts only such records (S-10), so no relayer can
 change one Wh or one flag unnoticed.
 
@@ -91,8 +91,8 @@ def typed_data(domain: MeterDomain, day: ConsumerDay) -> dict[str, Any]:
 
 
 def packed_readings(day: ConsumerDay) -> bytes:
-    """The `readings` field of MeterDay: the 24 readings as the record carries them, 4 big-endian
-    bytes each (96 bytes)."""
+    """The `readings` field of MeterDay: the readings as the record carries them, 4 big-endian bytes
+    each (384, 192 or 96 bytes for 15-, 30- or 60-minute days): one shape as another (M-7)."""
     return b"".join(r.to_bytes(4, "big") for r in day.readings)
 
 

@@ -13,6 +13,7 @@ DEFAULT_REGION = {
     "criticalLoadBps": 9_500,
     "frequencyToleranceMHz": 500,
     "voltageToleranceBps": 500,
+    "intervalMinutes": 60,
 }
 
 
@@ -26,6 +27,7 @@ def region_tuple(**overrides: int) -> tuple[int, ...]:
         p["criticalLoadBps"],
         p["frequencyToleranceMHz"],
         p["voltageToleranceBps"],
+        p["intervalMinutes"],
     )
 
 

@@ -92,9 +92,11 @@ def test_post_batch__day_not_ended__reverts(meter, oracle):
 
 @pytest.mark.parametrize("length", [0, RECORD_BYTES - 1, RECORD_BYTES + 1])
 def test_post_batch__bad_length__reverts(meter, oracle, yesterday, length):
-    """M-5: a batch is a whole, non-zero number of 110-byte records."""
+    """M-5: a batch is a whole, non-zero number of records of the region's shape (110 bytes in an
+    hourly region); the first record's shape is checked first (M-2), so the bytes start as one."""
+    data = (records(yesterday, [1])[0].encode() + b"\x01")[:length]
     with brownie.reverts(err("InvalidBatchLength", length)):
-        meter.postBatch(REGION, yesterday, b"\x01" * length, {"from": oracle})
+        meter.postBatch(REGION, yesterday, data, {"from": oracle})
 
 
 def test_post_batch__unknown_region__reverts(meter, oracle, yesterday):
@@ -125,10 +127,11 @@ def test_post_batch__bad_flags__reverts(meter, oracle, yesterday):
     "shape", [(2, 60, 0), (0, 60, 0), (1, 15, 0), (1, 30, 0), (1, 60, 1), (1, 60, 2)]
 )
 def test_post_batch__record_of_another_shape__reverts(meter, oracle, yesterday, shape):
-    """M-2: a record's versioned header names its shape (format version, interval minutes,
-    channel); this format takes version 1, 60-minute, import only, and refuses any other with its
-    own error, nothing posted.
-    Mutation: drop the `shape != MeterLeaf.SHAPE` check in MeterData._checkHeader -> this test fails."""
+    """M-2, R-7: a record's versioned header names its shape (format version, interval minutes,
+    channel); a batch takes version 1, the region's interval (60 here) and the first record's
+    channel, and refuses any other with its own error, nothing posted.
+    Mutation: drop the shape part of the `BATCH_FIELDS` check in MeterData._checkHeader -> this
+    test fails."""
     good = records(yesterday, [1])[0].encode()
     assert good[:3] == bytes([1, 60, 0])
     data = good + bytes(shape) + records(yesterday, [2])[0].encode()[3:]

@@ -62,6 +62,47 @@ def test_attack_f03_utc_offset_change__refused(registry, region_admin):
     assert registry.region(7)[2] == offset
 
 
+@pytest.mark.parametrize("interval", [15, 30, 60])
+def test_add_region__meter_interval__stored_and_in_event(registry, region_admin, interval):
+    """R-7: the region's meter interval (15, 30 or 60 minutes) is set at addRegion, read back by
+    `region` and carried by RegionAdded."""
+    tx = registry.addRegion(7, NAME, region_tuple(intervalMinutes=interval), {"from": region_admin})
+    assert _as_dict(registry.region(7))["intervalMinutes"] == interval
+    assert tuple(tx.events["RegionAdded"]["params"])[-1] == interval
+
+
+def test_add_region__meter_interval_by_stranger__reverts(registry, stranger):
+    """R-1, R-7: the unauthorized twin: a stranger cannot add a 15-minute region."""
+    role = registry.REGION_ADMIN_ROLE()
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+        registry.addRegion(7, NAME, region_tuple(intervalMinutes=15), {"from": stranger})
+    assert not registry.regionExists(7)
+
+
+@pytest.mark.parametrize("interval", [0, 5, 20, 45, 90, 255])
+def test_add_region__meter_interval_not_15_30_60__reverts(registry, region_admin, interval):
+    """R-7: any interval other than 15, 30 or 60 minutes is refused with its own error."""
+    with brownie.reverts(err("InvalidMeterInterval", interval)):
+        registry.addRegion(7, NAME, region_tuple(intervalMinutes=interval), {"from": region_admin})
+    assert not registry.regionExists(7)
+
+
+@pytest.mark.parametrize(("first", "other"), [(60, 15), (15, 30), (30, 60)])
+def test_update_region__meter_interval_change__refused(registry, region_admin, first, other):
+    """R-7: a region's meter interval never changes (like the UTC offset, R-6): it fixes the shape
+    of every record already posted for the region's days (M-2).
+    Mutation: drop the MeterIntervalFixed check in RegionRegistry.updateRegion -> this test fails."""
+    registry.addRegion(7, NAME, region_tuple(intervalMinutes=first), {"from": region_admin})
+    with brownie.reverts(err("MeterIntervalFixed", 7, first)):
+        registry.updateRegion(7, region_tuple(intervalMinutes=other), {"from": region_admin})
+    assert _as_dict(registry.region(7))["intervalMinutes"] == first
+    # the same interval: the update goes through
+    registry.updateRegion(
+        7, region_tuple(intervalMinutes=first, capacityKw=9), {"from": region_admin}
+    )
+    assert registry.region(7)[0] == 9
+
+
 def test_update_region__by_stranger__reverts(registry, region_admin, stranger):
     registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
     role = registry.REGION_ADMIN_ROLE()
