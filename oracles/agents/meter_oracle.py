@@ -42,7 +42,7 @@ from oracles.ingest.meter_files import Reject, write_rejects
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import day_batches
 from oracles.reference import meter_signing
-from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, ConsumerDay
+from oracles.reference.meter_leaf import ConsumerDay, is_signed
 
 log = logging.getLogger("gridbalance.meter")
 
@@ -218,7 +218,7 @@ class MeterOracle:
         """The pending rows with every signed record whose signature does not recover to its
         consumer's meter key for the day (C-11, as MeterData checks it, M-7) turned unsigned, in the
         outbox too, each with a rejects line."""
-        signed = [(c, r) for c, r, _ in pending if len(r) == SIGNED_RECORD_BYTES]
+        signed = [(c, r) for c, r, _ in pending if is_signed(r)]
         if not signed:
             return pending
         keys = self.p.consumers.functions.daySigners(day, [c for c, _ in signed]).call()
@@ -255,7 +255,7 @@ class MeterOracle:
     ) -> None:
         ids = [c for c, _, _ in chunk]
         blob = b"".join(r for _, r, _ in chunk)
-        signed = len(chunk[0][1]) == SIGNED_RECORD_BYTES
+        signed = is_signed(chunk[0][1])
         post = (
             self.p.meter.functions.postSignedBatch if signed else self.p.meter.functions.postBatch
         )

@@ -8,15 +8,22 @@
 ``interval_start`` is ISO 8601 with a UTC offset (or ``Z``); ``interval_seconds`` is 900, 1800 or
 3600 and the interval lies within one hour; ``wh`` is a whole number of watt-hours, 0..4,294,967,295.
 
-**Green Button** (NAESB ESPI): an Atom feed whose ``ReadingType`` gives ``powerOfTenMultiplier`` and
-``uom`` (72 = Wh), and whose ``IntervalBlock`` entries hold ``IntervalReading`` elements
-(``timePeriod/start`` in Unix seconds, ``timePeriod/duration``, ``value``). The meter id is the
-``UsagePoint`` entry's title unless given.
+**Green Button** (NAESB ESPI): an Atom feed whose ``ReadingType`` entries give
+``powerOfTenMultiplier``, ``uom`` (72 = Wh) and ``flowDirection`` (1 = forward, delivered to the
+consumer: the import channel; 19 = reverse, delivered to the grid: the export channel, M-2), and whose
+``IntervalBlock`` entries hold ``IntervalReading`` elements (``timePeriod/start`` in Unix seconds,
+``timePeriod/duration``, ``value``). A block's ReadingType is the one its MeterReading links
+(``link rel="up"`` of the block to ``.../MeterReading/X/IntervalBlock``, ``link rel="related"`` of
+``.../MeterReading/X`` to the ReadingType's ``link rel="self"``), else the last ReadingType before
+the block in the feed, else the feed's first. The meter id is the ``UsagePoint`` entry's title unless
+given.
 
-Intervals are summed into local hours of the region (its fixed UTC offset, R-3) and grouped into
-consumer-days. Every row that fails is returned as a :class:`Reject` naming the file, line and field;
-good rows go on. A consumer-day with hours missing is posted flagged missing (M-2), with a reject line
-saying so: nothing is dropped silently.
+Intervals are gathered into the region's intervals (R-7: 15, 30 or 60 minutes of its fixed UTC
+offset's local day, R-3) and grouped into consumer-days per channel: 15-minute data stays 15-minute
+records in a 15-minute region (no summing), and is summed into hours in an hourly one. A reading
+longer than the region's interval cannot be split and is rejected. Every row that fails is returned
+as a :class:`Reject` naming the file, line and field; good rows go on. A consumer-day with intervals
+missing is posted flagged missing (M-2), with a reject line saying so: nothing is dropped silently.
 """
 
 from __future__ import annotations
@@ -28,15 +35,27 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from oracles.reference.meter_leaf import UINT32_MAX, ConsumerDay
+from oracles.reference.meter_leaf import (
+    INTERVAL_MINUTES,
+    INTERVALS,
+    UINT32_MAX,
+    Channel,
+    ConsumerDay,
+    readings_per_day,
+)
 
 ESPI = "{http://naesb.org/espi}"
 ATOM = "{http://www.w3.org/2005/Atom}"
 UOM_WH = 72
 HOURS = 24
+# ESPI FlowDirectionKind: what a ReadingType's readings measure (absent or 0: forward, as before)
+FLOW_FORWARD = 1  # delivered to the consumer: the import channel
+FLOW_REVERSE = 19  # delivered to the grid (rooftop solar): the export channel
+CHANNEL_OF_FLOW = {0: Channel.IMPORT, FLOW_FORWARD: Channel.IMPORT, FLOW_REVERSE: Channel.EXPORT}
 
 
 class MeterReading(BaseModel):
@@ -48,6 +67,7 @@ class MeterReading(BaseModel):
     interval_start: AwareDatetime
     interval_seconds: int
     wh: int = Field(ge=0, le=UINT32_MAX)
+    channel: Channel = Channel.IMPORT  # Green Button: from the ReadingType's flowDirection
 
     @field_validator("interval_seconds")
     @classmethod
@@ -122,6 +142,75 @@ def read_csv(path: Path) -> tuple[list[MeterReading], list[Reject]]:
     return readings, rejects
 
 
+class _ReadingType(NamedTuple):
+    """What a Green Button ReadingType says of its blocks' values: a reject reason if unusable."""
+
+    multiplier: int
+    channel: Channel
+    field: str = ""
+    problem: str = ""
+
+
+def _reading_type(el: ET.Element) -> _ReadingType:
+    try:
+        multiplier = int(el.findtext(f"{ESPI}powerOfTenMultiplier", "0"))
+        uom = int(el.findtext(f"{ESPI}uom", str(UOM_WH)))
+        flow = int(el.findtext(f"{ESPI}flowDirection", "0"))
+    except ValueError:
+        return _ReadingType(0, Channel.IMPORT, "ReadingType",
+                            "powerOfTenMultiplier/uom/flowDirection not integers")  # fmt: skip
+    if uom != UOM_WH:
+        return _ReadingType(0, Channel.IMPORT, "ReadingType.uom", f"unit {uom} is not Wh (72)")
+    if flow not in CHANNEL_OF_FLOW:
+        return _ReadingType(
+            0, Channel.IMPORT, "ReadingType.flowDirection",
+            f"flow direction {flow} is neither forward ({FLOW_FORWARD}) nor reverse ({FLOW_REVERSE})",
+        )  # fmt: skip
+    return _ReadingType(multiplier, CHANNEL_OF_FLOW[flow])
+
+
+def _links(entry: ET.Element) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = defaultdict(list)
+    for link in entry.findall(f"{ATOM}link"):
+        out[link.get("rel", "")].append(link.get("href", "").rstrip("/"))
+    return out
+
+
+def _block_reading_types(root: ET.Element) -> list[tuple[ET.Element, _ReadingType]]:
+    """Each IntervalBlock with its ReadingType (the module's rule: linked, else the last one before
+    it, else the feed's first; none at all: Wh, forward)."""
+    entries = list(root.iter(f"{ATOM}entry")) or [root]
+    by_href: dict[str, _ReadingType] = {}
+    related: dict[str, list[str]] = {}  # MeterReading href -> its related hrefs
+    seen: list[tuple[ET.Element, dict[str, list[str]], _ReadingType | None]] = []
+    last: _ReadingType | None = None
+    first: _ReadingType | None = None
+    for entry in entries:
+        links = _links(entry)
+        if entry.find(f".//{ESPI}MeterReading") is not None:
+            for href in links.get("self", []):
+                related[href] = links.get("related", [])
+        for el in entry.iter():
+            if el.tag == f"{ESPI}ReadingType":
+                last = _reading_type(el)
+                first = first or last
+                for href in links.get("self", []):
+                    by_href[href] = last
+            elif el.tag == f"{ESPI}IntervalBlock":
+                seen.append((el, links, last))
+    default = _ReadingType(0, Channel.IMPORT)
+    out: list[tuple[ET.Element, _ReadingType]] = []
+    for block, links, before in seen:
+        linked = [
+            by_href[h]
+            for up in links.get("up", [])
+            for h in related.get(up.removesuffix("/IntervalBlock"), [])
+            if h in by_href
+        ]
+        out.append((block, linked[0] if linked else before or first or default))
+    return out
+
+
 def read_green_button(
     path: Path, meter_id: str | None = None
 ) -> tuple[list[MeterReading], list[Reject]]:
@@ -131,27 +220,7 @@ def read_green_button(
     except ET.ParseError as exc:
         line = exc.position[0] if exc.position else 0
         return [], [Reject(source=name, line=line, field="<xml>", reason=f"malformed XML: {exc}")]
-    multiplier, uom = 0, UOM_WH
-    reading_type = root.find(f".//{ESPI}ReadingType")
-    if reading_type is not None:
-        try:
-            multiplier = int(reading_type.findtext(f"{ESPI}powerOfTenMultiplier", "0"))
-            uom = int(reading_type.findtext(f"{ESPI}uom", str(UOM_WH)))
-        except ValueError:
-            return [], [
-                Reject(
-                    source=name,
-                    line=0,
-                    field="ReadingType",
-                    reason="powerOfTenMultiplier/uom not integers",
-                )
-            ]
-    if uom != UOM_WH:
-        return [], [
-            Reject(
-                source=name, line=0, field="ReadingType.uom", reason=f"unit {uom} is not Wh (72)"
-            )
-        ]
+    blocks = _block_reading_types(root)
     if meter_id is None:
         for entry in root.iter(f"{ATOM}entry"):
             if entry.find(f".//{ESPI}UsagePoint") is not None:
@@ -168,31 +237,48 @@ def read_green_button(
         ]
     readings: list[MeterReading] = []
     rejects: list[Reject] = []
-    for n, reading in enumerate(root.iter(f"{ESPI}IntervalReading"), start=1):
-        start = reading.findtext(f"{ESPI}timePeriod/{ESPI}start")
-        duration = reading.findtext(f"{ESPI}timePeriod/{ESPI}duration")
-        value = reading.findtext(f"{ESPI}value")
-        where = f"IntervalReading[{n}]"
-        try:
-            if start is None or duration is None or value is None:
-                raise ValueError("needs timePeriod/start, timePeriod/duration and value")
-            wh_exact = (
-                int(value) * 10**multiplier if multiplier >= 0 else int(value) / 10 ** (-multiplier)
-            )
-            readings.append(
-                MeterReading(
-                    meter_id=meter_id,
-                    interval_start=datetime.fromtimestamp(int(start), tz=UTC),
-                    interval_seconds=int(duration),
-                    wh=int(wh_exact),
-                )
-            )
-        except ValidationError as exc:
-            field, msg = _first_error(exc)
-            rejects.append(Reject(source=name, line=n, field=f"{where}.{field}", reason=msg))
-        except ValueError as exc:
-            rejects.append(Reject(source=name, line=n, field=where, reason=str(exc)))
+    n = 0
+    for block, rt in blocks:
+        if rt.problem:  # the block's values cannot be read as Wh of a channel: one reject per block
+            rejects.append(Reject(source=name, line=0, field=rt.field, reason=rt.problem))
+            n += len(block.findall(f"{ESPI}IntervalReading"))
+            continue
+        for reading in block.iter(f"{ESPI}IntervalReading"):
+            n += 1
+            readings_or_reject = _interval_reading(reading, meter_id, rt, name, n)
+            if isinstance(readings_or_reject, Reject):
+                rejects.append(readings_or_reject)
+            else:
+                readings.append(readings_or_reject)
     return readings, rejects
+
+
+def _interval_reading(
+    reading: ET.Element, meter_id: str, rt: _ReadingType, name: str, n: int
+) -> MeterReading | Reject:
+    start = reading.findtext(f"{ESPI}timePeriod/{ESPI}start")
+    duration = reading.findtext(f"{ESPI}timePeriod/{ESPI}duration")
+    value = reading.findtext(f"{ESPI}value")
+    where = f"IntervalReading[{n}]"
+    multiplier = rt.multiplier
+    try:
+        if start is None or duration is None or value is None:
+            raise ValueError("needs timePeriod/start, timePeriod/duration and value")
+        wh_exact = (
+            int(value) * 10**multiplier if multiplier >= 0 else int(value) / 10 ** (-multiplier)
+        )
+        return MeterReading(
+            meter_id=meter_id,
+            interval_start=datetime.fromtimestamp(int(start), tz=UTC),
+            interval_seconds=int(duration),
+            wh=int(wh_exact),
+            channel=rt.channel,
+        )
+    except ValidationError as exc:
+        field, msg = _first_error(exc)
+        return Reject(source=name, line=n, field=f"{where}.{field}", reason=msg)
+    except ValueError as exc:
+        return Reject(source=name, line=n, field=where, reason=str(exc))
 
 
 def assemble_days(
@@ -203,17 +289,25 @@ def assemble_days(
     resolve: Callable[[str], int | None],
     source: str,
     now_ts: int | None = None,
+    interval_minutes: int = INTERVAL_MINUTES,
 ) -> tuple[list[ConsumerDay], list[Reject]]:
-    """Sum intervals into local hours and consumer-days.
+    """Gather intervals into the region's ``interval_minutes`` intervals (R-7: 15, 30 or 60) and
+    consumer-days, one per channel (M-2, M-4).
 
     ``resolve`` maps a meter id to its on-chain consumer id (None: unknown meter). Readings in the
-    future, duplicate intervals and unknown meters are rejected; incomplete days are posted flagged
-    missing, with a reject line each.
+    future, duplicate intervals, unknown meters and readings longer than the region's interval are
+    rejected; incomplete days are posted flagged missing, with a reject line each. Days come out in
+    (consumer, day, channel) order.
     """
+    if interval_minutes not in INTERVALS:
+        raise ValueError(f"interval must be one of {INTERVALS} minutes, got {interval_minutes}")
+    slot = interval_minutes * 60
+    slots = readings_per_day(interval_minutes)
+    unit = "hour" if slot == 3600 else f"{interval_minutes}-minute interval"
     rejects: list[Reject] = []
-    seen: set[tuple[str, int]] = set()
-    hours: dict[tuple[int, int], list[int]] = defaultdict(lambda: [0] * HOURS)
-    covered: dict[tuple[int, int], int] = defaultdict(int)  # seconds of data per consumer-day
+    seen: set[tuple[str, Channel, int]] = set()
+    values: dict[tuple[int, int, Channel], list[int]] = defaultdict(lambda: [0] * slots)
+    covered: dict[tuple[int, int, Channel], int] = defaultdict(int)  # seconds of data per day
     ids: dict[str, int | None] = {}
     offset = utc_offset_minutes * 60
     for n, r in enumerate(readings, start=1):
@@ -231,13 +325,24 @@ def assemble_days(
             )
             continue
         start = r.start_ts
-        if start % r.interval_seconds or (start % 3600) + r.interval_seconds > 3600:
+        if r.interval_seconds > slot:
+            rejects.append(
+                Reject(
+                    source=source,
+                    line=n,
+                    field="interval_seconds",
+                    reason=f"a {r.interval_seconds // 60}-minute reading cannot fill the region's "
+                    f"{interval_minutes}-minute intervals",
+                )
+            )
+            continue
+        if start % r.interval_seconds or (start % slot) + r.interval_seconds > slot:
             rejects.append(
                 Reject(
                     source=source,
                     line=n,
                     field="interval_start",
-                    reason="interval not aligned within one hour",
+                    reason=f"interval not aligned within one {unit}",
                 )
             )
             continue
@@ -251,37 +356,39 @@ def assemble_days(
                 )
             )
             continue
-        if (r.meter_id, start) in seen:
+        if (r.meter_id, r.channel, start) in seen:
             rejects.append(
                 Reject(source=source, line=n, field="interval_start", reason="duplicate interval")
             )
             continue
-        seen.add((r.meter_id, start))
+        seen.add((r.meter_id, r.channel, start))
         local = start + offset
-        day, hour = local // 86_400, (local % 86_400) // 3600
-        key = (cid, day)
-        total = hours[key][hour] + r.wh
+        day, k = local // 86_400, (local % 86_400) // slot
+        key = (cid, day, r.channel)
+        total = values[key][k] + r.wh
         if total > UINT32_MAX:
             rejects.append(
-                Reject(source=source, line=n, field="wh", reason="hour total overflows uint32")
+                Reject(source=source, line=n, field="wh", reason=f"{unit} total overflows uint32")
             )
             continue
-        hours[key][hour] = total
+        values[key][k] = total
         covered[key] += r.interval_seconds
     out: list[ConsumerDay] = []
-    for (cid, day), values in sorted(hours.items()):
-        if covered[(cid, day)] != 86_400:
+    for (cid, day, channel), day_values in sorted(values.items()):
+        common = {"interval_minutes": interval_minutes, "channel": channel,
+                  "consumer_id": cid, "region_id": region_id, "day": day}  # fmt: skip
+        if covered[(cid, day, channel)] != 86_400:
+            what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
             rejects.append(
                 Reject(
                     source=source,
                     line=0,
-                    field=f"consumer {cid} day {day}",
-                    reason=f"{covered[(cid, day)] // 60} of 1440 minutes present; posted flagged missing",
+                    field=f"consumer {cid} day {day}{what}",
+                    reason=f"{covered[(cid, day, channel)] // 60} of 1440 minutes present; "
+                    "posted flagged missing",
                 )
             )
-            out.append(ConsumerDay(consumer_id=cid, region_id=region_id, day=day, missing=True))
+            out.append(ConsumerDay.model_validate({**common, "missing": True}))
         else:
-            out.append(
-                ConsumerDay(consumer_id=cid, region_id=region_id, day=day, readings=tuple(values))
-            )
+            out.append(ConsumerDay.model_validate({**common, "readings": tuple(day_values)}))
     return out, rejects

@@ -23,11 +23,12 @@ from web3 import Web3
 from web3.contract import Contract
 
 from oracles.reference import meter_leaf
-from oracles.reference.meter_leaf import RECORD_BYTES, SIGNED_RECORD_BYTES, ConsumerDay
+from oracles.reference.meter_leaf import INTERVALS, RECORD_BYTES, SIGNATURE_BYTES, ConsumerDay
 
 POST_BATCH_SELECTOR = keccak(text="postBatch(uint16,uint32,bytes)")[:4]
 POST_SIGNED_BATCH_SELECTOR = keccak(text="postSignedBatch(uint16,uint32,bytes)")[:4]
-STRIDE = {POST_BATCH_SELECTOR: RECORD_BYTES, POST_SIGNED_BATCH_SELECTOR: SIGNED_RECORD_BYTES}
+# the signature bytes after each record of a batch posted through each function (M-7)
+SIGNATURE_OF = {POST_BATCH_SELECTOR: 0, POST_SIGNED_BATCH_SELECTOR: SIGNATURE_BYTES}
 BATCH_POSTED_TOPIC = keccak(
     text="MeterBatchPosted(uint16,uint32,uint16,bytes32,uint32,uint32,uint32)"
 )
@@ -63,6 +64,13 @@ class Batch:
         return meter_leaf.proof(self.tree, position)
 
 
+def stride_of(blob: bytes, signature_bytes: int) -> int:
+    """A batch's record length: its first record's interval's (one shape per batch, M-2)."""
+    if len(blob) < 3 or blob[1] not in INTERVALS:
+        raise ChainDataError("a batch's first record names no known interval")
+    return meter_leaf.record_bytes(blob[1]) + signature_bytes
+
+
 def decode_records(blob: bytes, stride: int = RECORD_BYTES) -> list[ConsumerDay]:
     if len(blob) % stride:
         raise ChainDataError(f"records length {len(blob)} is not a multiple of {stride}")
@@ -83,8 +91,8 @@ def day_batches(meter: Contract, region_id: int, day: int, from_block: int = 0) 
     out = []
     for log in batch_logs(meter, region_id, day, from_block):
         data = posting_input(meter, log)
-        stride = STRIDE[data[:4]]
         _, _, blob = abi_decode(["uint16", "uint32", "bytes"], data[4:])
+        stride = stride_of(blob, SIGNATURE_OF[data[:4]])
         records = decode_records(blob, stride)
         tree = meter_leaf.levels([r.leaf() for r in records])
         root = bytes(log["args"]["root"])
@@ -114,7 +122,7 @@ def posting_input(meter: Contract, log: Any) -> bytes:
     tx_hash = HexBytes(log["transactionHash"])
     tx = w3.eth.get_transaction(tx_hash)
     data = bytes(HexBytes(tx["input"]))
-    if tx["to"] == meter.address and data[:4] in STRIDE:
+    if tx["to"] == meter.address and data[:4] in SIGNATURE_OF:
         return data
     receipt = w3.eth.get_transaction_receipt(tx_hash)
     emitted = [
@@ -154,7 +162,7 @@ def _posting_calls(w3: Web3, tx_hash: HexBytes, meter: str) -> list[bytes]:
         is_call = (
             frame.get("type") == "CALL"
         )  # a DELEGATECALL runs the code elsewhere, logs nothing here
-        if is_call and to and Web3.to_checksum_address(to) == meter and data[:4] in STRIDE:
+        if is_call and to and Web3.to_checksum_address(to) == meter and data[:4] in SIGNATURE_OF:
             found.append(data)
         pending.extend(reversed(frame.get("calls", [])))
     return found

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from oracles.ingest.meter_files import assemble_days, read_csv, read_green_button, write_rejects
+from oracles.reference.meter_leaf import Channel
 
 DATA = Path(__file__).parent / "data"
 DAY = 20_000
@@ -187,3 +188,153 @@ def test_assemble__hour_total_overflow__rejected(tmp_path: Path) -> None:
     ]
     assert rejects[3].reason == "1395 of 1440 minutes present; posted flagged missing"
     assert [d.missing for d in days] == [True]
+
+
+# issue 23: the region's interval (R-7) and the import and export channels (M-2) ----------------
+
+
+def test_green_button__15min_data_in_a_15_minute_region__kept_as_96_readings() -> None:
+    """R-7, M-2: where the region uses 15-minute intervals, Green Button quarter-hours stay
+    quarter-hours (no summing): the record's 96 readings are the file's values, in order
+    (hand-computed: the sample's quarter q of hour h holds 100 + 10q + h)."""
+    readings, rejects = read_green_button(DATA / "green_button_15min.xml")
+    days, more = assemble_days(readings, region_id=3, utc_offset_minutes=OFFSET, resolve=_resolve,
+                               source="gb", interval_minutes=15)  # fmt: skip
+    assert rejects == more == [] and len(days) == 1
+    d = days[0]
+    assert (d.interval_minutes, d.channel, d.day, d.missing) == (15, Channel.IMPORT, DAY, False)
+    assert d.readings[:5] == (100, 110, 120, 130, 101)
+    assert d.readings == tuple(100 + 10 * q + h for h in range(24) for q in range(4))
+    assert len(d.encode()) == 398
+    # the same file in a 30-minute region: half-hours (100 + 110, 120 + 130, ...)
+    (half,), _ = assemble_days(readings, region_id=4, utc_offset_minutes=OFFSET, resolve=_resolve,
+                               source="gb", interval_minutes=30)  # fmt: skip
+    assert half.readings[:3] == (210, 250, 212) and len(half.readings) == 48
+    # and in an hourly region, hours as before
+    (hourly,), _ = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                                 resolve=_resolve, source="gb")  # fmt: skip
+    assert hourly.readings == d.hourly() == half.hourly()
+
+
+def _csv(path: Path, seconds: int, count: int, wh: int = 5) -> Path:
+    rows = ["meter_id,interval_start,interval_seconds,wh"]
+    rows += [f"MTR-1,{_iso(MIDNIGHT + seconds * k)},{seconds},{wh}" for k in range(count)]
+    path.write_text("\n".join(rows) + "\n")
+    return path
+
+
+def test_csv__interval_seconds_into_each_region_interval(tmp_path: Path) -> None:
+    """R-7: CSV rows of 900, 1800 or 3600 seconds, as today: 900-second rows fill a 15-minute
+    region's intervals one to one and add up in pairs in a 30-minute region; a row longer than the
+    region's interval cannot be split and is rejected, with its line (the day, short of it, is
+    flagged missing)."""
+    quarters, _ = read_csv(_csv(tmp_path / "q.csv", 900, 96))
+    (q,), rejects = assemble_days(quarters, region_id=3, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="q", interval_minutes=15)  # fmt: skip
+    assert rejects == [] and q.readings == (5,) * 96
+    (h,), rejects = assemble_days(quarters, region_id=4, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="q", interval_minutes=30)  # fmt: skip
+    assert rejects == [] and h.readings == (10,) * 48
+    halves, _ = read_csv(_csv(tmp_path / "h.csv", 1800, 48))
+    days, rejects = assemble_days(halves, region_id=3, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="h", interval_minutes=15)  # fmt: skip
+    assert days == [] and len(rejects) == 48
+    assert {(r.field, r.reason) for r in rejects} == {
+        ("interval_seconds", "a 30-minute reading cannot fill the region's 15-minute intervals")
+    }
+    assert [r.line for r in rejects[:2]] == [1, 2]
+    # 95 good quarter-hours and one half-hour: the half-hour is rejected, the day flagged missing
+    mixed = [*quarters[:94], *halves[47:]]
+    (d,), rejects = assemble_days(mixed, region_id=3, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="m", interval_minutes=15)  # fmt: skip
+    assert d.missing and [r.reason.split(";")[0] for r in rejects] == [
+        "a 30-minute reading cannot fill the region's 15-minute intervals",
+        "1410 of 1440 minutes present",
+    ]
+
+
+_FEED = """<?xml version="1.0" encoding="UTF-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom" xmlns:espi="http://naesb.org/espi">
+  <entry><title>GB-METER-0001</title>
+    <link rel="self" href="https://u.example/espi/UsagePoint/1"/>
+    <content><UsagePoint xmlns="http://naesb.org/espi"/></content></entry>
+{entries}
+</feed>
+"""
+
+
+def _reading_type(rid: str, flow: int | None) -> str:
+    direction = "" if flow is None else f"<flowDirection>{flow}</flowDirection>"
+    return (f'<entry><link rel="self" href="https://u.example/espi/ReadingType/{rid}"/>'
+            f'<content><ReadingType xmlns="http://naesb.org/espi">{direction}'
+            "<powerOfTenMultiplier>0</powerOfTenMultiplier><uom>72</uom></ReadingType></content>"
+            "</entry>")  # fmt: skip
+
+
+def _meter_reading(mid: str, rid: str) -> str:
+    return (f'<entry><link rel="self" href="https://u.example/espi/UsagePoint/1/MeterReading/{mid}"/>'
+            f'<link rel="related" href="https://u.example/espi/ReadingType/{rid}"/>'
+            '<content><MeterReading xmlns="http://naesb.org/espi"/></content></entry>')  # fmt: skip
+
+
+def _block(mid: str | None, values: list[int], seconds: int = 900) -> str:
+    up = ("" if mid is None else
+          f'<link rel="up" href="https://u.example/espi/UsagePoint/1/MeterReading/{mid}/IntervalBlock"/>')  # fmt: skip
+    body = "".join(
+        f"<IntervalReading><timePeriod><duration>{seconds}</duration><start>{MIDNIGHT + seconds * k}"
+        f"</start></timePeriod><value>{v}</value></IntervalReading>"
+        for k, v in enumerate(values)
+    )
+    return f'<entry>{up}<content><IntervalBlock xmlns="http://naesb.org/espi">{body}</IntervalBlock></content></entry>'
+
+
+def test_green_button__reverse_flow_block__export_channel_by_link(tmp_path: Path) -> None:
+    """M-2: an ESPI IntervalBlock whose ReadingType has flowDirection 19 (reverse: delivered to the
+    grid) goes to the export channel, one whose ReadingType has 1 (forward) to import; the block's
+    ReadingType is the one its MeterReading links, whatever the order of the entries (here the
+    forward ReadingType comes last). A consumer-day then has two records, one per channel."""
+    imports, exports = [7] * 96, [k % 3 for k in range(96)]
+    entries = [
+        _meter_reading("imp", "fwd"), _meter_reading("exp", "rev"),
+        _reading_type("rev", 19), _block("exp", exports), _block("imp", imports),
+        _reading_type("fwd", 1),
+    ]  # fmt: skip
+    path = tmp_path / "two_channels.xml"
+    path.write_text(_FEED.format(entries="\n".join(entries)))
+    readings, rejects = read_green_button(path)
+    assert rejects == [] and len(readings) == 192
+    days, more = assemble_days(readings, region_id=3, utc_offset_minutes=OFFSET, resolve=_resolve,
+                               source="gb", interval_minutes=15)  # fmt: skip
+    assert more == []
+    assert [(d.consumer_id, d.day, d.channel) for d in days] == [
+        (7, DAY, Channel.IMPORT),
+        (7, DAY, Channel.EXPORT),
+    ]
+    assert days[0].readings == tuple(imports) and days[1].readings == tuple(exports)
+    assert days[1].encode()[:3] == bytes([1, 15, 1])
+
+
+def test_green_button__reverse_flow_without_links__the_preceding_reading_type(
+    tmp_path: Path,
+) -> None:
+    """Without links, a block takes the last ReadingType before it; a flowDirection that is
+    neither forward nor reverse (4, net) is one reject per block, its readings not read; no
+    flowDirection at all is import, as before."""
+    entries = [
+        _reading_type("a", 19), _block(None, [1] * 24, 3600),
+        _reading_type("b", 4), _block(None, [2] * 24, 3600),
+        _reading_type("c", None), _block(None, [3] * 24, 3600),
+    ]  # fmt: skip
+    path = tmp_path / "order.xml"
+    path.write_text(_FEED.format(entries="\n".join(entries)))
+    readings, rejects = read_green_button(path)
+    assert [(r.field, r.reason) for r in rejects] == [
+        ("ReadingType.flowDirection", "flow direction 4 is neither forward (1) nor reverse (19)")
+    ]
+    assert [(r.channel, r.wh) for r in readings[::24]] == [(Channel.EXPORT, 1), (Channel.IMPORT, 3)]
+    days, more = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                               resolve=_resolve, source="gb")  # fmt: skip
+    assert more == [] and [(d.channel, d.readings[0]) for d in days] == [
+        (Channel.IMPORT, 3),
+        (Channel.EXPORT, 1),
+    ]

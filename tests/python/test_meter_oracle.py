@@ -451,3 +451,87 @@ def test_flush__signature_the_chain_would_refuse__posted_unsigned_with_a_reject(
     assert "no meter key for the day" in rejects[0]["reason"]
     assert "not signed by" in rejects[1]["reason"]
     assert oracle.outbox.counts() == {"pending": 0, "sent": 0, "confirmed": 4}
+
+
+def test_flush__15_minute_region__signed_and_unsigned_records_land_and_read_back(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    """M-2, M-7, R-7: in a 15-minute region the oracle posts 398-byte records (463 signed) through
+    the same outbox and batching: signed records in postSignedBatch, unsigned in postBatch; the
+    keeper's reader decodes each batch by its records' interval and rebuilds every root."""
+    from oracles.reference.meter_leaf import ConsumerDay, record_bytes
+
+    admin = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
+    region = 3
+    params = (*tuple(fresh.p.regions.functions.region(REGION).call())[:-1], 15)
+    admin.transact(fresh.p.regions.functions.addRegion(region, "Quarter", params), "addRegion")
+    domain = MeterDomain(chain_id=fresh.w3.eth.chain_id, meter_data=fresh.p.meter.address)
+    keys = {cid: meter_signing.meter_key(7, cid) for cid in (1, 2)}  # 3.. sign nothing
+    for cid, key in keys.items():
+        account = fresh.p.consumers.functions.accountOf(cid).call()
+        admin.transact(
+            fresh.p.consumers.functions.setMeterKey(account, meter_signing.address_of(key), 0),
+            "setMeterKey",
+        )
+    plain = [
+        ConsumerDay(interval_minutes=15, consumer_id=i, region_id=region, day=fresh.day,
+                    readings=tuple(10 * i + q for q in range(96)))
+        for i in range(1, N + 1)
+    ]  # fmt: skip
+    days = list(meter_signing.sign_days(domain, keys, plain))
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite", batch_size=8)
+    oracle.enqueue(days)
+    stats = oracle.flush()
+    assert (stats.batches, stats.consumer_days) == (2, N)
+    batches = day_batches(fresh.p.meter, region, fresh.day)
+    assert [[r.consumer_id for r in b.records] for b in batches] == [[1, 2], list(range(3, N + 1))]
+    assert [len(b.records[0].encode()) for b in batches] == [
+        record_bytes(15, signed=True),
+        record_bytes(15),
+    ]
+    assert [r for b in batches for r in b.records] == days
+    assert fresh.p.meter.functions.recordSigner(days[0].encode()).call() == (
+        meter_signing.address_of(keys[1])
+    )
+
+
+def test_cli_oracle_meter__green_button_export_block__rejects_line_and_import_posted(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad-input table, export readings: a Green Button file with a forward and a reverse
+    (flowDirection 19) block gives an import and an export consumer-day; the import day is posted,
+    the export day (a channel the oracle's outbox does not carry yet) is named in the rejects file,
+    never silently dropped."""
+    from oracles.cli.main import main
+
+    midnight = fresh.day * 86_400 - 60 * OFFSET
+
+    def block(flow: int, wh: int) -> str:
+        body = "".join(
+            f"<IntervalReading><timePeriod><duration>3600</duration><start>{midnight + 3600 * h}"
+            f"</start></timePeriod><value>{wh + h}</value></IntervalReading>"
+            for h in range(24)
+        )
+        return (f'<entry><content><ReadingType xmlns="http://naesb.org/espi"><flowDirection>{flow}'
+                "</flowDirection><uom>72</uom></ReadingType></content></entry><entry><content>"
+                f'<IntervalBlock xmlns="http://naesb.org/espi">{body}</IntervalBlock></content></entry>')  # fmt: skip
+
+    feed = tmp_path / "gb.xml"
+    feed.write_text(
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>m0</title><content>'
+        '<UsagePoint xmlns="http://naesb.org/espi"/></content></entry>'
+        + block(1, 500) + block(19, 40) + "</feed>"
+    )  # fmt: skip
+    args = oracle_meter_args(fresh, tmp_path, feed)
+    args[args.index("--csv")] = "--green-button"
+    assert main(args) == 0
+    assert "48 readings -> 1 consumer-days (1 new); posted 1 in 1 batches; 1 rejects" in (
+        capsys.readouterr().out
+    )
+    (batch,) = day_batches(fresh.p.meter, REGION, fresh.day)
+    assert [r.readings for r in batch.records] == [tuple(500 + h for h in range(24))]
+    (line,) = (tmp_path / "rejects.jsonl").read_text().splitlines()
+    assert (
+        json.loads(line)["reason"]
+        == "export channel: not posted by the meter oracle yet (issue 23)"
+    )
