@@ -98,6 +98,12 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     }
 
     /// @inheritdoc IRegionRegistry
+    function meterInterval(uint16 regionId) external view returns (uint8) {
+        _requireRegion(regionId);
+        return _params[regionId].intervalMinutes;
+    }
+
+    /// @inheritdoc IRegionRegistry
     function regionName(uint16 regionId) external view returns (string memory) {
         _requireRegion(regionId);
         return _names[regionId];

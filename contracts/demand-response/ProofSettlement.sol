@@ -187,10 +187,6 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @dev What settlement needs of an event and its program: region, day, signed data, the baseline
     /// parameters and the region's event days over the lookback (S-3).
     function _context(IReductionRequests.DrEvent memory e) private view returns (Context memory c) {
-        // S-13: settlement reads hourly records; a 15- or 30-minute region's events are refused here,
-        // before any record is read, rather than misread
-        uint8 interval = _regions.region(e.regionId).intervalMinutes;
-        if (interval != MeterLeaf.INTERVAL_MINUTES) revert RegionNotHourly(e.regionId, interval);
         IProgramRegistry.Program memory p = _programs.program(e.programId);
         c.regionId = e.regionId;
         c.day = e.day;

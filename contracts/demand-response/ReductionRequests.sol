@@ -426,9 +426,12 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (released != 0) _escrow.release(e.programId, released);
     }
 
-    /// @dev P-3: whole hours within one day, its enrollment gate in the future, starting within 30 days.
+    /// @dev P-3: whole hours within one day, its enrollment gate in the future, starting within 30 days;
+    /// S-13: in a region of hourly meter data.
     function _checkEventTime(uint16 regionId, uint32 day, uint8 startHour, uint8 endHour, uint8 lead) private view {
         if (startHour >= endHour || endHour > 24) revert Baseline.InvalidEventWindow(startHour, endHour);
+        uint8 interval = _regions.meterInterval(regionId);
+        if (interval != 60) revert RegionNotHourly(regionId, interval);
         uint256 startsAt = _regions.localDayStart(regionId, day) + uint256(startHour) * LocalTime.SECONDS_PER_HOUR;
         uint256 gateLead = uint256(lead) * LocalTime.SECONDS_PER_HOUR;
         if (startsAt <= block.timestamp + gateLead || startsAt > block.timestamp + MAX_LEAD_TIME) {

@@ -69,9 +69,6 @@ interface IProofSettlement {
     /// @notice The call's references name a different number of records of this batch than its
     /// group declares (S-11).
     error GroupCountMismatch(uint32 day, uint16 batchIndex, uint256 declared);
-    /// @notice Settlement reads hourly records (S-13): an event of a region with 15- or 30-minute meter
-    /// data (R-7) does not settle by proofs yet.
-    error RegionNotHourly(uint16 regionId, uint8 intervalMinutes);
 
     // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
     // MeterData.verifiedReadings (IMeterData: RecordShapeNotSettleable, InvalidRecordLength, Leaf*Mismatch,

@@ -83,6 +83,10 @@ interface IReductionRequests {
     error UnknownEvent(uint256 eventId);
     /// @notice The event must start in the future and within 30 days.
     error InvalidEventStart(uint256 startsAt, uint256 nowTs);
+    /// @notice Events are created in regions of hourly meter data only (S-13): settlement, by proofs or
+    /// by a challengeable root, reads hourly records, so an event of a 15- or 30-minute region (R-7)
+    /// could be neither settled nor challenged.
+    error RegionNotHourly(uint16 regionId, uint8 intervalMinutes);
     /// @notice The program already has an event on that local day.
     error ProgramDayTaken(uint32 programId, uint32 day);
     /// @notice The program reached its events-per-30-days cap.

@@ -93,6 +93,10 @@ interface IRegionRegistry {
     /// @notice A region's parameters; reverts with UnknownRegion for an unknown id.
     function region(uint16 regionId) external view returns (RegionParams memory);
 
+    /// @notice A region's meter interval in minutes (15, 30 or 60, R-7); reverts with UnknownRegion for
+    /// an unknown id.
+    function meterInterval(uint16 regionId) external view returns (uint8);
+
     /// @notice A region's name; reverts with UnknownRegion for an unknown id.
     function regionName(uint16 regionId) external view returns (string memory);
 

@@ -1,7 +1,8 @@
 """Meter data as anyone can read it from the chain: the records of every batch, from calldata.
 
 MeterData stores only a Merkle root per batch; the records travel in the calldata of ``postBatch``
-(110-byte records) or ``postSignedBatch`` (175-byte records with the meter's signature, M-7).
+(records of the region's interval: 110, 206 or 398 bytes, M-2) or ``postSignedBatch`` (the same with
+the meter's 65-byte signature, M-7); a batch's record length follows from its first record's interval.
 :func:`day_batches` finds a (region, day)'s ``MeterBatchPosted`` logs, fetches each transaction,
 decodes its ``records`` argument and checks that the rebuilt root equals the logged one. Anyone may
 post signed records, also through a contract (a smart wallet, an ERC-4337 bundle, a multicall): the

@@ -313,23 +313,37 @@ def test_verified_readings__hourly_import__still_read(regions, oracle, yesterday
     assert counted and tuple(readings) == recs[1].readings
 
 
-def test_proof_settlement__event_of_a_15_minute_region__refused(
-    regions, verifiers, accounts, yesterday
+@pytest.mark.parametrize("interval", [15, 30])
+def test_create_event__sub_hourly_region__refused(
+    regions, verifiers, accounts, yesterday, interval
 ):
-    """S-13: ProofSettlement reads hourly records; an event of a 15-minute region is refused with
-    RegionNotHourly before any record is read (verify, and every settle path through `_context`).
-    Mutation: drop the interval check in ProofSettlement._context -> this test fails."""
+    """S-13: events are created in regions of hourly meter data only: settlement, by proofs or by a
+    root a challenger recomputes through ProofSettlement (O-4), reads hourly records, so an event
+    of a 15- or 30-minute region could be neither settled nor challenged. The ledger refuses it
+    with RegionNotHourly, whoever creates it (the utility here; the auto-trigger takes the same
+    path, P-3), and nothing is created.
+    Mutation: drop the interval check in ReductionRequests._checkEventTime -> this test fails."""
     s, other = regions, accounts[17]
-    s.utilities.applyForVerification("Quarter Co", b"\x07" * 32, [QUARTER], {"from": other})
+    region = REGION_OF[interval]
+    s.utilities.applyForVerification("Quarter Co", b"\x07" * 32, [region], {"from": other})
     for v in verifiers[:2]:
         s.utilities.approve(other, 0, {"from": v})
     s.token.mint(other, 10**12, {"from": other})
     s.token.approve(s.escrow, 2**255, {"from": other})
     program = s.programs.createProgram(
-        QUARTER, program_tuple(s.token), 10**9, {"from": other}
+        region, program_tuple(s.token), 10**9, {"from": other}
     ).return_value
-    event_day = yesterday + 3
-    tx = s.requests.createEvent(program, event_day, 17, 19, 50_000, 0, {"from": other})
-    event_id = tx.events["EventCreated"]["eventId"]
-    with brownie.reverts(err("RegionNotHourly", QUARTER, 15)):
-        s.proofs.verify(event_id, other, [])
+    before = s.requests.eventCount()
+    with brownie.reverts(err("RegionNotHourly", region, interval)):
+        s.requests.createEvent(program, yesterday + 3, 17, 19, 50_000, 0, {"from": other})
+    assert s.requests.eventCount() == before
+    assert s.regions.meterInterval(region) == interval
+
+
+def test_create_event__hourly_region__created(world, utility):
+    """S-13: the authorized twin: an event of the hourly region is created as before."""
+    s = world.suite
+    assert s.regions.meterInterval(REGION) == 60
+    day = local_day(now()) + 3
+    tx = s.requests.createEvent(world.program_id, day, 17, 19, 50_000, 0, {"from": utility})
+    assert tx.events["EventCreated"]["eventId"] >= 1

@@ -68,6 +68,7 @@ def test_add_region__meter_interval__stored_and_in_event(registry, region_admin,
     `region` and carried by RegionAdded."""
     tx = registry.addRegion(7, NAME, region_tuple(intervalMinutes=interval), {"from": region_admin})
     assert _as_dict(registry.region(7))["intervalMinutes"] == interval
+    assert registry.meterInterval(7) == interval
     assert tuple(tx.events["RegionAdded"]["params"])[-1] == interval
 
 
@@ -160,7 +161,7 @@ def test_add_region__offset_bounds__accepted(registry, region_admin, offset):
 
 
 def test_views__unknown_region__revert(registry):
-    for call in (registry.region, registry.regionName):
+    for call in (registry.region, registry.regionName, registry.meterInterval):
         with brownie.reverts(err("UnknownRegion", 3)):
             call(3)
     assert not registry.regionExists(3)
