@@ -1,0 +1,112 @@
+"""What the daemons ask the index: a day's meter batches, the activated consumers, an event's
+enrollments, the events still open for the keeper. Every answer is a query on the store; none
+reads the chain."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from hexbytes import HexBytes
+
+from oracles.indexer.store import Row, Store
+from oracles.indexer.watched import SETTLED, TERMINAL
+
+_ORDER = "block * 1000000 + log_index"
+
+
+@dataclass(frozen=True)
+class CreatedEvent:
+    """An event as ``EventCreated`` logged it (its terms never change)."""
+
+    event_id: int
+    region_id: int
+    day: int
+    start_hour: int
+
+
+class IndexView:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def batch_logs(self, region: int, day: int) -> list[dict[str, Any]]:
+        """The (region, day)'s ``MeterBatchPosted`` logs by batch index, shaped as web3 returns
+        logs (``args``, ``transactionHash``, ``logIndex``, ``blockNumber``), for
+        :func:`oracles.protocol.meter_batches.day_batches`."""
+        rows = self.store.rows("name='MeterBatchPosted' AND region=? AND day=?", (region, day))
+        out = [_as_log(r) for r in rows]
+        return sorted(out, key=lambda e: int(e["args"]["batchIndex"]))
+
+    def activated_accounts(self) -> list[str]:
+        return [str(r.args["account"]) for r in self.store.rows("name='ConsumerActivated'", ())]
+
+    def enrollments(self, event_id: int) -> list[tuple[str, bool]]:
+        """(account, by keeper) of every ``Enrolled`` log of the event, in chain order."""
+        rows = self.store.rows("name='Enrolled' AND event_id=?", (event_id,))
+        return [(str(r.args["account"]), bool(r.args["byKeeper"])) for r in rows]
+
+    def settled_accounts(self, event_id: int) -> set[str]:
+        marks = ",".join("?" * len(SETTLED))
+        rows = self.store.rows(f"name IN ({marks}) AND event_id=?", (*SETTLED, event_id))
+        return {str(r.args["account"]) for r in rows}
+
+    def finalized_through(self, region: int) -> int | None:
+        """The last day of the region made final (M-9), None if none."""
+        rows = self.store.rows("name='DaysFinalized' AND region=?", (region,))
+        return max((int(r.args["throughDay"]) for r in rows), default=None)
+
+    def open_events(self) -> list[tuple[CreatedEvent, bool]]:
+        """Every event without a terminal log (cancelled, withdrawn, closed, root paid), with
+        whether it has a live enrollment (its latest ``Enrolled`` after its latest ``OptedOut``)
+        not yet settled. Fully settled events are left out: what is left is bounded by the
+        events in flight, not by history."""
+        terminal = ",".join("?" * len(TERMINAL))
+        settled = ",".join("?" * len(SETTLED))
+        sql = f"""
+        WITH ev AS (
+            SELECT event_id, args FROM logs WHERE name='EventCreated'
+            AND event_id NOT IN (SELECT event_id FROM logs WHERE name IN ({terminal}))
+        ), enr AS (
+            SELECT event_id, account, MAX({_ORDER}) AS at FROM logs
+            WHERE name='Enrolled' AND event_id IN (SELECT event_id FROM ev) GROUP BY event_id, account
+        ), quit AS (
+            SELECT event_id, account, MAX({_ORDER}) AS at FROM logs
+            WHERE name='OptedOut' AND event_id IN (SELECT event_id FROM ev) GROUP BY event_id, account
+        ), live AS (
+            SELECT enr.event_id, enr.account FROM enr LEFT JOIN quit
+            ON quit.event_id = enr.event_id AND quit.account = enr.account
+            WHERE quit.at IS NULL OR enr.at > quit.at
+        ), unsettled AS (
+            SELECT DISTINCT live.event_id FROM live WHERE NOT EXISTS (
+                SELECT 1 FROM logs s WHERE s.name IN ({settled}) AND s.event_id = live.event_id
+                AND s.account = live.account)
+        )
+        SELECT ev.event_id, ev.args,
+            EXISTS (SELECT 1 FROM live WHERE live.event_id = ev.event_id),
+            ev.event_id IN (SELECT event_id FROM unsettled)
+        FROM ev ORDER BY ev.event_id
+        """
+        import json
+
+        out: list[tuple[CreatedEvent, bool]] = []
+        for event_id, args, has_live, open_ in self.store.db.execute(sql, (*TERMINAL, *SETTLED)):
+            a = json.loads(args)
+            if has_live and not open_:
+                continue  # every live enrollment settled
+            created = CreatedEvent(
+                int(event_id), int(a["regionId"]), int(a["day"]), int(a["startHour"])
+            )
+            out.append((created, bool(open_)))
+        return out
+
+
+def _as_log(r: Row) -> dict[str, Any]:
+    args = dict(r.args)
+    if isinstance(args.get("root"), str):
+        args["root"] = bytes(HexBytes(args["root"]))
+    return {
+        "args": args,
+        "transactionHash": HexBytes(r.tx_hash),
+        "logIndex": r.log_index,
+        "blockNumber": r.block,
+    }
