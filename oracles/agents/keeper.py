@@ -303,6 +303,10 @@ class Keeper:
 
     # ------------------------------------------------------------------ settlement
 
+    def forget_batches(self) -> None:
+        """Read the days' meter batches again when next needed (a watching keeper, each pass)."""
+        self._batches.clear()
+
     def batches(self, region: int, day: int) -> list[Batch]:
         key = (region, day)
         if key not in self._batches:

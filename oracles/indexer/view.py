@@ -37,6 +37,15 @@ class IndexView:
         out = [_as_log(r) for r in rows]
         return sorted(out, key=lambda e: int(e["args"]["batchIndex"]))
 
+    def counts(self) -> dict[str, int]:
+        """Logs in the index by event name (every watched name, 0 when none)."""
+        from oracles.indexer.watched import WATCHED
+
+        found = dict(
+            self.store.db.execute("SELECT name, COUNT(*) FROM logs GROUP BY name").fetchall()
+        )
+        return {w.name: int(found.get(w.name, 0)) for w in WATCHED}
+
     def activated_accounts(self) -> list[str]:
         return [str(r.args["account"]) for r in self.store.rows("name='ConsumerActivated'", ())]
 
