@@ -183,3 +183,11 @@ class Outbox:
         out = {"pending": 0, "sent": 0, "confirmed": 0}
         out.update({str(s): int(n) for s, n in cur.fetchall()})
         return out
+
+    def drop_series(self, kind: str, region: int, keys: Iterable[tuple[int, int]]) -> None:
+        """Remove rows (hour, issued) never posted: a forecast is made again, not re-sent."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM series WHERE kind=? AND region=? AND hour=? AND issued=? AND status!='confirmed'",
+                [(kind, region, h, i) for h, i in keys],
+            )

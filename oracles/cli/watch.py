@@ -9,6 +9,7 @@ metrics (``--metrics-port``). SIGTERM or SIGINT ends it after the pass under way
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,12 @@ class Daemon:
     metrics: Metrics
     stop: Stop = field(default_factory=Stop)
 
+    def sync_index(self) -> None:
+        """Bring the index to the head; after a reorg the nonce is read from the chain again (the
+        reorg may have taken this daemon's transactions back)."""
+        if self.index.sync().reorg:
+            self.client.resync_nonce()
+
     def publish_index(self) -> None:
         view = self.index.view
         self.metrics.index(self.index.last_block(), self.index.reorgs, view.counts())
@@ -58,7 +65,11 @@ class Daemon:
             step()
             self.metrics.passed()
 
-        watch(one, poll_seconds, self.stop, on_error=lambda _: self.metrics.rpc_error())
+        def failed(_: BaseException) -> None:
+            self.metrics.rpc_error()
+            self.client.resync_nonce()  # another transaction may have taken a nonce (D-2)
+
+        watch(one, poll_seconds, self.stop, on_error=failed)
         self.index.close()
         return 0
 
@@ -77,33 +88,47 @@ def keeper_watch(p: Protocol, client: ChainClient, args: argparse.Namespace) -> 
     offsets: dict[int, int] = {}
 
     def step() -> None:
-        index.sync()
-        keeper.forget_batches()  # a day's batches are read again each pass (a reorg may change them)
-        now = int(client.w3.eth.get_block("latest")["timestamp"])
-        enrolled = settled = 0
-        for created, unsettled in index.view.open_events():
-            if daemon.stop.requested:
-                break
-            if created.region_id not in offsets:
-                offsets[created.region_id] = p.region(created.region_id).utc_offset_minutes
-            if now < event_start(created, offsets[created.region_id]):
-                stats = keeper.enroll(created.event_id)
-                enrolled += len(stats.enrolled)
-            elif unsettled and _settleable(p, keeper, created):
-                result = keeper.settle(created.event_id)
-                settled += len(result.outcomes)
-                if result.mismatches:
-                    log.error("event %d: %d mismatches with the reference", created.event_id,
-                              result.mismatches)  # fmt: skip
+        daemon.sync_index()
+        enrolled, settled = keeper_pass(p, keeper, index, offsets, daemon.stop)
         daemon.metrics.enrolled(enrolled)
         daemon.metrics.settled(settled)
-        index.sync()
+        daemon.sync_index()
         daemon.publish_index()
         log.info("keeper pass: enrolled %d, settled %d, indexed to block %d", enrolled, settled,
                  index.last_block(), extra={"fields": {"enrolled": enrolled, "settled": settled,
                  "last_block": index.last_block(), "reorgs": index.reorgs}})  # fmt: skip
 
     return daemon.run(step, args.poll_seconds, args.metrics_port)
+
+
+def keeper_pass(
+    p: Protocol,
+    keeper: Keeper,
+    index: LogIndexer,
+    offsets: dict[int, int],
+    stop: Stop | None = None,
+) -> tuple[int, int]:
+    """One watching keeper pass over the index's open events (the index synced by the caller):
+    enroll in those not started, settle those started with live enrollments not yet settled.
+    Returns (consumers enrolled, enrollments settled). Its work follows the events in flight, not
+    the chain's history (``keeper_pass_seconds_at_*_events`` in benchmarks/run.py)."""
+    keeper.forget_batches()  # a day's batches are read again each pass (a reorg may change them)
+    now = int(keeper.client.w3.eth.get_block("latest")["timestamp"])
+    enrolled = settled = 0
+    for created, unsettled in index.view.open_events():
+        if stop is not None and stop.requested:
+            break
+        if created.region_id not in offsets:
+            offsets[created.region_id] = p.region(created.region_id).utc_offset_minutes
+        if now < event_start(created, offsets[created.region_id]):
+            enrolled += len(keeper.enroll(created.event_id).enrolled)
+        elif unsettled and _settleable(p, keeper, created):
+            result = keeper.settle(created.event_id)
+            settled += len(result.outcomes)
+            if result.mismatches:
+                log.error("event %d: %d mismatches with the reference", created.event_id,
+                          result.mismatches)  # fmt: skip
+    return enrolled, settled
 
 
 def event_start(created: CreatedEvent, utc_offset_minutes: int) -> int:
@@ -166,7 +191,7 @@ def meter_watch(
         daemon.metrics.rejects(stats.rejected)
         counts = oracle.outbox.counts()
         daemon.metrics.outbox(counts["pending"] + counts["sent"], counts["confirmed"])
-        index.sync()
+        daemon.sync_index()
         daemon.publish_index()
         log.info("meter pass: %d readings, %d new consumer-days, posted %d in %d batches",
                  readings, new, stats.consumer_days, stats.batches,
@@ -188,7 +213,25 @@ def forecast_watch(p: Protocol, client: ChainClient, args: argparse.Namespace) -
     outbox = Outbox(args.outbox)
     forecaster = Forecaster(p, client, outbox)
 
+    def reconcile() -> None:
+        """Rows a killed pass queued but did not record: confirmed if the chain has a forecast of
+        that load for the hour, else dropped (the hour is forecast again, with a new issue time)."""
+        pending = outbox.pending_series("forecast", args.region)
+        if not pending:
+            return
+        records = HourRecord.many(client.call_many(p.forecasting, "hourRecord",
+                                                   [(args.region, h) for h, _, _ in pending]))  # fmt: skip
+        posted: list[tuple[int, int]] = []
+        lost: list[tuple[int, int]] = []
+        for (hour, issued, payload), rec in zip(pending, records, strict=True):
+            on_chain = rec.flags & HourFlag.Forecast and rec.forecast_kw == json.loads(payload)[1]
+            (posted if on_chain else lost).append((hour, issued))
+        outbox.confirm_series("forecast", args.region, posted, "reconciled")
+        outbox.drop_series("forecast", args.region, lost)
+
     def step() -> None:
+        daemon.sync_index()
+        reconcile()
         now_hour = int(p.forecasting.functions.currentHour(args.region).call())
         last = outbox.last_series_hour("forecast", args.region)
         hours = list(range(max(now_hour + 1, (last or 0) + 1), now_hour + 1 + args.hours))
@@ -200,12 +243,16 @@ def forecast_watch(p: Protocol, client: ChainClient, args: argparse.Namespace) -
                 break  # forecasts need their hour's weather: the rest waits for it
             ready.append(h)
         if ready:
-            points = forecaster.forecast(args.region, ready)
-            forecaster.post(args.region, points)
-            daemon.metrics.batches()
+            try:
+                points = forecaster.forecast(args.region, ready)
+            except ValueError as exc:  # too little posted history to fit the model yet
+                log.warning("forecast waits: %s", exc)
+                ready = []
+            else:
+                forecaster.post(args.region, points)
+                daemon.metrics.batches()
         rows = outbox.series_counts("forecast", args.region)
         daemon.metrics.outbox(rows["pending"], rows["confirmed"])
-        index.sync()
         daemon.publish_index()
         log.info("forecast pass: %d hours posted from hour %s", len(ready), ready[0] if ready else "-",
                  extra={"fields": {"hours": len(ready), "first_hour": ready[0] if ready else None,
