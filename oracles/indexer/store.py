@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from oracles.indexer.lifecycle import EventState, event_state
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
     block     INTEGER NOT NULL,
@@ -32,6 +34,7 @@ CREATE TABLE IF NOT EXISTS logs (
 CREATE INDEX IF NOT EXISTS logs_event ON logs (event_id, name);
 CREATE INDEX IF NOT EXISTS logs_day ON logs (name, region, day);
 CREATE INDEX IF NOT EXISTS logs_name ON logs (name, block);
+CREATE TABLE IF NOT EXISTS open_events (event_id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
@@ -134,6 +137,9 @@ class Store:
                     for r in rows
                 ],
             )  # fmt: skip
+            self._refresh_events(
+                db, {r.key("event_id") for r in rows if r.key("event_id") is not None}
+            )
             db.executemany("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)", hashes)
             db.execute("DELETE FROM blocks WHERE number < ?", (keep_from,))
             self.set_meta("last_block", str(last_block), db)
@@ -142,11 +148,37 @@ class Store:
         """A reorg took back every block after ``ancestor``: remove their rows and hashes, count
         the reorg, and move the checkpoint back. Returns the number of rows removed."""
         with self.transaction() as db:
+            cur = db.execute(
+                "SELECT DISTINCT event_id FROM logs WHERE block > ? AND event_id IS NOT NULL",
+                (ancestor,),
+            )
+            touched = {int(e) for (e,) in cur.fetchall()}
             removed = db.execute("DELETE FROM logs WHERE block > ?", (ancestor,)).rowcount
+            self._refresh_events(db, touched)
             db.execute("DELETE FROM blocks WHERE number > ?", (ancestor,))
             self.set_meta("last_block", str(ancestor), db)
             self.set_meta("reorgs", str(self.counter("reorgs") + 1), db)
         return int(removed)
+
+    def _refresh_events(self, db: sqlite3.Connection, event_ids: Iterable[Any]) -> None:
+        """Recompute whether each of ``event_ids`` is open (:mod:`oracles.indexer.lifecycle`)."""
+        for event_id in event_ids:
+            if self.event_state(int(event_id), db).open:
+                db.execute(
+                    "INSERT OR IGNORE INTO open_events (event_id) VALUES (?)", (int(event_id),)
+                )
+            else:
+                db.execute("DELETE FROM open_events WHERE event_id=?", (int(event_id),))
+
+    def event_state(self, event_id: int, db: sqlite3.Connection | None = None) -> EventState:
+        cur = (db or self.db).execute(
+            "SELECT name, account FROM logs WHERE event_id=? ORDER BY block, log_index", (event_id,)
+        )
+        return event_state((str(n), None if a is None else str(a)) for n, a in cur.fetchall())
+
+    def open_event_ids(self) -> list[int]:
+        cur = self.db.execute("SELECT event_id FROM open_events ORDER BY event_id")
+        return [int(e) for (e,) in cur.fetchall()]
 
     # ------------------------------------------------------------------ reads
 

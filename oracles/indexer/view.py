@@ -10,9 +10,7 @@ from typing import Any
 from hexbytes import HexBytes
 
 from oracles.indexer.store import Row, Store
-from oracles.indexer.watched import SETTLED, TERMINAL
-
-_ORDER = "block * 1000000 + log_index"
+from oracles.indexer.watched import SETTLED
 
 
 @dataclass(frozen=True)
@@ -65,47 +63,15 @@ class IndexView:
         return max((int(r.args["throughDay"]) for r in rows), default=None)
 
     def open_events(self) -> list[tuple[CreatedEvent, bool]]:
-        """Every event without a terminal log (cancelled, withdrawn, closed, root paid), with
-        whether it has a live enrollment (its latest ``Enrolled`` after its latest ``OptedOut``)
-        not yet settled. Fully settled events are left out: what is left is bounded by the
-        events in flight, not by history."""
-        terminal = ",".join("?" * len(TERMINAL))
-        settled = ",".join("?" * len(SETTLED))
-        sql = f"""
-        WITH ev AS (
-            SELECT event_id, args FROM logs WHERE name='EventCreated'
-            AND event_id NOT IN (SELECT event_id FROM logs WHERE name IN ({terminal}))
-        ), enr AS (
-            SELECT event_id, account, MAX({_ORDER}) AS at FROM logs
-            WHERE name='Enrolled' AND event_id IN (SELECT event_id FROM ev) GROUP BY event_id, account
-        ), quit AS (
-            SELECT event_id, account, MAX({_ORDER}) AS at FROM logs
-            WHERE name='OptedOut' AND event_id IN (SELECT event_id FROM ev) GROUP BY event_id, account
-        ), live AS (
-            SELECT enr.event_id, enr.account FROM enr LEFT JOIN quit
-            ON quit.event_id = enr.event_id AND quit.account = enr.account
-            WHERE quit.at IS NULL OR enr.at > quit.at
-        ), unsettled AS (
-            SELECT DISTINCT live.event_id FROM live WHERE NOT EXISTS (
-                SELECT 1 FROM logs s WHERE s.name IN ({settled}) AND s.event_id = live.event_id
-                AND s.account = live.account)
-        )
-        SELECT ev.event_id, ev.args,
-            EXISTS (SELECT 1 FROM live WHERE live.event_id = ev.event_id),
-            ev.event_id IN (SELECT event_id FROM unsettled)
-        FROM ev ORDER BY ev.event_id
-        """
-        import json
-
+        """Every open event (:mod:`oracles.indexer.lifecycle`: no terminal log, and not every live
+        enrollment settled), with whether it has a live enrollment not yet settled. The index keeps
+        the open set as it goes: this reads the events in flight, not the history."""
         out: list[tuple[CreatedEvent, bool]] = []
-        for event_id, args, has_live, open_ in self.store.db.execute(sql, (*TERMINAL, *SETTLED)):
-            a = json.loads(args)
-            if has_live and not open_:
-                continue  # every live enrollment settled
-            created = CreatedEvent(
-                int(event_id), int(a["regionId"]), int(a["day"]), int(a["startHour"])
-            )
-            out.append((created, bool(open_)))
+        for event_id in self.store.open_event_ids():
+            [created] = self.store.rows("name='EventCreated' AND event_id=?", (event_id,))
+            a = created.args
+            event = CreatedEvent(event_id, int(a["regionId"]), int(a["day"]), int(a["startHour"]))
+            out.append((event, self.store.event_state(event_id).unsettled))
         return out
 
 
