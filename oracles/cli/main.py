@@ -287,6 +287,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
+    import sqlite3
+
     from pydantic import ValidationError
 
     from oracles.chain.errors import ChainError
@@ -303,6 +305,7 @@ def main(argv: list[str] | None = None) -> int:
         DeploymentError,
         UserError,
         IndexerError,
+        sqlite3.Error,  # an outbox or index path that is no SQLite database, or unwritable
         OSError,  # unreadable files, unreachable hosts
         ValueError,  # pydantic validation and CommandError
     )

@@ -165,3 +165,12 @@ def test_meter_oracle__reconciles_from_the_index(fresh: Chain, tmp_path: Path) -
         r.consumer_id for b in day_batches(fresh.p.meter, REGION, fresh.day) for r in b.records
     ) == list(range(1, 7))
     assert all(a > 0 for a, _ in provider.asked)
+
+
+def test_index__a_path_that_is_no_database__is_a_one_line_error(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    bad = tmp_path / "not.sqlite"
+    bad.write_text("not a database")
+    with pytest.raises(IndexerError, match="cannot be used as the log index"):
+        LogIndexer(fresh.p, bad)
