@@ -212,14 +212,16 @@ class Daemon:
 
 
 def wait_until(what: str, check: Callable[[], bool], daemons: list[Daemon], url: str,
-               seconds: float = 120) -> None:  # fmt: skip
-    """Poll ``check``, mining a block each round (the daemons' confirmations need depth), until it
-    holds; fail at once if a daemon died, or after ``seconds`` (something hangs)."""
+               seconds: float = 120, mine: bool = True) -> None:  # fmt: skip
+    """Poll ``check``, mining a block each round unless ``mine`` is false (the daemons'
+    confirmations need depth), until it holds; fail at once if a daemon died, or after ``seconds``
+    (something hangs)."""
     deadline = time.monotonic() + seconds
     while not check():
         for d in daemons:
             d.check_alive()
         if time.monotonic() > deadline:
             raise AssertionError(f"soak: no {what} within {seconds:.0f} s")
-        rpc_call(url, "evm_mine", [])
+        if mine:
+            rpc_call(url, "evm_mine", [])
         time.sleep(0.25)

@@ -40,7 +40,7 @@ DAYS = int(os.environ.get("GRIDBALANCE_SOAK_DAYS", "6"))  # days of meter data; 
 KILLS = int(os.environ.get("GRIDBALANCE_SOAK_KILLS", "3"))  # SIGKILLs per daemon
 SEED = int(os.environ.get("GRIDBALANCE_SOAK_SEED", "24"))
 CONSUMERS = 10
-CONFIRMATIONS = 6  # deeper than the reorg below (at most 5 blocks), as D-3 asks
+CONFIRMATIONS = 10  # deeper than the reorg below, as D-3 asks (and within the index's depth, 12)
 
 
 def chain_args(world: World, account: str, index: Path) -> list[str]:
@@ -205,7 +205,10 @@ def _reorg(world: World, url: str, meter: Daemon, day: int) -> None:
         seen = meter.metrics().get('gridbalance_last_block_indexed{daemon="meter"}', -1)
         return bool(batches) and seen >= batches[0]
 
-    wait_until(f"day {day}'s first batch indexed", first_indexed, [meter], url, seconds=60)
+    # no blocks mined meanwhile: the batch must not get CONFIRMATIONS deep before the reorg
+    wait_until(
+        f"day {day}'s first batch indexed", first_indexed, [meter], url, seconds=60, mine=False
+    )
     depth = world.w3.eth.block_number - batches[0] + 1
     assert depth < CONFIRMATIONS, f"the reorg ({depth} blocks) must stay under the confirmations"
     rpc_call(url, "anvil_reorg", [depth, []])
