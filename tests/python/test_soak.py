@@ -40,13 +40,16 @@ DAYS = int(os.environ.get("GRIDBALANCE_SOAK_DAYS", "6"))  # days of meter data; 
 KILLS = int(os.environ.get("GRIDBALANCE_SOAK_KILLS", "3"))  # SIGKILLs per daemon
 SEED = int(os.environ.get("GRIDBALANCE_SOAK_SEED", "24"))
 CONSUMERS = 10
-CONFIRMATIONS = 10  # deeper than the reorg below, as D-3 asks (and within the index's depth, 12)
+# deeper than the reorg below, as D-3 asks: on 2 loaded cores the other daemons' transactions put up
+# to ~15 blocks between the day's first batch and the moment the meter oracle has indexed it
+CONFIRMATIONS = 32
+REORG_DEPTH = 64  # the indexes' --reorg-depth: more than the reorg's blocks
 
 
 def chain_args(world: World, account: str, index: Path) -> list[str]:
     return ["--rpc", world.url, "--manifest", str(world.manifest), "--account", account,
             "--watch", "--poll-seconds", "0.3", "--log-format", "json", "--index", str(index),
-            "--reorg-depth", "12"]  # fmt: skip
+            "--reorg-depth", str(REORG_DEPTH)]  # fmt: skip
 
 
 def daemons(world: World, tmp: Path) -> tuple[Daemon, Daemon, Daemon]:
