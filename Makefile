@@ -124,7 +124,7 @@ test-python: compile compile-london ## the Python package's own tests (pytest wi
 SOAK_DAYS ?= 14
 SOAK_KILLS ?= 8
 SOAK_SEED ?= 24
-soak: compile ## the daemons' soak test, longer: SOAK_DAYS=14 days, SOAK_KILLS=8 kills per daemon (about 2 min)
+soak: compile ## the daemons' soak test, longer: SOAK_DAYS=14 days, SOAK_KILLS=8 kills per daemon (about 1 min on 2 cores)
 	@GRIDBALANCE_SOAK_DAYS=$(SOAK_DAYS) GRIDBALANCE_SOAK_KILLS=$(SOAK_KILLS) GRIDBALANCE_SOAK_SEED=$(SOAK_SEED) \
 	  $(PY) -m pytest -p no:pytest-brownie -m soak tests/python/test_soak.py -q
 
