@@ -31,7 +31,7 @@ export PATH := $(NODE_BIN):$(CURDIR)/$(VENV)/bin:$(PATH)
 PIP_QUIET := grep -v -E "^WARNING: Location 'file:.*' is ignored" || true
 
 .PHONY: help setup register-solc lint format compile compile-london test test-full test-contracts \
-	test-contracts-london test-contracts-london-subset test-python audit demo bench snapshot \
+	test-contracts-london test-contracts-london-subset test-python audit demo bench snapshot soak \
 	snapshot-check networks clean
 
 help: ## list the targets
@@ -118,6 +118,15 @@ test-contracts-london-subset: compile-london ## the both_profiles contract tests
 PYTEST_WORKERS ?= 2
 test-python: compile compile-london ## the Python package's own tests (pytest without the brownie plugin; PYTEST_WORKERS=2 in parallel)
 	@$(PY) -m pytest -p no:pytest-brownie -n $(PYTEST_WORKERS) --dist loadgroup tests/python tests/toolchain
+
+# the daemons' soak test (tests/python/test_soak.py) for longer than `make test` runs it:
+# SOAK_DAYS simulated days, SOAK_KILLS SIGKILLs per daemon (at most SOAK_DAYS - 1), SOAK_SEED
+SOAK_DAYS ?= 14
+SOAK_KILLS ?= 8
+SOAK_SEED ?= 24
+soak: compile ## the daemons' soak test, longer: SOAK_DAYS=14 days, SOAK_KILLS=8 kills per daemon (about 1 min on 2 cores)
+	@GRIDBALANCE_SOAK_DAYS=$(SOAK_DAYS) GRIDBALANCE_SOAK_KILLS=$(SOAK_KILLS) GRIDBALANCE_SOAK_SEED=$(SOAK_SEED) \
+	  $(PY) -m pytest -p no:pytest-brownie -m soak tests/python/test_soak.py -q
 
 # slither on every production contract (build/audit/All.sol imports each one), configured and
 # explained in slither.config.json; any finding not fixed or excluded there with a reason fails

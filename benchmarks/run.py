@@ -33,7 +33,7 @@ from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import rpc_call, set_time, start_anvil
-from oracles.chain.client import ChainClient, GasLedger
+from oracles.chain.client import ChainClient, GasLedger, calldata
 from oracles.chain.logs import decode_events
 from oracles.chain.reads import reply_error
 from oracles.chain.rpc import connect
@@ -761,6 +761,67 @@ def _largest_batch(signed: bool, at_100: dict[str, int]) -> dict[str, int]:
     }
 
 
+# ---------------------------------------------------------------- keeper pass against history
+
+KEEPER_HISTORY = (100, 10_000)  # past events before a measured keeper pass
+KEEPER_CHUNK = 500  # createEvent + cancelEvent pairs per block
+KEEPER_RUNS = 5
+
+
+def _past_events(b: Bench, target: int, day: int) -> None:
+    """Past events until ``target`` exist: each created on ``day`` and withdrawn before its gate in
+    the same block (P-6 gives the day back), so every one is over for a keeper."""
+    requests = b.p.requests
+    fns = requests.functions
+    rpc_call(b.url, "evm_setAutomine", [False])
+    try:
+        while (count := int(fns.eventCount().call())) < target:
+            pairs = min(KEEPER_CHUNK, target - count)
+            nonce = b.w3.eth.get_transaction_count(Web3.to_checksum_address(b.utility))
+            txs = []
+            for k in range(pairs):
+                for j, fn in enumerate(
+                    (fns.createEvent(1, day, 16, 20, 50_000, 0), fns.cancelEvent(count + k + 1))
+                ):
+                    txs.append({"from": b.utility, "to": requests.address, "gas": hex(600_000),
+                                "gasPrice": "0x0", "nonce": hex(nonce + 2 * k + j), "data": calldata(fn)})  # fmt: skip
+            _mine(b, txs, "past events")
+            if int(fns.eventCount().call()) != count + pairs:
+                raise RuntimeError(f"past events: {count + pairs} expected")
+    finally:
+        rpc_call(b.url, "evm_setAutomine", [True])
+        b.clients[b.utility].resync_nonce()
+
+
+def keeper_scale(b: Bench, work: Path) -> dict[str, Any]:
+    """Seconds of one watching keeper pass (index sync, open events, the open event's enrollment
+    check for 20 active consumers) after 100 and after 10,000 past events: the pass reads the index's
+    open events, so it must not grow with the chain's history (issue 24)."""
+    from oracles.cli.watch import keeper_pass
+    from oracles.indexer.indexer import LogIndexer
+
+    _register_up_to(b, 20)
+    keeper_account = str(list(b.w3.eth.accounts)[8])
+    open_receipt = _create_event(b, b.day0 + 3)  # the one event in flight
+    open_id = _event_id(b, open_receipt)
+    index = LogIndexer(b.p, work / "keeper-index.sqlite")
+    keeper = Keeper(b.p, b._client(NodeSigner(keeper_account)), index=index)
+    out: dict[str, Any] = {}
+    for history in KEEPER_HISTORY:
+        _past_events(b, history + 1, b.day0 + 5)
+        index.sync()  # catching up is the first run's work, not a pass's
+        runs = []
+        for _ in range(KEEPER_RUNS):
+            started = time.perf_counter()
+            index.sync()
+            keeper_pass(b.p, keeper, index, {})
+            runs.append(time.perf_counter() - started)
+        out[str(history)] = {"runs": [round(r, 4) for r in runs], "median": round(statistics.median(runs), 4),
+                             "open_events": len(index.view.open_events()), "open_event": open_id}  # fmt: skip
+    index.close()
+    return out
+
+
 # the steps of `make bench`, in order; `--steps` runs a subset and merges its keys into results.json
 STEPS = (
     "chain",  # ingest, create_event, claim, scale on one chain
@@ -770,6 +831,7 @@ STEPS = (
     "demos",
     "demo_large",
     "structure",
+    "keeper",
 )
 
 
@@ -783,6 +845,15 @@ def _chain_steps(details: dict[str, Any]) -> None:
         details["create_event"] = _step("create_event", lambda: create_event(b))
         details["claim"] = _step("claim", lambda: claim(b))
         details["scale"] = _step("scale", lambda: scale(b))
+
+
+def _keeper_steps(details: dict[str, Any]) -> None:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_anvil(accounts=10, base_fee=0, gas_limit=2**30) as chain,
+    ):
+        b = Bench(connect(chain.url), chain.url, Path(tmp))
+        details["keeper"] = _step("keeper pass against history", lambda: keeper_scale(b, Path(tmp)))
 
 
 def _traced_steps(details: dict[str, Any]) -> None:
@@ -837,6 +908,9 @@ def _results(details: dict[str, Any], demo_consumers: int) -> dict[str, Any]:
         out["oracle_readings_per_second"] = int(
             statistics.median(r["readings_per_second"] for r in runs)
         )
+    if "keeper" in details:
+        out |= {f"keeper_pass_seconds_at_{n}_events": details["keeper"][str(n)]["median"]
+                for n in KEEPER_HISTORY}  # fmt: skip
     if "structure" in details:
         u, sg = details["structure"]["unsigned"], details["structure"]["signed"]
         out |= {
@@ -904,6 +978,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if "structure" in steps:
         details["structure"] = _step("structure (issue 20)", structure)
+    if "keeper" in steps:
+        _keeper_steps(details)
 
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

@@ -28,6 +28,7 @@ from web3 import Web3
 
 from oracles.chain.client import ChainClient
 from oracles.chain.logs import decode_events
+from oracles.indexer.indexer import LogIndexer
 from oracles.protocol.bindings import (
     Consumer,
     DrEvent,
@@ -182,9 +183,16 @@ def event_reward(
 
 class Keeper:
     def __init__(
-        self, protocol: Protocol, client: ChainClient, *, commit_share_bps: int = 8_000
+        self,
+        protocol: Protocol,
+        client: ChainClient,
+        *,
+        commit_share_bps: int = 8_000,
+        index: LogIndexer | None = None,
     ) -> None:
         self.p = protocol
+        # the log indexer (its caller syncs it): logs come from it rather than from block 0
+        self.index = index
         self.client = client
         self.commit_share_bps = commit_share_bps
         self._batches: dict[tuple[int, int], list[Batch]] = {}
@@ -196,6 +204,8 @@ class Keeper:
 
     def active_accounts(self) -> list[str]:
         """Every account ever activated (the eligibility check reads each one's current state)."""
+        if self.index is not None:
+            return self.index.view.activated_accounts()
         logs = self.p.consumers.events.ConsumerActivated.get_logs(from_block=0)
         return [e["args"]["account"] for e in logs]
 
@@ -293,10 +303,15 @@ class Keeper:
 
     # ------------------------------------------------------------------ settlement
 
+    def forget_batches(self) -> None:
+        """Read the days' meter batches again when next needed (a watching keeper, each pass)."""
+        self._batches.clear()
+
     def batches(self, region: int, day: int) -> list[Batch]:
         key = (region, day)
         if key not in self._batches:
-            self._batches[key] = day_batches(self.p.meter, region, day)
+            logs = None if self.index is None else self.index.view.batch_logs(region, day)
+            self._batches[key] = day_batches(self.p.meter, region, day, logs=logs)
         return self._batches[key]
 
     def leaf(
@@ -312,6 +327,8 @@ class Keeper:
     def enrolled_accounts(self, event_id: int) -> list[str]:
         """Every account that ever enrolled in the event, once each, in first-``Enrolled`` order (an
         account that opted out and enrolled again appears once; the enrollment's status says which)."""
+        if self.index is not None:
+            return list(dict.fromkeys(a for a, _ in self.index.view.enrollments(event_id)))
         logs = self.p.requests.events.Enrolled.get_logs(
             from_block=0, argument_filters={"eventId": event_id}
         )
@@ -319,10 +336,13 @@ class Keeper:
 
     def keeper_enrolled(self, event_id: int) -> set[str]:
         """The accounts whose latest enrollment in the event a keeper made (``Enrolled.byKeeper``)."""
-        logs = self.p.requests.events.Enrolled.get_logs(
-            from_block=0, argument_filters={"eventId": event_id}
-        )
-        latest = {e["args"]["account"]: bool(e["args"]["byKeeper"]) for e in logs}
+        if self.index is not None:
+            latest = dict(self.index.view.enrollments(event_id))
+        else:
+            logs = self.p.requests.events.Enrolled.get_logs(
+                from_block=0, argument_filters={"eventId": event_id}
+            )
+            latest = {e["args"]["account"]: bool(e["args"]["byKeeper"]) for e in logs}
         return {a for a, by_keeper in latest.items() if by_keeper}
 
     def _reference(

@@ -38,9 +38,10 @@ from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient, Pending, hex_hash
 from oracles.chain.errors import TxReplaced, TxReverted
 from oracles.chain.rpc import retry_network, rpc_request
+from oracles.indexer.indexer import LogIndexer
 from oracles.ingest.meter_files import Reject, write_rejects
 from oracles.protocol.contracts import Protocol
-from oracles.protocol.meter_batches import day_batches
+from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import meter_signing
 from oracles.reference.meter_leaf import ConsumerDay, is_signed
 
@@ -98,6 +99,7 @@ class MeterOracle:
         rejects_path: Path,
         batch_size: int = 2_000,
         confirmations: int = 1,
+        index: LogIndexer | None = None,
     ) -> None:
         if not 1 <= batch_size <= MAX_BATCH:
             raise ValueError(f"batch size must be 1..{MAX_BATCH}")
@@ -109,6 +111,7 @@ class MeterOracle:
         self.rejects_path = rejects_path
         self.batch_size = batch_size
         self.confirmations = confirmations
+        self.index = index  # the day's batch logs come from it, not from block 0
 
     def enqueue(self, records: list[ConsumerDay]) -> int:
         return self.outbox.enqueue_days(records)
@@ -165,7 +168,7 @@ class MeterOracle:
             # the chain has ids past these: either they are on chain already (we died before
             # recording the hash), or they were left out so far and are posted now (M-4, M-8)
             on_chain: dict[int, tuple[str, int]] = {}
-            for batch in day_batches(self.p.meter, region, day):
+            for batch in self._day_batches(region, day):
                 for rec in batch.records:
                     on_chain[rec.consumer_id] = (batch.tx_hash, batch.index)
             for c in behind:
@@ -177,6 +180,12 @@ class MeterOracle:
                     else:  # confirmed by the next reconciliation once deep enough (D-3)
                         self.outbox.mark_sent(region, day, [c], tx_hash)
         return last_id
+
+    def _day_batches(self, region: int, day: int) -> list[Batch]:
+        if self.index is None:
+            return day_batches(self.p.meter, region, day)
+        self.index.sync()  # up to the head: the chain's day info was just read
+        return day_batches(self.p.meter, region, day, logs=self.index.view.batch_logs(region, day))
 
     def flush(self) -> FlushStats:
         """Post every open day's pending rows (see the module notes); a network error restarts the

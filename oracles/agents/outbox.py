@@ -166,3 +166,28 @@ class Outbox:
                 "UPDATE series SET status='confirmed', tx_hash=? WHERE kind=? AND region=? AND hour=? AND issued=?",
                 [(tx_hash, kind, region, h, i) for h, i in keys],
             )
+
+    def last_series_hour(self, kind: str, region: int) -> int | None:
+        """The latest hour of ``kind`` confirmed for the region (a watching forecaster's checkpoint)."""
+        row = self.db.execute(
+            "SELECT MAX(hour) FROM series WHERE kind=? AND region=? AND status='confirmed'",
+            (kind, region),
+        ).fetchone()
+        return None if row[0] is None else int(row[0])
+
+    def series_counts(self, kind: str, region: int) -> dict[str, int]:
+        cur = self.db.execute(
+            "SELECT status, COUNT(*) FROM series WHERE kind=? AND region=? GROUP BY status",
+            (kind, region),
+        )
+        out = {"pending": 0, "sent": 0, "confirmed": 0}
+        out.update({str(s): int(n) for s, n in cur.fetchall()})
+        return out
+
+    def drop_series(self, kind: str, region: int, keys: Iterable[tuple[int, int]]) -> None:
+        """Remove rows (hour, issued) never posted: a forecast is made again, not re-sent."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM series WHERE kind=? AND region=? AND hour=? AND issued=? AND status!='confirmed'",
+                [(kind, region, h, i) for h, i in keys],
+            )

@@ -1,4 +1,5 @@
-"""The `gridbalance oracle ...` and `gridbalance keeper` commands: one pass of each daemon."""
+"""The `gridbalance oracle ...` and `gridbalance keeper` commands: one pass of each daemon, or with
+``--watch`` a long-lived loop of passes (:mod:`oracles.cli.watch`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
+from oracles.cli import watch
+from oracles.indexer.indexer import LogIndexer
 from oracles.ingest.meter_files import (
     Reject,
     assemble_days,
@@ -28,6 +31,7 @@ from oracles.protocol.enums import EventStatus
 from oracles.reference.meter_leaf import Channel
 
 log = logging.getLogger("gridbalance.daemon")
+
 # most records per batch by the region's interval (R-7). Unsigned, 1,000 records cost 9.3 M gas at
 # 15 minutes and 5.0 M at 30 (snapshot); a signature adds about 3,600 per record (estimated from the
 # hourly figures), so 1,000 and 1,500 signed records stay near 13 M, under the 16.7 M cap (M-5)
@@ -39,13 +43,42 @@ class CommandError(ValueError):
 
 
 def run(args: argparse.Namespace, protocol: Protocol, client: ChainClient) -> int:
+    if getattr(args, "watch", False):
+        return _watch(args, protocol, client)
     if args.command == "keeper":
-        return keeper_pass(protocol, client, args.event)
+        return keeper_pass(protocol, client, args.event, _index(protocol, args))
     if args.kind == "meter":
         return meter_pass(protocol, client, args)
     if args.kind == "weather":
         return weather_pass(protocol, client, args)
     return forecast_pass(protocol, client, args)
+
+
+def _index(p: Protocol, args: argparse.Namespace) -> LogIndexer | None:
+    """The shared log index of ``--index``, synced; None without it (one-shot passes then read
+    the logs they need from the chain)."""
+    if args.index is None:
+        return None
+    index = watch.open_index(p, args)
+    index.sync()
+    return index
+
+
+def _watch(args: argparse.Namespace, p: Protocol, client: ChainClient) -> int:
+    if args.command == "keeper":
+        if args.event is not None:
+            raise CommandError("--event is for one pass; --watch handles every event")
+        return watch.keeper_watch(p, client, args)
+    if args.kind == "meter":
+        if args.csv is None:
+            raise CommandError("--watch reads --csv (a file or a folder of *.csv files)")
+        oracle, ingest = _meter_oracle(p, client, args)
+        return watch.meter_watch(p, client, args, oracle, ingest)
+    if args.kind == "forecast":
+        _region(p, args.region)
+        _check_hours(args.hours)
+        return watch.forecast_watch(p, client, args)
+    raise CommandError(f"oracle {args.kind} has no --watch mode yet; run it once per file")
 
 
 def _region(p: Protocol, region_id: int) -> RegionParams:
@@ -57,6 +90,22 @@ def _region(p: Protocol, region_id: int) -> RegionParams:
 
 
 def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    oracle, ingest = _meter_oracle(p, client, args)
+    source = args.csv if args.csv is not None else args.green_button
+    n_readings, n_days, queued, written = ingest(source)
+    stats = oracle.flush()
+    print(f"{n_readings} readings -> {n_days} consumer-days ({queued} new); posted {stats.consumer_days} in "
+          f"{stats.batches} batches; {written + stats.rejected} rejects in {args.rejects}; "
+          f"{len(stats.waiting_days)} days wait for their end; "
+          f"{stats.awaiting_confirmation} consumer-days await {args.confirmations} confirmations")  # fmt: skip
+    return 0
+
+
+def _meter_oracle(
+    p: Protocol, client: ChainClient, args: argparse.Namespace
+) -> tuple[MeterOracle, watch.Ingest]:
+    """The meter oracle of the arguments, and what reads one input file into its outbox:
+    ``ingest(path) -> (readings, consumer-days, new consumer-days, rejects written)``."""
     region = _region(p, args.region)
     for name, value, top in (
         ("batch-size", args.batch_size, MAX_BATCH),
@@ -64,16 +113,12 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
     ):
         if not 1 <= value <= top:
             raise CommandError(f"--{name} must be 1..{top}, not {value}")
+    index = _index(p, args) if not args.watch else watch.open_index(p, args)
     # a batch of sub-hourly records stays under the per-transaction gas cap, signed too (M-5)
     batch_size = min(args.batch_size, MAX_BATCH_OF_INTERVAL[region.interval_minutes])
     oracle = MeterOracle(p, client, Outbox(args.outbox), rejects_path=args.rejects,
-                         batch_size=batch_size, confirmations=args.confirmations)  # fmt: skip
-    if args.csv is not None:
-        readings, rejects = read_csv(args.csv)
-        source = str(args.csv)
-    else:
-        readings, rejects = read_green_button(args.green_button, args.meter_id)
-        source = str(args.green_button)
+                         batch_size=batch_size, confirmations=args.confirmations,
+                         index=index)  # fmt: skip
     ids: dict[str, int | None] = {}
 
     def resolve(meter_id: str) -> int | None:
@@ -87,24 +132,25 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
                     ids[meter_id] = consumer.id or None
         return ids[meter_id]
 
-    now = int(client.w3.eth.get_block("latest")["timestamp"])
-    days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=region.utc_offset_minutes,
-                               resolve=resolve, source=source, now_ts=now,
-                               interval_minutes=region.interval_minutes)  # fmt: skip
-    # the outbox holds one record per consumer-day (import, M-4): export days wait for its channels
-    # (issue 23), each named in the rejects file rather than dropped
-    more += [Reject(source=source, line=0, field=f"consumer {d.consumer_id} day {d.day} export",
-                    reason="export channel: not posted by the meter oracle yet (issue 23)")
-             for d in days if d.channel != Channel.IMPORT]  # fmt: skip
-    days = [d for d in days if d.channel == Channel.IMPORT]
-    written = write_rejects(args.rejects, [*rejects, *more])
-    queued = oracle.enqueue(days)
-    stats = oracle.flush()
-    print(f"{len(readings)} readings -> {len(days)} consumer-days ({queued} new); posted {stats.consumer_days} in "
-          f"{stats.batches} batches; {written + stats.rejected} rejects in {args.rejects}; "
-          f"{len(stats.waiting_days)} days wait for their end; "
-          f"{stats.awaiting_confirmation} consumer-days await {args.confirmations} confirmations")  # fmt: skip
-    return 0
+    def ingest(path: Path) -> tuple[int, int, int, int]:
+        if args.csv is not None:
+            readings, rejects = read_csv(path)
+        else:
+            readings, rejects = read_green_button(path, args.meter_id)
+        now = int(client.w3.eth.get_block("latest")["timestamp"])
+        days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=region.utc_offset_minutes,
+                                   resolve=resolve, source=str(path), now_ts=now,
+                                   interval_minutes=region.interval_minutes)  # fmt: skip
+        # the outbox holds one record per consumer-day (import, M-4): export days wait for its
+        # channels (issue 23), each named in the rejects file rather than dropped
+        more += [Reject(source=str(path), line=0, field=f"consumer {d.consumer_id} day {d.day} export",
+                        reason="export channel: not posted by the meter oracle yet (issue 23)")
+                 for d in days if d.channel != Channel.IMPORT]  # fmt: skip
+        days = [d for d in days if d.channel == Channel.IMPORT]
+        written = write_rejects(args.rejects, [*rejects, *more])
+        return len(readings), len(days), oracle.enqueue(days), written
+
+    return oracle, ingest
 
 
 def weather_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
@@ -124,9 +170,13 @@ def weather_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> 
     return 0
 
 
-def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
-    if not 1 <= args.hours <= 47:
+def _check_hours(hours: int) -> None:
+    if not 1 <= hours <= 47:
         raise CommandError("--hours must be 1..47 (forecasts reach at most 48 h ahead, F-2)")
+
+
+def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    _check_hours(args.hours)
     now_hour = int(p.forecasting.functions.currentHour(args.region).call())
     hours = list(range(now_hour + 1, now_hour + 1 + args.hours))
     forecaster = Forecaster(p, client, Outbox(args.outbox))
@@ -138,8 +188,10 @@ def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) ->
     return 0
 
 
-def keeper_pass(p: Protocol, client: ChainClient, only: int | None) -> int:
-    keeper = Keeper(p, client)
+def keeper_pass(
+    p: Protocol, client: ChainClient, only: int | None, index: LogIndexer | None = None
+) -> int:
+    keeper = Keeper(p, client, index=index)
     now = int(client.w3.eth.get_block("latest")["timestamp"])
     count = int(p.requests.functions.eventCount().call())
     if only is not None and not 1 <= only <= count:

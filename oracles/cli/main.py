@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,6 +113,44 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--build-dir", type=Path, default=DEFAULT_BUILD_DIR, help=argparse.SUPPRESS)
 
 
+def _daemon_args(p: argparse.ArgumentParser) -> None:
+    """Watch mode, structured logs, metrics and the shared log index."""
+    p.add_argument("--watch", action="store_true",
+                   help="run as a long-lived daemon: a pass every --poll-seconds until SIGTERM/SIGINT, "
+                   "which end it after the pass under way (exit 0)")  # fmt: skip
+    p.add_argument("--poll-seconds", type=_positive_seconds, default=12.0,
+                   help="with --watch: seconds between passes (default: %(default)s)")  # fmt: skip
+    p.add_argument("--log-format", choices=["text", "json"], default="text",
+                   help="text, or one JSON object per line (default: %(default)s)")  # fmt: skip
+    p.add_argument("--metrics-port", type=_port, default=None,
+                   help="with --watch: serve Prometheus metrics on 127.0.0.1:PORT/metrics")  # fmt: skip
+    p.add_argument("--index", type=Path, default=None,
+                   help="the shared log index (SQLite); --watch uses gridbalance-index.sqlite without it, "
+                   "one pass then reads logs from the chain")  # fmt: skip
+    p.add_argument("--reorg-depth", type=_bounded(1, 10_000), default=12,
+                   help="blocks the index re-checks each pass for a reorg (default: %(default)s)")  # fmt: skip
+    p.add_argument("--max-block-range", type=_bounded(1, 1_000_000), default=2_000,
+                   help="widest eth_getLogs block range asked; halved when the node refuses it "
+                   "(default: %(default)s)")  # fmt: skip
+
+
+def _port(text: str) -> int:
+    return _bounded(1, 65_535)(text)
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{text} must be {low}..{high}")
+        return value
+
+    return parse
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -131,6 +170,7 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
                              description="Validate meter readings (CSV or Green Button ESPI XML), queue them in the outbox, "
                              "and post them in batches; bad rows go to the rejects file.")  # fmt: skip
     _chain_args(meter)
+    _daemon_args(meter)
     meter.add_argument("--region", type=int, required=True)
     src = meter.add_mutually_exclusive_group(required=True)
     src.add_argument("--csv", type=Path, help="CSV: meter_id,interval_start,interval_seconds,wh")
@@ -152,6 +192,7 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     weather = kinds.add_parser("weather", help="post weather from a CSV",
                                description="Post weather: CSV hour_start,temperature_c,humidity_pct,irradiance_wm2.")  # fmt: skip
     _chain_args(weather)
+    _daemon_args(weather)
     weather.add_argument("--region", type=int, required=True)
     weather.add_argument("--csv", type=Path, required=True)
     weather.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
@@ -159,6 +200,7 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
                                 description="Fit the TOWT model on the chain's weather and actual load, and post "
                                 "forecasts for the next hours (their weather must be posted).")  # fmt: skip
     _chain_args(forecast)
+    _daemon_args(forecast)
     forecast.add_argument("--region", type=int, required=True)
     forecast.add_argument(
         "--hours", type=int, default=24, help="hours ahead, 1..47 (default: %(default)s)"
@@ -168,6 +210,7 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
                             description="For every event: enroll consenting consumers before it starts; settle every "
                             "enrollment once the event day's data is committed, checking results against the reference.")  # fmt: skip
     _chain_args(keeper)
+    _daemon_args(keeper)
     keeper.add_argument("--event", type=int, default=None, help="only this event id")
     report = sub.add_parser(
         "report",
@@ -219,11 +262,13 @@ class UserError(RuntimeError):
 
 def _run_daemon(args: argparse.Namespace) -> int:
     import json
-    import logging
 
     from oracles.cli import daemons
+    from oracles.daemon.logformat import configure
 
-    logging.getLogger("gridbalance").setLevel(getattr(args, "log_level", "info").upper())
+    configure(getattr(args, "log_format", "text"), getattr(args, "log_level", "info"))
+    if getattr(args, "watch", False) and args.index is None:
+        args.index = Path("gridbalance-index.sqlite")
     if args.command == "report":
         path = args.run / "report.json" if args.run.is_dir() else args.run
         if not path.exists():
@@ -242,9 +287,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
+    import sqlite3
+
     from pydantic import ValidationError
 
     from oracles.chain.errors import ChainError
+    from oracles.indexer.store import IndexerError
     from oracles.ops.deploy import DeploymentError
     from oracles.protocol.manifest import ManifestError
     from oracles.sim.context import DemoError
@@ -256,6 +304,8 @@ def main(argv: list[str] | None = None) -> int:
         DemoError,
         DeploymentError,
         UserError,
+        IndexerError,
+        sqlite3.Error,  # an outbox or index path that is no SQLite database, or unwritable
         OSError,  # unreadable files, unreachable hosts
         ValueError,  # pydantic validation and CommandError
     )

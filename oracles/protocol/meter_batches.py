@@ -87,10 +87,18 @@ def batch_logs(
     return sorted(logs, key=lambda e: int(e["args"]["batchIndex"]))
 
 
-def day_batches(meter: Contract, region_id: int, day: int, from_block: int = 0) -> list[Batch]:
-    """Every batch of (region, day), rebuilt from the transactions' calldata and checked against the root."""
+def day_batches(
+    meter: Contract,
+    region_id: int,
+    day: int,
+    from_block: int = 0,
+    logs: list[dict[str, Any]] | None = None,
+) -> list[Batch]:
+    """Every batch of (region, day), rebuilt from the transactions' calldata and checked against the
+    root. ``logs``: the day's ``MeterBatchPosted`` logs when the caller has them (from the log
+    indexer, :mod:`oracles.indexer`); else they are read from ``from_block`` on."""
     out = []
-    for log in batch_logs(meter, region_id, day, from_block):
+    for log in batch_logs(meter, region_id, day, from_block) if logs is None else logs:
         data = posting_input(meter, log)
         _, _, blob = abi_decode(["uint16", "uint32", "bytes"], data[4:])
         stride = stride_of(blob, SIGNATURE_OF[data[:4]])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from eth_utils.crypto import keccak
@@ -17,6 +18,7 @@ from oracles.chain.client import ChainClient
 from oracles.chain.logs import decode_events
 from oracles.chain.rpc import connect
 from oracles.chain.signers import NodeSigner
+from oracles.indexer.indexer import LogIndexer
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol
 from oracles.protocol.bindings import Enrollment, ProgramParams
 from oracles.protocol.contracts import Protocol
@@ -116,6 +118,24 @@ def test_keeper__enrolls_within_the_share_then_opts_out_withdrawn_consent(world:
     statuses = [_enrollment(world, a).status for a in world.consumers]
     assert statuses == [EnrollmentStatus.None_] + [EnrollmentStatus.Enrolled] * (N - 1)
     assert world.p.dr_event(world.event_id).enrolled == N - 1
+
+
+def test_keeper__with_the_log_index__reads_the_same_as_from_block_0(
+    world: World, tmp_path: Path
+) -> None:
+    """The keeper's discovery from the shared index equals its reads of every log from block 0,
+    and the index reports the event open (live enrollments not yet settled)."""
+    index = LogIndexer(world.p, tmp_path / "index.sqlite")
+    index.sync()
+    indexed = Keeper(world.p, world.keeper.client, index=index)
+    assert indexed.active_accounts() == world.keeper.active_accounts() == world.consumers
+    assert indexed.enrolled_accounts(world.event_id) == world.keeper.enrolled_accounts(
+        world.event_id
+    )
+    assert indexed.keeper_enrolled(world.event_id) == world.keeper.keeper_enrolled(world.event_id)
+    assert indexed.keeper_enrolled(world.event_id) == set(world.consumers)  # all by the keeper
+    [(created, unsettled)] = index.view.open_events()
+    assert created.event_id == world.event_id and unsettled
 
 
 def test_keeper__after_the_gate__sends_nothing(world: World) -> None:

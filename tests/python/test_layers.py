@@ -1,7 +1,7 @@
 """The package's layout shows its architecture: imports point one way (Off-chain v2 issue, item 1).
 
-reference <- chain <- protocol <- agents/ops <- sim <- cli, with forecasting and ingest beside chain
-(pure, on the reference only). A module may import from its own subpackage and from any lower rank;
+reference <- chain <- protocol <- indexer <- agents/ops <- sim <- cli, with forecasting and ingest
+beside chain (pure, on the reference only) and daemon (the watch loop, logs, metrics) beside protocol. A module may import from its own subpackage and from any lower rank;
 two subpackages of the same rank never import each other.
 """
 
@@ -19,10 +19,12 @@ RANK = {
     "ingest": 1,
     "chain": 1,
     "protocol": 2,
-    "agents": 3,
-    "ops": 3,
-    "sim": 4,
-    "cli": 5,
+    "daemon": 2,
+    "indexer": 3,
+    "agents": 4,
+    "ops": 4,
+    "sim": 5,
+    "cli": 6,
 }
 
 

@@ -1,0 +1,1 @@
+"""Long-lived daemon plumbing: the watch loop and its shutdown, structured logs, metrics."""

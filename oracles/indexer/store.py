@@ -1,0 +1,202 @@
+"""The indexer's SQLite database: the decoded logs, the last block indexed, and the hashes of the
+last blocks (to recognise a reorg).
+
+One row per log, keyed by (block, log index), with the arguments the daemons look logs up by
+(event id, region, day, account) in their own columns and every argument as JSON. A reorg undoes
+rows by block number: ``DELETE ... WHERE block > ancestor``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from oracles.indexer.lifecycle import EventState, event_state
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS logs (
+    block     INTEGER NOT NULL,
+    log_index INTEGER NOT NULL,
+    tx_hash   TEXT    NOT NULL,
+    name      TEXT    NOT NULL,
+    event_id  INTEGER,
+    region    INTEGER,
+    day       INTEGER,
+    account   TEXT,
+    args      TEXT    NOT NULL,
+    PRIMARY KEY (block, log_index)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS logs_event ON logs (event_id, name);
+CREATE INDEX IF NOT EXISTS logs_day ON logs (name, region, day);
+CREATE INDEX IF NOT EXISTS logs_name ON logs (name, block);
+CREATE TABLE IF NOT EXISTS open_events (event_id INTEGER PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS blocks (number INTEGER PRIMARY KEY, hash TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+@dataclass(frozen=True)
+class Row:
+    """One decoded log as stored."""
+
+    block: int
+    log_index: int
+    tx_hash: str
+    name: str
+    args: dict[str, Any]
+
+    def key(self, column: str) -> Any:
+        return self.args.get(_ARG_OF[column])
+
+
+_ARG_OF = {"event_id": "eventId", "region": "regionId", "day": "day", "account": "account"}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, bytes):
+        return "0x" + value.hex()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+class Store:
+    def __init__(self, path: Path, chain_id: int, contracts: str) -> None:
+        """``contracts`` names the deployment (its addresses): a database made for another chain
+        or deployment is refused rather than mixed with this one."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        try:
+            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.executescript(SCHEMA)
+        except sqlite3.Error as exc:
+            raise IndexerError(f"{path}: cannot be used as the log index ({exc})") from exc
+        identity = f"{chain_id}:{contracts}"
+        found = self.meta("identity")
+        if found is None:
+            self.set_meta("identity", identity)
+        elif found != identity:
+            raise IndexerError(f"{path} indexes another chain or deployment; use another --index")
+
+    def close(self) -> None:
+        self.db.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    # ------------------------------------------------------------------ checkpoint
+
+    def meta(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def set_meta(self, key: str, value: str, db: sqlite3.Connection | None = None) -> None:
+        (db or self.db).execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            (key, value),
+        )
+
+    def last_block(self) -> int | None:
+        """The last block indexed, None before the first run."""
+        value = self.meta("last_block")
+        return None if value is None else int(value)
+
+    def counter(self, key: str) -> int:
+        return int(self.meta(key) or 0)
+
+    def block_hashes(self) -> list[tuple[int, str]]:
+        """The stored recent block hashes, newest first."""
+        cur = self.db.execute("SELECT number, hash FROM blocks ORDER BY number DESC")
+        return [(int(n), str(h)) for n, h in cur.fetchall()]
+
+    def append(
+        self, rows: Iterable[Row], last_block: int, hashes: list[tuple[int, str]], keep_from: int
+    ) -> None:
+        """Store ``rows`` and the checkpoint ``last_block`` in one transaction; keep the hashes of
+        blocks from ``keep_from`` on."""
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO logs (block, log_index, tx_hash, name, event_id, region, day, "
+                "account, args) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    (r.block, r.log_index, r.tx_hash, r.name, r.key("event_id"), r.key("region"),
+                     r.key("day"), r.key("account"), json.dumps(_jsonable(r.args)))
+                    for r in rows
+                ],
+            )  # fmt: skip
+            self._refresh_events(
+                db, {r.key("event_id") for r in rows if r.key("event_id") is not None}
+            )
+            db.executemany("INSERT OR REPLACE INTO blocks (number, hash) VALUES (?, ?)", hashes)
+            db.execute("DELETE FROM blocks WHERE number < ?", (keep_from,))
+            self.set_meta("last_block", str(last_block), db)
+
+    def undo_after(self, ancestor: int) -> int:
+        """A reorg took back every block after ``ancestor``: remove their rows and hashes, count
+        the reorg, and move the checkpoint back. Returns the number of rows removed."""
+        with self.transaction() as db:
+            cur = db.execute(
+                "SELECT DISTINCT event_id FROM logs WHERE block > ? AND event_id IS NOT NULL",
+                (ancestor,),
+            )
+            touched = {int(e) for (e,) in cur.fetchall()}
+            removed = db.execute("DELETE FROM logs WHERE block > ?", (ancestor,)).rowcount
+            self._refresh_events(db, touched)
+            db.execute("DELETE FROM blocks WHERE number > ?", (ancestor,))
+            self.set_meta("last_block", str(ancestor), db)
+            self.set_meta("reorgs", str(self.counter("reorgs") + 1), db)
+        return int(removed)
+
+    def _refresh_events(self, db: sqlite3.Connection, event_ids: Iterable[Any]) -> None:
+        """Recompute whether each of ``event_ids`` is open (:mod:`oracles.indexer.lifecycle`)."""
+        for event_id in event_ids:
+            if self.event_state(int(event_id), db).open:
+                db.execute(
+                    "INSERT OR IGNORE INTO open_events (event_id) VALUES (?)", (int(event_id),)
+                )
+            else:
+                db.execute("DELETE FROM open_events WHERE event_id=?", (int(event_id),))
+
+    def event_state(self, event_id: int, db: sqlite3.Connection | None = None) -> EventState:
+        cur = (db or self.db).execute(
+            "SELECT name, account FROM logs WHERE event_id=? ORDER BY block, log_index", (event_id,)
+        )
+        return event_state((str(n), None if a is None else str(a)) for n, a in cur.fetchall())
+
+    def open_event_ids(self) -> list[int]:
+        cur = self.db.execute("SELECT event_id FROM open_events ORDER BY event_id")
+        return [int(e) for (e,) in cur.fetchall()]
+
+    # ------------------------------------------------------------------ reads
+
+    def rows(self, where: str, params: tuple[Any, ...]) -> list[Row]:
+        cur = self.db.execute(
+            f"SELECT block, log_index, tx_hash, name, args FROM logs WHERE {where} "
+            "ORDER BY block, log_index",
+            params,
+        )
+        return [Row(int(b), int(i), str(t), str(n), json.loads(a)) for b, i, t, n, a in cur]
+
+    def count(self, name: str) -> int:
+        row = self.db.execute("SELECT COUNT(*) FROM logs WHERE name=?", (name,)).fetchone()
+        return int(row[0])
+
+
+class IndexerError(RuntimeError):
+    """The index cannot be used (another chain's database, a reorg deeper than its depth)."""
