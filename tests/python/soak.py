@@ -199,16 +199,21 @@ class Daemon:
     def metrics(self) -> dict[str, float]:
         """The endpoint's samples (``name{labels}`` -> value), {} while it does not answer yet."""
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/metrics", timeout=5) as r:
-                text = r.read().decode()
+            return scrape(self.port)
         except OSError:
             return {}
-        out = {}
-        for line in text.splitlines():
-            if line and not line.startswith("#"):
-                key, value = line.rsplit(" ", 1)
-                out[key] = float(value)
-        return out
+
+
+def scrape(port: int) -> dict[str, float]:
+    """A Prometheus endpoint's samples, ``name{labels}`` -> value (OSError while it does not answer)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
+        text = reply.read().decode()
+    out = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            name, value = line.rsplit(" ", 1)
+            out[name] = float(value)
+    return out
 
 
 def wait_until(what: str, check: Callable[[], bool], daemons: list[Daemon], url: str,

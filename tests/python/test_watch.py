@@ -8,7 +8,6 @@ import json
 import signal
 import subprocess
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -25,20 +24,9 @@ from tests.python.meter_chain import (
     oracle_meter_args,
     outbox_counts,
 )
+from tests.python.soak import scrape
 
 pytestmark = pytest.mark.xdist_group("meter_chain")
-
-
-def scrape(port: int) -> dict[str, float]:
-    """The endpoint's samples, ``name{labels}`` -> value."""
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as reply:
-        text = reply.read().decode()
-    out = {}
-    for line in text.splitlines():
-        if line and not line.startswith("#"):
-            name, value = line.rsplit(" ", 1)
-            out[name] = float(value)
-    return out
 
 
 def wait_for(what: str, check: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
