@@ -239,8 +239,7 @@ class MeterOracle:
         rejects: list[Reject] = []
         for (cid, raw), key in zip(signed, keys, strict=True):
             record = ConsumerDay.decode(raw)
-            signer = meter_signing.recover(domain, record, separator)
-            if int(key, 16) != 0 and signer is not None and signer.lower() == key.lower():
+            if meter_signing.signed_by(domain, record, key, separator):
                 continue
             unsigned[cid] = record.model_copy(update={"signature": None}).encode()
             why = "no meter key for the day" if int(key, 16) == 0 else f"not signed by {key}"

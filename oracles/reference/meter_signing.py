@@ -175,11 +175,19 @@ def key_for_day(key: str, from_day: int, previous_key: str, day: int) -> str:
     return key if day >= from_day else previous_key
 
 
+def signed_by(
+    domain: MeterDomain, day: ConsumerDay, key: str | None, separator: bytes | None = None
+) -> bool:
+    """M-7: whether the record carries ``key``'s signature (what MeterData checks when a signed
+    record is posted); never for a zero or absent key."""
+    if key is None or int(key, 16) == 0:
+        return False
+    signer = recover(domain, day, separator)
+    return signer is not None and signer.lower() == key.lower()
+
+
 def counts(
     domain: MeterDomain, day: ConsumerDay, key: str | None, separator: bytes | None = None
 ) -> bool:
     """S-10: whether a record counts in a signed-data program (present and signed by ``key``)."""
-    if day.missing or key is None or int(key, 16) == 0:
-        return False
-    signer = recover(domain, day, separator)
-    return signer is not None and signer.lower() == key.lower()
+    return not day.missing and signed_by(domain, day, key, separator)
