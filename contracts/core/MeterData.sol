@@ -93,7 +93,7 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         RecordQuery calldata q,
         bytes calldata record,
         bytes32[] calldata proof
-    ) external view returns (bool counted, uint32[24] memory readings) {
+    ) external view returns (bool counted, uint32[] memory readings) {
         counted = _checkQueryHeader(q, record);
         bytes32 root = _roots[_key(q.regionId, q.day, q.batchIndex)];
         if (
@@ -102,7 +102,9 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
             revert InvalidMeterProof(q.day, q.batchIndex);
         }
         // a signed record's signature was checked when it was posted (M-7)
-        if (counted && q.signedOnly) counted = record.length == MeterLeaf.SIGNED_RECORD_BYTES;
+        if (counted && q.signedOnly) {
+            counted = record.length == MeterLeaf.HEADER_BYTES + MeterLeaf.readingBytes(q.intervalMinutes) + MeterLeaf.SIGNATURE_BYTES;
+        }
         if (counted) readings = MeterLeaf.readings(record);
     }
 
@@ -335,12 +337,13 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     /// consumer, region and day (S-2, S-3); false if flagged missing.
     function _checkQueryHeader(RecordQuery calldata q, bytes calldata record) private pure returns (bool present) {
         (uint24 shape, uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
-        // the shape first: a 15- or 30-minute or an export record is refused as such, never misread
-        if (shape != MeterLeaf.SHAPE) {
+        // the shape first: a record of another interval or an export record is refused as such, never misread
+        if (shape != MeterLeaf.importShape(q.intervalMinutes)) {
             revert RecordShapeNotSettleable(uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
         }
         uint256 len = record.length;
-        if (len != MeterLeaf.RECORD_BYTES && len != MeterLeaf.SIGNED_RECORD_BYTES) revert InvalidRecordLength(len);
+        uint256 unsigned = MeterLeaf.HEADER_BYTES + MeterLeaf.readingBytes(q.intervalMinutes);
+        if (len != unsigned && len != unsigned + MeterLeaf.SIGNATURE_BYTES) revert InvalidRecordLength(len);
         if (id != q.consumerId) revert LeafConsumerMismatch(q.consumerId, id);
         if (regionId != q.regionId) revert LeafRegionMismatch(q.regionId, regionId);
         if (day != q.day) {

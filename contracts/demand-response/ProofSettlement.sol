@@ -30,9 +30,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     uint256 private constant _FULL_GROUP = 2;
     uint256 private constant _SIGNED_SHIFT = 48; // a reference's bit 48: a 175-byte signed record
     uint256 private constant _MAX_DAYS = 10; // Baseline.MAX_DAYS, a literal for assembly
-    // MeterLeaf.RECORD_BYTES and SIGNED_RECORD_BYTES, as literals for inline assembly
-    uint256 private constant _RECORD_BYTES = 110;
-    uint256 private constant _SIGNED_RECORD_BYTES = 175;
+    uint256 private constant _SIGNATURE_BYTES = 65; // MeterLeaf.SIGNATURE_BYTES, a literal for assembly
 
     IReductionRequests private immutable _requests;
     IProgramRegistry private immutable _programs;
@@ -42,17 +40,20 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @dev Working state of one walk (keeps the stack shallow).
     struct Walk {
-        // `next` and `offset` stay the first two words: `_nextRecord` reads them in assembly
+        // `next`, `offset` and `recordBytes` stay the first three words: `_nextRecord` reads them in assembly
         uint256 next; // index of the next record to consume
         uint256 offset; // batch settlement: byte offset of that record in ConsumerRecords.records
+        uint256 recordBytes; // an unsigned record of the region's interval: 14 + 4 per interval (M-2)
+        uint8 intervalMinutes; // the region's meter interval (R-7)
+        uint256 intervals; // meter intervals a day: 24, 48 or 96
         uint16 regionId;
         uint32 consumerId;
         uint32 eventDay;
         uint32 earliest; // first day (inclusive) the walk may reach
         bool weekendLike; // event on a weekend day or holiday
         uint256 headerPrefix; // batch settlement: a record's first 13 bytes with day 0 (shape, consumer id, region)
-        uint256 firstHour; // batch settlement: the hours Baseline.compute reads, [firstHour, endHour)
-        uint256 endHour;
+        uint256 firstInterval; // batch settlement: the intervals Baseline.compute reads, [first, end)
+        uint256 endInterval;
         uint256 baseWord; // word index of eventDay - LOOKBACK_DAYS; the walk spans this word and the next
         uint256[2] holidays; // the region's holiday bits for those two words
         uint256[2] eventDays; // the region's event-day bits
@@ -63,12 +64,20 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32[] candidates; // the event's baseline days (at most 10), most recent first (S-3)
         bool gapped; // the consumer: some baseline day has no usable record (S-4, B-9)
         uint256 usable; // the consumer: baseline days with a usable record (S-6 needs 5)
-        uint32[24][] dayBuffer; // batch settlement: baseline days' readings, reused by each consumer
-        uint32[24] eventBuffer; // batch settlement: the event day's readings, reused by each consumer
+        uint32[][] dayBuffer; // batch settlement: baseline days' readings, reused by each consumer
+        uint32[] eventBuffer; // batch settlement: the event day's readings, reused by each consumer
         bool summed; // batch settlement of a 10-in-10 program: baseline days are summed as they are read
-        uint256[6] lanes; // ... into these packed per-hour sums (MeterLeaf.addToLanes), zero between consumers
-        uint256[24] sumBuffer; // the consumer's per-hour sums, unpacked from the lanes
+        uint256[] lanes; // ... into these packed per-interval sums (MeterLeaf.addToLanes), zero between consumers
+        uint256[] sumBuffer; // the consumer's per-interval sums, unpacked from the lanes
         bool signedData; // the program counts meter-signed records only (S-10)
+    }
+
+    /// @dev A batch settlement's records by group (S-11): per group, the positions and leaf hashes of its
+    /// records in the call, and how many are filled in. `_hashRecords` reads the three words in assembly.
+    struct Groups {
+        uint256[][] positions;
+        bytes32[][] leaves;
+        uint256[] filled;
     }
 
     /// @param requests_ The ledger (events, enrollments); it grants this contract SETTLER_ROLE.
@@ -110,16 +119,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256 n = consumers.length;
         if (n == 0 || n > MAX_SETTLE_BATCH) revert InvalidSettleBatchSize(n, MAX_SETTLE_BATCH);
         Context memory c = _settleableContext(eventId, address(0));
-        _proveGroups(c.regionId, consumers, groups);
-        Walk memory w = _eventWalk(c);
-        // Baseline.compute reads the adjustment window and the event hours only (B-2..B-5)
-        // slither: the window's end is at most the event's start; the event hours end the range
-        // slither-disable-next-line unused-return
-        (w.firstHour, ) = Baseline.adjustmentWindow(c.params);
-        w.endHour = c.params.endHour;
-        w.dayBuffer = new uint32[24][](Baseline.MAX_DAYS);
-        w.summed = c.params.method == Baseline.METHOD_TEN_IN_TEN;
         Baseline.validate(c.params); // once for the batch: computeTenInTen relies on it (B-1)
+        Walk memory w = _eventWalk(c);
+        _proveGroups(c.regionId, w.recordBytes, consumers, groups);
+        // Baseline.compute reads the adjustment window and the event intervals only (B-2..B-5)
+        // slither: the window's end is at most the event's start; the event intervals end the range
+        // slither-disable-next-line unused-return
+        (w.firstInterval, ) = Baseline.adjustmentWindow(c.params);
+        w.endInterval = c.params.endInterval;
+        _allocateBuffers(w, c.params.method == Baseline.METHOD_TEN_IN_TEN);
         address[] memory accounts = new address[](n);
         Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
         for (uint256 i = 0; i < n; ++i) {
@@ -165,6 +173,20 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         return address(_requests);
     }
 
+    /// @dev The shared buffers of a batch settlement, sized to the region's intervals a day: the day
+    /// buffer and the event buffer, and for a 10-in-10 program the lanes and the sums (S-11).
+    function _allocateBuffers(Walk memory w, bool summed) private pure {
+        uint256 intervals = w.intervals;
+        w.dayBuffer = new uint32[][](Baseline.MAX_DAYS);
+        for (uint256 d; d < Baseline.MAX_DAYS; ++d) w.dayBuffer[d] = new uint32[](intervals);
+        w.eventBuffer = new uint32[](intervals);
+        w.summed = summed;
+        if (summed) {
+            w.lanes = new uint256[](intervals >> 2);
+            w.sumBuffer = new uint256[](intervals);
+        }
+    }
+
     /// @dev The context of an event the ledger finds settleable (for `account`, unless zero).
     function _settleableContext(uint256 eventId, address account) private view returns (Context memory) {
         IReductionRequests.DrEvent memory e = _requests.drEvent(eventId);
@@ -193,8 +215,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         c.signedData = p.signedData;
         c.params = Baseline.Params({
             method: p.method,
-            startHour: e.startHour,
-            endHour: e.endHour,
+            intervalMinutes: _regions.meterInterval(e.regionId),
+            startInterval: e.startInterval,
+            endInterval: e.endInterval,
             adjWindowHours: p.adjWindowHours,
             adjGapHours: p.adjGapHours,
             adjCapBps: p.adjCapBps
@@ -210,15 +233,13 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private view returns (Outcome memory) {
         Walk memory w = _startWalk(c, account);
         bool eventMissing = true; // no event-day record posted: insufficient data (S-6)
-        // slither: zero-filled memory, read only when the event-day record was posted and verified
-        // slither-disable-next-line uninitialized-local
-        uint32[24] memory eventDay;
+        uint32[] memory eventDay; // read only when the event-day record was posted and verified
         if (_eventPosted(w)) {
             if (leaves.length == 0) revert MissingLeaf(c.day);
             (eventMissing, eventDay) = _verifyLeaf(leaves[0], w, c.day, false);
             w.next = 1;
         }
-        (uint32[24][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
+        (uint32[][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
         return _outcome(c, eventMissing, eventDay, dayList, n, w);
     }
 
@@ -226,8 +247,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     function _outcome(
         Context memory c,
         bool eventMissing,
-        uint32[24] memory eventDay,
-        uint32[24][] memory dayList,
+        uint32[] memory eventDay,
+        uint32[][] memory dayList,
         uint256 n,
         Walk memory w
     ) private pure returns (Outcome memory o) {
@@ -254,6 +275,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     function _eventWalk(Context memory c) private view returns (Walk memory w) {
         w.regionId = c.regionId;
         w.eventDay = c.day;
+        w.intervalMinutes = c.params.intervalMinutes;
+        w.intervals = Baseline.intervalsPerDay(c.params.intervalMinutes);
+        w.recordBytes = MeterLeaf.HEADER_BYTES + (w.intervals << 2);
         w.weekendLike = LocalTime.isWeekend(c.day) || _regions.isHoliday(c.regionId, c.day);
         // the lookback covers 45 days, so at most two bitmap words: read each once
         uint256 base = (c.day - LOOKBACK_DAYS) >> 8;
@@ -282,7 +306,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.offset = 0;
         w.gapped = false;
         w.usable = 0;
-        w.headerPrefix = (((((uint256(MeterLeaf.SHAPE) << 32) | id) << 16) | w.regionId) << 32);
+        uint256 shape = MeterLeaf.importShape(w.intervalMinutes);
+        w.headerPrefix = (((((shape << 32) | id) << 16) | w.regionId) << 32);
         // absence is provable (M-8): a day whose bit is 0 takes no record, one whose bit is 1 needs it
         w.posted = _postedBits(w, id);
         w.signedData = signedData;
@@ -356,22 +381,24 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     function _collectBaselineDays(
         LeafProof[] calldata leaves,
         Walk memory w
-    ) private view returns (uint32[24][] memory dayList, uint256 n) {
-        dayList = new uint32[24][](Baseline.MAX_DAYS);
+    ) private view returns (uint32[][] memory dayList, uint256 n) {
+        dayList = new uint32[][](Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
         for (uint256 i = 0; i < candidates.length; ++i) {
             uint32 d = candidates[i];
             if (d < w.earliest) break;
             ++n;
             if (!_hasRecord(w, i)) {
-                w.gapped = true; // dayList[n - 1] stays zero
+                w.gapped = true;
+                dayList[n - 1] = new uint32[](w.intervals); // a gap: zeros (B-9)
                 continue;
             }
             if (w.next >= leaves.length) revert MissingLeaf(d);
-            (bool missing, uint32[24] memory r) = _verifyLeaf(leaves[w.next], w, d, true);
+            (bool missing, uint32[] memory r) = _verifyLeaf(leaves[w.next], w, d, true);
             ++w.next;
             if (missing) {
                 w.gapped = true;
+                dayList[n - 1] = new uint32[](w.intervals);
             } else {
                 dayList[n - 1] = r;
                 ++w.usable;
@@ -398,9 +425,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay
-    ) private view returns (bool missing, uint32[24] memory readings) {
+    ) private view returns (bool missing, uint32[] memory readings) {
         IMeterData.RecordQuery memory q = IMeterData.RecordQuery({
             regionId: w.regionId,
+            intervalMinutes: w.intervalMinutes,
             consumerId: w.consumerId,
             day: expectedDay,
             batchIndex: lp.batchIndex,
@@ -423,32 +451,46 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     // slither-disable-next-line calls-loop
     function _proveGroups(
         uint16 regionId,
+        uint256 recordBytes,
         ConsumerRecords[] calldata consumers,
         BatchGroup[] calldata groups
     ) private view {
         uint256 g = groups.length;
-        uint256[][] memory positions = new uint256[][](g);
-        bytes32[][] memory leaves = new bytes32[][](g);
-        uint256[] memory filled = new uint256[](g);
+        Groups memory arrays = Groups(new uint256[][](g), new bytes32[][](g), new uint256[](g));
         for (uint256 k = 0; k < g; ++k) {
             uint256 count = groups[k].count;
-            positions[k] = new uint256[](count);
-            leaves[k] = new bytes32[](count);
+            arrays.positions[k] = new uint256[](count);
+            arrays.leaves[k] = new bytes32[](count);
         }
-        uint256 n = consumers.length;
-        for (uint256 i = 0; i < n; ++i) {
-            ConsumerRecords calldata cr = consumers[i];
-            (uint256 status, uint256 j) = _hashRecords(cr.records, cr.refs, positions, leaves, filled);
-            if (status == _FULL_GROUP) _revertCount(groups[(cr.refs[j] >> _GROUP_SHIFT) & _GROUP_MASK]);
+        {
+            (uint256 status, uint256 i, uint256 j) = _hashConsumers(recordBytes, consumers, arrays);
+            if (status == _FULL_GROUP) _revertCount(groups[(consumers[i].refs[j] >> _GROUP_SHIFT) & _GROUP_MASK]);
             if (status != 0) revert InvalidRecordRef(i, j);
         }
         for (uint256 k = 0; k < g; ++k) {
             BatchGroup calldata b = groups[k];
-            if (filled[k] != b.count) _revertCount(b);
+            if (arrays.filled[k] != b.count) _revertCount(b);
             bytes32 root = _meterData.batchRoot(regionId, b.day, b.batchIndex);
-            if (root == bytes32(0) || !MeterMultiproof.verify(b.proof, root, b.width, positions[k], leaves[k])) {
+            if (
+                root == bytes32(0) ||
+                !MeterMultiproof.verify(b.proof, root, b.width, arrays.positions[k], arrays.leaves[k])
+            ) {
                 revert InvalidMultiproof(b.day, b.batchIndex);
             }
+        }
+    }
+
+    /// @dev `_hashRecords` for every consumer of the call, in order, up to the first that fails: its
+    /// status, index and record reference (status 0: all fit).
+    function _hashConsumers(
+        uint256 recordBytes,
+        ConsumerRecords[] calldata consumers,
+        Groups memory groups
+    ) private pure returns (uint256 status, uint256 i, uint256 j) {
+        for (; i < consumers.length; ++i) {
+            ConsumerRecords calldata cr = consumers[i];
+            (status, j) = _hashRecords(cr.records, cr.refs, recordBytes, groups);
+            if (status != 0) return (status, i, j);
         }
     }
 
@@ -456,16 +498,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         revert GroupCountMismatch(b.day, b.batchIndex, b.count);
     }
 
-    /// @dev Each record of one consumer, in turn: its position and leaf hash appended to its group's
-    /// arrays (`filled` counts per group). Status 0 when every record fits; _BAD_REF with j when
+    /// @dev Each record of one consumer, in turn (`recordBytes` long, or 65 more if its reference says
+    /// signed): its position and leaf hash appended to its group's arrays (`filled` counts per group). Status 0 when every record fits; _BAD_REF with j when
     /// reference j names no group or record j overruns the bytes (j = refs.length: bytes are left
     /// over); _FULL_GROUP with j when record j's group already holds the records it declared.
     function _hashRecords(
         bytes calldata records,
         uint256[] calldata refs,
-        uint256[][] memory positions,
-        bytes32[][] memory leaves,
-        uint256[] memory filled
+        uint256 recordBytes,
+        Groups memory groups
     ) private pure returns (uint256 status, uint256 j) {
         // calldata walk, leaf hashing past the free memory pointer: hot path (S-11)
         // solhint-disable-next-line no-inline-assembly
@@ -475,18 +516,19 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                 j := add(j, 1)
             } {
                 let ref := calldataload(add(refs.offset, shl(5, j)))
-                let stride := _RECORD_BYTES
+                let stride := recordBytes
                 if and(shr(_SIGNED_SHIFT, ref), 1) {
-                    stride := _SIGNED_RECORD_BYTES
+                    stride := add(recordBytes, _SIGNATURE_BYTES)
                 }
                 let k := and(shr(_GROUP_SHIFT, ref), _GROUP_MASK) // the group
+                let filled := mload(add(groups, 0x40))
                 if or(iszero(lt(k, mload(filled))), gt(add(offset, stride), records.length)) {
                     status := _BAD_REF
                     break
                 }
                 k := shl(5, k)
                 let at := mload(add(add(filled, 0x20), k))
-                let groupPositions := mload(add(add(positions, 0x20), k))
+                let groupPositions := mload(add(add(mload(groups), 0x20), k))
                 if iszero(lt(at, mload(groupPositions))) {
                     status := _FULL_GROUP
                     break
@@ -495,7 +537,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                 at := add(shl(5, at), 0x20)
                 mstore(add(groupPositions, at), and(ref, _POSITION_MASK))
                 calldatacopy(mload(0x40), add(records.offset, offset), stride) // scratch past the free pointer
-                mstore(add(mload(add(add(leaves, 0x20), k)), at), keccak256(mload(0x40), stride))
+                mstore(add(mload(add(add(mload(add(groups, 0x20)), 0x20), k)), at), keccak256(mload(0x40), stride))
                 offset := add(offset, stride)
             }
             if and(iszero(status), iszero(eq(offset, records.length))) {
@@ -505,7 +547,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev One consumer of a batch: the same walk and checks as `settle`, on records already proved.
-    /// The readings land in the call's shared buffers: Baseline.compute reads only the hours that
+    /// The readings land in the call's shared buffers: Baseline.compute reads only the intervals that
     /// `_batchRecord` writes, and only of the days it wrote for this consumer.
     function _batchOutcome(
         Context memory c,
@@ -552,7 +594,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[] calldata refs,
         Walk memory w
     ) private view returns (uint256 n) {
-        uint32[24][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
+        uint32[][] memory dayList = _withLength(w.dayBuffer, Baseline.MAX_DAYS);
         uint32[] memory candidates = w.candidates;
         (uint256 count, uint32 earliest) = (candidates.length, w.earliest);
         // unchecked: i < count <= MAX_DAYS and n <= i, each incremented once per pass
@@ -569,12 +611,12 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                     if (counted) {
                         ++w.usable;
                         if (w.summed) MeterLeaf.addToLanes(record, w.lanes);
-                        else MeterLeaf.readHours(record, dayList[n - 1], w.firstHour, w.endHour);
+                        else MeterLeaf.readIntervals(record, dayList[n - 1], w.firstInterval, w.endInterval);
                     }
                 }
                 if (!counted) {
                     w.gapped = true;
-                    if (!w.summed) _zeroHours(dayList[n - 1], w.firstHour, w.endHour);
+                    if (!w.summed) _zeroIntervals(dayList[n - 1], w.firstInterval, w.endInterval);
                 }
             }
         }
@@ -587,16 +629,17 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[] calldata refs,
         Walk memory w
     ) private pure returns (bytes calldata record) {
-        // a cursor step per record, hot path (S-11): w.next and w.offset are Walk's first two words
+        // a cursor step per record, hot path (S-11): w.next, w.offset and w.recordBytes are Walk's first
+        // three words
         // slither: a calldata slice is two words, its offset and its length, each written once
         // slither-disable-start write-after-write
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let j := mload(w)
             let offset := mload(add(w, 0x20))
-            let stride := _RECORD_BYTES
+            let stride := mload(add(w, 0x40))
             if and(shr(_SIGNED_SHIFT, calldataload(add(refs.offset, shl(5, j)))), 1) {
-                stride := _SIGNED_RECORD_BYTES
+                stride := add(stride, _SIGNATURE_BYTES)
             }
             mstore(w, add(j, 1))
             mstore(add(w, 0x20), add(offset, stride))
@@ -608,17 +651,17 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
 
     /// @dev A record of a batch consumer: its header is the consumer's, the region's and the expected
     /// day's (S-2, S-3), and in a signed-data program it is a meter-signed record (S-10). Whether it
-    /// counts; if so its readings of the hours the baseline reads are written into `readings`. Its
+    /// counts; if so its readings of the intervals the baseline reads are written into `readings`. Its
     /// proof was checked by `_proveGroups`.
     function _batchRecord(
         bytes calldata record,
         Walk memory w,
         uint32 expectedDay,
         bool baselineDay,
-        uint32[24] memory readings
+        uint32[] memory readings
     ) private pure returns (bool counted) {
         counted = _counted(record, w, expectedDay, baselineDay);
-        if (counted) MeterLeaf.readHours(record, readings, w.firstHour, w.endHour);
+        if (counted) MeterLeaf.readIntervals(record, readings, w.firstInterval, w.endInterval);
     }
 
     /// @dev S-2, S-3, S-10 for one record of a batch consumer; whether it counts.
@@ -637,7 +680,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         if (head >> 8 != w.headerPrefix | expectedDay) _revertHeader(record, w, expectedDay, baselineDay);
         if (head & MeterLeaf.FLAG_MISSING != 0) return false;
         // a signed record's signature was checked against the day's meter key when it was posted (M-7)
-        return !w.signedData || record.length == MeterLeaf.SIGNED_RECORD_BYTES;
+        return !w.signedData || record.length == w.recordBytes + MeterLeaf.SIGNATURE_BYTES;
     }
 
     /// @dev The header check of `_counted` failed: revert with the error of the field that differs.
@@ -645,7 +688,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         // slither: the flags are not part of the check
         // slither-disable-next-line unused-return
         (uint24 shape, uint32 id, uint16 regionId, uint32 day, ) = MeterLeaf.header(record, 0);
-        if (shape != MeterLeaf.SHAPE) {
+        if (shape != MeterLeaf.importShape(w.intervalMinutes)) {
             revert IMeterData.RecordShapeNotSettleable(uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
         }
         if (id != w.consumerId) revert IMeterData.LeafConsumerMismatch(w.consumerId, id);
@@ -669,13 +712,13 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         to.adjustmentBps = from.adjustmentBps;
     }
 
-    /// @dev Hours [first, end) of a shared day buffer set to zero: a gap (B-9).
-    function _zeroHours(uint32[24] memory r, uint256 first, uint256 end) private pure {
-        for (uint256 h = first; h < end; ++h) r[h] = 0;
+    /// @dev Intervals [first, end) of a shared day buffer set to zero: a gap (B-9).
+    function _zeroIntervals(uint32[] memory r, uint256 first, uint256 end) private pure {
+        for (uint256 k = first; k < end; ++k) r[k] = 0;
     }
 
     /// @dev `buffer`, its length set back to `length` (at most what it was allocated with).
-    function _withLength(uint32[24][] memory buffer, uint256 length) private pure returns (uint32[24][] memory) {
+    function _withLength(uint32[][] memory buffer, uint256 length) private pure returns (uint32[][] memory) {
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(buffer, length)

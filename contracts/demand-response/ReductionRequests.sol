@@ -93,7 +93,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint32 day;
         uint96 rate;
         uint16 bonusCapBps;
-        uint256 hours_;
+        uint256 minutes_; // the event window's length in minutes
         uint256 maxShareWh; // V-1: the program's share of the event's target
         uint256 regionDays; // V-4: the region's event days around the event day (DayBitmap.around)
         IConsumerRegistry.EventTerms terms;
@@ -143,14 +143,14 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     function createEvent(
         uint32 programId,
         uint32 day,
-        uint8 startHour,
-        uint8 endHour,
+        uint8 startInterval,
+        uint8 endInterval,
         uint48 targetWh,
         Tier tier
     ) external returns (uint256) {
         IProgramRegistry.Program memory p = _program(programId);
         _requireOwner(programId, p.utility);
-        return _createEvent(programId, p, day, startHour, endHour, targetWh, tier, false);
+        return _createEvent(programId, p, day, startInterval, endInterval, targetWh, tier, false);
     }
 
     /// @inheritdoc IReductionRequests
@@ -162,7 +162,10 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint48 targetWh,
         Tier tier
     ) external onlyRole(TRIGGER_ROLE) returns (uint256) {
-        return _createEvent(programId, _program(programId), day, startHour, endHour, targetWh, tier, true);
+        IProgramRegistry.Program memory p = _program(programId);
+        // hours to the region's intervals: at most 24 x 4 = 96, inside uint8
+        uint8 perHour = uint8(LocalTime.MINUTES_PER_HOUR / _regions.meterInterval(p.regionId));
+        return _createEvent(programId, p, day, startHour * perHour, endHour * perHour, targetWh, tier, true);
     }
 
     /// @inheritdoc IReductionRequests
@@ -382,15 +385,15 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint32 programId,
         IProgramRegistry.Program memory p,
         uint32 day,
-        uint8 startHour,
-        uint8 endHour,
+        uint8 startInterval,
+        uint8 endInterval,
         uint48 targetWh,
         Tier tier,
         bool triggered
     ) private returns (uint256 eventId) {
         uint16 regionId = p.regionId;
         if (!_utilities.isActiveUtility(p.utility, regionId)) revert UtilityNotActive(p.utility, regionId);
-        _checkEventTime(regionId, day, startHour, endHour, p.gateLeadHours);
+        _checkEventTime(regionId, day, startInterval, endInterval, p.gateLeadHours);
         if (tier == Tier.Emergency) _requireEmergency(regionId);
         mapping(uint256 => uint256) storage programDays = _programDays[programId];
         if (programDays.get(day)) revert ProgramDayTaken(programId, day);
@@ -400,8 +403,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         DrEvent storage e = _events[eventId];
         e.programId = programId;
         e.day = day;
-        e.startHour = startHour;
-        e.endHour = endHour;
+        e.startInterval = startInterval;
+        e.endInterval = endInterval;
         e.tier = tier;
         e.status = EventStatus.Scheduled;
         e.rate = _eventRate(p, tier, regionId);
@@ -426,13 +429,14 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (released != 0) _escrow.release(e.programId, released);
     }
 
-    /// @dev P-3: whole hours within one day, its enrollment gate in the future, starting within 30 days;
-    /// S-13: in a region of hourly meter data.
-    function _checkEventTime(uint16 regionId, uint32 day, uint8 startHour, uint8 endHour, uint8 lead) private view {
-        if (startHour >= endHour || endHour > 24) revert Baseline.InvalidEventWindow(startHour, endHour);
-        uint8 interval = _regions.meterInterval(regionId);
-        if (interval != 60) revert RegionNotHourly(regionId, interval);
-        uint256 startsAt = _regions.localDayStart(regionId, day) + uint256(startHour) * LocalTime.SECONDS_PER_HOUR;
+    /// @dev P-3: whole meter intervals of the region within one day (S-13), its enrollment gate in the
+    /// future, starting within 30 days.
+    function _checkEventTime(uint16 regionId, uint32 day, uint8 startInterval, uint8 endInterval, uint8 lead) private view {
+        uint256 interval = _regions.meterInterval(regionId);
+        if (startInterval >= endInterval || endInterval > LocalTime.MINUTES_PER_DAY / interval) {
+            revert Baseline.InvalidEventWindow(startInterval, endInterval);
+        }
+        uint256 startsAt = _regions.localDayStart(regionId, day) + uint256(startInterval) * interval * LocalTime.SECONDS_PER_MINUTE;
         uint256 gateLead = uint256(lead) * LocalTime.SECONDS_PER_HOUR;
         if (startsAt <= block.timestamp + gateLead || startsAt > block.timestamp + MAX_LEAD_TIME) {
             revert InvalidEventStart(startsAt, block.timestamp);
@@ -484,8 +488,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
             e.programId,
             e.regionId,
             e.day,
-            e.startHour,
-            e.endHour,
+            e.startInterval,
+            e.endInterval,
             e.tier,
             e.rate,
             e.targetWh,
@@ -593,7 +597,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         a.eventId = eventId;
         a.day = e.day;
         a.rate = e.rate;
-        a.hours_ = e.endHour - e.startHour;
+        uint256 interval = _regions.meterInterval(e.regionId);
+        a.minutes_ = uint256(e.endInterval - e.startInterval) * interval;
         a.bonusCapBps = p.bonusCapBps;
         a.maxShareWh = (uint256(e.targetWh) * p.maxShareBps) / _BPS;
         a.regionDays = _regionEventDays[e.regionId].around(a.day);
@@ -601,8 +606,9 @@ contract ReductionRequests is IReductionRequests, AccessControl {
             regionId: e.regionId,
             classMask: p.classMask,
             rate: a.rate,
-            startHour: e.startHour,
-            endHour: e.endHour,
+            // the hours the window touches: [floor(start), ceil(end)) in hours (V-2)
+            startHour: uint8((e.startInterval * interval) / LocalTime.MINUTES_PER_HOUR),
+            endHour: uint8((e.endInterval * interval + LocalTime.MINUTES_PER_HOUR - 1) / LocalTime.MINUTES_PER_HOUR),
             byKeeper: byKeeper
         });
     }
@@ -622,7 +628,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (en.status != EnrollmentStatus.None) return (_REFUSED_ALREADY_ENROLLED, 0);
         IConsumerRegistry.Eligibility memory c = _consumers.eligibility(account, a.terms);
         if (c.reason != 0) return (c.reason, c.reason); // an IConsumerRegistry.Ineligibility
-        uint256 maxWh = uint256(c.capacityW) * a.hours_;
+        uint256 maxWh = (uint256(c.capacityW) * a.minutes_) / LocalTime.MINUTES_PER_HOUR; // V-3, rounded down
         if (maxWh > a.maxShareWh) maxWh = a.maxShareWh; // P5: at most the program's share of the target
         if (committedWh == 0 || committedWh > maxWh) return (_REFUSED_COMMITMENT, maxWh);
         mapping(uint256 => uint256) storage taken = _consumerDays[account];
@@ -713,7 +719,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     }
 
     function _startsAt(DrEvent storage e) private view returns (uint256) {
-        return _regions.localDayStart(e.regionId, e.day) + uint256(e.startHour) * LocalTime.SECONDS_PER_HOUR;
+        return _regions.localDayStart(e.regionId, e.day) + uint256(e.startInterval) * _regions.meterInterval(e.regionId) * LocalTime.SECONDS_PER_MINUTE;
     }
 
     /// @dev S-1, E-8: the window counts only time the escrow was not paused since the event's creation.

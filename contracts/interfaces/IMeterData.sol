@@ -15,6 +15,7 @@ interface IMeterData {
     /// @notice What settlement asks of one record (S-2, S-3, S-10).
     struct RecordQuery {
         uint16 regionId; // the event's region
+        uint8 intervalMinutes; // the region's meter interval (R-7): the record's shape is its import shape
         uint32 consumerId; // the settled consumer
         uint32 day; // the day the walk requires
         uint16 batchIndex; // the batch whose root proves the record
@@ -53,8 +54,9 @@ interface IMeterData {
     /// @notice A record is shorter than its header says (`meterDayDigest`), or a settled hourly record is
     /// neither 110 nor 175 bytes.
     error InvalidRecordLength(uint256 length);
-    /// @notice Settlement reads hourly import records only (version 1, 60-minute, channel 0; S-13): a
-    /// 15- or 30-minute record, an export record or another version is refused, never misread.
+    /// @notice Settlement reads import records of the region's interval only (version 1, the region's
+    /// interval, channel 0; S-13): a record of another interval, an export record or another version is
+    /// refused, never misread.
     error RecordShapeNotSettleable(uint8 version, uint8 intervalMinutes, uint8 channel);
     /// @notice The record is for another consumer.
     error LeafConsumerMismatch(uint32 expected, uint32 actual);
@@ -111,21 +113,21 @@ interface IMeterData {
     /// @param record A record, signed or not.
     function meterDayDigest(bytes calldata record) external view returns (bytes32);
 
-    /// @notice The readings of one record that settlement requires, checked: the record is hourly import
-    /// (else RecordShapeNotSettleable, S-13), the query's consumer, region and day (S-2, S-3), it is
+    /// @notice The readings of one record that settlement requires, checked: the record is an import
+    /// record of `q.intervalMinutes` (else RecordShapeNotSettleable, S-13), the query's consumer, region and day (S-2, S-3), it is
     /// under the root of its batch (else InvalidMeterProof), and, if `q.signedOnly`, it is a signed
     /// record, whose signature was checked when posted (S-10).
     /// @param q What settlement requires of the record.
-    /// @param record The record exactly as posted (110 or 175 bytes).
+    /// @param record The record exactly as posted (14 + 4·n bytes, 65 more if signed).
     /// @param proof Sibling hashes, leaf to root.
     /// @return counted False if the record is flagged missing or, when signatures are required, an
     /// unsigned record (it then counts as missing data).
-    /// @return readings The 24 hourly Wh if counted, else zeros.
+    /// @return readings The Wh of each interval of the day (24, 48 or 96) if counted, else empty.
     function verifiedReadings(
         RecordQuery calldata q,
         bytes calldata record,
         bytes32[] calldata proof
-    ) external view returns (bool counted, uint32[24] memory readings);
+    ) external view returns (bool counted, uint32[] memory readings);
 
     /// @notice This contract's EIP-712 domain separator, which meters sign in (M-7).
     function domainSeparator() external view returns (bytes32);

@@ -14,7 +14,7 @@ interface IProofSettlement {
         uint16 regionId;
         uint32 day; // the event's local day
         bool signedData; // the program counts meter-signed records only (S-10)
-        Baseline.Params params; // method, event hours, day-of adjustment
+        Baseline.Params params; // method, meter interval, event intervals, day-of adjustment
         // the region's event-day bits for bitmap words (day - LOOKBACK_DAYS) >> 8 and the next: the
         // whole lookback lies in these two words (S-3)
         uint256[2] eventDays;

@@ -42,8 +42,8 @@ interface IReductionRequests {
     struct DrEvent {
         uint32 programId; // slot 1
         uint32 day; // local day
-        uint8 startHour; // [startHour, endHour) local hours
-        uint8 endHour;
+        uint8 startInterval; // [startInterval, endInterval): meter intervals of the local day (R-7, P-3)
+        uint8 endInterval;
         Tier tier;
         EventStatus status;
         uint96 rate; // base × tier × stress, token units per kWh, fixed at creation
@@ -83,10 +83,6 @@ interface IReductionRequests {
     error UnknownEvent(uint256 eventId);
     /// @notice The event must start in the future and within 30 days.
     error InvalidEventStart(uint256 startsAt, uint256 nowTs);
-    /// @notice Events are created in regions of hourly meter data only (S-13): settlement, by proofs or
-    /// by a challengeable root, reads hourly records, so an event of a 15- or 30-minute region (R-7)
-    /// could be neither settled nor challenged.
-    error RegionNotHourly(uint16 regionId, uint8 intervalMinutes);
     /// @notice The program already has an event on that local day.
     error ProgramDayTaken(uint32 programId, uint32 day);
     /// @notice The program reached its events-per-30-days cap.
@@ -139,8 +135,8 @@ interface IReductionRequests {
         uint32 indexed programId,
         uint16 indexed regionId,
         uint32 day,
-        uint8 startHour,
-        uint8 endHour,
+        uint8 startInterval,
+        uint8 endInterval,
         Tier tier,
         uint96 rate,
         uint48 targetWh,
@@ -208,17 +204,25 @@ interface IReductionRequests {
     function setForecasting(address forecasting) external;
 
     /// @notice Create an event. The program's utility, while active (P-3, P-4).
+    /// @param programId The program.
+    /// @param day The local day (days since 1970-01-01 in the region's standard time).
+    /// @param startInterval The first meter interval of the event (the region's interval, R-7: an hour
+    /// in an hourly region, 69 for 17:15 in a 15-minute region).
+    /// @param endInterval The interval after the event's last one (75 for an event ending 18:45).
+    /// @param targetWh The reduction sought.
+    /// @param tier The event's tier (P-4).
     /// @return eventId The new event's id.
     function createEvent(
         uint32 programId,
         uint32 day,
-        uint8 startHour,
-        uint8 endHour,
+        uint8 startInterval,
+        uint8 endInterval,
         uint48 targetWh,
         Tier tier
     ) external returns (uint256 eventId);
 
     /// @notice Create an event from an auto-trigger. Only TRIGGER_ROLE (the forecasting contract) (F-6).
+    /// The window is in whole hours (the forecast's resolution), converted to the region's intervals.
     function createTriggeredEvent(
         uint32 programId,
         uint32 day,

@@ -9,6 +9,9 @@ pragma solidity ^0.8.24;
 library LocalTime {
     uint256 internal constant SECONDS_PER_DAY = 86_400;
     uint256 internal constant SECONDS_PER_HOUR = 3_600;
+    uint256 internal constant SECONDS_PER_MINUTE = 60;
+    uint256 internal constant MINUTES_PER_HOUR = 60;
+    uint256 internal constant MINUTES_PER_DAY = 1_440;
 
     /// @notice The local day of a timestamp (`t >= 86_400`, so the sum is positive).
     function dayOf(int16 utcOffsetMinutes, uint256 t) internal pure returns (uint32) {

@@ -16,8 +16,8 @@ import {ECDSA} from "solady/src/utils/ECDSA.sol";
 ///   [13, 14)  flags (bit 0 = data missing; other bits must be 0)
 ///   [14, ..)  n readings in Wh (uint32 each), interval 0 starting at local midnight
 /// Version, interval and channel are the record's shape: 398, 206 or 110 bytes. MeterData takes the
-/// region's interval only (R-7) and one channel per batch; settlement reads the hourly import shape
-/// (`SHAPE`) only (S-13). A signed record (M-7) is the record followed by the meter's 65-byte EIP-712
+/// region's interval only (R-7) and one channel per batch; settlement reads the import shape of the
+/// region's interval (`importShape`, S-13). A signed record (M-7) is the record followed by the meter's 65-byte EIP-712
 /// signature (r, s, v) over all of it, header and flags included: 463, 271 or 175 bytes. Leaf =
 /// keccak256(record), whichever its length. Internal node = keccak256 of the two children in ascending
 /// order (the commutative hash of OpenZeppelin's MerkleProof). Leaves are paired left to right level by
@@ -34,7 +34,7 @@ library MeterLeaf {
     /// @dev The highest channel MeterData takes (1 = export); later channels (state of charge) go above.
     uint8 internal constant CHANNEL_EXPORT = 1;
     uint256 internal constant MINUTES_PER_DAY = 1_440;
-    /// @dev The hourly import shape's first three bytes (version, interval, channel): what settlement reads.
+    /// @dev The hourly import shape's first three bytes (version, interval, channel).
     uint24 internal constant SHAPE = 0x013c00;
     /// @dev A header's 14 bytes (as `head`, the record's first word >> 144) with its consumer id and
     /// flags masked out: shape, region and day, what every record of a batch shares (M-2, M-3).
@@ -45,10 +45,10 @@ library MeterLeaf {
     uint256 internal constant SIGNED_RECORD_BYTES = RECORD_BYTES + SIGNATURE_BYTES;
     uint8 internal constant FLAG_MISSING = 1;
     /// @dev secp256k1n / 2: a signature's s above it is the malleable twin of a low-s one (EIP-2).
-    /// @dev The low 32 bits of each 64-bit lane: a calldata word's odd hours (its even ones after >> 32).
+    /// @dev The low 32 bits of each 64-bit lane: a calldata word's odd intervals (its even ones after >> 32).
     // slither: a mask, written out so that its lanes show
     // slither-disable-next-line too-many-digits
-    uint256 private constant _ODD_HOURS = 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff;
+    uint256 private constant _ODD_LANES = 0x00000000ffffffff00000000ffffffff00000000ffffffff00000000ffffffff;
     uint256 private constant _HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
     /// @notice The EIP-712 type a meter signs (M-7): one consumer-day, every header field as the record
     /// carries it (flags included: the meter vouches for a "missing" as for a reading) and the readings
@@ -106,28 +106,31 @@ library MeterLeaf {
         id = uint32(w >> 200);
     }
 
-    /// @notice The 24 hourly readings of a single record.
-    function readings(bytes calldata record) internal pure returns (uint32[24] memory r) {
-        // the three calldata words of the readings into the 24 words of `r`: hot path
-        uint256 src;
-        uint256 dst;
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            src := add(record.offset, HEADER_BYTES)
-            dst := r
-        }
-        _spread(src, dst);
+    /// @notice The import shape of `intervalMinutes` data (version 1, that interval, channel 0): the
+    /// first three bytes of the records that settlement reads in a region of that interval (S-13).
+    function importShape(uint8 intervalMinutes) internal pure returns (uint24) {
+        return (uint24(FORMAT_VERSION) << 16) | (uint24(intervalMinutes) << 8) | CHANNEL_IMPORT;
     }
 
-    /// @notice The readings of hours [first, end) of a record, written into `r` (its other hours are left
-    /// as they are): what a baseline reads of a day, without decoding the rest. Needs first <= end <= 24.
-    function readHours(bytes calldata record, uint32[24] memory r, uint256 first, uint256 end) internal pure {
+    /// @notice The readings of a single record, one per interval of its day (24, 48 or 96; the caller
+    /// checked its length against its interval).
+    function readings(bytes calldata record) internal pure returns (uint32[] memory r) {
+        uint256 n = readingBytes(uint8(headAt(record, 0) >> 96)) >> 2;
+        r = new uint32[](n);
+        readIntervals(record, r, 0, n);
+    }
+
+    /// @notice The readings of intervals [first, end) of a record, written into `r` (its other intervals
+    /// are left as they are): what a baseline reads of a day, without decoding the rest. Needs
+    /// first <= end <= r.length and end <= the record's readings.
+    function readIntervals(bytes calldata record, uint32[] memory r, uint256 first, uint256 end) internal pure {
         // calldata word reads into the given words of `r`, hot path (every record of a batch settlement)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             let src := add(add(record.offset, HEADER_BYTES), shl(2, first))
-            let limit := add(r, shl(5, end))
-            let dst := add(r, shl(5, first))
+            let data := add(r, 0x20)
+            let limit := add(data, shl(5, end))
+            let dst := add(data, shl(5, first))
             // two readings per calldata word while at least two are left, then the last one
             for {} lt(add(dst, 0x20), limit) {
                 dst := add(dst, 0x40)
@@ -143,59 +146,60 @@ library MeterLeaf {
         }
     }
 
-    /// @notice Adds a record's 24 readings to `lanes`: six words of four 64-bit lanes, one lane per hour
-    /// (`unpackLanes` gives the per-hour sums back). A lane holds any sum of fewer than 2^32 readings,
-    /// so a 10-in-10 baseline adds its days up eight hours (one calldata word) at a time.
-    function addToLanes(bytes calldata record, uint256[6] memory lanes) internal pure {
-        // three calldata words, each split into its odd and even hours by one mask: hot path (every
+    /// @notice Adds a record's readings to `lanes`: two words of four 64-bit lanes per calldata word of
+    /// eight readings, one lane per interval (`unpackLanes` gives the per-interval sums back); `lanes`
+    /// holds a quarter as many words as the record has readings (6, 12 or 24). A lane holds any sum of
+    /// fewer than 2^32 readings, so a 10-in-10 baseline adds its days up eight intervals at a time.
+    function addToLanes(bytes calldata record, uint256[] memory lanes) internal pure {
+        // calldata words, each split into its odd and even intervals by one mask: hot path (every
         // baseline record of a 10-in-10 batch settlement)
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            let m := _ODD_HOURS
+            let m := _ODD_LANES
             let src := add(record.offset, HEADER_BYTES)
-            let w := calldataload(src)
-            mstore(lanes, add(mload(lanes), and(w, m)))
             let at := add(lanes, 0x20)
-            mstore(at, add(mload(at), and(shr(32, w), m)))
-            w := calldataload(add(src, 0x20))
-            at := add(lanes, 0x40)
-            mstore(at, add(mload(at), and(w, m)))
-            at := add(lanes, 0x60)
-            mstore(at, add(mload(at), and(shr(32, w), m)))
-            w := calldataload(add(src, 0x40))
-            at := add(lanes, 0x80)
-            mstore(at, add(mload(at), and(w, m)))
-            at := add(lanes, 0xa0)
-            mstore(at, add(mload(at), and(shr(32, w), m)))
+            let limit := add(at, shl(5, mload(lanes)))
+            for {} lt(at, limit) {
+                at := add(at, 0x40)
+                src := add(src, 0x20)
+            } {
+                let w := calldataload(src)
+                mstore(at, add(mload(at), and(w, m)))
+                let next := add(at, 0x20)
+                mstore(next, add(mload(next), and(shr(32, w), m)))
+            }
         }
     }
 
-    /// @notice The per-hour sums that `addToLanes` gathered, into `sums`; the lanes are zeroed for the
-    /// next sum. Lane layout: word 2k holds hours 8k+7, 8k+5, 8k+3, 8k+1 (lowest lane first), word
-    /// 2k+1 hours 8k+6, 8k+4, 8k+2, 8k.
-    function unpackLanes(uint256[6] memory lanes, uint256[24] memory sums) internal pure {
-        // 24 lane reads, unrolled: once per consumer of a 10-in-10 batch settlement
+    /// @notice The per-interval sums that `addToLanes` gathered, into `sums` (four times as many words
+    /// as `lanes`); the lanes are zeroed for the next sum. Lane layout: word 2k holds intervals 8k+7,
+    /// 8k+5, 8k+3, 8k+1 (lowest lane first), word 2k+1 intervals 8k+6, 8k+4, 8k+2, 8k.
+    function unpackLanes(uint256[] memory lanes, uint256[] memory sums) internal pure {
+        // lane reads, a word pair per eight intervals: once per consumer of a 10-in-10 batch settlement
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
-            function unpack(src, dst) {
-                // the word pair at `src` (hours 8k+7.. odd, then 8k+6.. even) into the 8 hours at `dst`
-                let lane := 0xffffffffffffffff
-                let oddHours := mload(src)
-                let evenHours := mload(add(src, 0x20))
+            let lane := 0xffffffffffffffff
+            let src := add(lanes, 0x20)
+            let limit := add(src, shl(5, mload(lanes)))
+            for {
+                let dst := add(sums, 0x20)
+            } lt(src, limit) {
+                src := add(src, 0x40)
+                dst := add(dst, 0x100)
+            } {
+                let oddIntervals := mload(src)
+                let evenIntervals := mload(add(src, 0x20))
                 mstore(src, 0)
                 mstore(add(src, 0x20), 0)
-                mstore(dst, shr(192, evenHours))
-                mstore(add(dst, 0x20), shr(192, oddHours))
-                mstore(add(dst, 0x40), and(shr(128, evenHours), lane))
-                mstore(add(dst, 0x60), and(shr(128, oddHours), lane))
-                mstore(add(dst, 0x80), and(shr(64, evenHours), lane))
-                mstore(add(dst, 0xa0), and(shr(64, oddHours), lane))
-                mstore(add(dst, 0xc0), and(evenHours, lane))
-                mstore(add(dst, 0xe0), and(oddHours, lane))
+                mstore(dst, shr(192, evenIntervals))
+                mstore(add(dst, 0x20), shr(192, oddIntervals))
+                mstore(add(dst, 0x40), and(shr(128, evenIntervals), lane))
+                mstore(add(dst, 0x60), and(shr(128, oddIntervals), lane))
+                mstore(add(dst, 0x80), and(shr(64, evenIntervals), lane))
+                mstore(add(dst, 0xa0), and(shr(64, oddIntervals), lane))
+                mstore(add(dst, 0xc0), and(evenIntervals, lane))
+                mstore(add(dst, 0xe0), and(oddIntervals, lane))
             }
-            unpack(lanes, sums)
-            unpack(add(lanes, 0x40), add(sums, 0x100))
-            unpack(add(lanes, 0x80), add(sums, 0x200))
         }
     }
 
@@ -303,30 +307,6 @@ library MeterLeaf {
             mstore(0x00, a)
             mstore(0x20, b)
             h := keccak256(0x00, 0x40)
-        }
-    }
-
-    /// @dev The 24 big-endian uint32 readings at calldata offset `src` (three words) into the 24
-    /// memory words at `dst`, unrolled: every verified record passes here.
-    function _spread(uint256 src, uint256 dst) private pure {
-        // solhint-disable-next-line no-inline-assembly
-        assembly ("memory-safe") {
-            for {
-                let i := 0
-            } lt(i, 3) {
-                i := add(i, 1)
-            } {
-                let w := calldataload(add(src, shl(5, i)))
-                let d := add(dst, shl(8, i)) // eight readings per calldata word, 32 bytes each in memory
-                mstore(d, shr(224, w))
-                mstore(add(d, 0x20), and(shr(192, w), 0xffffffff))
-                mstore(add(d, 0x40), and(shr(160, w), 0xffffffff))
-                mstore(add(d, 0x60), and(shr(128, w), 0xffffffff))
-                mstore(add(d, 0x80), and(shr(96, w), 0xffffffff))
-                mstore(add(d, 0xa0), and(shr(64, w), 0xffffffff))
-                mstore(add(d, 0xc0), and(shr(32, w), 0xffffffff))
-                mstore(add(d, 0xe0), and(w, 0xffffffff))
-            }
         }
     }
 }

@@ -8,8 +8,8 @@ import {Baseline} from "../libraries/Baseline.sol";
 contract BaselineHarness {
     /// @notice See Baseline.compute.
     function compute(
-        uint32[24][] calldata baselineDays,
-        uint32[24] calldata eventDay,
+        uint32[][] calldata baselineDays,
+        uint32[] calldata eventDay,
         Baseline.Params calldata p
     ) external pure returns (Baseline.Result memory) {
         return Baseline.compute(baselineDays, eventDay, p, false);
@@ -17,8 +17,8 @@ contract BaselineHarness {
 
     /// @notice See Baseline.compute, with baseline days that are gaps (B-9).
     function computeGapped(
-        uint32[24][] calldata baselineDays,
-        uint32[24] calldata eventDay,
+        uint32[][] calldata baselineDays,
+        uint32[] calldata eventDay,
         Baseline.Params calldata p,
         bool gapped
     ) external pure returns (Baseline.Result memory) {
@@ -27,9 +27,9 @@ contract BaselineHarness {
 
     /// @notice See Baseline.computeTenInTen (after Baseline.validate, as its callers do).
     function computeTenInTen(
-        uint256[24] calldata sums,
+        uint256[] calldata sums,
         uint256 n,
-        uint32[24] calldata eventDay,
+        uint32[] calldata eventDay,
         Baseline.Params calldata p
     ) external pure returns (Baseline.Result memory) {
         Baseline.validate(p);

@@ -41,6 +41,7 @@ from oracles.protocol.bindings import (
 )
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EnrollmentStatus, Ineligibility, Refusal
+from oracles.protocol.event_window import EventWindow
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref
 from oracles.reference import meter_signing
@@ -54,7 +55,7 @@ from oracles.reference.baseline_days import (
 from oracles.reference.baseline_days import (
     sufficient as is_sufficient,
 )
-from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_leaf import Channel, ConsumerDay
 from oracles.reference.meter_multiproof import ConsumerArg, GroupArg, Located, settle_batch_args
 from oracles.reference.meter_signing import MeterDomain
 
@@ -78,10 +79,11 @@ ZERO_ADDRESS = "0x" + "00" * 20
 
 
 class Terms(NamedTuple):
-    """An event and its program as first read (their terms never change)."""
+    """An event, its program and its window as first read (their terms never change)."""
 
     event: DrEvent
     program: Program
+    window: EventWindow  # the event's intervals at the region's meter interval (P-3, R-7)
 
 
 @dataclass(frozen=True)
@@ -149,23 +151,31 @@ class SettleStats:
     mismatches: int = 0
 
 
-def baseline_params(
-    event: DrEvent, program: Program, cap_bps: int | None = None
-) -> ref.BaselineParams:
+def baseline_params(terms: Terms, cap_bps: int | None = None) -> ref.BaselineParams:
     """The reference's parameters for an event of a program; ``cap_bps`` overrides B-5's cap."""
+    program, window = terms.program, terms.window
     return ref.BaselineParams(
-        method=program.method, start_hour=event.start_hour, end_hour=event.end_hour,
+        method=program.method, interval_minutes=window.interval_minutes,
+        start_interval=window.start_interval, end_interval=window.end_interval,
         adj_window_hours=program.adj_window_hours, adj_gap_hours=program.adj_gap_hours,
         adj_cap_bps=program.adj_cap_bps if cap_bps is None else cap_bps,
     )  # fmt: skip
 
 
-def event_terms(event: DrEvent, program: Program, *, by_keeper: bool) -> EventTerms:
-    """The event's terms as enrollment checks them against a consumer (V-2)."""
+def event_terms(terms: Terms, *, by_keeper: bool) -> EventTerms:
+    """The event's terms as enrollment checks them against a consumer (V-2): the hours its window
+    touches."""
+    event, program, window = terms
+    start_hour, end_hour = window.hours
     return EventTerms(
         region_id=event.region_id, class_mask=program.class_mask, rate=event.rate,
-        start_hour=event.start_hour, end_hour=event.end_hour, by_keeper=by_keeper,
+        start_hour=start_hour, end_hour=end_hour, by_keeper=by_keeper,
     )  # fmt: skip
+
+
+def max_commitment_wh(capacity_w: int, window: EventWindow) -> int:
+    """V-3: the most a consumer may commit, its capacity over the window, rounded down."""
+    return capacity_w * window.minutes // 60
 
 
 def event_reward(
@@ -215,7 +225,13 @@ class Keeper:
         status in the returned event are those of that first read: read ``dr_event`` for current ones."""
         if event_id not in self._terms:
             event = self.p.dr_event(event_id)
-            self._terms[event_id] = Terms(event, self.p.program(event.program_id))
+            interval = self.p.meter_interval(event.region_id)
+            window = EventWindow(
+                interval_minutes=interval,
+                start_interval=event.start_interval,
+                end_interval=event.end_interval,
+            )
+            self._terms[event_id] = Terms(event, self.p.program(event.program_id), window)
         return self._terms[event_id]
 
     # ------------------------------------------------------------------ enrollment
@@ -224,8 +240,7 @@ class Keeper:
         self, event_id: int, accounts: list[str] | None = None, progress: Progress | None = None
     ) -> EnrollStats:
         requests = self.p.requests.functions
-        event, program = self.terms(event_id)
-        hours = event.end_hour - event.start_hour
+        event, program, window = terms_ = self.terms(event_id)
         stats = EnrollStats(event_id)
         gate = int(requests.enrollmentGate(event_id).call())
         if int(self.client.w3.eth.get_block("latest")["timestamp"]) >= gate:
@@ -236,7 +251,7 @@ class Keeper:
             return stats
         todo: list[tuple[str, int]] = []
         accounts = accounts if accounts is not None else self.active_accounts()
-        terms = event_terms(event, program, by_keeper=True).abi()
+        terms = event_terms(terms_, by_keeper=True).abi()
         enrollments = Enrollment.many(
             self.client.call_many(self.p.requests, "enrollment", [(event_id, a) for a in accounts])
         )
@@ -265,7 +280,11 @@ class Keeper:
             elif keys is not None and keys.key == ZERO_ADDRESS:
                 stats.skip(Refusal.NoMeterKey)
             else:
-                committed = eligibility.capacity_w * hours * self.commit_share_bps // 10_000
+                committed = (
+                    max_commitment_wh(eligibility.capacity_w, window)
+                    * self.commit_share_bps
+                    // 10_000
+                )
                 committed = min(committed, share_wh)
                 if committed == 0:
                     stats.skip(Refusal.CommitmentOutOfRange)
@@ -318,6 +337,8 @@ class Keeper:
         self, region: int, day: int, consumer_id: int
     ) -> tuple[ConsumerDay, tuple[int, bytes, list[bytes]]] | None:
         for batch in self.batches(region, day):
+            if batch.records and batch.records[0].channel != Channel.IMPORT:
+                continue  # settlement reads the import channel (S-13); export days have their own
             pos = batch.position(consumer_id)
             if pos is not None:
                 record = batch.records[pos]
@@ -347,8 +368,7 @@ class Keeper:
 
     def _reference(
         self,
-        event: DrEvent,
-        program: Program,
+        terms: Terms,
         committed: int,
         event_rec: ConsumerDay,
         inputs: BaselineInputs,
@@ -356,10 +376,8 @@ class Keeper:
     ) -> tuple[bool, ref.BaselineResult | None, int]:
         if not is_sufficient(event_counts, inputs):
             return False, None, 0
-        result = ref.compute(
-            inputs.days, event_rec.readings, baseline_params(event, program), inputs.gapped
-        )
-        reward = event_reward(result, committed, event, program)
+        result = ref.compute(inputs.days, event_rec.readings, baseline_params(terms), inputs.gapped)
+        reward = event_reward(result, committed, terms.event, terms.program)
         return True, result, reward
 
     def _meter_keys(self, program: Program, accounts: list[str]) -> list[MeterKey | None]:
@@ -418,16 +436,17 @@ class Keeper:
         """Every live enrollment of the event with its meter-record proofs and the reference's
         result (S-1..S-8), and the number of candidate-day mismatches with the chain. The event
         day is made final first if it can be (M-9)."""
-        event, program = self.terms(event_id)
+        terms = self.terms(event_id)
+        event, program, window = terms
         region, day = event.region_id, event.day
         if not self.finalize_day(event_id):
             raise ValueError(f"event {event_id}: day {day} is not final yet (M-9)")
         mismatches = 0
         planned: list[Planned] = []
         # chain facts of the lookback, read once per event in batched reads, for the walk (S-3)
-        window = [(region, d) for d in range(day - LOOKBACK_DAYS, day)]
-        holidays = self._days(self.p.regions, "isHoliday", window)
-        event_days = self._days(self.p.requests, "regionHasEvent", window)
+        lookback = [(region, d) for d in range(day - LOOKBACK_DAYS, day)]
+        holidays = self._days(self.p.regions, "isHoliday", lookback)
+        event_days = self._days(self.p.requests, "regionHasEvent", lookback)
         accounts = self.enrolled_accounts(event_id)
         enrollments = Enrollment.many(
             self.client.call_many(self.p.requests, "enrollment", [(event_id, a) for a in accounts])
@@ -466,12 +485,14 @@ class Keeper:
             required = [d for d in candidates if d in leaves]
             counts = self._counts(keys, domain)
             usable = {d: rec.readings for d, (rec, _) in leaves.items() if counts(rec)}
-            inputs = baseline_inputs(candidates, usable.get)
+            inputs = baseline_inputs(
+                candidates, usable.get, ref.intervals_per_day(window.interval_minutes)
+            )
             sufficient, result, reward = False, None, 0
             if found is not None:
                 event_rec = found[0]
                 sufficient, result, reward = self._reference(
-                    event, program, enrollment.committed_wh, event_rec, inputs, counts(event_rec)
+                    terms, enrollment.committed_wh, event_rec, inputs, counts(event_rec)
                 )
                 self.inputs[(event_id, account)] = (inputs.days, event_rec.readings)
             head = [] if found is None else [found[1]]

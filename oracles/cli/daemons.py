@@ -201,7 +201,7 @@ def keeper_pass(
         if event.status != EventStatus.Scheduled:
             continue
         day_start = p.regions.functions.localDayStart(event.region_id, event.day).call()
-        start = int(day_start) + 3600 * event.start_hour
+        start = int(day_start) + 60 * p.meter_interval(event.region_id) * event.start_interval
         if now < start:
             stats = keeper.enroll(event_id)
             print(f"event {event_id}: enrolled {len(stats.enrolled)}, skipped {stats.skipped}")

@@ -85,7 +85,7 @@ def keeper_watch(p: Protocol, client: ChainClient, args: argparse.Namespace) -> 
     index = open_index(p, args)
     daemon = Daemon(p, client, index, Metrics("keeper"))
     keeper = Keeper(p, client, index=index)
-    offsets: dict[int, int] = {}
+    offsets: dict[int, tuple[int, int]] = {}  # region -> (UTC offset, meter interval)
 
     def step() -> None:
         daemon.sync_index()
@@ -105,7 +105,7 @@ def keeper_pass(
     p: Protocol,
     keeper: Keeper,
     index: LogIndexer,
-    offsets: dict[int, int],
+    offsets: dict[int, tuple[int, int]],
     stop: Stop | None = None,
 ) -> tuple[int, int]:
     """One watching keeper pass over the index's open events (the index synced by the caller):
@@ -119,8 +119,9 @@ def keeper_pass(
         if stop is not None and stop.requested:
             break
         if created.region_id not in offsets:
-            offsets[created.region_id] = p.region(created.region_id).utc_offset_minutes
-        if now < event_start(created, offsets[created.region_id]):
+            region = p.region(created.region_id)
+            offsets[created.region_id] = (region.utc_offset_minutes, region.interval_minutes)
+        if now < event_start(created, *offsets[created.region_id]):
             enrolled += len(keeper.enroll(created.event_id).enrolled)
         elif unsettled and _settleable(p, keeper, created):
             result = keeper.settle(created.event_id)
@@ -131,9 +132,10 @@ def keeper_pass(
     return enrolled, settled
 
 
-def event_start(created: CreatedEvent, utc_offset_minutes: int) -> int:
-    """The event's first second (LocalTime.dayStart plus its start hour)."""
-    return created.day * 86_400 - utc_offset_minutes * 60 + 3_600 * created.start_hour
+def event_start(created: CreatedEvent, utc_offset_minutes: int, interval_minutes: int) -> int:
+    """The event's first second (LocalTime.dayStart plus its start interval, P-3)."""
+    start = 60 * interval_minutes * created.start_interval
+    return created.day * 86_400 - utc_offset_minutes * 60 + start
 
 
 def _settleable(p: Protocol, keeper: Keeper, created: CreatedEvent) -> bool:

@@ -20,7 +20,7 @@ class CreatedEvent:
     event_id: int
     region_id: int
     day: int
-    start_hour: int
+    start_interval: int  # in the region's meter intervals (P-3, R-7)
 
 
 class IndexView:
@@ -70,7 +70,9 @@ class IndexView:
         for event_id in self.store.open_event_ids():
             [created] = self.store.rows("name='EventCreated' AND event_id=?", (event_id,))
             a = created.args
-            event = CreatedEvent(event_id, int(a["regionId"]), int(a["day"]), int(a["startHour"]))
+            event = CreatedEvent(
+                event_id, int(a["regionId"]), int(a["day"]), int(a["startInterval"])
+            )
             out.append((event, self.store.event_state(event_id).unsettled))
         return out
 

@@ -432,8 +432,9 @@ class DrEvent(Struct):
 
     program_id: int = Field(validation_alias="programId")
     day: int = Field(validation_alias="day")
-    start_hour: int = Field(validation_alias="startHour")
-    end_hour: int = Field(validation_alias="endHour")
+    # [start_interval, end_interval): meter intervals of the local day at the region's interval (P-3)
+    start_interval: int = Field(validation_alias="startInterval")
+    end_interval: int = Field(validation_alias="endInterval")
     tier: Tier = Field(validation_alias="tier")
     status: EventStatus = Field(validation_alias="status")
     rate: int = Field(validation_alias="rate")

@@ -101,6 +101,10 @@ class Protocol:
     def region(self, region_id: int) -> RegionParams:
         return RegionParams.model_validate(self.regions.functions.region(region_id).call())
 
+    def meter_interval(self, region_id: int) -> int:
+        """The region's meter interval in minutes (15, 30 or 60; fixed at addRegion, R-7)."""
+        return int(self.regions.functions.meterInterval(region_id).call())
+
     def day_info(self, region_id: int, day: int) -> DayInfo:
         return DayInfo.model_validate(self.meter.functions.dayInfo(region_id, day).call())
 

@@ -73,11 +73,13 @@ class BaselineInputs(NamedTuple):
 
 
 def baseline_inputs(
-    candidates: Iterable[int], usable: Callable[[int], Sequence[int] | None]
+    candidates: Iterable[int],
+    usable: Callable[[int], Sequence[int] | None],
+    intervals: int = HOURS,
 ) -> BaselineInputs:
     """The baseline days' readings (S-4, B-9): ``usable(day)`` is the consumer's usable readings of
     the day, or None for a gap (no record, flagged missing, not signed by its key); a gap is a day
-    of zeros, never replaced by an older day."""
+    of zeros (``intervals`` of them: 24, 48 or 96), never replaced by an older day."""
     days: list[tuple[int, ...]] = []
     gapped = False
     count = 0
@@ -85,7 +87,7 @@ def baseline_inputs(
         r = usable(d)
         if r is None:
             gapped = True
-            days.append((0,) * HOURS)
+            days.append((0,) * intervals)
         else:
             count += 1
             days.append(tuple(r))

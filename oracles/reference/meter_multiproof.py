@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
-from oracles.reference.meter_leaf import SIGNED_RECORD_BYTES, _node
+from oracles.reference.meter_leaf import _node, is_signed
 
 # a record reference of settleBatch: bits 0..31 position, 32..47 group, bit 48 a signed record
 GROUP_SHIFT = 32
@@ -122,7 +122,7 @@ def settle_batch_args(
                 members.append([])
                 trees.append(r.tree)
             members[g].append(r.position)
-            signed = SIGNED_BIT if len(r.record) == SIGNED_RECORD_BYTES else 0
+            signed = SIGNED_BIT if is_signed(r.record) else 0
             refs.append(r.position | g << GROUP_SHIFT | signed)
         out.append((account, b"".join(r.record for r in records), refs))
     groups = [

@@ -50,31 +50,35 @@ def draw_chart(
     # settlement baseline: region actual + sum over settled consumers of (adjusted baseline - actual), per hour
     lift = np.zeros(24)
     event_id = report["event"]["id"]
-    params = baseline_params(event, program)
+    terms = keeper.terms(event_id)
+    params = baseline_params(terms)
+    per_hour = params.per_hour  # intervals an hour: the chart's points are hourly sums
     for o in stats.outcomes:
         inputs = keeper.inputs.get((event_id, o.account))
         if not o.sufficient or inputs is None:
             continue
         used, day_readings = inputs
         selected = ref.select_days(used, params)
-        for h in range(event.start_hour, event.end_hour):
-            lift[h] += (
-                ref.hour_baseline(used, selected, h) * o.adjustment_bps // ref.BPS - day_readings[h]
+        for k in range(event.start_interval, event.end_interval):
+            lift[k // per_hour] += (
+                ref.interval_baseline(used, selected, k) * o.adjustment_bps // ref.BPS
+                - day_readings[k]
             )
-    ev_hours = [run.event_day * 24 + h for h in range(event.start_hour, event.end_hour)]
+    first_hour, end_hour = terms.window.hours
+    ev_hours = [run.event_day * 24 + h for h in range(first_hour, end_hour)]
     ax1.plot([h - hours[0] for h in ev_hours], [actuals[h] + lift[h % 24] / 1_000 for h in ev_hours],
              label="settlement baseline (10-in-10, adjusted)", color="tab:purple", marker="o")  # fmt: skip
     ax1.axhline(
         report["event"]["threshold_kw"], color="gray", linestyle=":", label="trigger threshold"
     )
-    start = (run.event_day * 24 + event.start_hour) - hours[0]
-    end = (run.event_day * 24 + event.end_hour) - hours[0]
+    start = run.event_day * 24 + terms.window.start_minute / 60 - hours[0]
+    end = run.event_day * 24 + terms.window.end_minute / 60 - hours[0]
     ax1.axvspan(
         start,
         end,
         color="tab:red",
         alpha=0.15,
-        label=f"event {event.start_hour}:00-{event.end_hour}:00",
+        label=f"event {terms.window.label}",
     )
     ax1.set_xlabel("hour (last three local days)")
     ax1.set_ylabel("kW")

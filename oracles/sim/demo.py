@@ -35,7 +35,14 @@ from web3 import Web3
 from web3.contract.contract import ContractFunction
 
 from oracles.agents.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
-from oracles.agents.keeper import Keeper, Outcome, Progress, SettleStats, event_terms
+from oracles.agents.keeper import (
+    Keeper,
+    Outcome,
+    Progress,
+    SettleStats,
+    event_terms,
+    max_commitment_wh,
+)
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.anvil import PROJECT_ROOT, rpc_call, set_automine, set_time, start_anvil
@@ -244,7 +251,7 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
                         _self_enroll(run, keeper, event_id)
                     commitments = _commitments(run, event_id)
                     ev = keeper.terms(event_id).event
-                    window = (ev.start_hour, ev.end_hour)
+                    window = (ev.start_interval, ev.end_interval)
         bar.update(1)
     bar.close()
     if event_id is None:
@@ -477,11 +484,10 @@ def _post_day(
 def _self_enroll(run: Run, keeper: Keeper, event_id: int) -> None:
     """Consumers without keeper consent enroll themselves if the event suits them (their app asks
     the chain's eligibility check, V-2, without the keeper-consent condition)."""
-    event, program = keeper.terms(event_id)
-    hours = event.end_hour - event.start_hour
+    event, program, window = keeper.terms(event_id)
     share_wh = event.target_wh * program.max_share_bps // 10_000
     own = [sc for sc in run.sim.consumers if not sc.keeper_consent]
-    terms = event_terms(event, program, by_keeper=False).abi()
+    terms = event_terms(keeper.terms(event_id), by_keeper=False).abi()
     eligible = Eligibility.many(run.clients["keeper"].call_many(
         run.p.consumers, "eligibility", [(consumer_address(run.cfg.seed, sc.index), terms) for sc in own]
     ))  # fmt: skip
@@ -491,7 +497,7 @@ def _self_enroll(run: Run, keeper: Keeper, event_id: int) -> None:
     for sc, el in zip(own, eligible, strict=True):
         if el.reason == Ineligibility.None_:
             # 80 % of its attested capacity, at most the program's share of the event's target (V-1)
-            committed = min(sc.capacity_w * hours * 8 // 10, share_wh)
+            committed = min(max_commitment_wh(sc.capacity_w, window) * 8 // 10, share_wh)
             client = run.clients[f"consumer{sc.index}"]
             _pipelined(
                 pending, bar, client, fns.enroll(event_id, committed), f"enroll consumer {sc.index}"

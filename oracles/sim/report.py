@@ -98,8 +98,10 @@ def build_report(
         "event": {
             "id": event_id,
             "day": event.day,
-            "start_hour": event.start_hour,
-            "end_hour": event.end_hour,
+            "interval_minutes": keeper.terms(event_id).window.interval_minutes,
+            "start_interval": event.start_interval,
+            "end_interval": event.end_interval,
+            "window": keeper.terms(event_id).window.label,
             "tier": event.tier.name.lower(),
             "rate_musd_per_kwh": event.rate / 10**DECIMALS,
             "target_kwh": event.target_wh / 1_000,
@@ -153,14 +155,14 @@ def _uncapped_reward(
     if not o.sufficient or inputs is None:
         return 0
     used, event_day = inputs
-    result = ref.compute(used, event_day, baseline_params(event, program, cap_bps=ref.BPS))
+    result = ref.compute(used, event_day, baseline_params(keeper.terms(event_id), cap_bps=ref.BPS))
     return event_reward(result, o.committed_wh, event, program)
 
 
 def print_report(r: dict[str, Any], out: TextIO) -> None:
     """The report as the demo prints it (also ``gridbalance report RUN``)."""
     e, f, g = r["event"], r["forecast"], r["gamers"]
-    print(f"\nEvent {e['id']} (auto-triggered by the forecast): local day {e['day']}, {e['start_hour']}:00-{e['end_hour']}:00, "
+    print(f"\nEvent {e['id']} (auto-triggered by the forecast): local day {e['day']}, {e['window']}, "
           f"{e['tier']} tier, {e['rate_musd_per_kwh']:.3f} mUSD/kWh", file=out)  # fmt: skip
     print(
         f"\n  {'class':<12} {'enrolled':>8} {'committed kWh':>14} {'verified kWh':>13} {'paid mUSD':>11} {'no data':>8}",

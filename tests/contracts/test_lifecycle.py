@@ -91,7 +91,7 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
     tx = s.forecasting.postForecasts(REGION, 42, now(), points, {"from": oracle})
     event = tx.events["PeakForecast"]["eventId"]
     e = s.requests.drEvent(event)
-    assert (e["day"], e["startHour"], e["endHour"], e["programId"]) == (day, 16, 20, pid)
+    assert (e["day"], e["startInterval"], e["endInterval"], e["programId"]) == (day, 16, 20, pid)
 
     # 5. enrollment: consumers themselves, and the keeper for those who consented
     committed = {}
@@ -126,7 +126,12 @@ def test_full_cycle(suite, accounts, verifiers, consumer_accounts, oracle, keepe
     rate = e["rate"]
     program = s.programs.program(pid)
     params = ref.BaselineParams(
-        method=0, start_hour=16, end_hour=20, adj_window_hours=3, adj_gap_hours=1, adj_cap_bps=2_000
+        method=0,
+        start_interval=16,
+        end_interval=20,
+        adj_window_hours=3,
+        adj_gap_hours=1,
+        adj_cap_bps=2_000,
     )
     expected_total = 0
     for a in people:

@@ -282,62 +282,93 @@ def test_post_signed_batch__record_of_another_shape__shape_error_before_signatur
         regions.meter.postSignedBatch(QUARTER, yesterday, b"".join(raw), {"from": stranger})
 
 
-# S-13: settlement reads hourly import records only ----------------------------------------------
+# S-13: settlement reads import records of the region's interval -----------------------------------
 
 
-@pytest.mark.parametrize(("interval", "channel"), [(15, 0), (30, 0), (60, 1)])
-def test_verified_readings__not_hourly_import__refused_not_misread(
-    regions, oracle, yesterday, interval, channel
+@pytest.mark.parametrize(
+    ("interval", "channel", "asked"),
+    [(15, 1, 15), (30, 1, 30), (60, 1, 60), (15, 0, 60), (30, 0, 15)],
+)
+def test_verified_readings__other_shape__refused_not_misread(
+    regions, oracle, yesterday, interval, channel, asked
 ):
-    """S-13: MeterData.verifiedReadings (what proof settlement and challenges read) refuses a
-    15- or 30-minute record or an hourly export record with its own error, even with a valid proof,
-    rather than reading its first 24 readings as hours.
+    """S-13: MeterData.verifiedReadings (what proof settlement and challenges read) refuses an export
+    record, or a record of another interval than the one settlement asks for (the region's), with its
+    own error, even with a valid proof, rather than misreading its readings.
     Mutation: drop the shape check in MeterData._checkQueryHeader -> this test fails."""
     recs = days_of(interval, yesterday, [1, 2], Channel(channel))
     region = REGION_OF[interval]
     regions.meter.postBatch(region, yesterday, meter_leaf.encode_batch(recs), {"from": oracle})
     tree = meter_leaf.levels([r.leaf() for r in recs])
-    query = (region, 1, yesterday, 0, False, False)
+    query = (region, asked, 1, yesterday, 0, False, False)
     with brownie.reverts(err("RecordShapeNotSettleable", 1, interval, channel)):
         regions.meter.verifiedReadings(query, recs[0].encode(), meter_leaf.proof(tree, 0))
 
 
-def test_verified_readings__hourly_import__still_read(regions, oracle, yesterday):
-    """S-13: the hourly import record is read as before (its 24 readings, exactly)."""
-    recs = days_of(60, yesterday, [1, 2])
-    regions.meter.postBatch(REGION, yesterday, meter_leaf.encode_batch(recs), {"from": oracle})
+@pytest.mark.parametrize("interval", [15, 30, 60])
+def test_verified_readings__import_of_the_region_interval__read(
+    regions, oracle, yesterday, interval
+):
+    """S-13: an import record of the region's interval is read exactly: its 96, 48 or 24 readings."""
+    recs = days_of(interval, yesterday, [1, 2])
+    region = REGION_OF[interval]
+    regions.meter.postBatch(region, yesterday, meter_leaf.encode_batch(recs), {"from": oracle})
     tree = meter_leaf.levels([r.leaf() for r in recs])
     counted, readings = regions.meter.verifiedReadings(
-        (REGION, 2, yesterday, 0, False, False), recs[1].encode(), meter_leaf.proof(tree, 1)
+        (region, interval, 2, yesterday, 0, False, False),
+        recs[1].encode(),
+        meter_leaf.proof(tree, 1),
     )
     assert counted and tuple(readings) == recs[1].readings
+    assert len(readings) == 1_440 // interval
 
 
-@pytest.mark.parametrize("interval", [15, 30])
-def test_create_event__sub_hourly_region__refused(
-    regions, verifiers, accounts, yesterday, interval
-):
-    """S-13: events are created in regions of hourly meter data only: settlement, by proofs or by a
-    root a challenger recomputes through ProofSettlement (O-4), reads hourly records, so an event
-    of a 15- or 30-minute region could be neither settled nor challenged. The ledger refuses it
-    with RegionNotHourly, whoever creates it (the utility here; the auto-trigger takes the same
-    path, P-3), and nothing is created.
-    Mutation: drop the interval check in ReductionRequests._checkEventTime -> this test fails."""
-    s, other = regions, accounts[17]
-    region = REGION_OF[interval]
+def _quarter_program(s, verifiers, other, region):  # type: ignore[no-untyped-def]
     s.utilities.applyForVerification("Quarter Co", b"\x07" * 32, [region], {"from": other})
     for v in verifiers[:2]:
         s.utilities.approve(other, 0, {"from": v})
     s.token.mint(other, 10**12, {"from": other})
     s.token.approve(s.escrow, 2**255, {"from": other})
-    program = s.programs.createProgram(
+    return s.programs.createProgram(
         region, program_tuple(s.token), 10**9, {"from": other}
     ).return_value
+
+
+@pytest.mark.parametrize(("interval", "start", "end"), [(15, 69, 75), (30, 35, 37)])
+def test_create_event__sub_hourly_window__created_on_interval_boundaries(
+    regions, verifiers, accounts, yesterday, interval, start, end
+):
+    """P-3, S-13: in a 15- or 30-minute region an event's window is counted in the region's intervals:
+    17:15-18:45 is intervals 69..75 on 15-minute data, 17:30-18:30 is 35..37 on 30-minute data. The
+    event starts at the window's first minute (its enrollment gate counts back from there)."""
+    s, other = regions, accounts[17]
+    region = REGION_OF[interval]
+    program = _quarter_program(s, verifiers, other, region)
+    day = yesterday + 3
+    tx = s.requests.createEvent(program, day, start, end, 50_000, 0, {"from": other})
+    ev = tx.events["EventCreated"]
+    assert (ev["startInterval"], ev["endInterval"]) == (start, end)
+    e = s.requests.drEvent(tx.return_value)
+    assert (e["startInterval"], e["endInterval"]) == (start, end)
+    starts = s.regions.localDayStart(region, day) + start * interval * 60
+    lead = s.programs.program(program)["gateLeadHours"] * 3_600
+    assert s.requests.enrollmentGate(tx.return_value) == starts - lead
+
+
+@pytest.mark.parametrize(
+    ("interval", "start", "end"), [(15, 75, 69), (15, 90, 97), (30, 40, 49), (15, 0, 0)]
+)
+def test_create_event__window_outside_the_day__refused(
+    regions, verifiers, accounts, yesterday, interval, start, end
+):
+    """P-3: a window must be start < end <= intervals a day (96 or 48): else InvalidEventWindow and
+    nothing is created."""
+    s, other = regions, accounts[17]
+    program = _quarter_program(s, verifiers, other, REGION_OF[interval])
     before = s.requests.eventCount()
-    with brownie.reverts(err("RegionNotHourly", region, interval)):
-        s.requests.createEvent(program, yesterday + 3, 17, 19, 50_000, 0, {"from": other})
+    with brownie.reverts(err("InvalidEventWindow", start, end)):
+        s.requests.createEvent(program, yesterday + 3, start, end, 50_000, 0, {"from": other})
     assert s.requests.eventCount() == before
-    assert s.regions.meterInterval(region) == interval
 
 
 def test_create_event__hourly_region__created(world, utility):

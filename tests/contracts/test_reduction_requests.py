@@ -59,7 +59,7 @@ def test_create_event(rr, world, utility, oracle, event_day, tier, mult):
     tx = rr.createEvent(1, event_day, 16, 20, 100_000, tier, {"from": utility})
     ev = tx.events["EventCreated"]
     assert ev["rate"] == DEFAULT_PROGRAM["baseRate"] * mult // 10_000
-    assert (ev["day"], ev["startHour"], ev["endHour"], ev["triggered"]) == (
+    assert (ev["day"], ev["startInterval"], ev["endInterval"], ev["triggered"]) == (
         event_day,
         16,
         20,

@@ -154,8 +154,8 @@ class Scenario:
             return None, 0
         p = ref.BaselineParams(
             method=program["method"],
-            start_hour=16,
-            end_hour=20,
+            start_interval=16,
+            end_interval=20,
             adj_window_hours=program["adjWindowHours"],
             adj_gap_hours=program["adjGapHours"],
             adj_cap_bps=program["adjCapBps"],

@@ -129,7 +129,7 @@ def expected_signed(sc: Scenario, who, world) -> tuple[int, ref.BaselineResult |
         return inputs.usable, None, 0
     program = s.programs.program(sc.program_id).dict()
     p = ref.BaselineParams(
-        method=program["method"], start_hour=16, end_hour=20,
+        method=program["method"], start_interval=16, end_interval=20,
         adj_window_hours=program["adjWindowHours"], adj_gap_hours=program["adjGapHours"],
         adj_cap_bps=program["adjCapBps"],
     )  # fmt: skip

@@ -206,7 +206,9 @@ def test_attack_f07_trigger_hijack__rival_cannot_touch_the_programs_trigger(
         [forecast(day * 24 + 15 + i, kw) for i, kw in enumerate(loads)],
         {"from": oracle},
     )
-    created = {e["programId"]: (e["startHour"], e["endHour"]) for e in tx.events["EventCreated"]}
+    created = {
+        e["programId"]: (e["startInterval"], e["endInterval"]) for e in tx.events["EventCreated"]
+    }
     assert created == {1: (15, 18), 2: (16, 18)}
     assert rr.eventCount() == 2
 

@@ -27,6 +27,7 @@ from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol
 from oracles.protocol.bindings import Eligibility
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.errors import ErrorDecoder
+from oracles.protocol.event_window import EventWindow
 from oracles.sim import demo
 from oracles.sim.context import (
     REGION_ID,
@@ -128,7 +129,7 @@ def meter_csv(world: World, day: int, path: Path) -> int:
 
 def create_event(world: World, day: int) -> tuple[int, set[str]]:
     """A 16-20 h event of the program on ``day``, and the consumers the keeper may enroll in it."""
-    from oracles.agents.keeper import event_terms
+    from oracles.agents.keeper import Terms, event_terms
     from oracles.chain.logs import decode_events
     from oracles.protocol.enums import Ineligibility
     from oracles.sim.context import consumer_address
@@ -141,7 +142,12 @@ def create_event(world: World, day: int) -> tuple[int, set[str]]:
     event_id = int(decode_events(world.p.requests, "EventCreated", receipt["logs"])[0]["eventId"])
     event, program = world.p.dr_event(event_id), world.p.program(world.program_id)
     accounts = [consumer_address(world.run.cfg.seed, sc.index) for sc in world.run.sim.consumers]
-    terms = event_terms(event, program, by_keeper=True).abi()
+    window = EventWindow(
+        interval_minutes=world.p.meter_interval(event.region_id),
+        start_interval=event.start_interval,
+        end_interval=event.end_interval,
+    )
+    terms = event_terms(Terms(event, program, window), by_keeper=True).abi()
     eligible = Eligibility.many(
         utility.call_many(world.p.consumers, "eligibility", [(x, terms) for x in accounts])
     )

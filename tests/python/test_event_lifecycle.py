@@ -37,7 +37,7 @@ def test_event_state(logs: list[tuple[str, str | None]], is_open: bool, unsettle
 def test_store__a_reorg_that_takes_a_settlement_back__reopens_the_event(tmp_path: Path) -> None:
     """The index's open-event set follows appends and undone blocks (D-4), event by event."""
     store = Store(tmp_path / "index.sqlite", 1, "0xdeployment")
-    created = {"eventId": 7, "regionId": 1, "day": 100, "startHour": 16}
+    created = {"eventId": 7, "regionId": 1, "day": 100, "startInterval": 16}
     store.append([Row(10, 0, "0x01", "EventCreated", created),
                   Row(11, 0, "0x02", "Enrolled", {"eventId": 7, "account": A, "byKeeper": True})],
                  11, [(11, "0xh11")], 0)  # fmt: skip

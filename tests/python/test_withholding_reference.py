@@ -70,8 +70,8 @@ def test_p2_withholding_never_raises_the_reward(
     unsigned, reward(with gaps) <= reward(honest); the baseline days do not depend on the data."""
     p = ref.BaselineParams(
         method=method,
-        start_hour=start,
-        end_hour=min(start + length, HOURS),
+        start_interval=start,
+        end_interval=min(start + length, HOURS),
         adj_window_hours=window,
         adj_gap_hours=gap_hours,
         adj_cap_bps=cap,
@@ -120,7 +120,7 @@ def test_baseline_days_are_region_facts_only(
 def test_p2_gap_counts_as_the_worst_case() -> None:
     """B-9 by hand: one gap among ten flat days of 100 Wh/h, 10-in-10, event 16-20, ratio floor 0.8:
     the gap day counts as 0 (hour average 90) and the ratio is 8,000 bps: 4 x 72 = 288 Wh."""
-    p = ref.BaselineParams(start_hour=16, end_hour=20)
+    p = ref.BaselineParams(start_interval=16, end_interval=20)
     days = list(range(10))
     flat = tuple([100] * HOURS)
     honest = _settle(days, {d: flat for d in days}, flat, p, set())
