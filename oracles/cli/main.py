@@ -63,12 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="Brownie build artifacts (default: %(default)s)",
     )
     add_daemon_parsers(sub)
+    from oracles.cli.localnet import add_localnet_parser
+
+    add_localnet_parser(sub)
     return parser
 
 
 def _chain_args(p: argparse.ArgumentParser) -> None:
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--rpc", help="JSON-RPC URL of the chain")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--rpc", help="JSON-RPC URL of the chain (default: the running `gridbalance localnet`)"
+    )
     where.add_argument(
         "--network",
         help="a Brownie network id (its host is read from ~/.brownie/network-config.yaml)",
@@ -77,7 +82,7 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         "--manifest",
         type=Path,
         default=None,
-        help="deployment manifest (default: deployments/<chainId>.json)",
+        help="deployment manifest (default: deployments/<chainId>.json; the localnet's own)",
     )
     who = p.add_mutually_exclusive_group()
     who.add_argument(
@@ -224,15 +229,25 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.chain.client import ChainClient
     from oracles.chain.rpc import connect
     from oracles.chain.signers import signer_for
+    from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
     from oracles.protocol.errors import ErrorDecoder
     from oracles.protocol.manifest import Manifest, default_manifest_path
 
-    url = args.rpc or _network_host(args.network)
+    url = args.rpc or (_network_host(args.network) if args.network else None)
+    local = localnet_rpc()
+    if url is None and local is None:
+        raise UserError(
+            "no chain: pass --rpc URL or --network ID, or start one with `gridbalance localnet up`"
+        )
+    url = url or local.url  # type: ignore[union-attr]
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
-    manifest = Manifest.load(args.manifest or default_manifest_path(w3.eth.chain_id))
+    mine = local is not None and local.url == url.rstrip("/")
+    manifest = Manifest.load(
+        args.manifest or (local.manifest if mine else default_manifest_path(w3.eth.chain_id))  # type: ignore[union-attr]
+    )
     protocol = Protocol.connect(w3, manifest, args.build_dir)
     signer = signer_for(w3, account=args.account, keystore=args.keystore)
     client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
@@ -241,19 +256,9 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
 
 
 def _network_host(name: str) -> str:
-    import yaml  # type: ignore[import-untyped]
+    from oracles.ops.networks import network_rpc_url
 
-    path = Path.home() / ".brownie" / "network-config.yaml"
-    if not path.exists():
-        raise UserError(f"--network {name}: {path} not found (add it with `brownie networks add`)")
-    config = yaml.safe_load(path.read_text()) or {}
-    for group in (config.get("live") or []) + [{"networks": config.get("development") or []}]:
-        for net in group.get("networks", []):
-            if net.get("id") == name and net.get("host"):
-                host = str(net["host"])
-                port = (net.get("cmd_settings") or {}).get("port")
-                return f"{host}:{port}" if port and host.count(":") < 2 else host
-    raise UserError(f"--network {name}: no such network in {path}")
+    return network_rpc_url(name)
 
 
 class UserError(RuntimeError):
@@ -294,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     from oracles.chain.errors import ChainError
     from oracles.indexer.store import IndexerError
     from oracles.ops.deploy import DeploymentError
+    from oracles.ops.localnet import LocalnetError
+    from oracles.ops.networks import NetworkSetupError
     from oracles.protocol.manifest import ManifestError
     from oracles.sim.context import DemoError
 
@@ -303,6 +310,8 @@ def main(argv: list[str] | None = None) -> int:
         ManifestError,
         DemoError,
         DeploymentError,
+        LocalnetError,
+        NetworkSetupError,
         UserError,
         IndexerError,
         sqlite3.Error,  # an outbox or index path that is no SQLite database, or unwritable
@@ -325,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
                 ) from exc
             report = run_demo(cfg)
             return 0 if all(report["checks"].values()) else 2
+        handler = getattr(args, "handler", None)
+        if handler is not None:  # the commands registered with set_defaults(handler=...)
+            return int(handler(args))
         return _run_daemon(args)
     except BrokenPipeError:  # `gridbalance report ... | head`
         return 0
