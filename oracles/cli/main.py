@@ -232,23 +232,29 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
     from oracles.protocol.errors import ErrorDecoder
-    from oracles.protocol.manifest import Manifest, default_manifest_path
+    from oracles.protocol.manifest import Manifest, ManifestError, default_manifest_path
 
     url = args.rpc or (_network_host(args.network) if args.network else None)
-    local = localnet_rpc()
-    if url is None and local is None:
-        raise UserError(
-            "no chain: pass --rpc URL or --network ID, or start one with `gridbalance localnet up`"
-        )
-    url = url or local.url  # type: ignore[union-attr]
+    local = localnet_rpc()  # the running `gridbalance localnet`, if any
+    if url is None:
+        if local is None:
+            raise UserError(
+                "no chain: pass --rpc URL or --network ID, or start one with `gridbalance localnet up`"
+            )
+        url = local.url
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
-    mine = local is not None and local.url == url.rstrip("/")
-    manifest = Manifest.load(
-        args.manifest or (local.manifest if mine else default_manifest_path(w3.eth.chain_id))  # type: ignore[union-attr]
+    manifest_path: Path = args.manifest or (
+        local.manifest
+        if local is not None and local.url == url.rstrip("/")
+        else default_manifest_path(w3.eth.chain_id)
     )
-    protocol = Protocol.connect(w3, manifest, args.build_dir)
+    manifest = Manifest.load(manifest_path)
+    try:
+        protocol = Protocol.connect(w3, manifest, args.build_dir)
+    except ManifestError as exc:  # name the file: the fix is often to delete or replace it
+        raise ManifestError(f"{manifest_path}: {exc}") from exc
     signer = signer_for(w3, account=args.account, keystore=args.keystore)
     client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
