@@ -219,6 +219,7 @@ def _spawn(files: LocalnetFiles, port: int) -> subprocess.Popen[bytes]:
         "--mnemonic", DEFAULT_MNEMONIC,
         "--state", str(files.state),
         "--state-interval", str(STATE_INTERVAL_SECONDS),
+        "--silent",  # no line per RPC call in anvil.log; errors still go there
     ]  # fmt: skip
     # Always the genesis: Anvil's clock starts there, and a resumed chain's next block is then
     # set to follow its latest one (_hold_clock). Without it Anvil starts from the wall clock and

@@ -7,6 +7,7 @@ again, the resolver, the CLI, reset); every Anvil they start is stopped at the e
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -224,6 +225,18 @@ def test_up_cli__resumes_and_prints_the_role_table(root: Path, started: ln.Start
         "admin", "verifier1", "verifier2", "verifier3", "meter-oracle", "grid-oracle",
         "keeper", "arbiter", "pauser", "utility",
     ]  # fmt: skip
+
+
+def test_up__its_port_taken_meanwhile__resumes_on_another(root: Path, started: ln.Started) -> None:
+    before = ln.localnet_rpc(root)
+    assert before is not None and ln.down(root) is not None
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind((ln.HOST, before.info.port))
+        squatter.listen()
+        again = ln.up(root)
+    assert again.how == "resumed" and again.endpoint.info.port != before.info.port
+    assert ln.localnet_rpc(root) == again.endpoint
 
 
 def test_reset__starts_over_at_genesis(root: Path, started: ln.Started) -> None:
