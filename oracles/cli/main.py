@@ -88,7 +88,8 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
     who.add_argument(
         "--account",
         default=None,
-        help="unlocked node account, address or index (local chains only)",
+        help="unlocked node account, address or index (local chains only); on the localnet also "
+        "a name from its role table (keeper, utility, ...)",
     )
     who.add_argument(
         "--keystore",
@@ -245,17 +246,17 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
+    on_local = local is not None and local.url == url.rstrip("/")
     manifest_path: Path = args.manifest or (
-        local.manifest
-        if local is not None and local.url == url.rstrip("/")
-        else default_manifest_path(w3.eth.chain_id)
+        local.manifest if local is not None and on_local else default_manifest_path(w3.eth.chain_id)
     )
     manifest = Manifest.load(manifest_path)
     try:
         protocol = Protocol.connect(w3, manifest, args.build_dir)
     except ManifestError as exc:  # name the file: the fix is often to delete or replace it
         raise ManifestError(f"{manifest_path}: {exc}") from exc
-    signer = signer_for(w3, account=args.account, keystore=args.keystore)
+    account = local.account(args.account) if local is not None and on_local else args.account
+    signer = signer_for(w3, account=account, keystore=args.keystore)
     client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
     return protocol, client

@@ -157,6 +157,10 @@ class Endpoint:
     manifest: Path
     info: LocalnetInfo
 
+    def account(self, given: str | None) -> str | None:
+        """``--account``: a name of the role table (``keeper``) becomes its address."""
+        return self.info.accounts.get(given, given) if given is not None else None
+
 
 def localnet_rpc(root: Path | None = None) -> Endpoint | None:
     """The running local network's URL and manifest, or ``None`` when none runs."""

@@ -169,6 +169,11 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     assert found.url == started.endpoint.url and found.manifest == ln.LocalnetFiles(root).manifest
     keeper = gb(root, "keeper")  # no --rpc, --network or --manifest
     assert keeper.returncode == 0, keeper.stdout + keeper.stderr
+    names = started.endpoint.info.accounts
+    assert found.account("keeper") == names["keeper"] == str(connect(found.url).eth.accounts[6])
+    assert found.account("3") == "3" and found.account(None) is None
+    named = gb(root, "keeper", "--account", "keeper")
+    assert named.returncode == 0, named.stdout + named.stderr
     status = gb(root, "localnet", "status")
     assert status.returncode == 0
     block, clock = ln.latest_block(found.url)
