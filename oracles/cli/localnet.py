@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import TextIO
 
@@ -42,6 +43,10 @@ def add_localnet_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
                            "(+3d, +6h, +1d12h), a date (2026-06-20, 00:00 UTC) or a time with its offset "
                            "(2026-06-20T08:00-07:00). The clock never goes back.")  # fmt: skip
     w.add_argument("when", help="+3d, +6h, +1d12h, +90m, 2026-06-20 or 2026-06-20T08:00-07:00")
+    # `warp -1d` is a value (refused by warp_target in one line), not an unknown option: argparse
+    # takes an argument for a positional when it looks like a negative number and the parser has
+    # no option that does
+    w._negative_number_matcher = re.compile(r"^-\d+[dhms]*$")
     actions.add_parser("status", help="whether it runs, its URL, block, clock and files",
                        description="Print whether the local network runs, its URL, block, clock and files.")  # fmt: skip
     p.set_defaults(handler=run)

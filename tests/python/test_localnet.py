@@ -119,9 +119,7 @@ def test_warp__backwards__refused_in_one_line(root: Path, started: ln.Started) -
         "gridbalance: error: warp 2026-06-10: 2026-06-10 00:00:00 UTC is not after the chain's "
         f"clock ({ln.fmt_time(before[1])}); the clock only moves forward (reset to start over)"
     )
-    assert "the clock only moves forward" in one_line_error(
-        gb(root, "localnet", "warp", "--", "-1d")
-    )
+    assert "the clock only moves forward" in one_line_error(gb(root, "localnet", "warp", "-1d"))
     assert ln.latest_block(started.endpoint.url) == before  # nothing mined
 
 
