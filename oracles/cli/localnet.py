@@ -13,6 +13,12 @@ from oracles.ops import localnet as ln
 _WHERE = f"files in ${ln.DIR_ENV} (default: .localnet/ in the project)"
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1024 <= int(text) <= 65_535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number 1024..65535")
+    return int(text)
+
+
 def add_localnet_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser(
         "localnet",
@@ -30,14 +36,14 @@ def add_localnet_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
         "and clock), or, the first time, start at the genesis date, deploy, verify the utility and "
         "add region 1. Prints a table of the accounts and their roles.",
     )
-    start.add_argument("--port", type=int, default=None,
+    start.add_argument("--port", type=_port, default=None,
                        help="listen on this port (default: the port it used last, else a free one)")  # fmt: skip
     actions.add_parser("down", help="stop it and keep its state",
                        description="Stop the local network; `localnet up` resumes it.")  # fmt: skip
     again = actions.add_parser("reset", help="delete its state and start a fresh one",
                                description="Stop the local network, delete its state and manifest, and start "
                                "a fresh one at the genesis date (as the first `up`).")  # fmt: skip
-    again.add_argument("--port", type=int, default=None, help="as for `up`")
+    again.add_argument("--port", type=_port, default=None, help="as for `up`")
     w = actions.add_parser("warp", help="move its clock forward: +3d, +6h, +1d12h or a date",
                            description="Mine one block at a later time: +<n>d/h/m/s from the chain's clock "
                            "(+3d, +6h, +1d12h), a date (2026-06-20, 00:00 UTC) or a time with its offset "

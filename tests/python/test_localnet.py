@@ -297,3 +297,11 @@ def test_localnet_dir__env_or_the_project_folder(
     monkeypatch.setenv(ln.DIR_ENV, str(tmp_path))
     assert ln.localnet_dir() == tmp_path
     assert ln.localnet_rpc() is None  # nothing there
+
+
+def test_docs__state_the_genesis_of_the_constant() -> None:
+    """The walkthrough's dates follow GENESIS: README and docs/localnet.md must say the same."""
+    stamp = f"{ln.GENESIS:%Y-%m-%d %H:%M} UTC"
+    for doc in ("README.md", "docs/localnet.md"):
+        assert stamp in (PROJECT_ROOT / doc).read_text(), doc
+    assert str(ln.GENESIS_TIMESTAMP) in (PROJECT_ROOT / "docs" / "localnet.md").read_text()
