@@ -74,7 +74,7 @@ DEPLOY_CONFIG = PROJECT_ROOT / "deploy" / "development.json"
 UTILITY_INDEX = 9  # the first account deploy/development.json gives no role
 UTILITY_NAME = "Localnet Power & Light"
 START_TIMEOUT = 30.0
-STOP_TIMEOUT = 15.0
+STOP_TIMEOUT = 60.0  # a long chain takes a while to write its state as Anvil exits
 
 # processes this Python process started: reaped on `down` (no zombie) and never warned about
 _CHILDREN: dict[int, subprocess.Popen[bytes]] = {}
