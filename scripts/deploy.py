@@ -17,6 +17,8 @@ import json
 import os
 from pathlib import Path
 
+from web3 import Web3
+
 from oracles.chain.anvil import PROJECT_ROOT
 from oracles.chain.signers import refuse_plaintext_key
 from oracles.ops.deploy import DeployConfig, check_profile, deploy_protocol, refuse_dev_accounts
@@ -40,12 +42,17 @@ def deploy(op: Operator) -> None:
     print(
         f"deploying to {op.network} (chain {op.chain_id}) as {client.address}, {op.profile.name} build"
     )
+    me = Web3.to_checksum_address(client.address)
+    nonce = op.w3.eth.get_transaction_count(me)
     manifest = deploy_protocol(
         client, config, op.manifest_path, op.profile.build_dir, op.profile.name
     )
+    sent = op.w3.eth.get_transaction_count(me) - nonce
     for name, rec in manifest.contracts.items():
         print(f"  {name:<18} {rec.address}  block {rec.block}")
     print(f"manifest: {op.manifest_path}")
+    # OP-2: a complete deployment re-runs as a check
+    print("already deployed, 0 transactions sent" if sent == 0 else f"{sent} transactions sent")
 
 
 def main() -> None:

@@ -63,12 +63,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="Brownie build artifacts (default: %(default)s)",
     )
     add_daemon_parsers(sub)
+    from oracles.cli.localnet import add_localnet_parser
+
+    add_localnet_parser(sub)
     return parser
 
 
 def _chain_args(p: argparse.ArgumentParser) -> None:
-    where = p.add_mutually_exclusive_group(required=True)
-    where.add_argument("--rpc", help="JSON-RPC URL of the chain")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--rpc", help="JSON-RPC URL of the chain (default: the running `gridbalance localnet`)"
+    )
     where.add_argument(
         "--network",
         help="a Brownie network id (its host is read from ~/.brownie/network-config.yaml)",
@@ -77,13 +82,14 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         "--manifest",
         type=Path,
         default=None,
-        help="deployment manifest (default: deployments/<chainId>.json)",
+        help="deployment manifest (default: deployments/<chainId>.json; the localnet's own)",
     )
     who = p.add_mutually_exclusive_group()
     who.add_argument(
         "--account",
         default=None,
-        help="unlocked node account, address or index (local chains only)",
+        help="unlocked node account, address or index (local chains only); on the localnet also "
+        "a name from its role table (keeper, utility, ...)",
     )
     who.add_argument(
         "--keystore",
@@ -224,36 +230,42 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.chain.client import ChainClient
     from oracles.chain.rpc import connect
     from oracles.chain.signers import signer_for
+    from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
     from oracles.protocol.errors import ErrorDecoder
-    from oracles.protocol.manifest import Manifest, default_manifest_path
+    from oracles.protocol.manifest import Manifest, ManifestError, default_manifest_path
 
-    url = args.rpc or _network_host(args.network)
+    url = args.rpc or (_network_host(args.network) if args.network else None)
+    local = localnet_rpc()  # the running `gridbalance localnet`, if any
+    if url is None:
+        if local is None:
+            raise UserError(
+                "no chain: pass --rpc URL or --network ID, or start one with `gridbalance localnet up`"
+            )
+        url = local.url
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
-    manifest = Manifest.load(args.manifest or default_manifest_path(w3.eth.chain_id))
-    protocol = Protocol.connect(w3, manifest, args.build_dir)
-    signer = signer_for(w3, account=args.account, keystore=args.keystore)
+    on_local = local is not None and local.url == url.rstrip("/")
+    manifest_path: Path = args.manifest or (
+        local.manifest if local is not None and on_local else default_manifest_path(w3.eth.chain_id)
+    )
+    manifest = Manifest.load(manifest_path)
+    try:
+        protocol = Protocol.connect(w3, manifest, args.build_dir)
+    except ManifestError as exc:  # name the file: the fix is often to delete or replace it
+        raise ManifestError(f"{manifest_path}: {exc}") from exc
+    account = local.account(args.account) if local is not None and on_local else args.account
+    signer = signer_for(w3, account=account, keystore=args.keystore)
     client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
     return protocol, client
 
 
 def _network_host(name: str) -> str:
-    import yaml  # type: ignore[import-untyped]
+    from oracles.ops.networks import network_rpc_url
 
-    path = Path.home() / ".brownie" / "network-config.yaml"
-    if not path.exists():
-        raise UserError(f"--network {name}: {path} not found (add it with `brownie networks add`)")
-    config = yaml.safe_load(path.read_text()) or {}
-    for group in (config.get("live") or []) + [{"networks": config.get("development") or []}]:
-        for net in group.get("networks", []):
-            if net.get("id") == name and net.get("host"):
-                host = str(net["host"])
-                port = (net.get("cmd_settings") or {}).get("port")
-                return f"{host}:{port}" if port and host.count(":") < 2 else host
-    raise UserError(f"--network {name}: no such network in {path}")
+    return network_rpc_url(name)
 
 
 class UserError(RuntimeError):
@@ -294,6 +306,8 @@ def main(argv: list[str] | None = None) -> int:
     from oracles.chain.errors import ChainError
     from oracles.indexer.store import IndexerError
     from oracles.ops.deploy import DeploymentError
+    from oracles.ops.localnet import LocalnetError
+    from oracles.ops.networks import NetworkSetupError
     from oracles.protocol.manifest import ManifestError
     from oracles.sim.context import DemoError
 
@@ -303,6 +317,8 @@ def main(argv: list[str] | None = None) -> int:
         ManifestError,
         DemoError,
         DeploymentError,
+        LocalnetError,
+        NetworkSetupError,
         UserError,
         IndexerError,
         sqlite3.Error,  # an outbox or index path that is no SQLite database, or unwritable
@@ -325,6 +341,9 @@ def main(argv: list[str] | None = None) -> int:
                 ) from exc
             report = run_demo(cfg)
             return 0 if all(report["checks"].values()) else 2
+        handler = getattr(args, "handler", None)
+        if handler is not None:  # the commands registered with set_defaults(handler=...)
+            return int(handler(args))
         return _run_daemon(args)
     except BrokenPipeError:  # `gridbalance report ... | head`
         return 0

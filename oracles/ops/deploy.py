@@ -359,7 +359,9 @@ class Deployer:
         if known is not None:
             if not self.w3.eth.get_code(Web3.to_checksum_address(known.address)):
                 raise DeploymentError(
-                    f"{self.path} lists {name} at {known.address}, which has no code"
+                    f"{self.path} lists {name} at {known.address}, which has no code on chain "
+                    f"{self.w3.eth.chain_id}: the manifest is from an earlier run of this chain (a "
+                    f"restarted Anvil forgets its contracts); delete {self.path} to deploy afresh"
                 )
             return self._contract(name, known.address)
         record = deploy_contract(self.client, self.artifacts[name], args, f"deploy {name}")

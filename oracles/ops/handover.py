@@ -113,7 +113,7 @@ def handover(
     log(f"verified {target} holds all {len(admin_keys)} admin roles")
     # 3. renounce every role the deployer still holds (admin roles last)
     for name, c in contracts.items():
-        for role_name in sorted(_role_names(c), key=lambda r: r in ADMIN_ROLES):
+        for role_name in sorted(role_names(c), key=lambda r: r in ADMIN_ROLES):
             role = role_id(role_name)
             if c.functions.hasRole(role, me).call():
                 client.transact(c.functions.renounceRole(role, me), f"{name} renounce {role_name}")
@@ -121,7 +121,7 @@ def handover(
     left = [
         f"{n}.{r}"
         for n, c in contracts.items()
-        for r in _role_names(c)
+        for r in role_names(c)
         if c.functions.hasRole(role_id(r), me).call()
     ]
     if left:
@@ -133,7 +133,7 @@ def handover(
     return manifest
 
 
-def _role_names(contract: Contract) -> list[str]:
+def role_names(contract: Contract) -> list[str]:
     """Every role constant the contract's ABI exposes (``*_ROLE()`` getters)."""
     abi: list[dict[str, Any]] = [dict(item) for item in contract.abi]
     return [

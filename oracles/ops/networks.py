@@ -11,6 +11,8 @@ Each preset also names its build profile: Energy Web chains run London rules (no
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +103,37 @@ def registered_networks(home: Path | None = None) -> dict[str, dict[str, object]
         return {}
     data = yaml.safe_load(path.read_text()) or {}
     return {net["id"]: net for env in data.get("live", []) for net in env.get("networks", [])}
+
+
+_ENV_REFERENCE = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))")
+
+
+def network_rpc_url(name: str, home: Path | None = None) -> str:
+    """The RPC URL of Brownie network ``name`` (live or development), its ``$VARIABLES`` expanded.
+
+    The presets store ``host=$SEPOLIA_RPC_URL`` literally (no key in ``~/.brownie``); a variable
+    that is not set is an error naming it, never a URL with a ``$`` in it."""
+    path = brownie_data_folder(home) / "network-config.yaml"
+    if not path.exists():
+        raise NetworkSetupError(
+            f"--network {name}: {path} not found (run `make networks`, or `brownie networks add`)"
+        )
+    config = yaml.safe_load(path.read_text()) or {}
+    groups = [*(config.get("live") or []), {"networks": config.get("development") or []}]
+    for net in (n for group in groups for n in group.get("networks") or []):
+        if net.get("id") != name or not net.get("host"):
+            continue
+        host = str(net["host"])
+        unset = [a or b for a, b in _ENV_REFERENCE.findall(host) if not os.environ.get(a or b)]
+        if unset:
+            raise NetworkSetupError(
+                f"--network {name}: its host is {host} and ${unset[0]} is not set "
+                f"(export {unset[0]}=https://...)"
+            )
+        host = _ENV_REFERENCE.sub(lambda m: os.environ[m.group(1) or m.group(2)], host)
+        port = (net.get("cmd_settings") or {}).get("port")
+        return f"{host}:{port}" if port and host.count(":") < 2 else host
+    raise NetworkSetupError(f"--network {name}: no such network in {path}")
 
 
 def install(brownie: str, presets: tuple[NetworkPreset, ...] = PRESETS) -> list[str]:

@@ -12,10 +12,12 @@ Errors become one line (exit 1).
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 from web3 import Web3
 
@@ -95,6 +97,27 @@ def brownie_operator() -> Operator:
         profile=profile(name),
         manifest_path=Path(manifest) if manifest else default_manifest_path(chain_id),
     )
+
+
+YES_ENV = "GRIDBALANCE_YES"  # set by `python -m oracles.ops.run --yes`
+
+
+def confirm(question: str, stdin: TextIO | None = None, out: TextIO | None = None) -> None:
+    """Ask ``question`` on the terminal; anything but ``yes`` stops with one line.
+
+    ``--yes`` (``$GRIDBALANCE_YES=1``) answers for the operator; without a terminal and without
+    ``--yes`` nothing is asked and nothing is done."""
+    if os.environ.get(YES_ENV) == "1":
+        return
+    stdin, out = stdin or sys.stdin, out or sys.stdout
+    if not stdin.isatty():
+        raise DeploymentError(
+            "this needs a confirmation and there is no terminal to ask it on: pass --yes"
+        )
+    out.write(f"{question} Type 'yes' to go on: ")
+    out.flush()
+    if stdin.readline().strip().lower() != "yes":
+        raise DeploymentError("not confirmed: nothing was sent")
 
 
 @contextmanager

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -47,6 +48,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--silent", action="store_true", help="no console output for transactions")
     p.add_argument("--raise", "-r", dest="raise_", action="store_true", help="raise exceptions")
     p.add_argument("--tb", "-t", action="store_true", help="show the entire Python traceback")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="answer yes to the script's confirmation (the handover asks for one; without a "
+        "terminal it is refused unless --yes)",
+    )
     return p
 
 
@@ -140,6 +147,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         interactive=False,
         **{"raise": opts.raise_},
     )
+    if opts.yes:  # read by oracles.ops.operator.confirm (also settable for `brownie run`)
+        os.environ["GRIDBALANCE_YES"] = "1"
     try:
         run(opts.filename, opts.function, opts.args, opts.network)
     except ScriptError as exc:

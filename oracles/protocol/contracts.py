@@ -61,7 +61,11 @@ class Protocol:
         def bind(name: str, address: str) -> Contract:
             abi = load_artifact(name, build_dir).abi
             if not w3.eth.get_code(Web3.to_checksum_address(address)):
-                raise ManifestError(f"no code at {name}'s address {address} on chain {chain_id}")
+                raise ManifestError(
+                    f"no code at {name}'s address {address} on chain {chain_id}: the manifest is "
+                    "from an earlier run of this chain (a restarted Anvil forgets its contracts); "
+                    "deploy again to a fresh manifest, or use `gridbalance localnet up`, which keeps them"
+                )
             return w3.eth.contract(address=Web3.to_checksum_address(address), abi=abi)
 
         c = {name: bind(name, manifest.contracts[name].address) for name in PROTOCOL}

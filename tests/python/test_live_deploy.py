@@ -68,6 +68,7 @@ class Live:
             [*RUN, script, *args, "--network", NETWORK],
             cwd=PROJECT_ROOT,
             env={**self.env, **env},
+            stdin=subprocess.DEVNULL,  # no terminal: the handover's confirmation needs --yes
             capture_output=True,
             text=True,
             timeout=300,
@@ -207,6 +208,7 @@ def test_rerun__deploys_and_sends_nothing(live: Live) -> None:
     before = live.manifest()
     nonce = live.w3.eth.get_transaction_count(live.deployer.address)
     out = _ok(live.run("scripts/deploy.py"))
+    assert out.splitlines()[-1] == "already deployed, 0 transactions sent"
     after = live.manifest()
     assert after.contracts == before.contracts and after.roles == before.roles
     assert live.w3.eth.get_transaction_count(live.deployer.address) == nonce
@@ -242,9 +244,21 @@ def test_verify__an_unexpected_role_holder_or_a_wrong_address_fails(live: Live) 
     assert "FAIL ReductionRequests constructor" in run.stdout  # wired to the real MeterData
 
 
+def test_handover__without_a_terminal_or_yes__refused_and_nothing_sent(live: Live) -> None:
+    """OP-5: the handover asks first; with no terminal to ask on it needs --yes."""
+    nonce = live.w3.eth.get_transaction_count(live.deployer.address)
+    before = live.manifest()
+    run = live.run("scripts/handover.py", "main", "timelock")
+    assert _error_line(run) == (
+        "error: this needs a confirmation and there is no terminal to ask it on: pass --yes"
+    )
+    assert live.w3.eth.get_transaction_count(live.deployer.address) == nonce
+    assert live.manifest() == before
+
+
 def test_handover__to_a_timelock__the_deployer_keeps_no_role(live: Live) -> None:
     """OP-5: grant, verify, renounce; the timelock administers everything."""
-    out = _ok(live.run("scripts/handover.py", "main", "timelock"))
+    out = _ok(live.run("scripts/handover.py", "main", "timelock", "--yes"))
     m = live.manifest()
     assert m.timelock is not None and m.admin == m.timelock.address
     assert "holds no role on any protocol contract" in out
@@ -265,7 +279,7 @@ def test_handover__to_a_timelock__the_deployer_keeps_no_role(live: Live) -> None
     # deployer cannot hand over a second time to someone else
     _ok(live.run("scripts/verify_deployment.py"))
     nonce = live.w3.eth.get_transaction_count(me)
-    _ok(live.run("scripts/handover.py", "main", "timelock"))
+    _ok(live.run("scripts/handover.py", "main", "timelock"))  # a check: nothing to confirm
     assert live.w3.eth.get_transaction_count(me) == nonce and live.manifest() == m
     other = Account.create().address
     again = live.run("scripts/handover.py", "main", other)
