@@ -20,6 +20,7 @@ from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
+from oracles.chain.rpc import latest_timestamp
 from oracles.daemon.loop import Stop, watch
 from oracles.daemon.metrics import Metrics
 from oracles.indexer.indexer import LogIndexer
@@ -113,7 +114,7 @@ def keeper_pass(
     Returns (consumers enrolled, enrollments settled). Its work follows the events in flight, not
     the chain's history (``keeper_pass_seconds_at_*_events`` in benchmarks/run.py)."""
     keeper.forget_batches()  # a day's batches are read again each pass (a reorg may change them)
-    now = int(keeper.client.w3.eth.get_block("latest")["timestamp"])
+    now = latest_timestamp(keeper.client.w3)
     enrolled = settled = 0
     for created, unsettled in index.view.open_events():
         if stop is not None and stop.requested:
