@@ -24,6 +24,8 @@ from oracles.protocol.enums import HourFlag
 log = logging.getLogger("gridbalance.grid")
 
 MAX_POINTS = 168
+HISTORY_HOURS = 168  # F-1, F-3: an hour more than this far back is refused (PastHour)
+HORIZON_HOURS = 48  # F-1: weather at most this far ahead (FutureHour)
 
 
 class WeatherPoint(BaseModel):
@@ -73,6 +75,18 @@ class ForecastPoint(BaseModel):
         return (self.hour, self.load_kw, self.low_kw, self.high_kw)
 
 
+@dataclass
+class SeriesPass:
+    """What one watching pass of the weather or load oracle did (:meth:`GridOracle.post_ready`)."""
+
+    now_hour: int
+    posted: int = 0  # points posted
+    batches: int = 0  # transactions
+    reconciled: int = 0  # queued points found on chain already (confirmed without sending)
+    stale: int = 0  # too old for the contract: dropped
+    waiting: int = 0  # not yet postable: kept for a later pass
+
+
 class GridOracle:
     """Posts weather and actuals (roles WEATHER_ORACLE and GRID_ORACLE) from the outbox."""
 
@@ -81,9 +95,14 @@ class GridOracle:
         self.client = client
         self.outbox = outbox
 
-    def _flush(self, kind: str, region: int) -> int:
-        rows = self.outbox.pending_series(kind, region)
-        posted = 0
+    def _flush(self, kind: str, region: int, through: int | None = None) -> tuple[int, int]:
+        """Post the pending rows (those through hour ``through`` when given): (points, transactions)."""
+        rows = [
+            r
+            for r in self.outbox.pending_series(kind, region)
+            if through is None or r[0] <= through
+        ]
+        posted = batches = 0
         for i in range(0, len(rows), MAX_POINTS):
             chunk = sorted(rows[i : i + MAX_POINTS])
             points = [tuple(json.loads(p)) for _, _, p in chunk]
@@ -96,21 +115,69 @@ class GridOracle:
                 kind, region, [(h, iss) for h, iss, _ in chunk], receipt["transactionHash"]
             )
             posted += len(chunk)
+            batches += 1
             log.info("region %d: %d %s points, hours %d..%d, gas %d", region, len(chunk), kind,
-                     chunk[0][0], chunk[-1][0], receipt["gasUsed"])  # fmt: skip
-        return posted
+                     chunk[0][0], chunk[-1][0], receipt["gasUsed"],
+                     extra={"fields": {"kind": kind, "region": region, "points": len(chunk),
+                            "first_hour": chunk[0][0], "last_hour": chunk[-1][0],
+                            "gas": receipt["gasUsed"]}})  # fmt: skip
+        return posted, batches
+
+    def post_ready(self, kind: str, region: int) -> SeriesPass:
+        """A watching oracle's pass over its queued ``kind`` points (``weather`` or ``actual``):
+        rows the chain already holds (a pass killed after sending) are confirmed without sending;
+        rows too old for the contract (F-1, F-3) are dropped and counted; rows not yet postable
+        (weather beyond 48 h, an hour not yet ended) wait; the rest are posted."""
+        now_hour = int(self.p.forecasting.functions.currentHour(region).call())
+        stats = SeriesPass(now_hour=now_hour)
+        rows = self.outbox.pending_series(kind, region)
+        if rows:
+            stats.reconciled = self._reconcile(kind, region, rows)
+            rows = self.outbox.pending_series(kind, region)
+        stale = [(h, i) for h, i, _ in rows if h + HISTORY_HOURS < now_hour]
+        if stale:
+            self.outbox.drop_series(kind, region, stale)
+            stats.stale = len(stale)
+            log.warning("region %d: %d %s hours older than %d h dropped (hours %d..%d)", region,
+                        len(stale), kind, HISTORY_HOURS, stale[0][0], stale[-1][0])  # fmt: skip
+        last = now_hour + HORIZON_HOURS if kind == "weather" else now_hour - 1
+        stats.waiting = sum(1 for h, _, _ in rows if h > last)
+        stats.posted, stats.batches = self._flush(kind, region, through=last)
+        return stats
+
+    def _reconcile(self, kind: str, region: int, rows: list[tuple[int, int, str]]) -> int:
+        """Confirm the queued rows the chain already has (same values; an actual, posted once per
+        hour, whatever its value: F-3 refuses another)."""
+        flag = HourFlag.Weather if kind == "weather" else HourFlag.Actual
+        records = HourRecord.many(self.client.call_many(
+            self.p.forecasting, "hourRecord", [(region, h) for h, _, _ in rows]))  # fmt: skip
+        done: list[tuple[int, int]] = []
+        for (hour, issued, payload), rec in zip(rows, records, strict=True):
+            if not rec.flags & flag:
+                continue
+            values = tuple(json.loads(payload))[1:]
+            on_chain = ((rec.temperature_deci_c, rec.humidity_permille, rec.irradiance_wm2)
+                        if kind == "weather" else (rec.actual_kw,))  # fmt: skip
+            if kind == "actual" or values == on_chain:
+                if kind == "actual" and values[:1] != on_chain:
+                    log.warning("region %d hour %d: the chain's actual is %d kW, not the queued %d",
+                                region, hour, rec.actual_kw, values[0])  # fmt: skip
+                done.append((hour, issued))
+        if done:
+            self.outbox.confirm_series(kind, region, done, "reconciled")
+        return len(done)
 
     def post_weather(self, region: int, points: list[WeatherPoint]) -> int:
         self.outbox.enqueue_series(
             "weather", region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
         )
-        return self._flush("weather", region)
+        return self._flush("weather", region)[0]
 
     def post_actuals(self, region: int, points: list[ActualPoint]) -> int:
         self.outbox.enqueue_series(
             "actual", region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
         )
-        return self._flush("actual", region)
+        return self._flush("actual", region)[0]
 
 
 @dataclass

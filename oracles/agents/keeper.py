@@ -28,6 +28,7 @@ from web3 import Web3
 
 from oracles.chain.client import ChainClient
 from oracles.chain.logs import decode_events
+from oracles.chain.rpc import latest_timestamp
 from oracles.indexer.indexer import LogIndexer
 from oracles.protocol.bindings import (
     Consumer,
@@ -243,7 +244,7 @@ class Keeper:
         event, program, window = terms_ = self.terms(event_id)
         stats = EnrollStats(event_id)
         gate = int(requests.enrollmentGate(event_id).call())
-        if int(self.client.w3.eth.get_block("latest")["timestamp"]) >= gate:
+        if latest_timestamp(self.client.w3) >= gate:
             log.info(
                 "event %d: enrollment closed at its gate (%d, V-1); nothing sent", event_id, gate
             )
@@ -424,7 +425,7 @@ class Keeper:
             return True
         ends = self.p.regions.functions.localDayStart(event.region_id, event.day + 1).call()
         at = int(ends) + int(meter.FINALITY_DELAY().call())
-        if int(self.client.w3.eth.get_block("latest")["timestamp"]) < at:
+        if latest_timestamp(self.client.w3) < at:
             return False
         self.client.transact(
             meter.finalize(event.region_id, event.day), f"finalize({event.region_id}, {event.day})"

@@ -45,6 +45,29 @@ def rpc_request(w3: Web3, method: str, params: list[Any]) -> dict[str, Any]:
     return dict(reply)
 
 
+def block_header(w3: Web3, block: int | str = "latest") -> tuple[int, str, int] | None:
+    """(number, hash, timestamp) of a block (a number or a tag such as ``latest``), None when the
+    chain has no such block. A raw ``eth_getBlockByNumber`` read of three fields: web3's
+    ``get_block`` formats every transaction hash of the block, which costs a daemon's pass time in
+    proportion to the block's size (a full block of 1,000 transactions: about 30 ms)."""
+    tag = hex(block) if isinstance(block, int) else block
+    reply = rpc_request(w3, "eth_getBlockByNumber", [tag, False])
+    if "error" in reply:
+        raise ChainError(f"eth_getBlockByNumber {tag}: {reply['error']}")
+    found = reply.get("result")
+    if not found:
+        return None
+    return int(found["number"], 16), str(found["hash"]), int(found["timestamp"], 16)
+
+
+def latest_timestamp(w3: Web3) -> int:
+    """The latest block's timestamp (:func:`block_header`)."""
+    header = block_header(w3)
+    if header is None:
+        raise ChainError("the node has no latest block")
+    return header[2]
+
+
 class AlreadySent(Exception):
     pass
 

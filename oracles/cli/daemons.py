@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from eth_utils.crypto import keccak
+from pydantic import ValidationError
 
-from oracles.agents.grid_oracles import Forecaster, GridOracle, WeatherPoint
+from oracles.agents.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
 from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
 from oracles.agents.outbox import Outbox
@@ -49,8 +50,8 @@ def run(args: argparse.Namespace, protocol: Protocol, client: ChainClient) -> in
         return keeper_pass(protocol, client, args.event, _index(protocol, args))
     if args.kind == "meter":
         return meter_pass(protocol, client, args)
-    if args.kind == "weather":
-        return weather_pass(protocol, client, args)
+    if args.kind in ("weather", "load"):
+        return grid_pass(protocol, client, args)
     return forecast_pass(protocol, client, args)
 
 
@@ -78,7 +79,10 @@ def _watch(args: argparse.Namespace, p: Protocol, client: ChainClient) -> int:
         _region(p, args.region)
         _check_hours(args.hours)
         return watch.forecast_watch(p, client, args)
-    raise CommandError(f"oracle {args.kind} has no --watch mode yet; run it once per file")
+    region = _region(p, args.region)
+    return watch.grid_watch(
+        p, client, args, lambda path: read_points(args.kind, path, region.utc_offset_minutes)
+    )
 
 
 def _region(p: Protocol, region_id: int) -> RegionParams:
@@ -153,20 +157,46 @@ def _meter_oracle(
     return oracle, ingest
 
 
-def weather_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
-    offset = _region(p, args.region).utc_offset_minutes * 60
-    points = []
-    with Path(args.csv).open(newline="") as f:
+def read_points(kind: str, path: Path, utc_offset_minutes: int) -> list[WeatherPoint | ActualPoint]:
+    """The points of a weather CSV (``hour_start,temperature_c,humidity_pct,irradiance_wm2``) or
+    of a load CSV (``hour_start,load_kw,frequency_mhz,voltage_permille``); ``hour_start`` is an
+    ISO time with its offset, turned into the region's local hour index. A bad row is a one-line
+    ``CommandError`` naming the file and line."""
+    offset = utc_offset_minutes * 60
+    points: list[WeatherPoint | ActualPoint] = []
+    with path.open(newline="") as f:
         for row in csv.DictReader(f):
             try:
                 ts = int(datetime.fromisoformat(row["hour_start"]).timestamp())
-                points.append(WeatherPoint(hour=(ts + offset) // 3600, temperature_c=float(row["temperature_c"]),
-                                           humidity_pct=float(row["humidity_pct"]),
-                                           irradiance_wm2=float(row["irradiance_wm2"])))  # fmt: skip
-            except (KeyError, ValueError) as exc:
-                raise CommandError(f"{args.csv}:{len(points) + 2}: {exc}") from exc
-    posted = GridOracle(p, client, Outbox(args.outbox)).post_weather(args.region, points)
-    print(f"posted {posted} weather hours for region {args.region}")
+                hour = (ts + offset) // 3600
+                if kind == "weather":
+                    points.append(WeatherPoint(hour=hour, temperature_c=float(row["temperature_c"]),
+                                               humidity_pct=float(row["humidity_pct"]),
+                                               irradiance_wm2=float(row["irradiance_wm2"])))  # fmt: skip
+                else:
+                    points.append(ActualPoint(hour=hour, load_kw=int(row["load_kw"]),
+                                              frequency_mhz=int(row["frequency_mhz"]),
+                                              voltage_permille=int(row["voltage_permille"])))  # fmt: skip
+            except (KeyError, TypeError, ValueError) as exc:
+                detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+                if isinstance(exc, ValidationError):
+                    first = exc.errors()[0]
+                    detail = f"{first['loc'][0] if first['loc'] else 'row'}: {first['msg']}"
+                raise CommandError(f"{path}:{len(points) + 2}: {detail}") from exc
+    return points
+
+
+def grid_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    """``oracle weather`` and ``oracle load``: post one CSV's points."""
+    points = read_points(args.kind, args.csv, _region(p, args.region).utc_offset_minutes)
+    oracle = GridOracle(p, client, Outbox(args.outbox))
+    if args.kind == "weather":
+        posted = oracle.post_weather(
+            args.region, [x for x in points if isinstance(x, WeatherPoint)]
+        )
+    else:
+        posted = oracle.post_actuals(args.region, [x for x in points if isinstance(x, ActualPoint)])
+    print(f"posted {posted} {args.kind} hours for region {args.region}")
     return 0
 
 

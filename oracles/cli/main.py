@@ -169,7 +169,9 @@ def _positive_seconds(text: str) -> float:
 
 def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     oracle = sub.add_parser(
-        "oracle", help="post meter data, weather or forecasts", description="The oracle daemons."
+        "oracle",
+        help="post meter data, weather, load or forecasts",
+        description="The oracle daemons.",
     )
     kinds = oracle.add_subparsers(dest="kind", required=True, metavar="KIND")
     meter = kinds.add_parser("meter", help="post meter data from a CSV or Green Button file",
@@ -200,8 +202,18 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     _chain_args(weather)
     _daemon_args(weather)
     weather.add_argument("--region", type=int, required=True)
-    weather.add_argument("--csv", type=Path, required=True)
+    weather.add_argument("--csv", type=Path, required=True,
+                         help="the CSV; with --watch a file or a folder of *.csv files")  # fmt: skip
     weather.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    load = kinds.add_parser("load", help="post measured load (actuals) from a CSV",
+                            description="Post the grid's measured load, frequency and voltage of hours that "
+                            "have ended (F-3): CSV hour_start,load_kw,frequency_mhz,voltage_permille.")  # fmt: skip
+    _chain_args(load)
+    _daemon_args(load)
+    load.add_argument("--region", type=int, required=True)
+    load.add_argument("--csv", type=Path, required=True,
+                      help="the CSV; with --watch a file or a folder of *.csv files")  # fmt: skip
+    load.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
     forecast = kinds.add_parser("forecast", help="fit TOWT on the posted history and post forecasts",
                                 description="Fit the TOWT model on the chain's weather and actual load, and post "
                                 "forecasts for the next hours (their weather must be posted).")  # fmt: skip

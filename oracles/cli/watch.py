@@ -11,15 +11,16 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from oracles.agents.grid_oracles import Forecaster
+from oracles.agents.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
 from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
+from oracles.chain.rpc import latest_timestamp
 from oracles.daemon.loop import Stop, watch
 from oracles.daemon.metrics import Metrics
 from oracles.indexer.indexer import LogIndexer
@@ -113,7 +114,7 @@ def keeper_pass(
     Returns (consumers enrolled, enrollments settled). Its work follows the events in flight, not
     the chain's history (``keeper_pass_seconds_at_*_events`` in benchmarks/run.py)."""
     keeper.forget_batches()  # a day's batches are read again each pass (a reorg may change them)
-    now = int(keeper.client.w3.eth.get_block("latest")["timestamp"])
+    now = latest_timestamp(keeper.client.w3)
     enrolled = settled = 0
     for created, unsettled in index.view.open_events():
         if stop is not None and stop.requested:
@@ -201,6 +202,57 @@ def meter_watch(
                         "consumer_days": stats.consumer_days, "pending": counts["pending"],
                         "sent": counts["sent"], "confirmed": counts["confirmed"],
                         "last_block": index.last_block()}})  # fmt: skip
+
+    return daemon.run(step, args.poll_seconds, args.metrics_port)
+
+
+# ------------------------------------------------------------------ weather and load oracles
+
+# reads one weather or load CSV (a one-line ValueError for a bad row)
+ReadPoints = Callable[[Path], Sequence[WeatherPoint | ActualPoint]]
+
+
+def grid_watch(p: Protocol, client: ChainClient, args: argparse.Namespace, read: ReadPoints) -> int:
+    """``oracle weather|load --watch``: each pass queues the points of every new or changed CSV of
+    ``--csv`` (a file or a folder), then posts the queued hours the contract takes now (F-1, F-3):
+    weather up to 48 h ahead, an actual once its hour has ended; later hours wait in the outbox,
+    hours over 168 h old are dropped and counted as rejects. A pass killed after sending finds its
+    points on chain and confirms them without sending again."""
+    kind = "weather" if args.kind == "weather" else "actual"
+    index = open_index(p, args)
+    daemon = Daemon(p, client, index, Metrics(args.kind))
+    outbox = Outbox(args.outbox)
+    oracle = GridOracle(p, client, outbox)
+    inbox = Inbox(args.csv)
+
+    def step() -> None:
+        daemon.sync_index()
+        read_now = queued = 0
+        for path in inbox.changed():
+            try:
+                points = read(path)
+            except ValueError as exc:  # a bad row: the file waits until it changes
+                log.error("%s", exc, extra={"fields": {"file": str(path)}})
+                daemon.metrics.rejects(1)
+                continue
+            read_now += len(points)
+            queued += outbox.enqueue_series(
+                kind, args.region, [(x.hour, 0, json.dumps(x.as_tuple())) for x in points]
+            )
+        daemon.metrics.readings(read_now)
+        stats = oracle.post_ready(kind, args.region)
+        daemon.metrics.batches(stats.batches)
+        daemon.metrics.rejects(stats.stale)
+        rows = outbox.series_counts(kind, args.region)
+        daemon.metrics.outbox(rows["pending"] + rows["sent"], rows["confirmed"])
+        daemon.publish_index()
+        log.info("%s pass: %d points read, %d new, posted %d in %d batches, %d wait", args.kind,
+                 read_now, queued, stats.posted, stats.batches, stats.waiting,
+                 extra={"fields": {"points": read_now, "new": queued, "posted": stats.posted,
+                        "batches": stats.batches, "reconciled": stats.reconciled,
+                        "stale": stats.stale, "waiting": stats.waiting,
+                        "pending": rows["pending"], "confirmed": rows["confirmed"],
+                        "now_hour": stats.now_hour, "last_block": index.last_block()}})  # fmt: skip
 
     return daemon.run(step, args.poll_seconds, args.metrics_port)
 

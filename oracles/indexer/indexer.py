@@ -22,9 +22,9 @@ from typing import Any
 
 from hexbytes import HexBytes
 from web3 import Web3
-from web3.exceptions import BlockNotFound
 
 from oracles.chain.logs import decode_raw, event_topic
+from oracles.chain.rpc import block_header
 from oracles.indexer.ranges import RangeReader
 from oracles.indexer.store import IndexerError, Row, Store
 from oracles.indexer.view import IndexView
@@ -131,11 +131,9 @@ class LogIndexer:
         return [(n, self._hash(n) or "") for n in range(first, last + 1)]
 
     def _hash(self, number: int) -> str | None:
-        try:
-            block = self.w3.eth.get_block(number)
-        except BlockNotFound:  # the chain is shorter after a reorg
-            return None
-        return "0x" + bytes(block["hash"]).hex() if block else None
+        """The block's hash, None when the chain is shorter (after a reorg)."""
+        header = block_header(self.w3, number)
+        return None if header is None else header[1].lower()
 
     def _undo_reorg(self) -> int | None:
         """Step 1 of a pass: the rows removed, or None when the chain still has the checkpoint."""

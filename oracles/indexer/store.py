@@ -8,7 +8,9 @@ rows by block number: ``DELETE ... WHERE block > ancestor``.
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -73,22 +75,28 @@ class Store:
         or deployment is refused rather than mixed with this one."""
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
+        self._lock = _lock(path)
         try:
             self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=NORMAL")
             self.db.executescript(SCHEMA)
         except sqlite3.Error as exc:
+            os.close(self._lock)
             raise IndexerError(f"{path}: cannot be used as the log index ({exc})") from exc
         identity = f"{chain_id}:{contracts}"
         found = self.meta("identity")
         if found is None:
             self.set_meta("identity", identity)
         elif found != identity:
+            self.close()
             raise IndexerError(f"{path} indexes another chain or deployment; use another --index")
 
     def close(self) -> None:
         self.db.close()
+        if self._lock >= 0:
+            os.close(self._lock)  # releases the lock
+            self._lock = -1
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -196,6 +204,22 @@ class Store:
     def count(self, name: str) -> int:
         row = self.db.execute("SELECT COUNT(*) FROM logs WHERE name=?", (name,)).fetchone()
         return int(row[0])
+
+
+def _lock(path: Path) -> int:
+    """One index file, one daemon: an exclusive ``flock`` on the database file for the store's
+    life (the kernel drops it when the process dies, even by SIGKILL). Two daemons on one file would
+    each move the one checkpoint (one of them backwards) and count each reorg twice; each daemon
+    keeps its own index file instead (README "Running the daemons")."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise IndexerError(
+            f"{path} is in use by another daemon; give each daemon its own --index"
+        ) from None
+    return fd
 
 
 class IndexerError(RuntimeError):

@@ -174,3 +174,49 @@ def test_index__a_path_that_is_no_database__is_a_one_line_error(
     bad.write_text("not a database")
     with pytest.raises(IndexerError, match="cannot be used as the log index"):
         LogIndexer(fresh.p, bad)
+
+
+def test_one_index_file_one_daemon__a_second_is_refused__own_files_agree(
+    fresh: Chain, tmp_path: Path
+) -> None:
+    """The rule (README "Running the daemons"): each daemon keeps its own index file. A second
+    indexer on a file in use is refused with one line; once the first closes (or its process dies)
+    the file opens again; two daemons with their own files index the same chain alike."""
+    shared = tmp_path / "index.sqlite"
+    first = LogIndexer(fresh.p, shared)
+    with pytest.raises(IndexerError, match="in use by another daemon; give each daemon its own"):
+        LogIndexer(fresh.p, shared)
+    post(fresh, tmp_path, range(1, 4))
+    mine = LogIndexer(fresh.p, tmp_path / "keeper-index.sqlite")
+    first.sync()
+    mine.sync()
+    assert first.last_block() == mine.last_block() == fresh.w3.eth.block_number
+    assert first.view.counts() == mine.view.counts()
+    assert (
+        indexed_batches(first, fresh.day)
+        == indexed_batches(mine, fresh.day)
+        == chain_batches(fresh)
+    )
+    first.close()
+    again = LogIndexer(fresh.p, shared)  # free once its daemon closed it
+    assert again.last_block() == mine.last_block()
+    again.close()
+    mine.close()
+
+
+def test_cli__index_in_use__one_line_error(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from oracles.cli.main import main
+
+    manifest = tmp_path / "manifest.json"
+    fresh.p.manifest.save(manifest)
+    held = LogIndexer(fresh.p, tmp_path / "index.sqlite")  # a running daemon's index
+    try:
+        code = main(["keeper", "--rpc", fresh.anvil.url, "--manifest", str(manifest),
+                     "--account", "0", "--index", str(tmp_path / "index.sqlite")])  # fmt: skip
+    finally:
+        held.close()
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "in use by another daemon" in err
