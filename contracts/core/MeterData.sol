@@ -103,7 +103,9 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
         }
         // a signed record's signature was checked when it was posted (M-7)
         if (counted && q.signedOnly) {
-            counted = record.length == MeterLeaf.HEADER_BYTES + MeterLeaf.readingBytes(q.intervalMinutes) + MeterLeaf.SIGNATURE_BYTES;
+            counted =
+                record.length ==
+                MeterLeaf.HEADER_BYTES + MeterLeaf.readingBytes(q.intervalMinutes) + MeterLeaf.SIGNATURE_BYTES;
         }
         if (counted) readings = MeterLeaf.readings(record);
     }

@@ -499,7 +499,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     }
 
     /// @dev Each record of one consumer, in turn (`recordBytes` long, or 65 more if its reference says
-    /// signed): its position and leaf hash appended to its group's arrays (`filled` counts per group). Status 0 when every record fits; _BAD_REF with j when
+    /// signed): its position and leaf hash appended to its group's arrays (`filled` counts per group).
+    /// Status 0 when every record fits; _BAD_REF with j when
     /// reference j names no group or record j overruns the bytes (j = refs.length: bytes are left
     /// over); _FULL_GROUP with j when record j's group already holds the records it declared.
     function _hashRecords(

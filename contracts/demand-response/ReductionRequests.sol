@@ -431,12 +431,19 @@ contract ReductionRequests is IReductionRequests, AccessControl {
 
     /// @dev P-3: whole meter intervals of the region within one day (S-13), its enrollment gate in the
     /// future, starting within 30 days.
-    function _checkEventTime(uint16 regionId, uint32 day, uint8 startInterval, uint8 endInterval, uint8 lead) private view {
+    function _checkEventTime(
+        uint16 regionId,
+        uint32 day,
+        uint8 startInterval,
+        uint8 endInterval,
+        uint8 lead
+    ) private view {
         uint256 interval = _regions.meterInterval(regionId);
         if (startInterval >= endInterval || endInterval > LocalTime.MINUTES_PER_DAY / interval) {
             revert Baseline.InvalidEventWindow(startInterval, endInterval);
         }
-        uint256 startsAt = _regions.localDayStart(regionId, day) + uint256(startInterval) * interval * LocalTime.SECONDS_PER_MINUTE;
+        uint256 startsAt =
+            _regions.localDayStart(regionId, day) + uint256(startInterval) * interval * LocalTime.SECONDS_PER_MINUTE;
         uint256 gateLead = uint256(lead) * LocalTime.SECONDS_PER_HOUR;
         if (startsAt <= block.timestamp + gateLead || startsAt > block.timestamp + MAX_LEAD_TIME) {
             revert InvalidEventStart(startsAt, block.timestamp);
@@ -719,7 +726,9 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     }
 
     function _startsAt(DrEvent storage e) private view returns (uint256) {
-        return _regions.localDayStart(e.regionId, e.day) + uint256(e.startInterval) * _regions.meterInterval(e.regionId) * LocalTime.SECONDS_PER_MINUTE;
+        return
+            _regions.localDayStart(e.regionId, e.day) +
+            uint256(e.startInterval) * _regions.meterInterval(e.regionId) * LocalTime.SECONDS_PER_MINUTE;
     }
 
     /// @dev S-1, E-8: the window counts only time the escrow was not paused since the event's creation.

@@ -114,7 +114,8 @@ interface IMeterData {
     function meterDayDigest(bytes calldata record) external view returns (bytes32);
 
     /// @notice The readings of one record that settlement requires, checked: the record is an import
-    /// record of `q.intervalMinutes` (else RecordShapeNotSettleable, S-13), the query's consumer, region and day (S-2, S-3), it is
+    /// record of `q.intervalMinutes` (else RecordShapeNotSettleable, S-13), the query's consumer,
+    /// region and day (S-2, S-3), it is
     /// under the root of its batch (else InvalidMeterProof), and, if `q.signedOnly`, it is a signed
     /// record, whose signature was checked when posted (S-10).
     /// @param q What settlement requires of the record.
