@@ -20,7 +20,9 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from oracles.cli import actions, roles, utility
+
+    parser = actions.OneLineParser(
         prog="gridbalance", description="GridBalance: verifiable demand response on EVM chains."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -63,6 +65,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="Brownie build artifacts (default: %(default)s)",
     )
     add_daemon_parsers(sub)
+    for group in (utility, roles):  # the protocol-action commands (oracles/cli/actions.py)
+        group.add_parser(sub)
     return parser
 
 
@@ -310,6 +314,8 @@ def main(argv: list[str] | None = None) -> int:
         ValueError,  # pydantic validation and CommandError
     )
     try:
+        if hasattr(args, "handler"):  # a protocol-action command (oracles/cli/actions.py)
+            return int(args.handler(args))
         if args.command == "demo":
             from oracles.sim.context import DemoConfig
             from oracles.sim.demo import run_demo
