@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -169,6 +170,22 @@ def test_roles__every_role_by_name(w: World, capsys: pytest.CaptureFixture[str])
             "out of range",
         ),
         (["utility", "frobnicate"], "invalid choice"),
+        (
+            [
+                "region",
+                "add",
+                "--id",
+                "2",
+                "--name",
+                "x",
+                "--capacity-kw",
+                "1",
+                "--utc-offset",
+                "+01:10",
+            ],
+            "15-minute",
+        ),
+        (["region", "holiday", "--region", "1", "--day", "2026-13-01"], "not a date"),
     ],
 )
 def test_bad_arguments__one_line(
@@ -183,3 +200,36 @@ def test_bad_rpc__one_line(capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 1 and "http://localhost:1" in err and err.count("\n") == 1
     code, _, err = run(capsys, ["roles", "--rpc", "http://127.0.0.1:1"])
     assert code == 1 and "no JSON-RPC answer" in err and err.count("\n") == 1
+
+
+def test_region_add__admin_by_default__added(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [*w.args("region", "add"), "--id", "7", "--name", "East", "--capacity-kw", "5000",
+            "--utc-offset", "+05:30", "--interval", "15"]  # fmt: skip
+    code, _, err = run(capsys, [*argv, "--account", "1"])
+    assert code == 1 and "RegionRegistry.REGION_ADMIN_ROLE" in err and w.accounts[0] in err
+    code, out, _ = run(capsys, [*argv, "--dry-run"])
+    assert code == 0 and "nothing sent" in out
+    assert not w.p.regions.functions.regionExists(7).call()
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and "Region 7 'East' added" in out and "UTC+05:30" in out
+    assert w.p.regions.functions.meterInterval(7).call() == 15
+    code, out, _ = run(capsys, w.args("region", "show"))
+    assert code == 0 and "region 1 'Test'" in out and "region 7 'East'" in out
+
+
+def test_region_holiday__authorized_and_not(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [*w.args("region", "holiday"), "--region", "1", "--day", "2099-12-25"]
+    day = (date(2099, 12, 25) - date(1970, 1, 1)).days
+    code, _, err = run(capsys, [*argv, "--account", "3"])
+    assert code == 1 and "REGION_ADMIN_ROLE" in err and err.count("\n") == 1
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and "2099-12-25 is now a holiday" in out
+    assert w.p.regions.functions.isHoliday(1, day).call()
+    code, _, err = run(
+        capsys, [*w.args("region", "holiday"), "--region", "9", "--day", "2099-12-25"]
+    )
+    assert code == 1 and "region 9 is not registered" in err
+    code, _, err = run(
+        capsys, [*w.args("region", "holiday"), "--region", "1", "--day", "2000-01-01"]
+    )
+    assert code == 1 and "HolidayInPast" in err
