@@ -20,7 +20,7 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from oracles.cli import actions, region, roles, utility
+    from oracles.cli import actions, region, roles, status, utility
 
     parser = actions.OneLineParser(
         prog="gridbalance", description="GridBalance: verifiable demand response on EVM chains."
@@ -65,7 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="Brownie build artifacts (default: %(default)s)",
     )
     add_daemon_parsers(sub)
-    for group in (utility, region, roles):  # the protocol-action commands (oracles/cli/actions.py)
+    for group in (
+        utility,
+        region,
+        roles,
+        status,
+    ):  # the protocol-action commands (oracles/cli/actions.py)
         group.add_parser(sub)
     return parser
 

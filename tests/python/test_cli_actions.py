@@ -233,3 +233,12 @@ def test_region_holiday__authorized_and_not(w: World, capsys: pytest.CaptureFixt
         capsys, [*w.args("region", "holiday"), "--region", "1", "--day", "2000-01-01"]
     )
     assert code == 1 and "HolidayInPast" in err
+
+
+def test_status__chain_contracts_regions_outbox(
+    w: World, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, [*w.args("status"), "--outbox", str(tmp_path / "none.sqlite")])
+    assert code == 0 and f"chain {w.w3.eth.chain_id}" in out and "NO CODE" not in out
+    assert out.count(" code") == 11 and "regions: 1" in out and "events: 0, open 0" in out
+    assert "outbox" in out and "none" in out
