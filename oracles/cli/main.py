@@ -233,8 +233,8 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.chain.client import ChainClient
     from oracles.chain.rpc import connect
     from oracles.chain.signers import signer_for
+    from oracles.ops.roles import RoleBook, RoleErrors
     from oracles.protocol.contracts import Protocol
-    from oracles.protocol.errors import ErrorDecoder
     from oracles.protocol.manifest import Manifest, default_manifest_path
 
     url = args.rpc or _network_host(args.network)
@@ -244,7 +244,7 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     manifest = Manifest.load(args.manifest or default_manifest_path(w3.eth.chain_id))
     protocol = Protocol.connect(w3, manifest, args.build_dir)
     signer = signer_for(w3, account=args.account, keystore=args.keystore)
-    client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
+    client = ChainClient(w3, signer, decoder=RoleErrors(RoleBook(protocol), args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
     return protocol, client
 
