@@ -20,7 +20,9 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from oracles.cli import actions, region, roles, status, utility
+
+    parser = actions.OneLineParser(
         prog="gridbalance", description="GridBalance: verifiable demand response on EVM chains."
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -66,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
     from oracles.cli.localnet import add_localnet_parser
 
     add_localnet_parser(sub)
+    for group in (
+        utility,
+        region,
+        roles,
+        status,
+    ):  # the protocol-action commands (oracles/cli/actions.py)
+        group.add_parser(sub)
     return parser
 
 
@@ -243,8 +252,8 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.chain.rpc import connect
     from oracles.chain.signers import signer_for
     from oracles.ops.localnet import localnet_rpc
+    from oracles.ops.roles import RoleBook, RoleErrors
     from oracles.protocol.contracts import Protocol
-    from oracles.protocol.errors import ErrorDecoder
     from oracles.protocol.manifest import Manifest, ManifestError, default_manifest_path
 
     url = args.rpc or (_network_host(args.network) if args.network else None)
@@ -269,7 +278,7 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
         raise ManifestError(f"{manifest_path}: {exc}") from exc
     account = local.account(args.account) if local is not None and on_local else args.account
     signer = signer_for(w3, account=account, keystore=args.keystore)
-    client = ChainClient(w3, signer, decoder=ErrorDecoder(args.build_dir),
+    client = ChainClient(w3, signer, decoder=RoleErrors(RoleBook(protocol), args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
     return protocol, client
 
@@ -338,6 +347,8 @@ def main(argv: list[str] | None = None) -> int:
         ValueError,  # pydantic validation and CommandError
     )
     try:
+        if hasattr(args, "handler"):  # a protocol-action command (oracles/cli/actions.py)
+            return int(args.handler(args))
         if args.command == "demo":
             from oracles.sim.context import DemoConfig
             from oracles.sim.demo import run_demo
