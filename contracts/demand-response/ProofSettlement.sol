@@ -233,7 +233,9 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private view returns (Outcome memory) {
         Walk memory w = _startWalk(c, account);
         bool eventMissing = true; // no event-day record posted: insufficient data (S-6)
-        uint32[] memory eventDay; // read only when the event-day record was posted and verified
+        // slither: an empty array, read only when the event-day record was posted and verified
+        // slither-disable-next-line uninitialized-local
+        uint32[] memory eventDay;
         if (_eventPosted(w)) {
             if (leaves.length == 0) revert MissingLeaf(c.day);
             (eventMissing, eventDay) = _verifyLeaf(leaves[0], w, c.day, false);

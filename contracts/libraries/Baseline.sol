@@ -191,6 +191,8 @@ library Baseline {
 
     /// @notice The day-of adjustment window [start, end) in meter intervals of the day (B-4): its hours
     /// and gap counted in the region's intervals (4 or 2 an hour for 15- or 30-minute data).
+    // slither: 60 / interval is exact for the 15, 30 or 60 minutes that validate allows
+    // slither-disable-next-line divide-before-multiply
     function adjustmentWindow(Params memory p) internal pure returns (uint256 start, uint256 end) {
         uint256 perHour = MINUTES_PER_HOUR / p.intervalMinutes; // validate: 15, 30 or 60
         uint256 gap = uint256(p.adjGapHours) * perHour;

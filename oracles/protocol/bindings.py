@@ -285,6 +285,7 @@ class RecordQuery(Struct):
     SOLIDITY: ClassVar[str] = "IMeterData.RecordQuery"
 
     region_id: int = Field(validation_alias="regionId")
+    interval_minutes: int = Field(validation_alias="intervalMinutes")
     consumer_id: int = Field(validation_alias="consumerId")
     day: int = Field(validation_alias="day")
     batch_index: int = Field(validation_alias="batchIndex")
