@@ -442,8 +442,7 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         if (startInterval >= endInterval || endInterval > LocalTime.MINUTES_PER_DAY / interval) {
             revert Baseline.InvalidEventWindow(startInterval, endInterval);
         }
-        uint256 startsAt =
-            _regions.localDayStart(regionId, day) + uint256(startInterval) * interval * LocalTime.SECONDS_PER_MINUTE;
+        uint256 startsAt = _startOf(regionId, day, startInterval, interval);
         uint256 gateLead = uint256(lead) * LocalTime.SECONDS_PER_HOUR;
         if (startsAt <= block.timestamp + gateLead || startsAt > block.timestamp + MAX_LEAD_TIME) {
             revert InvalidEventStart(startsAt, block.timestamp);
@@ -726,9 +725,17 @@ contract ReductionRequests is IReductionRequests, AccessControl {
     }
 
     function _startsAt(DrEvent storage e) private view returns (uint256) {
-        return
-            _regions.localDayStart(e.regionId, e.day) +
-            uint256(e.startInterval) * _regions.meterInterval(e.regionId) * LocalTime.SECONDS_PER_MINUTE;
+        return _startOf(e.regionId, e.day, e.startInterval, _regions.meterInterval(e.regionId));
+    }
+
+    /// @dev P-3: the first second of interval `startInterval` (of `interval` minutes) of the local day.
+    function _startOf(
+        uint16 regionId,
+        uint32 day,
+        uint8 startInterval,
+        uint256 interval
+    ) private view returns (uint256) {
+        return _regions.localDayStart(regionId, day) + uint256(startInterval) * interval * LocalTime.SECONDS_PER_MINUTE;
     }
 
     /// @dev S-1, E-8: the window counts only time the escrow was not paused since the event's creation.
