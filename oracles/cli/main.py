@@ -176,6 +176,23 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
+def _hourly_csv_parser(
+    kinds: argparse._SubParsersAction[argparse.ArgumentParser],
+    name: str,
+    *,
+    help: str,
+    description: str,
+) -> None:
+    """`gridbalance oracle weather|load`: a region's hourly series posted from a CSV file or folder."""
+    p = kinds.add_parser(name, help=help, description=description)
+    _chain_args(p)
+    _daemon_args(p)
+    p.add_argument("--region", type=int, required=True)
+    p.add_argument("--csv", type=Path, required=True,
+                   help="the CSV; with --watch a file or a folder of *.csv files")  # fmt: skip
+    p.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+
+
 def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     oracle = sub.add_parser(
         "oracle",
@@ -206,23 +223,11 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
         default=1,
         help="a batch counts as posted once its block is this many deep, 1..256 (default: %(default)s)",
     )
-    weather = kinds.add_parser("weather", help="post weather from a CSV",
-                               description="Post weather: CSV hour_start,temperature_c,humidity_pct,irradiance_wm2.")  # fmt: skip
-    _chain_args(weather)
-    _daemon_args(weather)
-    weather.add_argument("--region", type=int, required=True)
-    weather.add_argument("--csv", type=Path, required=True,
-                         help="the CSV; with --watch a file or a folder of *.csv files")  # fmt: skip
-    weather.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
-    load = kinds.add_parser("load", help="post measured load (actuals) from a CSV",
-                            description="Post the grid's measured load, frequency and voltage of hours that "
-                            "have ended (F-3): CSV hour_start,load_kw,frequency_mhz,voltage_permille.")  # fmt: skip
-    _chain_args(load)
-    _daemon_args(load)
-    load.add_argument("--region", type=int, required=True)
-    load.add_argument("--csv", type=Path, required=True,
-                      help="the CSV; with --watch a file or a folder of *.csv files")  # fmt: skip
-    load.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    _hourly_csv_parser(kinds, "weather", help="post weather from a CSV",
+                       description="Post weather: CSV hour_start,temperature_c,humidity_pct,irradiance_wm2.")  # fmt: skip
+    _hourly_csv_parser(kinds, "load", help="post measured load (actuals) from a CSV",
+                       description="Post the grid's measured load, frequency and voltage of hours that "
+                       "have ended (F-3): CSV hour_start,load_kw,frequency_mhz,voltage_permille.")  # fmt: skip
     forecast = kinds.add_parser("forecast", help="fit TOWT on the posted history and post forecasts",
                                 description="Fit the TOWT model on the chain's weather and actual load, and post "
                                 "forecasts for the next hours (their weather must be posted).")  # fmt: skip
