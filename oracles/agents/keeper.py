@@ -226,12 +226,7 @@ class Keeper:
         status in the returned event are those of that first read: read ``dr_event`` for current ones."""
         if event_id not in self._terms:
             event = self.p.dr_event(event_id)
-            interval = self.p.meter_interval(event.region_id)
-            window = EventWindow(
-                interval_minutes=interval,
-                start_interval=event.start_interval,
-                end_interval=event.end_interval,
-            )
+            window = EventWindow.of_event(event, self.p.meter_interval(event.region_id))
             self._terms[event_id] = Terms(event, self.p.program(event.program_id), window)
         return self._terms[event_id]
 

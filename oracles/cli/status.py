@@ -54,11 +54,7 @@ def _status(args: argparse.Namespace) -> int:
     open_events = [(i, e) for i in range(1, count + 1) if (e := p.dr_event(i)).status in OPEN]
     s.say(f"events: {count}, open {len(open_events)}")
     for i, e in open_events:
-        window = EventWindow(
-            interval_minutes=p.meter_interval(e.region_id),
-            start_interval=e.start_interval,
-            end_interval=e.end_interval,
-        )
+        window = EventWindow.of_event(e, p.meter_interval(e.region_id))
         s.say(f"  event {i}: program {e.program_id}, region {e.region_id}, {argtypes.day_text(e.day)} "
               f"{window.label}, {e.status.name}, {e.enrolled} enrolled, "
               f"{e.settled} settled")  # fmt: skip

@@ -11,6 +11,7 @@ import re
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from oracles.protocol.bindings import DrEvent
 from oracles.reference.baseline import MINUTES_PER_DAY, MINUTES_PER_HOUR, intervals_per_day
 
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
@@ -34,6 +35,15 @@ class EventWindow(BaseModel):
                 f"{per_day} intervals"
             )
         return self
+
+    @classmethod
+    def of_event(cls, event: DrEvent, interval_minutes: int) -> EventWindow:
+        """The window of an event of a region of ``interval_minutes`` data."""
+        return cls(
+            interval_minutes=interval_minutes,
+            start_interval=event.start_interval,
+            end_interval=event.end_interval,
+        )
 
     @classmethod
     def from_clock(cls, start: str, end: str, interval_minutes: int) -> EventWindow:

@@ -142,11 +142,7 @@ def create_event(world: World, day: int) -> tuple[int, set[str]]:
     event_id = int(decode_events(world.p.requests, "EventCreated", receipt["logs"])[0]["eventId"])
     event, program = world.p.dr_event(event_id), world.p.program(world.program_id)
     accounts = [consumer_address(world.run.cfg.seed, sc.index) for sc in world.run.sim.consumers]
-    window = EventWindow(
-        interval_minutes=world.p.meter_interval(event.region_id),
-        start_interval=event.start_interval,
-        end_interval=event.end_interval,
-    )
+    window = EventWindow.of_event(event, world.p.meter_interval(event.region_id))
     terms = event_terms(Terms(event, program, window), by_keeper=True).abi()
     eligible = Eligibility.many(
         utility.call_many(world.p.consumers, "eligibility", [(x, terms) for x in accounts])
