@@ -6,7 +6,7 @@ the reference itself to numbers worked out by hand."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
@@ -17,6 +17,7 @@ from oracles.reference.baseline import (
     adjustment_window,
     compute,
     max_reward,
+    net_readings,
     reward,
     select_days,
 )
@@ -96,7 +97,10 @@ def test_b1_invalid_params_and_day_counts() -> None:
 quarter_day = st.lists(st.integers(0, 500).map(lambda q: 10 * q), min_size=96, max_size=96)
 
 
-@settings(max_examples=500, derandomize=True, deadline=None)
+# 11 days of 96 readings per example: slow to generate on a loaded machine, which is no finding
+@settings(
+    max_examples=500, derandomize=True, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(
     days=st.lists(quarter_day, min_size=10, max_size=10),
     event=quarter_day,
@@ -129,3 +133,35 @@ def test_quarter_hours__agree_with_hours_up_to_the_extra_floors(
         assert fine.baseline_wh == coarse.baseline_wh
     else:
         assert 0 <= coarse.baseline_wh - fine.baseline_wh < 4 * (end - start)
+
+
+# N-1: a net program's readings ------------------------------------------------------------------
+
+_wh = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def test_net_readings__hand_case() -> None:
+    """N-1: max(import - export, 0) per interval: an export beyond the import is worth nothing."""
+    assert net_readings((500, 300, 0, 1_000), (200, 300, 50, 4_000)) == (300, 0, 0, 0)
+    with pytest.raises(ValueError, match="differ in length"):
+        net_readings((1, 2), (1,))
+
+
+@settings(max_examples=500, derandomize=True)
+@given(
+    st.lists(
+        st.tuples(_wh, _wh, st.integers(min_value=0, max_value=2**31)), min_size=1, max_size=96
+    )
+)
+def test_net_readings__property__never_negative_and_more_export_never_pays(
+    rows: list[tuple[int, int, int]],
+) -> None:
+    """N-1: each net reading is in [0, import]; exporting more than the import changes nothing, so
+    a reduction can never come from exports beyond consumption."""
+    imports = [i for i, _, _ in rows]
+    exports = [e for _, e, _ in rows]
+    net = net_readings(imports, exports)
+    assert all(0 <= n <= i for n, i in zip(net, imports, strict=True))
+    assert all(n == max(i - e, 0) for n, i, e in zip(net, imports, exports, strict=True))
+    more = [max(e, i) + extra for i, e, extra in rows]  # at least the import, then some
+    assert net_readings(imports, more) == (0,) * len(rows)
