@@ -15,6 +15,9 @@ every day from activation to E3 has one 1,024-record meter batch (ids 1..1,024, 
 - E3: the keeper batch-enrolls all 101; one optimistic root is proposed, its 101 entries posted in
   one postEntries (the contract computes the root, O-2), finalized; consumer 1 claims, and one
   payBatch pays the other 100 entries and writes the track records of all 101 (O-10).
+- E4, on E2's day, is a net program's (N-1): consumer 102 (registered for it alone) enrolls itself,
+  every day also has a one-record export batch of consumer 102 (rooftop solar at midday), and it is
+  settled by proofs, two records a day (N-2): `settle_net` against `settle`.
 """
 
 from __future__ import annotations
@@ -47,12 +50,13 @@ from oracles.chain.anvil import set_time, start_anvil
 from oracles.chain.logs import decode_events
 from oracles.chain.rpc import connect
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
-from oracles.protocol.bindings import RootRecord
+from oracles.protocol.bindings import ProgramParams, RootRecord
+from oracles.protocol.enums import Basis
 from oracles.protocol.profiles import PROFILES
 from oracles.reference import meter_signing
 from oracles.reference import optimistic_root as opt
 from oracles.reference.baseline_days import is_weekend
-from oracles.reference.meter_leaf import ConsumerDay, encode_batch
+from oracles.reference.meter_leaf import Channel, ConsumerDay, encode_batch
 from oracles.reference.meter_signing import MeterDomain
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +125,31 @@ def _settle_batch(b: Bench, event_id: int, ids: range) -> dict[str, Any]:
     return r
 
 
+def _net_event(b: Bench, day: int) -> int:
+    """A net program (N-1) and its event on ``day``, 16:00-20:00."""
+    assert b.p.token is not None
+    params = ProgramParams(
+        token=b.p.token.address, base_rate=500_000, max_events_per_30_days=30, basis=Basis.Net
+    )
+    r = b.tx(b.utility, b.p.programs.functions.createProgram(REGION, params.abi(), 10**14))
+    program_id = int(decode_events(b.p.programs, "ProgramCreated", r["logs"])[0]["programId"])
+    return _event_id(
+        b, b.tx(b.utility, b.p.requests.functions.createEvent(program_id, day, 16, 20, 50_000, 0))
+    )
+
+
+def _solar(day: int, consumer_id: int) -> ConsumerDay:
+    """A consumer's export day: 400 Wh an hour 10:00-15:00 (N-1: netted off its imports)."""
+    readings = tuple(400 if 10 <= h < 15 else 0 for h in range(24))
+    return ConsumerDay(
+        channel=Channel.EXPORT,
+        consumer_id=consumer_id,
+        region_id=REGION,
+        day=day,
+        readings=readings,
+    )
+
+
 def _signed_program(b: Bench, consumers: int) -> int:
     """A second program, of meter-signed data (S-10), and a meter key for every bench consumer."""
     assert b.p.token is not None
@@ -147,7 +176,9 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         b = Bench(connect(chain.url), chain.url, Path(tmp))
         keeper = [str(a) for a in b.w3.eth.accounts][8]
         # a signed batch's every record needs its consumer's meter key (M-7): the whole batch exists
-        _register_up_to(b, BATCH_RECORDS if signed else consumers)
+        # (unsigned: one more consumer, the net program's, N-1)
+        _register_up_to(b, BATCH_RECORDS if signed else consumers + 1)
+        net_consumer = consumers + 1
         program_id = _signed_program(b, BATCH_RECORDS) if signed else 1
         domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
         meter_keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, BATCH_RECORDS + 1)}
@@ -160,10 +191,13 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         gas["createEvent_first"] = created[0]["gasUsed"]
         gas["createEvent"] = created[1]["gasUsed"]
         e1, e2, e3 = [_event_id(b, r) for r in created]
+        e4 = _net_event(b, days[1]) if not signed else 0
 
         gas["enroll_first"] = _enroll(b, 1, e1)["gasUsed"]
         gas[f"enrollBatch_{n}_first"] = _keeper_enroll(b, keeper, e1, batch)["gasUsed"]
         gas["enroll"] = _enroll(b, 1, e2)["gasUsed"]
+        if e4:
+            _enroll(b, net_consumer, e4)
         gas[f"enrollBatch_{n}"] = _keeper_enroll(b, keeper, e2, batch)["gasUsed"]
         gas[f"enrollBatch_{n + 1}"] = _keeper_enroll(b, keeper, e3, range(1, consumers + 1))[
             "gasUsed"
@@ -183,6 +217,13 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
                 )
             else:
                 b.tx(b.oracle, b.p.meter.functions.postBatch(REGION, day, encode_batch(records)))
+            if e4:
+                b.tx(
+                    b.oracle,
+                    b.p.meter.functions.postBatch(
+                        REGION, day, encode_batch([_solar(day, net_consumer)])
+                    ),
+                )
         blob = encode_batch(_records(b.day0 - 5, 1, 1_000, rng))
         gas["postBatch_1000"] = b.tx(
             b.oracle, b.p.meter.functions.postBatch(REGION, b.day0 - 5, blob)
@@ -202,6 +243,8 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         gas[f"settleBatch_{n}_first"] = _settle_batch(b, e1, batch)["gasUsed"]
         gas["settle"] = _settle(b, e2, 1)["gasUsed"]
         gas[f"settleBatch_{n}"] = _settle_batch(b, e2, batch)["gasUsed"]
+        if e4:
+            gas["settle_net"] = _settle(b, e4, net_consumer)["gasUsed"]
 
         planned, mismatches = Keeper(b.p, b.clients[keeper]).plan(e3)
         if mismatches or len(planned) != consumers:

@@ -206,12 +206,13 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     function postedWords(
         uint16 regionId,
         uint32[] calldata dayList,
-        uint256 word
+        uint256 word,
+        uint8 channel
     ) external view returns (uint256[] memory words) {
         uint256 n = dayList.length;
         if (n > 256) revert TooManyDays(n);
         words = new uint256[](n);
-        for (uint256 i; i < n; ++i) words[i] = _posted[_postedKey(regionId, dayList[i], word)];
+        for (uint256 i; i < n; ++i) words[i] = _posted[_channelKey(regionId, dayList[i], channel, word)];
     }
 
     /// @dev The batch's shape (its first record's: version 1, the region's interval, a known channel, M-2,
@@ -339,8 +340,8 @@ contract MeterData is IMeterData, AccessControl, EIP712 {
     /// consumer, region and day (S-2, S-3); false if flagged missing.
     function _checkQueryHeader(RecordQuery calldata q, bytes calldata record) private pure returns (bool present) {
         (uint24 shape, uint32 id, uint16 regionId, uint32 day, uint8 flags) = MeterLeaf.header(record, 0);
-        // the shape first: a record of another interval or an export record is refused as such, never misread
-        if (shape != MeterLeaf.importShape(q.intervalMinutes)) {
+        // the shape first: a record of another interval or channel is refused as such, never misread
+        if (shape != (MeterLeaf.importShape(q.intervalMinutes) | q.channel)) {
             revert RecordShapeNotSettleable(uint8(shape >> 16), uint8(shape >> 8), uint8(shape));
         }
         uint256 len = record.length;

@@ -153,7 +153,12 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         emit RootProposed(eventId, count, total, msg.sender, uint96(msg.value), uint96(tokenBond), uint40(postBy));
         // reverts unless the event is Scheduled with nothing settled (O-3)
         _requests.lockForRoot(eventId);
-        if (tokenBond != 0) _takeTokenBond(r, IERC20(_programs.program(e.programId).token), tokenBond);
+        if (tokenBond != 0) {
+            // slither: the token bond is taken in the program's token; its minimum delivery is read at finalize
+            // slither-disable-next-line unused-return
+            (address token, ) = _programs.paymentTerms(e.programId);
+            _takeTokenBond(r, IERC20(token), tokenBond);
+        }
     }
 
     /// @inheritdoc IOptimisticSettlement
@@ -257,11 +262,10 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
         if (block.timestamp <= ends) revert ChallengeWindowOpen(eventId, ends);
         r.status = RootStatus.Finalized;
         uint88 total = r.total;
-        IProgramRegistry.Program memory program = _eventProgram(eventId);
-        address token_ = program.token;
+        (address token_, uint16 minDeliveryBps) = _paymentTerms(eventId);
         r.token = token_;
         r.remaining = total;
-        r.minDeliveryBps = program.minDeliveryBps;
+        r.minDeliveryBps = minDeliveryBps;
         address proposer = r.proposer;
         _bondCredit[proposer] += r.bond;
         _tokenBondCredit[proposer][token_] += r.tokenBond;
@@ -541,11 +545,13 @@ contract OptimisticSettlement is IOptimisticSettlement, AccessControl, Reentranc
 
     /// @dev The event's payment token (a void or an expiry credits the token bond in it).
     function _eventToken(uint256 eventId) private view returns (address) {
-        return _eventProgram(eventId).token;
+        (address token, ) = _paymentTerms(eventId);
+        return token;
     }
 
-    function _eventProgram(uint256 eventId) private view returns (IProgramRegistry.Program memory) {
-        return _programs.program(_requests.drEvent(eventId).programId);
+    /// @dev The event's program's payment token and minimum delivery.
+    function _paymentTerms(uint256 eventId) private view returns (address, uint16) {
+        return _programs.paymentTerms(_requests.drEvent(eventId).programId);
     }
 
     /// @dev O-2: add every packed entry to the frontier, numbered from `first` with running prefix

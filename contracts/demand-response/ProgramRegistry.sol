@@ -56,7 +56,8 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             emergencyBps: p.emergencyBps,
             signedData: p.signedData,
             gateLeadHours: p.gateLeadHours,
-            maxShareBps: p.maxShareBps
+            maxShareBps: p.maxShareBps,
+            basis: p.basis
         });
         emit ProgramCreated(programId, msg.sender, regionId, p);
         _escrow.openProgram(programId, p.token, msg.sender, budget);
@@ -66,6 +67,13 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
     function program(uint32 programId) external view returns (Program memory p) {
         p = _programs[programId];
         if (p.utility == address(0)) revert UnknownProgram(programId);
+    }
+
+    /// @inheritdoc IProgramRegistry
+    function paymentTerms(uint32 programId) external view returns (address token, uint16 minDeliveryBps) {
+        Program storage p = _programs[programId];
+        if (p.utility == address(0)) revert UnknownProgram(programId);
+        return (p.token, p.minDeliveryBps);
     }
 
     /// @inheritdoc IProgramRegistry

@@ -70,6 +70,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[] lanes; // ... into these packed per-interval sums (MeterLeaf.addToLanes), zero between consumers
         uint256[] sumBuffer; // the consumer's per-interval sums, unpacked from the lanes
         bool signedData; // the program counts meter-signed records only (S-10)
+        bool net; // the program settles on max(import - export, 0): each day needs both records (N-1, N-2)
     }
 
     /// @dev A batch settlement's records by group (S-11): per group, the positions and leaf hashes of its
@@ -119,6 +120,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256 n = consumers.length;
         if (n == 0 || n > MAX_SETTLE_BATCH) revert InvalidSettleBatchSize(n, MAX_SETTLE_BATCH);
         Context memory c = _settleableContext(eventId, address(0));
+        if (c.net) revert NetProgramNotBatchable(eventId);
         Baseline.validate(c.params); // once for the batch: computeTenInTen relies on it (B-1)
         Walk memory w = _eventWalk(c);
         _proveGroups(c.regionId, w.recordBytes, consumers, groups);
@@ -213,6 +215,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         c.regionId = e.regionId;
         c.day = e.day;
         c.signedData = p.signedData;
+        c.net = p.basis == IProgramRegistry.Basis.Net;
         c.params = Baseline.Params({
             method: p.method,
             intervalMinutes: _regions.meterInterval(e.regionId),
@@ -236,11 +239,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         // slither: an empty array, read only when the event-day record was posted and verified
         // slither-disable-next-line uninitialized-local
         uint32[] memory eventDay;
-        if (_eventPosted(w)) {
-            if (leaves.length == 0) revert MissingLeaf(c.day);
-            (eventMissing, eventDay) = _verifyLeaf(leaves[0], w, c.day, false);
-            w.next = 1;
-        }
+        if (_eventPosted(w)) (eventMissing, eventDay) = _verifyDay(leaves, w, c.day, false);
         (uint32[][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
         return _outcome(c, eventMissing, eventDay, dayList, n, w);
     }
@@ -277,6 +276,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     function _eventWalk(Context memory c) private view returns (Walk memory w) {
         w.regionId = c.regionId;
         w.eventDay = c.day;
+        w.net = c.net;
         w.intervalMinutes = c.params.intervalMinutes;
         w.intervals = Baseline.intervalsPerDay(c.params.intervalMinutes);
         w.recordBytes = MeterLeaf.HEADER_BYTES + (w.intervals << 2);
@@ -312,6 +312,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         w.headerPrefix = (((((shape << 32) | id) << 16) | w.regionId) << 32);
         // absence is provable (M-8): a day whose bit is 0 takes no record, one whose bit is 1 needs it
         w.posted = _postedBits(w, id);
+        // a net program's day has data when both its records were posted (N-2); batch consumers are import only
+        if (w.net) w.posted &= _bits(_meterData.postedWords(w.regionId, w.queryDays, id >> 8, 1), id);
         w.signedData = signedData;
     }
 
@@ -324,12 +326,17 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[] memory words = w.postedWords;
         uint256 n = words.length;
         if (w.postedWord != word + 1) {
-            uint256[] memory fetched = _meterData.postedWords(w.regionId, w.queryDays, word);
+            uint256[] memory fetched = _meterData.postedWords(w.regionId, w.queryDays, word, 0);
             for (uint256 i; i < n; ++i) words[i] = fetched[i];
             w.postedWord = word + 1;
         }
+        bits = _bits(words, id);
+    }
+
+    /// @dev Bit i set iff bit `id % 256` of `words[i]` is.
+    function _bits(uint256[] memory words, uint32 id) private pure returns (uint256 bits) {
         uint256 bit = id & 0xff;
-        for (uint256 i; i < n; ++i) bits |= ((words[i] >> bit) & 1) << i;
+        for (uint256 i; i < words.length; ++i) bits |= ((words[i] >> bit) & 1) << i;
     }
 
     /// @dev S-3: the event's baseline days, most recent first: the first 10 like days of the lookback
@@ -395,9 +402,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
                 dayList[n - 1] = new uint32[](w.intervals); // a gap: zeros (B-9)
                 continue;
             }
-            if (w.next >= leaves.length) revert MissingLeaf(d);
-            (bool missing, uint32[] memory r) = _verifyLeaf(leaves[w.next], w, d, true);
-            ++w.next;
+            (bool missing, uint32[] memory r) = _verifyDay(leaves, w, d, true);
             if (missing) {
                 w.gapped = true;
                 dayList[n - 1] = new uint32[](w.intervals);
@@ -420,17 +425,55 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         return (w.posted >> w.candidates.length) & 1 == 1;
     }
 
-    /// @dev One record the walk requires: MeterData checks its header, its proof and, in a signed-data
-    /// program, that it is a signed record (S-2, S-3, S-10). `missing`: flagged missing or not counted.
+    /// @dev The records of one day the walk requires, from `leaves[w.next]` on: its import record, and in
+    /// a net program its export record, each verified; a net reading is max(import - export, 0) per
+    /// interval (N-1). `missing`: a record is flagged missing or not counted (S-6, B-9).
+    function _verifyDay(
+        LeafProof[] calldata leaves,
+        Walk memory w,
+        uint32 day,
+        bool baselineDay
+    ) private view returns (bool missing, uint32[] memory readings) {
+        (missing, readings) = _verifyLeaf(_leaf(leaves, w, day), w, day, baselineDay, MeterLeaf.CHANNEL_IMPORT);
+        if (!w.net) return (missing, readings);
+        (bool exportMissing, uint32[] memory exported) = _verifyLeaf(
+            _leaf(leaves, w, day),
+            w,
+            day,
+            baselineDay,
+            MeterLeaf.CHANNEL_EXPORT
+        );
+        if (missing || exportMissing) return (true, readings);
+        // unchecked: each subtraction is guarded by its comparison
+        unchecked {
+            for (uint256 k; k < readings.length; ++k) {
+                readings[k] = readings[k] > exported[k] ? readings[k] - exported[k] : 0;
+            }
+        }
+    }
+
+    /// @dev The walk's next leaf, or MissingLeaf(day) if the settler supplied no more.
+    function _leaf(LeafProof[] calldata leaves, Walk memory w, uint32 day) private pure returns (LeafProof calldata) {
+        uint256 j = w.next;
+        if (j >= leaves.length) revert MissingLeaf(day);
+        w.next = j + 1;
+        return leaves[j];
+    }
+
+    /// @dev One record the walk requires: MeterData checks its shape (the region's interval and
+    /// `channel`), header, proof and, in a signed-data program, that it is a signed record (S-2, S-3,
+    /// S-10). `missing`: flagged missing or not counted.
     function _verifyLeaf(
         LeafProof calldata lp,
         Walk memory w,
         uint32 expectedDay,
-        bool baselineDay
+        bool baselineDay,
+        uint8 channel
     ) private view returns (bool missing, uint32[] memory readings) {
         IMeterData.RecordQuery memory q = IMeterData.RecordQuery({
             regionId: w.regionId,
             intervalMinutes: w.intervalMinutes,
+            channel: channel,
             consumerId: w.consumerId,
             day: expectedDay,
             batchIndex: lp.batchIndex,

@@ -15,7 +15,8 @@ interface IMeterData {
     /// @notice What settlement asks of one record (S-2, S-3, S-10).
     struct RecordQuery {
         uint16 regionId; // the event's region
-        uint8 intervalMinutes; // the region's meter interval (R-7): the record's shape is its import shape
+        uint8 intervalMinutes; // the region's meter interval (R-7)
+        uint8 channel; // the channel the walk reads (0 import; 1 export for a net program, N-1)
         uint32 consumerId; // the settled consumer
         uint32 day; // the day the walk requires
         uint16 batchIndex; // the batch whose root proves the record
@@ -54,9 +55,9 @@ interface IMeterData {
     /// @notice A record is shorter than its header says (`meterDayDigest`), or a settled hourly record is
     /// neither 110 nor 175 bytes.
     error InvalidRecordLength(uint256 length);
-    /// @notice Settlement reads import records of the region's interval only (version 1, the region's
-    /// interval, channel 0; S-13): a record of another interval, an export record or another version is
-    /// refused, never misread.
+    /// @notice Settlement reads records of the region's interval and of the channel it asks for only
+    /// (version 1, the region's interval, channel 0, or 1 for a net program's export; S-13, N-1): a
+    /// record of another interval, another channel or another version is refused, never misread.
     error RecordShapeNotSettleable(uint8 version, uint8 intervalMinutes, uint8 channel);
     /// @notice The record is for another consumer.
     error LeafConsumerMismatch(uint32 expected, uint32 actual);
@@ -174,14 +175,17 @@ interface IMeterData {
         uint32 consumerId
     ) external view returns (bool);
 
-    /// @notice For each of `dayList` (at most 256), the posted-record bits of consumers `256·word ..
-    /// 256·word + 255` of (region, that day): bit `id % 256` set iff the consumer's record was posted (M-8).
+    /// @notice For each of `dayList` (at most 256), the posted-record bits on `channel` of consumers
+    /// `256·word .. 256·word + 255` of (region, that day): bit `id % 256` set iff the consumer's record
+    /// of the channel was posted (M-8).
     /// @param regionId The region.
     /// @param dayList The days asked about.
     /// @param word Consumer id / 256.
+    /// @param channel The records' channel (0 import, 1 export).
     function postedWords(
         uint16 regionId,
         uint32[] calldata dayList,
-        uint256 word
+        uint256 word,
+        uint8 channel
     ) external view returns (uint256[] memory words);
 }

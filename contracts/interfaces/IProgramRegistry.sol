@@ -6,6 +6,13 @@ pragma solidity ^0.8.24;
 /// (SPECIFICATION.md §7, rules P-1, P-2). A program is written once, at creation; the ledger
 /// (ReductionRequests), the settlement contracts and the forecaster read it.
 interface IProgramRegistry {
+    /// @notice What a program settles on (P-2, N-1): the import channel, or the net load per interval,
+    /// max(import - export, 0), so that an export is never paid as a reduction.
+    enum Basis {
+        Import,
+        Net
+    }
+
     /// @notice Program parameters given at creation (P-2).
     struct ProgramParams {
         address token; // allowlisted payment token
@@ -23,6 +30,7 @@ interface IProgramRegistry {
         bool signedData; // settle only on meter-signed records (S-10)
         uint8 gateLeadHours; // enrollment closes this long before the start (V-1): adj window + gap .. 72 h
         uint16 maxShareBps; // most of one event's target one consumer may commit (V-1, P5), 1..10_000
+        Basis basis; // import, or net of export (N-1); fixed at creation
     }
 
     /// @notice A program. Three slots, packed.
@@ -44,6 +52,7 @@ interface IProgramRegistry {
         bool signedData;
         uint8 gateLeadHours; // enrollment gate: eventStart - gateLeadHours (V-1)
         uint16 maxShareBps; // a consumer commits at most targetWh × maxShareBps / 10_000 (V-1)
+        Basis basis; // import or net (N-1)
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -100,6 +109,13 @@ interface IProgramRegistry {
 
     /// @notice A program; reverts UnknownProgram if none has this id.
     function program(uint32 programId) external view returns (Program memory);
+
+    /// @notice What a root payout needs of a program (O-3, O-6): its payment token and its minimum
+    /// delivery; reverts UnknownProgram if none has this id.
+    /// @param programId The program.
+    /// @return token The program's payment token.
+    /// @return minDeliveryBps The least delivered share of a commitment that is paid (P-2).
+    function paymentTerms(uint32 programId) external view returns (address token, uint16 minDeliveryBps);
 
     /// @notice Number of programs (ids 1..n).
     function programCount() external view returns (uint32);

@@ -14,6 +14,7 @@ interface IProofSettlement {
         uint16 regionId;
         uint32 day; // the event's local day
         bool signedData; // the program counts meter-signed records only (S-10)
+        bool net; // the program settles on net load, max(import - export, 0) per interval (N-1)
         Baseline.Params params; // method, meter interval, event intervals, day-of adjustment
         // the region's event-day bits for bitmap words (day - LOOKBACK_DAYS) >> 8 and the next: the
         // whole lookback lies in these two words (S-3)
@@ -69,6 +70,9 @@ interface IProofSettlement {
     /// @notice The call's references name a different number of records of this batch than its
     /// group declares (S-11).
     error GroupCountMismatch(uint32 day, uint16 batchIndex, uint256 declared);
+    /// @notice settleBatch reads one channel: a net program's enrollments settle one by one (`settle`)
+    /// or through an optimistic root (N-3).
+    error NetProgramNotBatchable(uint256 eventId);
 
     // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
     // MeterData.verifiedReadings (IMeterData: RecordShapeNotSettleable, InvalidRecordLength, Leaf*Mismatch,
@@ -79,7 +83,8 @@ interface IProofSettlement {
     /// event day without data (IReductionRequests errors).
     /// @param eventId The event.
     /// @param account The enrolled consumer.
-    /// @param leaves The event-day record first, then the records of the days the contract requires, in its order.
+    /// @param leaves The event-day record first, then the records of the days the contract requires, in its
+    /// order; in a net program each day's import record followed by its export record (N-2).
     function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external;
 
     /// @notice Settle many enrollments of one event in one call (S-11): the records of each consumer

@@ -41,7 +41,7 @@ from oracles.protocol.bindings import (
     RootRecord,
 )
 from oracles.protocol.contracts import Protocol
-from oracles.protocol.enums import EnrollmentStatus, Ineligibility, Refusal
+from oracles.protocol.enums import Basis, EnrollmentStatus, Ineligibility, Refusal
 from oracles.protocol.event_window import EventWindow
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref
@@ -115,6 +115,32 @@ class EnrollStats:
     def skip(self, refusal: Refusal, suffix: str = "") -> None:
         reason = refusal.text() + suffix
         self.skipped[reason] = self.skipped.get(reason, 0) + 1
+
+
+@dataclass(frozen=True)
+class DayLeaves:
+    """A consumer-day's records that settlement requires, each with (batch index, record, proof):
+    the import record, then in a net program the export record (N-2)."""
+
+    leaves: tuple[tuple[ConsumerDay, tuple[int, bytes, list[bytes]]], ...]
+
+    @property
+    def records(self) -> list[ConsumerDay]:
+        return [rec for rec, _ in self.leaves]
+
+    @property
+    def proofs(self) -> list[tuple[int, bytes, list[bytes]]]:
+        return [proof for _, proof in self.leaves]
+
+    def readings(self, counts: Callable[[ConsumerDay], bool]) -> tuple[int, ...] | None:
+        """The day's settled readings, or None unless every record counts (S-4, S-10): the import
+        readings, or their net of the export readings, max(import - export, 0) (N-1)."""
+        records = self.records
+        if not all(counts(rec) for rec in records):
+            return None
+        if len(records) == 1:
+            return records[0].readings
+        return ref.net_readings(records[0].readings, records[1].readings)
 
 
 @dataclass(frozen=True)
@@ -330,16 +356,28 @@ class Keeper:
         return self._batches[key]
 
     def leaf(
-        self, region: int, day: int, consumer_id: int
+        self, region: int, day: int, consumer_id: int, channel: Channel = Channel.IMPORT
     ) -> tuple[ConsumerDay, tuple[int, bytes, list[bytes]]] | None:
+        """The consumer's record of the day on ``channel``, with its batch index and proof; None if
+        none was posted (M-8). A batch holds one channel (M-2)."""
         for batch in self.batches(region, day):
-            if batch.records and batch.records[0].channel != Channel.IMPORT:
-                continue  # settlement reads the import channel (S-13); export days have their own
+            if batch.records and batch.records[0].channel != channel:
+                continue
             pos = batch.position(consumer_id)
             if pos is not None:
                 record = batch.records[pos]
                 return record, (batch.index, record.encode(), batch.proof(pos))
         return None
+
+    def day_leaves(self, region: int, day: int, consumer_id: int, net: bool) -> DayLeaves | None:
+        """The records settlement requires of the consumer's day (M-8, N-2): its import record,
+        and in a net program its export record too; None if one of them was not posted (the day has
+        no data: a gap, or an insufficient event day)."""
+        imported = self.leaf(region, day, consumer_id)
+        if imported is None or not net:
+            return None if imported is None else DayLeaves((imported,))
+        exported = self.leaf(region, day, consumer_id, Channel.EXPORT)
+        return None if exported is None else DayLeaves((imported, exported))
 
     def enrolled_accounts(self, event_id: int) -> list[str]:
         """Every account that ever enrolled in the event, once each, in first-``Enrolled`` order (an
@@ -366,13 +404,12 @@ class Keeper:
         self,
         terms: Terms,
         committed: int,
-        event_rec: ConsumerDay,
+        event_readings: tuple[int, ...] | None,
         inputs: BaselineInputs,
-        event_counts: bool,
     ) -> tuple[bool, ref.BaselineResult | None, int]:
-        if not is_sufficient(event_counts, inputs):
+        if event_readings is None or not is_sufficient(True, inputs):
             return False, None, 0
-        result = ref.compute(inputs.days, event_rec.readings, baseline_params(terms), inputs.gapped)
+        result = ref.compute(inputs.days, event_readings, baseline_params(terms), inputs.gapped)
         reward = event_reward(result, committed, terms.event, terms.program)
         return True, result, reward
 
@@ -443,6 +480,7 @@ class Keeper:
         lookback = [(region, d) for d in range(day - LOOKBACK_DAYS, day)]
         holidays = self._days(self.p.regions, "isHoliday", lookback)
         event_days = self._days(self.p.requests, "regionHasEvent", lookback)
+        net = program.basis == Basis.Net  # N-1, N-2: each day needs its import and export records
         accounts = self.enrolled_accounts(event_id)
         enrollments = Enrollment.many(
             self.client.call_many(self.p.requests, "enrollment", [(event_id, a) for a in accounts])
@@ -475,27 +513,34 @@ class Keeper:
             # M-8, S-4: a record is required exactly where one was posted (the chain's posted bits);
             # a day without one is proven absent: an event day without a record is insufficient data,
             # a baseline day without a usable record is a gap (B-9), never replaced by an older day
-            found = self.leaf(region, day, cid)
-            found_days = {d: self.leaf(region, d, cid) for d in candidates}
+            found = self.day_leaves(region, day, cid, net)
+            found_days = {d: self.day_leaves(region, d, cid, net) for d in candidates}
             leaves = {d: leaf for d, leaf in found_days.items() if leaf is not None}
             required = [d for d in candidates if d in leaves]
             counts = self._counts(keys, domain)
-            usable = {d: rec.readings for d, (rec, _) in leaves.items() if counts(rec)}
+            usable = {
+                d: r for d, leaf in leaves.items() if (r := leaf.readings(counts)) is not None
+            }
             inputs = baseline_inputs(
                 candidates, usable.get, ref.intervals_per_day(window.interval_minutes)
             )
             sufficient, result, reward = False, None, 0
             if found is not None:
-                event_rec = found[0]
+                event_readings = found.readings(counts)
                 sufficient, result, reward = self._reference(
-                    terms, enrollment.committed_wh, event_rec, inputs, counts(event_rec)
+                    terms, enrollment.committed_wh, event_readings, inputs
                 )
-                self.inputs[(event_id, account)] = (inputs.days, event_rec.readings)
-            head = [] if found is None else [found[1]]
-            proofs = head + [leaves[d][1] for d in required]
+                self.inputs[(event_id, account)] = (
+                    inputs.days,
+                    found.records[0].readings if event_readings is None else event_readings,
+                )
+            with_data = ([] if found is None else [(day, found)]) + [
+                (d, leaves[d]) for d in required
+            ]
             planned.append(
-                Planned(account, cid, enrollment.committed_wh, sufficient, result, reward, proofs,
-                        [day, *required][1 - len(head):])
+                Planned(account, cid, enrollment.committed_wh, sufficient, result, reward,
+                        [p for _, leaf in with_data for p in leaf.proofs],
+                        [d for d, leaf in with_data for _ in leaf.proofs])
             )  # fmt: skip
         return planned, mismatches
 
@@ -512,6 +557,9 @@ class Keeper:
         to ``batch`` consumers, each batch's records proved by one multiproof (S-11)."""
         planned, mismatches = self.plan(event_id)
         stats = SettleStats(event_id, mismatches=mismatches)
+        if batch and self.terms(event_id).program.basis == Basis.Net:
+            log.info("event %d: a net program settles one enrollment per call (N-3)", event_id)
+            batch = 0
         todo = [x for x in planned if x.proofs is not None]
         if batch:  # a batch's records sit in each meter batch in consumer-id order (M-4)
             todo.sort(key=lambda x: x.consumer_id)

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oracles.protocol.enums import (
+    Basis,
     ConsumerClass,
     ConsumerStatus,
     DisputeStatus,
@@ -286,6 +287,7 @@ class RecordQuery(Struct):
 
     region_id: int = Field(validation_alias="regionId")
     interval_minutes: int = Field(validation_alias="intervalMinutes")
+    channel: int = Field(default=0, validation_alias="channel")
     consumer_id: int = Field(validation_alias="consumerId")
     day: int = Field(validation_alias="day")
     batch_index: int = Field(validation_alias="batchIndex")
@@ -351,6 +353,7 @@ class Program(Struct):
     signed_data: bool = Field(validation_alias="signedData")
     gate_lead_hours: int = Field(validation_alias="gateLeadHours")
     max_share_bps: int = Field(validation_alias="maxShareBps")
+    basis: Basis = Field(validation_alias="basis")
 
 
 class ProgramParams(Struct):
@@ -361,7 +364,8 @@ class ProgramParams(Struct):
     50 % minimum delivery, bonus up to +20 %, every class, 10 events per 30 days, economic events
     at 1.5x and emergency events at 2x the base rate, unsigned meter data, enrollment closing 12 hours
     before the start (V-1; at least the adjustment window plus its gap), and one consumer holding at
-    most the whole of an event's target (``max_share_bps`` 10,000; P5, V-1).
+    most the whole of an event's target (``max_share_bps`` 10,000; P5, V-1), settled on imports
+    (``basis``; :class:`Basis.Net` settles on max(import - export, 0), N-1).
     """
 
     SOLIDITY: ClassVar[str] = "IProgramRegistry.ProgramParams"
@@ -381,6 +385,7 @@ class ProgramParams(Struct):
     signed_data: bool = Field(default=False, validation_alias="signedData")
     gate_lead_hours: int = Field(default=12, validation_alias="gateLeadHours")
     max_share_bps: int = Field(default=10_000, validation_alias="maxShareBps")
+    basis: Basis = Field(default=Basis.Import, validation_alias="basis")
 
 
 class BatchGroup(Struct):
@@ -519,6 +524,15 @@ class RollingMape(Struct):
 
     mape_bps: int = Field(validation_alias="mapeBps")
     samples: int = Field(validation_alias="samples")
+
+
+class PaymentTerms(Struct):
+    """IProgramRegistry.paymentTerms: a program's payment token and minimum delivery (O-3, O-6)."""
+
+    SOLIDITY: ClassVar[str] = "IProgramRegistry.paymentTerms"
+
+    token: str = Field(validation_alias="token")
+    min_delivery_bps: int = Field(validation_alias="minDeliveryBps")
 
 
 class VerifiedReadings(Struct):

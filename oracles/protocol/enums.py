@@ -83,6 +83,13 @@ _REFUSAL_TEXT = {
 }
 
 
+class Basis(IntEnum):
+    """IProgramRegistry.Basis: what a program settles on (N-1), fixed at its creation."""
+
+    Import = 0
+    Net = 1  # max(import - export, 0) per interval
+
+
 class Tier(IntEnum):
     """IReductionRequests.Tier."""
 
@@ -191,6 +198,7 @@ SOLIDITY: dict[type[IntEnum], str] = {
     ConsumerStatus: "IConsumerRegistry.ConsumerStatus",
     Ineligibility: "IConsumerRegistry.Ineligibility",
     Tier: "IReductionRequests.Tier",
+    Basis: "IProgramRegistry.Basis",
     EventStatus: "IReductionRequests.EventStatus",
     EnrollmentStatus: "IReductionRequests.EnrollmentStatus",
     RootStatus: "IOptimisticSettlement.RootStatus",

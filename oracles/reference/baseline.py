@@ -36,6 +36,16 @@ def intervals_per_day(interval_minutes: int) -> int:
     return MINUTES_PER_DAY // interval_minutes
 
 
+def net_readings(imports: Sequence[int], exports: Sequence[int]) -> tuple[int, ...]:
+    """N-1: a net program's reading of each interval, max(import - export, 0) Wh: an export beyond
+    the interval's import is worth nothing, so exporting more is never paid as a reduction."""
+    if len(imports) != len(exports):
+        raise ValueError(
+            f"import and export days differ in length: {len(imports)} != {len(exports)}"
+        )
+    return tuple(max(i - e, 0) for i, e in zip(imports, exports, strict=True))
+
+
 class BaselineParams(BaseModel):
     """The program's baseline parameters and the event's window (B-1): the contract's `Baseline.Params`.
 

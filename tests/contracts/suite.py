@@ -9,7 +9,7 @@ from typing import Any
 from oracles.protocol.bindings import ProgramParams
 from oracles.reference import meter_leaf
 from oracles.reference.baseline_days import is_weekend
-from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_leaf import Channel, ConsumerDay
 from oracles.reference.meter_multiproof import Located
 from tests.contracts.helpers import region_tuple
 
@@ -202,35 +202,41 @@ class MeterBook:
             self.batches.setdefault((region, day), []).append((tx.return_value, part, tree))
         return tx
 
-    def posted(self, region: int, day: int, consumer_id: int) -> bool:
-        """Whether a record of the consumer-day was posted (M-8)."""
+    def posted(
+        self, region: int, day: int, consumer_id: int, channel: Channel = Channel.IMPORT
+    ) -> bool:
+        """Whether a record of the consumer-day was posted on `channel` (M-8)."""
         return any(
-            r.consumer_id == consumer_id
+            r.consumer_id == consumer_id and r.channel == channel
             for _, records, _ in self.batches.get((region, day), [])
             for r in records
         )
 
-    def record(self, region: int, day: int, consumer_id: int) -> ConsumerDay:
-        for _, records, _ in self.batches[(region, day)]:
-            for r in records:
-                if r.consumer_id == consumer_id:
-                    return r
-        raise KeyError((region, day, consumer_id))
+    def _find(
+        self, region: int, day: int, consumer_id: int, channel: Channel
+    ) -> tuple[int, int, list[ConsumerDay], list[list[bytes]]]:
+        for batch, records, tree in self.batches[(region, day)]:
+            for i, r in enumerate(records):
+                if r.consumer_id == consumer_id and r.channel == channel:
+                    return batch, i, records, tree
+        raise KeyError((region, day, consumer_id, channel))
+
+    def record(
+        self, region: int, day: int, consumer_id: int, channel: Channel = Channel.IMPORT
+    ) -> ConsumerDay:
+        _, i, records, _ = self._find(region, day, consumer_id, channel)
+        return records[i]
 
     def locate(self, region: int, day: int, consumer_id: int) -> Located:
-        """Where a consumer's record of a day sits, for a batch settlement (S-11)."""
-        for batch, records, tree in self.batches[(region, day)]:
-            for i, r in enumerate(records):
-                if r.consumer_id == consumer_id:
-                    return Located(day, batch, i, r.encode(), tree)
-        raise KeyError((region, day, consumer_id))
+        """Where a consumer's import record of a day sits, for a batch settlement (S-11)."""
+        batch, i, records, tree = self._find(region, day, consumer_id, Channel.IMPORT)
+        return Located(day, batch, i, records[i].encode(), tree)
 
-    def leaf_proof(self, region: int, day: int, consumer_id: int) -> tuple[int, bytes, list[bytes]]:
-        for batch, records, tree in self.batches[(region, day)]:
-            for i, r in enumerate(records):
-                if r.consumer_id == consumer_id:
-                    return (batch, r.encode(), meter_leaf.proof(tree, i))
-        raise KeyError((region, day, consumer_id))
+    def leaf_proof(
+        self, region: int, day: int, consumer_id: int, channel: Channel = Channel.IMPORT
+    ) -> tuple[int, bytes, list[bytes]]:
+        batch, i, records, tree = self._find(region, day, consumer_id, channel)
+        return (batch, records[i].encode(), meter_leaf.proof(tree, i))
 
 
 @dataclass

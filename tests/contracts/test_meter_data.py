@@ -180,8 +180,10 @@ def test_post_batch__any_order__left_out_record_added_later(meter, oracle, yeste
     posted = {1, 2, 299, 300, 600}
     for cid in (1, 2, 3, 255, 256, 299, 300, 301, 600, 601):
         assert meter.recordPosted(REGION, yesterday, cid) == (cid in posted)
-    words = [int(x) for x in meter.postedWords(REGION, [yesterday, yesterday - 1], 1)]
+    words = [int(x) for x in meter.postedWords(REGION, [yesterday, yesterday - 1], 1, 0)]
     assert words == [(1 << (299 - 256)) | (1 << (300 - 256)), 0]
+    # each channel has its own bits (M-4, M-8): nothing was posted on export
+    assert [int(x) for x in meter.postedWords(REGION, [yesterday], 1, 1)] == [0]
 
 
 def test_post_batch__1000_consumer_days_in_one_transaction(meter, oracle, yesterday):

@@ -300,22 +300,24 @@ def test_verified_readings__other_shape__refused_not_misread(
     region = REGION_OF[interval]
     regions.meter.postBatch(region, yesterday, meter_leaf.encode_batch(recs), {"from": oracle})
     tree = meter_leaf.levels([r.leaf() for r in recs])
-    query = (region, asked, 1, yesterday, 0, False, False)
+    query = (region, asked, 0, 1, yesterday, 0, False, False)  # asks for import (channel 0)
     with brownie.reverts(err("RecordShapeNotSettleable", 1, interval, channel)):
         regions.meter.verifiedReadings(query, recs[0].encode(), meter_leaf.proof(tree, 0))
 
 
 @pytest.mark.parametrize("interval", [15, 30, 60])
-def test_verified_readings__import_of_the_region_interval__read(
-    regions, oracle, yesterday, interval
+@pytest.mark.parametrize("channel", [Channel.IMPORT, Channel.EXPORT], ids=["import", "export"])
+def test_verified_readings__channel_of_the_region_interval__read(
+    regions, oracle, yesterday, interval, channel
 ):
-    """S-13: an import record of the region's interval is read exactly: its 96, 48 or 24 readings."""
-    recs = days_of(interval, yesterday, [1, 2])
+    """S-13, N-2: a record of the region's interval on the channel asked for (import; export for a
+    net program) is read exactly: its 96, 48 or 24 readings."""
+    recs = days_of(interval, yesterday, [1, 2], channel)
     region = REGION_OF[interval]
     regions.meter.postBatch(region, yesterday, meter_leaf.encode_batch(recs), {"from": oracle})
     tree = meter_leaf.levels([r.leaf() for r in recs])
     counted, readings = regions.meter.verifiedReadings(
-        (region, interval, 2, yesterday, 0, False, False),
+        (region, interval, int(channel), 2, yesterday, 0, False, False),
         recs[1].encode(),
         meter_leaf.proof(tree, 1),
     )

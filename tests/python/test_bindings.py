@@ -214,9 +214,11 @@ def test_a_binding_round_trips_a_chain_tuple() -> None:
         True,
         12,
         10_000,
+        1,
     )
     program = bindings.Program.model_validate(reply)
     assert program.region_id == 3 and program.signed_data is True and program.base_rate == 500_000
+    assert program.basis is enums.Basis.Net
     assert program.abi() == reply
     event = bindings.DrEvent.model_validate(_event_reply(status=5))
     assert event.tier is enums.Tier.Economic and event.status is enums.EventStatus.RootSettled
