@@ -825,6 +825,7 @@ def keeper_scale(b: Bench, work: Path) -> dict[str, Any]:
 # the steps of `make bench`, in order; `--steps` runs a subset and merges its keys into results.json
 STEPS = (
     "chain",  # ingest, create_event, claim, scale on one chain
+    "ingest",  # ingest alone on a fresh chain (part of "chain": a full run measures it once)
     "gas_breakdown",
     "settle_breakdown",
     "oracle",
@@ -845,6 +846,16 @@ def _chain_steps(details: dict[str, Any]) -> None:
         details["create_event"] = _step("create_event", lambda: create_event(b))
         details["claim"] = _step("claim", lambda: claim(b))
         details["scale"] = _step("scale", lambda: scale(b))
+
+
+def _ingest_step(details: dict[str, Any]) -> None:
+    """Ingestion only, on a fresh chain as ``chain`` starts it (the same calls, the same gas)."""
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        start_anvil(accounts=10, base_fee=0, gas_limit=2**30) as chain,
+    ):
+        b = Bench(connect(chain.url), chain.url, Path(tmp))
+        details["ingest"] = _step("ingest", lambda: ingest(b))
 
 
 def _keeper_steps(details: dict[str, Any]) -> None:
@@ -871,15 +882,20 @@ def _results(details: dict[str, Any], demo_consumers: int) -> dict[str, Any]:
     """The top-level keys of results.json that ``details`` holds the runs for."""
     out: dict[str, Any] = {}
     if "ingest" in details:
-        ing, claims, scale_ = details["ingest"], details["claim"], details["scale"]
-        lo, hi = claims[str(1 << CLAIM_EXPONENTS[0])], claims[str(1 << CLAIM_EXPONENTS[-1])]
+        ing = details["ingest"]
         out |= {
             "ingest_gas_per_reading": ing["1000"]["per_reading"],
             "ingest_gas_per_reading_100": ing["100"]["per_reading"],
             "ingest_gas_per_reading_5000": ing["5000"]["per_reading"],
             "ingest_gas_per_reading_signed": ing["1000_signed"]["per_reading"],
+            # issue 23: 1,000 consumer-days of 96- and 48-reading records (15- and 30-minute data)
             "ingest_gas_per_reading_96": ing["1000_96"]["per_reading"],
             "ingest_gas_per_reading_48": ing["1000_48"]["per_reading"],
+        }
+    if "claim" in details:
+        claims, scale_ = details["claim"], details["scale"]
+        lo, hi = claims[str(1 << CLAIM_EXPONENTS[0])], claims[str(1 << CLAIM_EXPONENTS[-1])]
+        out |= {
             "claim_gas_per_consumer": lo["median"],
             **{f"claim_gas_2^{k}": claims[str(1 << k)]["median"] for k in CLAIM_EXPONENTS},
             "claim_gas_growth_per_doubling": round((hi["median"] - lo["median"]) / (CLAIM_EXPONENTS[-1] - CLAIM_EXPONENTS[0]), 1),
@@ -954,6 +970,8 @@ def main(argv: list[str] | None = None) -> int:
     details: dict[str, Any] = {}
     if "chain" in steps:
         _chain_steps(details)
+    elif "ingest" in steps:
+        _ingest_step(details)
     if "gas_breakdown" in steps:
         _traced_steps(details)
     if "settle_breakdown" in steps:

@@ -59,6 +59,15 @@ def build_parser() -> argparse.ArgumentParser:
         "challenge window (default: %(default)s)",
     )
     demo.add_argument(
+        "--interval",
+        type=int,
+        choices=(15, 30, 60),
+        default=60,
+        help="the region's meter interval in minutes: 96, 48 or 24 readings per record; at 15 or 30 "
+        "the forecast decides the day and the utility creates a sub-hourly event (17:15-18:45 at 15, "
+        "17:30-19:00 at 30), since the auto-trigger creates whole hours only (default: %(default)s)",
+    )
+    demo.add_argument(
         "--build-dir",
         type=Path,
         default=DEFAULT_BUILD_DIR,
@@ -361,7 +370,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 cfg = DemoConfig(consumers=args.consumers, seed=args.seed, history_days=args.history_days,
                                  out_dir=args.out, build_dir=args.build_dir, progress=not args.no_progress,
-                                 settlement=args.settlement)  # fmt: skip
+                                 settlement=args.settlement, interval_minutes=args.interval)  # fmt: skip
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise DemoError(

@@ -61,6 +61,9 @@ class DemoConfig(BaseModel):
     # the program requires meter-signed data (S-10): keys registered, every meter signs its days;
     # False runs the same simulation unsigned (the benchmark measures the difference)
     signed_data: bool = True
+    # the region's meter interval: 60 is the hourly demo; at 15 or 30 minutes the meters post
+    # 96 or 48 readings a day and the utility creates a sub-hourly event (oracles/sim/utility_event.py)
+    interval_minutes: Literal[15, 30, 60] = 60
 
 
 def local_day(ts: int) -> int:

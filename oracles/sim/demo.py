@@ -13,6 +13,13 @@
    respond (or game the baseline), the meter oracle posts the event day, the keeper settles from
    calldata and checks every result against the Python reference. The escrow pays.
 
+``--interval 15`` (or ``30``) runs the same cycle in a region of 15- (30-) minute meter data (R-7):
+every meter record holds 96 (48) readings, the simulator splitting its hourly profile into intervals.
+The auto-trigger creates hour-aligned events only, so the forecast still decides the day by the
+trigger's rule (its forecast crossing the utility's threshold, as on hourly data), and the utility
+then calls ``createEvent`` with an interval window: 17:15-18:45 (intervals 69..75) on 15-minute
+data, 17:30-19:00 on 30-minute data (``oracles/sim/utility_event.py``). The demo says so as it runs.
+
 The report (``reports/<run>/report.json``) and the chart (``reports/<run>/chart.png``) follow.
 """
 
@@ -77,6 +84,7 @@ from oracles.sim.context import (
 )
 from oracles.sim.report import build_report, print_report
 from oracles.sim.simulator import SimConfig, Simulator
+from oracles.sim.utility_event import EventPlan, event_window, plan_event
 
 log = logging.getLogger("gridbalance.demo")
 
@@ -164,8 +172,9 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
     first_day, event_day = l0 + 1, l0 + cfg.history_days + 1
     set_time(url, day_start(l0) + 9 * 3600)
     sim = Simulator(
-        SimConfig(consumers=cfg.consumers, seed=cfg.seed, first_day=first_day, event_day=event_day)
-    )
+        SimConfig(consumers=cfg.consumers, seed=cfg.seed, first_day=first_day, event_day=event_day,
+                  interval_minutes=cfg.interval_minutes)
+    )  # fmt: skip
     planning_peak = max(
         float(sim.expected_region_kw(d).max()) for d in range(first_day, event_day - 2)
     )
@@ -177,8 +186,15 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
         def a(role: str) -> str:
             return str(accounts[roles[role]])
 
+        region = RegionConfig(
+            id=REGION_ID,
+            name=REGION_NAME,
+            capacity_kw=capacity_kw,
+            utc_offset_minutes=UTC_OFFSET_MINUTES,
+            interval_minutes=cfg.interval_minutes,
+        )
         config = DeployConfig(
-            regions=[RegionConfig(id=REGION_ID, name=REGION_NAME, capacity_kw=capacity_kw, utc_offset_minutes=UTC_OFFSET_MINUTES)],
+            regions=[region],
             verifiers=[a("verifier1"), a("verifier2"), a("verifier3")], threshold=2,
             meter_oracles=[a("meter_oracle")], weather_oracles=[a("grid_oracle")], grid_oracles=[a("grid_oracle")],
             forecast_oracles=[a("forecaster")], keepers=[a("keeper")], root_proposers=[a("keeper")], arbiters=[a("arbiter")], pausers=[a("admin")],
@@ -204,6 +220,17 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
     )
 
     # ---- 3-5. the days
+    hourly = cfg.interval_minutes == 60
+    utility_window = None if hourly else event_window(cfg.interval_minutes)
+    if utility_window is not None:
+        print(
+            f"Region of {cfg.interval_minutes}-minute meter data: {24 * 60 // cfg.interval_minutes} "
+            "readings per record. The auto-trigger creates hour-aligned events only, so the forecast "
+            "decides the day (crossing the utility's threshold) and the utility creates the event "
+            f"{utility_window.label} (intervals {utility_window.start_interval}.."
+            f"{utility_window.end_interval})",
+            file=out,
+        )
     forecaster, grid, meter_oracle = _daemons(run)
     keeper = Keeper(p, clients["keeper"])
     actuals: dict[int, float] = {}
@@ -212,6 +239,7 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
     commitments: dict[int, int] = {}
     enroll_stats = None
     threshold = 0
+    plan: EventPlan | None = None
     with ledger.staged("weather"):
         grid.post_weather(REGION_ID, _weather_points(sim, first_day))
     bar = _bar(cfg, event_day - first_day + 2, "simulated days")
@@ -224,13 +252,14 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
             d == event_day - 1
         ):  # Sunday: the utility's weekly threshold update, then the trigger is live
             threshold = int(max(actuals.values()))
-            with ledger.staged("program"):
-                clients["utility"].transact(
-                    p.forecasting.functions.setAutoTrigger(
-                        program_id, threshold, TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS
-                    ),
-                    "setAutoTrigger",
-                )
+            if hourly:  # on sub-hourly data the utility applies the trigger's rule itself
+                with ledger.staged("program"):
+                    clients["utility"].transact(
+                        p.forecasting.functions.setAutoTrigger(
+                            program_id, threshold, TRIGGER_MIN_HOURS, TRIGGER_MAX_HOURS
+                        ),
+                        "setAutoTrigger",
+                    )
         if d <= event_day - 1:
             set_time(url, day_start(d) + 12 * 3600)
             with ledger.staged("weather"):
@@ -245,6 +274,19 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
                     raise DemoError(f"auto-trigger failed: {decoder.decode(failed[0]['reason'])}")
                 if triggered:
                     event_id = int(triggered[0]["eventId"])
+                elif utility_window is not None and threshold and event_id is None:
+                    plan = plan_event(points, threshold, utility_window, min_hours=TRIGGER_MIN_HOURS,
+                                      max_hours=TRIGGER_MAX_HOURS, capacity_kw=region.capacity_kw,
+                                      high_load_bps=region.high_load_bps)  # fmt: skip
+                    if plan is not None:
+                        event_id = _create_utility_event(run, program_id, plan)
+                        print(
+                            f"Forecast {plan.start_hour:02d}:00-{plan.end_hour:02d}:00 of day {plan.day} at or above "
+                            f"the threshold of {threshold:,} kW: the utility created event {event_id}, "
+                            f"{plan.window.label}, target {plan.target_wh / 1_000:,.1f} kWh",
+                            file=out,
+                        )
+                if event_id is not None and enroll_stats is None:
                     with ledger.staged("enroll"):
                         with _progress(cfg, "keeper enrollment") as progress:
                             enroll_stats = keeper.enroll(event_id, progress=progress)
@@ -277,6 +319,7 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
         run, event_id, event, program, forecaster, actuals, stats, enroll_stats, keeper
     )
     report["event"]["threshold_kw"] = threshold
+    report["event"]["created_by"] = "auto-trigger" if plan is None else "utility"
     draw_chart(run, report, event, program, forecaster, actuals, stats, keeper)
     print_report(report, out)
     return report
@@ -321,6 +364,20 @@ def _settle_optimistic(run: Run, keeper: Keeper, event_id: int) -> SettleStats:
             )
         )
     return stats
+
+
+def _create_utility_event(run: Run, program_id: int, plan: EventPlan) -> int:
+    """The utility's ``createEvent`` with the plan's interval window (P-3): the event id."""
+    w = plan.window
+    fn = run.p.requests.functions.createEvent(
+        program_id, plan.day, w.start_interval, w.end_interval, plan.target_wh, int(plan.tier)
+    )
+    with run.ledger.staged("event"):
+        receipt = run.clients["utility"].transact(fn, f"createEvent({w.label})")
+    created = decode_events(run.p.requests, "EventCreated", receipt["logs"])
+    if not created:
+        raise DemoError("createEvent by the utility emitted no EventCreated")
+    return int(created[0]["eventId"])
 
 
 def _verify_utility(run: Run) -> None:
@@ -438,8 +495,10 @@ def _create_program(run: Run) -> int:
 
 def _daemons(run: Run) -> tuple[Forecaster, GridOracle, MeterOracle]:
     outbox = Outbox(run.out_dir / "outbox.sqlite")
+    # 2,000 hourly consumer-days a batch; as many readings a batch on 15- or 30-minute data
+    batch_size = 2_000 * run.cfg.interval_minutes // 60
     meter = MeterOracle(run.p, run.clients["meter_oracle"], outbox, rejects_path=run.out_dir / "rejects.jsonl",
-                        batch_size=2_000)  # fmt: skip
+                        batch_size=batch_size)  # fmt: skip
     grid = GridOracle(run.p, run.clients["grid_oracle"], outbox)
     forecaster = Forecaster(run.p, run.clients["forecaster"], outbox)
     return forecaster, grid, meter

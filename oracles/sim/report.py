@@ -162,7 +162,12 @@ def _uncapped_reward(
 def print_report(r: dict[str, Any], out: TextIO) -> None:
     """The report as the demo prints it (also ``gridbalance report RUN``)."""
     e, f, g = r["event"], r["forecast"], r["gamers"]
-    print(f"\nEvent {e['id']} (auto-triggered by the forecast): local day {e['day']}, {e['window']}, "
+    how = (
+        "created by the utility, the forecast having crossed its threshold"
+        if e.get("created_by") == "utility"
+        else "auto-triggered by the forecast"
+    )
+    print(f"\nEvent {e['id']} ({how}): local day {e['day']}, {e['window']}, "
           f"{e['tier']} tier, {e['rate_musd_per_kwh']:.3f} mUSD/kWh", file=out)  # fmt: skip
     print(
         f"\n  {'class':<12} {'enrolled':>8} {'committed kWh':>14} {'verified kWh':>13} {'paid mUSD':>11} {'no data':>8}",

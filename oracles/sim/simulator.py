@@ -8,6 +8,13 @@ Hourly shapes, per class:
   at weekends;
 * **industrial**: near-flat, with a small weekend dip and little temperature response.
 
+Meter intervals (``SimConfig.interval_minutes``, R-7): the shapes above are hourly. On 15- or
+30-minute data each hour's kW is split into its intervals along the line through the neighbouring
+hours' values (so a ramp stays a ramp inside the hour), with a few percent of per-interval noise,
+rescaled so that every hour's intervals average to that hour's kW before events and rounding; an
+event then acts on the intervals of its window. At 60 minutes nothing is split: the numbers are
+exactly the hourly simulation's.
+
 Weather: a diurnal temperature cycle (peak at 15:00) with day-to-day variation and a multi-day heat
 wave that peaks on the event day. Noise: a per-consumer scale, a per-day factor and per-hour noise.
 A share of consumer-days is flagged missing (the meter did not report).
@@ -22,6 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from oracles.protocol.enums import ConsumerClass
 from oracles.reference import meter_signing
 from oracles.reference.baseline_days import is_weekend
-from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_leaf import ConsumerDay, readings_per_day
 from oracles.reference.meter_signing import MeterDomain
 
 HOURS = 24
@@ -76,6 +84,10 @@ class SimConfig(BaseModel):
     )
     missing_rate: float = Field(default=0.01, ge=0, le=0.5)
     mean_temp_c: float = 23.0
+    # the region's meter interval (R-7): readings per day are 24, 48 or 96
+    interval_minutes: Literal[15, 30, 60] = 60
+    # per-interval noise (log-normal sigma) of the split of an hour into 15- or 30-minute intervals
+    interval_noise: float = Field(default=0.04, ge=0, le=0.5)
 
 
 class SimConsumer(BaseModel):
@@ -193,6 +205,32 @@ class Simulator:
         total: FloatArray = self._profiles_kw(day, self.weather(day).temperature_c).sum(axis=0)
         return total
 
+    @property
+    def per_hour(self) -> int:
+        """Meter intervals per hour: 1, 2 or 4."""
+        return 60 // self.config.interval_minutes
+
+    def split_hours(self, day: int, kw: FloatArray) -> FloatArray:
+        """(consumers, 24) hourly kW -> (consumers, 24 * per_hour) kW per meter interval: linear
+        interpolation between the hours' midpoints (flat beyond the first and last), per-interval
+        noise, each hour rescaled to keep its mean (its energy). Identity at 60 minutes."""
+        per = self.per_hour
+        if per == 1:
+            return kw
+        n = kw.shape[0]
+        # each interval's midpoint, in hours after the first hour's midpoint: between hours lo, lo + 1
+        at = (np.arange(HOURS * per, dtype=np.float64) + 0.5) / per - 0.5
+        lo = np.clip(np.floor(at), 0, HOURS - 1).astype(np.int64)
+        hi = np.minimum(lo + 1, HOURS - 1)
+        w = np.clip(at - lo, 0.0, 1.0)
+        shape = kw[:, lo] * (1.0 - w) + kw[:, hi] * w
+        rng = np.random.default_rng([self.config.seed, 4, day - self.config.first_day + 1_000])
+        shape *= np.exp(rng.normal(0.0, self.config.interval_noise, size=(n, HOURS * per)))
+        hourly_mean = shape.reshape(n, HOURS, per).mean(axis=2)
+        scale = np.where(hourly_mean > 0, kw / np.where(hourly_mean > 0, hourly_mean, 1.0), 0.0)
+        out: FloatArray = shape * np.repeat(scale, per, axis=1)
+        return out
+
     def loads_wh(
         self,
         day: int,
@@ -200,8 +238,9 @@ class Simulator:
         event: tuple[int, int] | None = None,
         commitments: dict[int, int] | None = None,
     ) -> npt.NDArray[np.int64]:
-        """(consumers, 24) hourly Wh. ``event``: local hours [start, end) of an event this day;
-        ``commitments``: consumer index -> committed Wh for those who enrolled."""
+        """(consumers, intervals) Wh per meter interval (24, 48 or 96 a day). ``event``: the
+        intervals [start, end) of an event this day (hours on hourly data); ``commitments``:
+        consumer index -> committed Wh for those who enrolled."""
         rng = np.random.default_rng([self.config.seed, 2, day - self.config.first_day + 1_000])
         n = self.config.consumers
         kw = self._profiles_kw(day, self.weather(day).temperature_c)
@@ -211,11 +250,13 @@ class Simulator:
             * np.exp(rng.normal(0.0, 0.07, size=(n, HOURS)))
         )
         response = rng.uniform(0.4, 0.7, size=n)
+        per = self.per_hour
+        kw = self.split_hours(day, kw)  # kW averaged over each interval
         if event is not None and commitments:
             start, end = event
-            hours = end - start
-            gap = 1
-            adj_start, adj_end = max(start - gap - 3, 0), max(start - gap, 0)
+            hours = (end - start) / per
+            gap = 1  # hours between the adjustment window and the event (the demo program's)
+            adj_start, adj_end = max(start - (gap + 3) * per, 0), max(start - gap * per, 0)
             for i, committed in commitments.items():
                 b = self.consumers[i].behavior
                 per_hour_kw = committed / hours / 1_000
@@ -229,7 +270,7 @@ class Simulator:
                 else:
                     cut = 0.0
                 kw[i, start:end] = np.maximum(kw[i, start:end] - cut, 0.1 * kw[i, start:end])
-        return np.rint(kw * 1_000).astype(np.int64)
+        return np.rint(kw * (1_000 / per)).astype(np.int64)
 
     def missing(self, day: int) -> npt.NDArray[np.bool_]:
         rng = np.random.default_rng([self.config.seed, 3, day - self.config.first_day + 1_000])
@@ -254,14 +295,21 @@ class Simulator:
     ) -> list[ConsumerDay]:
         """Records of already simulated loads ``wh``; this day's missing meters are flagged missing."""
         missing = self.missing(day)
+        interval = self.config.interval_minutes
+        if wh.shape[1] != readings_per_day(interval):
+            raise ValueError(f"{wh.shape[1]} readings a day, not {interval}-minute data")
         return [
-            ConsumerDay(consumer_id=cid, region_id=region_id, day=day, missing=True)
+            ConsumerDay(
+                interval_minutes=interval, consumer_id=cid, region_id=region_id, day=day,
+                missing=True,
+            )
             if missing[i]
             else ConsumerDay(
-                consumer_id=cid, region_id=region_id, day=day, readings=tuple(int(x) for x in wh[i])
+                interval_minutes=interval, consumer_id=cid, region_id=region_id, day=day,
+                readings=tuple(int(x) for x in wh[i]),
             )
             for i, cid in enumerate(ids)
-        ]
+        ]  # fmt: skip
 
     def meter_key(self, index: int) -> bytes:
         """Consumer ``index``'s meter signing key: derived from the seed, for simulation only (M-7)."""
@@ -284,5 +332,7 @@ class Simulator:
         return list(meter_signing.sign_days(domain, key_of, self.records(day, region_id, ids, wh)))
 
     def region_load_kw(self, loads_wh: npt.NDArray[np.int64]) -> list[int]:
-        """Measured region load per hour (kW averages), from the meters."""
-        return [int(x) for x in np.rint(loads_wh.sum(axis=0) / 1_000)]
+        """Measured region load per hour (kW averages: the hour's Wh / 1,000), from the meters'
+        readings at any interval."""
+        hourly = loads_wh.sum(axis=0).reshape(HOURS, -1).sum(axis=1)
+        return [int(x) for x in np.rint(hourly / 1_000)]

@@ -7,11 +7,14 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from oracles.agents.keeper import PublishedRoot
-from oracles.sim.context import DemoConfig
+from oracles.agents.outbox import Outbox
+from oracles.reference.meter_leaf import ConsumerDay
+from oracles.sim.context import REGION_ID, DemoConfig
 from oracles.sim.demo import run_demo
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +148,68 @@ def test_cli_demo__bad_consumer_count__one_line_error() -> None:
     assert proc.returncode == 1
     assert proc.stderr.startswith("gridbalance: error: --consumers: ")
     assert proc.stderr.count("\n") == 1
+
+
+# ---------------------------------------------------------------- 15-minute data (issue 23 item 5)
+
+
+@pytest.fixture(scope="module")
+def quarter_hour_run(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[dict[str, Any], str, Path]:
+    out_dir = tmp_path_factory.mktemp("demo15")
+    out = io.StringIO()
+    cfg = DemoConfig(consumers=40, seed=11, out_dir=out_dir, progress=False, interval_minutes=15)
+    return run_demo(cfg, out), out.getvalue(), out_dir
+
+
+def test_demo_interval_15__utility_event_17_15_to_18_45_settles_and_every_check_passes(
+    quarter_hour_run: tuple[dict[str, Any], str, Path],
+) -> None:
+    """A region of 15-minute data (R-7): every record on chain holds 96 readings, the forecast decides
+    the day and the utility creates the event on intervals 69..75 (P-3), which the keeper enrolls
+    and settles, every result equal to the reference."""
+    report, text, out_dir = quarter_hour_run
+    assert report["checks"] == {
+        "paid_equals_consumer_balances": True,
+        "committed_equals_event_total": True,
+        "settled_equals_event_count": True,
+        "results_match_reference": True,
+    }
+    event = report["event"]
+    assert (event["interval_minutes"], event["start_interval"], event["end_interval"]) == (
+        15,
+        69,
+        75,
+    )
+    assert event["window"] == "17:15-18:45"
+    assert event["created_by"] == "utility"
+    assert event["settled"] == event["enrolled"] > 0
+    assert sum(row["paid_musd"] for row in report["by_class"].values()) > 0
+    # no auto-trigger was linked: the program stage is mint, approve and createProgram only
+    assert report["txs_by_stage"]["program"] == 3 and report["txs_by_stage"]["event"] == 1
+    assert "the utility creates the event 17:15-18:45 (intervals 69..75)" in text
+    assert "Checks against the contracts: all passed" in text
+    # what the meter oracle got mined: 96-reading import records of the region's days
+    outbox = Outbox(out_dir / "outbox.sqlite")
+    assert outbox.counts()["pending"] == outbox.counts()["sent"] == 0
+    rows = outbox.rows(REGION_ID, event["day"], "confirmed")
+    assert len(rows) == 40
+    days = [ConsumerDay.decode(r) for _, r, _ in rows]
+    assert {(d.interval_minutes, len(d.readings)) for d in days} == {(15, 96)}
+    assert (out_dir / "chart.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize("settlement", ["batch", "optimistic"])
+def test_demo_interval_15__batch_and_optimistic_settlement_pay_what_proofs_pay(
+    quarter_hour_run: tuple[dict[str, Any], str, Path], tmp_path: Path, settlement: str
+) -> None:
+    proof_report, _, _ = quarter_hour_run
+    cfg = DemoConfig(consumers=40, seed=11, out_dir=tmp_path, progress=False, interval_minutes=15,
+                     settlement=settlement)  # type: ignore[arg-type]  # fmt: skip
+    report = run_demo(cfg, io.StringIO())
+    assert all(report["checks"].values()), report["checks"]
+    assert report["checks"]["results_match_reference"] is True
+    assert (report["event"]["start_interval"], report["event"]["end_interval"]) == (69, 75)
+    assert report["by_class"] == proof_report["by_class"]
+    assert report["gamers"] == proof_report["gamers"]
