@@ -67,7 +67,7 @@ class Token:
         """``value`` in the token's smallest units; more decimals than the token has is refused."""
         raw = value.scaleb(self.decimals)
         if raw != raw.to_integral_value():
-            raise CliError(f"{what} {value}: {self.symbol} has only {self.decimals} decimals")
+            raise CliError(f"{what} {value:f}: {self.symbol} has only {self.decimals} decimals")
         if positive and raw <= 0:
             raise CliError(f"{what} must be more than 0")
         return int(raw)
