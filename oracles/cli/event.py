@@ -41,7 +41,9 @@ def kwh(text: str) -> int:
 
 
 def kwh_text(wh: int) -> str:
-    return f"{Decimal(wh) / 1000:,f}".rstrip("0").rstrip(".") + " kWh"
+    """Wh as ``12.5 kWh``."""
+    shown = f"{Decimal(wh).scaleb(-3):,f}"
+    return (shown.rstrip("0").rstrip(".") if "." in shown else shown) + " kWh"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
