@@ -428,15 +428,14 @@ class Keeper:
         log.info("region %d: days through %d made final", event.region_id, event.day)
         return True
 
-    def plan(self, event_id: int, *, finalize: bool = True) -> tuple[list[Planned], int]:
+    def plan(self, event_id: int) -> tuple[list[Planned], int]:
         """Every live enrollment of the event with its meter-record proofs and the reference's
         result (S-1..S-8), and the number of candidate-day mismatches with the chain. The event
-        day is made final first if it can be (M-9); ``finalize=False`` plans without sending
-        anything (a dry run, which shows the ``finalize`` itself)."""
+        day is made final first if it can be (M-9)."""
         terms = self.terms(event_id)
         event, program, window = terms
         region, day = event.region_id, event.day
-        if finalize and not self.finalize_day(event_id):
+        if not self.finalize_day(event_id):
             raise ValueError(f"event {event_id}: day {day} is not final yet (M-9)")
         mismatches = 0
         planned: list[Planned] = []

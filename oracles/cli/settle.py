@@ -39,7 +39,7 @@ def _settle(args: argparse.Namespace) -> int:
     need = Anyone()
     keeper = Keeper(s.p, s.client(s.signer(need)))
     meter = s.p.meter.functions
-    txs: list[Tx] = []
+    finalized = ""
     if not meter.isFinal(e.region_id, e.day).call():
         ends = int(s.p.regions.functions.localDayStart(e.region_id, e.day + 1).call())
         final_at = ends + int(meter.FINALITY_DELAY().call())
@@ -47,9 +47,16 @@ def _settle(args: argparse.Namespace) -> int:
             when = datetime.fromtimestamp(final_at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
             raise CliError(f"event {args.event}'s day {argtypes.day_text(e.day)} is final from {when} "
                            "(M-9): settle after it")  # fmt: skip
-        txs.append(Tx(meter.finalize(e.region_id, e.day),
-                      f"finalize region {e.region_id} day {argtypes.day_text(e.day)}", "MeterData"))  # fmt: skip
-    planned, mismatches = keeper.plan(args.event, finalize=False)
+        date = argtypes.day_text(e.day)
+        if s.dry_run:  # the records are read from final days only: nothing to plan before it
+            s.say(
+                f"the day {date} must be made final first; the settlements are planned once it is"
+            )
+            fin = Tx(meter.finalize(e.region_id, e.day), f"finalize region {e.region_id} day {date}",
+                     "MeterData")  # fmt: skip
+            return s.run([fin], need, lambda _: "")
+        finalized = f" (region {e.region_id} day {date} made final first, M-9)"
+    planned, mismatches = keeper.plan(args.event)  # finalizes the day when it must
     if args.consumer is not None:
         planned = [x for x in planned if x.account == args.consumer]
         if not planned:
@@ -57,32 +64,33 @@ def _settle(args: argparse.Namespace) -> int:
     parts = keeper.settle_parts(planned, args.batch)
     if not parts:
         raise CliError(f"event {args.event}: no live enrollment can be settled")
+    txs: list[Tx] = []
     for part in parts:
         fn, what = keeper.settle_call(args.event, e.region_id, part, args.batch > 0)
-        txs.append(Tx(fn, what, CONTRACT, after=bool(txs)))
+        txs.append(Tx(fn, what, CONTRACT))
     stats = SettleStats(args.event, mismatches=mismatches)
     token = tokens.Token.at(s.w3, keeper.terms(args.event).program.token)
 
     def summary(receipts: list[dict[str, Any]]) -> str:
-        for part, receipt in zip(parts, receipts[len(receipts) - len(parts) :], strict=True):
+        for part, receipt in zip(parts, receipts, strict=True):
             keeper.compare_receipt(stats, args.event, part, receipt)
-        return _summary(args.event, stats, token)
+        return _summary(args.event, stats, token, finalized)
 
     return s.run(txs, need, summary)
 
 
-def _summary(event_id: int, stats: SettleStats, token: tokens.Token) -> str:
+def _summary(event_id: int, stats: SettleStats, token: tokens.Token, note: str = "") -> str:
     paid = [o for o in stats.outcomes if o.sufficient]
     lines = [f"Event {event_id}: settled {len(stats.outcomes)} enrollment"
              f"{'s' * (len(stats.outcomes) != 1)}, {len(paid)} with sufficient data, paid "
              f"{token.text(sum(o.reward for o in paid))}; "
              + ("every result matches the reference." if stats.mismatches == 0
-                else f"{stats.mismatches} differ from the reference (see the log).")]  # fmt: skip
+                else f"{stats.mismatches} differ from the reference (see the log).") + note]  # fmt: skip
     for o in stats.outcomes:
         if o.sufficient:
             lines.append(f"  consumer {o.consumer_id} {o.account}: baseline {kwh_text(o.baseline_wh)}, "
                          f"actual {kwh_text(o.actual_wh)}, reduction {kwh_text(o.reduction_wh)} of "
-                         f"{kwh_text(o.committed_wh)} committed, adjustment {o.adjustment_bps / 100:g} %, "
+                         f"{kwh_text(o.committed_wh)} committed, day-of adjustment x{o.adjustment_bps / 10_000:g}, "
                          f"{o.baseline_days} baseline days, reward {token.text(o.reward)}")  # fmt: skip
         else:
             lines.append(f"  consumer {o.consumer_id} {o.account}: insufficient data, nothing paid")
