@@ -557,32 +557,47 @@ class Keeper:
         to ``batch`` consumers, each batch's records proved by one multiproof (S-11)."""
         planned, mismatches = self.plan(event_id)
         stats = SettleStats(event_id, mismatches=mismatches)
-        if batch and self.terms(event_id).program.basis == Basis.Net:
-            log.info("event %d: a net program settles one enrollment per call (N-3)", event_id)
-            batch = 0
-        todo = [x for x in planned if x.proofs is not None]
-        if batch:  # a batch's records sit in each meter batch in consumer-id order (M-4)
-            todo.sort(key=lambda x: x.consumer_id)
-        parts = (
-            [todo[i : i + batch] for i in range(0, len(todo), batch)]
-            if batch
-            else [[x] for x in todo]
-        )
+        batch = self.batch_size(event_id, batch)
+        parts = self.settle_parts(planned, batch)
         region = self.terms(event_id).event.region_id
-        calls = [self._settle_call(event_id, region, part, batch > 0) for part in parts]
+        calls = [self.settle_call(event_id, region, part, batch > 0) for part in parts]
         receipts = self.client.transact_many(calls, progress)
         for part, receipt in zip(parts, receipts, strict=True):
-            settled = {
-                e["account"]: e for e in decode_events(self.p.requests, "Settled", receipt["logs"])
-            }
-            for x in part:
-                self._compare(stats, event_id, x, settled.get(x.account))
+            self.compare_receipt(stats, event_id, part, receipt)
         log.info("event %d: settled %d enrollments, paid %d token units, %d mismatches",
                  event_id, len(stats.outcomes), sum(o.reward for o in stats.outcomes),
                  stats.mismatches)  # fmt: skip
         return stats
 
-    def _settle_call(
+    def batch_size(self, event_id: int, batch: int) -> int:
+        """``batch``, or 0 for a net program's event: settleBatch reads one channel, so its
+        enrollments settle one per call (N-3)."""
+        if batch and self.terms(event_id).program.basis == Basis.Net:
+            log.info("event %d: a net program settles one enrollment per call (N-3)", event_id)
+            return 0
+        return batch
+
+    @staticmethod
+    def settle_parts(planned: list[Planned], batch: int = 0) -> list[list[Planned]]:
+        """The planned settlements that can be sent (every one with its proofs), one per
+        transaction, or (``batch`` > 0) up to ``batch`` per ``settleBatch``."""
+        todo = [x for x in planned if x.proofs is not None]
+        if batch:  # a batch's records sit in each meter batch in consumer-id order (M-4)
+            todo.sort(key=lambda x: x.consumer_id)
+            return [todo[i : i + batch] for i in range(0, len(todo), batch)]
+        return [[x] for x in todo]
+
+    def compare_receipt(
+        self, stats: SettleStats, event_id: int, part: list[Planned], receipt: dict[str, Any]
+    ) -> None:
+        """The outcomes of one settlement transaction of ``part``, checked against the reference."""
+        settled = {
+            e["account"]: e for e in decode_events(self.p.requests, "Settled", receipt["logs"])
+        }
+        for x in part:
+            self._compare(stats, event_id, x, settled.get(x.account))
+
+    def settle_call(
         self, event_id: int, region: int, part: list[Planned], batch: bool
     ) -> tuple[Any, str]:
         fns = self.p.proofs.functions

@@ -175,6 +175,7 @@ class Session:
     decoder: RoleErrors
     out: TextIO = field(default_factory=lambda: sys.stdout)
     _client: ChainClient | None = None
+    _named: Signer | None = None
 
     @classmethod
     def open(cls, args: argparse.Namespace) -> Session:
@@ -214,15 +215,22 @@ class Session:
     # ------------------------------------------------------------------ signer
 
     def named_signer(self) -> Signer | None:
-        """The sender the user named (``--account``/``--keystore``), if any."""
+        """The sender the user named (``--account``/``--keystore``), if any (a keystore is
+        unlocked once per command)."""
         a = self.args
         if getattr(a, "account", None) is None and getattr(a, "keystore", None) is None:
             return None
-        return signer_for(self.w3, account=a.account, keystore=a.keystore)
+        if self._named is None:
+            self._named = signer_for(self.w3, account=a.account, keystore=a.keystore)
+        return self._named
 
     def signer(self, need: Need) -> Signer:
         named = self.named_signer()
         if named is not None:
+            if isinstance(need, Account) and named.address != need.address:
+                raise CliError(
+                    f"the sender must be {need.describe()}, not {self.label(named.address)}"
+                )
             return named
         if not self.dev:
             raise CliError(f"the sender must be {need.describe()}: pass --keystore FILE")

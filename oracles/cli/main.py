@@ -20,7 +20,19 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from oracles.cli import actions, region, roles, status, utility
+    from oracles.cli import (
+        actions,
+        consumer,
+        dispute,
+        enroll,
+        event,
+        program,
+        region,
+        roles,
+        settle,
+        status,
+        utility,
+    )
 
     parser = actions.OneLineParser(
         prog="gridbalance", description="GridBalance: verifiable demand response on EVM chains."
@@ -80,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
     for group in (
         utility,
         region,
+        consumer,
+        program,
+        event,
+        enroll,
+        settle,
+        dispute,
         roles,
         status,
     ):  # the protocol-action commands (oracles/cli/actions.py)

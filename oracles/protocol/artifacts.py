@@ -57,11 +57,25 @@ def load_json_model(path: Path, model: type[M], error: type[Exception], missing:
         raise error(f"{path}: field '{field}': {first['msg']}") from exc
 
 
+# artifacts already read in this process, by file and its (mtime, size): a process that opens the
+# protocol many times (the CLI commands run in-process by the tests) parses each file once
+_LOADED: dict[tuple[Path, int, int], Artifact] = {}
+
+
 def load_artifact(name: str, build_dir: Path = DEFAULT_BUILD_DIR) -> Artifact:
-    """Load and validate ``<build_dir>/<name>.json``; raise :class:`ArtifactError` with the reason."""
-    return load_json_model(
-        build_dir / f"{name}.json",
-        Artifact,
-        ArtifactError,
-        "not found (run 'make compile' / 'brownie compile')",
+    """Load and validate ``<build_dir>/<name>.json``; raise :class:`ArtifactError` with the reason.
+    A file unchanged since it was last read here is not parsed again."""
+    path = build_dir / f"{name}.json"
+    try:
+        st = path.stat()
+    except OSError:
+        st = None
+    key = (path.resolve(), st.st_mtime_ns, st.st_size) if st is not None else None
+    if key is not None and key in _LOADED:
+        return _LOADED[key]
+    artifact = load_json_model(
+        path, Artifact, ArtifactError, "not found (run 'make compile' / 'brownie compile')"
     )
+    if key is not None:
+        _LOADED[key] = artifact
+    return artifact
