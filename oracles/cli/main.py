@@ -202,13 +202,17 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     kinds = oracle.add_subparsers(dest="kind", required=True, metavar="KIND")
     meter = kinds.add_parser("meter", help="post meter data from a CSV or Green Button file",
                              description="Validate meter readings (CSV or Green Button ESPI XML), queue them in the outbox, "
-                             "and post them in batches; bad rows go to the rejects file.")  # fmt: skip
+                             "and post them in batches, one channel (import or export) per batch; bad rows go to the "
+                             "rejects file.")  # fmt: skip
     _chain_args(meter)
     _daemon_args(meter)
     meter.add_argument("--region", type=int, required=True)
     src = meter.add_mutually_exclusive_group(required=True)
-    src.add_argument("--csv", type=Path, help="CSV: meter_id,interval_start,interval_seconds,wh")
-    src.add_argument("--green-button", type=Path, help="Green Button ESPI XML file")
+    src.add_argument("--csv", type=Path,
+                     help="CSV: meter_id,interval_start,interval_seconds,wh[,channel]; channel is "
+                     "import (the default) or export, each posted as its own records")  # fmt: skip
+    src.add_argument("--green-button", type=Path,
+                     help="Green Button ESPI XML file; blocks of flowDirection 19 (reverse) are export")  # fmt: skip
     meter.add_argument(
         "--meter-id",
         default=None,
