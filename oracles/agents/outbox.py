@@ -35,7 +35,9 @@ CREATE TABLE IF NOT EXISTS {name} (
     PRIMARY KEY (region, day, consumer, channel)
 ) WITHOUT ROWID;
 """
-SCHEMA = METER_TABLE.format(name="meter") + """
+SCHEMA = (
+    METER_TABLE.format(name="meter")
+    + """
 CREATE INDEX IF NOT EXISTS meter_status ON meter (status, region, day, channel);
 CREATE TABLE IF NOT EXISTS series (
     kind     TEXT    NOT NULL CHECK (kind IN ('weather', 'forecast', 'actual')),
@@ -48,6 +50,7 @@ CREATE TABLE IF NOT EXISTS series (
     PRIMARY KEY (kind, region, hour, issued)
 ) WITHOUT ROWID;
 """
+)
 
 
 class Outbox:
@@ -177,9 +180,7 @@ class Outbox:
                 [(r, region, day, int(channel), c) for c, r in records.items()],
             )
 
-    def drop(
-        self, region: int, day: int, consumers: Iterable[int], *, channel: Channel
-    ) -> None:
+    def drop(self, region: int, day: int, consumers: Iterable[int], *, channel: Channel) -> None:
         """Remove rows that can never be posted (they were written to the rejects file first)."""
         with self.transaction() as db:
             db.executemany(

@@ -221,7 +221,9 @@ def test_flush__signed_export_records__postSignedBatch__signature_recovers_to_th
             fresh.p.consumers.functions.setMeterKey(account, meter_signing.address_of(key), 0),
             "setMeterKey",
         )
-    days = list(meter_signing.sign_days(domain, keys, _days(fresh.day, range(1, 4), Channel.EXPORT)))
+    days = list(
+        meter_signing.sign_days(domain, keys, _days(fresh.day, range(1, 4), Channel.EXPORT))
+    )
     oracle = oracle_for(fresh, tmp_path / "outbox.sqlite", batch_size=8)
     oracle.enqueue(days)
     stats = oracle.flush()
@@ -300,9 +302,15 @@ def test_outbox__file_from_before_the_channels__migrated_keeping_every_row(tmp_p
     old.close()
     outbox = Outbox(db)
     assert outbox.counts() == {"pending": 1, "sent": 1, "confirmed": 1}
-    assert outbox.rows(REGION, 5, "sent", channel=Channel.IMPORT) == [(2, imports[1].encode(), "0xbb")]
-    assert outbox.rows(REGION, 5, "pending", channel=Channel.IMPORT) == [(3, imports[2].encode(), None)]
-    got = outbox.db.execute("SELECT consumer, channel, status, tx_hash, batch FROM meter ORDER BY consumer")
+    assert outbox.rows(REGION, 5, "sent", channel=Channel.IMPORT) == [
+        (2, imports[1].encode(), "0xbb")
+    ]
+    assert outbox.rows(REGION, 5, "pending", channel=Channel.IMPORT) == [
+        (3, imports[2].encode(), None)
+    ]
+    got = outbox.db.execute(
+        "SELECT consumer, channel, status, tx_hash, batch FROM meter ORDER BY consumer"
+    )
     assert got.fetchall() == [(1, 0, "confirmed", "0xaa", 0), (2, 0, "sent", "0xbb", None),
                               (3, 0, "pending", None, None)]  # fmt: skip
     assert outbox.enqueue_days(_days(5, range(1, 4), Channel.EXPORT)) == 3
