@@ -1,11 +1,14 @@
 """The meter oracle daemon: outbox -> batches -> ``MeterData.postBatch`` (or ``postSignedBatch`` for
 records that carry their meter's signature, M-7) -> confirmed, exactly once.
 
-For each (region, day) with rows not yet confirmed, :meth:`MeterOracle.flush`
+For each (region, day, channel) with rows not yet confirmed, :meth:`MeterOracle.flush` works on
+that channel alone (import or export: one record per consumer-day and channel, each channel's records
+in batches of their own, M-2, M-4):
 
 1. **reconciles** with the chain: a ``sent`` row whose transaction is mined in a block at least
    ``confirmations`` deep (D-3) is confirmed; one mined less deep stays ``sent``; rows the chain
-   already holds (found by decoding the day's batches from calldata) are confirmed even if the
+   already holds on their channel (found by decoding the day's batches from calldata) are confirmed
+   even if the
    daemon died before recording the hash; rows whose transaction vanished (dropped, replaced, or
    taken back by a reorg) go back to ``pending``, and the nonce is read from the chain again;
 2. keeps rows whose ids the day's batches already passed: batches of a day come in any order, so a
@@ -43,7 +46,7 @@ from oracles.ingest.meter_files import Reject, write_rejects
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import meter_signing
-from oracles.reference.meter_leaf import ConsumerDay, is_signed
+from oracles.reference.meter_leaf import Channel, ConsumerDay, is_signed
 
 log = logging.getLogger("gridbalance.meter")
 
@@ -121,11 +124,14 @@ class MeterOracle:
         now = self.client.w3.eth.get_block("latest")["timestamp"]
         return bool(now >= ends)
 
-    def reconcile(self, region: int, day: int, stats: FlushStats) -> int:
-        """Settle ``sent`` rows against the chain; return the day's highest committed consumer id."""
+    def reconcile(
+        self, region: int, day: int, stats: FlushStats, channel: Channel = Channel.IMPORT
+    ) -> int:
+        """Settle the channel's ``sent`` rows against the chain; return the day's highest committed
+        consumer id (of either channel: MeterData keeps one per day)."""
         w3 = self.client.w3
         sent: dict[str, list[int]] = {}
-        for consumer, _, tx in self.outbox.rows(region, day, "sent"):
+        for consumer, _, tx in self.outbox.rows(region, day, "sent", channel=channel):
             if tx:  # mark_sent always records the hash with the status
                 sent.setdefault(tx, []).append(consumer)
         latest = int(w3.eth.block_number) if sent else 0
@@ -150,35 +156,40 @@ class MeterOracle:
             if ok:
                 if latest - block + 1 >= self.confirmations:
                     self.outbox.mark_confirmed(
-                        region, day, ids, tx_hash, batch_index_from_logs(logs)
+                        region, day, ids, tx_hash, batch_index_from_logs(logs), channel=channel
                     )
                     stats.confirmed_by_reconcile += len(ids)
                 continue
             # reverted, dropped, replaced, or taken back by a reorg: queue again (D-2, D-3)
-            self.outbox.mark_pending(region, day, ids)
+            self.outbox.mark_pending(region, day, ids, channel=channel)
             self.client.resync_nonce()
             stats.requeued += len(ids)
             log.warning(
-                "region %d day %d: %d consumer-days of tx %s are not on chain; queued again",
-                region, day, len(ids), tx_hash,
+                "region %d day %d %s: %d consumer-days of tx %s are not on chain; queued again",
+                region, day, channel.name.lower(), len(ids), tx_hash,
             )  # fmt: skip
         last_id = self.p.day_info(region, day).last_consumer_id
-        behind = [c for c, _, _ in self.outbox.rows(region, day, "pending") if c <= last_id]
+        pending = self.outbox.rows(region, day, "pending", channel=channel)
+        behind = [c for c, _, _ in pending if c <= last_id]
         if behind:
-            # the chain has ids past these: either they are on chain already (we died before
-            # recording the hash), or they were left out so far and are posted now (M-4, M-8)
+            # the chain has ids past these: either they are on chain already on this channel (we
+            # died before recording the hash), or they were left out so far and are posted now
+            # (M-4, M-8); a batch holds one channel's records (M-2)
             on_chain: dict[int, tuple[str, int]] = {}
             for batch in self._day_batches(region, day):
+                if not batch.records or batch.records[0].channel != channel:
+                    continue
                 for rec in batch.records:
                     on_chain[rec.consumer_id] = (batch.tx_hash, batch.index)
             for c in behind:
                 if c in on_chain:
                     tx_hash, index = on_chain[c]
                     if self.confirmations == 1:
-                        self.outbox.mark_confirmed(region, day, [c], tx_hash, index)
+                        self.outbox.mark_confirmed(region, day, [c], tx_hash, index,
+                                                   channel=channel)  # fmt: skip
                         stats.confirmed_by_reconcile += 1
                     else:  # confirmed by the next reconciliation once deep enough (D-3)
-                        self.outbox.mark_sent(region, day, [c], tx_hash)
+                        self.outbox.mark_sent(region, day, [c], tx_hash, channel=channel)
         return last_id
 
     def _day_batches(self, region: int, day: int) -> list[Batch]:
@@ -197,32 +208,39 @@ class MeterOracle:
 
     def _pass(self, stats: FlushStats) -> None:
         stats.waiting_days.clear()
-        for region, day in self.outbox.open_days():
+        for region, day, channel in self.outbox.open_days():
             while True:  # a day starts over when another transaction took a batch's nonce
                 try:
-                    self._flush_day(region, day, stats)
+                    self._flush_day(region, day, channel, stats)
                     break
                 except TxReplaced as exc:
                     stats.replaced += 1
                     self.client.resync_nonce()
-                    log.warning("region %d day %d: %s; the day starts over", region, day, exc)
+                    log.warning("region %d day %d %s: %s; the day starts over",
+                                region, day, channel.name.lower(), exc)  # fmt: skip
             if self.confirmations > 1:
-                self.reconcile(region, day, stats)  # confirm what is now deep enough
+                self.reconcile(region, day, stats, channel)  # confirm what is now deep enough
 
-    def _flush_day(self, region: int, day: int, stats: FlushStats) -> None:
-        self.reconcile(region, day, stats)
-        pending = self.outbox.rows(region, day, "pending")
+    def _flush_day(self, region: int, day: int, channel: Channel, stats: FlushStats) -> None:
+        self.reconcile(region, day, stats, channel)
+        pending = self.outbox.rows(region, day, "pending", channel=channel)
         if not pending:
             return
         if not self._day_ended(region, day):
-            stats.waiting_days.append((region, day))
+            if (region, day) not in stats.waiting_days:
+                stats.waiting_days.append((region, day))
             return
-        pending = self._unsign_unverified(region, day, pending, stats)
+        pending = self._unsign_unverified(region, day, channel, pending, stats)
         for chunk in _batches(pending, self.batch_size):
-            self._post(region, day, chunk, stats)
+            self._post(region, day, channel, chunk, stats)
 
     def _unsign_unverified(
-        self, region: int, day: int, pending: list[tuple[int, bytes, str | None]], stats: FlushStats
+        self,
+        region: int,
+        day: int,
+        channel: Channel,
+        pending: list[tuple[int, bytes, str | None]],
+        stats: FlushStats,
     ) -> list[tuple[int, bytes, str | None]]:
         """The pending rows with every signed record whose signature does not recover to its
         consumer's meter key for the day (C-11, as MeterData checks it, M-7) turned unsigned, in the
@@ -243,14 +261,15 @@ class MeterOracle:
                 continue
             unsigned[cid] = record.model_copy(update={"signature": None}).encode()
             why = "no meter key for the day" if int(key, 16) == 0 else f"not signed by {key}"
+            what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
             rejects.append(Reject(
-                source="outbox", line=0, field=f"consumer {cid} day {day}",
+                source="outbox", line=0, field=f"consumer {cid} day {day}{what}",
                 reason=f"signature refused ({why}, M-7): posted unsigned, so it counts as missing "
                 "in signed-data programs (S-10)",
             ))  # fmt: skip
         if not unsigned:
             return pending
-        self.outbox.replace_records(region, day, unsigned)
+        self.outbox.replace_records(region, day, unsigned, channel=channel)
         stats.rejected += write_rejects(self.rejects_path, rejects)
         log.warning(
             "region %d day %d: %d signatures refused; those records go out unsigned",
@@ -259,7 +278,12 @@ class MeterOracle:
         return [(c, unsigned.get(c, r), t) for c, r, t in pending]
 
     def _post(
-        self, region: int, day: int, chunk: list[tuple[int, bytes, str | None]], stats: FlushStats
+        self,
+        region: int,
+        day: int,
+        channel: Channel,
+        chunk: list[tuple[int, bytes, str | None]],
+        stats: FlushStats,
     ) -> None:
         ids = [c for c, _, _ in chunk]
         blob = b"".join(r for _, r, _ in chunk)
@@ -268,30 +292,33 @@ class MeterOracle:
             self.p.meter.functions.postSignedBatch if signed else self.p.meter.functions.postBatch
         )
         fn = post(region, day, blob)
+        name = channel.name.lower()
         try:
-            sent = self.client.submit(fn, f"{fn.fn_name}(region {region}, day {day})")
+            sent = self.client.submit(fn, f"{fn.fn_name}(region {region}, day {day}, {name})")
         except TxReverted as exc:
-            log.error(
-                "region %d day %d: batch of %d refused: %s", region, day, len(ids), exc.reason
-            )
+            log.error("region %d day %d %s: batch of %d refused: %s",
+                      region, day, name, len(ids), exc.reason)  # fmt: skip
             raise
-        self.outbox.mark_sent(region, day, ids, hex_hash(sent.tx_hash))
+        self.outbox.mark_sent(region, day, ids, hex_hash(sent.tx_hash), channel=channel)
         try:
             receipt = self.client.wait(
-                sent, on_resend=lambda h: self.outbox.mark_sent(region, day, ids, hex_hash(h))
+                sent,
+                on_resend=lambda h: self.outbox.mark_sent(
+                    region, day, ids, hex_hash(h), channel=channel
+                ),
             )
         except TxReplaced:
-            self.outbox.mark_pending(region, day, ids)
+            self.outbox.mark_pending(region, day, ids, channel=channel)
             raise
         tx_hash = hex_hash(sent.tx_hash)  # the version that mined (D-2)
         index = batch_index_from_logs(receipt["logs"])
         if self.confirmations == 1:
-            self.outbox.mark_confirmed(region, day, ids, tx_hash, index)
-        else:
-            self.outbox.mark_sent(region, day, ids, tx_hash)  # confirmed once deep enough (D-3)
+            self.outbox.mark_confirmed(region, day, ids, tx_hash, index, channel=channel)
+        else:  # confirmed once deep enough (D-3)
+            self.outbox.mark_sent(region, day, ids, tx_hash, channel=channel)
         stats.batches += 1
         stats.consumer_days += len(ids)
         log.info(
-            "region %d day %d batch %d: %d consumer-days, ids %d..%d, gas %d, tx %s",
-            region, day, index, len(ids), ids[0], ids[-1], receipt["gasUsed"], tx_hash,
+            "region %d day %d batch %d (%s): %d consumer-days, ids %d..%d, gas %d, tx %s",
+            region, day, index, name, len(ids), ids[0], ids[-1], receipt["gasUsed"], tx_hash,
         )  # fmt: skip

@@ -1,8 +1,9 @@
 """A durable queue (SQLite in WAL mode) of work the daemons have not yet seen confirmed on-chain.
 
-* Meter data is keyed by (region, day, consumer): one row per consumer-day, ``pending`` until a
-  batch carrying it is sent (``sent`` with the transaction hash), then ``confirmed`` with the batch
-  index. Enqueuing the same consumer-day again is a no-op, so nothing is sent twice.
+* Meter data is keyed by (region, day, consumer, channel): one row per consumer-day and channel
+  (import, export: M-4 allows one record of each), ``pending`` until a batch carrying it is sent
+  (``sent`` with the transaction hash), then ``confirmed`` with the batch index. Enqueuing the same
+  consumer-day and channel again is a no-op, so nothing is sent twice.
 * Weather, forecasts and actuals are keyed by (kind, region, hour) (forecasts also by issue time).
 
 Every state change commits before the daemon moves on, so a daemon killed at any point restarts
@@ -11,25 +12,33 @@ from the database; :mod:`oracles.agents.meter_oracle` then reconciles ``sent`` r
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_leaf import Channel, ConsumerDay
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meter (
+log = logging.getLogger("gridbalance.outbox")
+
+METER_TABLE = """
+CREATE TABLE IF NOT EXISTS {name} (
     region   INTEGER NOT NULL,
     day      INTEGER NOT NULL,
     consumer INTEGER NOT NULL,
+    channel  INTEGER NOT NULL DEFAULT 0,
     record   BLOB    NOT NULL,
     status   TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'confirmed')),
     tx_hash  TEXT,
     batch    INTEGER,
-    PRIMARY KEY (region, day, consumer)
+    PRIMARY KEY (region, day, consumer, channel)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS meter_status ON meter (status, region, day);
+"""
+SCHEMA = (
+    METER_TABLE.format(name="meter")
+    + """
+CREATE INDEX IF NOT EXISTS meter_status ON meter (status, region, day, channel);
 CREATE TABLE IF NOT EXISTS series (
     kind     TEXT    NOT NULL CHECK (kind IN ('weather', 'forecast', 'actual')),
     region   INTEGER NOT NULL,
@@ -41,6 +50,7 @@ CREATE TABLE IF NOT EXISTS series (
     PRIMARY KEY (kind, region, hour, issued)
 ) WITHOUT ROWID;
 """
+)
 
 
 class Outbox:
@@ -50,7 +60,29 @@ class Outbox:
         self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
         self.db.execute("PRAGMA journal_mode=WAL")
         self.db.execute("PRAGMA synchronous=NORMAL")
+        self._migrate_meter_channel()
         self.db.executescript(SCHEMA)
+
+    def _migrate_meter_channel(self) -> None:
+        """An outbox written before the channels came keys meter rows by (region, day, consumer):
+        rebuild its table keyed by channel too, in one transaction, keeping every row and its
+        status (each row's channel is its record's header byte 2, M-2: import for all of them)."""
+        cols = [str(r[1]) for r in self.db.execute("PRAGMA table_info(meter)").fetchall()]
+        if not cols or "channel" in cols:
+            return
+        with self.transaction() as db:
+            db.execute("DROP TABLE IF EXISTS meter_v2")
+            db.execute(METER_TABLE.format(name="meter_v2"))
+            db.execute(
+                "INSERT INTO meter_v2 (region, day, consumer, channel, record, status, tx_hash, batch) "
+                "SELECT region, day, consumer, "
+                "CASE hex(substr(record, 3, 1)) WHEN '01' THEN 1 ELSE 0 END, "
+                "record, status, tx_hash, batch FROM meter"
+            )
+            moved = db.execute("SELECT COUNT(*) FROM meter_v2").fetchone()[0]
+            db.execute("DROP TABLE meter")  # its index goes with it
+            db.execute("ALTER TABLE meter_v2 RENAME TO meter")
+        log.warning("%s: meter outbox keyed by channel now (%d rows kept)", self.path, moved)
 
     def close(self) -> None:
         self.db.close()
@@ -68,68 +100,92 @@ class Outbox:
     # ------------------------------------------------------------------ meter data
 
     def enqueue_days(self, records: Iterable[ConsumerDay]) -> int:
-        """Add consumer-days; ones already queued (in any state) are left alone. Returns how many were new."""
-        rows = [(r.region_id, r.day, r.consumer_id, r.encode()) for r in records]
+        """Add consumer-days (each on its record's channel); ones already queued (in any state) are
+        left alone. Returns how many were new."""
+        rows = [(r.region_id, r.day, r.consumer_id, int(r.channel), r.encode()) for r in records]
         with self.transaction() as db:
             before = db.total_changes
             db.executemany(
-                "INSERT OR IGNORE INTO meter (region, day, consumer, record) VALUES (?, ?, ?, ?)",
+                "INSERT OR IGNORE INTO meter (region, day, consumer, channel, record) "
+                "VALUES (?, ?, ?, ?, ?)",
                 rows,
             )
             return db.total_changes - before
 
-    def open_days(self) -> list[tuple[int, int]]:
-        """(region, day) pairs with rows not yet confirmed, oldest first."""
+    def open_days(self) -> list[tuple[int, int, Channel]]:
+        """(region, day, channel) with rows not yet confirmed, oldest day first, import first."""
         cur = self.db.execute(
-            "SELECT DISTINCT region, day FROM meter WHERE status != 'confirmed' ORDER BY day, region"
+            "SELECT DISTINCT region, day, channel FROM meter WHERE status != 'confirmed' "
+            "ORDER BY day, region, channel"
         )
-        return [(int(a), int(b)) for a, b in cur.fetchall()]
+        return [(int(a), int(b), Channel(int(c))) for a, b, c in cur.fetchall()]
 
-    def rows(self, region: int, day: int, status: str) -> list[tuple[int, bytes, str | None]]:
+    def rows(
+        self, region: int, day: int, status: str, *, channel: Channel
+    ) -> list[tuple[int, bytes, str | None]]:
+        """(consumer, record, tx hash) of the (region, day, channel)'s rows in ``status``, by id."""
         cur = self.db.execute(
-            "SELECT consumer, record, tx_hash FROM meter WHERE region=? AND day=? AND status=? ORDER BY consumer",
-            (region, day, status),
+            "SELECT consumer, record, tx_hash FROM meter WHERE region=? AND day=? AND channel=? "
+            "AND status=? ORDER BY consumer",
+            (region, day, int(channel), status),
         )
         return [(int(c), bytes(r), t) for c, r, t in cur.fetchall()]
 
-    def mark_sent(self, region: int, day: int, consumers: list[int], tx_hash: str) -> None:
-        with self.transaction() as db:
-            db.executemany(
-                "UPDATE meter SET status='sent', tx_hash=? WHERE region=? AND day=? AND consumer=?",
-                [(tx_hash, region, day, c) for c in consumers],
-            )
-
-    def mark_confirmed(
-        self, region: int, day: int, consumers: Iterable[int], tx_hash: str, batch: int
+    def mark_sent(
+        self, region: int, day: int, consumers: list[int], tx_hash: str, *, channel: Channel
     ) -> None:
         with self.transaction() as db:
             db.executemany(
-                "UPDATE meter SET status='confirmed', tx_hash=?, batch=? WHERE region=? AND day=? AND consumer=?",
-                [(tx_hash, batch, region, day, c) for c in consumers],
+                "UPDATE meter SET status='sent', tx_hash=? "
+                "WHERE region=? AND day=? AND channel=? AND consumer=?",
+                [(tx_hash, region, day, int(channel), c) for c in consumers],
             )
 
-    def mark_pending(self, region: int, day: int, consumers: Iterable[int]) -> None:
+    def mark_confirmed(
+        self,
+        region: int,
+        day: int,
+        consumers: Iterable[int],
+        tx_hash: str,
+        batch: int,
+        *,
+        channel: Channel,
+    ) -> None:
         with self.transaction() as db:
             db.executemany(
-                "UPDATE meter SET status='pending', tx_hash=NULL WHERE region=? AND day=? AND consumer=?",
-                [(region, day, c) for c in consumers],
+                "UPDATE meter SET status='confirmed', tx_hash=?, batch=? "
+                "WHERE region=? AND day=? AND channel=? AND consumer=?",
+                [(tx_hash, batch, region, day, int(channel), c) for c in consumers],
             )
 
-    def replace_records(self, region: int, day: int, records: dict[int, bytes]) -> None:
+    def mark_pending(
+        self, region: int, day: int, consumers: Iterable[int], *, channel: Channel
+    ) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE meter SET status='pending', tx_hash=NULL "
+                "WHERE region=? AND day=? AND channel=? AND consumer=?",
+                [(region, day, int(channel), c) for c in consumers],
+            )
+
+    def replace_records(
+        self, region: int, day: int, records: dict[int, bytes], *, channel: Channel
+    ) -> None:
         """Replace pending rows' records (consumer id -> encoded record), e.g. a signed record whose
         signature the chain would refuse, by its unsigned form."""
         with self.transaction() as db:
             db.executemany(
-                "UPDATE meter SET record=? WHERE region=? AND day=? AND consumer=? AND status='pending'",
-                [(r, region, day, c) for c, r in records.items()],
+                "UPDATE meter SET record=? WHERE region=? AND day=? AND channel=? AND consumer=? "
+                "AND status='pending'",
+                [(r, region, day, int(channel), c) for c, r in records.items()],
             )
 
-    def drop(self, region: int, day: int, consumers: Iterable[int]) -> None:
+    def drop(self, region: int, day: int, consumers: Iterable[int], *, channel: Channel) -> None:
         """Remove rows that can never be posted (they were written to the rejects file first)."""
         with self.transaction() as db:
             db.executemany(
-                "DELETE FROM meter WHERE region=? AND day=? AND consumer=?",
-                [(region, day, c) for c in consumers],
+                "DELETE FROM meter WHERE region=? AND day=? AND channel=? AND consumer=?",
+                [(region, day, int(channel), c) for c in consumers],
             )
 
     def counts(self) -> dict[str, int]:

@@ -20,7 +20,6 @@ from oracles.chain.client import ChainClient
 from oracles.cli import watch
 from oracles.indexer.indexer import LogIndexer
 from oracles.ingest.meter_files import (
-    Reject,
     assemble_days,
     read_csv,
     read_green_button,
@@ -29,7 +28,6 @@ from oracles.ingest.meter_files import (
 from oracles.protocol.bindings import RegionParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EventStatus
-from oracles.reference.meter_leaf import Channel
 
 log = logging.getLogger("gridbalance.daemon")
 
@@ -145,12 +143,6 @@ def _meter_oracle(
         days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=region.utc_offset_minutes,
                                    resolve=resolve, source=str(path), now_ts=now,
                                    interval_minutes=region.interval_minutes)  # fmt: skip
-        # the outbox holds one record per consumer-day (import, M-4): export days wait for its
-        # channels (issue 23), each named in the rejects file rather than dropped
-        more += [Reject(source=str(path), line=0, field=f"consumer {d.consumer_id} day {d.day} export",
-                        reason="export channel: not posted by the meter oracle yet (issue 23)")
-                 for d in days if d.channel != Channel.IMPORT]  # fmt: skip
-        days = [d for d in days if d.channel == Channel.IMPORT]
         written = write_rejects(args.rejects, [*rejects, *more])
         return len(readings), len(days), oracle.enqueue(days), written
 

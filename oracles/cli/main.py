@@ -14,6 +14,7 @@ from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, ArtifactError
 
 if TYPE_CHECKING:
     from oracles.chain.client import ChainClient
+    from oracles.ops.localnet import Endpoint
     from oracles.protocol.contracts import Protocol
 
 USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
@@ -229,13 +230,17 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     kinds = oracle.add_subparsers(dest="kind", required=True, metavar="KIND")
     meter = kinds.add_parser("meter", help="post meter data from a CSV or Green Button file",
                              description="Validate meter readings (CSV or Green Button ESPI XML), queue them in the outbox, "
-                             "and post them in batches; bad rows go to the rejects file.")  # fmt: skip
+                             "and post them in batches, one channel (import or export) per batch; bad rows go to the "
+                             "rejects file.")  # fmt: skip
     _chain_args(meter)
     _daemon_args(meter)
     meter.add_argument("--region", type=int, required=True)
     src = meter.add_mutually_exclusive_group(required=True)
-    src.add_argument("--csv", type=Path, help="CSV: meter_id,interval_start,interval_seconds,wh")
-    src.add_argument("--green-button", type=Path, help="Green Button ESPI XML file")
+    src.add_argument("--csv", type=Path,
+                     help="CSV: meter_id,interval_start,interval_seconds,wh[,channel]; channel is "
+                     "import (the default) or export, each posted as its own records")  # fmt: skip
+    src.add_argument("--green-button", type=Path,
+                     help="Green Button ESPI XML file; blocks of flowDirection 19 (reverse) are export")  # fmt: skip
     meter.add_argument(
         "--meter-id",
         default=None,
@@ -271,20 +276,34 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     _chain_args(keeper)
     _daemon_args(keeper)
     keeper.add_argument("--event", type=int, default=None, help="only this event id")
-    report = sub.add_parser(
-        "report",
-        help="print the report of a demo run",
-        description="Print a demo run's report.json.",
-    )
-    report.add_argument("run", type=Path, help="the run folder (reports/<run>) or its report.json")
+    from oracles.cli.report import add_report_parser
+
+    add_report_parser(sub)
 
 
 def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     from oracles.chain.client import ChainClient
-    from oracles.chain.rpc import connect
     from oracles.chain.signers import signer_for
-    from oracles.ops.localnet import localnet_rpc
     from oracles.ops.roles import RoleBook, RoleErrors
+
+    protocol, local = _protocol(args)
+    account = local.account(args.account) if local is not None else args.account
+    signer = signer_for(protocol.w3, account=account, keystore=args.keystore)
+    client = ChainClient(protocol.w3, signer, decoder=RoleErrors(RoleBook(protocol), args.build_dir),
+                         retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
+    return protocol, client
+
+
+def connect_protocol(args: argparse.Namespace) -> Protocol:
+    """The protocol of ``--rpc``/``--network`` (default: the running localnet) and ``--manifest``,
+    read-only (no signer), for commands that only read."""
+    return _protocol(args)[0]
+
+
+def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
+    """The protocol, and the running localnet when it is the chain connected to."""
+    from oracles.chain.rpc import connect
+    from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
     from oracles.protocol.manifest import Manifest, ManifestError, default_manifest_path
 
@@ -299,20 +318,15 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
-    on_local = local is not None and local.url == url.rstrip("/")
+    on_local = local if local is not None and local.url == url.rstrip("/") else None
     manifest_path: Path = args.manifest or (
-        local.manifest if local is not None and on_local else default_manifest_path(w3.eth.chain_id)
+        on_local.manifest if on_local is not None else default_manifest_path(w3.eth.chain_id)
     )
     manifest = Manifest.load(manifest_path)
     try:
-        protocol = Protocol.connect(w3, manifest, args.build_dir)
+        return Protocol.connect(w3, manifest, args.build_dir), on_local
     except ManifestError as exc:  # name the file: the fix is often to delete or replace it
         raise ManifestError(f"{manifest_path}: {exc}") from exc
-    account = local.account(args.account) if local is not None and on_local else args.account
-    signer = signer_for(w3, account=account, keystore=args.keystore)
-    client = ChainClient(w3, signer, decoder=RoleErrors(RoleBook(protocol), args.build_dir),
-                         retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
-    return protocol, client
 
 
 def _network_host(name: str) -> str:
@@ -326,8 +340,6 @@ class UserError(RuntimeError):
 
 
 def _run_daemon(args: argparse.Namespace) -> int:
-    import json
-
     from oracles.cli import daemons
     from oracles.daemon.logformat import configure
 
@@ -335,13 +347,9 @@ def _run_daemon(args: argparse.Namespace) -> int:
     if getattr(args, "watch", False) and args.index is None:
         args.index = Path("gridbalance-index.sqlite")
     if args.command == "report":
-        path = args.run / "report.json" if args.run.is_dir() else args.run
-        if not path.exists():
-            raise UserError(f"{path}: no report here")
-        from oracles.sim.report import print_report
+        from oracles.cli.report import run_report
 
-        print_report(json.loads(path.read_text()), sys.stdout)
-        return 0
+        return run_report(args)
     protocol, client = _connect(args)
     return daemons.run(args, protocol, client)
 

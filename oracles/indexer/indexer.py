@@ -28,7 +28,7 @@ from oracles.chain.rpc import block_header
 from oracles.indexer.ranges import RangeReader
 from oracles.indexer.store import IndexerError, Row, Store
 from oracles.indexer.view import IndexView
-from oracles.indexer.watched import WATCHED, addresses
+from oracles.indexer.watched import WATCHED, addresses, kept
 from oracles.protocol.contracts import Protocol
 
 log = logging.getLogger("gridbalance.indexer")
@@ -63,7 +63,7 @@ class LogIndexer:
         self.w3: Web3 = protocol.w3
         self.reorg_depth = reorg_depth
         watched = addresses(protocol)
-        self.store = Store(path, int(self.w3.eth.chain_id), ",".join(watched))
+        self.store = Store(path, int(self.w3.eth.chain_id), ",".join(watched), kept())
         self.reader = RangeReader(self.w3, watched, max_span=max_range)
         self.view = IndexView(self.store)
         self._decoders: dict[tuple[str, bytes], tuple[Any, str]] = {}

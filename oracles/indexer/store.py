@@ -4,21 +4,31 @@ last blocks (to recognise a reorg).
 One row per log, keyed by (block, log index), with the arguments the daemons look logs up by
 (event id, region, day, account) in their own columns and every argument as JSON. A reorg undoes
 rows by block number: ``DELETE ... WHERE block > ancestor``.
+
+The database names the deployment it indexes (chain id and addresses) and the logs it keeps
+(:data:`oracles.indexer.watched.WATCHED`). A database of another deployment is refused; one of this
+deployment made when fewer logs were kept (an earlier version) is emptied and read again from the
+deployment's block on its next pass, once, so that it holds every kept log of the whole history.
+A reader (``read_only``, e.g. ``gridbalance report`` beside a running keeper) opens a database a
+daemon holds without locking or changing it.
 """
 
 from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from oracles.indexer.lifecycle import EventState, event_state
+
+log = logging.getLogger("gridbalance.indexer")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS logs (
@@ -62,7 +72,7 @@ _ARG_OF = {"event_id": "eventId", "region": "regionId", "day": "day", "account":
 def _jsonable(value: Any) -> Any:
     if isinstance(value, bytes):
         return "0x" + value.hex()
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):  # a struct argument decodes to web3's AttributeDict
         return {k: _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
@@ -70,27 +80,74 @@ def _jsonable(value: Any) -> Any:
 
 
 class Store:
-    def __init__(self, path: Path, chain_id: int, contracts: str) -> None:
-        """``contracts`` names the deployment (its addresses): a database made for another chain
-        or deployment is refused rather than mixed with this one."""
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(
+        self,
+        path: Path,
+        chain_id: int,
+        contracts: str,
+        watched: str | None = None,
+        *,
+        read_only: bool = False,
+    ) -> None:
+        """``contracts`` names the deployment (its addresses, comma-separated): a database made for
+        another chain or deployment is refused rather than mixed with this one. ``watched`` names
+        the logs kept (None: not checked); see the module notes for a database that kept fewer."""
         self.path = path
-        self._lock = _lock(path)
-        try:
-            self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
-            self.db.execute("PRAGMA journal_mode=WAL")
-            self.db.execute("PRAGMA synchronous=NORMAL")
-            self.db.executescript(SCHEMA)
-        except sqlite3.Error as exc:
-            os.close(self._lock)
-            raise IndexerError(f"{path}: cannot be used as the log index ({exc})") from exc
+        self._lock = -1
+        if read_only:
+            self._open_read_only(path)
+        else:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._lock = _lock(path)
+            try:
+                self.db = sqlite3.connect(path, isolation_level=None, timeout=30)
+                self.db.execute("PRAGMA journal_mode=WAL")
+                self.db.execute("PRAGMA synchronous=NORMAL")
+                self.db.executescript(SCHEMA)
+            except sqlite3.Error as exc:
+                os.close(self._lock)
+                raise IndexerError(f"{path}: cannot be used as the log index ({exc})") from exc
         identity = f"{chain_id}:{contracts}"
         found = self.meta("identity")
+        if found is None and read_only:
+            self.close()
+            raise IndexerError(f"{path}: an empty log index; a daemon pass fills it")
         if found is None:
             self.set_meta("identity", identity)
-        elif found != identity:
+            if watched is not None:
+                self.set_meta("watched", watched)
+        elif found != identity and not _kept_fewer(found, identity):
             self.close()
             raise IndexerError(f"{path} indexes another chain or deployment; use another --index")
+        elif watched is not None and (found != identity or self.meta("watched") != watched):
+            if read_only:
+                self.close()
+                raise IndexerError(f"{path} was made by an earlier version and is rebuilt by the "
+                                   "next daemon pass; run that first")  # fmt: skip
+            self._rebuild(identity, watched)
+
+    def _open_read_only(self, path: Path) -> None:
+        if not path.exists():
+            raise IndexerError(f"{path}: no log index here")
+        try:
+            self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None,
+                                      timeout=30)  # fmt: skip
+            self.db.execute("SELECT 1 FROM meta LIMIT 1").fetchall()
+        except sqlite3.Error as exc:
+            raise IndexerError(f"{path}: cannot be used as the log index ({exc})") from exc
+
+    def _rebuild(self, identity: str, watched: str) -> None:
+        """Empty a database that kept fewer logs than this version keeps: the next pass reads the
+        whole history again from the deployment's block (the reorg count is kept)."""
+        with self.transaction() as db:
+            removed = db.execute("DELETE FROM logs").rowcount
+            db.execute("DELETE FROM open_events")
+            db.execute("DELETE FROM blocks")
+            db.execute("DELETE FROM meta WHERE key='last_block'")
+            self.set_meta("identity", identity, db)
+            self.set_meta("watched", watched, db)
+        log.warning("%s: made when fewer logs were kept; emptied (%d logs) and read again from the "
+                    "deployment's block", self.path, removed)  # fmt: skip
 
     def close(self) -> None:
         self.db.close()
@@ -216,11 +273,25 @@ def _lock(path: Path) -> int:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        raise IndexerError(
+        raise IndexInUse(
             f"{path} is in use by another daemon; give each daemon its own --index"
         ) from None
     return fd
 
 
+def _kept_fewer(found: str | None, identity: str) -> bool:
+    """Whether a stored identity is this deployment's, from a version that read the logs of fewer
+    of its contracts (same chain id, every address it read still read)."""
+    if found is None:
+        return False
+    chain, _, contracts = found.partition(":")
+    new_chain, _, new_contracts = identity.partition(":")
+    return chain == new_chain and set(contracts.split(",")) <= set(new_contracts.split(","))
+
+
 class IndexerError(RuntimeError):
     """The index cannot be used (another chain's database, a reorg deeper than its depth)."""
+
+
+class IndexInUse(IndexerError):
+    """Another daemon holds the index file."""

@@ -57,6 +57,16 @@ class IndexView:
         rows = self.store.rows(f"name IN ({marks}) AND event_id=?", (*SETTLED, event_id))
         return {str(r.args["account"]) for r in rows}
 
+    def event_logs(self, event_id: int) -> list[Row]:
+        """Every indexed log of the event (requests, optimistic settlement, disputes), in chain order."""
+        return self.store.rows("event_id=?", (event_id,))
+
+    def region_added(self, region: int) -> Row | None:
+        """The region's ``RegionAdded`` log (its name and first parameters; the interval is fixed
+        there, R-7), None when not indexed."""
+        rows = self.store.rows("name='RegionAdded' AND region=?", (region,))
+        return rows[0] if rows else None
+
     def finalized_through(self, region: int) -> int | None:
         """The last day of the region made final (M-9), None if none."""
         rows = self.store.rows("name='DaysFinalized' AND region=?", (region,))

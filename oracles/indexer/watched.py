@@ -38,16 +38,35 @@ WATCHED: tuple[Watched, ...] = (
             "RootPaid",
         )
     ),
-    # optimistic settlement's roots (O-3..O-12)
+    # optimistic settlement's roots (O-3..O-12) and what they paid (O-7, O-8)
     *(
         Watched("optimistic", name)
-        for name in ("RootProposed", "RootPosted", "RootVoided", "RootFinalized", "RootExpired")
+        for name in (
+            "RootProposed",
+            "RootPosted",
+            "RootVoided",
+            "RootFinalized",
+            "RootExpired",
+            "Claimed",
+            "BatchClaimed",
+        )
     ),
+    # an event's report (`gridbalance report --event`): its region's name and interval (R-7), the
+    # disputes of its enrollments and their rulings (D-1..D-3)
+    Watched("regions", "RegionAdded"),
+    Watched("disputes", "DisputeOpened"),
+    Watched("disputes", "DisputeResolved"),
 )
 
 # an event that ends an event's life for the keeper (P-6, O-6, the deadline close)
 TERMINAL = ("EventCancelled", "EventWithdrawn", "EventClosed", "RootPaid")
 SETTLED = ("Settled", "SettledInsufficientData")
+
+
+def kept() -> str:
+    """The logs kept, as the index database records them (a database that kept fewer is read
+    again, :mod:`oracles.indexer.store`)."""
+    return ",".join(f"{w.contract}.{w.name}" for w in WATCHED)
 
 
 def addresses(p: Protocol) -> list[str]:

@@ -2,11 +2,15 @@
 
 **CSV** (UTF-8, a header row, one interval per row)::
 
-    meter_id,interval_start,interval_seconds,wh
+    meter_id,interval_start,interval_seconds,wh[,channel]
     MTR-0001,2026-07-14T00:00:00-08:00,3600,512
+    MTR-0001,2026-07-14T12:00:00-08:00,3600,130,export
 
 ``interval_start`` is ISO 8601 with a UTC offset (or ``Z``); ``interval_seconds`` is 900, 1800 or
 3600 and the interval lies within one hour; ``wh`` is a whole number of watt-hours, 0..4,294,967,295.
+The optional last column ``channel`` is ``import`` (energy delivered to the consumer, the default
+when the column is absent or the cell empty) or ``export`` (delivered to the grid, e.g. rooftop
+solar): each channel's intervals make their own consumer-days (M-2, M-4).
 
 **Green Button** (NAESB ESPI): an Atom feed whose ``ReadingType`` entries give
 ``powerOfTenMultiplier``, ``uom`` (72 = Wh) and ``flowDirection`` (1 = forward, delivered to the
@@ -56,6 +60,8 @@ HOURS = 24
 FLOW_FORWARD = 1  # delivered to the consumer: the import channel
 FLOW_REVERSE = 19  # delivered to the grid (rooftop solar): the export channel
 CHANNEL_OF_FLOW = {0: Channel.IMPORT, FLOW_FORWARD: Channel.IMPORT, FLOW_REVERSE: Channel.EXPORT}
+CHANNEL_NAMES = {"import": Channel.IMPORT, "export": Channel.EXPORT}  # the CSV's channel column
+CSV_COLUMNS = ["meter_id", "interval_start", "interval_seconds", "wh"]
 
 
 class MeterReading(BaseModel):
@@ -74,6 +80,17 @@ class MeterReading(BaseModel):
     def _length(cls, v: int) -> int:
         if v not in (900, 1800, 3600):
             raise ValueError("must be 900, 1800 or 3600")
+        return v
+
+    @field_validator("channel", mode="before")
+    @classmethod
+    def _channel(cls, v: object) -> object:
+        """``import``/``export`` (any case; empty: import) as the CSV writes it, or a Channel."""
+        if isinstance(v, str) and not v.strip().isdigit():
+            name = v.strip().lower() or "import"
+            if name not in CHANNEL_NAMES:
+                raise ValueError("must be import or export")
+            return CHANNEL_NAMES[name]
         return v
 
     @property
@@ -117,14 +134,14 @@ def read_csv(path: Path) -> tuple[list[MeterReading], list[Reject]]:
     name = str(path)
     with path.open(newline="") as f:
         reader = csv.DictReader(f)
-        expected = ["meter_id", "interval_start", "interval_seconds", "wh"]
-        if reader.fieldnames != expected:
+        if reader.fieldnames not in (CSV_COLUMNS, [*CSV_COLUMNS, "channel"]):
             return [], [
                 Reject(
                     source=name,
                     line=1,
                     field="header",
-                    reason=f"expected {','.join(expected)}, got {','.join(reader.fieldnames or [])}",
+                    reason=f"expected {','.join(CSV_COLUMNS)}[,channel], "
+                    f"got {','.join(reader.fieldnames or [])}",
                 )
             ]
         for row in reader:

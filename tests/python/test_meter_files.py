@@ -96,6 +96,31 @@ def test_csv__wrong_header__one_reject(tmp_path: Path) -> None:
     assert readings == [] and rejects[0].field == "header" and rejects[0].line == 1
 
 
+def test_csv__channel_column__import_by_default__export_its_own_days(tmp_path: Path) -> None:
+    """The optional ``channel`` column (issue 23): ``import``/empty/absent is import, ``export``
+    (any case) the export channel; the same interval on both channels is no duplicate, and each
+    channel makes its own consumer-day (M-2, M-4)."""
+    path = tmp_path / "c.csv"
+    rows = ["meter_id,interval_start,interval_seconds,wh,channel"]
+    for h in range(24):
+        start = f"2026-07-14T{h:02d}:00:00+00:00"
+        rows += [f"A,{start},3600,{100 + h},", f"A,{start},3600,{h},Export"]
+    path.write_text("\n".join([*rows, "A,2026-07-15T00:00:00+00:00,3600,1,net"]) + "\n")
+    readings, rejects = read_csv(path)
+    assert [(r.line, r.field) for r in rejects] == [(50, "channel")]
+    assert [r.channel for r in readings[:2]] == [Channel.IMPORT, Channel.EXPORT]
+    days, more = assemble_days(readings, region_id=1, utc_offset_minutes=0,
+                               resolve=lambda m: 7, source="c.csv")  # fmt: skip
+    assert more == []
+    assert [(d.channel, d.readings[:2]) for d in days] == [
+        (Channel.IMPORT, (100, 101)),
+        (Channel.EXPORT, (0, 1)),
+    ]
+    plain = tmp_path / "p.csv"  # without the column: import, as before
+    plain.write_text("meter_id,interval_start,interval_seconds,wh\nA,2026-07-14T00:00:00Z,3600,5\n")
+    assert [r.channel for r in read_csv(plain)[0]] == [Channel.IMPORT]
+
+
 def test_assemble__duplicates_unknown_meters_future_and_gaps(tmp_path: Path) -> None:
     path = tmp_path / "m.csv"
     rows = ["meter_id,interval_start,interval_seconds,wh"]

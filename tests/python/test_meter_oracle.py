@@ -21,6 +21,7 @@ from oracles.chain.signers import NodeSigner
 from oracles.protocol.errors import ErrorDecoder
 from oracles.protocol.meter_batches import day_batches
 from oracles.reference import meter_signing
+from oracles.reference.meter_leaf import Channel
 from oracles.reference.meter_signing import MeterDomain
 from tests.python.meter_chain import (
     OFFSET,
@@ -60,12 +61,14 @@ def test_restart_after_crash_between_submit_and_confirm__exactly_once(
     db = tmp_path / "outbox.sqlite"
     first = oracle_for(fresh, db)
     first.enqueue(records(fresh.day, range(1, N + 1)))
-    rows = first.outbox.rows(REGION, fresh.day, "pending")[:3]
+    rows = first.outbox.rows(REGION, fresh.day, "pending", channel=Channel.IMPORT)[:3]
     sent = first.client.submit(
         fresh.p.meter.functions.postBatch(REGION, fresh.day, b"".join(r for _, r, _ in rows)),
         "postBatch",
     )
-    first.outbox.mark_sent(REGION, fresh.day, [c for c, _, _ in rows], hex_hash(sent.tx_hash))
+    first.outbox.mark_sent(
+        REGION, fresh.day, [c for c, _, _ in rows], hex_hash(sent.tx_hash), channel=Channel.IMPORT
+    )
     first.outbox.close()  # the daemon dies here: submitted, never confirmed
     second = oracle_for(fresh, db)
     stats = second.flush()
@@ -80,7 +83,7 @@ def test_restart_after_crash_before_the_hash_was_recorded__found_in_calldata(
     db = tmp_path / "outbox.sqlite"
     first = oracle_for(fresh, db)
     first.enqueue(records(fresh.day, range(1, N + 1)))
-    rows = first.outbox.rows(REGION, fresh.day, "pending")[:4]
+    rows = first.outbox.rows(REGION, fresh.day, "pending", channel=Channel.IMPORT)[:4]
     first.client.transact(
         fresh.p.meter.functions.postBatch(REGION, fresh.day, b"".join(r for _, r, _ in rows)),
         "postBatch",
@@ -492,46 +495,4 @@ def test_flush__15_minute_region__signed_and_unsigned_records_land_and_read_back
     assert [r for b in batches for r in b.records] == days
     assert fresh.p.meter.functions.recordSigner(days[0].encode()).call() == (
         meter_signing.address_of(keys[1])
-    )
-
-
-def test_cli_oracle_meter__green_button_export_block__rejects_line_and_import_posted(
-    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Bad-input table, export readings: a Green Button file with a forward and a reverse
-    (flowDirection 19) block gives an import and an export consumer-day; the import day is posted,
-    the export day (a channel the oracle's outbox does not carry yet) is named in the rejects file,
-    never silently dropped."""
-    from oracles.cli.main import main
-
-    midnight = fresh.day * 86_400 - 60 * OFFSET
-
-    def block(flow: int, wh: int) -> str:
-        body = "".join(
-            f"<IntervalReading><timePeriod><duration>3600</duration><start>{midnight + 3600 * h}"
-            f"</start></timePeriod><value>{wh + h}</value></IntervalReading>"
-            for h in range(24)
-        )
-        return (f'<entry><content><ReadingType xmlns="http://naesb.org/espi"><flowDirection>{flow}'
-                "</flowDirection><uom>72</uom></ReadingType></content></entry><entry><content>"
-                f'<IntervalBlock xmlns="http://naesb.org/espi">{body}</IntervalBlock></content></entry>')  # fmt: skip
-
-    feed = tmp_path / "gb.xml"
-    feed.write_text(
-        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>m0</title><content>'
-        '<UsagePoint xmlns="http://naesb.org/espi"/></content></entry>'
-        + block(1, 500) + block(19, 40) + "</feed>"
-    )  # fmt: skip
-    args = oracle_meter_args(fresh, tmp_path, feed)
-    args[args.index("--csv")] = "--green-button"
-    assert main(args) == 0
-    assert "48 readings -> 1 consumer-days (1 new); posted 1 in 1 batches; 1 rejects" in (
-        capsys.readouterr().out
-    )
-    (batch,) = day_batches(fresh.p.meter, REGION, fresh.day)
-    assert [r.readings for r in batch.records] == [tuple(500 + h for h in range(24))]
-    (line,) = (tmp_path / "rejects.jsonl").read_text().splitlines()
-    assert (
-        json.loads(line)["reason"]
-        == "export channel: not posted by the meter oracle yet (issue 23)"
     )
