@@ -13,7 +13,7 @@ import pytest
 
 from oracles.agents.keeper import PublishedRoot
 from oracles.agents.outbox import Outbox
-from oracles.reference.meter_leaf import ConsumerDay
+from oracles.reference.meter_leaf import Channel, ConsumerDay
 from oracles.sim.context import REGION_ID, DemoConfig
 from oracles.sim.demo import run_demo
 
@@ -193,7 +193,7 @@ def test_demo_interval_15__utility_event_17_15_to_18_45_settles_and_every_check_
     # what the meter oracle got mined: 96-reading import records of the region's days
     outbox = Outbox(out_dir / "outbox.sqlite")
     assert outbox.counts()["pending"] == outbox.counts()["sent"] == 0
-    rows = outbox.rows(REGION_ID, event["day"], "confirmed")
+    rows = outbox.rows(REGION_ID, event["day"], "confirmed", channel=Channel.IMPORT)
     assert len(rows) == 40
     days = [ConsumerDay.decode(r) for _, r, _ in rows]
     assert {(d.interval_minutes, len(d.readings)) for d in days} == {(15, 96)}
