@@ -149,33 +149,60 @@ def _meter_oracle(
     return oracle, ingest
 
 
+GRID_COLUMNS = {
+    "weather": ("hour_start", "temperature_c", "humidity_pct", "irradiance_wm2"),
+    "load": ("hour_start", "load_kw", "frequency_mhz", "voltage_permille"),
+}
+
+
 def read_points(kind: str, path: Path, utc_offset_minutes: int) -> list[WeatherPoint | ActualPoint]:
     """The points of a weather CSV (``hour_start,temperature_c,humidity_pct,irradiance_wm2``) or
     of a load CSV (``hour_start,load_kw,frequency_mhz,voltage_permille``); ``hour_start`` is an
-    ISO time with its offset, turned into the region's local hour index. A bad row is a one-line
-    ``CommandError`` naming the file and line."""
+    ISO time with its offset, on an hour boundary, turned into the region's local hour index. A byte-
+    order mark is accepted; an empty file, a missing column or a bad row is a one-line
+    ``CommandError`` naming the file and (the file's real) line."""
     offset = utc_offset_minutes * 60
     points: list[WeatherPoint | ActualPoint] = []
-    with path.open(newline="") as f:
-        for row in csv.DictReader(f):
+    with path.open(newline="", encoding="utf-8-sig") as f:
+        reader = csv.DictReader(f)
+        if reader.fieldnames is None:
+            raise CommandError(f"{path}: empty file (expected {','.join(GRID_COLUMNS[kind])})")
+        missing = [c for c in GRID_COLUMNS[kind] if c not in reader.fieldnames]
+        if missing:
+            raise CommandError(
+                f"{path}:1: missing column {', '.join(missing)} "
+                f"(expected {','.join(GRID_COLUMNS[kind])}, got {','.join(reader.fieldnames)})"
+            )
+        for row in reader:
             try:
-                ts = int(datetime.fromisoformat(row["hour_start"]).timestamp())
-                hour = (ts + offset) // 3600
-                if kind == "weather":
-                    points.append(WeatherPoint(hour=hour, temperature_c=float(row["temperature_c"]),
-                                               humidity_pct=float(row["humidity_pct"]),
-                                               irradiance_wm2=float(row["irradiance_wm2"])))  # fmt: skip
-                else:
-                    points.append(ActualPoint(hour=hour, load_kw=int(row["load_kw"]),
-                                              frequency_mhz=int(row["frequency_mhz"]),
-                                              voltage_permille=int(row["voltage_permille"])))  # fmt: skip
-            except (KeyError, TypeError, ValueError) as exc:
+                points.append(_point(kind, row, offset))
+            except (TypeError, ValueError) as exc:
                 detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
                 if isinstance(exc, ValidationError):
                     first = exc.errors()[0]
                     detail = f"{first['loc'][0] if first['loc'] else 'row'}: {first['msg']}"
-                raise CommandError(f"{path}:{len(points) + 2}: {detail}") from exc
+                raise CommandError(f"{path}:{reader.line_num}: {detail}") from exc
     return points
+
+
+def _point(kind: str, row: dict[str, str], offset: int) -> WeatherPoint | ActualPoint:
+    """One row's point; ValueError (naming the field) for a time without an offset or off the hour."""
+    if any(v is None for v in row.values()) or None in row:
+        raise ValueError("wrong number of columns")
+    start = datetime.fromisoformat(row["hour_start"])
+    if start.utcoffset() is None:
+        raise ValueError(f"hour_start: {row['hour_start']} has no UTC offset (write e.g. +00:00)")
+    local = int(start.timestamp()) + offset  # seconds of the region's standard time
+    if local % 3600:
+        raise ValueError(f"hour_start: {row['hour_start']} is not on an hour of the region")
+    hour = local // 3600
+    if kind == "weather":
+        return WeatherPoint(hour=hour, temperature_c=float(row["temperature_c"]),
+                            humidity_pct=float(row["humidity_pct"]),
+                            irradiance_wm2=float(row["irradiance_wm2"]))  # fmt: skip
+    return ActualPoint(hour=hour, load_kw=int(row["load_kw"]),
+                       frequency_mhz=int(row["frequency_mhz"]),
+                       voltage_permille=int(row["voltage_permille"]))  # fmt: skip
 
 
 def grid_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:

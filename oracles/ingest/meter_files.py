@@ -132,8 +132,11 @@ def read_csv(path: Path) -> tuple[list[MeterReading], list[Reject]]:
     readings: list[MeterReading] = []
     rejects: list[Reject] = []
     name = str(path)
-    with path.open(newline="") as f:
+    # utf-8-sig: a byte-order mark (spreadsheet exports) is read as nothing, not as part of a column
+    with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
+        if reader.fieldnames is None:
+            return [], [Reject(source=name, line=1, field="header", reason="empty file")]
         if reader.fieldnames not in (CSV_COLUMNS, [*CSV_COLUMNS, "channel"]):
             return [], [
                 Reject(
@@ -141,7 +144,7 @@ def read_csv(path: Path) -> tuple[list[MeterReading], list[Reject]]:
                     line=1,
                     field="header",
                     reason=f"expected {','.join(CSV_COLUMNS)}[,channel], "
-                    f"got {','.join(reader.fieldnames or [])}",
+                    f"got {','.join(reader.fieldnames)}",
                 )
             ]
         for row in reader:

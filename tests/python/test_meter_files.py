@@ -363,3 +363,23 @@ def test_green_button__reverse_flow_without_links__the_preceding_reading_type(
         (Channel.IMPORT, 3),
         (Channel.EXPORT, 1),
     ]
+
+
+def test_csv__byte_order_mark__read_as_utf8(tmp_path: Path) -> None:
+    """Issue 25 item 4: a CSV saved with a UTF-8 byte-order mark (spreadsheet exports) reads as the
+    same file without it; the mark never becomes part of the first column's name."""
+    body = "meter_id,interval_start,interval_seconds,wh\nm1,2026-06-01T00:00:00+00:00,3600,100\n"
+    (tmp_path / "plain.csv").write_text(body)
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + body.encode())
+    plain, bom = read_csv(tmp_path / "plain.csv"), read_csv(tmp_path / "bom.csv")
+    assert bom == plain and len(bom[0]) == 1 and bom[1] == []
+
+
+def test_csv__empty_file__one_reject_says_so(tmp_path: Path) -> None:
+    """Issue 25 item 4: an empty file is one reject naming it, line 1, 'empty file'."""
+    (tmp_path / "empty.csv").write_text("")
+    readings, rejects = read_csv(tmp_path / "empty.csv")
+    assert readings == []
+    assert [(r.source, r.line, r.field, r.reason) for r in rejects] == [
+        (str(tmp_path / "empty.csv"), 1, "header", "empty file")
+    ]

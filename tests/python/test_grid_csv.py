@@ -1,0 +1,70 @@
+"""Weather and load CSVs (`gridbalance oracle weather|load`; issue 25 item 4): a byte-order mark is
+accepted; an empty file, a missing column, a time without an offset or off the region's hour, and a
+bad value are each one line naming the file and the file's real line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from oracles.agents.grid_oracles import ActualPoint, WeatherPoint
+from oracles.cli.daemons import CommandError, read_points
+
+LOAD = "hour_start,load_kw,frequency_mhz,voltage_permille\n"
+WEATHER = "hour_start,temperature_c,humidity_pct,irradiance_wm2\n"
+PDT = -480  # the region's standard-time offset (minutes)
+
+
+def _write(tmp_path: Path, text: str, name: str = "in.csv") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode())
+    return path
+
+
+def test_load_csv__rows__local_hours_of_the_region(tmp_path: Path) -> None:
+    path = _write(tmp_path, LOAD + "2026-06-01T08:00:00+00:00,900,50010,1001\n\n"
+                  "2026-06-01T01:00:00-08:00,950,49990,999\n")  # fmt: skip
+    points = read_points("load", path, PDT)
+    assert points == [
+        ActualPoint(hour=(1_780_300_800 - 8 * 3600) // 3600, load_kw=900, frequency_mhz=50_010,
+                    voltage_permille=1_001),
+        ActualPoint(hour=(1_780_300_800 - 8 * 3600) // 3600 + 1, load_kw=950, frequency_mhz=49_990,
+                    voltage_permille=999),
+    ]  # fmt: skip
+
+
+def test_weather_csv__byte_order_mark__same_points(tmp_path: Path) -> None:
+    body = WEATHER + "2026-06-01T08:00:00+00:00,31.5,40,800\n"
+    plain = read_points("weather", _write(tmp_path, body, "a.csv"), PDT)
+    marked = read_points("weather", _write(tmp_path, "\ufeff" + body, "b.csv"), PDT)
+    assert marked == plain and isinstance(plain[0], WeatherPoint)
+
+
+@pytest.mark.parametrize(
+    ("kind", "text", "message"),
+    [
+        ("load", "", "in.csv: empty file (expected hour_start,load_kw,frequency_mhz,voltage_permille)"),
+        ("load", "hour,load_kw,frequency_mhz,voltage_permille\n",
+         "in.csv:1: missing column hour_start (expected hour_start,load_kw,frequency_mhz,"
+         "voltage_permille, got hour,load_kw,frequency_mhz,voltage_permille)"),
+        ("load", LOAD + "2026-06-01T08:00:00+00:00,900,50010,1001\n\n2026-06-01T09:00:00,1,1,1\n",
+         "in.csv:4: hour_start: 2026-06-01T09:00:00 has no UTC offset (write e.g. +00:00)"),
+        ("load", LOAD + "2026-06-01T08:30:00+00:00,900,50010,1001\n",
+         "in.csv:2: hour_start: 2026-06-01T08:30:00+00:00 is not on an hour of the region"),
+        ("load", LOAD + "2026-06-01T08:00:00+00:00,-5,50010,1001\n", "in.csv:2: load_kw:"),
+        ("weather", WEATHER + "2026-06-01T08:00:00+00:00,hot,40,800\n",
+         "in.csv:2: could not convert string to float: 'hot'"),
+        ("weather", WEATHER + "2026-06-01T08:00:00+00:00,31\n", "in.csv:2: wrong number of columns"),
+    ],
+    ids=["empty", "missing-column", "no-offset", "off-the-hour", "negative", "not-a-number", "short-row"],
+)  # fmt: skip
+def test_grid_csv__bad_input__one_line_with_file_and_line(
+    tmp_path: Path, kind: str, text: str, message: str
+) -> None:
+    with pytest.raises(CommandError) as info:
+        read_points(kind, _write(tmp_path, text), PDT)
+    line = str(info.value)
+    assert "\n" not in line
+    assert line.startswith(str(tmp_path / message.split(":")[0]))
+    assert message.split(":", 1)[1] in line.split("in.csv", 1)[1]
