@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
-from urllib.parse import urlparse
 
 from web3 import Web3
 from web3.contract.contract import ContractFunction
@@ -28,6 +27,7 @@ from oracles.chain.client import ChainClient, calldata
 from oracles.chain.errors import TxReverted
 from oracles.chain.rpc import connect
 from oracles.chain.signers import DEV_CHAIN_IDS, NodeSigner, Signer, signer_for
+from oracles.cli.argtypes import rpc_url_problem
 from oracles.ops.roles import RoleBook, RoleErrors, node_accounts
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.contracts import Protocol
@@ -350,13 +350,9 @@ def rpc_url(args: argparse.Namespace) -> str:
         url = os.environ.get("GRIDBALANCE_RPC")
     if not url:
         raise CliError("no chain given: pass --rpc URL or --network NAME (or set $GRIDBALANCE_RPC)")
-    if "$" in url:
-        raise CliError(f"RPC URL {url!r} holds an unexpanded variable: set it in the environment")
-    parsed = urlparse(url)
-    if parsed.scheme not in ("http", "https"):
-        raise CliError(f"RPC URL {url!r} needs a scheme: did you mean http://{url}?")
-    if not parsed.netloc:
-        raise CliError(f"RPC URL {url!r} has no host")
+    problem = rpc_url_problem(url)
+    if problem is not None:
+        raise CliError(problem)
     return str(url)
 
 

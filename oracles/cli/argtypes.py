@@ -7,6 +7,7 @@ import argparse
 import re
 from collections.abc import Callable
 from datetime import date, timedelta
+from urllib.parse import urlparse
 
 from eth_utils.crypto import keccak
 from web3 import Web3
@@ -22,6 +23,19 @@ def address(text: str) -> str:
     if text != text.lower() and text[2:] != text[2:].upper() and not Web3.is_checksum_address(text):
         raise argparse.ArgumentTypeError(f"{text} has a wrong checksum")
     return Web3.to_checksum_address(text)
+
+
+def rpc_url_problem(url: str) -> str | None:
+    """What is wrong with a JSON-RPC URL, in one line, or None: an unexpanded ``$VARIABLE`` (a
+    Brownie network's host), no http(s) scheme (``localhost:8545``), no host."""
+    if "$" in url:
+        return f"RPC URL {url!r} holds an unexpanded variable: set it in the environment"
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https"):
+        return f"RPC URL {url!r} needs a scheme: did you mean http://{url}?"
+    if not parsed.netloc:
+        return f"RPC URL {url!r} has no host"
+    return None
 
 
 def uint(bits: int, low: int = 0) -> Callable[[str], int]:

@@ -303,6 +303,7 @@ def connect_protocol(args: argparse.Namespace) -> Protocol:
 def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
     """The protocol, and the running localnet when it is the chain connected to."""
     from oracles.chain.rpc import connect
+    from oracles.cli.argtypes import rpc_url_problem
     from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
     from oracles.protocol.manifest import Manifest, ManifestError, default_manifest_path
@@ -315,6 +316,9 @@ def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
                 "no chain: pass --rpc URL or --network ID, or start one with `gridbalance localnet up`"
             )
         url = local.url
+    problem = rpc_url_problem(url)
+    if problem is not None:
+        raise UserError(problem)
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")

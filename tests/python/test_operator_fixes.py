@@ -122,3 +122,23 @@ def test_confirm__no_terminal__refused_unless_yes(monkeypatch: pytest.MonkeyPatc
     out = io.StringIO()
     confirm("Hand over?", stdin=io.StringIO(""), out=out)  # --yes: nothing asked
     assert out.getvalue() == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("localhost:8545", "RPC URL 'localhost:8545' needs a scheme: did you mean http://localhost:8545?"),
+        ("$SEPOLIA_RPC_URL", "RPC URL '$SEPOLIA_RPC_URL' holds an unexpanded variable: set it in the environment"),
+        ("http://", "RPC URL 'http://' has no host"),
+    ],
+    ids=["no-scheme", "unexpanded", "no-host"],
+)  # fmt: skip
+def test_daemon_rpc_url__malformed__one_line_before_connecting(
+    url: str, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 25 item 4: the daemons check --rpc as the action commands do, before any connection:
+    one line, exit 1 (`localhost:8545` used to end as 'no JSON-RPC answer')."""
+    from oracles.cli.main import main
+
+    assert main(["keeper", "--rpc", url]) == 1
+    assert capsys.readouterr().err.strip() == f"gridbalance: error: {message}"
