@@ -6,6 +6,7 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -83,6 +84,10 @@ class KeystoreSigner:
             raise AccountError(f"{path} is not an encrypted keystore (no 'crypto' section)")
         password = os.environ.get(password_env)
         if password is None:
+            if not sys.stdin.isatty():  # a service, a pipe: getpass would read the input or hang
+                raise AccountError(
+                    f"keystore {path}: no terminal to ask its password on: set ${password_env}"
+                )
             password = getpass.getpass(f"password for keystore {path.name}: ")
         try:
             key = Account.decrypt(blob, password)

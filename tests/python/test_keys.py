@@ -3,6 +3,7 @@ is not a development chain, and an unlocked node account only works on a develop
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -93,3 +94,19 @@ def test_keystore__wrong_password__one_line_without_the_password(
         KeystoreSigner.from_file(path)
     assert "wrong password" in str(info.value)
     assert "not-the-password" not in str(info.value) and PASSWORD not in str(info.value)
+
+
+def test_keystore__no_password_and_no_terminal__one_line_names_the_variable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 25 item 4: without the password variable and without a terminal (a service, a pipe)
+    the keystore is refused in one line naming the variable, instead of a prompt that reads the
+    input or waits forever."""
+    path = _keystore(tmp_path, Account.create().key, monkeypatch)
+    monkeypatch.delenv("GRIDBALANCE_KEYSTORE_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO(PASSWORD + "\n"))
+    with pytest.raises(AccountError) as info:
+        KeystoreSigner.from_file(path)
+    assert str(info.value) == (
+        f"keystore {path}: no terminal to ask its password on: set $GRIDBALANCE_KEYSTORE_PASSWORD"
+    )
