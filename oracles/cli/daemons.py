@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 import csv
 import logging
+import sys
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
@@ -20,6 +22,7 @@ from oracles.chain.client import ChainClient
 from oracles.cli import watch
 from oracles.indexer.indexer import LogIndexer
 from oracles.ingest.meter_files import (
+    Reject,
     assemble_days,
     read_csv,
     read_green_button,
@@ -92,15 +95,44 @@ def _region(p: Protocol, region_id: int) -> RegionParams:
 
 
 def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    """One pass of the meter oracle over one file. The rejects file starts afresh, so it holds this
+    run's rejects only; they are summed up by reason. Exit 2 when every row was rejected, or more
+    than ``--max-rejects``."""
+    if args.max_rejects is not None and args.max_rejects < 0:
+        raise CommandError(f"--max-rejects must be 0 or more, not {args.max_rejects}")
     oracle, ingest = _meter_oracle(p, client, args)
     source = args.csv if args.csv is not None else args.green_button
+    args.rejects.unlink(missing_ok=True)  # this run's rejects only
     n_readings, n_days, queued, written = ingest(source)
     stats = oracle.flush()
+    rejected = written + stats.rejected
     print(f"{n_readings} readings -> {n_days} consumer-days ({queued} new); posted {stats.consumer_days} in "
-          f"{stats.batches} batches; {written + stats.rejected} rejects in {args.rejects}; "
+          f"{stats.batches} batches; {rejected} rejects in {args.rejects}; "
           f"{len(stats.waiting_days)} days wait for their end; "
           f"{stats.awaiting_confirmation} consumer-days await {args.confirmations} confirmations")  # fmt: skip
+    for (field, reason), count in reject_reasons(args.rejects).most_common():
+        print(f"  {count} rejected: {field}: {reason}")
+    too_many = (
+        rejected > args.max_rejects if args.max_rejects is not None else n_readings == 0 < rejected
+    )
+    if too_many:
+        limit = (
+            f"more than --max-rejects {args.max_rejects}"
+            if args.max_rejects is not None
+            else "every row"
+        )
+        print(f"gridbalance: error: {source}: {limit} rejected ({rejected}); see {args.rejects}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     return 0
+
+
+def reject_reasons(path: Path) -> Counter[tuple[str, str]]:
+    """How many rejects of the file (JSON lines of :class:`Reject`) each (field, reason) has."""
+    if not path.exists():
+        return Counter()
+    rejects = [Reject.model_validate_json(line) for line in path.read_text().splitlines() if line]
+    return Counter((r.field, r.reason) for r in rejects)
 
 
 def _meter_oracle(

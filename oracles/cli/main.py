@@ -247,7 +247,12 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
         help="meter id for a Green Button file without a UsagePoint title",
     )
     meter.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
-    meter.add_argument("--rejects", type=Path, default=Path("gridbalance-rejects.jsonl"))
+    meter.add_argument("--rejects", type=Path, default=Path("gridbalance-rejects.jsonl"),
+                       help="JSON lines of the rows not posted and why; a one-shot run starts it "
+                       "afresh, --watch appends (default: %(default)s)")  # fmt: skip
+    meter.add_argument("--max-rejects", type=int, default=None, metavar="N",
+                       help="a one-shot run exits 2 when it rejects more than N rows (default: only "
+                       "when every row is rejected)")  # fmt: skip
     meter.add_argument("--batch-size", type=int, default=2_000)
     meter.add_argument(
         "--confirmations",

@@ -155,6 +155,34 @@ def test_cli_oracle_meter__csv_to_chain_with_rejects(
     assert len(reasons) == 2 and "unknown meter 'unknown-meter'" in reasons[1]
 
 
+def test_cli_oracle_meter__rejects_grouped__all_rejected_or_over_the_limit_exits_2(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 25 item 4: each one-shot run starts its own rejects file and sums its rejects up by
+    reason; a run whose rows were all rejected exits 2, as does one over --max-rejects."""
+    from oracles.cli.main import main
+
+    (tmp_path / "rejects.jsonl").write_text('{"stale": "from an earlier run"}\n')
+    garbage = tmp_path / "garbage.csv"
+    garbage.write_text(
+        "meter_id,interval_start,interval_seconds,wh\n"
+        "m0,garbage,3600,5\nm1,2026-06-01T00:00:00,3600,5\nm2,2026-06-01T00:00:00,3600,5\n"
+    )
+    assert main(oracle_meter_args(fresh, tmp_path, garbage)) == 2
+    out, err = capsys.readouterr()
+    assert "  2 rejected: interval_start: Input should have timezone info" in out
+    assert "  1 rejected: interval_start:" in out
+    assert err.strip() == (
+        f"gridbalance: error: {garbage}: every row rejected (3); see {tmp_path / 'rejects.jsonl'}"
+    )
+    assert len((tmp_path / "rejects.jsonl").read_text().splitlines()) == 3  # this run's only
+    # good rows and one reject: fine by default, over a limit of 0
+    csv = day_csv(fresh, tmp_path / "in.csv", {"m0": 200}, ["m0,garbage,3600,5"])
+    assert main(oracle_meter_args(fresh, tmp_path, csv)) == 0
+    assert main([*oracle_meter_args(fresh, tmp_path, csv), "--max-rejects", "0"]) == 2
+    assert "more than --max-rejects 0 rejected (1)" in capsys.readouterr().err
+
+
 def test_keystore_signer__signs_once_and_its_known_hash_is_the_mined_one(
     fresh: Chain, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
