@@ -55,7 +55,8 @@ class OneLineParser(argparse.ArgumentParser):
 def add_chain_args(p: argparse.ArgumentParser, *, sends: bool = True) -> None:
     """Where the chain is, the manifest, and (for commands that send) who signs and ``--dry-run``."""
     where = p.add_mutually_exclusive_group()
-    where.add_argument("--rpc", help="JSON-RPC URL of the chain (default: $GRIDBALANCE_RPC)")
+    where.add_argument("--rpc", help="JSON-RPC URL of the chain "
+                       "(default: $GRIDBALANCE_RPC, else the running `gridbalance localnet`)")  # fmt: skip
     where.add_argument("--network", help="a Brownie network id (~/.brownie/network-config.yaml)")
     p.add_argument("--manifest", type=Path, default=None,
                    help="deployment manifest (default: deployments/<chainId>.json)")  # fmt: skip
@@ -64,7 +65,8 @@ def add_chain_args(p: argparse.ArgumentParser, *, sends: bool = True) -> None:
         return
     who = p.add_mutually_exclusive_group()
     who.add_argument("--account", default=None,
-                     help="sender: an unlocked node account, address or index (local chains only); "
+                     help="sender: an unlocked node account, address, index or localnet name "
+                     "(keeper, utility, consumer1; local chains only); "
                      "default on a development chain: a node account holding the role the call needs")  # fmt: skip
     who.add_argument("--keystore", type=Path, default=None,
                      help="sender: an encrypted keystore (password: $GRIDBALANCE_KEYSTORE_PASSWORD or prompt)")  # fmt: skip
@@ -179,13 +181,25 @@ class Session:
 
     @classmethod
     def open(cls, args: argparse.Namespace) -> Session:
-        url = rpc_url(args)
+        """Connect to ``--rpc``/``--network``/$GRIDBALANCE_RPC or, without any of them, to the
+        running ``gridbalance localnet`` (its manifest, and its role-table names for
+        ``--account``)."""
+        from oracles.ops.localnet import localnet_rpc
+
+        local = localnet_rpc()
+        url = rpc_url(args, local.url if local is not None else None)
         w3 = connect(url, timeout=30)
         try:
             chain_id = w3.eth.chain_id
         except Exception as exc:  # refused, unreachable, not JSON-RPC
             raise CliError(f"no JSON-RPC answer at {url} ({type(exc).__name__})") from exc
-        manifest = Manifest.load(args.manifest or default_manifest_path(chain_id))
+        on_local = local if local is not None and local.url == url.rstrip("/") else None
+        if on_local is not None and getattr(args, "account", None) is not None:
+            args.account = on_local.account(args.account)
+        manifest_path: Path = args.manifest or (
+            on_local.manifest if on_local is not None else default_manifest_path(chain_id)
+        )
+        manifest = Manifest.load(manifest_path)
         p = Protocol.connect(w3, manifest, args.build_dir)
         book = RoleBook(p)
         return cls(args, w3, p, book, RoleErrors(book, args.build_dir))
@@ -338,18 +352,21 @@ def gwei(wei: int) -> str:
     return f"{wei / 10**9:.3f}"
 
 
-def rpc_url(args: argparse.Namespace) -> str:
-    """The RPC URL of ``--rpc``, ``--network`` or $GRIDBALANCE_RPC; one without a scheme is refused
-    with the ``http://`` hint."""
+def rpc_url(args: argparse.Namespace, localnet: str | None = None) -> str:
+    """The RPC URL of ``--rpc``, ``--network``, $GRIDBALANCE_RPC or else the running localnet's;
+    one without a scheme is refused with the ``http://`` hint."""
     url = args.rpc
     if url is None and args.network is not None:
         from oracles.cli.main import _network_host
 
         url = str(_network_host(args.network))
     if url is None:
-        url = os.environ.get("GRIDBALANCE_RPC")
+        url = os.environ.get("GRIDBALANCE_RPC") or localnet
     if not url:
-        raise CliError("no chain given: pass --rpc URL or --network NAME (or set $GRIDBALANCE_RPC)")
+        raise CliError(
+            "no chain given: pass --rpc URL or --network NAME (or set $GRIDBALANCE_RPC), "
+            "or start one with `gridbalance localnet up`"
+        )
     problem = rpc_url_problem(url)
     if problem is not None:
         raise CliError(problem)

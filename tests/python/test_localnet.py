@@ -172,6 +172,26 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     assert found.account("3") == "3" and found.account(None) is None
     named = gb(root, "keeper", "--account", "keeper")
     assert named.returncode == 0, named.stdout + named.stderr
+    # the action commands too (issue 25 item 2): no flag, and a role-table name for --account
+    show = gb(root, "utility", "show", names["utility"])
+    assert show.returncode == 0, show.stdout + show.stderr
+    assert "Localnet Power & Light" in show.stdout
+    dry = gb(
+        root,
+        "region",
+        "holiday",
+        "--region",
+        "1",
+        "--day",
+        "2026-07-04",
+        "--account",
+        "admin",
+        "--dry-run",
+    )
+    assert dry.returncode == 0, dry.stdout + dry.stderr
+    assert (
+        dry.stdout.startswith("dry run: 1 transaction from ") and "deployer, admin)" in dry.stdout
+    )
     status = gb(root, "localnet", "status")
     assert status.returncode == 0
     block, clock = ln.latest_block(found.url)
