@@ -67,6 +67,25 @@ class FlushStats:
     waiting_days: list[tuple[int, int]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Enqueued:
+    """What :meth:`MeterOracle.enqueue_checked` did with the consumer-days it was given."""
+
+    new: int  # queued for the first time
+    unchanged: int  # queued before with the same data
+    corrected: int  # queued before, not yet sent, replaced by the new readings
+    refused: int  # already sent or on chain with other readings: a rejects line each
+
+
+def same_data(a: ConsumerDay, b: ConsumerDay) -> bool:
+    """The same day's data: readings and missing flag (a signature is not data, M-7)."""
+    return (a.missing, a.readings, a.interval_minutes) == (
+        b.missing,
+        b.readings,
+        b.interval_minutes,
+    )
+
+
 def batch_index_from_logs(logs: list[dict[str, object]]) -> int:
     for entry in logs:
         topics = entry["topics"]
@@ -117,7 +136,52 @@ class MeterOracle:
         self.index = index  # the day's batch logs come from it, not from block 0
 
     def enqueue(self, records: list[ConsumerDay]) -> int:
-        return self.outbox.enqueue_days(records)
+        """Queue the records; return how many consumer-days were new (see :meth:`enqueue_checked`)."""
+        return self.enqueue_checked(records).new
+
+    def enqueue_checked(self, records: list[ConsumerDay], source: str = "input") -> Enqueued:
+        """Queue the records, comparing each consumer-day already queued with its new version
+        (issue 25: a corrected re-post is reported, never silently ignored):
+
+        * the same readings and flags again: nothing to do (``unchanged``);
+        * other readings for a day still ``pending``: the queued record is replaced
+          (``corrected``, with a log line), since nothing of it has been sent;
+        * other readings for a day already sent or on chain: refused with a rejects line, since a
+          posted record cannot be corrected (M-4) (``refused``).
+        """
+        queued = self.outbox.queued_days(records)
+        fresh: list[ConsumerDay] = []
+        replace: dict[tuple[int, int, Channel], dict[int, bytes]] = {}
+        unchanged = 0
+        rejects: list[Reject] = []
+        for r in records:
+            old = queued.get((r.region_id, r.day, r.channel, r.consumer_id))
+            if old is None:
+                fresh.append(r)
+                continue
+            if same_data(ConsumerDay.decode(old.record), r):
+                unchanged += 1
+                continue
+            if old.status == "pending":
+                replace.setdefault((r.region_id, r.day, r.channel), {})[r.consumer_id] = r.encode()
+                continue
+            what = "" if r.channel == Channel.IMPORT else f" {r.channel.name.lower()}"
+            rejects.append(Reject(
+                source=source, line=0, field=f"consumer {r.consumer_id} day {r.day}{what}",
+                reason=f"corrected re-post of a day already posted (tx {old.tx_hash}): a posted "
+                "record cannot be corrected (M-4); not posted",
+            ))  # fmt: skip
+        for (region, day, channel), rows in replace.items():
+            self.outbox.replace_records(region, day, rows, channel=channel)
+            log.warning("region %d day %d %s: %d queued consumer-days replaced by corrected "
+                        "readings before posting", region, day, channel.name.lower(),
+                        len(rows))  # fmt: skip
+        return Enqueued(
+            new=self.outbox.enqueue_days(fresh),
+            unchanged=unchanged,
+            corrected=sum(len(rows) for rows in replace.values()),
+            refused=write_rejects(self.rejects_path, rejects),
+        )
 
     def _day_ended(self, region: int, day: int) -> bool:
         ends = self.p.regions.functions.localDayStart(region, day + 1).call()
@@ -175,21 +239,34 @@ class MeterOracle:
             # the chain has ids past these: either they are on chain already on this channel (we
             # died before recording the hash), or they were left out so far and are posted now
             # (M-4, M-8); a batch holds one channel's records (M-2)
-            on_chain: dict[int, tuple[str, int]] = {}
+            on_chain: dict[int, tuple[str, int, ConsumerDay]] = {}
             for batch in self._day_batches(region, day):
                 if not batch.records or batch.records[0].channel != channel:
                     continue
                 for rec in batch.records:
-                    on_chain[rec.consumer_id] = (batch.tx_hash, batch.index)
+                    on_chain[rec.consumer_id] = (batch.tx_hash, batch.index, rec)
+            ours = {c: r for c, r, _ in pending}
+            differ: list[Reject] = []
             for c in behind:
                 if c in on_chain:
-                    tx_hash, index = on_chain[c]
+                    tx_hash, index, theirs = on_chain[c]
+                    if not same_data(theirs, ConsumerDay.decode(ours[c])):
+                        # e.g. a corrected file run on a fresh outbox: the chain's record stands
+                        what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
+                        differ.append(Reject(
+                            source="outbox", line=0, field=f"consumer {c} day {day}{what}",
+                            reason=f"the chain holds other readings of this day (tx {tx_hash}): a "
+                            "posted record cannot be corrected (M-4); not posted",
+                        ))  # fmt: skip
+                        self.outbox.replace_records(region, day, {c: theirs.encode()},
+                                                    channel=channel)  # fmt: skip
                     if self.confirmations == 1:
                         self.outbox.mark_confirmed(region, day, [c], tx_hash, index,
                                                    channel=channel)  # fmt: skip
                         stats.confirmed_by_reconcile += 1
                     else:  # confirmed by the next reconciliation once deep enough (D-3)
                         self.outbox.mark_sent(region, day, [c], tx_hash, channel=channel)
+            stats.rejected += write_rejects(self.rejects_path, differ)
         return last_id
 
     def _day_batches(self, region: int, day: int) -> list[Batch]:

@@ -3,7 +3,8 @@
 * Meter data is keyed by (region, day, consumer, channel): one row per consumer-day and channel
   (import, export: M-4 allows one record of each), ``pending`` until a batch carrying it is sent
   (``sent`` with the transaction hash), then ``confirmed`` with the batch index. Enqueuing the same
-  consumer-day and channel again is a no-op, so nothing is sent twice.
+  consumer-day and channel again is a no-op, so nothing is sent twice; the meter oracle compares a
+  re-enqueued day with the queued row first (:meth:`Outbox.queued_days`) and reports a correction.
 * Weather, forecasts and actuals are keyed by (kind, region, hour) (forecasts also by issue time).
 
 Every state change commits before the daemon moves on, so a daemon killed at any point restarts
@@ -17,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 from oracles.reference.meter_leaf import Channel, ConsumerDay
 
@@ -51,6 +53,14 @@ CREATE TABLE IF NOT EXISTS series (
 ) WITHOUT ROWID;
 """
 )
+
+
+class QueuedDay(NamedTuple):
+    """A consumer-day row of the outbox: its record, its state and the batch transaction."""
+
+    record: bytes
+    status: str
+    tx_hash: str | None
 
 
 class Outbox:
@@ -111,6 +121,28 @@ class Outbox:
                 rows,
             )
             return db.total_changes - before
+
+    def queued_days(
+        self, records: Iterable[ConsumerDay]
+    ) -> dict[tuple[int, int, Channel, int], QueuedDay]:
+        """The rows already queued under these records' keys (region, day, channel, consumer), in
+        any state: one query per (region, day, channel) the records touch."""
+        wanted: dict[tuple[int, int, Channel], set[int]] = {}
+        for r in records:
+            wanted.setdefault((r.region_id, r.day, r.channel), set()).add(r.consumer_id)
+        found: dict[tuple[int, int, Channel, int], QueuedDay] = {}
+        for (region, day, channel), ids in wanted.items():
+            cur = self.db.execute(
+                "SELECT consumer, record, status, tx_hash FROM meter "
+                "WHERE region=? AND day=? AND channel=?",
+                (region, day, int(channel)),
+            )
+            for consumer, record, status, tx_hash in cur.fetchall():
+                if int(consumer) in ids:
+                    found[(region, day, channel, int(consumer))] = QueuedDay(
+                        bytes(record), str(status), tx_hash
+                    )
+        return found
 
     def open_days(self) -> list[tuple[int, int, Channel]]:
         """(region, day, channel) with rows not yet confirmed, oldest day first, import first."""

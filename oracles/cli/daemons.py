@@ -8,7 +8,7 @@ import csv
 import logging
 import sys
 from collections import Counter
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from eth_utils.crypto import keccak
@@ -31,6 +31,7 @@ from oracles.ingest.meter_files import (
 from oracles.protocol.bindings import RegionParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EventStatus
+from oracles.reference.meter_leaf import Channel, ConsumerDay
 
 log = logging.getLogger("gridbalance.daemon")
 
@@ -112,8 +113,8 @@ def meter_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> in
           f"{stats.awaiting_confirmation} consumer-days await {args.confirmations} confirmations")  # fmt: skip
     for (field, reason), count in reject_reasons(args.rejects).most_common():
         print(f"  {count} rejected: {field}: {reason}")
-    too_many = (
-        rejected > args.max_rejects if args.max_rejects is not None else n_readings == 0 < rejected
+    too_many = (  # by default: nothing of the file was taken (every row or day rejected)
+        rejected > args.max_rejects if args.max_rejects is not None else n_days == 0 < rejected
     )
     if too_many:
         limit = (
@@ -139,7 +140,10 @@ def _meter_oracle(
     p: Protocol, client: ChainClient, args: argparse.Namespace
 ) -> tuple[MeterOracle, watch.Ingest]:
     """The meter oracle of the arguments, and what reads one input file into its outbox:
-    ``ingest(path) -> (readings, consumer-days, new consumer-days, rejects written)``."""
+    ``ingest(path) -> (readings, consumer-days taken, new consumer-days, rejects written)``: a
+    consumer-day is taken when it is queued, already queued with the same data, or a correction of
+    a queued day not yet sent; a day before the consumer's activation, or a corrected re-post of a
+    day already posted, is a reject."""
     region = _region(p, args.region)
     for name, value, top in (
         ("batch-size", args.batch_size, MAX_BATCH),
@@ -154,6 +158,7 @@ def _meter_oracle(
                          batch_size=batch_size, confirmations=args.confirmations,
                          index=index)  # fmt: skip
     ids: dict[str, int | None] = {}
+    activated: dict[int, int] = {}  # consumer id -> its local activation day
 
     def resolve(meter_id: str) -> int | None:
         """The meter's consumer id, or None when no active consumer of this region owns it."""
@@ -162,8 +167,9 @@ def _meter_oracle(
             ids[meter_id] = None
             if int(account, 16):
                 consumer = p.consumer(account)
-                if consumer.region_id == args.region:
-                    ids[meter_id] = consumer.id or None
+                if consumer.region_id == args.region and consumer.id:
+                    ids[meter_id] = consumer.id
+                    activated[consumer.id] = consumer.activation_day
         return ids[meter_id]
 
     def ingest(path: Path) -> tuple[int, int, int, int]:
@@ -175,10 +181,42 @@ def _meter_oracle(
         days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=region.utc_offset_minutes,
                                    resolve=resolve, source=str(path), now_ts=now,
                                    interval_minutes=region.interval_minutes)  # fmt: skip
-        written = write_rejects(args.rejects, [*rejects, *more])
-        return len(readings), len(days), oracle.enqueue(days), written
+        days, early = before_activation(days, activated, str(path))
+        written = write_rejects(args.rejects, [*rejects, *more, *early])
+        done = oracle.enqueue_checked(days, str(path))
+        if done.corrected:
+            print(f"{path}: {done.corrected} queued consumer-days replaced by corrected readings "
+                  "(not posted yet)")  # fmt: skip
+        accepted = done.new + done.unchanged + done.corrected
+        return len(readings), accepted, done.new, written + done.refused
 
     return oracle, ingest
+
+
+def before_activation(
+    days: list[ConsumerDay], activated: dict[int, int], source: str
+) -> tuple[list[ConsumerDay], list[Reject]]:
+    """The consumer-days from the consumer's activation day on, and a reject for each earlier one:
+    settlement never reads a day before activation (M-6, B-2), so posting it would only cost gas."""
+    keep: list[ConsumerDay] = []
+    rejects: list[Reject] = []
+    for d in days:
+        first = activated.get(d.consumer_id, 0)
+        if d.day >= first:
+            keep.append(d)
+            continue
+        what = "" if d.channel == Channel.IMPORT else f" {d.channel.name.lower()}"
+        rejects.append(Reject(
+            source=source, line=0, field=f"consumer {d.consumer_id} day {d.day}{what}",
+            reason=f"{local_date(d.day)} is before the consumer's activation on "
+            f"{local_date(first)} (M-6): settlement never reads it; not posted",
+        ))  # fmt: skip
+    return keep, rejects
+
+
+def local_date(day: int) -> str:
+    """A local day index (days since 1970-01-01 in the region's standard time) as its date."""
+    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
 
 
 GRID_COLUMNS = {

@@ -31,7 +31,7 @@ from oracles.protocol.enums import EventStatus, HourFlag
 
 log = logging.getLogger("gridbalance.daemon")
 
-# reads one meter file into the outbox: (readings, consumer-days, new consumer-days, rejects written)
+# reads one meter file into the outbox: (readings, consumer-days taken, new consumer-days, rejects)
 Ingest = Callable[[Path], tuple[int, int, int, int]]
 
 

@@ -74,6 +74,9 @@ class MeterReading(BaseModel):
     interval_seconds: int
     wh: int = Field(ge=0, le=UINT32_MAX)
     channel: Channel = Channel.IMPORT  # Green Button: from the ReadingType's flowDirection
+    # where it came from, for rejects: the CSV file's line, or the Green Button IntervalReading's
+    # ordinal (0: not from a file)
+    line: int = Field(default=0, ge=0, exclude=True)
 
     @field_validator("interval_seconds")
     @classmethod
@@ -155,7 +158,7 @@ def read_csv(path: Path) -> tuple[list[MeterReading], list[Reject]]:
                 )
                 continue
             try:
-                readings.append(MeterReading.model_validate(row))
+                readings.append(MeterReading.model_validate({**row, "line": line}))
             except ValidationError as exc:
                 field, msg = _first_error(exc)
                 rejects.append(Reject(source=name, line=line, field=field, reason=msg))
@@ -293,6 +296,7 @@ def _interval_reading(
             interval_seconds=int(duration),
             wh=int(wh_exact),
             channel=rt.channel,
+            line=n,
         )
     except ValidationError as exc:
         field, msg = _first_error(exc)
@@ -330,7 +334,8 @@ def assemble_days(
     covered: dict[tuple[int, int, Channel], int] = defaultdict(int)  # seconds of data per day
     ids: dict[str, int | None] = {}
     offset = utc_offset_minutes * 60
-    for n, r in enumerate(readings, start=1):
+    for ordinal, r in enumerate(readings, start=1):
+        n = r.line or ordinal  # the file's own line (CSV) or IntervalReading ordinal
         if r.meter_id not in ids:
             ids[r.meter_id] = resolve(r.meter_id)
         cid = ids[r.meter_id]

@@ -137,6 +137,10 @@ def test_assemble__duplicates_unknown_meters_future_and_gaps(tmp_path: Path) -> 
     reasons = sorted(r.reason.split(" (")[0].split(";")[0] for r in rejects)
     assert reasons == ["1200 of 1440 minutes present", "duplicate interval", "interval ends in the future",
                        "unknown meter 'GHOST'"]  # fmt: skip
+    # each row's reject names the file's own line (the header is line 1; issue 25 item 4)
+    lines = {r.reason.split(" (")[0]: r.line for r in rejects}
+    assert (lines["duplicate interval"], lines["unknown meter 'GHOST'"]) == (26, 27)
+    assert lines["interval ends in the future"] == 48
     by_id = {d.consumer_id: d for d in days}
     assert not by_id[3].missing and by_id[3].readings == (100,) * 24
     assert by_id[4].missing  # posted flagged missing, never dropped
@@ -195,8 +199,8 @@ def test_green_button__dst_days__standard_time_hours_lose_nothing(tmp_path: Path
 
 def test_assemble__hour_total_overflow__rejected(tmp_path: Path) -> None:
     """Bad-input table: four 15-minute readings each within uint32 whose hour sum is not; the reading
-    that overflows is rejected (by its position among the readings: assembly numbers readings, not
-    file lines), and the day, now short of those 45 minutes, is flagged missing."""
+    that overflows is rejected with its line in the file (the header is line 1), and the day, now
+    short of those 45 minutes, is flagged missing."""
     path = tmp_path / "big.csv"
     rows = ["meter_id,interval_start,interval_seconds,wh"]
     rows += [f"MTR-1,{_iso(MIDNIGHT + 3600 * h)},3600,1" for h in range(1, 24)]
@@ -207,9 +211,9 @@ def test_assemble__hour_total_overflow__rejected(tmp_path: Path) -> None:
     days, rejects = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
                                   resolve=_resolve, source="big.csv")  # fmt: skip
     assert [(r.line, r.field, r.reason) for r in rejects[:3]] == [
-        (25, "wh", "hour total overflows uint32"),
         (26, "wh", "hour total overflows uint32"),
         (27, "wh", "hour total overflows uint32"),
+        (28, "wh", "hour total overflows uint32"),
     ]
     assert rejects[3].reason == "1395 of 1440 minutes present; posted flagged missing"
     assert [d.missing for d in days] == [True]
@@ -267,7 +271,7 @@ def test_csv__interval_seconds_into_each_region_interval(tmp_path: Path) -> None
     assert {(r.field, r.reason) for r in rejects} == {
         ("interval_seconds", "a 30-minute reading cannot fill the region's 15-minute intervals")
     }
-    assert [r.line for r in rejects[:2]] == [1, 2]
+    assert [r.line for r in rejects[:2]] == [2, 3]  # the file's lines, after the header
     # 95 good quarter-hours and one half-hour: the half-hour is rejected, the day flagged missing
     mixed = [*quarters[:94], *halves[47:]]
     (d,), rejects = assemble_days(mixed, region_id=3, utc_offset_minutes=OFFSET,

@@ -524,3 +524,69 @@ def test_flush__15_minute_region__signed_and_unsigned_records_land_and_read_back
     assert fresh.p.meter.functions.recordSigner(days[0].encode()).call() == (
         meter_signing.address_of(keys[1])
     )
+
+
+def test_cli_oracle_meter__day_before_activation__rejected_with_its_dates(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad-input table, a date before the consumer's activation (M-6: settlement never reads it): a
+    rejects line naming both dates, nothing posted, exit 2 since nothing of the file was taken."""
+    from dataclasses import replace
+    from datetime import date, timedelta
+
+    from oracles.cli.main import main
+
+    before = replace(fresh, day=fresh.day - 1)
+    csv = day_csv(before, tmp_path / "early.csv", {"m0": 200})
+    assert main(oracle_meter_args(fresh, tmp_path, csv)) == 2
+    out, err = capsys.readouterr()
+    assert "-> 0 consumer-days (0 new); posted 0 in 0 batches; 1 rejects" in out
+    rejects = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    day_of = (date(1970, 1, 1) + timedelta(days=before.day)).isoformat()
+    activated = (date(1970, 1, 1) + timedelta(days=fresh.day)).isoformat()
+    assert rejects == [{
+        "source": str(csv), "line": 0, "field": f"consumer 1 day {before.day}",
+        "reason": f"{day_of} is before the consumer's activation on {activated} (M-6): "
+        "settlement never reads it; not posted",
+    }]  # fmt: skip
+    assert err.strip().endswith("every row rejected (1); see " + str(tmp_path / "rejects.jsonl"))
+    assert fresh.p.meter.functions.dayInfo(REGION, before.day).call()[0] == 0  # no batch
+
+
+def test_cli_oracle_meter__corrected_re_post__queued_replaced_posted_refused(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 25 item 4: a corrected re-post of a day is reported, never silently ignored. Before it
+    is sent, the queued record is replaced; once the day is on chain, the correction is a reject
+    (M-4: a posted record cannot be corrected), on the same outbox and on a fresh one."""
+    from oracles.agents.outbox import Outbox
+    from oracles.reference.meter_leaf import ConsumerDay
+
+    oracle = oracle_for(fresh, tmp_path / "outbox.sqlite")
+    first = records(fresh.day, range(1, 3))
+    assert oracle.enqueue_checked(first).new == 2
+    fixed = [d.model_copy(update={"readings": tuple(v + 7 for v in d.readings)}) for d in first]
+    done = oracle.enqueue_checked([fixed[0], first[1]])
+    assert (done.new, done.unchanged, done.corrected, done.refused) == (0, 1, 1, 0)
+    oracle.flush()
+    posted = day_batches(fresh.p.meter, REGION, fresh.day)[0].records
+    assert [r.readings for r in posted] == [fixed[0].readings, first[1].readings]
+    # posted: a correction of it is refused, with a rejects line naming the day and the tx
+    again = oracle.enqueue_checked([first[0]], "fix.csv")
+    assert (again.new, again.unchanged, again.corrected, again.refused) == (0, 0, 0, 1)
+    line = json.loads((tmp_path / "rejects.jsonl").read_text().splitlines()[-1])
+    assert line["source"] == "fix.csv" and line["field"] == f"consumer 1 day {fresh.day}"
+    assert line["reason"].startswith("corrected re-post of a day already posted (tx 0x")
+    assert oracle.flush().batches == 0
+    # a fresh outbox (another machine) holding other readings: found on chain, reported, and the
+    # chain's record is what the outbox keeps
+    other = oracle_for(fresh, tmp_path / "other" / "outbox.sqlite")
+    assert other.enqueue_checked([first[0]]).new == 1
+    stats = other.flush()
+    assert (stats.batches, stats.rejected) == (0, 1)
+    reason = json.loads((tmp_path / "other" / "rejects.jsonl").read_text())["reason"]
+    assert reason.startswith("the chain holds other readings of this day (tx 0x")
+    kept = Outbox(tmp_path / "other" / "outbox.sqlite").rows(
+        REGION, fresh.day, "confirmed", channel=Channel.IMPORT
+    )
+    assert [ConsumerDay.decode(r).readings for _, r, _ in kept] == [fixed[0].readings]
