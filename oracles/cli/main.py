@@ -15,6 +15,7 @@ from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, ArtifactError
 if TYPE_CHECKING:
     from oracles.chain.client import ChainClient
     from oracles.ops.localnet import Endpoint
+    from oracles.ops.roles import RoleBook
     from oracles.protocol.contracts import Protocol
 
 USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
@@ -293,10 +294,42 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
 
     protocol, local = _protocol(args)
     account = local.account(args.account) if local is not None else args.account
+    book = RoleBook(protocol)
+    if account is None and args.keystore is None:
+        account = _role_holder(protocol, book, args)
     signer = signer_for(protocol.w3, account=account, keystore=args.keystore)
-    client = ChainClient(protocol.w3, signer, decoder=RoleErrors(RoleBook(protocol), args.build_dir),
+    client = ChainClient(protocol.w3, signer, decoder=RoleErrors(book, args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
     return protocol, client
+
+
+# the role each daemon's transactions need (SPEC section 2), by command and oracle kind
+DAEMON_ROLES: dict[str, tuple[str, str]] = {
+    "keeper": ("ReductionRequests", "KEEPER_ROLE"),
+    "meter": ("MeterData", "METER_ORACLE_ROLE"),
+    "weather": ("LoadForecasting", "WEATHER_ORACLE_ROLE"),
+    "load": ("LoadForecasting", "GRID_ORACLE_ROLE"),
+    "forecast": ("LoadForecasting", "FORECAST_ORACLE_ROLE"),
+}
+
+
+def _role_holder(protocol: Protocol, book: RoleBook, args: argparse.Namespace) -> str | None:
+    """On a development chain without ``--account``: the first node account holding the role the
+    daemon needs (issue 25 item 2); a role no node account holds is one line naming its holders.
+    ``None`` (the node's first account, or a refusal off a development chain) otherwise."""
+    from oracles.ops.roles import node_accounts
+
+    need = DAEMON_ROLES.get(args.command if args.command == "keeper" else getattr(args, "kind", ""))
+    node = node_accounts(protocol.w3)
+    if need is None or not node:
+        return None
+    contract, role = need
+    holders = book.holders(contract, role)
+    usable = [h for h in holders if h in node]
+    if usable:
+        return min(usable, key=node.index)
+    raise UserError(f"no node account can send this: it needs {contract}.{role}, held by "
+                    f"{book.holder_text(holders)}; pass --account or --keystore")  # fmt: skip
 
 
 def connect_protocol(args: argparse.Namespace) -> Protocol:

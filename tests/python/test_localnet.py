@@ -172,6 +172,17 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     assert found.account("3") == "3" and found.account(None) is None
     named = gb(root, "keeper", "--account", "keeper")
     assert named.returncode == 0, named.stdout + named.stderr
+    # without --account an oracle command signs as the node account holding its role: the grid
+    # oracle's load points are accepted (admin, the first account, holds no oracle role)
+    load = root / "load.csv"
+    _, clock = ln.latest_block(found.url)
+    hour = datetime.fromtimestamp(clock - clock % 3600 - 3600, tz=UTC).isoformat()  # ended
+    load.write_text(
+        f"hour_start,load_kw,frequency_mhz,voltage_permille\n{hour},1800000,60000,1000\n"
+    )
+    posted = gb(root, "oracle", "load", "--region", "1", "--csv", str(load),
+                "--outbox", str(root / "grid.sqlite"))  # fmt: skip
+    assert posted.returncode == 0, posted.stdout + posted.stderr
     # the action commands too (issue 25 item 2): no flag, and a role-table name for --account
     show = gb(root, "utility", "show", names["utility"])
     assert show.returncode == 0, show.stdout + show.stderr

@@ -590,3 +590,25 @@ def test_cli_oracle_meter__corrected_re_post__queued_replaced_posted_refused(
         REGION, fresh.day, "confirmed", channel=Channel.IMPORT
     )
     assert [ConsumerDay.decode(r).readings for _, r, _ in kept] == [fixed[0].readings]
+
+
+def test_cli_daemon_without_account__role_no_node_account_holds__one_line_naming_it(
+    fresh: Chain, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 25 item 2: without --account a daemon signs as the node account holding its role; the
+    fixture's chain gives KEEPER_ROLE to no one, so the keeper says which role it needs."""
+    from oracles.cli.main import main
+
+    manifest = tmp_path / "manifest.json"
+    fresh.p.manifest.save(manifest)
+    assert main(["keeper", "--rpc", fresh.anvil.url, "--manifest", str(manifest)]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == (
+        "gridbalance: error: no node account can send this: it needs ReductionRequests.KEEPER_ROLE, "
+        "held by no one; pass --account or --keystore"
+    )
+    # the meter oracle finds its role's holder (node account 2) without --account
+    args = oracle_meter_args(fresh, tmp_path, day_csv(fresh, tmp_path / "in.csv", {"m0": 200}))
+    del args[args.index("--account") : args.index("--account") + 2]
+    assert main(args) == 0
+    assert "posted 1 in 1 batches" in capsys.readouterr().out
