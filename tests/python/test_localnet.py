@@ -203,6 +203,17 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     assert (
         dry.stdout.startswith("dry run: 1 transaction from ") and "deployer, admin)" in dry.stdout
     )
+    # `consumer activate` without --account: no node account holds KYC_ATTESTER_ROLE here, so the
+    # region's active utility activates (C-3)
+    pauser = names["pauser"]
+    reg = gb(root, "consumer", "register", "--account", "pauser", "--region", "1",
+             "--meter-id", "LN-TEST-1", "--capacity-w", "2000")  # fmt: skip
+    assert reg.returncode == 0, reg.stdout + reg.stderr
+    act = gb(
+        root, "consumer", "activate", pauser, "--kyc", "kyc-file-1", "--meter-attestation", "m-1"
+    )
+    assert act.returncode == 0, act.stdout + act.stderr
+    assert f"Consumer {pauser} activated by {names['utility']} (" in act.stdout
     status = gb(root, "localnet", "status")
     assert status.returncode == 0
     block, clock = ln.latest_block(found.url)
