@@ -58,6 +58,7 @@ from oracles.chain.logs import decode_events
 from oracles.chain.rpc import connect
 from oracles.chain.signers import NodeSigner
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
+from oracles.ops.localnet import GENESIS_TIMESTAMP
 from oracles.protocol.bindings import Activation, Eligibility, Enrollment, Preferences
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import Consent, EnrollmentStatus, Ineligibility
@@ -128,9 +129,13 @@ def run_demo(cfg: DemoConfig | None = None, out: TextIO = sys.stdout) -> dict[st
     # The block gas limit holds a whole pipeline (PIPELINE transactions of up to EIP-7825's 2^24 gas
     # each): with automine off, a transaction that does not fit a block makes Anvil drop the same
     # sender's next ones as nonce gaps.
+    # The chain starts at the local network's genesis (2026-06-01 00:00 UTC, docs/localnet.md), not
+    # at the wall clock: the same seed gives the same days, readings and gas on any date, which
+    # is what lets the README's sample output be checked by a test (tests/python/test_readme.py).
     with start_anvil(
-        accounts=10, gas_limit=PIPELINE * 2**24, base_fee=0, extra_args=["--prune-history", "64"]
-    ) as chain:
+        accounts=10, gas_limit=PIPELINE * 2**24, base_fee=0,
+        extra_args=["--prune-history", "64", "--timestamp", str(GENESIS_TIMESTAMP)],
+    ) as chain:  # fmt: skip
         print(
             f"Started Anvil (pid {chain.pid}) at {chain.url}, chain id {chain.chain_id}", file=out
         )
