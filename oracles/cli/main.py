@@ -33,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
         settle,
         status,
         utility,
+        verify,
     )
 
     parser = actions.OneLineParser(
@@ -101,6 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
         dispute,
         roles,
         status,
+        verify,
     ):  # the protocol-action commands (oracles/cli/actions.py)
         group.add_parser(sub)
     return parser
