@@ -45,6 +45,10 @@ def _verify(args: argparse.Namespace) -> int:
     return MISMATCH_EXIT if v.verdict == "MISMATCH" else 0
 
 
+def _figure(value: int | bool | str) -> str:
+    return f"{value:,}" if isinstance(value, int) and not isinstance(value, bool) else str(value)
+
+
 def _wh(wh: int) -> str:
     return f"{wh:,} Wh"
 
@@ -118,8 +122,11 @@ def lines(v: Verification, money: tokens.Callable[[int], str]) -> list[str]:  # 
     if v.verdict == "MATCH":
         out.append("MATCH: every figure the chain recorded and paid equals the recomputation")
     elif v.verdict == "MISMATCH":
-        out.append("MISMATCH: " + "; ".join(f"{d.figure} recomputed {d.recomputed}, chain {d.chain}"
-                                            for d in v.differences))  # fmt: skip
+        out.append("MISMATCH: " + "; ".join(f"{d.figure} recomputed {_figure(d.recomputed)}, "
+                                            f"chain {_figure(d.chain)}" for d in v.differences))  # fmt: skip
+        if v.chain.challenge_ends is not None:
+            out.append(f"   the root is in its challenge window until {v.chain.challenge_ends}: "
+                       "anyone may challenge this entry (O-4, O-5)")  # fmt: skip
     else:
         out.append(f"NOT SETTLED: {v.chain.status}; the recomputation above is what settlement "
                    "must record")  # fmt: skip

@@ -181,6 +181,7 @@ class ChainRecord(_Model):
     root: str | None = None
     root_status: str | None = None
     entry_index: int | None = None
+    challenge_ends: str | None = None  # a pending root: the last moment to challenge it (UTC)
     claimed: bool | None = None
     # the contract's own walk (ProofSettlement.candidateDays), once the event day is final
     candidate_days: list[int] | None = None
@@ -205,6 +206,11 @@ class Verification(_Model):
     chain: ChainRecord
     differences: list[Difference]
     verdict: Literal["MATCH", "MISMATCH", "NOT SETTLED"]
+
+
+def deployed_at(p: Protocol) -> int:
+    """The block the deployment began in: logs are read from it on, never from genesis."""
+    return min((c.block for c in p.manifest.contracts.values()), default=0)
 
 
 def day_date(day: int) -> str:
@@ -342,6 +348,7 @@ class _Walker:
     ) -> None:
         self.p, self.e, self.program, self.c = p, e, program, c
         self.net = program.basis == Basis.Net
+        self.since = deployed_at(p)
         self.interval = p.meter_interval(e.region_id)
         self._batches: dict[int, list[Batch]] = {}
         self._usable: dict[int, tuple[int, ...] | None] = {}
@@ -400,7 +407,7 @@ class _Walker:
 
     def batches(self, day: int) -> list[Batch]:
         if day not in self._batches:
-            self._batches[day] = day_batches(self.p.meter, self.e.region_id, day)
+            self._batches[day] = day_batches(self.p.meter, self.e.region_id, day, self.since)
         return self._batches[day]
 
     def _record(self, day: int, channel: Channel) -> tuple[ConsumerDay, Batch] | None:
@@ -541,9 +548,10 @@ def _proof_record(
     dispute: str | None,
 ) -> ChainRecord:
     filters = {"eventId": event_id, "account": account}
+    since = deployed_at(p)
     if en.status == EnrollmentStatus.Settled:
-        logs = p.requests.events.Settled.get_logs(from_block=0, argument_filters=filters)
-        (log,) = logs  # S-8: an enrollment settles once
+        log = _one(p.requests.events.Settled.get_logs(from_block=since, argument_filters=filters),
+                   f"Settled log of event {event_id} for {account}")  # fmt: skip
         a = log["args"]
         tx = "0x" + bytes(log["transactionHash"]).hex()
         return ChainRecord(
@@ -554,10 +562,10 @@ def _proof_record(
             baseline_days=int(a["baselineDays"]), enrollment_paid=en.paid,
             payments=_escrow_payments(p, tx, account), candidate_days=candidates, dispute=dispute,
         )  # fmt: skip
-    logs = p.requests.events.SettledInsufficientData.get_logs(
-        from_block=0, argument_filters=filters
+    found = p.requests.events.SettledInsufficientData.get_logs(
+        from_block=since, argument_filters=filters
     )
-    (log,) = logs
+    log = _one(found, f"SettledInsufficientData log of event {event_id} for {account}")
     a = log["args"]
     tx = "0x" + bytes(log["transactionHash"]).hex()
     return ChainRecord(path="proof", status="settled as insufficient data", tx_hash=tx,
@@ -566,6 +574,14 @@ def _proof_record(
                        event_day_missing=bool(a["eventDayMissing"]), enrollment_paid=en.paid,
                        payments=_escrow_payments(p, tx, account), candidate_days=candidates,
                        dispute=dispute)  # fmt: skip
+
+
+def _one(logs: Any, what: str) -> Any:
+    """The one log an enrollment's settlement leaves (S-8: it settles once)."""
+    if len(logs) != 1:
+        raise VerifyError(f"the chain holds {len(logs)} {what}s, not one: a node that prunes "
+                          "logs, or a manifest of another deployment")  # fmt: skip
+    return logs[0]
 
 
 def _escrow_payments(p: Protocol, tx: str, account: str) -> list[Payment]:
@@ -615,6 +631,9 @@ def _root_record(
                            root=root, root_status=status, candidate_days=candidates)  # fmt: skip
     entry = mine[0]
     claimed = bool(p.optimistic.functions.isClaimed(event_id, entry.index).call())
+    ends = None
+    if record.status == RootStatus.Pending:
+        ends = f"{datetime.fromtimestamp(record.challenge_ends, tz=UTC):%Y-%m-%d %H:%M:%S} UTC"
     paid = "paid" if claimed else ("finalized, not claimed yet" if status == "Finalized"
                                    else "in its challenge window, not paid yet")  # fmt: skip
     return ChainRecord(
@@ -622,6 +641,7 @@ def _root_record(
         sufficient=entry.sufficient, reduction_wh=entry.verified_wh, reward=entry.reward,
         committed_wh=entry.committed_wh, root=root, root_status=status, entry_index=entry.index,
         claimed=claimed, payments=_claims(p, event_id, entry.index, account) if claimed else [],
+        challenge_ends=ends,
         candidate_days=candidates,
     )  # fmt: skip
 
@@ -629,7 +649,7 @@ def _root_record(
 def root_entries(p: Protocol, event_id: int) -> list[opt.Entry]:
     """The entries of the event's latest proposal, numbered and summed as the contract does."""
     proposed = p.optimistic.events.RootProposed.get_logs(
-        from_block=0, argument_filters={"eventId": event_id}
+        from_block=deployed_at(p), argument_filters={"eventId": event_id}
     )
     if not proposed:
         raise VerifyError(f"event {event_id} has no proposed root")
@@ -652,8 +672,9 @@ def root_entries(p: Protocol, event_id: int) -> list[opt.Entry]:
 
 def _claims(p: Protocol, event_id: int, index: int, account: str) -> list[Payment]:
     """The claim or batch payment that paid entry ``index`` to ``account`` (O-7, O-8)."""
+    since = deployed_at(p)
     found = p.optimistic.events.Claimed.get_logs(
-        from_block=0, argument_filters={"eventId": event_id, "account": account}
+        from_block=since, argument_filters={"eventId": event_id, "account": account}
     )
     out = [
         Payment(amount=int(x["args"]["reward"]), pushed=True,
@@ -663,7 +684,7 @@ def _claims(p: Protocol, event_id: int, index: int, account: str) -> list[Paymen
     if out:
         return out
     batches = p.optimistic.events.BatchClaimed.get_logs(
-        from_block=0, argument_filters={"eventId": event_id}
+        from_block=since, argument_filters={"eventId": event_id}
     )
     for b in batches:
         tx = "0x" + bytes(b["transactionHash"]).hex()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -34,6 +34,7 @@ from tests.python.cli_world import (
     ORACLE,
     OUTSIDER,
     QUARTER,
+    REGION,
     START,
     UNIT,
     UTILITY,
@@ -46,12 +47,14 @@ from tests.python.cli_world import (
     final_ts,
     local_ts,
     one_line,
-    post_history,
+    reading,
     run,
 )
 
 pytestmark = pytest.mark.xdist_group("verify")
 
+HOLIDAY, OTHER_EVENT_DAY = date(2027, 3, 17), date(2027, 3, 18)
+GAP_DAY = date(2027, 3, 16)  # A's record of this day is never posted
 C = 9  # the 15-minute region's consumer (node account 9, consumer id 3)
 QUARTER_WINDOW = (69, 75)  # 17:15-18:45 in 15-minute intervals
 EXPORT_HOURS = range(
@@ -96,6 +99,34 @@ def add_net_quarter_event(w: World) -> int:
     return 2
 
 
+def region_facts(w: World) -> None:
+    """Region 1's walk has something to skip: a holiday on Wednesday 2027-03-17 and another event
+    of program 1 on Thursday 2027-03-18 (event 3, nobody enrolled)."""
+    w.client(ADMIN).transact(
+        w.p.regions.functions.setHoliday(REGION, day_number(HOLIDAY), True), "holiday"
+    )
+    create_event(w, OTHER_EVENT_DAY)
+
+
+def post_region_history(w: World) -> None:
+    """Region 1's meter data from START+1 to the event day: A each day but GAP_DAY (its record is
+    not posted: a gap, B-9), B each day but the event day; then the clock just after the event
+    day (as cli_world.post_history)."""
+    w.warp(local_ts(EVENT_DAY + timedelta(days=1), 0, 10))
+    oracle = w.client(ORACLE)
+    d = START + timedelta(days=1)
+    while d <= EVENT_DAY:
+        n, event_day = day_number(d), d == EVENT_DAY
+        days = []
+        if d != GAP_DAY:
+            days.append(ConsumerDay(consumer_id=1, region_id=REGION, day=n,
+                                    readings=tuple(reading(d, h, event_day) for h in range(24))))  # fmt: skip
+        if not event_day:
+            days.append(ConsumerDay(consumer_id=2, region_id=REGION, day=n, readings=(1_000,) * 24))
+        oracle.transact(w.p.meter.functions.postBatch(REGION, n, encode_batch(days)), f"day {d}")
+        d += timedelta(days=1)
+
+
 def post_quarter_history(w: World) -> None:
     oracle = w.client(ORACLE)
     d = START + timedelta(days=1)
@@ -114,7 +145,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         w.client(A).transact(w.p.requests.functions.enroll(event, 2_000), "enroll A")
         w.client(B).transact(w.p.requests.functions.enroll(event, 1_000), "enroll B")
         add_net_quarter_event(w)
-        post_history(w)  # region 1's days; the clock just after the event day
+        region_facts(w)
+        post_region_history(w)
         post_quarter_history(w)
         w.take_snapshot()
         yield w
@@ -138,8 +170,8 @@ def verify(
     return code, json.loads(out), text
 
 
-def settled(w: World, capsys: pytest.CaptureFixture[str], event: int = 1) -> None:
-    code, out, _ = run(capsys, w.args("settle", "--event", str(event)))
+def settled(w: World, capsys: pytest.CaptureFixture[str], event: int = 1, batch: int = 0) -> None:
+    code, out, _ = run(capsys, w.args("settle", "--event", str(event), "--batch", str(batch)))
     assert code == 0 and "every result matches the reference" in out
 
 
@@ -168,20 +200,30 @@ def test_verify__before_settlement__the_keepers_figures_not_settled_yet(
     assert "not settled on chain yet" in text and text.rstrip().endswith("must record")
     chosen = [d["day"] for d in v["walk"] if d["chosen"]]
     assert chosen == v["chain"]["candidate_days"]  # the contract's own walk, the day being final
-    # the walk names every day it skipped: the weekends between the ten weekdays
+    assert len(chosen) == 10 and chosen[-1] == day_number(date(2027, 3, 8))
+    # the walk names every day it skipped, and the chosen day without a record is a gap (B-9)
     skipped = {d["date"]: d["reason"] for d in v["walk"] if not d["chosen"]}
     assert skipped == {"2027-03-21": "weekend", "2027-03-20": "weekend",
+                       "2027-03-18": "event day of the region", "2027-03-17": "holiday",
                        "2027-03-14": "weekend", "2027-03-13": "weekend"}  # fmt: skip
-    assert "2027-03-21 Sun  skipped  weekend" in text
+    gaps = {d["date"]: d["gap"] for d in v["walk"] if d["chosen"] and not d["usable"]}
+    assert gaps == {GAP_DAY.isoformat(): "no import record posted"}
+    r = v["recomputed"]
+    assert r["gapped"] is True and r["baseline_days"] == 9
+    assert r["steps"]["adjustment"]["why"] == "gap: cap floor (B-9)"
+    assert r["steps"]["adjustment"]["ratio_bps"] == 10_000 - w.p.program(1).adj_cap_bps
+    assert "2027-03-21 Sun  skipped  weekend" in text and "2027-03-17 Wed  skipped  holiday" in text
+    assert "2027-03-16 Tue  chosen   GAP (no import record posted)" in text
     assert "17:00-18:00" in text and "18:00-19:00" in text
 
 
+@pytest.mark.parametrize("batch", [0, 10], ids=["settle", "settleBatch"])
 def test_verify__settled__match_with_the_settled_log_and_the_escrow_payment(
-    w: World, capsys: pytest.CaptureFixture[str]
+    w: World, capsys: pytest.CaptureFixture[str], batch: int
 ) -> None:
     w.warp(final_ts())
     reference = planned(w)[w.accounts[A]]
-    settled(w, capsys)
+    settled(w, capsys, batch=batch)
     code, v, text = verify(w, capsys, A)
     assert code == 0 and v["verdict"] == "MATCH" and v["differences"] == []
     assert reference.result is not None
@@ -191,9 +233,9 @@ def test_verify__settled__match_with_the_settled_log_and_the_escrow_payment(
             chain["adjustment_bps"]) == reference.result.as_tuple() == figures(v)  # fmt: skip
     assert chain["reward"] == chain["enrollment_paid"] == reference.reward
     assert [(x["amount"], x["pushed"]) for x in chain["payments"]] == [(reference.reward, True)]
-    assert chain["baseline_days"] == v["recomputed"]["baseline_days"] == 10
+    assert chain["baseline_days"] == v["recomputed"]["baseline_days"] == 9
     assert "MATCH: every figure the chain recorded and paid equals the recomputation" in text
-    assert f"paid 1 mUSD: token transfer in tx {chain['tx_hash']}" in text
+    assert f"token transfer in tx {chain['tx_hash']}" in text
 
 
 def test_verify__insufficient_data__match(w: World, capsys: pytest.CaptureFixture[str]) -> None:
@@ -290,7 +332,7 @@ def test_verify__optimistic_root_that_overpaid__mismatch_exit_3(
     assert (
         text.rstrip()
         .splitlines()[-1]
-        .startswith(f"MISMATCH: reward recomputed {honest.reward}, chain {honest.reward + 1}")
+        .startswith(f"MISMATCH: reward recomputed {honest.reward:,}, chain {honest.reward + 1:,}")
     )
     code, v, _ = verify(w, capsys, B)  # B's entry was honest
     assert code == 0 and v["verdict"] == "MATCH"
@@ -339,7 +381,7 @@ def test_compare__each_altered_chain_figure__named() -> None:
 
 def test_verify__bad_inputs__one_line(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(capsys, w.args("verify", "--event", "9", "--consumer", w.accounts[A]))
-    assert code == 1 and one_line(err) and "event 9 does not exist (2 events on this chain)" in err
+    assert code == 1 and one_line(err) and "event 9 does not exist (3 events on this chain)" in err
     code, _, err = run(capsys, w.args("verify", "--event", "1", "--consumer", w.accounts[OUTSIDER]))
     assert code == 1 and one_line(err) and "is not enrolled in event 1" in err
     later = create_event(w, EVENT_DAY + timedelta(days=6))  # a Tuesday, within 30 days
