@@ -159,14 +159,18 @@ def _math(v: Verification, r: Recomputed, money: tokens.Callable[[int], str]) ->
                f"{s.actual_wh:>12,}  Wh")  # fmt: skip
     a = s.adjustment
     window = f"{argtypes.clock_text(a.start_interval * minutes)}-{argtypes.clock_text(a.end_interval * minutes)}"
-    ratio = (f"floor({a.actual_wh:,} x 10,000 / {a.baseline_wh:,}) = {a.raw_bps:,} bps"
-             if a.raw_bps is not None else a.why)  # fmt: skip
+    if a.raw_bps is not None:
+        ratio = (f"floor({a.actual_wh:,} x 10,000 / {a.baseline_wh:,}) = {a.raw_bps:,} bps, kept "
+                 f"within 10,000 +- {a.cap_bps:,} bps")  # fmt: skip
+    elif a.why.startswith("gap"):
+        ratio = f"a chosen day is a gap, so the cap's floor 10,000 - {a.cap_bps:,} bps (B-9)"
+    else:
+        ratio = f"none ({a.why}): 10,000 bps"
     rw = s.reward
     out += [
         "",
         f"5. Day-of adjustment (B-4, B-5): {window}, baseline {_wh(a.baseline_wh)}, actual {_wh(a.actual_wh)}",
-        f"   ratio {ratio}; kept within 10,000 +- {a.cap_bps:,} bps -> {_bps(a.ratio_bps)}"
-        + (" (capped)" if a.why == "capped" else ""),
+        f"   ratio {ratio} -> {_bps(a.ratio_bps)}" + (" (capped)" if a.why == "capped" else ""),
         "",
         f"6. Actual use in the window: {_wh(s.actual_wh)}",
         f"7. Reduction: max({s.baseline_wh:,} - {s.actual_wh:,}, 0) = {_wh(s.reduction_wh)}",

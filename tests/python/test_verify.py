@@ -13,9 +13,12 @@ overpays A, left unchallenged, finalized and paid (MISMATCH, exit 3). Reverted a
 from __future__ import annotations
 
 import json
+import os
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -390,6 +393,13 @@ def test_verify__bad_inputs__one_line(w: World, capsys: pytest.CaptureFixture[st
     assert code == 1 and one_line(err)
     assert f"event {later} has not ended: it ends 2027-03-30 at 19:00 local time" in err
     assert local_ts(EVENT_DAY + timedelta(days=6), 19) > w.now()
+    w.client(UTILITY).transact(
+        w.p.requests.functions.cancelEvent(later), "cancel"
+    )  # before its gate
+    code, _, err = run(capsys, w.args("verify", "--event", str(later), "--consumer", w.accounts[A]))
+    assert (
+        code == 1 and one_line(err) and f"event {later} was withdrawn: nothing was settled" in err
+    )
 
 
 @pytest.mark.parametrize(
@@ -406,3 +416,36 @@ def test_bad_arguments__one_line(
 ) -> None:
     code, _, err = run(capsys, argv)
     assert code == 2 and err.count("\n") == 1 and message in err
+
+
+DOC = Path(__file__).resolve().parents[2] / "docs" / "verify.md"
+HASHES = re.compile(r"0x[0-9a-f]{64}|0x[0-9a-f]{10}\.\.\.")
+
+
+def check_doc_sample(name: str, out: str) -> None:
+    """docs/verify.md's sample ``name`` is ``out`` (transaction hashes aside: they follow the
+    wall clock); GRIDBALANCE_WRITE_DOCS=1 rewrites it."""
+    mark = f"<!-- sample: {name} (tests/python/test_verify.py) -->\n```text\n"
+    head, rest = DOC.read_text().split(mark)
+    sample, tail = rest.split("```\n", 1)
+    if os.environ.get("GRIDBALANCE_WRITE_DOCS") == "1":
+        DOC.write_text(head + mark + out + "```\n" + tail)
+        sample = out
+    assert HASHES.sub("0x...", sample) == HASHES.sub("0x...", out)
+
+
+def test_docs_samples__are_fresh_runs(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    w.warp(final_ts())
+    settled(w, capsys)
+    code, out, _ = run(capsys, w.args("verify", "--event", "1", "--consumer", w.accounts[A]))
+    assert code == 0
+    check_doc_sample("settled", out)
+    w.revert()
+    w.warp(final_ts())
+    plan = planned(w)
+    honest = plan[w.accounts[A]]
+    plan[w.accounts[A]] = replace(honest, reward=honest.reward + 1)
+    propose_and_pay(w, list(plan.values()))
+    code, out, _ = run(capsys, w.args("verify", "--event", "1", "--consumer", w.accounts[A]))
+    assert code == 3
+    check_doc_sample("overpaid root", out[out.index("9. On chain") :])
