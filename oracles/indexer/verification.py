@@ -519,7 +519,11 @@ def chain_record(
     if e.status == EventStatus.Closed:
         return ChainRecord(path="none", status="never settled: the event closed with the enrollment "
                            "unsettled (S-9)", candidate_days=candidates)  # fmt: skip
-    return ChainRecord(path="none", status="not settled on chain yet", candidate_days=candidates)
+    status = "not settled on chain yet"
+    if not p.meter.functions.isFinal(e.region_id, e.day).call():
+        status += (" (the event day's meter data is not final: records may still be posted until "
+                   "it is, M-9)")  # fmt: skip
+    return ChainRecord(path="none", status=status, candidate_days=candidates)
 
 
 def _chain_candidates(p: Protocol, event_id: int, account: str) -> list[int] | None:

@@ -220,6 +220,15 @@ def test_verify__before_settlement__the_keepers_figures_not_settled_yet(
     assert "17:00-18:00" in text and "18:00-19:00" in text
 
 
+def test_verify__day_not_final__says_records_may_still_come(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, v, text = verify(w, capsys, A)
+    assert code == 0 and v["verdict"] == "NOT SETTLED" and v["chain"]["candidate_days"] is None
+    assert "the event day's meter data is not final: records may still be posted" in text
+    assert v["recomputed"]["sufficient"] is True  # what is posted already settles
+
+
 @pytest.mark.parametrize("batch", [0, 10], ids=["settle", "settleBatch"])
 def test_verify__settled__match_with_the_settled_log_and_the_escrow_payment(
     w: World, capsys: pytest.CaptureFixture[str], batch: int
