@@ -1,9 +1,11 @@
 """`gridbalance verify` in-process against one deployed world (tests/python/cli_world.py):
 
 * event 1 of program 1 (hourly region 1, import basis), 2027-03-24 17:00-19:00: consumer A with
-  event-day data (a full reduction), consumer B without an event-day record;
-* event 2 of program 2 (15-minute region 2, **net** basis), 17:15-18:45 the same day: consumer C
-  (account 9) with import and export records every day, whose reduction exceeds its commitment's cap.
+  event-day data (a full reduction) but no record on 2027-03-16 (a gap), consumer B without an
+  event-day record; the region's walk skips a holiday and another event's day;
+* event 2 of program 2 (15-minute region 2, net basis, signed data), 17:15-18:45 the same day:
+  consumer C (account 9) with meter-signed import and export records every day but one unsigned
+  import record (a gap, S-10), whose reduction exceeds its commitment's cap.
 
 The recomputation is compared with the keeper's reference (``Keeper.plan``), with what proof-carrying
 settlement records and pays, and with optimistic roots: an honest one (MATCH) and one whose entry
@@ -29,7 +31,9 @@ from oracles.indexer.verification import ChainRecord, Payment, Recomputed, compa
 from oracles.protocol.bindings import ProgramParams
 from oracles.protocol.enums import Basis, EventStatus
 from oracles.reference import baseline as ref
+from oracles.reference import meter_signing
 from oracles.reference.meter_leaf import Channel, ConsumerDay, encode_batch
+from oracles.reference.meter_signing import MeterDomain
 from tests.python.cli_world import (
     ADMIN,
     EVENT_DAY,
@@ -59,6 +63,7 @@ pytestmark = pytest.mark.xdist_group("verify")
 HOLIDAY, OTHER_EVENT_DAY = date(2027, 3, 17), date(2027, 3, 18)
 GAP_DAY = date(2027, 3, 16)  # A's record of this day is never posted
 C = 9  # the 15-minute region's consumer (node account 9, consumer id 3)
+C_METER_KEY = meter_signing.meter_key(11, 3)
 QUARTER_WINDOW = (69, 75)  # 17:15-18:45 in 15-minute intervals
 EXPORT_HOURS = range(
     40, 60
@@ -66,12 +71,12 @@ EXPORT_HOURS = range(
 
 
 def quarter_day(d: int, channel: Channel, event_day: bool) -> ConsumerDay:
-    """C's day: 250 Wh imported each quarter hour, nothing in the event window of the event day;
+    """C's day: 400 Wh imported each quarter hour, nothing in the event window of the event day;
     50 Wh exported each quarter hour 10:00-15:00, and 300 Wh at 17:30 of the event day (an export
     beyond the interval's import is worth nothing, N-1)."""
     if channel == Channel.IMPORT:
         lo, hi = QUARTER_WINDOW
-        readings = tuple(0 if event_day and lo <= k < hi else 250 for k in range(96))
+        readings = tuple(0 if event_day and lo <= k < hi else 400 for k in range(96))
     else:
         readings = tuple(
             300 if event_day and k == 70 else 50 if k in EXPORT_HOURS else 0 for k in range(96)
@@ -90,9 +95,12 @@ def add_net_quarter_event(w: World) -> int:
     w.client(ADMIN).transact(
         p.consumers.functions.activate(w.accounts[C], b"\x01" * 32, b"\x02" * 32), "activate C"
     )
+    key = meter_signing.address_of(C_METER_KEY)
+    w.client(ADMIN).transact(p.consumers.functions.setMeterKey(w.accounts[C], key, 0), "meter key")
     budget = 1_000 * UNIT
     u.transact(p.token.functions.approve(p.escrow.address, budget), "approve")
-    params = ProgramParams(token=p.token.address, base_rate=UNIT // 2, basis=Basis.Net)
+    params = ProgramParams(token=p.token.address, base_rate=UNIT // 2, basis=Basis.Net,
+                           signed_data=True)  # fmt: skip
     u.transact(p.programs.functions.createProgram(QUARTER, params.abi(), budget), "net program")
     lo, hi = QUARTER_WINDOW
     u.transact(
@@ -131,13 +139,20 @@ def post_region_history(w: World) -> None:
 
 
 def post_quarter_history(w: World) -> None:
-    oracle = w.client(ORACLE)
+    """C's records, signed by its meter (anyone relays them, M-7), but GAP_DAY's import record,
+    which the oracle posts unsigned: in a signed-data program it counts as missing (S-10)."""
+    oracle, meter = w.client(ORACLE), w.p.meter.functions
+    domain = MeterDomain(chain_id=w.w3.eth.chain_id, meter_data=w.p.meter.address)
     d = START + timedelta(days=1)
     while d <= EVENT_DAY:
         n = day_number(d)
         for channel in (Channel.IMPORT, Channel.EXPORT):
             rec = quarter_day(n, channel, d == EVENT_DAY)
-            oracle.transact(w.p.meter.functions.postBatch(QUARTER, n, encode_batch([rec])), f"{d}")
+            if d == GAP_DAY and channel == Channel.IMPORT:
+                oracle.transact(meter.postBatch(QUARTER, n, encode_batch([rec])), f"{d} unsigned")
+            else:
+                signed = meter_signing.sign_day(domain, C_METER_KEY, rec)
+                oracle.transact(meter.postSignedBatch(QUARTER, n, encode_batch([signed])), f"{d}")
         d += timedelta(days=1)
 
 
@@ -262,7 +277,7 @@ def test_verify__insufficient_data__match(w: World, capsys: pytest.CaptureFixtur
     assert "NO USABLE RECORD (no import record posted)" in text
 
 
-def test_verify__net_program_on_15_minute_data__match_capped_at_the_commitment(
+def test_verify__signed_net_program_on_15_minute_data__match_capped_at_the_commitment(
     w: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     w.warp(final_ts())
@@ -288,9 +303,17 @@ def test_verify__net_program_on_15_minute_data__match_capped_at_the_commitment(
             steps["reduction_wh"], 1_000, e.rate, prog.min_delivery_bps, prog.bonus_cap_bps
         )
     )
-    # the adjustment window 13:15-16:15 holds the export hours: the net readings are what count
     assert steps["adjustment"]["start_interval"] == 53 and steps["adjustment"]["end_interval"] == 65
     assert "17:15-17:30" in text and "export batch" in text
+    # S-10: the unsigned import record of GAP_DAY does not count: a gap, the ratio at the floor
+    assert v["event"]["signed_data"] is True
+    gaps = {d["date"]: d["gap"] for d in v["walk"] if d["chosen"] and not d["usable"]}
+    assert gaps == {
+        GAP_DAY.isoformat(): "import record not signed by the consumer's meter key (S-10)"
+    }
+    assert v["recomputed"]["baseline_days"] == v["chain"]["baseline_days"] == 9
+    assert [x["baseline_wh"] for x in steps["intervals"]] == [9 * 400 // 10] * 6
+    assert steps["adjustment"]["ratio_bps"] == 10_000 - prog.adj_cap_bps
 
 
 def propose_and_pay(w: World, plan: list[Planned]) -> None:
