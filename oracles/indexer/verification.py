@@ -291,6 +291,8 @@ def compare(r: Recomputed, c: ChainRecord, chosen: list[int] | None = None) -> l
             check(
                 "escrow payment", r.reward if c.sufficient else 0, sum(x.amount for x in c.payments)
             )
+    elif c.entry_index is None:  # O-2: a root holds one entry per enrollment
+        check("root entry", "one for the enrollment", "none")
     else:  # an optimistic root's entry (O-2): what proof-carrying settlement would record
         check("verified reduction Wh", r.verified_wh, c.reduction_wh)
         check("reward", r.reward if r.sufficient else 0, c.reward)

@@ -410,6 +410,14 @@ def test_compare__each_altered_chain_figure__named() -> None:
         "paid (sufficient data)",
         "insufficient data",
     )
+    entry = ChainRecord(path="optimistic", status="root entry 0", sufficient=True, reduction_wh=2_000,
+                        reward=1_000_000, committed_wh=2_000, entry_index=0)  # fmt: skip
+    assert compare(r, entry) == []
+    assert [d.figure for d in compare(r, entry.model_copy(update={"committed_wh": 1_999}))] == [
+        "committed Wh"
+    ]
+    absent = ChainRecord(path="optimistic", status="the root has no entry for this account")
+    assert [(d.figure, d.chain) for d in compare(r, absent)] == [("root entry", "none")]
     unsettled = ChainRecord(path="none", status="not settled on chain yet")
     assert compare(r, unsettled) == []
 
