@@ -34,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
         settle,
         status,
         utility,
+        verify,
     )
 
     parser = actions.OneLineParser(
@@ -102,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
         dispute,
         roles,
         status,
+        verify,
     ):  # the protocol-action commands (oracles/cli/actions.py)
         group.add_parser(sub)
     return parser
