@@ -280,6 +280,23 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
             b.admin,
             os_fns.payBatch(e3, opt.pack_batch(others), tree.multiproof([e.index for e in others])),
         )["gasUsed"]
+        if not signed:
+            gas |= _operator_gas(b)
+    return gas
+
+
+def _operator_gas(b: Bench) -> dict[str, int]:
+    """A grid operator verified by the council (G-1..G-3): its application (one region), the first
+    approval and the M-th, which executes Verify."""
+    accounts = [str(a) for a in b.w3.eth.accounts]
+    operator, council = accounts[9], accounts[1:3]
+    fns = b.p.operators.functions
+    apply = fns.applyAsOperator("Bench TSO", 0, 0b0111, b"\x0b" * 32, [REGION])
+    gas = {"applyAsOperator": b.tx(operator, apply)["gasUsed"]}
+    gas["approveOperator"] = b.tx(council[0], fns.approve(operator, 0))["gasUsed"]
+    gas["approveOperator_executes"] = b.tx(council[1], fns.approve(operator, 0))["gasUsed"]
+    if not fns.isActiveOperator(operator, REGION, 0b0111).call():
+        raise RuntimeError("snapshot: the bench operator is not active after M approvals")
     return gas
 
 

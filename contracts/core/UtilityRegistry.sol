@@ -5,6 +5,7 @@ import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
+import {CouncilRules} from "../libraries/CouncilRules.sol";
 
 /// @title UtilityRegistry
 /// @notice Utilities verified by an M-of-N council of verifiers (SPECIFICATION.md §4, U-1..U-9).
@@ -199,6 +200,11 @@ contract UtilityRegistry is IUtilityRegistry, AccessControl {
         return _validityPeriod;
     }
 
+    /// @inheritdoc IUtilityRegistry
+    function councilEpoch() external view returns (uint64) {
+        return _councilEpoch;
+    }
+
     /*//////////////////////////////////////////////////////////////
                                  INTERNAL
     //////////////////////////////////////////////////////////////*/
@@ -237,27 +243,11 @@ contract UtilityRegistry is IUtilityRegistry, AccessControl {
 
     /// @dev Which status each action starts from (U-3..U-6).
     function _checkAction(address utility_, Status status, Action action) private pure {
-        bool ok;
-        if (action == Action.Verify) ok = status == Status.Pending;
-        else if (action == Action.Renew) ok = status == Status.Active;
-        else if (action == Action.Reinstate) ok = status == Status.Suspended;
-        else ok = status == Status.Pending || status == Status.Active || status == Status.Suspended;
-        if (!ok) revert ActionNotAllowed(utility_, action, status);
+        if (!CouncilRules.allows(status, action)) revert ActionNotAllowed(utility_, action, status);
     }
 
     function _execute(address utility_, Utility storage u, Action action) private {
-        if (action == Action.Verify) {
-            u.status = Status.Active;
-            u.expiresAt = uint64(block.timestamp) + _validityPeriod;
-        } else if (action == Action.Renew) {
-            // extend from the current expiry while valid, from now once expired
-            uint64 from = u.expiresAt > block.timestamp ? u.expiresAt : uint64(block.timestamp);
-            u.expiresAt = from + _validityPeriod;
-        } else if (action == Action.Reinstate) {
-            u.status = Status.Active;
-        } else {
-            u.status = Status.Revoked;
-        }
+        (u.status, u.expiresAt) = CouncilRules.executed(u.status, u.expiresAt, action, _validityPeriod);
         ++u.actionNonce;
         emit ActionExecuted(utility_, action, u.status, u.expiresAt);
     }

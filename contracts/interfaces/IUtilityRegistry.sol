@@ -144,4 +144,8 @@ interface IUtilityRegistry {
 
     /// @notice How long a verification or renewal lasts, in seconds.
     function validityPeriod() external view returns (uint64);
+
+    /// @notice The council epoch: bumped by every change of the council or of M (U-1). Other
+    /// registries the council verifies key their approvals by it too (G-2), so they lapse alike.
+    function councilEpoch() external view returns (uint64);
 }

@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         dispute,
         enroll,
         event,
+        operator,
         program,
         region,
         roles,
@@ -94,6 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_localnet_parser(sub)
     for group in (
         utility,
+        operator,
         region,
         consumer,
         program,

@@ -57,7 +57,7 @@ def _status(s: Session, utility: str) -> Utility:
     return Utility.model_validate(s.p.utilities.functions.utility(utility).call())
 
 
-def _when(ts: int) -> str:
+def when(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M UTC") if ts else "never"
 
 
@@ -94,7 +94,7 @@ def _approve(args: argparse.Namespace) -> int:
         done = events(receipts, s.p.utilities, "ActionExecuted")
         if done:
             u = _status(s, args.utility)
-            text += f" The action executed: the utility is {u.status.name}, verified until {_when(u.expires_at)}."
+            text += f" The action executed: the utility is {u.status.name}, verified until {when(u.expires_at)}."
         return text
 
     tx = Tx(fn, f"approve {action.name} of {args.utility}", CONTRACT)
@@ -123,7 +123,7 @@ def _show(args: argparse.Namespace) -> int:
         raise CliError(f"{args.utility} has not applied as a utility")
     threshold = int(fns.threshold().call())
     s.say(f"utility {s.label(args.utility)}: {fns.utilityName(args.utility).call()!r}")
-    s.say(f"  status       {u.status.name}, verified until {_when(u.expires_at)}")
+    s.say(f"  status       {u.status.name}, verified until {when(u.expires_at)}")
     s.say(f"  regions      {u.region_count}")
     s.say("  approvals    " + ", ".join(
         f"{a.name} {fns.approvals(args.utility, int(a)).call()}/{threshold}" for a in UtilityAction))  # fmt: skip

@@ -1,4 +1,4 @@
-"""Deploy and wire the eleven protocol contracts from a configuration; write the manifest.
+"""Deploy and wire the twelve protocol contracts from a configuration; write the manifest.
 
 Used by ``scripts/deploy.py`` (``brownie run``) and by the demo. Every step is idempotent: a contract
 already in the manifest (with code at its address) is not deployed again, a role already held is not
@@ -185,6 +185,7 @@ def constructor_args(
         table["UtilityRegistry"] = (deployer, a["RegionRegistry"], cfg.verifiers, cfg.threshold)
     if "UtilityRegistry" in a:
         table["ConsumerRegistry"] = (deployer, a["RegionRegistry"], a["UtilityRegistry"])
+        table["GridOperatorRegistry"] = (a["UtilityRegistry"], a["RegionRegistry"])
     if "ConsumerRegistry" in a:
         table["MeterData"] = (deployer, a["RegionRegistry"], a["ConsumerRegistry"])
     if "UtilityRegistry" in a and "IncentiveEscrow" in a:

@@ -24,6 +24,7 @@ from oracles.protocol.enums import (
     EventStatus,
     Ineligibility,
     LoadStatus,
+    OperatorKind,
     RootStatus,
     StabilityStatus,
     Tier,
@@ -501,6 +502,20 @@ class Utility(Struct):
     events_run: int = Field(validation_alias="eventsRun")
     consumers_paid: int = Field(validation_alias="consumersPaid")
     disputes_lost: int = Field(validation_alias="disputesLost")
+    credential_hash: bytes = Field(validation_alias="credentialHash")
+
+
+class Operator(Struct):
+    """IGridOperatorRegistry.Operator (G-1..G-4)."""
+
+    SOLIDITY: ClassVar[str] = "IGridOperatorRegistry.Operator"
+
+    status: UtilityStatus = Field(validation_alias="status")
+    kind: OperatorKind = Field(validation_alias="kind")
+    capabilities: int = Field(validation_alias="capabilities")  # OperatorCapability bits
+    expires_at: int = Field(validation_alias="expiresAt")
+    action_nonce: int = Field(validation_alias="actionNonce")
+    region_count: int = Field(validation_alias="regionCount")
     credential_hash: bytes = Field(validation_alias="credentialHash")
 
 

@@ -28,7 +28,7 @@ from oracles.protocol.manifest import PROTOCOL, Manifest, ManifestError
 
 @dataclass(frozen=True)
 class Protocol:
-    """The eleven protocol contracts (and the payment token) bound to one web3 connection."""
+    """The twelve protocol contracts (and the payment token) bound to one web3 connection."""
 
     w3: Web3
     regions: Contract
@@ -42,6 +42,7 @@ class Protocol:
     programs: Contract
     proofs: Contract
     disputes: Contract
+    operators: Contract
     token: Contract | None
     manifest: Manifest
     # the same contracts by name (PROTOCOL order)
@@ -86,6 +87,7 @@ class Protocol:
             c["ProgramRegistry"],
             c["ProofSettlement"],
             c["Disputes"],
+            c["GridOperatorRegistry"],
             token,
             manifest,
             c,

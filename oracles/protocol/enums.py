@@ -166,6 +166,23 @@ class UtilityAction(IntEnum):
     Revoke = 3
 
 
+class OperatorKind(IntEnum):
+    """IGridOperatorRegistry.OperatorKind (G-1)."""
+
+    TransmissionSystemOperator = 0
+    DistributionSystemOperator = 1
+    MicrogridOperator = 2
+
+
+class OperatorCapability(IntFlag):
+    """GridOperatorRegistry's CAP_* bits (G-1): what the council verified an operator for."""
+
+    SystemState = 1
+    Balancing = 2
+    LoadShed = 4
+    Automation = 8
+
+
 class GridLevel(IntEnum):
     """IGridStatus.GridLevel: a region's measured system state (F-9)."""
 
@@ -206,6 +223,7 @@ SOLIDITY: dict[type[IntEnum], str] = {
     DisputeStatus: "IDisputes.DisputeStatus",
     UtilityStatus: "IUtilityRegistry.Status",
     UtilityAction: "IUtilityRegistry.Action",
+    OperatorKind: "IGridOperatorRegistry.OperatorKind",
     GridLevel: "IGridStatus.GridLevel",
     LoadStatus: "ILoadForecasting.LoadStatus",
     StabilityStatus: "ILoadForecasting.StabilityStatus",

@@ -27,10 +27,12 @@ PROTOCOL: tuple[str, ...] = (
     "Disputes",
     "LoadForecasting",
     "OptimisticSettlement",
+    "GridOperatorRegistry",
 )
-# the protocol contracts built on AccessControl (ProgramRegistry and ProofSettlement hold no roles)
+# the protocol contracts built on AccessControl (ProgramRegistry, ProofSettlement and
+# GridOperatorRegistry hold no roles: the last asks the UtilityRegistry's council)
 ACCESS_CONTROLLED: tuple[str, ...] = tuple(
-    n for n in PROTOCOL if n not in ("ProgramRegistry", "ProofSettlement")
+    n for n in PROTOCOL if n not in ("ProgramRegistry", "ProofSettlement", "GridOperatorRegistry")
 )
 
 

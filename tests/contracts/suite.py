@@ -62,6 +62,7 @@ class Suite:
     programs: Any
     proofs: Any
     disputes: Any
+    operators: Any = None  # GridOperatorRegistry (G-1..G-6)
     roles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,6 +80,7 @@ def deploy_suite(
     from brownie import (
         ConsumerRegistry,
         Disputes,
+        GridOperatorRegistry,
         IncentiveEscrow,
         LoadForecasting,
         MeterData,
@@ -98,6 +100,7 @@ def deploy_suite(
         OTHER_REGION, "ERCOT North", region_tuple(utcOffsetMinutes=-360), {"from": region_admin}
     )
     utilities = UtilityRegistry.deploy(admin, regions, verifiers, 2, tx)
+    operators = GridOperatorRegistry.deploy(utilities, regions, tx)
     consumers = ConsumerRegistry.deploy(admin, regions, utilities, tx)
     escrow = IncentiveEscrow.deploy(admin, tx)
     meter = MeterData.deploy(admin, regions, consumers, tx)
@@ -160,6 +163,7 @@ def deploy_suite(
         programs,
         proofs,
         disputes,
+        operators,
     )
 
 

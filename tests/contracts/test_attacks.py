@@ -3,7 +3,7 @@
 The cast includes a rival utility, verified for the same region: it may create its own programs
 and attest consumers of the region (C-3), and nothing of another utility's program.
 
-Every state-changing function of the eleven contracts is in exactly one table below:
+Every state-changing function of the twelve contracts is in exactly one table below:
 
 * ``ROLE``: guarded by ``onlyRole``. Every account and protocol contract that lacks the role gets
   exactly ``AccessControlUnauthorizedAccount(caller, role)``; every holder gets past the guard
@@ -52,9 +52,11 @@ CONTRACTS = (
     "programs",
     "proofs",
     "disputes",
+    "operators",
 )
-# the contracts built on AccessControl (ProgramRegistry and ProofSettlement hold no roles)
-ACCESS_CONTROLLED = tuple(c for c in CONTRACTS if c not in ("programs", "proofs"))
+# the contracts built on AccessControl (ProgramRegistry, ProofSettlement and GridOperatorRegistry
+# hold no roles)
+ACCESS_CONTROLLED = tuple(c for c in CONTRACTS if c not in ("programs", "proofs", "operators"))
 
 ROLE: dict[tuple[str, str], str] = {
     ("regions", "addRegion"): "REGION_ADMIN_ROLE",
@@ -101,6 +103,7 @@ ROLE: dict[tuple[str, str], str] = {
 
 OPEN: dict[tuple[str, str], str] = {
     ("utilities", "applyForVerification"): "U-1: anyone applies; only M verifiers approve",
+    ("operators", "applyAsOperator"): "G-1: anyone applies; only M council members approve",
     ("consumers", "register"): "C-1: anyone registers a meter; activation needs an attester",
     ("consumers", "updateProfile"): "C-5: the caller's own record only",
     ("consumers", "setPaused"): "C-5: the caller's own participation only",
@@ -192,7 +195,18 @@ def _post_entries(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], s
     return ((w.event, b"\x00" * 47), [], lambda who: err("NotProposer", w.event, who))
 
 
+def _council_approve(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    # G-2: the UtilityRegistry's verifiers, and no one else, not even its admin
+    return ((w.stranger, 0), w.council, lambda who: err("NotCouncilMember", who))
+
+
+def _council_suspend(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((w.stranger, b"\x01" * 32), w.council, lambda who: err("NotCouncilMember", who))
+
+
 OWNER: dict[tuple[str, str], Owner] = {
+    ("operators", "approve"): _council_approve,
+    ("operators", "suspend"): _council_suspend,
     ("optimistic", "postEntries"): _post_entries,
     ("consumers", "activate"): _activate,
     ("consumers", "setMeterKey"): _set_meter_key,
@@ -225,6 +239,8 @@ class Cast:
         self.attesters = self.active + [
             a for a in self.callers if self.s.consumers.hasRole(attester, a)
         ]
+        verifier = self.s.utilities.VERIFIER_ROLE()
+        self.council = [a for a in self.callers if self.s.utilities.hasRole(verifier, a)]
         self.day = next_weekday(local_day(now()), at_least=2)
         self.event = 0
 

@@ -81,6 +81,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
         "Disputes": s.disputes,
         "LoadForecasting": s.forecasting,
         "OptimisticSettlement": s.optimistic,
+        "GridOperatorRegistry": s.operators,
         "MockStablecoin": s.token,
     }
     c = containers

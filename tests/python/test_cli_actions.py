@@ -240,5 +240,47 @@ def test_status__chain_contracts_regions_outbox(
 ) -> None:
     code, out, _ = run(capsys, [*w.args("status"), "--outbox", str(tmp_path / "none.sqlite")])
     assert code == 0 and f"chain {w.w3.eth.chain_id}" in out and "NO CODE" not in out
-    assert out.count(" code") == 11 and "regions: 1" in out and "events: 0, open 0" in out
+    assert out.count(" code") == 12 and "regions: 1" in out and "events: 0, open 0" in out
     assert "outbox" in out and "none" in out
+
+
+def test_operator__apply_approve_show_suspend__by_the_utility_council(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """G-1..G-3 from the CLI: a DSO applies from its own account; the UtilityRegistry's two
+    verifiers (picked without --account) verify it; one suspends; `show` names what it may do."""
+    op = w.accounts[5]
+    argv = [*w.args("operator", "apply"), "--name", "Valley DSO", "--kind", "dso",
+            "--capabilities", "balancing,load-shed", "--credential", "designation 12",
+            "--regions", "1", "--account", "5"]  # fmt: skip
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and "DistributionSystemOperator" in out and "balancing, load-shed" in out
+    code, out, _ = run(capsys, w.args("operator", "approve", op))
+    assert code == 0 and "(1 of 2 approvals)" in out and w.accounts[1] in out
+    code, out, _ = run(capsys, w.args("operator", "approve", op))
+    assert code == 0 and "(2 of 2 approvals)" in out and "the operator is Active" in out
+    assert w.p.operators.functions.isActiveOperator(op, 1, 2 | 4).call()
+    code, out, _ = run(capsys, w.args("operator", "show", op))
+    assert code == 0 and "'Valley DSO', DistributionSystemOperator" in out
+    assert "capabilities  balancing, load-shed" in out
+    code, out, _ = run(capsys, [*w.args("operator", "suspend", op), "--reason", "audit"])
+    assert code == 0 and "suspended operator" in out
+    assert not w.p.operators.functions.isActiveOperator(op, 1, 2).call()
+
+
+def test_operator__non_member_or_bad_input__one_line(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """G-2: a non-member's approval is refused by name before anything is sent; a capability
+    that does not exist is one argparse line; an address that never applied is one line."""
+    op = w.accounts[5]
+    code, _, err = run(capsys, [*w.args("operator", "approve", op), "--account", "3"])
+    assert (
+        code == 1 and err.count("\n") == 1 and f"NotCouncilMember({w.accounts[3].lower()})" in err
+    )
+    code, _, err = run(capsys, [*w.args("operator", "apply"), "--name", "X", "--kind", "tso",
+                                "--capabilities", "state,teleport", "--credential", "c",
+                                "--regions", "1", "--account", "5"])  # fmt: skip
+    assert code == 2 and err.count("\n") == 1 and "'teleport' is not a capability" in err
+    code, _, err = run(capsys, w.args("operator", "show", op))
+    assert code == 1 and err.strip().endswith(f"{op} has not applied as a grid operator")
