@@ -77,6 +77,16 @@ def test_up__fresh__deployed_at_genesis_with_a_verified_utility(started: ln.Star
     p = Protocol.connect(w3, manifest)
     assert p.utilities.functions.isActiveUtility(names["utility"], 1).call()
     assert p.regions.functions.regionExists(1).call()
+    # the utility minted itself test stablecoins to fund programs (examples/README.md)
+    assert p.token is not None
+    decimals = int(p.token.functions.decimals().call())
+    assert p.token.functions.balanceOf(names["utility"]).call() == ln.UTILITY_MINT * 10**decimals
+    assert len(w3.eth.accounts) == ln.ACCOUNTS == 13
+    docs = " ".join((PROJECT_ROOT / "docs" / "localnet.md").read_text().split())
+    assert (
+        f"{ln.fmt_time(started.timestamp)} after a fresh `up`, {started.transactions} transactions"
+        in docs
+    )
 
 
 def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
@@ -84,6 +94,8 @@ def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
     manifest = Manifest.load(started.endpoint.manifest)
     rows = {r.name: r for r in ln.role_table(w3, manifest, started.endpoint.info.accounts)}
     assert [rows[n].index for n in ("admin", "verifier1", "keeper", "utility")] == [0, 1, 6, 9]
+    assert [rows[f"consumer{n}"].index for n in (1, 2, 3)] == list(ln.CONSUMER_INDEXES)
+    assert all(rows[f"consumer{n}"].roles == [] for n in (1, 2, 3))  # no role: plain consumers
     assert {r.address for r in rows.values()} == {str(a) for a in w3.eth.accounts}
     # the manifest's role table (checked against the chain by verify), read the other way round
     for row in rows.values():
@@ -99,6 +111,8 @@ def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
     assert rows["verifier2"].roles == ["UtilityRegistry.VERIFIER_ROLE"]
     lines = ln.format_role_table(list(rows.values()))
     assert any(line.split()[:2] == ["9", "utility"] for line in lines)
+    docs = (PROJECT_ROOT / "docs" / "localnet.md").read_text().splitlines()
+    assert [line for line in lines if line in docs] == lines  # docs/localnet.md shows the table
 
 
 def test_warp__forward_by_days_hours_and_to_a_date(root: Path, started: ln.Started) -> None:
@@ -246,7 +260,7 @@ def test_up_cli__resumes_and_prints_the_role_table(root: Path, started: ln.Start
     table = [line.split() for line in run.stdout.splitlines() if line[:3].strip().isdigit()]
     assert [row[1] for row in table] == [
         "admin", "verifier1", "verifier2", "verifier3", "meter-oracle", "grid-oracle",
-        "keeper", "arbiter", "pauser", "utility",
+        "keeper", "arbiter", "pauser", "utility", "consumer1", "consumer2", "consumer3",
     ]  # fmt: skip
 
 
