@@ -138,7 +138,9 @@ def _in_status(s: Session, account: str, *wanted: ConsumerStatus) -> Consumer:
 
 def attester(s: Session, region: int) -> Need:
     """Who may activate or attest for a consumer of ``region`` (C-3): KYC_ATTESTER_ROLE or an active
-    utility of the region. A named sender that is neither is refused with both named."""
+    utility of the region. A named sender that is neither is refused with both named. Without one,
+    on a development chain where no node account is an attester (the localnet has none), a node
+    account that is an active utility of the region sends it."""
     need = Role(CONTRACT, ATTESTER)
     named = s.named_signer()
     if named is not None:
@@ -147,7 +149,19 @@ def attester(s: Session, region: int) -> Need:
             holders = s.book.holder_text(s.book.holders(CONTRACT, ATTESTER))
             raise CliError(f"{s.label(named.address)} cannot attest: it needs {CONTRACT}.{ATTESTER} "
                            f"(held by {holders}) or to be an active utility of region {region}")  # fmt: skip
+        return need
+    if s.dev and not _node_holders(s, need):  # no attester among the node's accounts: its utility
+        from oracles.cli.program import region_utility
+
+        return region_utility(s, region)
     return need
+
+
+def _node_holders(s: Session, need: Role) -> list[str]:
+    from oracles.ops.roles import node_accounts
+
+    node = node_accounts(s.w3)
+    return [h for h in s.book.holders(need.contract, need.role) if h in node]
 
 
 def _register(args: argparse.Namespace) -> int:

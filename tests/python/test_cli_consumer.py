@@ -103,6 +103,23 @@ def test_activate__active_utility_of_the_region__may(
     assert code == 1 and one_line(err) and "is Active, not Registered" in err
 
 
+def test_activate__no_attester_among_the_node_accounts__the_region_utility_sends(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As on the localnet (no KYC attester configured): without --account an active utility of
+    the consumer's region activates it, not an error naming no holder."""
+    admin, outsider = w.accounts[ADMIN], w.accounts[OUTSIDER]
+    role = keccak(text="KYC_ATTESTER_ROLE")
+    w.client(ADMIN).transact(w.p.consumers.functions.revokeRole(role, admin), "revoke")
+    assert run(capsys, [*register(w), "--account", str(OUTSIDER)])[0] == 0
+    argv = w.args("consumer", "activate", outsider, "--kyc", "k", "--meter-attestation", "m")
+    code, out, _ = run(capsys, [*argv, "--dry-run"])
+    assert code == 0 and f"from {w.accounts[UTILITY]}" in out
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and f"activated by {w.accounts[UTILITY]}" in out
+    assert w.p.consumer(outsider).status == ConsumerStatus.Active
+
+
 def test_set_meter_key__authorized_and_not(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     a, key = w.accounts[6], "0x" + "ab" * 20
     argv = w.args("consumer", "set-meter-key", a, "--key", key, "--from-day", "2027-03-05")
