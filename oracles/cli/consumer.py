@@ -8,7 +8,7 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from oracles.cli import argtypes
+from oracles.cli import argtypes, tokens
 from oracles.cli.actions import (
     CliError,
     Need,
@@ -303,4 +303,7 @@ def _show(args: argparse.Namespace) -> int:
         s.say(f"  track record {t.events_settled} settled, {t.events_delivered} delivered, "
               f"{t.events_insufficient} insufficient data, reliability {t.reliability_bps / 100:g} %, "
               f"{t.verified_wh:,} Wh verified")  # fmt: skip
+    if s.p.token is not None:  # where its rewards are paid (E-5)
+        token = tokens.Token.at(s.w3, s.p.token.address)
+        s.say(f"  balance      {token.text(token.balance(args.consumer))} (the deployment's token)")
     return 0

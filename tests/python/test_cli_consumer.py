@@ -174,6 +174,12 @@ def test_show__registration_and_track_record(w: World, capsys: pytest.CaptureFix
     assert "consent      data,keeper" in out and "hours all" in out
     assert f"0x{keccak(text='meter-B').hex()}" in out and "active from  2027-03-01" in out
     assert "reliability 50 %" in out
+    assert w.p.token is not None
+    held = w.p.token.functions.balanceOf(w.accounts[7]).call()
+    assert held == 0 and "balance      0 mUSD (the deployment's token)" in out
+    w.client(ADMIN).transact(w.p.token.functions.mint(w.accounts[7], 12_345_600), "mint")
+    code, out, _ = run(capsys, w.args("consumer", "show", w.accounts[7]))
+    assert code == 0 and "balance      12.3456 mUSD (the deployment's token)" in out
     code, _, err = run(capsys, w.args("consumer", "show", w.accounts[OUTSIDER]))
     assert code == 1 and one_line(err) and "has not registered" in err
 
