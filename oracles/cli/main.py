@@ -15,6 +15,7 @@ from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, ArtifactError
 if TYPE_CHECKING:
     from oracles.chain.client import ChainClient
     from oracles.ops.localnet import Endpoint
+    from oracles.ops.roles import RoleBook
     from oracles.protocol.contracts import Protocol
 
 USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
@@ -293,10 +294,42 @@ def _connect(args: argparse.Namespace) -> tuple[Protocol, ChainClient]:
 
     protocol, local = _protocol(args)
     account = local.account(args.account) if local is not None else args.account
+    book = RoleBook(protocol)
+    if account is None and args.keystore is None:
+        account = role_holder(protocol, book, daemon_role(args))
     signer = signer_for(protocol.w3, account=account, keystore=args.keystore)
-    client = ChainClient(protocol.w3, signer, decoder=RoleErrors(RoleBook(protocol), args.build_dir),
+    client = ChainClient(protocol.w3, signer, decoder=RoleErrors(book, args.build_dir),
                          retry_seconds=args.retry_seconds, replace_after=args.replace_after)  # fmt: skip
     return protocol, client
+
+
+# the role each daemon's transactions need: (contract, role)
+DAEMON_ROLES: dict[str, tuple[str, str]] = {
+    "meter": ("MeterData", "METER_ORACLE_ROLE"),
+    "weather": ("LoadForecasting", "WEATHER_ORACLE_ROLE"),
+    "load": ("LoadForecasting", "GRID_ORACLE_ROLE"),
+    "forecast": ("LoadForecasting", "FORECAST_ORACLE_ROLE"),
+    "keeper": ("ReductionRequests", "KEEPER_ROLE"),
+}
+
+
+def daemon_role(args: argparse.Namespace) -> tuple[str, str] | None:
+    """The (contract, role) the daemon command of ``args`` sends as."""
+    return DAEMON_ROLES.get(args.command if args.command == "keeper" else getattr(args, "kind", ""))
+
+
+def role_holder(p: Protocol, book: RoleBook, role: tuple[str, str] | None) -> str | None:
+    """Without ``--account`` on a development chain: the node account (lowest index) holding
+    ``role``, as the action commands choose (oracles/cli/actions.py); None (the node's first
+    account) when none does, so the revert names the role and its holders."""
+    from oracles.chain.signers import DEV_CHAIN_IDS
+    from oracles.ops.roles import node_accounts
+
+    if role is None or p.w3.eth.chain_id not in DEV_CHAIN_IDS:
+        return None
+    node = node_accounts(p.w3)
+    usable = [h for h in book.holders(*role) if h in node]
+    return min(usable, key=node.index) if usable else None
 
 
 def connect_protocol(args: argparse.Namespace) -> Protocol:

@@ -213,6 +213,31 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     assert f"block {block}, clock {ln.fmt_time(clock)}" in status.stdout
 
 
+def test_daemon__no_account__the_role_holder_sends(root: Path, started: ln.Started) -> None:
+    """`oracle load` without --account on the localnet is sent by grid-oracle, the holder of
+    LoadForecasting.GRID_ORACLE_ROLE (not the node's first account, which lacks it)."""
+    from oracles.cli.main import DAEMON_ROLES
+    from oracles.ops.roles import RoleBook
+    from oracles.protocol.contracts import Protocol
+
+    w3 = connect(started.endpoint.url)
+    book = RoleBook(Protocol.connect(w3, Manifest.load(started.endpoint.manifest)))
+    for contract, role in DAEMON_ROLES.values():  # every daemon's role exists by that name
+        assert role in book.roles[contract] and book.holders(contract, role), (contract, role)
+    _, now = ln.latest_block(started.endpoint.url)
+    hour = (now - 7_200) // 3_600 * 3_600  # an hour that has ended
+    csv_file = root / "load.csv"
+    start = datetime.fromtimestamp(hour, UTC).isoformat()
+    csv_file.write_text(
+        f"hour_start,load_kw,frequency_mhz,voltage_permille\n{start},1500000,60000,1000\n"
+    )
+    run = gb(root, "oracle", "load", "--region", "1", "--csv", str(csv_file))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "posted 1 load hours for region 1" in run.stdout
+    sent = w3.eth.get_block("latest", full_transactions=True)["transactions"]
+    assert [tx["from"] for tx in sent] == [started.endpoint.info.accounts["grid-oracle"]]
+
+
 def test_stale_manifest__a_restarted_plain_anvil__one_line_saying_what_to_do(
     started: ln.Started,
 ) -> None:
