@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from web3 import Web3
 from web3.contract.contract import ContractFunction
@@ -32,6 +32,9 @@ from oracles.ops.roles import RoleBook, RoleErrors, node_accounts
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.manifest import Manifest, default_manifest_path
+
+if TYPE_CHECKING:
+    from oracles.ops.localnet import Endpoint
 
 Handler = Callable[[argparse.Namespace], int]
 Summary = Callable[[list[dict[str, Any]]], str]
@@ -176,6 +179,7 @@ class Session:
     book: RoleBook
     decoder: RoleErrors
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    local: Endpoint | None = None  # the running localnet, when it is the chain connected to
     _client: ChainClient | None = None
     _named: Signer | None = None
 
@@ -202,7 +206,7 @@ class Session:
         manifest = Manifest.load(manifest_path)
         p = Protocol.connect(w3, manifest, args.build_dir)
         book = RoleBook(p)
-        return cls(args, w3, p, book, RoleErrors(book, args.build_dir))
+        return cls(args, w3, p, book, RoleErrors(book, args.build_dir), local=on_local)
 
     @property
     def dev(self) -> bool:

@@ -78,6 +78,9 @@ CONSUMER_INDEXES = (10, 11, 12)  # consumer1..consumer3: no role, for the walkth
 UTILITY_MINT = 1_000_000  # whole test stablecoins the utility mints itself at a fresh `up`
 UTILITY_NAME = "Localnet Power & Light"
 START_TIMEOUT = 30.0
+# the daemons' outbox and rejects and the log index, kept here when they run on the localnet
+# (oracles/cli/workfiles.py), so they start and end with its chain
+WORK_FILES = ("gridbalance-outbox.sqlite", "gridbalance-rejects.jsonl", "gridbalance-index.sqlite")
 STOP_TIMEOUT = 60.0  # a long chain takes a while to write its state as Anvil exits
 
 # processes this Python process started: reaped on `down` (no zombie) and never warned about
@@ -117,6 +120,12 @@ class LocalnetFiles:
     @property
     def lock(self) -> Path:
         return self.root / "lock"
+
+    @property
+    def work(self) -> list[Path]:
+        """The daemons' and report's files kept here on the localnet (oracles/cli/workfiles.py):
+        the outbox, the rejects and the log index (with SQLite's -wal and -shm files)."""
+        return [self.root / n for base in WORK_FILES for n in (base, base + "-wal", base + "-shm")]
 
 
 class LocalnetInfo(BaseModel):
@@ -594,12 +603,13 @@ def down(root: Path | None = None) -> LocalnetInfo | None:
 
 
 def reset(root: Path | None = None) -> bool:
-    """Stop the local network and delete its state; return whether there was any."""
+    """Stop the local network and delete its state and the daemons' files kept with it (outbox,
+    rejects, index); return whether there was any."""
     files = LocalnetFiles(root or localnet_dir())
     down(files.root)
     with _locked(files):
         had = files.state.exists() or files.manifest.exists()
-        for path in (files.state, files.manifest, files.info):
+        for path in (files.state, files.manifest, files.info, *files.work):
             path.unlink(missing_ok=True)
         return had
 

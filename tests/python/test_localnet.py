@@ -238,6 +238,26 @@ def test_daemon__no_account__the_role_holder_sends(root: Path, started: ln.Start
     assert [tx["from"] for tx in sent] == [started.endpoint.info.accounts["grid-oracle"]]
 
 
+def test_daemon_files__kept_beside_the_localnet_chain(root: Path, started: ln.Started) -> None:
+    """The outbox, rejects and index of commands run on the localnet live in its folder (and go
+    with `reset`), never in the working directory."""
+    here = [PROJECT_ROOT / name for name in ln.WORK_FILES]
+    there = [root / name for name in ln.WORK_FILES]
+    existed = [p.exists() for p in here]
+    meter_csv = root / "empty-meter.csv"
+    meter_csv.write_text(
+        "meter_id,interval_start,interval_seconds,wh\nMTR-9,2026-06-02T00:00:00Z,3600,-1\n"
+    )
+    run = gb(root, "oracle", "meter", "--region", "1", "--csv", str(meter_csv))
+    assert run.returncode == 2 and f"rejects in {there[1]}" in run.stdout  # its one row is bad
+    report = gb(root, "report", "--event", "1")
+    assert "no EventCreated log" in one_line_error(report) and str(there[2]) in report.stderr
+    status = gb(root, "status")
+    assert status.returncode == 0 and f"outbox {there[0]}: meter consumer-days" in status.stdout
+    assert all(p.exists() for p in there)
+    assert [p.exists() for p in here] == existed  # nothing new in the project
+
+
 def test_stale_manifest__a_restarted_plain_anvil__one_line_saying_what_to_do(
     started: ln.Started,
 ) -> None:
@@ -306,7 +326,9 @@ def test_reset__starts_over_at_genesis(root: Path, started: ln.Started) -> None:
     assert url is not None
     payee = Web3.to_checksum_address("0x" + "ab" * 20)
     assert connect(url.url).eth.get_balance(payee) > 0  # from the test before
+    assert (root / ln.WORK_FILES[0]).exists()  # the outbox of the tests before
     assert ln.reset(root) is True
+    assert not any((root / name).exists() for name in ln.WORK_FILES)  # they went with the chain
     again = ln.up(root)
     assert again.how == "started"
     assert (again.block, again.timestamp) == (
