@@ -200,12 +200,14 @@ class Session:
         on_local = local if local is not None and local.url == url.rstrip("/") else None
         if on_local is not None and getattr(args, "account", None) is not None:
             args.account = on_local.account(args.account)
+        resolve_names(args, on_local)
         manifest_path: Path = args.manifest or (
             on_local.manifest if on_local is not None else default_manifest_path(chain_id)
         )
         manifest = Manifest.load(manifest_path)
         p = Protocol.connect(w3, manifest, args.build_dir)
-        book = RoleBook(p)
+        names = {a: n for n, a in on_local.info.accounts.items()} if on_local is not None else {}
+        book = RoleBook(p, names=names)
         return cls(args, w3, p, book, RoleErrors(book, args.build_dir), local=on_local)
 
     @property
@@ -325,6 +327,23 @@ class Session:
         self.say(f"    cost  {eth(gas * price)} ETH at the current fee of {gwei(price)} gwei "
                  f"(at most {eth(int(gas * client.gas_margin) * fees['maxFeePerGas'])} ETH "
                  f"at the max fee {gwei(fees['maxFeePerGas'])} gwei)")  # fmt: skip
+
+
+def resolve_names(args: argparse.Namespace, local: Endpoint | None) -> None:
+    """Every account argument given as a role-table name (``consumer1``, :class:`AccountName`)
+    becomes the running localnet's address of it; elsewhere such a name is refused in one line."""
+    from oracles.cli.argtypes import AccountName
+
+    for key, value in vars(args).items():
+        if not isinstance(value, AccountName):
+            continue
+        if local is None:
+            raise CliError(f"{value!r} is not an address (0x and 40 hex digits); names such as "
+                           "consumer1 are the running `gridbalance localnet`'s")  # fmt: skip
+        if value not in local.info.accounts:
+            raise CliError(f"{value!r} is neither an address nor a name of the localnet's role "
+                           f"table ({', '.join(local.info.accounts)})")  # fmt: skip
+        setattr(args, key, local.info.accounts[value])
 
 
 def tx_hash_text(value: Any) -> str:

@@ -98,7 +98,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(g, "activate",
                 "attest KYC and meter ownership and activate a registered consumer "
                 "(a KYC attester or an active utility of its region)", _activate)  # fmt: skip
-    p.add_argument("consumer", type=argtypes.address, help="the registered consumer's address")
+    p.add_argument("consumer", type=argtypes.account,
+                   help="the registered consumer's address (on the localnet also its name, consumer1)")  # fmt: skip
     p.add_argument("--kyc", type=argtypes.hash32, required=True,
                    help="the KYC record's hash (0x + 64 hex digits), or its text (hashed)")  # fmt: skip
     p.add_argument("--meter-attestation", type=argtypes.hash32, required=True,
@@ -106,7 +107,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(g, "set-meter-key",
                 "register the signing key of an active consumer's meter "
                 "(a KYC attester or an active utility of its region)", _set_meter_key)  # fmt: skip
-    p.add_argument("consumer", type=argtypes.address, help="the active consumer's address")
+    p.add_argument("consumer", type=argtypes.account,
+                   help="the active consumer's address (on the localnet also its name, consumer1)")  # fmt: skip
     p.add_argument("--key", type=argtypes.address, required=True, help="the meter key's address")
     p.add_argument("--from-day", type=argtypes.calendar_day, default=None,
                    help="first local day the key signs, YYYY-MM-DD (default: today in the region)")  # fmt: skip
@@ -120,7 +122,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
             _deregister)  # fmt: skip
     p = command(g, "show", "a consumer's registration, preferences, meter key and track record",
                 _show, sends=False)  # fmt: skip
-    p.add_argument("consumer", type=argtypes.address, help="the consumer's address")
+    p.add_argument("consumer", type=argtypes.account,
+                   help="the consumer's address (on the localnet also its name, consumer1)")  # fmt: skip
 
 
 def _consumer(s: Session, account: str) -> Consumer:

@@ -182,6 +182,9 @@ def test_show__registration_and_track_record(w: World, capsys: pytest.CaptureFix
     assert code == 0 and "balance      12.3456 mUSD (the deployment's token)" in out
     code, _, err = run(capsys, w.args("consumer", "show", w.accounts[OUTSIDER]))
     assert code == 1 and one_line(err) and "has not registered" in err
+    code, _, err = run(capsys, w.args("consumer", "show", "consumer1"))  # no localnet here
+    assert code == 1 and one_line(err) and "'consumer1' is not an address" in err
+    assert "names such as consumer1 are the running `gridbalance localnet`'s" in err
 
 
 @pytest.mark.parametrize(
@@ -196,6 +199,7 @@ def test_show__registration_and_track_record(w: World, capsys: pytest.CaptureFix
         (["consumer", "register", "--region", "1", "--meter-id", "m", "--capacity-w", "1",
           "--class", "village"], "invalid choice"),
         (["consumer", "activate", "0x12", "--kyc", "k", "--meter-attestation", "m"], "not an address"),
+        (["consumer", "show", "Consumer 1"], "not an address"),  # neither an address nor a name
         (["consumer", "set-meter-key", "0x" + "ab" * 20, "--key", "0x" + "cd" * 20,
           "--from-day", "2027-02-30"], "not a date"),
     ],

@@ -204,7 +204,16 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert (
-        dry.stdout.startswith("dry run: 1 transaction from ") and "deployer, admin)" in dry.stdout
+        dry.stdout.startswith("dry run: 1 transaction from ") and "(admin, deployer)" in dry.stdout
+    )
+    # an account argument takes a name of the role table too, and outputs label by those names
+    show = gb(root, "utility", "show", "utility")
+    assert show.returncode == 0 and f"{names['utility']} (utility)" in show.stdout, show.stderr
+    assert one_line_error(gb(root, "consumer", "show", "consumer1")) == (
+        f"gridbalance: error: {names['consumer1']} has not registered as a consumer"
+    )
+    assert "neither an address nor a name of the localnet's role table (admin, " in (
+        one_line_error(gb(root, "consumer", "show", "consumer9"))
     )
     status = gb(root, "localnet", "status")
     assert status.returncode == 0
