@@ -171,8 +171,16 @@ class Endpoint:
     info: LocalnetInfo
 
     def account(self, given: str | None) -> str | None:
-        """``--account``: a name of the role table (``keeper``) becomes its address."""
-        return self.info.accounts.get(given, given) if given is not None else None
+        """``--account``: a name of the role table (``keeper``) becomes its address; an address
+        or an index is kept; anything else is refused with the table's names."""
+        if given is None or given.isdigit() or Web3.is_address(given):
+            return given
+        if given not in self.info.accounts:
+            raise LocalnetError(
+                f"--account {given!r} is neither an address, an index nor a name of the "
+                f"localnet's role table ({', '.join(self.info.accounts)})"
+            )
+        return self.info.accounts[given]
 
 
 def localnet_rpc(root: Path | None = None) -> Endpoint | None:

@@ -184,6 +184,12 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     names = started.endpoint.info.accounts
     assert found.account("keeper") == names["keeper"] == str(connect(found.url).eth.accounts[6])
     assert found.account("3") == "3" and found.account(None) is None
+    with pytest.raises(ln.LocalnetError, match=r"'consumer4' is neither .* \(admin, verifier1, "):
+        found.account("consumer4")
+    typo = gb(root, "enroll", "--event", "1", "--commit-kwh", "2", "--account", "consumer4")
+    assert "--account 'consumer4' is neither an address, an index nor a name" in one_line_error(
+        typo
+    )
     named = gb(root, "keeper", "--account", "keeper")
     assert named.returncode == 0, named.stdout + named.stderr
     # the action commands too (issue 25 item 2): no flag, and a role-table name for --account
