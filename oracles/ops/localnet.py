@@ -17,7 +17,7 @@ clock, so a walkthrough's dates hold however long a person takes over it. A fres
 deployed with ``deploy/development.json`` (the well-known development accounts, the test
 stablecoin, region 1), its utility (account :data:`UTILITY_INDEX`) is verified by the council and
 mints itself :data:`UTILITY_MINT` test stablecoins to fund programs, and accounts
-:data:`CONSUMER_INDEXES` are named ``consumer1``..``consumer3``.
+:data:`WALKTHROUGH_ACCOUNTS` are named ``consumer1``..``consumer3``.
 """
 
 from __future__ import annotations
@@ -74,7 +74,11 @@ DIR_ENV = "GRIDBALANCE_LOCALNET_DIR"
 DEFAULT_DIR = PROJECT_ROOT / ".localnet"
 DEPLOY_CONFIG = PROJECT_ROOT / "deploy" / "development.json"
 UTILITY_INDEX = 9  # the first account deploy/development.json gives no role
-CONSUMER_INDEXES = (10, 11, 12)  # consumer1..consumer3: no role, for the walkthrough (examples/)
+WALKTHROUGH_ACCOUNTS = (
+    10,
+    11,
+    12,
+)  # consumer1..consumer3: no role, for the walkthrough (examples/)
 UTILITY_MINT = 1_000_000  # whole test stablecoins the utility mints itself at a fresh `up`
 UTILITY_NAME = "Localnet Power & Light"
 START_TIMEOUT = 30.0
@@ -430,7 +434,7 @@ def account_names(config: DeployConfig, node_accounts: list[str]) -> dict[str, s
                     name, n = f"{base}{n}", n + 1
                 by_address[address] = name
     by_address.setdefault(node_accounts[UTILITY_INDEX], "utility")
-    for n, index in enumerate(CONSUMER_INDEXES, 1):
+    for n, index in enumerate(WALKTHROUGH_ACCOUNTS, 1):
         if index < len(node_accounts):
             by_address.setdefault(node_accounts[index], f"consumer{n}")
     for i, address in enumerate(node_accounts):

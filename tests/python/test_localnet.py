@@ -94,7 +94,7 @@ def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
     manifest = Manifest.load(started.endpoint.manifest)
     rows = {r.name: r for r in ln.role_table(w3, manifest, started.endpoint.info.accounts)}
     assert [rows[n].index for n in ("admin", "verifier1", "keeper", "utility")] == [0, 1, 6, 9]
-    assert [rows[f"consumer{n}"].index for n in (1, 2, 3)] == list(ln.CONSUMER_INDEXES)
+    assert [rows[f"consumer{n}"].index for n in (1, 2, 3)] == list(ln.WALKTHROUGH_ACCOUNTS)
     assert all(rows[f"consumer{n}"].roles == [] for n in (1, 2, 3))  # no role: plain consumers
     assert {r.address for r in rows.values()} == {str(a) for a in w3.eth.accounts}
     # the manifest's role table (checked against the chain by verify), read the other way round
