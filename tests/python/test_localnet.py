@@ -385,6 +385,29 @@ def test_warp_target__bad_input__one_clear_error(when: str, message: str) -> Non
         ln.warp_target(when, 1_000)
 
 
+def test_localnet_cli__prints_to_the_stdout_of_the_call(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """In-process (test_walkthrough runs the README that way) the command writes to the stdout
+    of its call, not to one bound when the module was imported and closed since."""
+    import contextlib
+    import importlib
+    import io
+
+    import oracles.cli.localnet as cli
+    from oracles.cli.main import main
+
+    gone = io.StringIO()
+    with contextlib.redirect_stdout(gone):
+        importlib.reload(cli)
+    gone.close()
+    monkeypatch.setenv(ln.DIR_ENV, str(tmp_path))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["localnet", "status"]) == 0
+    assert out.getvalue().startswith("not running (no state: ")
+
+
 def test_localnet_dir__env_or_the_project_folder(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
