@@ -127,7 +127,8 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         "--account",
         default=None,
         help="unlocked node account, address or index (local chains only); on the localnet also "
-        "a name from its role table (keeper, utility, ...)",
+        "a name from its role table (keeper, utility, ...); default on a development chain: the "
+        "node account holding the command's role (METER_ORACLE_ROLE, KEEPER_ROLE, ...)",
     )
     who.add_argument(
         "--keystore",
