@@ -19,7 +19,7 @@ SOLC_WRAPPER := $(CURDIR)/tools/solc/solc
 # py-solc-x's compiler folder (it honours SOLCX_BINARY_PATH, as we do)
 SOLCX_DIR   := $(or $(SOLCX_BINARY_PATH),$(HOME)/.solcx)
 NODE_BIN    := $(CURDIR)/node_modules/.bin
-PY_SRC      := oracles tests benchmarks $(wildcard scripts)
+PY_SRC      := oracles tests benchmarks examples $(wildcard scripts)
 # the london build profile (Energy Web Chain: no PUSH0): a Brownie project of links to the sources,
 # with its own build folder, so neither profile ever recompiles the other (see oracles/protocol/profiles.py)
 LONDON_DIR  := build/profiles/london

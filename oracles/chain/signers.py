@@ -153,6 +153,11 @@ def signer_for(w3: Web3, *, account: str | None, keystore: Path | None) -> Signe
                 f"the node has {len(node_accounts)} accounts; index {index} is out of range"
             )
         return NodeSigner(node_accounts[index])
+    if not Web3.is_address(account):
+        raise AccountError(
+            f"--account {account!r} is neither an address nor an index of the node's "
+            f"{len(node_accounts)} accounts"
+        )
     return NodeSigner(Web3.to_checksum_address(account))
 
 

@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from web3 import Web3
 from web3.contract.contract import ContractFunction
@@ -32,6 +32,9 @@ from oracles.ops.roles import RoleBook, RoleErrors, node_accounts
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.manifest import Manifest, default_manifest_path
+
+if TYPE_CHECKING:
+    from oracles.ops.localnet import Endpoint
 
 Handler = Callable[[argparse.Namespace], int]
 Summary = Callable[[list[dict[str, Any]]], str]
@@ -176,6 +179,7 @@ class Session:
     book: RoleBook
     decoder: RoleErrors
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    local: Endpoint | None = None  # the running localnet, when it is the chain connected to
     _client: ChainClient | None = None
     _named: Signer | None = None
 
@@ -196,13 +200,15 @@ class Session:
         on_local = local if local is not None and local.url == url.rstrip("/") else None
         if on_local is not None and getattr(args, "account", None) is not None:
             args.account = on_local.account(args.account)
+        resolve_names(args, on_local)
         manifest_path: Path = args.manifest or (
             on_local.manifest if on_local is not None else default_manifest_path(chain_id)
         )
         manifest = Manifest.load(manifest_path)
         p = Protocol.connect(w3, manifest, args.build_dir)
-        book = RoleBook(p)
-        return cls(args, w3, p, book, RoleErrors(book, args.build_dir))
+        names = {a: n for n, a in on_local.info.accounts.items()} if on_local is not None else {}
+        book = RoleBook(p, names=names)
+        return cls(args, w3, p, book, RoleErrors(book, args.build_dir), local=on_local)
 
     @property
     def dev(self) -> bool:
@@ -321,6 +327,23 @@ class Session:
         self.say(f"    cost  {eth(gas * price)} ETH at the current fee of {gwei(price)} gwei "
                  f"(at most {eth(int(gas * client.gas_margin) * fees['maxFeePerGas'])} ETH "
                  f"at the max fee {gwei(fees['maxFeePerGas'])} gwei)")  # fmt: skip
+
+
+def resolve_names(args: argparse.Namespace, local: Endpoint | None) -> None:
+    """Every account argument given as a role-table name (``consumer1``, :class:`AccountName`)
+    becomes the running localnet's address of it; elsewhere such a name is refused in one line."""
+    from oracles.cli.argtypes import AccountName
+
+    for key, value in vars(args).items():
+        if not isinstance(value, AccountName):
+            continue
+        if local is None:
+            raise CliError(f"{value!r} is not an address (0x and 40 hex digits); names such as "
+                           "consumer1 are the running `gridbalance localnet`'s")  # fmt: skip
+        if value not in local.info.accounts:
+            raise CliError(f"{value!r} is neither an address nor a name of the localnet's role "
+                           f"table ({', '.join(local.info.accounts)})")  # fmt: skip
+        setattr(args, key, local.info.accounts[value])
 
 
 def tx_hash_text(value: Any) -> str:

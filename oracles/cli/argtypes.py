@@ -25,6 +25,24 @@ def address(text: str) -> str:
     return Web3.to_checksum_address(text)
 
 
+class AccountName(str):
+    """A name of the running localnet's role table (``consumer1``, ``utility``) given where an
+    address is asked; the command turns it into the address once it knows the chain
+    (:meth:`oracles.cli.actions.Session.open`)."""
+
+    __slots__ = ()
+
+
+_NAME = re.compile(r"^[a-z][a-z0-9-]{0,31}$")
+
+
+def account(text: str) -> str:
+    """An address (as :func:`address`) or a name of the localnet's role table (``consumer1``)."""
+    if not Web3.is_address(text) and _NAME.fullmatch(text):
+        return AccountName(text)
+    return address(text)
+
+
 def rpc_url_problem(url: str) -> str | None:
     """What is wrong with a JSON-RPC URL, in one line, or None: an unexpanded ``$VARIABLE`` (a
     Brownie network's host), no http(s) scheme (``localhost:8545``), no host."""

@@ -8,9 +8,8 @@ from typing import Any
 
 from eth_utils.crypto import keccak
 
-from oracles.cli import argtypes
+from oracles.cli import argtypes, tokens
 from oracles.cli.actions import (
-    Account,
     CliError,
     Need,
     Own,
@@ -21,7 +20,6 @@ from oracles.cli.actions import (
     group,
     one_event,
 )
-from oracles.ops.roles import node_accounts
 from oracles.protocol.bindings import Consumer, MeterKey, Preferences, TrackRecord
 from oracles.protocol.enums import ConsumerClass, ConsumerStatus
 
@@ -100,7 +98,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(g, "activate",
                 "attest KYC and meter ownership and activate a registered consumer "
                 "(a KYC attester or an active utility of its region)", _activate)  # fmt: skip
-    p.add_argument("consumer", type=argtypes.address, help="the registered consumer's address")
+    p.add_argument("consumer", type=argtypes.account,
+                   help="the registered consumer's address (on the localnet also its name, consumer1)")  # fmt: skip
     p.add_argument("--kyc", type=argtypes.hash32, required=True,
                    help="the KYC record's hash (0x + 64 hex digits), or its text (hashed)")  # fmt: skip
     p.add_argument("--meter-attestation", type=argtypes.hash32, required=True,
@@ -108,7 +107,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(g, "set-meter-key",
                 "register the signing key of an active consumer's meter "
                 "(a KYC attester or an active utility of its region)", _set_meter_key)  # fmt: skip
-    p.add_argument("consumer", type=argtypes.address, help="the active consumer's address")
+    p.add_argument("consumer", type=argtypes.account,
+                   help="the active consumer's address (on the localnet also its name, consumer1)")  # fmt: skip
     p.add_argument("--key", type=argtypes.address, required=True, help="the meter key's address")
     p.add_argument("--from-day", type=argtypes.calendar_day, default=None,
                    help="first local day the key signs, YYYY-MM-DD (default: today in the region)")  # fmt: skip
@@ -122,7 +122,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
             _deregister)  # fmt: skip
     p = command(g, "show", "a consumer's registration, preferences, meter key and track record",
                 _show, sends=False)  # fmt: skip
-    p.add_argument("consumer", type=argtypes.address, help="the consumer's address")
+    p.add_argument("consumer", type=argtypes.account,
+                   help="the consumer's address (on the localnet also its name, consumer1)")  # fmt: skip
 
 
 def _consumer(s: Session, account: str) -> Consumer:
@@ -140,7 +141,9 @@ def _in_status(s: Session, account: str, *wanted: ConsumerStatus) -> Consumer:
 
 def attester(s: Session, region: int) -> Need:
     """Who may activate or attest for a consumer of ``region`` (C-3): KYC_ATTESTER_ROLE or an active
-    utility of the region. A named sender that is neither is refused with both named."""
+    utility of the region. A named sender that is neither is refused with both named. Without one,
+    on a development chain where no node account is an attester (the localnet has none), a node
+    account that is an active utility of the region sends it."""
     need = Role(CONTRACT, ATTESTER)
     named = s.named_signer()
     if named is not None:
@@ -150,13 +153,18 @@ def attester(s: Session, region: int) -> Need:
             raise CliError(f"{s.label(named.address)} cannot attest: it needs {CONTRACT}.{ATTESTER} "
                            f"(held by {holders}) or to be an active utility of region {region}")  # fmt: skip
         return need
-    if s.dev:  # no sender named: an attester among the node accounts, else the region's utility
-        node = node_accounts(s.w3)
-        if not any(h in node for h in s.book.holders(CONTRACT, ATTESTER)):
-            for account in node:
-                if s.p.utilities.functions.isActiveUtility(account, region).call():
-                    return Account(account, f"an active utility of region {region}")
+    if s.dev and not _node_holders(s, need):  # no attester among the node's accounts: its utility
+        from oracles.cli.program import region_utility
+
+        return region_utility(s, region)
     return need
+
+
+def _node_holders(s: Session, need: Role) -> list[str]:
+    from oracles.ops.roles import node_accounts
+
+    node = node_accounts(s.w3)
+    return [h for h in s.book.holders(need.contract, need.role) if h in node]
 
 
 def _register(args: argparse.Namespace) -> int:
@@ -298,4 +306,7 @@ def _show(args: argparse.Namespace) -> int:
         s.say(f"  track record {t.events_settled} settled, {t.events_delivered} delivered, "
               f"{t.events_insufficient} insufficient data, reliability {t.reliability_bps / 100:g} %, "
               f"{t.verified_wh:,} Wh verified")  # fmt: skip
+    if s.p.token is not None:  # where its rewards are paid (E-5)
+        token = tokens.Token.at(s.w3, s.p.token.address)
+        s.say(f"  balance      {token.text(token.balance(args.consumer))} (the deployment's token)")
     return 0

@@ -8,7 +8,7 @@ import csv
 import logging
 import sys
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from eth_utils.crypto import keccak
@@ -301,10 +301,21 @@ def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) ->
     forecaster = Forecaster(p, client, Outbox(args.outbox))
     points = forecaster.forecast(args.region, hours)
     forecaster.post(args.region, points)
-    print(
-        f"posted {len(points)} forecast hours from hour {hours[0]}, peak {max(x.load_kw for x in points)} kW"
-    )
+    region = p.region(args.region)
+    peak = max(points, key=lambda x: x.load_kw)
+    print(f"posted {len(points)} forecast hours from {hour_text(hours[0], region.utc_offset_minutes)}; "
+          f"peak {peak.load_kw:,} kW at {hour_text(peak.hour, region.utc_offset_minutes)}, "
+          f"{peak.load_kw * 100 // region.capacity_kw} % of the region's {region.capacity_kw:,} kW")  # fmt: skip
     return 0
+
+
+def hour_text(hour: int, utc_offset_minutes: int) -> str:
+    """A local hour index (T-1: hours of the region's standard time since 1970) as its local date
+    and clock time with the offset, ``2026-06-15 17:00 (UTC-08:00)``."""
+    local = datetime.fromtimestamp(hour * 3600, tz=UTC).replace(tzinfo=None)
+    sign = "-" if utc_offset_minutes < 0 else "+"
+    off = abs(utc_offset_minutes)
+    return f"{local:%Y-%m-%d %H:%M} (UTC{sign}{off // 60:02d}:{off % 60:02d})"
 
 
 def keeper_pass(

@@ -28,7 +28,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(g, "uphold", "uphold a dispute and pay an adjustment (an arbiter)", _uphold)
     p.add_argument("--event", type=argtypes.uint(256, 1), required=True, help="event id")
     p.add_argument(
-        "--consumer", type=argtypes.address, required=True, help="the disputing consumer"
+        "--consumer", type=argtypes.account, required=True, help="the disputing consumer"
     )
     p.add_argument("--adjustment", type=tokens.amount, required=True,
                    help="paid to the consumer, in token units; at most its reservation minus its reward")  # fmt: skip
@@ -37,7 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     )
     p.add_argument("--event", type=argtypes.uint(256, 1), required=True, help="event id")
     p.add_argument(
-        "--consumer", type=argtypes.address, required=True, help="the disputing consumer"
+        "--consumer", type=argtypes.account, required=True, help="the disputing consumer"
     )
 
 

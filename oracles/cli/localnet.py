@@ -58,7 +58,8 @@ def add_localnet_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p.set_defaults(handler=run)
 
 
-def run(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
+    out = out or sys.stdout  # the caller's stdout now, not the one this module was imported under
     action: str = args.action
     if action in ("up", "reset"):
         if action == "reset":

@@ -131,7 +131,8 @@ def _chain_args(p: argparse.ArgumentParser) -> None:
         "--account",
         default=None,
         help="unlocked node account, address or index (local chains only); on the localnet also "
-        "a name from its role table (keeper, utility, ...)",
+        "a name from its role table (keeper, utility, ...); default on a development chain: the "
+        "node account holding the command's role (METER_ORACLE_ROLE, KEEPER_ROLE, ...)",
     )
     who.add_argument(
         "--keystore",
@@ -173,7 +174,8 @@ def _daemon_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--metrics-port", type=_port, default=None,
                    help="with --watch: serve Prometheus metrics on 127.0.0.1:PORT/metrics")  # fmt: skip
     p.add_argument("--index", type=Path, default=None,
-                   help="the shared log index (SQLite); --watch uses gridbalance-index.sqlite without it, "
+                   help="the shared log index (SQLite); --watch uses gridbalance-index.sqlite without it "
+                   "(in the working directory; on the running localnet, in its folder), "
                    "one pass then reads logs from the chain")  # fmt: skip
     p.add_argument("--reorg-depth", type=_bounded(1, 10_000), default=12,
                    help="blocks the index re-checks each pass for a reorg (default: %(default)s)")  # fmt: skip
@@ -223,7 +225,14 @@ def _hourly_csv_parser(
     p.add_argument("--region", type=int, required=True)
     p.add_argument("--csv", type=Path, required=True,
                    help="the CSV; with --watch a file or a folder of *.csv files")  # fmt: skip
-    p.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    _outbox_arg(p)
+
+
+def _outbox_arg(p: argparse.ArgumentParser) -> None:
+    from oracles.cli import workfiles
+
+    p.add_argument("--outbox", type=Path, default=None,
+                   help=f"the queue of what is not yet confirmed on chain ({workfiles.WHERE % workfiles.OUTBOX})")  # fmt: skip
 
 
 def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -251,10 +260,11 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
         default=None,
         help="meter id for a Green Button file without a UsagePoint title",
     )
-    meter.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
-    meter.add_argument("--rejects", type=Path, default=Path("gridbalance-rejects.jsonl"),
+    _outbox_arg(meter)
+    meter.add_argument("--rejects", type=Path, default=None,
                        help="JSON lines of the rows not posted and why; a one-shot run starts it "
-                       "afresh, --watch appends (default: %(default)s)")  # fmt: skip
+                       "afresh, --watch appends (default: gridbalance-rejects.jsonl in the working "
+                       "directory; on the running localnet, in its folder)")  # fmt: skip
     meter.add_argument("--max-rejects", type=int, default=None, metavar="N",
                        help="a one-shot run exits 2 when it rejects more than N rows (default: only "
                        "when every row is rejected)")  # fmt: skip
@@ -279,7 +289,7 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     forecast.add_argument(
         "--hours", type=int, default=24, help="hours ahead, 1..47 (default: %(default)s)"
     )
-    forecast.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"))
+    _outbox_arg(forecast)
     keeper = sub.add_parser("keeper", help="enroll consenting consumers and settle events",
                             description="For every event: enroll consenting consumers before it starts; settle every "
                             "enrollment once the event day's data is committed, checking results against the reference.")  # fmt: skip
@@ -345,6 +355,7 @@ def connect_protocol(args: argparse.Namespace) -> Protocol:
 def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
     """The protocol, and the running localnet when it is the chain connected to."""
     from oracles.chain.rpc import connect
+    from oracles.cli import workfiles
     from oracles.cli.argtypes import rpc_url_problem
     from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
@@ -365,6 +376,7 @@ def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
     on_local = local if local is not None and local.url == url.rstrip("/") else None
+    workfiles.fill(args, on_local)  # --outbox, --rejects, --index not given
     manifest_path: Path = args.manifest or (
         on_local.manifest if on_local is not None else default_manifest_path(w3.eth.chain_id)
     )
@@ -390,8 +402,6 @@ def _run_daemon(args: argparse.Namespace) -> int:
     from oracles.daemon.logformat import configure
 
     configure(getattr(args, "log_format", "text"), getattr(args, "log_level", "info"))
-    if getattr(args, "watch", False) and args.index is None:
-        args.index = Path("gridbalance-index.sqlite")
     if args.command == "report":
         from oracles.cli.report import run_report
 

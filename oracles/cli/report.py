@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
+from oracles.cli.workfiles import INDEX
 from oracles.indexer.event_report import EventReport, event_report
 from oracles.indexer.indexer import DEFAULT_MAX_RANGE, DEFAULT_REORG_DEPTH, LogIndexer
 from oracles.indexer.store import IndexInUse, Store
@@ -23,7 +24,7 @@ from oracles.indexer.watched import addresses, kept
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.contracts import Protocol
 
-DEFAULT_INDEX = Path("gridbalance-index.sqlite")
+DEFAULT_INDEX = Path(INDEX)
 
 
 class ReportError(ValueError):
@@ -64,8 +65,9 @@ def add_report_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[
     where.add_argument("--network", help="a Brownie network id (its host from ~/.brownie)")
     report.add_argument("--manifest", type=Path, default=None,
                         help="deployment manifest (default: deployments/<chainId>.json; the localnet's own)")  # fmt: skip
-    report.add_argument("--index", type=Path, default=DEFAULT_INDEX,
-                        help="the shared log index (SQLite), the keeper's --index (default: %(default)s)")  # fmt: skip
+    report.add_argument("--index", type=Path, default=None,
+                        help="the shared log index (SQLite), the keeper's --index (default: "
+                        f"{DEFAULT_INDEX} in the working directory; on the running localnet, in its folder)")  # fmt: skip
     report.add_argument("--reorg-depth", type=_whole(1, 10_000), default=DEFAULT_REORG_DEPTH,
                         help="blocks the index re-checks for a reorg (default: %(default)s)")  # fmt: skip
     report.add_argument("--max-block-range", type=_whole(1, 1_000_000), default=DEFAULT_MAX_RANGE,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from web3 import Web3
 
-from oracles.cli import argtypes
+from oracles.cli import argtypes, workfiles
 from oracles.cli.actions import Session, command
 from oracles.cli.region import region_ids
 from oracles.protocol.enums import EventStatus
@@ -26,12 +26,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         _status,
         sends=False,
     )
-    p.add_argument("--outbox", type=Path, default=Path("gridbalance-outbox.sqlite"),
-                   help="the oracles' outbox (default: %(default)s)")  # fmt: skip
+    p.add_argument("--outbox", type=Path, default=None,
+                   help=f"the oracles' outbox ({workfiles.WHERE % workfiles.OUTBOX})")  # fmt: skip
 
 
 def _status(args: argparse.Namespace) -> int:
     s = Session.open(args)
+    workfiles.fill(args, s.local)
     w3, p = s.w3, s.p
     block = w3.eth.get_block("latest")
     when = datetime.fromtimestamp(int(block["timestamp"]), tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")

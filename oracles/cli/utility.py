@@ -41,16 +41,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
         ("revoke", UtilityAction.Revoke, "approve revoking a utility (a verifier)"),
     ):
         p = command(g, name, text, _approve)
-        p.add_argument("utility", type=argtypes.address, help="the utility's address")
+        p.add_argument(
+            "utility",
+            type=argtypes.account,
+            help="the utility's address (on the localnet also: utility)",
+        )
         p.set_defaults(action=action)
     p = command(g, "suspend", "suspend an active utility at once (a verifier)", _suspend)
-    p.add_argument("utility", type=argtypes.address, help="the utility's address")
+    p.add_argument(
+        "utility",
+        type=argtypes.account,
+        help="the utility's address (on the localnet also: utility)",
+    )
     p.add_argument("--reason", type=argtypes.hash32, required=True,
                    help="the reason's hash, or its text (hashed)")  # fmt: skip
     p = command(
         g, "show", "a utility's status, expiry, approvals and reputation", _show, sends=False
     )
-    p.add_argument("utility", type=argtypes.address, help="the utility's address")
+    p.add_argument(
+        "utility",
+        type=argtypes.account,
+        help="the utility's address (on the localnet also: utility)",
+    )
 
 
 def _status(s: Session, utility: str) -> Utility:

@@ -15,7 +15,9 @@ The chain starts at :data:`GENESIS` (2026-06-01 00:00 UTC) and its clock moves o
 each :data:`BLOCK_SECONDS` after the one before, and with :func:`warp`: never with the wall
 clock, so a walkthrough's dates hold however long a person takes over it. A fresh network is
 deployed with ``deploy/development.json`` (the well-known development accounts, the test
-stablecoin, region 1), and its utility (account :data:`UTILITY_INDEX`) is verified by the council.
+stablecoin, region 1), its utility (account :data:`UTILITY_INDEX`) is verified by the council and
+mints itself :data:`UTILITY_MINT` test stablecoins to fund programs, and accounts
+:data:`WALKTHROUGH_ACCOUNTS` are named ``consumer1``..``consumer3``.
 """
 
 from __future__ import annotations
@@ -65,15 +67,24 @@ BLOCK_SECONDS = (
     1  # each block's timestamp is the previous one's + this (anvil_setBlockTimestampInterval)
 )
 CHAIN_ID = 31337
-ACCOUNTS = 10
+ACCOUNTS = 13
 HOST = "127.0.0.1"
 STATE_INTERVAL_SECONDS = 30
 DIR_ENV = "GRIDBALANCE_LOCALNET_DIR"
 DEFAULT_DIR = PROJECT_ROOT / ".localnet"
 DEPLOY_CONFIG = PROJECT_ROOT / "deploy" / "development.json"
 UTILITY_INDEX = 9  # the first account deploy/development.json gives no role
+WALKTHROUGH_ACCOUNTS = (
+    10,
+    11,
+    12,
+)  # consumer1..consumer3: no role, for the walkthrough (examples/)
+UTILITY_MINT = 1_000_000  # whole test stablecoins the utility mints itself at a fresh `up`
 UTILITY_NAME = "Localnet Power & Light"
 START_TIMEOUT = 30.0
+# the daemons' outbox and rejects and the log index, kept here when they run on the localnet
+# (oracles/cli/workfiles.py), so they start and end with its chain
+WORK_FILES = ("gridbalance-outbox.sqlite", "gridbalance-rejects.jsonl", "gridbalance-index.sqlite")
 STOP_TIMEOUT = 60.0  # a long chain takes a while to write its state as Anvil exits
 
 # processes this Python process started: reaped on `down` (no zombie) and never warned about
@@ -113,6 +124,12 @@ class LocalnetFiles:
     @property
     def lock(self) -> Path:
         return self.root / "lock"
+
+    @property
+    def work(self) -> list[Path]:
+        """The daemons' and report's files kept here on the localnet (oracles/cli/workfiles.py):
+        the outbox, the rejects and the log index (with SQLite's -wal and -shm files)."""
+        return [self.root / n for base in WORK_FILES for n in (base, base + "-wal", base + "-shm")]
 
 
 class LocalnetInfo(BaseModel):
@@ -158,8 +175,16 @@ class Endpoint:
     info: LocalnetInfo
 
     def account(self, given: str | None) -> str | None:
-        """``--account``: a name of the role table (``keeper``) becomes its address."""
-        return self.info.accounts.get(given, given) if given is not None else None
+        """``--account``: a name of the role table (``keeper``) becomes its address; an address
+        or an index is kept; anything else is refused with the table's names."""
+        if given is None or given.isdigit() or Web3.is_address(given):
+            return given
+        if given not in self.info.accounts:
+            raise LocalnetError(
+                f"--account {given!r} is neither an address, an index nor a name of the "
+                f"localnet's role table ({', '.join(self.info.accounts)})"
+            )
+        return self.info.accounts[given]
 
 
 def localnet_rpc(root: Path | None = None) -> Endpoint | None:
@@ -409,6 +434,9 @@ def account_names(config: DeployConfig, node_accounts: list[str]) -> dict[str, s
                     name, n = f"{base}{n}", n + 1
                 by_address[address] = name
     by_address.setdefault(node_accounts[UTILITY_INDEX], "utility")
+    for n, index in enumerate(WALKTHROUGH_ACCOUNTS, 1):
+        if index < len(node_accounts):
+            by_address.setdefault(node_accounts[index], f"consumer{n}")
     for i, address in enumerate(node_accounts):
         by_address.setdefault(address, f"account{i}")
     return {name: address for address, name in by_address.items()}
@@ -541,7 +569,8 @@ def up(
 def _deploy_and_verify(
     w3: Web3, config: DeployConfig, manifest_path: Path, names: dict[str, str]
 ) -> int:
-    """Deploy with ``admin``, then the council verifies ``utility``; return the transactions sent."""
+    """Deploy with ``admin``, then the council verifies ``utility``, which mints itself test
+    stablecoins; return the transactions sent."""
     decoder = ErrorDecoder(DEFAULT_BUILD_DIR)
 
     def client(name: str) -> ChainClient:
@@ -566,6 +595,9 @@ def _deploy_and_verify(
             raise LocalnetError(
                 f"the utility is not active in region {region.id} after the council's approvals"
             )
+    if p.token is not None:  # MockStablecoin: anyone may mint; the utility funds its programs
+        units = UTILITY_MINT * 10 ** int(p.token.functions.decimals().call())
+        utility.transact(p.token.functions.mint(utility.address, units), "mint test stablecoin")
     return sum(
         int(w3.eth.get_transaction_count(Web3.to_checksum_address(a))) for a in names.values()
     )
@@ -583,12 +615,13 @@ def down(root: Path | None = None) -> LocalnetInfo | None:
 
 
 def reset(root: Path | None = None) -> bool:
-    """Stop the local network and delete its state; return whether there was any."""
+    """Stop the local network and delete its state and the daemons' files kept with it (outbox,
+    rejects, index); return whether there was any."""
     files = LocalnetFiles(root or localnet_dir())
     down(files.root)
     with _locked(files):
         had = files.state.exists() or files.manifest.exists()
-        for path in (files.state, files.manifest, files.info):
+        for path in (files.state, files.manifest, files.info, *files.work):
             path.unlink(missing_ok=True)
         return had
 

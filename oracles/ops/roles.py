@@ -51,6 +51,8 @@ class RoleBook:
     p: Protocol
     # contract name -> role names (ABI order)
     roles: dict[str, list[str]] = field(default_factory=dict)
+    # checksummed address -> a name for it (the localnet's role table: consumer1, keeper, ...)
+    names: dict[str, str] = field(default_factory=dict)
     _holders: dict[str, dict[bytes, set[str]]] | None = None
     _labels: dict[str, str] | None = None
 
@@ -96,7 +98,7 @@ class RoleBook:
 
     def labels(self) -> dict[str, str]:
         """Readable names of known addresses: the deployment's contracts and tokens, the node's
-        accounts, the deployer and the admin."""
+        accounts (by :attr:`names` where it has them), the deployer and the admin."""
         if self._labels is None:
             m = self.p.manifest
             out: dict[str, str] = {str(Web3.to_checksum_address(r.address)): n
@@ -104,11 +106,15 @@ class RoleBook:
             if m.timelock is not None:
                 out[Web3.to_checksum_address(m.timelock.address)] = TIMELOCK
             for i, a in enumerate(node_accounts(self.p.w3)):
-                out.setdefault(Web3.to_checksum_address(a), f"node account {i}")
+                key = Web3.to_checksum_address(a)
+                out.setdefault(key, self.names.get(key) or f"node account {i}")
             for who, addr in (("deployer", m.deployer), ("admin", m.admin)):
                 if addr and Web3.is_address(addr):
                     key = Web3.to_checksum_address(addr)
-                    out[key] = f"{out[key]}, {who}" if key in out else who
+                    if key not in out:
+                        out[key] = who
+                    elif who not in out[key].split(", "):
+                        out[key] = f"{out[key]}, {who}"
             self._labels = out
         return out if self._labels is None else self._labels
 

@@ -103,6 +103,23 @@ def test_activate__active_utility_of_the_region__may(
     assert code == 1 and one_line(err) and "is Active, not Registered" in err
 
 
+def test_activate__no_attester_among_the_node_accounts__the_region_utility_sends(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """As on the localnet (no KYC attester configured): without --account an active utility of
+    the consumer's region activates it, not an error naming no holder."""
+    admin, outsider = w.accounts[ADMIN], w.accounts[OUTSIDER]
+    role = keccak(text="KYC_ATTESTER_ROLE")
+    w.client(ADMIN).transact(w.p.consumers.functions.revokeRole(role, admin), "revoke")
+    assert run(capsys, [*register(w), "--account", str(OUTSIDER)])[0] == 0
+    argv = w.args("consumer", "activate", outsider, "--kyc", "k", "--meter-attestation", "m")
+    code, out, _ = run(capsys, [*argv, "--dry-run"])
+    assert code == 0 and f"from {w.accounts[UTILITY]}" in out
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and f"activated by {w.accounts[UTILITY]}" in out
+    assert w.p.consumer(outsider).status == ConsumerStatus.Active
+
+
 def test_set_meter_key__authorized_and_not(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     a, key = w.accounts[6], "0x" + "ab" * 20
     argv = w.args("consumer", "set-meter-key", a, "--key", key, "--from-day", "2027-03-05")
@@ -157,8 +174,17 @@ def test_show__registration_and_track_record(w: World, capsys: pytest.CaptureFix
     assert "consent      data,keeper" in out and "hours all" in out
     assert f"0x{keccak(text='meter-B').hex()}" in out and "active from  2027-03-01" in out
     assert "reliability 50 %" in out
+    assert w.p.token is not None
+    held = w.p.token.functions.balanceOf(w.accounts[7]).call()
+    assert held == 0 and "balance      0 mUSD (the deployment's token)" in out
+    w.client(ADMIN).transact(w.p.token.functions.mint(w.accounts[7], 12_345_600), "mint")
+    code, out, _ = run(capsys, w.args("consumer", "show", w.accounts[7]))
+    assert code == 0 and "balance      12.3456 mUSD (the deployment's token)" in out
     code, _, err = run(capsys, w.args("consumer", "show", w.accounts[OUTSIDER]))
     assert code == 1 and one_line(err) and "has not registered" in err
+    code, _, err = run(capsys, w.args("consumer", "show", "consumer1"))  # no localnet here
+    assert code == 1 and one_line(err) and "'consumer1' is not an address" in err
+    assert "names such as consumer1 are the running `gridbalance localnet`'s" in err
 
 
 @pytest.mark.parametrize(
@@ -173,6 +199,7 @@ def test_show__registration_and_track_record(w: World, capsys: pytest.CaptureFix
         (["consumer", "register", "--region", "1", "--meter-id", "m", "--capacity-w", "1",
           "--class", "village"], "invalid choice"),
         (["consumer", "activate", "0x12", "--kyc", "k", "--meter-attestation", "m"], "not an address"),
+        (["consumer", "show", "Consumer 1"], "not an address"),  # neither an address nor a name
         (["consumer", "set-meter-key", "0x" + "ab" * 20, "--key", "0x" + "cd" * 20,
           "--from-day", "2027-02-30"], "not a date"),
     ],

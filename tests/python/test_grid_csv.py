@@ -68,3 +68,20 @@ def test_grid_csv__bad_input__one_line_with_file_and_line(
     assert "\n" not in line
     assert line.startswith(str(tmp_path / message.split(":")[0]))
     assert message.split(":", 1)[1] in line.split("in.csv", 1)[1]
+
+
+@pytest.mark.parametrize(
+    ("offset", "text"),
+    [(PDT, "2026-06-01 00:00 (UTC-08:00)"), (330, "2026-06-01 00:00 (UTC+05:30)")],
+)
+def test_hour_text__a_local_hour_index_as_its_local_clock_time(offset: int, text: str) -> None:
+    """The hour index read_points gives a row's hour_start prints as that row's local time."""
+    from oracles.cli.daemons import hour_text
+
+    sign = "-" if offset < 0 else "+"
+    start = f"2026-06-01T00:00:00{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
+    from oracles.cli.daemons import _point
+
+    point = _point("load", {"hour_start": start, "load_kw": "1", "frequency_mhz": "60000",
+                            "voltage_permille": "1000"}, offset * 60)  # fmt: skip
+    assert hour_text(point.hour, offset) == text

@@ -82,6 +82,11 @@ def test_signer_for__node_account__only_on_a_dev_chain(dev: Anvil) -> None:
     assert isinstance(signer, NodeSigner) and signer.address == w3.eth.accounts[1]
     with pytest.raises(AccountError, match="index 2 is out of range"):
         signer_for(w3, account="2", keystore=None)
+    for bad in ("0x12", "consumer4"):  # a typo, or a localnet name on another chain: one line
+        with pytest.raises(
+            AccountError, match=f"--account '{bad}' is neither an address nor an index"
+        ):
+            signer_for(w3, account=bad, keystore=None)
 
 
 def test_keystore__wrong_password__one_line_without_the_password(

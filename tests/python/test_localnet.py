@@ -77,6 +77,16 @@ def test_up__fresh__deployed_at_genesis_with_a_verified_utility(started: ln.Star
     p = Protocol.connect(w3, manifest)
     assert p.utilities.functions.isActiveUtility(names["utility"], 1).call()
     assert p.regions.functions.regionExists(1).call()
+    # the utility minted itself test stablecoins to fund programs (examples/README.md)
+    assert p.token is not None
+    decimals = int(p.token.functions.decimals().call())
+    assert p.token.functions.balanceOf(names["utility"]).call() == ln.UTILITY_MINT * 10**decimals
+    assert len(w3.eth.accounts) == ln.ACCOUNTS == 13
+    docs = " ".join((PROJECT_ROOT / "docs" / "localnet.md").read_text().split())
+    assert (
+        f"{ln.fmt_time(started.timestamp)} after a fresh `up`, {started.transactions} transactions"
+        in docs
+    )
 
 
 def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
@@ -84,6 +94,8 @@ def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
     manifest = Manifest.load(started.endpoint.manifest)
     rows = {r.name: r for r in ln.role_table(w3, manifest, started.endpoint.info.accounts)}
     assert [rows[n].index for n in ("admin", "verifier1", "keeper", "utility")] == [0, 1, 6, 9]
+    assert [rows[f"consumer{n}"].index for n in (1, 2, 3)] == list(ln.WALKTHROUGH_ACCOUNTS)
+    assert all(rows[f"consumer{n}"].roles == [] for n in (1, 2, 3))  # no role: plain consumers
     assert {r.address for r in rows.values()} == {str(a) for a in w3.eth.accounts}
     # the manifest's role table (checked against the chain by verify), read the other way round
     for row in rows.values():
@@ -99,6 +111,8 @@ def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:
     assert rows["verifier2"].roles == ["UtilityRegistry.VERIFIER_ROLE"]
     lines = ln.format_role_table(list(rows.values()))
     assert any(line.split()[:2] == ["9", "utility"] for line in lines)
+    docs = (PROJECT_ROOT / "docs" / "localnet.md").read_text().splitlines()
+    assert [line for line in lines if line in docs] == lines  # docs/localnet.md shows the table
 
 
 def test_warp__forward_by_days_hours_and_to_a_date(root: Path, started: ln.Started) -> None:
@@ -170,6 +184,12 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     names = started.endpoint.info.accounts
     assert found.account("keeper") == names["keeper"] == str(connect(found.url).eth.accounts[6])
     assert found.account("3") == "3" and found.account(None) is None
+    with pytest.raises(ln.LocalnetError, match=r"'consumer4' is neither .* \(admin, verifier1, "):
+        found.account("consumer4")
+    typo = gb(root, "enroll", "--event", "1", "--commit-kwh", "2", "--account", "consumer4")
+    assert "--account 'consumer4' is neither an address, an index nor a name" in one_line_error(
+        typo
+    )
     named = gb(root, "keeper", "--account", "keeper")
     assert named.returncode == 0, named.stdout + named.stderr
     # without --account an oracle command signs as the node account holding its role: the grid
@@ -201,7 +221,16 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     )
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert (
-        dry.stdout.startswith("dry run: 1 transaction from ") and "deployer, admin)" in dry.stdout
+        dry.stdout.startswith("dry run: 1 transaction from ") and "(admin, deployer)" in dry.stdout
+    )
+    # an account argument takes a name of the role table too, and outputs label by those names
+    show = gb(root, "utility", "show", "utility")
+    assert show.returncode == 0 and f"{names['utility']} (utility)" in show.stdout, show.stderr
+    assert one_line_error(gb(root, "consumer", "show", "consumer1")) == (
+        f"gridbalance: error: {names['consumer1']} has not registered as a consumer"
+    )
+    assert "neither an address nor a name of the localnet's role table (admin, " in (
+        one_line_error(gb(root, "consumer", "show", "consumer9"))
     )
     # `consumer activate` without --account: no node account holds KYC_ATTESTER_ROLE here, so the
     # region's active utility activates (C-3)
@@ -219,6 +248,51 @@ def test_localnet_rpc__the_commands_find_it_without_flags(root: Path, started: l
     block, clock = ln.latest_block(found.url)
     assert f"running at {found.url}" in status.stdout
     assert f"block {block}, clock {ln.fmt_time(clock)}" in status.stdout
+
+
+def test_daemon__no_account__the_role_holder_sends(root: Path, started: ln.Started) -> None:
+    """`oracle load` without --account on the localnet is sent by grid-oracle, the holder of
+    LoadForecasting.GRID_ORACLE_ROLE (not the node's first account, which lacks it)."""
+    from oracles.cli.main import DAEMON_ROLES
+    from oracles.ops.roles import RoleBook
+    from oracles.protocol.contracts import Protocol
+
+    w3 = connect(started.endpoint.url)
+    book = RoleBook(Protocol.connect(w3, Manifest.load(started.endpoint.manifest)))
+    for contract, role in DAEMON_ROLES.values():  # every daemon's role exists by that name
+        assert role in book.roles[contract] and book.holders(contract, role), (contract, role)
+    _, now = ln.latest_block(started.endpoint.url)
+    hour = (now - 7_200) // 3_600 * 3_600  # an hour that has ended
+    csv_file = root / "load.csv"
+    start = datetime.fromtimestamp(hour, UTC).isoformat()
+    csv_file.write_text(
+        f"hour_start,load_kw,frequency_mhz,voltage_permille\n{start},1500000,60000,1000\n"
+    )
+    run = gb(root, "oracle", "load", "--region", "1", "--csv", str(csv_file))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "posted 1 load hours for region 1" in run.stdout
+    sent = w3.eth.get_block("latest", full_transactions=True)["transactions"]
+    assert [tx["from"] for tx in sent] == [started.endpoint.info.accounts["grid-oracle"]]
+
+
+def test_daemon_files__kept_beside_the_localnet_chain(root: Path, started: ln.Started) -> None:
+    """The outbox, rejects and index of commands run on the localnet live in its folder (and go
+    with `reset`), never in the working directory."""
+    here = [PROJECT_ROOT / name for name in ln.WORK_FILES]
+    there = [root / name for name in ln.WORK_FILES]
+    existed = [p.exists() for p in here]
+    meter_csv = root / "empty-meter.csv"
+    meter_csv.write_text(
+        "meter_id,interval_start,interval_seconds,wh\nMTR-9,2026-06-02T00:00:00Z,3600,-1\n"
+    )
+    run = gb(root, "oracle", "meter", "--region", "1", "--csv", str(meter_csv))
+    assert run.returncode == 2 and f"rejects in {there[1]}" in run.stdout  # its one row is bad
+    report = gb(root, "report", "--event", "1")
+    assert "no EventCreated log" in one_line_error(report) and str(there[2]) in report.stderr
+    status = gb(root, "status")
+    assert status.returncode == 0 and f"outbox {there[0]}: meter consumer-days" in status.stdout
+    assert all(p.exists() for p in there)
+    assert [p.exists() for p in here] == existed  # nothing new in the project
 
 
 def test_stale_manifest__a_restarted_plain_anvil__one_line_saying_what_to_do(
@@ -268,7 +342,7 @@ def test_up_cli__resumes_and_prints_the_role_table(root: Path, started: ln.Start
     table = [line.split() for line in run.stdout.splitlines() if line[:3].strip().isdigit()]
     assert [row[1] for row in table] == [
         "admin", "verifier1", "verifier2", "verifier3", "meter-oracle", "grid-oracle",
-        "keeper", "arbiter", "pauser", "utility",
+        "keeper", "arbiter", "pauser", "utility", "consumer1", "consumer2", "consumer3",
     ]  # fmt: skip
 
 
@@ -289,7 +363,9 @@ def test_reset__starts_over_at_genesis(root: Path, started: ln.Started) -> None:
     assert url is not None
     payee = Web3.to_checksum_address("0x" + "ab" * 20)
     assert connect(url.url).eth.get_balance(payee) > 0  # from the test before
+    assert (root / ln.WORK_FILES[0]).exists()  # the outbox of the tests before
     assert ln.reset(root) is True
+    assert not any((root / name).exists() for name in ln.WORK_FILES)  # they went with the chain
     again = ln.up(root)
     assert again.how == "started"
     assert (again.block, again.timestamp) == (
@@ -329,6 +405,29 @@ def test_warp_target__relative_and_absolute(when: str, expected: int) -> None:
 def test_warp_target__bad_input__one_clear_error(when: str, message: str) -> None:
     with pytest.raises(ln.LocalnetError, match=message.replace("+", r"\+")):
         ln.warp_target(when, 1_000)
+
+
+def test_localnet_cli__prints_to_the_stdout_of_the_call(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """In-process (test_walkthrough runs the README that way) the command writes to the stdout
+    of its call, not to one bound when the module was imported and closed since."""
+    import contextlib
+    import importlib
+    import io
+
+    import oracles.cli.localnet as cli
+    from oracles.cli.main import main
+
+    gone = io.StringIO()
+    with contextlib.redirect_stdout(gone):
+        importlib.reload(cli)
+    gone.close()
+    monkeypatch.setenv(ln.DIR_ENV, str(tmp_path))
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["localnet", "status"]) == 0
+    assert out.getvalue().startswith("not running (no state: ")
 
 
 def test_localnet_dir__env_or_the_project_folder(
