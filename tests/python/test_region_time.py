@@ -140,3 +140,18 @@ def test_numeric_abbreviation__shown_as_offset() -> None:
     """tzdata has no letters for many zones (Sao Paulo is "-03"): shown as UTC-03:00."""
     clock = RegionClock.of(-180, "America/Sao_Paulo")
     assert clock.instant_text(datetime(2026, 6, 15, 20, tzinfo=UTC)) == "2026-06-15 17:00 UTC-03:00"
+
+
+def test_chart_ticks__local_hours_over_the_spring_change(clock: RegionClock) -> None:
+    """The demo chart's axis (oracles/sim/chart.py): three standard-time days from 7 March 2026,
+    ticked at the zone's 00h/06h/12h/18h: from 8 March 03:00 PDT on, a local hour is one standard
+    hour later on the axis, so 06h PDT is at x = 29 and 9 March's midnight at x = 47."""
+    from oracles.sim.chart import local_hour_ticks
+
+    first_hour = _day(date(2026, 3, 7)) * 24
+    ticks, labels = local_hour_ticks(clock, first_hour, 72)
+    assert list(zip(ticks, labels, strict=True)) == [
+        (0, "Mar 07"), (6, "06h"), (12, "12h"), (18, "18h"),
+        (24, "Mar 08"), (29, "06h"), (35, "12h"), (41, "18h"),
+        (47, "Mar 09"), (53, "06h"), (59, "12h"), (65, "18h"), (71, "Mar 10"),
+    ]  # fmt: skip
