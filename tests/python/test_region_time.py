@@ -155,3 +155,17 @@ def test_chart_ticks__local_hours_over_the_spring_change(clock: RegionClock) -> 
         (24, "Mar 08"), (29, "06h"), (35, "12h"), (41, "18h"),
         (47, "Mar 09"), (53, "06h"), (59, "12h"), (65, "18h"), (71, "Mar 10"),
     ]  # fmt: skip
+
+
+def test_zones__without_the_system_database__from_the_tzdata_package() -> None:
+    """A machine without /usr/share/zoneinfo still knows the zones: pyproject.toml depends on the
+    tzdata package, which zoneinfo falls back to when its search path is empty."""
+    import zoneinfo
+
+    try:
+        zoneinfo.reset_tzpath(to=[])
+        zone = zoneinfo.ZoneInfo.no_cache(LA)
+        assert datetime(2026, 7, 1, 12, tzinfo=UTC).astimezone(zone).tzname() == "PDT"
+        assert standard_offset_minutes(zone, 2026) == PST
+    finally:
+        zoneinfo.reset_tzpath()
