@@ -51,14 +51,26 @@ def kwh_text(wh: int) -> str:
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     g = group(sub, "event", "create or cancel a program's events, show and list them")
     p = command(g, "create", "create an event of a program (its utility)", _create,
-                description="Create an event of a program on a local day of its region, from --start to "
-                "--end in the region's clock time (its standard time); both on the region's meter "
-                "interval (15, 30 or 60 minutes). The program's utility sends it.")  # fmt: skip
+                description="Create an event of a program on a day of its region, from --start to "
+                "--end in the region's standard time (the protocol's clock, R-6), or with --local in "
+                "the clock of its time zone (daylight saving time included, R-8); both on the "
+                "region's meter interval (15, 30 or 60 minutes). The program's utility sends it. "
+                "See docs/time-zones.md.")  # fmt: skip
     p.add_argument("--program", type=argtypes.uint(32, 1), required=True, help="program id")
     p.add_argument("--day", type=argtypes.calendar_day, required=True,
-                   help="the event's local day, YYYY-MM-DD")  # fmt: skip
-    p.add_argument("--start", type=clock, required=True, help="local start time, HH:MM")
-    p.add_argument("--end", type=clock, required=True, help="local end time, HH:MM (24:00 allowed)")
+                   help="the event's day, YYYY-MM-DD (standard time; with --local, the zone's date)")  # fmt: skip
+    p.add_argument(
+        "--start",
+        type=clock,
+        required=True,
+        help="start time, HH:MM (standard time unless --local)",
+    )
+    p.add_argument(
+        "--end",
+        type=clock,
+        required=True,
+        help="end time, HH:MM (24:00 allowed; standard time unless --local)",
+    )
     p.add_argument("--local", action="store_true",
                    help="--day, --start and --end are the clock of the region's time zone (daylight "
                    "saving time included, e.g. 17:00 PDT = 16:00 standard) rather than its standard "
