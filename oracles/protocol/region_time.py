@@ -204,7 +204,9 @@ class RegionClock:
             text += f"/{self.abbreviation(end)}"
         if self.in_dst(start) or self.in_dst(end):
             s, e = start.astimezone(self.standard), end.astimezone(self.standard)
-            text += f" ({s:%H:%M}-{_clock_end(s, e)} standard)"
+            # the protocol's day is named when the local date is another (00:00-01:00 in summer)
+            on = f" on {s:%Y-%m-%d}" if s.date() != a.date() else ""
+            text += f" ({s:%H:%M}-{_clock_end(s, e)} standard{on})"
         return text
 
     def window_text(self, day: int, start_interval: int, end_interval: int) -> str:

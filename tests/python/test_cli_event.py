@@ -108,7 +108,7 @@ def test_create__local__zone_clock_placed_in_the_standard_day(
     e = w.p.dr_event(1)
     assert (e.day, e.start_interval, e.end_interval) == (day_number(EVENT_DAY), 17, 19)
     code, out, _ = run(capsys, [*create(w, start="00:00", end="01:00"), "--local"])
-    assert code == 0 and f"{DAY} 00:00-01:00 PDT (23:00-24:00 standard)" in out
+    assert code == 0 and f"{DAY} 00:00-01:00 PDT (23:00-24:00 standard on 2027-03-23)" in out
     e = w.p.dr_event(2)
     assert (e.day, e.start_interval, e.end_interval) == (day_number(EVENT_DAY) - 1, 23, 24)
     code, _, err = run(capsys, [*create(w, start="00:00", end="02:00"), "--local"])

@@ -107,7 +107,7 @@ def test_window__summer_local_clock_and_standard(clock: RegionClock) -> None:
     assert clock.window_from_wall_clock(d, 0, 60) == (_day(d) - 1, 92, 96)
     assert (
         clock.window_text(_day(d) - 1, 92, 96)
-        == "2026-06-15 00:00-01:00 PDT (23:00-24:00 standard)"
+        == "2026-06-15 00:00-01:00 PDT (23:00-24:00 standard on 2026-06-14)"
     )
     with pytest.raises(
         ValueError, match=r"crosses the end of the region's standard-time day \(01:00 PDT\)"
