@@ -247,7 +247,10 @@ def grid_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int
         )
     else:
         posted = oracle.post_actuals(args.region, [x for x in points if isinstance(x, ActualPoint)])
-    print(f"posted {posted} {args.kind} hours for region {args.region}")
+    hours = sorted(x.hour for x in points)
+    clock = p.region_clock(args.region)
+    span = f": {clock.hours_text(hours[0], hours[-1] - hours[0] + 1)}" if hours else ""
+    print(f"posted {posted} {args.kind} hours for region {args.region}{span}")
     return 0
 
 
@@ -263,9 +266,10 @@ def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) ->
     forecaster = Forecaster(p, client, Outbox(args.outbox))
     points = forecaster.forecast(args.region, hours)
     forecaster.post(args.region, points)
-    print(
-        f"posted {len(points)} forecast hours from hour {hours[0]}, peak {max(x.load_kw for x in points)} kW"
-    )
+    clock = p.region_clock(args.region)
+    peak = max(points, key=lambda x: x.load_kw)
+    print(f"posted {len(points)} forecast hours, {clock.hours_text(hours[0], len(hours))}; peak "
+          f"{peak.load_kw} kW at {clock.instant_text(clock.hour_start(peak.hour))}")  # fmt: skip
     return 0
 
 

@@ -122,6 +122,16 @@ class RegionClock:
             )
         return self.day_of(instant), minute // self.interval_minutes
 
+    def hour_start(self, hour: int) -> datetime:
+        """The UTC instant at which standard-time hour index ``hour`` begins (T-1: hour ``h`` is
+        hour ``h mod 24`` of protocol day ``h // 24``)."""
+        return datetime.fromtimestamp(3_600 * hour - 60 * self.offset_minutes, tz=UTC)
+
+    def hours_text(self, first: int, count: int) -> str:
+        """``count`` hours from hour index ``first`` as a local span, which may run over days:
+        ``2026-06-02 01:00-2026-06-03 01:00 PDT``."""
+        return self.span_text(self.hour_start(first), self.hour_start(first + count), False)
+
     # ------------------------------------------------------------------ input
 
     def from_wall_clock(self, d: date, hour: int, minute: int) -> datetime:
@@ -195,14 +205,14 @@ class RegionClock:
     def timestamp_text(self, ts: int) -> str:
         return self.instant_text(datetime.fromtimestamp(ts, tz=UTC))
 
-    def span_text(self, start: datetime, end: datetime) -> str:
-        """A span in local time, with the standard-time clock when DST is in effect:
+    def span_text(self, start: datetime, end: datetime, standard: bool = True) -> str:
+        """A span in local time, with (``standard``) the standard-time clock when DST is in effect:
         ``2026-06-15 17:00-19:00 PDT (16:00-18:00 standard)``; the end ``24:00`` stays the day's."""
         a, b = self.local(start), self.local(end)
         text = f"{a:%Y-%m-%d %H:%M}-{_clock_end(a, b)} {self.abbreviation(start)}"
         if self.abbreviation(end) != self.abbreviation(start):
             text += f"/{self.abbreviation(end)}"
-        if self.in_dst(start) or self.in_dst(end):
+        if standard and (self.in_dst(start) or self.in_dst(end)):
             s, e = start.astimezone(self.standard), end.astimezone(self.standard)
             # the protocol's day is named when the local date is another (00:00-01:00 in summer)
             on = f" on {s:%Y-%m-%d}" if s.date() != a.date() else ""

@@ -169,3 +169,13 @@ def test_zones__without_the_system_database__from_the_tzdata_package() -> None:
         assert standard_offset_minutes(zone, 2026) == PST
     finally:
         zoneinfo.reset_tzpath()
+
+
+def test_hours__forecast_span_in_the_zone(clock: RegionClock) -> None:
+    """T-1 hour indexes (the forecasts' keys) as local clock times: hour 0 of a June day is 01:00
+    PDT, and 24 hours from it end at 01:00 PDT the next day."""
+    first = _day(date(2026, 6, 2)) * 24
+    assert clock.instant_text(clock.hour_start(first)) == "2026-06-02 01:00 PDT"
+    assert clock.hours_text(first, 24) == "2026-06-02 01:00-2026-06-03 01:00 PDT"
+    assert clock.hours_text(first + 16, 3) == "2026-06-02 17:00-20:00 PDT"
+    assert clock.hours_text(first - 24 * 100, 2) == "2026-02-22 00:00-02:00 PST"
