@@ -86,8 +86,8 @@ interface IRegionRegistry {
     /// clock times in this zone (daylight saving time included) and refuse a zone whose standard
     /// offset is not the region's. See docs/time-zones.md.
     /// @param regionId An existing region.
-    /// @param timeZone An IANA name, 1..32 bytes (InvalidTimeZone otherwise).
-    function setTimeZone(uint16 regionId, string calldata timeZone) external;
+    /// @param zone An IANA name, 1..32 bytes (InvalidTimeZone otherwise).
+    function setTimeZone(uint16 regionId, string calldata zone) external;
 
     /// @notice Mark or unmark a local day as a holiday. Only REGION_ADMIN_ROLE (R-5); today or later
     /// only (HolidayInPast).
