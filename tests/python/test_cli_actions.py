@@ -262,6 +262,20 @@ def test_region_time_zone__authorized_and_not(w: World, capsys: pytest.CaptureFi
     assert code == 1 and "region 9 is not registered" in err
 
 
+def test_region_time_zone__set_by_hand_not_the_offset__ignored_and_said(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-8: the chain takes any 1..32-byte name (a `cast send` skips the CLI's check); a zone whose
+    standard offset is not the region's is not used: the fixed offset shows, and `region show`
+    says why."""
+    admin = ChainClient(w.w3, NodeSigner(w.accounts[0]))
+    admin.transact(w.p.regions.functions.setTimeZone(1, "America/New_York"), "setTimeZone")
+    assert w.p.region_clock(1).zone is None and w.p.region_clock(1).zone_label == "UTC-08:00"
+    code, out, _ = run(capsys, w.args("region", "show", "1"))
+    assert code == 0 and "time zone    America/New_York (not used:" in out
+    assert "now " in out and out.rstrip().endswith("UTC-08:00")
+
+
 def test_region_holiday__authorized_and_not(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     argv = [*w.args("region", "holiday"), "--region", "1", "--day", "2099-12-25"]
     day = (date(2099, 12, 25) - date(1970, 1, 1)).days
