@@ -19,6 +19,7 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     bytes32 public constant REGION_ADMIN_ROLE = keccak256("REGION_ADMIN_ROLE");
 
     uint256 private constant _MAX_NAME_BYTES = 64;
+    uint256 private constant _MAX_TIME_ZONE_BYTES = 32; // the longest IANA name is 32 bytes
     int16 private constant _MIN_UTC_OFFSET = -720; // UTC-12:00
     int16 private constant _MAX_UTC_OFFSET = 840; // UTC+14:00
     uint16 private constant _BPS = 10_000;
@@ -32,6 +33,8 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     mapping(uint16 regionId => string) private _names;
     uint256 private _count;
     mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _holidays;
+    /// @dev IANA names of <= 31 bytes take one slot (Solidity's short-string layout).
+    mapping(uint16 regionId => string) private _timeZones;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and REGION_ADMIN_ROLE.
     constructor(address admin) {
@@ -73,6 +76,15 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     }
 
     /// @inheritdoc IRegionRegistry
+    function setTimeZone(uint16 regionId, string calldata zone) external onlyRole(REGION_ADMIN_ROLE) {
+        _requireRegion(regionId);
+        uint256 length = bytes(zone).length;
+        if (length == 0 || length > _MAX_TIME_ZONE_BYTES) revert InvalidTimeZone(length);
+        _timeZones[regionId] = zone;
+        emit TimeZoneSet(regionId, zone);
+    }
+
+    /// @inheritdoc IRegionRegistry
     function setHoliday(uint16 regionId, uint32 day, bool holiday) external onlyRole(REGION_ADMIN_ROLE) {
         _requireRegion(regionId);
         uint32 today = LocalTime.dayOf(_params[regionId].utcOffsetMinutes, block.timestamp);
@@ -107,6 +119,12 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     function regionName(uint16 regionId) external view returns (string memory) {
         _requireRegion(regionId);
         return _names[regionId];
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function timeZone(uint16 regionId) external view returns (string memory) {
+        _requireRegion(regionId);
+        return _timeZones[regionId];
     }
 
     /// @inheritdoc IRegionRegistry

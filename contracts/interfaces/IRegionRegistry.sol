@@ -49,6 +49,8 @@ interface IRegionRegistry {
     error HolidayInPast(uint16 regionId, uint32 day, uint32 today);
     /// @notice Local days are defined from 1970-01-02 UTC on (timestamp >= 86_400).
     error TimestampOutOfRange(uint256 timestamp);
+    /// @notice A time zone name is 1..32 bytes (an IANA name such as "America/Los_Angeles", R-8).
+    error InvalidTimeZone(uint256 length);
 
     // ------------------------------------------------------------------ events
 
@@ -59,6 +61,10 @@ interface IRegionRegistry {
 
     /// @notice A region's parameters were changed.
     event RegionUpdated(uint16 indexed regionId, RegionParams params);
+
+    /// @notice A region's IANA time zone name was set or changed (R-8). The protocol's days do not
+    /// move: they stay in the region's standard time (`utcOffsetMinutes`, R-3, R-6).
+    event TimeZoneSet(uint16 indexed regionId, string timeZone);
 
     // ------------------------------------------------------------------ functions
 
@@ -73,6 +79,15 @@ interface IRegionRegistry {
     /// @param regionId An existing region.
     /// @param params The new parameters (validated as in addRegion).
     function updateRegion(uint16 regionId, RegionParams calldata params) external;
+
+    /// @notice Set or change a region's IANA time zone name, for people and files only (R-8). Only
+    /// REGION_ADMIN_ROLE. Nothing on chain reads it: the protocol's days stay in the region's
+    /// standard time (`utcOffsetMinutes`), so a change moves no day; off-chain tools show dates and
+    /// clock times in this zone (daylight saving time included) and refuse a zone whose standard
+    /// offset is not the region's. See docs/time-zones.md.
+    /// @param regionId An existing region.
+    /// @param zone An IANA name, 1..32 bytes (InvalidTimeZone otherwise).
+    function setTimeZone(uint16 regionId, string calldata zone) external;
 
     /// @notice Mark or unmark a local day as a holiday. Only REGION_ADMIN_ROLE (R-5); today or later
     /// only (HolidayInPast).
@@ -99,6 +114,10 @@ interface IRegionRegistry {
 
     /// @notice A region's name; reverts with UnknownRegion for an unknown id.
     function regionName(uint16 regionId) external view returns (string memory);
+
+    /// @notice A region's IANA time zone name (R-8), or "" if none was set (then off-chain tools show
+    /// the fixed standard offset); reverts with UnknownRegion for an unknown id.
+    function timeZone(uint16 regionId) external view returns (string memory);
 
     /// @notice Number of regions added so far.
     function regionCount() external view returns (uint256);

@@ -22,6 +22,7 @@ from oracles.cli.actions import (
 )
 from oracles.protocol.bindings import Consumer, MeterKey, Preferences, TrackRecord
 from oracles.protocol.enums import ConsumerClass, ConsumerStatus
+from oracles.protocol.region_time import offset_text
 
 CONTRACT = "ConsumerRegistry"
 ATTESTER = "KYC_ATTESTER_ROLE"
@@ -81,7 +82,7 @@ def _preference_args(p: argparse.ArgumentParser, *, defaults: bool) -> None:
     p.add_argument("--max-events", type=argtypes.uint(8, 1), default=d(10),
                    help=f"at most this many event days in any 30 days, 1..30{keep or ' (default: 10)'}")  # fmt: skip
     p.add_argument("--hours", type=argtypes.hours_mask, default=d(2**24 - 1),
-                   help=f"local hours it may be in an event: all, or 0-6,18,20-23{keep or ' (default: all)'}")  # fmt: skip
+                   help=f"hours of the region's standard time (R-6) it may be in an event: all, or 0-6,18,20-23{keep or ' (default: all)'}")  # fmt: skip
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -290,11 +291,13 @@ def _show(args: argparse.Namespace) -> int:
         raise CliError(f"{args.consumer} has not registered as a consumer")
     s.say(f"consumer {s.label(args.consumer)}: {c.status.name}{', paused' if c.paused else ''}"
           f"{f', id {c.id}' if c.id else ''}")  # fmt: skip
-    s.say(f"  region       {c.region_id}, {c.consumer_class.name.lower()}")
+    clock = s.p.region_clock(c.region_id)
+    s.say(f"  region       {c.region_id} ({clock.zone_label}), {c.consumer_class.name.lower()}")
     s.say(f"  capacity     {c.capacity_w:,} W")
     s.say(f"  consent      {consent_text(c.consent)}")
     s.say(f"  preferences  min rate {c.min_rate}, at most {c.max_events_per_30_days} events per 30 "
-          f"days, hours {hours_text(c.available_hours)}")  # fmt: skip
+          f"days, hours {hours_text(c.available_hours)} "
+          f"({offset_text(clock.offset_minutes)} standard time)")  # fmt: skip
     s.say(f"  meter        0x{c.meter_id_hash.hex()}")
     if c.status != ConsumerStatus.Registered:
         s.say(f"  active from  {argtypes.day_text(c.activation_day)}")

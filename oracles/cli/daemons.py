@@ -285,7 +285,10 @@ def grid_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int
         )
     else:
         posted = oracle.post_actuals(args.region, [x for x in points if isinstance(x, ActualPoint)])
-    print(f"posted {posted} {args.kind} hours for region {args.region}")
+    hours = sorted(x.hour for x in points)
+    clock = p.region_clock(args.region)
+    span = f": {clock.hours_text(hours[0], hours[-1] - hours[0] + 1)}" if hours else ""
+    print(f"posted {posted} {args.kind} hours for region {args.region}{span}")
     return 0
 
 
@@ -301,10 +304,11 @@ def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) ->
     forecaster = Forecaster(p, client, Outbox(args.outbox))
     points = forecaster.forecast(args.region, hours)
     forecaster.post(args.region, points)
+    clock = p.region_clock(args.region)
     region = p.region(args.region)
     peak = max(points, key=lambda x: x.load_kw)
-    print(f"posted {len(points)} forecast hours from {hour_text(hours[0], region.utc_offset_minutes)}; "
-          f"peak {peak.load_kw:,} kW at {hour_text(peak.hour, region.utc_offset_minutes)}, "
+    print(f"posted {len(points)} forecast hours, {clock.hours_text(hours[0], len(hours))}; peak "
+          f"{peak.load_kw:,} kW at {clock.instant_text(clock.hour_start(peak.hour))}, "
           f"{peak.load_kw * 100 // region.capacity_kw} % of the region's {region.capacity_kw:,} kW")  # fmt: skip
     return 0
 

@@ -130,7 +130,8 @@ def print_event_report(r: EventReport, out: TextIO, note: str) -> None:
     w = r.window
     region = f"region {r.region_id}" + (f" ({r.region_name})" if r.region_name else "")
     when = (
-        f"{r.date} {w.label} ({w.interval_minutes}-minute intervals {w.start_interval}..{w.end_interval})"
+        f"{w.local or f'{r.date} {w.label}'} ({w.interval_minutes}-minute intervals "
+        f"{w.start_interval}..{w.end_interval} of {r.date})"
         if w.label
         else f"{r.date}, intervals {w.start_interval}..{w.end_interval}"
     )

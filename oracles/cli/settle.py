@@ -5,13 +5,12 @@ from the meter-data calldata, each result checked against the Python reference. 
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
 from typing import Any
 
 from oracles.agents.keeper import Keeper, SettleStats
 from oracles.cli import argtypes, tokens
 from oracles.cli.actions import Anyone, CliError, Session, Tx, command
-from oracles.cli.event import event_of, kwh_text
+from oracles.cli.event import event_of, kwh_text, local_time
 from oracles.protocol.enums import EventStatus
 
 CONTRACT = "ProofSettlement"
@@ -44,7 +43,7 @@ def _settle(args: argparse.Namespace) -> int:
         ends = int(s.p.regions.functions.localDayStart(e.region_id, e.day + 1).call())
         final_at = ends + int(meter.FINALITY_DELAY().call())
         if s.now() < final_at:
-            when = datetime.fromtimestamp(final_at, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+            when = local_time(s, e.region_id, final_at)
             raise CliError(f"event {args.event}'s day {argtypes.day_text(e.day)} is final from {when} "
                            "(M-9): settle after it")  # fmt: skip
         date = argtypes.day_text(e.day)

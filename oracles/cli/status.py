@@ -9,11 +9,11 @@ from pathlib import Path
 
 from web3 import Web3
 
-from oracles.cli import argtypes, workfiles
+from oracles.cli import workfiles
 from oracles.cli.actions import Session, command
+from oracles.cli.event import when_text
 from oracles.cli.region import region_ids
 from oracles.protocol.enums import EventStatus
-from oracles.protocol.event_window import EventWindow
 
 OPEN = (EventStatus.Scheduled, EventStatus.RootPending)
 
@@ -46,19 +46,20 @@ def _status(args: argparse.Namespace) -> int:
         s.say(f"  {'token':<22} {p.token.address}")
     ids = region_ids(s)
     s.say(f"regions: {len(ids)}")
+    clocks = {rid: p.region_clock(rid) for rid in ids}
     for rid in ids:
-        r = p.region(rid)
+        r, clock = p.region(rid), clocks[rid]
         today = int(p.regions.functions.localDay(rid, int(block["timestamp"])).call())
         s.say(f"  {rid} {p.regions.functions.regionName(rid).call()!r}: {r.interval_minutes}-minute "
-              f"interval, today {argtypes.day_text(today)}")  # fmt: skip
+              f"interval, {clock.zone_label}, today {clock.day_text(today)}, now "
+              f"{clock.timestamp_text(int(block['timestamp']))}")  # fmt: skip
     count = int(p.requests.functions.eventCount().call())
     open_events = [(i, e) for i in range(1, count + 1) if (e := p.dr_event(i)).status in OPEN]
     s.say(f"events: {count}, open {len(open_events)}")
     for i, e in open_events:
-        window = EventWindow.of_event(e, p.meter_interval(e.region_id))
-        s.say(f"  event {i}: program {e.program_id}, region {e.region_id}, {argtypes.day_text(e.day)} "
-              f"{window.label}, {e.status.name}, {e.enrolled} enrolled, "
-              f"{e.settled} settled")  # fmt: skip
+        clock = clocks.get(e.region_id) or p.region_clock(e.region_id)
+        s.say(f"  event {i}: program {e.program_id}, region {e.region_id}, {when_text(clock, e)}, "
+              f"{e.status.name}, {e.enrolled} enrolled, {e.settled} settled")  # fmt: skip
     if args.outbox.exists():
         from oracles.agents.outbox import Outbox
 

@@ -5,8 +5,8 @@ Every figure is a sum or count over logs in the index (:mod:`oracles.indexer.wat
 reads the chain, so the report of an event long past costs what the report of a new one does.
 
 * terms and window: ``EventCreated`` (P-3), the region's name, UTC offset and interval from its
-  ``RegionAdded`` (R-7: the interval never changes; the offset shown is the one the region was
-  added with);
+  ``RegionAdded`` (R-6, R-7: neither ever changes), its time zone from its last ``TimeZoneSet``
+  (R-8): the window in the zone's clock (``local``) and in standard time (``starts_at``);
 * enrollments: ``Enrolled`` minus ``OptedOut`` (V-1, V-7), committed Wh of the live ones;
 * proof-carrying and batch settlement: ``Settled`` (baseline, actual and reduction Wh, reward)
   and ``SettledInsufficientData`` (S-1, S-11);
@@ -29,6 +29,7 @@ from oracles.indexer.view import IndexView
 from oracles.protocol.bindings import RegionParams
 from oracles.protocol.enums import Tier
 from oracles.protocol.event_window import EventWindow
+from oracles.protocol.region_time import RegionClock, TimeZoneError
 
 
 class _Model(BaseModel):
@@ -41,9 +42,12 @@ class Window(_Model):
     start_interval: int
     end_interval: int
     interval_minutes: int | None
-    label: str | None  # "17:00-20:00", local standard time
-    starts_at: str | None  # ISO 8601 with the region's offset
+    label: str | None  # "17:00-20:00", the region's standard time (the protocol's clock, R-6)
+    starts_at: str | None  # ISO 8601 with the region's standard offset
     ends_at: str | None
+    # in the region's time zone: "2026-06-15 18:00-21:00 PDT (17:00-20:00 standard)"
+    local: str | None = None
+    time_zone: str | None = None  # the IANA name, None without one
 
 
 class Enrollments(_Model):
@@ -129,7 +133,13 @@ def event_report(view: IndexView, event_id: int, indexed_through: int) -> EventR
         region_name=None if region is None else str(region.args["name"]),
         day=int(a["day"]),
         date=(datetime(1970, 1, 1, tzinfo=UTC) + timedelta(days=int(a["day"]))).date().isoformat(),
-        window=_window(int(a["day"]), int(a["startInterval"]), int(a["endInterval"]), params),
+        window=_window(
+            int(a["day"]),
+            int(a["startInterval"]),
+            int(a["endInterval"]),
+            params,
+            view.time_zone(region_id),
+        ),
         tier=Tier(int(a["tier"])).name.lower(),
         rate=int(a["rate"]),
         target_wh=int(a["targetWh"]),
@@ -160,7 +170,7 @@ def _live(logs: list[Row]) -> dict[str, dict[str, Any]]:
     return live
 
 
-def _window(day: int, start: int, end: int, params: RegionParams | None) -> Window:
+def _window(day: int, start: int, end: int, params: RegionParams | None, zone: str) -> Window:
     if params is None:
         return Window(start_interval=start, end_interval=end, interval_minutes=None, label=None,
                       starts_at=None, ends_at=None)  # fmt: skip
@@ -173,8 +183,14 @@ def _window(day: int, start: int, end: int, params: RegionParams | None) -> Wind
     def at(minute: int) -> str:
         return (local + timedelta(minutes=minute)).isoformat()
 
+    try:
+        clock = RegionClock.of(params.utc_offset_minutes, zone, params.interval_minutes)
+    except TimeZoneError:  # a zone set by hand that is not the region's: the fixed offset
+        clock = RegionClock.of(params.utc_offset_minutes, "", params.interval_minutes)
     return Window(start_interval=start, end_interval=end, interval_minutes=w.interval_minutes,
-                  label=w.label, starts_at=at(w.start_minute), ends_at=at(w.end_minute))  # fmt: skip
+                  label=w.label, starts_at=at(w.start_minute), ends_at=at(w.end_minute),
+                  local=clock.window_text(day, start, end),
+                  time_zone=None if clock.zone is None else clock.zone.key)  # fmt: skip
 
 
 def _settlement(by_name: dict[str, list[dict[str, Any]]], live: dict[str, Any]) -> Settlement:

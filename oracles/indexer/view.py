@@ -67,6 +67,11 @@ class IndexView:
         rows = self.store.rows("name='RegionAdded' AND region=?", (region,))
         return rows[0] if rows else None
 
+    def time_zone(self, region: int) -> str:
+        """The region's IANA time zone as last set (``TimeZoneSet``, R-8), "" if never."""
+        rows = self.store.rows("name='TimeZoneSet' AND region=?", (region,))
+        return str(rows[-1].args["timeZone"]) if rows else ""
+
     def finalized_through(self, region: int) -> int | None:
         """The last day of the region made final (M-9), None if none."""
         rows = self.store.rows("name='DaysFinalized' AND region=?", (region,))

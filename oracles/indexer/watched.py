@@ -51,9 +51,10 @@ WATCHED: tuple[Watched, ...] = (
             "BatchClaimed",
         )
     ),
-    # an event's report (`gridbalance report --event`): its region's name and interval, the
+    # an event's report (`gridbalance report --event`): its region's name, interval and zone, the
     # disputes of its enrollments and their rulings (D-1..D-3)
     Watched("regions", "RegionAdded"),
+    Watched("regions", "TimeZoneSet"),  # its time zone, for the dates and clock times shown
     Watched("disputes", "DisputeOpened"),
     Watched("disputes", "DisputeResolved"),
 )

@@ -23,6 +23,7 @@ from oracles.chain.rpc import rpc_request
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR, Artifact, load_artifact
 from oracles.protocol.manifest import ACCESS_CONTROLLED, PROTOCOL, DeployedContract, Manifest
 from oracles.protocol.profiles import BuildProfile
+from oracles.protocol.region_time import RegionClock, TimeZoneError
 
 ADDRESS = r"^0x[0-9a-fA-F]{40}$"
 TEST_TOKEN = "MockStablecoin"
@@ -50,6 +51,18 @@ class RegionConfig(BaseModel):
     voltage_tolerance_bps: int = 500
     # the meter interval: 15, 30 or 60 minutes, fixed once the region is added
     interval_minutes: Literal[15, 30, 60] = 60
+    # the IANA time zone for people and files (R-8, docs/time-zones.md), "" for none; its standard
+    # offset must be utc_offset_minutes
+    time_zone: str = ""
+
+    @model_validator(mode="after")
+    def _zone_matches_the_offset(self) -> RegionConfig:
+        if self.time_zone:
+            try:
+                RegionClock.of(self.utc_offset_minutes, self.time_zone, self.interval_minutes)
+            except TimeZoneError as exc:
+                raise ValueError(str(exc)) from None
+        return self
 
     def as_tuple(self) -> tuple[int, ...]:
         return (
@@ -426,6 +439,12 @@ class Deployer:
                 self.client.transact(
                     regions.functions.addRegion(region.id, region.name, region.as_tuple()),
                     f"addRegion({region.id})",
+                )
+            # a zone already set is not set again (`gridbalance region time-zone` changes it)
+            if region.time_zone and not regions.functions.timeZone(region.id).call():
+                self.client.transact(
+                    regions.functions.setTimeZone(region.id, region.time_zone),
+                    f"setTimeZone({region.id}, {region.time_zone})",
                 )
         m.commit = m.commit if not self.deployed_now and m.commit else _git_commit()
         m.deployer = me

@@ -24,6 +24,7 @@ from oracles.protocol.bindings import (
     RootRecord,
 )
 from oracles.protocol.manifest import PROTOCOL, Manifest, ManifestError
+from oracles.protocol.region_time import RegionClock, TimeZoneError
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,16 @@ class Protocol:
 
     def region(self, region_id: int) -> RegionParams:
         return RegionParams.model_validate(self.regions.functions.region(region_id).call())
+
+    def region_clock(self, region_id: int) -> RegionClock:
+        """The region's clock (R-8): its standard-time days shown in its IANA zone. A zone set on
+        chain that is unknown here or disagrees with the offset is ignored (the fixed offset shows)."""
+        r = self.region(region_id)
+        zone = str(self.regions.functions.timeZone(region_id).call())
+        try:
+            return RegionClock.of(r.utc_offset_minutes, zone, r.interval_minutes)
+        except TimeZoneError:
+            return RegionClock.of(r.utc_offset_minutes, "", r.interval_minutes)
 
     def meter_interval(self, region_id: int) -> int:
         """The region's meter interval in minutes (15, 30 or 60; fixed at addRegion, R-7)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -9,8 +10,28 @@ import numpy as np
 from oracles.agents.grid_oracles import Forecaster
 from oracles.agents.keeper import Keeper, SettleStats, baseline_params
 from oracles.protocol.bindings import DrEvent, Program
+from oracles.protocol.region_time import RegionClock
 from oracles.reference import baseline as ref
 from oracles.sim.context import Run
+
+
+def local_hour_ticks(
+    clock: RegionClock, first_hour: int, count: int
+) -> tuple[list[int], list[str]]:
+    """Ticks of a chart whose x is ``0..count`` hours from standard-time hour index ``first_hour``
+    (T-1): one at every local 00h, 06h, 12h and 18h of the region's zone (daylight saving time
+    included), the date at local midnight (``Jun 15``), the hour otherwise (``06h``)."""
+    ticks: list[int] = []
+    labels: list[str] = []
+    for x in range(count + 1):
+        instant = datetime.fromtimestamp(
+            (first_hour + x) * 3_600 - 60 * clock.offset_minutes, tz=UTC
+        )
+        local = clock.local(instant)
+        if local.minute == 0 and local.hour % 6 == 0:
+            ticks.append(x)
+            labels.append(f"{local:%b %d}" if local.hour == 0 else f"{local:%H}h")
+    return ticks, labels
 
 
 def draw_chart(
@@ -78,9 +99,11 @@ def draw_chart(
         end,
         color="tab:red",
         alpha=0.15,
-        label=f"event {terms.window.label}",
+        label=f"event {run.clock.window_text(event.day, event.start_interval, event.end_interval)}",
     )
-    ax1.set_xlabel("hour (last three local days)")
+    ticks, labels = local_hour_ticks(run.clock, hours[0], len(hours))
+    ax1.set_xticks(ticks, labels, fontsize=8)
+    ax1.set_xlabel(f"local time, {run.clock.zone_label} (the protocol's days: standard time)")
     ax1.set_ylabel("kW")
     ax1.set_title(
         f"Region load, forecast and baseline; verified reduction {baseline_added:,.0f} kWh"

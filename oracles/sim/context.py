@@ -15,11 +15,13 @@ from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.bindings import ProgramParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.errors import ErrorDecoder
+from oracles.protocol.region_time import RegionClock
 from oracles.sim.simulator import Simulator
 
 REGION_ID = 1
 REGION_NAME = "Demo Valley (CAISO-like)"
 UTC_OFFSET_MINUTES = -480
+TIME_ZONE = "America/Los_Angeles"  # shown in the report and the chart (R-8); days stay in PST
 DAY = 86_400
 DECIMALS = 6
 BASE_RATE = 500_000  # 0.50 mUSD per kWh
@@ -94,3 +96,8 @@ class Run:
     clients: dict[str, ChainClient]
     consumer_ids: list[int]
     out_dir: Path
+
+    @property
+    def clock(self) -> RegionClock:
+        """The demo region's clock: standard-time days shown in :data:`TIME_ZONE`."""
+        return RegionClock.of(UTC_OFFSET_MINUTES, TIME_ZONE, self.cfg.interval_minutes)

@@ -72,6 +72,7 @@ from oracles.sim.context import (
     REGION_ID,
     REGION_NAME,
     SETTLE_BATCH,
+    TIME_ZONE,
     TRIGGER_MAX_HOURS,
     TRIGGER_MIN_HOURS,
     UTC_OFFSET_MINUTES,
@@ -197,6 +198,7 @@ def _cycle(cfg: DemoConfig, w3: Web3, url: str, out_dir: Path, out: TextIO) -> d
             capacity_kw=capacity_kw,
             utc_offset_minutes=UTC_OFFSET_MINUTES,
             interval_minutes=cfg.interval_minutes,
+            time_zone=TIME_ZONE,
         )
         config = DeployConfig(
             regions=[region],

@@ -19,7 +19,7 @@ from oracles.forecasting.models import mape_percent, naive_last_week
 from oracles.protocol.bindings import DrEvent, Program
 from oracles.protocol.enums import ConsumerClass, EventStatus
 from oracles.reference import baseline as ref
-from oracles.sim.context import DECIMALS, REGION_ID, Run
+from oracles.sim.context import DECIMALS, REGION_ID, TIME_ZONE, Run
 from oracles.sim.simulator import Behavior
 
 
@@ -98,6 +98,12 @@ def build_report(
         "event": {
             "id": event_id,
             "day": event.day,
+            "date": run.clock.date_of_day(event.day).isoformat(),
+            "time_zone": TIME_ZONE,
+            # the window in the region's zone: "2026-06-15 13:00-17:00 PDT (12:00-16:00 standard)"
+            "local_window": run.clock.window_text(
+                event.day, event.start_interval, event.end_interval
+            ),
             "interval_minutes": keeper.terms(event_id).window.interval_minutes,
             "start_interval": event.start_interval,
             "end_interval": event.end_interval,
@@ -167,7 +173,9 @@ def print_report(r: dict[str, Any], out: TextIO) -> None:
         if e.get("created_by") == "utility"
         else "auto-triggered by the forecast"
     )
-    print(f"\nEvent {e['id']} ({how}): local day {e['day']}, {e['window']}, "
+    # reports written before R-8 have no local window: their day number and standard-time window
+    when = e.get("local_window") or f"local day {e['day']}, {e['window']}"
+    print(f"\nEvent {e['id']} ({how}): {when}, "
           f"{e['tier']} tier, {e['rate_musd_per_kwh']:.3f} mUSD/kWh", file=out)  # fmt: skip
     print(
         f"\n  {'class':<12} {'enrolled':>8} {'committed kWh':>14} {'verified kWh':>13} {'paid mUSD':>11} {'no data':>8}",

@@ -229,3 +229,54 @@ def test_set_holiday__stranger_or_unknown_region__reverts(registry, region_admin
         registry.setHoliday(1, 30_500, True, {"from": stranger})
     with brownie.reverts(err("UnknownRegion", 4)):
         registry.setHoliday(4, 30_500, True, {"from": region_admin})
+
+
+# R-8: the region's IANA time zone, for people and files only ---------------------------------
+
+
+def test_set_time_zone__by_region_admin__stored_and_event(registry, region_admin):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    assert registry.timeZone(7) == ""
+    tx = registry.setTimeZone(7, "America/Los_Angeles", {"from": region_admin})
+    assert registry.timeZone(7) == "America/Los_Angeles"
+    assert tx.events["TimeZoneSet"]["regionId"] == 7
+    assert tx.events["TimeZoneSet"]["timeZone"] == "America/Los_Angeles"
+    # changeable, and the longest IANA name (32 bytes) fits
+    longest = "America/Argentina/ComodRivadavia"
+    tx = registry.setTimeZone(7, longest, {"from": region_admin})
+    assert registry.timeZone(7) == longest
+    assert tx.events["TimeZoneSet"]["timeZone"] == longest
+
+
+def test_set_time_zone__by_stranger__reverts(registry, region_admin, stranger):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    role = registry.REGION_ADMIN_ROLE()
+    with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
+        registry.setTimeZone(7, "America/New_York", {"from": stranger})
+    assert registry.timeZone(7) == ""
+
+
+@pytest.mark.parametrize("zone", ["", "x" * 33])
+def test_set_time_zone__empty_or_too_long__reverts(registry, region_admin, zone):
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    with brownie.reverts(err("InvalidTimeZone", len(zone))):
+        registry.setTimeZone(7, zone, {"from": region_admin})
+    assert registry.timeZone(7) == ""
+
+
+def test_set_time_zone__unknown_region__reverts(registry, region_admin):
+    with brownie.reverts(err("UnknownRegion", 9)):
+        registry.setTimeZone(9, "Europe/Berlin", {"from": region_admin})
+    with brownie.reverts(err("UnknownRegion", 9)):
+        registry.timeZone(9)
+
+
+def test_set_time_zone__moves_no_day(registry, region_admin):
+    """R-8: the zone is for people; local days stay in the fixed standard offset (R-3, R-6)."""
+    registry.addRegion(7, NAME, region_tuple(), {"from": region_admin})
+    t = _now()
+    day, start = registry.localDay(7, t), registry.localDayStart(7, 20_000)
+    registry.setTimeZone(7, "America/Los_Angeles", {"from": region_admin})
+    assert registry.localDay(7, t) == day
+    assert registry.localDayStart(7, 20_000) == start
+    assert registry.region(7)[2] == DEFAULT_REGION["utcOffsetMinutes"]

@@ -29,6 +29,9 @@ from oracles.reference.meter_leaf import ConsumerDay, encode_batch
 
 REGION, QUARTER = 1, 2  # an hourly region and a 15-minute one, both UTC-08:00
 OFFSET = -480
+ZONE = (
+    "America/Los_Angeles"  # region 1's time zone (R-8); region 2 has none: the fixed offset shows
+)
 EPOCH = date(1970, 1, 1)
 START = date(2027, 3, 1)  # a Monday: the world's clock starts at 10:00 local that day
 EVENT_DAY = date(2027, 3, 24)  # a Wednesday, 23 days later (an event starts within 30 days)
@@ -85,7 +88,8 @@ def build_world(tmp: Path) -> Iterator[World]:
         acc = [str(a) for a in w3.eth.accounts]
         set_time(anvil.url, local_ts(START, 10))
         cfg = DeployConfig(
-            regions=[RegionConfig(id=REGION, name="Valley", capacity_kw=10_000, utc_offset_minutes=OFFSET),
+            regions=[RegionConfig(id=REGION, name="Valley", capacity_kw=10_000, utc_offset_minutes=OFFSET,
+                                  time_zone=ZONE),
                      RegionConfig(id=QUARTER, name="Quarter", capacity_kw=10_000, utc_offset_minutes=OFFSET,
                                   interval_minutes=15)],
             verifiers=[acc[VERIFIER]], threshold=1, meter_oracles=[acc[ORACLE]], keepers=[acc[KEEPER]],

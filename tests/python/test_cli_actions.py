@@ -217,6 +217,65 @@ def test_region_add__admin_by_default__added(w: World, capsys: pytest.CaptureFix
     assert code == 0 and "region 1 'Test'" in out and "region 7 'East'" in out
 
 
+def test_region_add__time_zone__set_and_shown(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    """R-8: --time-zone sends setTimeZone after addRegion; a zone whose standard time is not the
+    offset is one line, nothing sent."""
+    argv = [*w.args("region", "add"), "--id", "8", "--name", "Berlin", "--capacity-kw", "5000",
+            "--utc-offset", "+01:00", "--interval", "15"]  # fmt: skip
+    code, _, err = run(capsys, [*argv, "--time-zone", "Europe/London"])
+    assert code == 1 and err.count("\n") == 1
+    assert (
+        "--time-zone: time zone Europe/London has standard time UTC+00:00, the region UTC+01:00"
+        in err
+    )
+    code, _, err = run(capsys, [*argv, "--time-zone", "Europe/Atlantis"])
+    assert code == 1 and err.count("\n") == 1 and "not an IANA time zone" in err
+    assert not w.p.regions.functions.regionExists(8).call()
+    code, out, _ = run(capsys, [*argv, "--time-zone", "Europe/Berlin", "--dry-run"])
+    assert code == 0 and "dry run: 2 transactions" in out and "setTimeZone(regionId=8" in out
+    assert not w.p.regions.functions.regionExists(8).call()
+    code, out, _ = run(capsys, [*argv, "--time-zone", "Europe/Berlin"])
+    assert code == 0 and "days in UTC+01:00 standard time, shown in Europe/Berlin" in out
+    assert w.p.regions.functions.timeZone(8).call() == "Europe/Berlin"
+    code, out, _ = run(capsys, w.args("region", "show", "8"))
+    assert code == 0 and "time zone    Europe/Berlin" in out
+    assert "days         UTC+01:00 standard time all year (R-6)" in out
+
+
+def test_region_time_zone__authorized_and_not(w: World, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, w.args("region", "show", "1"))
+    assert code == 0 and "time zone    none set" in out
+    argv = [*w.args("region", "time-zone"), "--region", "1", "--zone", "America/Los_Angeles"]
+    code, _, err = run(capsys, [*argv, "--account", "3"])
+    assert code == 1 and err.count("\n") == 1 and "RegionRegistry.REGION_ADMIN_ROLE" in err
+    assert w.p.regions.functions.timeZone(1).call() == ""
+    code, _, err = run(capsys, [*argv[:-1], "America/Denver"])
+    assert (
+        code == 1 and err.count("\n") == 1 and "America/Denver has standard time UTC-07:00" in err
+    )
+    code, out, _ = run(capsys, argv)
+    assert code == 0 and "Region 1's time zone is now America/Los_Angeles (was none)" in out
+    assert w.p.regions.functions.timeZone(1).call() == "America/Los_Angeles"
+    code, out, _ = run(capsys, w.args("region", "show", "1"))
+    assert code == 0 and "time zone    America/Los_Angeles" in out
+    code, _, err = run(capsys, [*w.args("region", "time-zone"), "--region", "9", "--zone", "UTC"])
+    assert code == 1 and "region 9 is not registered" in err
+
+
+def test_region_time_zone__set_by_hand_not_the_offset__ignored_and_said(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-8: the chain takes any 1..32-byte name (a `cast send` skips the CLI's check); a zone whose
+    standard offset is not the region's is not used: the fixed offset shows, and `region show`
+    says why."""
+    admin = ChainClient(w.w3, NodeSigner(w.accounts[0]))
+    admin.transact(w.p.regions.functions.setTimeZone(1, "America/New_York"), "setTimeZone")
+    assert w.p.region_clock(1).zone is None and w.p.region_clock(1).zone_label == "UTC-08:00"
+    code, out, _ = run(capsys, w.args("region", "show", "1"))
+    assert code == 0 and "time zone    America/New_York (not used:" in out
+    assert "now " in out and out.rstrip().endswith("UTC-08:00")
+
+
 def test_region_holiday__authorized_and_not(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     argv = [*w.args("region", "holiday"), "--region", "1", "--day", "2099-12-25"]
     day = (date(2099, 12, 25) - date(1970, 1, 1)).days
@@ -242,6 +301,7 @@ def test_status__chain_contracts_regions_outbox(
     assert code == 0 and f"chain {w.w3.eth.chain_id}" in out and "NO CODE" not in out
     assert out.count(" code") == 12 and "regions: 1" in out and "events: 0, open 0" in out
     assert "outbox" in out and "none" in out
+    assert "60-minute interval, UTC-08:00, today " in out  # no zone set: the fixed offset
 
 
 def test_operator__apply_approve_show_suspend__by_the_utility_council(

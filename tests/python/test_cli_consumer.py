@@ -132,6 +132,8 @@ def test_set_meter_key__authorized_and_not(w: World, capsys: pytest.CaptureFixtu
     assert (mk.key, mk.from_day) == (checksummed, day_number(START) + 4)
     code, out, _ = run(capsys, w.args("consumer", "show", a))
     assert code == 0 and f"meter key    {checksummed} from 2027-03-05" in out
+    assert "region       1 (America/Los_Angeles), residential" in out
+    assert "(UTC-08:00 standard time)" in out
 
 
 def test_update__keeps_what_is_not_given(w: World, capsys: pytest.CaptureFixture[str]) -> None:

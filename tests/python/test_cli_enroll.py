@@ -101,7 +101,7 @@ def test_opt_out__before_the_gate__and_closed_after(
     w.warp(local_ts(EVENT_DAY, 5, 30))  # past the gate (05:00)
     code, _, err = run(capsys, enroll(w, B, "--commit-kwh", "1"))
     assert code == 1 and one_line(err)
-    assert "enrollment closed at 2027-03-24 05:00 (UTC-08:00)" in err
+    assert "enrollment closed at 2027-03-24 06:00 PDT" in err
 
 
 @pytest.mark.parametrize(

@@ -51,9 +51,14 @@ def test_create__programs_utility_by_default__scheduled(
     w: World, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, out, _ = run(capsys, create(w, "--tier", "economic"))
-    assert code == 0 and f"Event 1 created: program 1, region 1, {DAY} 17:00-19:00 local" in out
+    # region 1's zone is America/Los_Angeles (R-8): 17:00 standard is 18:00 PDT on 24 March
+    assert (
+        code == 0
+        and f"Event 1 created: program 1, region 1, {DAY} 18:00-20:00 PDT (17:00-19:00 standard)"
+        in out
+    )
     assert "Economic, 0.75 mUSD per kWh, target 12.5 kWh" in out  # 0.5 x 1.5
-    assert "enrollment closes 2027-03-24 05:00 (UTC-08:00)" in out  # 12 h before the start
+    assert "enrollment closes 2027-03-24 06:00 PDT" in out  # 12 h before the start
     e = w.p.dr_event(1)
     assert (e.day, e.start_interval, e.end_interval) == (day_number(EVENT_DAY), 17, 19)
     assert e.tier == Tier.Economic and e.target_wh == 12_500 and e.status == EventStatus.Scheduled
@@ -84,13 +89,38 @@ def test_create__quarter_hour_region__intervals_and_boundaries(
     argv = w.args("event", "create", "--program", "2", "--day", DAY, "--start", "17:15",
                   "--end", "18:45", "--target-kwh", "3")  # fmt: skip
     code, out, _ = run(capsys, argv)
-    assert code == 0 and "17:15-18:45 local" in out
+    assert code == 0 and f"{DAY} 17:15-18:45 UTC-08:00," in out  # region 2 has no zone
     e = w.p.dr_event(1)
     assert (e.start_interval, e.end_interval) == (69, 75)
     argv[argv.index("17:15")] = "17:10"
     code, _, err = run(capsys, argv)
     assert code == 1 and one_line(err)
     assert "'17:10' is not on a 15-minute interval boundary" in err
+
+
+def test_create__local__zone_clock_placed_in_the_standard_day(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """R-8: with --local, 18:00-20:00 on 24 March is the zone's clock (PDT): hours 17..19 of the
+    standard-time day; 00:00-01:00 PDT is the day before's 23:00-24:00."""
+    code, out, _ = run(capsys, [*create(w, start="18:00", end="20:00"), "--local"])
+    assert code == 0 and f"{DAY} 18:00-20:00 PDT (17:00-19:00 standard)" in out
+    e = w.p.dr_event(1)
+    assert (e.day, e.start_interval, e.end_interval) == (day_number(EVENT_DAY), 17, 19)
+    code, out, _ = run(capsys, [*create(w, start="00:00", end="01:00"), "--local"])
+    assert code == 0 and f"{DAY} 00:00-01:00 PDT (23:00-24:00 standard on 2027-03-23)" in out
+    e = w.p.dr_event(2)
+    assert (e.day, e.start_interval, e.end_interval) == (day_number(EVENT_DAY) - 1, 23, 24)
+    code, _, err = run(capsys, [*create(w, start="00:00", end="02:00"), "--local"])
+    assert (
+        code == 1 and one_line(err) and "crosses the end of the region's standard-time day" in err
+    )
+    assert int(w.p.requests.functions.eventCount().call()) == 2
+    program_in_quarter_region(w, capsys)  # region 2 has no zone
+    argv = [*w.args("event", "create", "--program", "2", "--day", DAY, "--start", "17:15",
+                    "--end", "18:45", "--target-kwh", "3"), "--local"]  # fmt: skip
+    code, _, err = run(capsys, argv)
+    assert code == 1 and one_line(err) and "--local: the region has no time zone" in err
 
 
 def test_create__off_boundary_or_reversed_or_past__one_line(
@@ -143,12 +173,19 @@ def test_show_and_list(w: World, capsys: pytest.CaptureFixture[str]) -> None:
     second = create_event(w, d=EVENT_DAY.replace(day=25), start=8, end=10)
     w.client(A).transact(w.p.requests.functions.enroll(first, 2_000), "enroll")
     code, out, _ = run(capsys, w.args("event", "show", str(first)))
-    assert code == 0 and f"event {first}: program 1, region 1, {DAY} 17:00-19:00 local" in out
+    assert (
+        code == 0
+        and f"event {first}: program 1, region 1, {DAY} 18:00-20:00 PDT (17:00-19:00 standard)"
+        in out
+    )
     assert "target       10 kWh, committed 2 kWh" in out and "1 enrolled, 0 settled" in out
-    assert "enrollment closes 2027-03-24 05:00 (UTC-08:00)" in out
+    assert "enrollment closes 2027-03-24 06:00 PDT" in out
     code, out, _ = run(capsys, w.args("event", "list"))
     assert code == 0 and len(out.splitlines()) == 2
-    assert f"event {second}: program 1, region 1, 2027-03-25 08:00-10:00" in out
+    assert (
+        f"event {second}: program 1, region 1, 2027-03-25 09:00-11:00 PDT (08:00-10:00 standard)"
+        in out
+    )
     code, out, _ = run(capsys, w.args("event", "list", "--region", "2"))
     assert code == 0 and out.strip() == "no events of the 2 match"
     code, _, err = run(capsys, w.args("event", "show", "3"))

@@ -60,7 +60,7 @@ def test_settle__before_the_day_is_final__one_line(
 ) -> None:
     code, _, err = run(capsys, w.args("settle", "--event", "1"))
     assert code == 1 and one_line(err)
-    assert "day 2027-03-24 is final from 2027-03-27 08:00 UTC (M-9): settle after it" in err
+    assert "day 2027-03-24 is final from 2027-03-27 01:00 PDT (M-9): settle after it" in err
 
 
 def test_settle__dry_run__finalize_first_nothing_sent(

@@ -27,7 +27,7 @@ from oracles.protocol.bindings import Enrollment
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.manifest import Manifest
 from oracles.sim import demo
-from oracles.sim.context import PIPELINE, REGION_NAME, DemoConfig
+from oracles.sim.context import PIPELINE, REGION_NAME, TIME_ZONE, DemoConfig
 
 # one demo world per settlement mode, module-scoped: one pytest-xdist worker runs the module
 pytestmark = pytest.mark.xdist_group("event_report")
@@ -111,6 +111,9 @@ def test_report__proof_settled_event__every_figure_agrees_with_the_chain(
         event.start_interval, event.end_interval,
     )  # fmt: skip
     assert r.window.starts_at is not None and r.window.starts_at.endswith("-08:00")
+    # the demo region's zone, from its indexed TimeZoneSet; the local window names the date
+    assert r.window.time_zone == TIME_ZONE and r.window.local == w.report["event"]["local_window"]
+    assert r.window.local is not None and r.window.local.startswith(r.date)
     assert (r.tier, r.rate, r.target_wh) == (event.tier.name.lower(), event.rate, event.target_wh)
     assert r.enrollments.enrolled == event.enrolled == len(w.accounts) > 0
     assert r.enrollments.committed_wh == event.committed_wh
@@ -135,7 +138,8 @@ def test_report__text__names_the_figures(
     assert text.startswith(
         f"event {r.event_id}: program {r.program_id}, region 1 ({REGION_NAME}), settled\n"
     )
-    assert f"window     {r.date} {r.window.label} (60-minute intervals" in text
+    assert f"window     {r.window.local} (60-minute intervals" in text
+    assert f"{r.window.start_interval}..{r.window.end_interval} of {r.date})" in text
     assert f"enrolled   {r.enrollments.enrolled} ({r.enrollments.by_keeper} by the keeper)" in text
     assert f"reduction {r.settlement.reduction_wh:,} Wh" in text
     assert f"paid       {r.rewards_paid:,} (token base units" in text

@@ -85,3 +85,17 @@ def test_hour_text__a_local_hour_index_as_its_local_clock_time(offset: int, text
     point = _point("load", {"hour_start": start, "load_kw": "1", "frequency_mhz": "60000",
                             "voltage_permille": "1000"}, offset * 60)  # fmt: skip
     assert hour_text(point.hour, offset) == text
+
+
+def test_load_csv__dst_offsets__standard_time_hours(tmp_path: Path) -> None:
+    """R-8 input: rows in the zone's clock across the spring change (01:00 PST, then 03:00 PDT)
+    and the autumn one (01:00 PDT, then 01:00 PST) are consecutive standard-time hours (T-1): the
+    skipped and the repeated local hour change nothing."""
+    spring = read_points("load", _write(tmp_path, LOAD + "2026-03-08T01:00:00-08:00,900,50000,1000\n"
+                         "2026-03-08T03:00:00-07:00,901,50000,1000\n"), PDT)  # fmt: skip
+    fall = read_points("load", _write(tmp_path, LOAD + "2026-11-01T01:00:00-07:00,900,50000,1000\n"
+                       "2026-11-01T01:00:00-08:00,901,50000,1000\n"), PDT)  # fmt: skip
+    for points, day in ((spring, 20_520), (fall, 20_758)):
+        hours = [p.hour for p in points]
+        assert hours[1] == hours[0] + 1
+        assert divmod(hours[1], 24) == (day, 2 if points is spring else 1)

@@ -87,6 +87,9 @@ def test_up__fresh__deployed_at_genesis_with_a_verified_utility(started: ln.Star
         f"{ln.fmt_time(started.timestamp)} after a fresh `up`, {started.transactions} transactions"
         in docs
     )
+    # deploy/development.json's zone: set once by deploy, the days stay UTC-08:00
+    assert p.regions.functions.timeZone(1).call() == "America/Los_Angeles"
+    assert p.region_clock(1).timestamp_text(started.timestamp) == "2026-05-31 17:00 PDT"
 
 
 def test_role_table__every_role_on_chain_by_name(started: ln.Started) -> None:

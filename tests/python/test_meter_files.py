@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from oracles.ingest.meter_files import assemble_days, read_csv, read_green_button, write_rejects
+from oracles.protocol.region_time import RegionClock
 from oracles.reference.meter_leaf import Channel
 
 DATA = Path(__file__).parent / "data"
@@ -387,3 +389,39 @@ def test_csv__empty_file__one_reject_says_so(tmp_path: Path) -> None:
     assert [(r.source, r.line, r.field, r.reason) for r in rejects] == [
         (str(tmp_path / "empty.csv"), 1, "header", "empty file")
     ]
+
+
+def test_csv__local_times_with_dst_offsets__standard_days_15_minutes(tmp_path: Path) -> None:
+    """R-8 input: a utility's export in its zone's clock (America/Los_Angeles, -08:00 in winter,
+    -07:00 in summer) around both changes of 2026, in a 15-minute region: every row lands in the
+    standard-time day and interval of its instant, the repeated autumn 01:00-02:00 twice (no
+    duplicate), and the two standard days around each change are complete: 96 intervals each."""
+    clock = RegionClock.of(OFFSET, "America/Los_Angeles", 15)
+    for change in (date(2026, 3, 8), date(2026, 11, 1)):
+        first = clock.day_of_date(change)
+        start = clock.day_start(first)
+        rows = ["meter_id,interval_start,interval_seconds,wh"]
+        for k in range(2 * 96):
+            local = (start + timedelta(minutes=15 * k)).astimezone(clock.display)
+            rows.append(f"MTR-1,{local.isoformat()},900,{k}")
+        path = tmp_path / f"dst-{change}.csv"
+        path.write_text("\n".join(rows) + "\n")
+        readings, rejects = read_csv(path)
+        assert rejects == [] and len(readings) == 192
+        offsets = {r.split(",")[1][-6:] for r in rows[1:]}
+        assert offsets == {"-08:00", "-07:00"}  # the file really crosses the change
+        days, more = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                                   resolve=_resolve, source=str(path), interval_minutes=15)  # fmt: skip
+        assert more == []
+        assert [(d.day, d.missing) for d in days] == [(first, False), (first + 1, False)]
+        assert days[0].readings == tuple(range(96)) and days[1].readings == tuple(range(96, 192))
+        # the row of the local clock's 03:00 PDT (spring) or second 01:15 (autumn, PST)
+        probe = "2026-03-08T03:00:00-07:00" if change.month == 3 else "2026-11-01T01:15:00-08:00"
+        line = next(i for i, r in enumerate(rows) if r.split(",")[1] == probe)
+        at = datetime.fromisoformat(probe).astimezone(UTC)
+        assert clock.interval_of(at) == (first, 8 if change.month == 3 else 5)
+        assert days[0].readings[clock.interval_of(at)[1]] == line - 1
+    # the autumn's first 01:15 (PDT) is another instant: interval 1, one hour earlier
+    assert clock.interval_of(datetime.fromisoformat("2026-11-01T01:15:00-07:00")) == (
+        clock.day_of_date(date(2026, 11, 1)), 1,
+    )  # fmt: skip
