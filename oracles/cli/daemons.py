@@ -182,6 +182,9 @@ def _meter_oracle(
                                    resolve=resolve, source=str(path), now_ts=now,
                                    interval_minutes=region.interval_minutes)  # fmt: skip
         days, early = before_activation(days, activated, str(path))
+        # a day not posted at all is not also "posted flagged missing"
+        dropped = {r.field for r in early}
+        more = [r for r in more if not (r.line == 0 and r.field in dropped)]
         written = write_rejects(args.rejects, [*rejects, *more, *early])
         done = oracle.enqueue_checked(days, str(path))
         if done.corrected:

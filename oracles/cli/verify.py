@@ -29,8 +29,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
                 "paid: the Settled log and the escrow's payment, or the consumer's entry of an optimistic "
                 "root. Exit 0: MATCH, or not settled yet; 3: MISMATCH.")  # fmt: skip
     p.add_argument("--event", type=argtypes.uint(256, 1), required=True, help="event id")
-    p.add_argument("--consumer", type=argtypes.address, required=True,
-                   help="the enrolled consumer's account")  # fmt: skip
+    p.add_argument("--consumer", type=argtypes.account, required=True,
+                   help="the enrolled consumer's account (on the localnet also its name: consumer1)")  # fmt: skip
     p.add_argument("--json", action="store_true", help="the verification as one JSON object")
 
 

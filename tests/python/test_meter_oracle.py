@@ -538,6 +538,15 @@ def test_cli_oracle_meter__day_before_activation__rejected_with_its_dates(
 
     before = replace(fresh, day=fresh.day - 1)
     csv = day_csv(before, tmp_path / "early.csv", {"m0": 200})
+    (tmp_path / "part.csv").write_text("\n".join(csv.read_text().splitlines()[:3]) + "\n")
+    # an incomplete day before activation: only the activation reject, not "posted flagged missing"
+    assert main(oracle_meter_args(fresh, tmp_path, tmp_path / "part.csv")) == 2
+    part = [json.loads(x) for x in (tmp_path / "rejects.jsonl").read_text().splitlines()]
+    assert [r["reason"].split(" (")[0] for r in part] == [
+        f"{(date(1970, 1, 1) + timedelta(days=before.day)).isoformat()} is before the consumer's activation on "
+        f"{(date(1970, 1, 1) + timedelta(days=fresh.day)).isoformat()}"
+    ]
+    capsys.readouterr()
     assert main(oracle_meter_args(fresh, tmp_path, csv)) == 2
     out, err = capsys.readouterr()
     assert "-> 0 consumer-days (0 new); posted 0 in 0 batches; 1 rejects" in out

@@ -447,7 +447,7 @@ def test_verify__bad_inputs__one_line(w: World, capsys: pytest.CaptureFixture[st
     [
         (["verify", "--consumer", "0x" + "11" * 20], "--event"),
         (["verify", "--event", "1"], "--consumer"),
-        (["verify", "--event", "1", "--consumer", "nobody"], "not an address"),
+        (["verify", "--event", "1", "--consumer", "0x12"], "not an address"),
         (["verify", "--event", "0", "--consumer", "0x" + "11" * 20], "out of range"),
     ],
 )

@@ -95,7 +95,7 @@ def test_readme__only_gridbalance_commands_in_its_bash_blocks() -> None:
     assert len(found) > 20
     assert all(s.command.startswith("gridbalance ") for s in found)
     assert found[0].command == "gridbalance localnet up"
-    assert found[-1].command == "gridbalance consumer show consumer1"
+    assert found[-1].command == "gridbalance verify --event 1 --consumer consumer1"
 
 
 def _units(text: str, decimals: int) -> int:
@@ -156,6 +156,11 @@ def test_walkthrough__every_command_as_written__a_settled_paid_event(
     assert (
         shown is not None
         and _units(shown["amount"], decimals) == after[consumer1] == rewards[consumer1]
+    )
+    # a stranger's recomputation of consumer1's settlement from chain data alone (issue 25 item 1)
+    verified = outputs["gridbalance verify"].strip().splitlines()
+    assert (
+        verified[-1] == "MATCH: every figure the chain recorded and paid equals the recomputation"
     )
     assert [(PROJECT_ROOT / name).exists() for name in ln.WORK_FILES] == existed  # none left here
 
