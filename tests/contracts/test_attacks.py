@@ -62,6 +62,7 @@ ROLE: dict[tuple[str, str], str] = {
     ("regions", "addRegion"): "REGION_ADMIN_ROLE",
     ("regions", "updateRegion"): "REGION_ADMIN_ROLE",
     ("regions", "setHoliday"): "REGION_ADMIN_ROLE",
+    ("regions", "setTimeZone"): "REGION_ADMIN_ROLE",
     ("utilities", "approve"): "VERIFIER_ROLE",
     ("utilities", "suspend"): "VERIFIER_ROLE",
     ("utilities", "setThreshold"): "DEFAULT_ADMIN_ROLE",
