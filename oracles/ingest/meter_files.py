@@ -126,9 +126,16 @@ def write_rejects(path: Path, rejects: Iterable[Reject]) -> int:
     return len(items)
 
 
+# pydantic's messages that a person can act on better when said in the file's terms
+_PLAIN = {
+    "timezone_aware": "a time without a UTC offset: write it with one, e.g. 2026-06-01T00:00:00-08:00",
+}
+
+
 def _first_error(exc: ValidationError) -> tuple[str, str]:
     err = exc.errors()[0]
-    return ".".join(str(p) for p in err["loc"]) or "<row>", str(err["msg"])
+    field = ".".join(str(p) for p in err["loc"]) or "<row>"
+    return field, _PLAIN.get(str(err["type"]), str(err["msg"]))
 
 
 def read_csv(path: Path) -> tuple[list[MeterReading], list[Reject]]:

@@ -170,7 +170,7 @@ def test_cli_oracle_meter__rejects_grouped__all_rejected_or_over_the_limit_exits
     )
     assert main(oracle_meter_args(fresh, tmp_path, garbage)) == 2
     out, err = capsys.readouterr()
-    assert "  2 rejected: interval_start: Input should have timezone info" in out
+    assert "  2 rejected: interval_start: a time without a UTC offset: write it with one" in out
     assert "  1 rejected: interval_start:" in out
     assert err.strip() == (
         f"gridbalance: error: {garbage}: every row rejected (3); see {tmp_path / 'rejects.jsonl'}"
