@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -166,6 +167,13 @@ class GridOracle:
         if done:
             self.outbox.confirm_series(kind, region, done, "reconciled")
         return len(done)
+
+    def enqueue(self, kind: str, region: int, points: Sequence[WeatherPoint | ActualPoint]) -> int:
+        """Queue ``kind`` points (``weather`` or ``actual``) for :meth:`post_ready`; an hour queued
+        already is left alone. Returns how many were new."""
+        return self.outbox.enqueue_series(
+            kind, region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
+        )
 
     def post_weather(self, region: int, points: list[WeatherPoint]) -> int:
         self.outbox.enqueue_series(

@@ -14,7 +14,13 @@ from pathlib import Path
 from eth_utils.crypto import keccak
 from pydantic import ValidationError
 
-from oracles.agents.grid_oracles import ActualPoint, Forecaster, GridOracle, WeatherPoint
+from oracles.agents.grid_oracles import (
+    HISTORY_HOURS,
+    ActualPoint,
+    Forecaster,
+    GridOracle,
+    WeatherPoint,
+)
 from oracles.agents.keeper import Keeper
 from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
 from oracles.agents.outbox import Outbox
@@ -279,19 +285,25 @@ def _point(kind: str, row: dict[str, str], offset: int) -> WeatherPoint | Actual
 
 
 def grid_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
-    """``oracle weather`` and ``oracle load``: post one CSV's points."""
+    """``oracle weather`` and ``oracle load``: post one CSV's points as a watching pass does (F-1,
+    F-3): hours the chain holds already are confirmed without sending, hours more than 168 h old
+    are dropped and counted, hours not yet postable (weather beyond 48 h ahead, a load hour not yet
+    ended) stay queued for a later run, the rest are posted. Exit 2 when every hour was too old."""
     points = read_points(args.kind, args.csv, _region(p, args.region).utc_offset_minutes)
     oracle = GridOracle(p, client, Outbox(args.outbox))
-    if args.kind == "weather":
-        posted = oracle.post_weather(
-            args.region, [x for x in points if isinstance(x, WeatherPoint)]
-        )
-    else:
-        posted = oracle.post_actuals(args.region, [x for x in points if isinstance(x, ActualPoint)])
+    kind = "weather" if args.kind == "weather" else "actual"
+    oracle.enqueue(kind, args.region, points)
+    stats = oracle.post_ready(kind, args.region)
     hours = sorted(x.hour for x in points)
     clock = p.region_clock(args.region)
     span = f": {clock.hours_text(hours[0], hours[-1] - hours[0] + 1)}" if hours else ""
-    print(f"posted {posted} {args.kind} hours for region {args.region}{span}")
+    print(f"posted {stats.posted} {args.kind} hours for region {args.region}{span}; "
+          f"{stats.reconciled} already on chain, {stats.stale} older than {HISTORY_HOURS} h dropped, "
+          f"{stats.waiting} not yet postable (kept queued in {args.outbox})")  # fmt: skip
+    if points and stats.stale == len(points):
+        print(f"gridbalance: error: {args.csv}: every hour is older than the {HISTORY_HOURS} h the "
+              "contract takes (F-1, F-3); nothing posted", file=sys.stderr)  # fmt: skip
+        return 2
     return 0
 
 

@@ -277,3 +277,27 @@ def test_load_one_pass__posts_the_file(grid: Grid, tmp_path: Path) -> None:
     assert main(command(grid, tmp_path, "load", csv)[1:]) == 0
     assert [grid.record(h).actual_kw for h in (now - 2, now - 1)] == [
         4_000 + (now - 2) % 1000, 4_000 + (now - 1) % 1000]  # fmt: skip
+
+
+def test_load_one_pass__stale_and_unended_hours__dropped_or_kept_the_rest_posted(
+    grid: Grid, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad-input table, a one-shot load file with hours older than 168 h (F-3) and an hour not yet
+    ended: the old hours are dropped and counted, the unended one stays queued, the rest are posted
+    (the whole batch used to revert PastHour); a file of old hours only exits 2 in one line."""
+    now = grid.now_hour()
+    old, good = [now - 200, now - 169], [now - 2, now - 1]
+    csv = load_csv(tmp_path / "load.csv", [*old, *good, now])
+    assert main(command(grid, tmp_path, "load", csv)[1:]) == 0
+    out = capsys.readouterr().out
+    assert "posted 2 load hours" in out and "2 older than 168 h dropped, 1 not yet postable" in out
+    assert all(grid.record(h).flags & HourFlag.Actual for h in good)
+    assert not any(grid.record(h).flags & HourFlag.Actual for h in [*old, now])
+    counts = Outbox(tmp_path / "load.sqlite").series_counts("actual", REGION)
+    assert counts["pending"] == 1 and counts["confirmed"] == 2
+    stale = load_csv(tmp_path / "stale.csv", old)
+    argv = command(grid, tmp_path, "load", stale)[1:]
+    argv[argv.index("--outbox") + 1] = str(tmp_path / "stale.sqlite")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "every hour is older than the 168 h" in err
