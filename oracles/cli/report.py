@@ -90,16 +90,20 @@ def run_report(args: argparse.Namespace, out: TextIO | None = None) -> int:
         print_report(json.loads(path.read_text()), out)
         return 0
     from oracles.cli.main import connect_protocol
+    from oracles.cli.tokens import Token
 
-    report, note = indexed_report(connect_protocol(args), args)
+    p = connect_protocol(args)
+    report, note = indexed_report(p, args)
     if report is None:
         raise ReportError(
             f"event {args.event} is not in the index {args.index} ({note}): no EventCreated log"
         )
-    if args.json:
+    if args.json:  # amounts stay in the token's base units
         out.write(report.model_dump_json(indent=2) + "\n")
-    else:
-        print_event_report(report, out, note)
+    else:  # amounts in the program's token, as the other commands print them
+        print_event_report(
+            report, out, note, Token.at(p.w3, p.program(report.program_id).token).text
+        )
     return 0
 
 
@@ -126,7 +130,14 @@ def indexed_report(p: Protocol, args: argparse.Namespace) -> tuple[EventReport |
         index.close()
 
 
-def print_event_report(r: EventReport, out: TextIO, note: str) -> None:
+def base_units(units: int) -> str:
+    return f"{units:,} (token base units)"
+
+
+def print_event_report(
+    r: EventReport, out: TextIO, note: str, money: Callable[[int], str] = base_units
+) -> None:
+    """The report as text; ``money`` writes an amount (the CLI: in the program's token)."""
     w = r.window
     region = f"region {r.region_id}" + (f" ({r.region_name})" if r.region_name else "")
     when = (
@@ -139,26 +150,26 @@ def print_event_report(r: EventReport, out: TextIO, note: str) -> None:
     lines = [
         f"event {r.event_id}: program {r.program_id}, {region}, {r.status}",
         f"  window     {when}" + (f", {w.starts_at} to {w.ends_at}" if w.starts_at else ""),
-        f"  terms      {r.tier}, rate {r.rate} per kWh, target {r.target_wh:,} Wh"
+        f"  terms      {r.tier}, rate {money(r.rate)} per kWh, target {r.target_wh:,} Wh"
         + (", triggered by the forecast" if r.triggered else ""),
         f"  enrolled   {e.enrolled} ({e.by_keeper} by the keeper), {e.opted_out} opted out, "
         f"committed {e.committed_wh:,} Wh",
         f"  settled    {s.settled} paid, {s.insufficient_data} insufficient data, "
         f"{s.unsettled} not yet; reduction {s.reduction_wh:,} Wh "
-        f"(baseline {s.baseline_wh:,} Wh, actual {s.actual_wh:,} Wh), rewards {s.rewards:,}",
+        f"(baseline {s.baseline_wh:,} Wh, actual {s.actual_wh:,} Wh), rewards {money(s.rewards)}",
     ]
     if r.optimistic is not None:
         o = r.optimistic
         lines.append(
             f"  root       {o.proposals} proposed ({o.voided} voided, {o.expired} expired), "
-            f"{o.entries} entries totalling {o.total:,}, "
-            f"{'finalized' if o.finalized else 'not finalized'}, {o.paid_to_settlement:,} paid in; "
-            f"{o.claimed_entries} entries claimed, {o.claimed:,} paid"
+            f"{o.entries} entries totalling {money(o.total)}, "
+            f"{'finalized' if o.finalized else 'not finalized'}, {money(o.paid_to_settlement)} paid in; "
+            f"{o.claimed_entries} entries claimed, {money(o.claimed)} paid"
         )
     lines += [
         f"  disputes   {d.opened} opened: {d.upheld} upheld, {d.rejected} rejected, "
-        f"{d.pending} pending; adjustments {d.adjustments:,}",
-        f"  paid       {r.rewards_paid:,} (token base units: rewards, claims and adjustments)",
+        f"{d.pending} pending; adjustments {money(d.adjustments)}",
+        f"  paid       {money(r.rewards_paid)} (rewards, claims and adjustments)",
         f"  ({note}; every figure from indexed logs)",
     ]
     out.write("\n".join(lines) + "\n")

@@ -21,6 +21,7 @@ from oracles.chain.client import ChainClient
 from oracles.chain.rpc import connect
 from oracles.chain.signers import NodeSigner
 from oracles.cli.main import main
+from oracles.cli.tokens import Token
 from oracles.indexer.event_report import EventReport, event_report
 from oracles.indexer.indexer import LogIndexer
 from oracles.protocol.bindings import Enrollment
@@ -142,7 +143,10 @@ def test_report__text__names_the_figures(
     assert f"{r.window.start_interval}..{r.window.end_interval} of {r.date})" in text
     assert f"enrolled   {r.enrollments.enrolled} ({r.enrollments.by_keeper} by the keeper)" in text
     assert f"reduction {r.settlement.reduction_wh:,} Wh" in text
-    assert f"paid       {r.rewards_paid:,} (token base units" in text
+    # amounts in the program's token as the other commands print them (JSON: base units)
+    token = Token.at(proof_world.w3, proof_world.p.program(r.program_id).token)
+    assert f"paid       {token.text(r.rewards_paid)} (rewards, claims and adjustments)" in text
+    assert f"rewards {token.text(r.settlement.rewards)}" in text and token.symbol == "mUSD"
     assert f"indexed to block {r.indexed_through}; every figure from indexed logs" in text
 
 
