@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
-from oracles.forecasting.models import MODEL_ID, TowtModel
+from oracles.forecasting.models import MIN_HISTORY_HOURS, MODEL_ID, TowtModel
 from oracles.protocol.bindings import HourRecord
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import HourFlag
@@ -109,9 +109,10 @@ class GridOracle:
             points = [tuple(json.loads(p)) for _, _, p in chunk]
             fn = (self.p.forecasting.functions.postWeather if kind == "weather"
                   else self.p.forecasting.functions.postActuals)(region, points)  # fmt: skip
-            receipt = self.client.transact(
-                fn, f"post {kind} (region {region}, hours {chunk[0][0]}..{chunk[-1][0]})"
+            span = self.p.region_clock(region).hours_text(
+                chunk[0][0], chunk[-1][0] - chunk[0][0] + 1
             )
+            receipt = self.client.transact(fn, f"post {kind} (region {region}, {span})")
             self.outbox.confirm_series(
                 kind, region, [(h, iss) for h, iss, _ in chunk], receipt["transactionHash"]
             )
@@ -227,6 +228,12 @@ class Forecaster:
         now_hour = int(self.protocol.forecasting.functions.currentHour(region).call())
         self.refresh_history(region, now_hour)
         known = sorted(self.history)
+        if len(known) < MIN_HISTORY_HOURS:
+            raise ValueError(
+                f"region {region} has {len(known)} hours with both weather and actual load on chain "
+                f"(of the last {self.history_hours}); a forecast needs {MIN_HISTORY_HOURS}: post "
+                "them first (gridbalance oracle weather, gridbalance oracle load)"
+            )
         model = TowtModel.fit(
             known, [self.history[h][0] for h in known], [self.history[h][1] for h in known]
         )
@@ -234,7 +241,11 @@ class Forecaster:
         temps = []
         for h, rec in zip(hours, self._records(region, hours), strict=True):
             if not rec.flags & HourFlag.Weather:
-                raise ValueError(f"no weather posted for hour {h}: post weather before forecasting")
+                clock = self.protocol.region_clock(region)
+                raise ValueError(
+                    f"no weather posted for {clock.hours_text(h, 1)} (region {region}): post "
+                    "weather for the hours to forecast first (gridbalance oracle weather)"
+                )
             temps.append(rec.temperature_deci_c / 10)
         return [
             ForecastPoint(

@@ -35,6 +35,7 @@ Z90 = 1.645
 RIDGE = 1e-3
 MODEL_ID = 0x70A7_0002  # "TOWT v2": the model id posted with every forecast (F-2)
 HOURS_PER_WEEK = 168
+MIN_HISTORY_HOURS = 48  # a fit needs two days of hours with both weather and actual load
 TEMP_GROUPS = 4  # (weekday, weekend) x (unoccupied, occupied)
 
 
@@ -69,8 +70,10 @@ class TowtModel:
     def fit(cls, hours: Sequence[int], temps: Sequence[float], loads: Sequence[float]) -> TowtModel:
         if not len(hours) == len(temps) == len(loads):
             raise ValueError("hours, temperatures and loads must have the same length")
-        if len(hours) < 48:
-            raise ValueError(f"need at least 48 hours of history, got {len(hours)}")
+        if len(hours) < MIN_HISTORY_HOURS:
+            raise ValueError(
+                f"need at least {MIN_HISTORY_HOURS} hours of history, got {len(hours)}"
+            )
         weekly = (max(hours) - min(hours) + 1) >= 3 * HOURS_PER_WEEK
         x = np.array([cls._row(h, t, weekly) for h, t in zip(hours, temps, strict=True)])
         y = np.asarray(loads, dtype=np.float64)

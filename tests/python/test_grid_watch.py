@@ -301,3 +301,20 @@ def test_load_one_pass__stale_and_unended_hours__dropped_or_kept_the_rest_posted
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "every hour is older than the 168 h" in err
+
+
+def test_forecast_one_pass__no_history__one_line_saying_what_to_post(
+    grid: Grid, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Bad-input table, a forecast on a chain without history (issue 25: it used to fail with the
+    model's 'need at least 48 hours'): one line naming what is missing and the commands to post it."""
+    argv = ["oracle", "forecast", "--rpc", grid.anvil.url, "--manifest", str(grid.manifest),
+            "--account", "1", "--region", str(REGION), "--hours", "2",
+            "--outbox", str(tmp_path / "f.sqlite")]  # fmt: skip
+    assert main(argv) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("gridbalance: error: region 1 has 0 hours")
+    assert (
+        "a forecast needs 48: post them first (gridbalance oracle weather, gridbalance oracle load)"
+        in err
+    )
