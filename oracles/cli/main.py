@@ -467,11 +467,21 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `gridbalance report ... | head`
         return 0
     except errors as exc:
-        print(f"gridbalance: error: {exc}", file=sys.stderr)
+        print(f"gridbalance: error: {error_text(exc)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("gridbalance: interrupted", file=sys.stderr)
         return 130
+
+
+def error_text(exc: BaseException) -> str:
+    """The one line an error prints: a file the OS could not open is named with the reason in
+    plain words (``examples/x.csv: no such file``), not as ``[Errno 2] ...``."""
+    if isinstance(exc, OSError) and exc.filename is not None and exc.strerror:
+        what = {FileNotFoundError: "no such file", IsADirectoryError: "is a folder, not a file",
+                PermissionError: "not readable (permission denied)"}.get(type(exc), exc.strerror.lower())  # fmt: skip
+        return f"{exc.filename}: {what}"
+    return str(exc)
 
 
 if __name__ == "__main__":

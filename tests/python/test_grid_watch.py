@@ -318,3 +318,14 @@ def test_forecast_one_pass__no_history__one_line_saying_what_to_post(
         "a forecast needs 48: post them first (gridbalance oracle weather, gridbalance oracle load)"
         in err
     )
+
+
+@pytest.mark.parametrize("kind", ["load", "meter"])
+def test_one_pass__missing_file__one_line_naming_it(
+    grid: Grid, tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    """Bad-input table, a file that is not there: one line naming it in plain words (it used to
+    print the OS's '[Errno 2] No such file or directory: ...')."""
+    missing = tmp_path / "missing.csv"
+    assert main(command(grid, tmp_path, kind, missing)[1:]) == 1
+    assert capsys.readouterr().err == f"gridbalance: error: {missing}: no such file\n"
