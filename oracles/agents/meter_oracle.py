@@ -42,7 +42,7 @@ from oracles.chain.client import ChainClient, Pending, hex_hash
 from oracles.chain.errors import TxReplaced, TxReverted
 from oracles.chain.rpc import retry_network, rpc_request
 from oracles.indexer.indexer import LogIndexer
-from oracles.ingest.meter_files import Reject, write_rejects
+from oracles.ingest.meter_files import Reject, day_field, write_rejects
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import meter_signing
@@ -165,9 +165,8 @@ class MeterOracle:
             if old.status == "pending":
                 replace.setdefault((r.region_id, r.day, r.channel), {})[r.consumer_id] = r.encode()
                 continue
-            what = "" if r.channel == Channel.IMPORT else f" {r.channel.name.lower()}"
             rejects.append(Reject(
-                source=source, line=0, field=f"consumer {r.consumer_id} day {r.day}{what}",
+                source=source, line=0, field=day_field(r.consumer_id, r.day, r.channel),
                 reason=f"corrected re-post of a day already posted (tx {old.tx_hash}): a posted "
                 "record cannot be corrected (M-4); not posted",
             ))  # fmt: skip
@@ -252,9 +251,8 @@ class MeterOracle:
                     tx_hash, index, theirs = on_chain[c]
                     if not same_data(theirs, ConsumerDay.decode(ours[c])):
                         # e.g. a corrected file run on a fresh outbox: the chain's record stands
-                        what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
                         differ.append(Reject(
-                            source="outbox", line=0, field=f"consumer {c} day {day}{what}",
+                            source="outbox", line=0, field=day_field(c, day, channel),
                             reason=f"the chain holds other readings of this day (tx {tx_hash}): a "
                             "posted record cannot be corrected (M-4); not posted",
                         ))  # fmt: skip
@@ -338,9 +336,8 @@ class MeterOracle:
                 continue
             unsigned[cid] = record.model_copy(update={"signature": None}).encode()
             why = "no meter key for the day" if int(key, 16) == 0 else f"not signed by {key}"
-            what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
             rejects.append(Reject(
-                source="outbox", line=0, field=f"consumer {cid} day {day}{what}",
+                source="outbox", line=0, field=day_field(cid, day, channel),
                 reason=f"signature refused ({why}, M-7): posted unsigned, so it counts as missing "
                 "in signed-data programs (S-10)",
             ))  # fmt: skip

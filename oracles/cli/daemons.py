@@ -8,7 +8,7 @@ import csv
 import logging
 import sys
 from collections import Counter
-from datetime import UTC, date, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 from eth_utils.crypto import keccak
@@ -26,10 +26,12 @@ from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracl
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
 from oracles.cli import watch
+from oracles.cli.argtypes import day_text
 from oracles.indexer.indexer import LogIndexer
 from oracles.ingest.meter_files import (
     Reject,
     assemble_days,
+    day_field,
     read_csv,
     read_green_button,
     write_rejects,
@@ -37,7 +39,7 @@ from oracles.ingest.meter_files import (
 from oracles.protocol.bindings import RegionParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EventStatus
-from oracles.reference.meter_leaf import Channel, ConsumerDay
+from oracles.reference.meter_leaf import ConsumerDay
 
 log = logging.getLogger("gridbalance.daemon")
 
@@ -214,18 +216,12 @@ def before_activation(
         if d.day >= first:
             keep.append(d)
             continue
-        what = "" if d.channel == Channel.IMPORT else f" {d.channel.name.lower()}"
         rejects.append(Reject(
-            source=source, line=0, field=f"consumer {d.consumer_id} day {d.day}{what}",
-            reason=f"{local_date(d.day)} is before the consumer's activation on "
-            f"{local_date(first)} (M-6): settlement never reads it; not posted",
+            source=source, line=0, field=day_field(d.consumer_id, d.day, d.channel),
+            reason=f"{day_text(d.day)} is before the consumer's activation on "
+            f"{day_text(first)} (M-6): settlement never reads it; not posted",
         ))  # fmt: skip
     return keep, rejects
-
-
-def local_date(day: int) -> str:
-    """A local day index (days since 1970-01-01 in the region's standard time) as its date."""
-    return (date(1970, 1, 1) + timedelta(days=day)).isoformat()
 
 
 GRID_COLUMNS = {
@@ -326,15 +322,6 @@ def forecast_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) ->
           f"{peak.load_kw:,} kW at {clock.instant_text(clock.hour_start(peak.hour))}, "
           f"{peak.load_kw * 100 // region.capacity_kw} % of the region's {region.capacity_kw:,} kW")  # fmt: skip
     return 0
-
-
-def hour_text(hour: int, utc_offset_minutes: int) -> str:
-    """A local hour index (T-1: hours of the region's standard time since 1970) as its local date
-    and clock time with the offset, ``2026-06-15 17:00 (UTC-08:00)``."""
-    local = datetime.fromtimestamp(hour * 3600, tz=UTC).replace(tzinfo=None)
-    sign = "-" if utc_offset_minutes < 0 else "+"
-    off = abs(utc_offset_minutes)
-    return f"{local:%Y-%m-%d %H:%M} (UTC{sign}{off // 60:02d}:{off % 60:02d})"
 
 
 def keeper_pass(

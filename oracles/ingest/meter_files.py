@@ -115,6 +115,13 @@ class Reject(BaseModel):
         return f"{self.source}:{self.line}: {self.field}: {self.reason}"
 
 
+def day_field(consumer_id: int, day: int, channel: Channel) -> str:
+    """The ``field`` of a reject about a whole consumer-day: ``consumer 3 day 20620`` (import) or
+    ``consumer 3 day 20620 export``."""
+    what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
+    return f"consumer {consumer_id} day {day}{what}"
+
+
 def write_rejects(path: Path, rejects: Iterable[Reject]) -> int:
     """Append rejects as JSON lines; returns how many were written."""
     items = list(rejects)
@@ -410,12 +417,11 @@ def assemble_days(
         common = {"interval_minutes": interval_minutes, "channel": channel,
                   "consumer_id": cid, "region_id": region_id, "day": day}  # fmt: skip
         if covered[(cid, day, channel)] != 86_400:
-            what = "" if channel == Channel.IMPORT else f" {channel.name.lower()}"
             rejects.append(
                 Reject(
                     source=source,
                     line=0,
-                    field=f"consumer {cid} day {day}{what}",
+                    field=day_field(cid, day, channel),
                     reason=f"{covered[(cid, day, channel)] // 60} of 1440 minutes present; "
                     "posted flagged missing",
                 )

@@ -72,19 +72,20 @@ def test_grid_csv__bad_input__one_line_with_file_and_line(
 
 @pytest.mark.parametrize(
     ("offset", "text"),
-    [(PDT, "2026-06-01 00:00 (UTC-08:00)"), (330, "2026-06-01 00:00 (UTC+05:30)")],
+    [(PDT, "2026-06-01 00:00 UTC-08:00"), (330, "2026-06-01 00:00 UTC+05:30")],
 )
-def test_hour_text__a_local_hour_index_as_its_local_clock_time(offset: int, text: str) -> None:
-    """The hour index read_points gives a row's hour_start prints as that row's local time."""
-    from oracles.cli.daemons import hour_text
+def test_hour_index__prints_as_the_rows_local_clock_time(offset: int, text: str) -> None:
+    """The hour index read_points gives a row's hour_start prints as that row's local time (the
+    region's clock, as the grid commands print hours; no zone set: its fixed offset)."""
+    from oracles.cli.daemons import _point
+    from oracles.protocol.region_time import RegionClock
 
     sign = "-" if offset < 0 else "+"
     start = f"2026-06-01T00:00:00{sign}{abs(offset) // 60:02d}:{abs(offset) % 60:02d}"
-    from oracles.cli.daemons import _point
-
     point = _point("load", {"hour_start": start, "load_kw": "1", "frequency_mhz": "60000",
                             "voltage_permille": "1000"}, offset * 60)  # fmt: skip
-    assert hour_text(point.hour, offset) == text
+    clock = RegionClock.of(offset)
+    assert clock.instant_text(clock.hour_start(point.hour)) == text
 
 
 def test_load_csv__dst_offsets__standard_time_hours(tmp_path: Path) -> None:
