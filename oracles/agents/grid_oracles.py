@@ -103,15 +103,16 @@ class GridOracle:
             for r in self.outbox.pending_series(kind, region)
             if through is None or r[0] <= through
         ]
+        if not rows:
+            return 0, 0
+        clock = self.p.region_clock(region)  # read once: it names each batch's hours
         posted = batches = 0
         for i in range(0, len(rows), MAX_POINTS):
             chunk = sorted(rows[i : i + MAX_POINTS])
             points = [tuple(json.loads(p)) for _, _, p in chunk]
             fn = (self.p.forecasting.functions.postWeather if kind == "weather"
                   else self.p.forecasting.functions.postActuals)(region, points)  # fmt: skip
-            span = self.p.region_clock(region).hours_text(
-                chunk[0][0], chunk[-1][0] - chunk[0][0] + 1
-            )
+            span = clock.hours_text(chunk[0][0], chunk[-1][0] - chunk[0][0] + 1)
             receipt = self.client.transact(fn, f"post {kind} (region {region}, {span})")
             self.outbox.confirm_series(
                 kind, region, [(h, iss) for h, iss, _ in chunk], receipt["transactionHash"]
@@ -177,15 +178,11 @@ class GridOracle:
         )
 
     def post_weather(self, region: int, points: list[WeatherPoint]) -> int:
-        self.outbox.enqueue_series(
-            "weather", region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
-        )
+        self.enqueue("weather", region, points)
         return self._flush("weather", region)[0]
 
     def post_actuals(self, region: int, points: list[ActualPoint]) -> int:
-        self.outbox.enqueue_series(
-            "actual", region, [(p.hour, 0, json.dumps(p.as_tuple())) for p in points]
-        )
+        self.enqueue("actual", region, points)
         return self._flush("actual", region)[0]
 
 
