@@ -197,13 +197,10 @@ class Session:
             chain_id = w3.eth.chain_id
         except Exception as exc:  # refused, unreachable, not JSON-RPC
             raise CliError(f"no JSON-RPC answer at {url} ({type(exc).__name__})") from exc
-        on_local = local if local is not None and local.url == url.rstrip("/") else None
+        on_local, manifest_path = deployment(args, local, url, chain_id)
         if on_local is not None and getattr(args, "account", None) is not None:
             args.account = on_local.account(args.account)
         resolve_names(args, on_local)
-        manifest_path: Path = args.manifest or (
-            on_local.manifest if on_local is not None else default_manifest_path(chain_id)
-        )
         manifest = Manifest.load(manifest_path)
         p = Protocol.connect(w3, manifest, args.build_dir)
         names = {a: n for n, a in on_local.info.accounts.items()} if on_local is not None else {}
@@ -265,11 +262,10 @@ class Session:
             raise CliError(
                 f"the sender must be {need.describe()}, not a node account: pass --account or --keystore"
             )
-        holders = self.book.holders(need.contract, need.role)
-        usable = [h for h in holders if h in node and not (need.skip and need.skip(h))]
+        usable = self.book.node_holders(node, need.contract, need.role, need.skip)
         if usable:
-            return NodeSigner(min(usable, key=node.index))
-        held = self.book.holder_text(holders)
+            return NodeSigner(usable[0])
+        held = self.book.holder_text(self.book.holders(need.contract, need.role))
         raise CliError(f"no node account can send this: it needs {need.describe()}, held by {held}")
 
     def client(self, signer: Signer) -> ChainClient:
@@ -327,6 +323,18 @@ class Session:
         self.say(f"    cost  {eth(gas * price)} ETH at the current fee of {gwei(price)} gwei "
                  f"(at most {eth(int(gas * client.gas_margin) * fees['maxFeePerGas'])} ETH "
                  f"at the max fee {gwei(fees['maxFeePerGas'])} gwei)")  # fmt: skip
+
+
+def deployment(
+    args: argparse.Namespace, local: Endpoint | None, url: str, chain_id: int
+) -> tuple[Endpoint | None, Path]:
+    """The running localnet when it is the chain at ``url``, and the manifest to load:
+    ``--manifest``, else the localnet's, else ``deployments/<chainId>.json``."""
+    on_local = local if local is not None and local.url == url.rstrip("/") else None
+    path: Path = args.manifest or (
+        on_local.manifest if on_local is not None else default_manifest_path(chain_id)
+    )
+    return on_local, path
 
 
 def resolve_names(args: argparse.Namespace, local: Endpoint | None) -> None:

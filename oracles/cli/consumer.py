@@ -164,8 +164,7 @@ def attester(s: Session, region: int) -> Need:
 def _node_holders(s: Session, need: Role) -> list[str]:
     from oracles.ops.roles import node_accounts
 
-    node = node_accounts(s.w3)
-    return [h for h in s.book.holders(need.contract, need.role) if h in node]
+    return s.book.node_holders(node_accounts(s.w3), need.contract, need.role)
 
 
 def _register(args: argparse.Namespace) -> int:

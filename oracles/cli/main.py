@@ -338,12 +338,11 @@ def _role_holder(protocol: Protocol, book: RoleBook, args: argparse.Namespace) -
     if need is None or not node:
         return None
     contract, role = need
-    holders = book.holders(contract, role)
-    usable = [h for h in holders if h in node]
+    usable = book.node_holders(node, contract, role)
     if usable:
-        return min(usable, key=node.index)
+        return usable[0]
     raise UserError(f"no node account can send this: it needs {contract}.{role}, held by "
-                    f"{book.holder_text(holders)}; pass --account or --keystore")  # fmt: skip
+                    f"{book.holder_text(book.holders(contract, role))}; pass --account or --keystore")  # fmt: skip
 
 
 def connect_protocol(args: argparse.Namespace) -> Protocol:
@@ -356,10 +355,11 @@ def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
     """The protocol, and the running localnet when it is the chain connected to."""
     from oracles.chain.rpc import connect
     from oracles.cli import workfiles
+    from oracles.cli.actions import deployment
     from oracles.cli.argtypes import rpc_url_problem
     from oracles.ops.localnet import localnet_rpc
     from oracles.protocol.contracts import Protocol
-    from oracles.protocol.manifest import Manifest, ManifestError, default_manifest_path
+    from oracles.protocol.manifest import Manifest, ManifestError
 
     url = args.rpc or (_network_host(args.network) if args.network else None)
     local = localnet_rpc()  # the running `gridbalance localnet`, if any
@@ -375,11 +375,8 @@ def _protocol(args: argparse.Namespace) -> tuple[Protocol, Endpoint | None]:
     w3 = connect(url, timeout=30)
     if not w3.is_connected():
         raise UserError(f"no JSON-RPC answer at {url}")
-    on_local = local if local is not None and local.url == url.rstrip("/") else None
+    on_local, manifest_path = deployment(args, local, url, w3.eth.chain_id)
     workfiles.fill(args, on_local)  # --outbox, --rejects, --index not given
-    manifest_path: Path = args.manifest or (
-        on_local.manifest if on_local is not None else default_manifest_path(w3.eth.chain_id)
-    )
     manifest = Manifest.load(manifest_path)
     try:
         return Protocol.connect(w3, manifest, args.build_dir), on_local

@@ -9,6 +9,7 @@ and only when asked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -121,6 +122,14 @@ class RoleBook:
     def label(self, account: str) -> str:
         known = self.labels().get(Web3.to_checksum_address(account))
         return f"{account} ({known})" if known else account
+
+    def node_holders(
+        self, node: list[str], contract: str, role: str, skip: Callable[[str], bool] | None = None
+    ) -> list[str]:
+        """The node accounts holding ``contract``'s ``role`` (less those ``skip`` drops), in the
+        node's order: the first is the default sender of a call that needs the role."""
+        held = set(self.holders(contract, role))
+        return [a for a in node if a in held and not (skip and skip(a))]
 
     def holder_text(self, holders: list[str]) -> str:
         return ", ".join(self.label(h) for h in holders) if holders else "no one"
