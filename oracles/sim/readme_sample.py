@@ -36,13 +36,10 @@ def sample_text(report: dict[str, object]) -> str:
     return "```\n" + out.getvalue().strip("\n") + "\n```"
 
 
-def generate(build_dir: Path | None = None) -> str:
+def generate() -> str:
     """Run the default demo (no progress bars, in a scratch folder) and return its sample."""
     with tempfile.TemporaryDirectory(prefix="gb-readme-") as tmp:
-        cfg = DemoConfig(out_dir=Path(tmp), progress=False)
-        if build_dir is not None:
-            cfg = cfg.model_copy(update={"build_dir": build_dir})
-        report = run_demo(cfg, io.StringIO())
+        report = run_demo(DemoConfig(out_dir=Path(tmp), progress=False), io.StringIO())
     return sample_text(report)
 
 
