@@ -152,12 +152,18 @@ def post_history(w: World) -> None:
         d += timedelta(days=1)
 
 
-def enrolled_world(w: World) -> int:
-    """Event 1 on EVENT_DAY 17:00-19:00 with A committing 2 kWh and B 1 kWh, its data posted; the
-    day not final yet (its finality delay has not passed)."""
+def enrolled_event(w: World) -> int:
+    """Event 1 on EVENT_DAY 17:00-19:00 with A committing 2 kWh and B 1 kWh."""
     event = create_event(w)
     w.client(A).transact(w.p.requests.functions.enroll(event, 2_000), "enroll A")
     w.client(B).transact(w.p.requests.functions.enroll(event, 1_000), "enroll B")
+    return event
+
+
+def enrolled_world(w: World) -> int:
+    """:func:`enrolled_event` with its data posted; the day not final yet (its finality delay has
+    not passed)."""
+    event = enrolled_event(w)
     post_history(w)
     return event
 

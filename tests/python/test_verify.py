@@ -51,6 +51,7 @@ from tests.python.cli_world import (
     build_world,
     create_event,
     day_number,
+    enrolled_event,
     final_ts,
     local_ts,
     one_line,
@@ -159,9 +160,7 @@ def post_quarter_history(w: World) -> None:
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     for w in build_world(tmp_path_factory.mktemp("world")):
-        event = create_event(w)
-        w.client(A).transact(w.p.requests.functions.enroll(event, 2_000), "enroll A")
-        w.client(B).transact(w.p.requests.functions.enroll(event, 1_000), "enroll B")
+        enrolled_event(w)
         add_net_quarter_event(w)
         region_facts(w)
         post_region_history(w)
