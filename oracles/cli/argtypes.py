@@ -6,11 +6,13 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from urllib.parse import urlparse
 
 from eth_utils.crypto import keccak
 from web3 import Web3
+
+from oracles.reference.baseline_days import day_date
 
 EPOCH = date(1970, 1, 1)
 HEX32 = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -86,7 +88,7 @@ def calendar_day(text: str) -> int:
 
 def day_text(day: int) -> str:
     """The protocol's day number as YYYY-MM-DD."""
-    return (EPOCH + timedelta(days=day)).isoformat()
+    return day_date(day).isoformat()
 
 
 def clock(text: str) -> int:

@@ -26,12 +26,10 @@ from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracl
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
 from oracles.cli import watch
-from oracles.cli.argtypes import day_text
 from oracles.indexer.indexer import LogIndexer
 from oracles.ingest.meter_files import (
     Reject,
     assemble_days,
-    day_field,
     read_csv,
     read_green_button,
     write_rejects,
@@ -39,7 +37,6 @@ from oracles.ingest.meter_files import (
 from oracles.protocol.bindings import RegionParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EventStatus
-from oracles.reference.meter_leaf import ConsumerDay
 
 log = logging.getLogger("gridbalance.daemon")
 
@@ -188,12 +185,9 @@ def _meter_oracle(
         now = int(client.w3.eth.get_block("latest")["timestamp"])
         days, more = assemble_days(readings, region_id=args.region, utc_offset_minutes=region.utc_offset_minutes,
                                    resolve=resolve, source=str(path), now_ts=now,
-                                   interval_minutes=region.interval_minutes)  # fmt: skip
-        days, early = before_activation(days, activated, str(path))
-        # a day not posted at all is not also "posted flagged missing"
-        dropped = {r.field for r in early}
-        more = [r for r in more if not (r.line == 0 and r.field in dropped)]
-        written = write_rejects(args.rejects, [*rejects, *more, *early])
+                                   interval_minutes=region.interval_minutes,
+                                   first_day=lambda cid: activated.get(cid, 0))  # fmt: skip
+        written = write_rejects(args.rejects, [*rejects, *more])
         done = oracle.enqueue_checked(days, str(path))
         if done.corrected:
             print(f"{path}: {done.corrected} queued consumer-days replaced by corrected readings "
@@ -202,26 +196,6 @@ def _meter_oracle(
         return len(readings), accepted, done.new, written + done.refused
 
     return oracle, ingest
-
-
-def before_activation(
-    days: list[ConsumerDay], activated: dict[int, int], source: str
-) -> tuple[list[ConsumerDay], list[Reject]]:
-    """The consumer-days from the consumer's activation day on, and a reject for each earlier one:
-    settlement never reads a day before activation (M-6, B-2), so posting it would only cost gas."""
-    keep: list[ConsumerDay] = []
-    rejects: list[Reject] = []
-    for d in days:
-        first = activated.get(d.consumer_id, 0)
-        if d.day >= first:
-            keep.append(d)
-            continue
-        rejects.append(Reject(
-            source=source, line=0, field=day_field(d.consumer_id, d.day, d.channel),
-            reason=f"{day_text(d.day)} is before the consumer's activation on "
-            f"{day_text(first)} (M-6): settlement never reads it; not posted",
-        ))  # fmt: skip
-    return keep, rejects
 
 
 GRID_COLUMNS = {

@@ -56,6 +56,9 @@ from oracles.reference.baseline_days import (
     candidate_days,
     is_weekend,
 )
+from oracles.reference.baseline_days import (
+    day_date as protocol_day_date,
+)
 from oracles.reference.meter_leaf import Channel, ConsumerDay
 from oracles.reference.meter_signing import MeterDomain
 from oracles.reference.settlement_steps import METHOD_NAMES, Steps, steps
@@ -214,7 +217,7 @@ def deployed_at(p: Protocol) -> int:
 
 
 def day_date(day: int) -> str:
-    return (EPOCH + timedelta(days=day)).isoformat()
+    return protocol_day_date(day).isoformat()
 
 
 def verify(p: Protocol, event_id: int, account: str) -> Verification:

@@ -43,6 +43,7 @@ from typing import NamedTuple
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from oracles.reference.baseline_days import day_date
 from oracles.reference.meter_leaf import (
     INTERVAL_MINUTES,
     INTERVALS,
@@ -328,14 +329,16 @@ def assemble_days(
     source: str,
     now_ts: int | None = None,
     interval_minutes: int = INTERVAL_MINUTES,
+    first_day: Callable[[int], int] | None = None,
 ) -> tuple[list[ConsumerDay], list[Reject]]:
     """Gather intervals into the region's ``interval_minutes`` intervals (R-7: 15, 30 or 60) and
     consumer-days, one per channel (M-2, M-4).
 
     ``resolve`` maps a meter id to its on-chain consumer id (None: unknown meter). Readings in the
     future, duplicate intervals, unknown meters and readings longer than the region's interval are
-    rejected; incomplete days are posted flagged missing, with a reject line each. Days come out in
-    (consumer, day, channel) order.
+    rejected; incomplete days are posted flagged missing, with a reject line each. ``first_day``
+    maps a consumer id to its activation day: a day before it is rejected whole and not built
+    (settlement never reads it, M-6). Days come out in (consumer, day, channel) order.
     """
     if interval_minutes not in INTERVALS:
         raise ValueError(f"interval must be one of {INTERVALS} minutes, got {interval_minutes}")
@@ -414,6 +417,14 @@ def assemble_days(
         covered[key] += r.interval_seconds
     out: list[ConsumerDay] = []
     for (cid, day, channel), day_values in sorted(values.items()):
+        first = first_day(cid) if first_day is not None else 0
+        if day < first:
+            rejects.append(Reject(
+                source=source, line=0, field=day_field(cid, day, channel),
+                reason=f"{day_date(day)} is before the consumer's activation on {day_date(first)} "
+                "(M-6): settlement never reads it; not posted",
+            ))  # fmt: skip
+            continue
         common = {"interval_minutes": interval_minutes, "channel": channel,
                   "consumer_id": cid, "region_id": region_id, "day": day}  # fmt: skip
         if covered[(cid, day, channel)] != 86_400:

@@ -12,6 +12,7 @@ or flags a record can raise a reward (P2).
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from oracles.reference.baseline import BPS, MAX_DAYS, MIN_DAYS
@@ -24,11 +25,18 @@ __all__ = [
     "BaselineInputs",
     "baseline_inputs",
     "candidate_days",
+    "day_date",
     "reliability",
     "sufficient",
 ]
 
 LOOKBACK_DAYS = 45
+
+
+def day_date(day: int) -> date:
+    """The date that names protocol day ``day`` (days since 1970-01-01 in the region's standard
+    time, R-3)."""
+    return date(1970, 1, 1) + timedelta(days=day)
 
 
 def weekday(day: int) -> int:

@@ -425,3 +425,27 @@ def test_csv__local_times_with_dst_offsets__standard_days_15_minutes(tmp_path: P
     assert clock.interval_of(datetime.fromisoformat("2026-11-01T01:15:00-07:00")) == (
         clock.day_of_date(date(2026, 11, 1)), 1,
     )  # fmt: skip
+
+
+def test_assemble__day_before_activation__rejected_whole_not_built(tmp_path: Path) -> None:
+    """M-6: with ``first_day``, a consumer-day before the consumer's activation is one reject
+    naming both dates and is not built (an incomplete one is not also 'posted flagged missing');
+    the activation day itself and other consumers' days are kept."""
+    from oracles.reference.baseline_days import day_date
+
+    path = tmp_path / "m.csv"
+    rows = ["meter_id,interval_start,interval_seconds,wh"]
+    rows += [f"MTR-1,{_iso(MIDNIGHT - 86_400 + 3600 * h)},3600,100" for h in range(3)]  # DAY-1
+    rows += [f"MTR-1,{_iso(MIDNIGHT + 3600 * h)},3600,100" for h in range(24)]  # DAY
+    rows += [f"MTR-2,{_iso(MIDNIGHT - 86_400 + 3600 * h)},3600,100" for h in range(24)]
+    path.write_text("\n".join(rows) + "\n")
+    readings, _ = read_csv(path)
+    days, rejects = assemble_days(readings, region_id=1, utc_offset_minutes=OFFSET,
+                                  resolve=_resolve, source="m.csv",
+                                  first_day={3: DAY, 4: 0}.__getitem__)  # fmt: skip
+    assert [(d.consumer_id, d.day) for d in days] == [(3, DAY), (4, DAY - 1)]
+    assert [(r.field, r.reason) for r in rejects] == [(
+        f"consumer 3 day {DAY - 1}",
+        f"{day_date(DAY - 1)} is before the consumer's activation on {day_date(DAY)} (M-6): "
+        "settlement never reads it; not posted",
+    )]  # fmt: skip
