@@ -7,7 +7,8 @@ import {DayBitmap} from "../libraries/DayBitmap.sol";
 import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title RegionRegistry
-/// @notice The one list of grid regions that every GridBalance contract reads (SPECIFICATION.md §2).
+/// @notice The one list of grid regions that every GridBalance contract reads (SPECIFICATION.md §2),
+/// and the synchronous areas whose band profiles judge their grids (§15, G-5).
 contract RegionRegistry is IRegionRegistry, AccessControl {
     using DayBitmap for mapping(uint256 => uint256);
 
@@ -23,6 +24,21 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     int16 private constant _MIN_UTC_OFFSET = -720; // UTC-12:00
     int16 private constant _MAX_UTC_OFFSET = 840; // UTC+14:00
     uint16 private constant _BPS = 10_000;
+    uint16 private constant _MAX_DEVIATION = 5_000; // mHz of frequency, bps of voltage
+    uint16 private constant _MIN_RATE_CAP = 10_000;
+    uint16 private constant _MAX_RATE_CAP = 50_000;
+    uint32 private constant _MIN_RECOVERY = 60;
+    uint32 private constant _MAX_RECOVERY = 86_400;
+    uint256 private constant _STAGES = 8;
+
+    /// @notice Preset area: Continental Europe (ENTSO-E), 50 Hz.
+    uint8 public constant CONTINENTAL_EUROPE = 1;
+    /// @notice Preset area: Great Britain, 50 Hz.
+    uint8 public constant GREAT_BRITAIN = 2;
+    /// @notice Preset area: an ERCOT-like 60 Hz interconnection.
+    uint8 public constant ERCOT_LIKE = 3;
+    /// @notice Preset area: the first version's bands (+-500 mHz, +-5 %), any nominal frequency.
+    uint8 public constant SEED = 4;
 
     /*//////////////////////////////////////////////////////////////
                                  STORAGE
@@ -35,11 +51,29 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     mapping(uint16 regionId => mapping(uint256 word => uint256 bits)) private _holidays;
     /// @dev IANA names of <= 31 bytes take one slot (Solidity's short-string layout).
     mapping(uint16 regionId => string) private _timeZones;
+    /// @dev Three slots per area (G-5).
+    mapping(uint8 areaId => BandProfile) private _areas;
+    mapping(uint8 areaId => string) private _areaNames;
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE and REGION_ADMIN_ROLE.
+    /// @dev Adds the four preset areas of G-5's table.
     constructor(address admin) {
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(REGION_ADMIN_ROLE, admin);
+        uint16[8] memory stages = [uint16(1_000), 1_200, 1_400, 1_600, 1_800, 2_000, 0, 0];
+        uint16[8] memory shares = [uint16(750), 750, 750, 750, 750, 750, 0, 0];
+        _storeArea(CONTINENTAL_EUROPE, "Continental Europe", _preset(50_000, 20, 200, 800, 1_000, 200, stages, shares));
+        stages = [uint16(1_200), 1_250, 1_300, 1_400, 1_500, 1_600, 1_800, 2_000];
+        shares = [uint16(500), 500, 1_000, 750, 750, 750, 500, 500];
+        _storeArea(GREAT_BRITAIN, "Great Britain", _preset(50_000, 15, 200, 500, 1_200, 500, stages, shares));
+        stages = [uint16(700), 1_100, 1_500, 0, 0, 0, 0, 0];
+        shares = [uint16(500), 1_000, 1_000, 0, 0, 0, 0, 0];
+        BandProfile memory ercot = _preset(60_000, 17, 100, 300, 700, 300, stages, shares);
+        (ercot.reserveAlertKw, ercot.reserveEmergencyKw, ercot.reserveShedKw) = (2_300_000, 1_750_000, 1_430_000);
+        _storeArea(ERCOT_LIKE, "ERCOT-like", ercot);
+        stages = [uint16(1_500), 2_000, 0, 0, 0, 0, 0, 0];
+        shares = [uint16(1_000), 1_000, 0, 0, 0, 0, 0, 0];
+        _storeArea(SEED, "GridBalance seed", _preset(0, 20, 500, 1_000, 1_500, 500, stages, shares));
     }
 
     /*//////////////////////////////////////////////////////////////
@@ -82,6 +116,14 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         if (length == 0 || length > _MAX_TIME_ZONE_BYTES) revert InvalidTimeZone(length);
         _timeZones[regionId] = zone;
         emit TimeZoneSet(regionId, zone);
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function setArea(uint8 areaId, string calldata name, BandProfile calldata profile) external onlyRole(REGION_ADMIN_ROLE) {
+        if (areaId == 0) revert InvalidAreaId();
+        uint256 nameLength = bytes(name).length;
+        if (nameLength == 0 || nameLength > _MAX_NAME_BYTES) revert InvalidAreaName(nameLength);
+        _storeArea(areaId, name, profile);
     }
 
     /// @inheritdoc IRegionRegistry
@@ -138,6 +180,24 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     }
 
     /// @inheritdoc IRegionRegistry
+    function area(uint8 areaId) external view returns (BandProfile memory) {
+        _requireArea(areaId);
+        return _areas[areaId];
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function areaName(uint8 areaId) external view returns (string memory) {
+        _requireArea(areaId);
+        return _areaNames[areaId];
+    }
+
+    /// @inheritdoc IRegionRegistry
+    function bandProfile(uint16 regionId) external view returns (BandProfile memory) {
+        _requireRegion(regionId);
+        return _areas[_params[regionId].areaId];
+    }
+
+    /// @inheritdoc IRegionRegistry
     function regionCount() external view returns (uint256) {
         return _count;
     }
@@ -167,7 +227,70 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         if (_params[regionId].capacityKw == 0) revert UnknownRegion(regionId);
     }
 
-    function _validate(RegionParams calldata p) private pure {
+    function _requireArea(uint8 areaId) private view {
+        if (bytes(_areaNames[areaId]).length == 0) revert UnknownArea(areaId);
+    }
+
+    function _storeArea(uint8 areaId, string memory name, BandProfile memory profile) private {
+        _validateProfile(profile);
+        _areas[areaId] = profile;
+        _areaNames[areaId] = name;
+        emit AreaSet(areaId, name, profile);
+    }
+
+    function _preset(
+        uint32 nominal,
+        uint16 deadband,
+        uint16 normal,
+        uint16 alert,
+        uint16 emergency,
+        uint16 reserveFull,
+        uint16[8] memory stages,
+        uint16[8] memory shares
+    ) private pure returns (BandProfile memory p) {
+        (p.nominalFrequencyMHz, p.deadbandMHz, p.normalMHz, p.alertMHz) = (nominal, deadband, normal, alert);
+        (p.emergencyMHz, p.reserveFullMHz, p.recoverySeconds) = (emergency, reserveFull, 900);
+        (p.voltageNormalBps, p.voltageAlertBps, p.voltageEmergencyBps) = (500, 1_000, 1_500);
+        (p.stageMHz, p.stageShareBps) = (stages, shares);
+    }
+
+    /// @dev G-5: reverts InvalidBandProfile(field) with the first failing field, numbered in struct order.
+    function _validateProfile(BandProfile memory p) private pure {
+        uint32 f = p.nominalFrequencyMHz;
+        if (f != 0 && f != 50_000 && f != 60_000) revert InvalidBandProfile(0);
+        if (p.deadbandMHz >= p.normalMHz) revert InvalidBandProfile(1);
+        if (p.normalMHz >= p.alertMHz) revert InvalidBandProfile(2);
+        if (p.alertMHz >= p.emergencyMHz) revert InvalidBandProfile(3);
+        if (p.emergencyMHz > _MAX_DEVIATION) revert InvalidBandProfile(4);
+        if (p.reserveFullMHz <= p.deadbandMHz || p.reserveFullMHz > _MAX_DEVIATION) revert InvalidBandProfile(5);
+        if (p.voltageNormalBps == 0 || p.voltageNormalBps >= p.voltageAlertBps) revert InvalidBandProfile(6);
+        if (p.voltageAlertBps >= p.voltageEmergencyBps) revert InvalidBandProfile(7);
+        if (p.voltageEmergencyBps > _MAX_DEVIATION) revert InvalidBandProfile(8);
+        uint16 cap = p.emergencyRateCapBps;
+        if (cap != 0 && (cap < _MIN_RATE_CAP || cap > _MAX_RATE_CAP)) revert InvalidBandProfile(9);
+        if (p.recoverySeconds < _MIN_RECOVERY || p.recoverySeconds > _MAX_RECOVERY) revert InvalidBandProfile(10);
+        if (p.reserveAlertKw < p.reserveEmergencyKw) revert InvalidBandProfile(11);
+        if (p.reserveEmergencyKw < p.reserveShedKw) revert InvalidBandProfile(12);
+        uint256 total = 0;
+        uint256 previous = p.normalMHz; // every used stage lies beyond the normal band
+        bool ended = false;
+        for (uint256 k = 0; k < _STAGES; ++k) {
+            uint256 drop = p.stageMHz[k];
+            uint256 share = p.stageShareBps[k];
+            if (drop == 0) {
+                ended = true;
+                if (share != 0) revert InvalidBandProfile(15);
+                continue;
+            }
+            if (ended || drop <= previous) revert InvalidBandProfile(14);
+            if (share == 0) revert InvalidBandProfile(15);
+            previous = drop;
+            total += share;
+        }
+        if (total > _BPS) revert InvalidBandProfile(15);
+    }
+
+    function _validate(RegionParams calldata p) private view {
         if (p.capacityKw == 0) revert InvalidCapacity();
         if (p.nominalFrequencyMHz != 50_000 && p.nominalFrequencyMHz != 60_000) {
             revert InvalidNominalFrequency(p.nominalFrequencyMHz);
@@ -180,13 +303,10 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         if (p.highLoadBps == 0 || p.highLoadBps >= p.criticalLoadBps || p.criticalLoadBps > _BPS) {
             revert InvalidThresholds(p.highLoadBps, p.criticalLoadBps);
         }
-        if (
-            p.frequencyToleranceMHz == 0 ||
-            p.frequencyToleranceMHz >= p.nominalFrequencyMHz ||
-            p.voltageToleranceBps == 0 ||
-            p.voltageToleranceBps >= _BPS
-        ) {
-            revert InvalidTolerances(p.frequencyToleranceMHz, p.voltageToleranceBps);
+        _requireArea(p.areaId);
+        uint32 areaNominal = _areas[p.areaId].nominalFrequencyMHz;
+        if (areaNominal != 0 && areaNominal != p.nominalFrequencyMHz) {
+            revert AreaFrequencyMismatch(p.areaId, p.nominalFrequencyMHz);
         }
         // R-7: a whole number of intervals in an hour and a day (96, 48 or 24 readings per record)
         if (p.intervalMinutes != 15 && p.intervalMinutes != 30 && p.intervalMinutes != 60) {

@@ -394,7 +394,6 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         uint16 regionId = p.regionId;
         if (!_utilities.isActiveUtility(p.utility, regionId)) revert UtilityNotActive(p.utility, regionId);
         _checkEventTime(regionId, day, startInterval, endInterval, p.gateLeadHours);
-        if (tier == Tier.Emergency) _requireEmergency(regionId);
         mapping(uint256 => uint256) storage programDays = _programDays[programId];
         if (programDays.get(day)) revert ProgramDayTaken(programId, day);
         if (programDays.rollingCapReached(day, p.maxEventsPer30Days)) revert ProgramEventCapReached(programId, day);
@@ -449,14 +448,6 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         }
     }
 
-    /// @dev P-4, F-9: an Emergency tier needs the measured grid status at Emergency, not a forecast alone.
-    function _requireEmergency(uint16 regionId) private view {
-        address grid = address(_forecasting);
-        if (grid == address(0) || IGridStatus(grid).gridLevel(regionId) != IGridStatus.GridLevel.Emergency) {
-            revert EmergencyNotMeasured(regionId);
-        }
-    }
-
     /// @dev The region-day's count of events that count (P-6), up or down; returns the new count.
     function _countRegionEvent(uint16 regionId, uint32 day, bool up) private returns (uint256 count) {
         mapping(uint256 => uint256) storage counts = _regionEventCounts[regionId];
@@ -479,12 +470,20 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         emit EventWithdrawn(eventId, programId, day);
     }
 
-    /// @dev P-4: rate = floor(floor(base × tier / 10_000) × stress / 10_000).
+    /// @dev P-4, G-12: an Emergency tier needs the measured level at Emergency (not a forecast alone), any
+    /// other tier needs it not to be; rate = floor(floor(base × tier / 10_000) × stress / 10_000), at most
+    /// floor(base × cap / 10_000) under a cap.
     // slither: P-4 rounds down after each factor, exactly as the spec and the Python reference
     // slither-disable-next-line divide-before-multiply
     function _eventRate(IProgramRegistry.Program memory p, Tier tier, uint16 regionId) private view returns (uint96) {
-        uint256 rate = (uint256(p.baseRate) * _tierBps(p, tier)) / _BPS;
-        if (address(_forecasting) != address(0)) rate = (rate * _forecasting.stressMultiplierBps(regionId)) / _BPS;
+        (IGridStatus.GridLevel level, uint256 stress, uint256 cap) = (IGridStatus.GridLevel.Normal, _BPS, 0);
+        if (address(_forecasting) != address(0)) (level, stress, cap) = _forecasting.eventTerms(regionId);
+        bool emergency = level == IGridStatus.GridLevel.Emergency;
+        if (tier == Tier.Emergency && !emergency) revert EmergencyNotMeasured(regionId);
+        if (tier != Tier.Emergency && emergency) revert EmergencyTierOnly(regionId);
+        uint256 rate = (((uint256(p.baseRate) * _tierBps(p, tier)) / _BPS) * stress) / _BPS;
+        uint256 capped = (uint256(p.baseRate) * cap) / _BPS;
+        if (cap != 0 && rate > capped) rate = capped;
         return SafeCast.toUint96(rate);
     }
 

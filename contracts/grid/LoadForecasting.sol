@@ -48,6 +48,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     // slither: written with push and pop in _link and clearAutoTrigger (dynamic arrays start empty)
     // slither-disable-next-line uninitialized-state
     mapping(uint16 regionId => uint32[] programIds) private _regionTriggers; // at most MAX_TRIGGERS_PER_REGION
+    IGridStatus private _stability; // GridStability (G-12); zero: F-9's hourly status alone
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE.
     /// @param requests The ledger that creates triggered events (it grants this contract TRIGGER_ROLE).
@@ -198,6 +199,12 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         emit AutoTriggerSet(p.regionId, programId, 0, 0, 0);
     }
 
+    /// @inheritdoc ILoadForecasting
+    function setStability(address stability) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _stability = IGridStatus(stability);
+        emit StabilitySet(stability);
+    }
+
     /*//////////////////////////////////////////////////////////////
                                   VIEWS
     //////////////////////////////////////////////////////////////*/
@@ -223,8 +230,13 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     }
 
     /// @inheritdoc IGridStatus
-    function gridLevel(uint16 regionId) external view returns (GridLevel) {
-        return _gridLevel(regionId, _regions.region(regionId));
+    function gridLevel(uint16 regionId) external view returns (GridLevel level) {
+        (level, , ) = _terms(regionId, _regions.region(regionId));
+    }
+
+    /// @inheritdoc IGridStatus
+    function eventTerms(uint16 regionId) external view returns (GridLevel level, uint256 stressBps, uint256 rateCapBps) {
+        return _terms(regionId, _regions.region(regionId));
     }
 
     /// @inheritdoc ILoadForecasting
@@ -247,12 +259,8 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     }
 
     /// @inheritdoc ILoadForecasting
-    function stressMultiplierBps(uint16 regionId) external view returns (uint256) {
-        GridState storage g = _grid[regionId];
-        uint256 level = g.load == LoadStatus.Critical ? 2 : (g.load == LoadStatus.High ? 1 : 0);
-        uint256 s = g.stability >= StabilityStatus.Emergency ? 2 : (g.stability == StabilityStatus.Alert ? 1 : 0);
-        if (s > level) level = s;
-        return _BPS + level * 2_500;
+    function stressMultiplierBps(uint16 regionId) external view returns (uint256 stressBps) {
+        (, stressBps, ) = _terms(regionId, _regions.region(regionId));
     }
 
     /// @inheritdoc ILoadForecasting
@@ -289,9 +297,20 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         else if (share < rp.highLoadBps) load = LoadStatus.Normal;
         else if (share < rp.criticalLoadBps) load = LoadStatus.High;
         else load = LoadStatus.Critical;
-        StabilityStatus f = _band(_absDiff(p.frequencyMHz, rp.nominalFrequencyMHz), rp.frequencyToleranceMHz);
-        // voltage tolerance in bps -> permille (10 bps per permille)
-        StabilityStatus v = _band(_absDiff(p.voltagePermille, 1_000) * 10, rp.voltageToleranceBps);
+        IRegionRegistry.BandProfile memory bp = _regions.bandProfile(regionId);
+        StabilityStatus f = _band(
+            _absDiff(p.frequencyMHz, rp.nominalFrequencyMHz),
+            bp.normalMHz,
+            bp.alertMHz,
+            bp.emergencyMHz
+        );
+        // voltage deviation in permille -> bps (10 bps per permille)
+        StabilityStatus v = _band(
+            _absDiff(p.voltagePermille, 1_000) * 10,
+            bp.voltageNormalBps,
+            bp.voltageAlertBps,
+            bp.voltageEmergencyBps
+        );
         StabilityStatus stability = f > v ? f : v;
 
         GridState storage g = _grid[regionId];
@@ -305,12 +324,40 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         if (changed) emit GridStatusChanged(regionId, p.hour, load, stability);
     }
 
-    /// @dev Normal within 1× tolerance, Alert within 2×, Emergency within 3×, else Critical (F-5).
-    function _band(uint256 deviation, uint256 tolerance) private pure returns (StabilityStatus) {
-        if (deviation <= tolerance) return StabilityStatus.Normal;
-        if (deviation <= 2 * tolerance) return StabilityStatus.Alert;
-        if (deviation <= 3 * tolerance) return StabilityStatus.Emergency;
+    /// @dev F-5, G-6: Normal within the area's normal band, Alert within its alert band, Emergency
+    /// within its emergency band, else Critical.
+    function _band(
+        uint256 deviation,
+        uint256 normal,
+        uint256 alert,
+        uint256 emergency
+    ) private pure returns (StabilityStatus) {
+        if (deviation <= normal) return StabilityStatus.Normal;
+        if (deviation <= alert) return StabilityStatus.Alert;
+        if (deviation <= emergency) return StabilityStatus.Emergency;
         return StabilityStatus.Critical;
+    }
+
+    /// @dev G-12: the worse of F-9's hourly level and the linked GridStability's; stress (F-7) from the
+    /// hourly load and stability, raised by the system state's level; the rate cap is GridStability's.
+    // slither: one view call to the protocol's GridStability
+    // slither-disable-next-line calls-loop
+    function _terms(
+        uint16 regionId,
+        IRegionRegistry.RegionParams memory rp
+    ) private view returns (GridLevel level, uint256 stressBps, uint256 rateCapBps) {
+        level = _gridLevel(regionId, rp);
+        GridState storage g = _grid[regionId];
+        uint256 stress = g.load == LoadStatus.Critical ? 2 : (g.load == LoadStatus.High ? 1 : 0);
+        uint256 s = g.stability >= StabilityStatus.Emergency ? 2 : (g.stability == StabilityStatus.Alert ? 1 : 0);
+        if (s > stress) stress = s;
+        if (address(_stability) != address(0)) {
+            GridLevel measured;
+            (measured, , rateCapBps) = _stability.eventTerms(regionId);
+            if (measured > level) level = measured;
+            if (uint256(measured) > stress) stress = uint256(measured);
+        }
+        stressBps = _BPS + stress * 2_500;
     }
 
     /// @dev F-6: a program's trigger is linked in its region, one per utility, at most MAX_TRIGGERS_PER_REGION.
@@ -383,13 +430,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             targetWh += uint256(run[k].loadKw - t.thresholdKw) * 1_000;
             if (run[k].loadKw > peak) peak = run[k].loadKw;
         }
-        uint256 share = (uint256(peak) * _BPS) / rp.capacityKw;
-        // F-6, F-9: a forecast alone never makes an Emergency: that also needs the measured grid status
-        IReductionRequests.Tier tier =
-            share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary;
-        if (share >= rp.criticalLoadBps && _gridLevel(regionId, rp) == GridLevel.Emergency) {
-            tier = IReductionRequests.Tier.Emergency;
-        }
+        IReductionRequests.Tier tier = _triggerTier(regionId, rp, peak);
         uint8 startHour = uint8(run[0].hour % 24);
         uint8 endHour = uint8(startHour + len);
         stored.lastTriggeredDay = day;
@@ -401,6 +442,20 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             stored.lastTriggeredDay = t.lastTriggeredDay;
             emit AutoTriggerFailed(regionId, day, reason);
         }
+    }
+
+    /// @dev F-6, G-12: Economic if the peak is at least highLoadBps of capacity, else Voluntary; Emergency
+    /// when the measured level is Emergency (a forecast alone never makes one, and in emergency only
+    /// Emergency-tier events are allowed).
+    function _triggerTier(
+        uint16 regionId,
+        IRegionRegistry.RegionParams memory rp,
+        uint32 peakKw
+    ) private view returns (IReductionRequests.Tier) {
+        (GridLevel level, , ) = _terms(regionId, rp);
+        if (level == GridLevel.Emergency) return IReductionRequests.Tier.Emergency;
+        uint256 share = (uint256(peakKw) * _BPS) / rp.capacityKw;
+        return share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary;
     }
 
     function _absDiff(uint256 a, uint256 b) private pure returns (uint256) {

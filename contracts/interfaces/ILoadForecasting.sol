@@ -138,6 +138,8 @@ interface ILoadForecasting is IGridStatus {
     );
     /// @notice The grid status of a region changed (F-5).
     event GridStatusChanged(uint16 indexed regionId, uint32 hour, LoadStatus load, StabilityStatus stability);
+    /// @notice The GridStability whose system state joins the grid status was linked (G-12).
+    event StabilitySet(address indexed stability);
     /// @notice A program's auto-trigger was set, or cleared (threshold 0) (F-6).
     event AutoTriggerSet(uint16 indexed regionId, uint32 programId, uint32 thresholdKw, uint8 minHours, uint8 maxHours);
     /// @notice Forecasts crossed the threshold and an event was created (F-6).
@@ -173,6 +175,10 @@ interface ILoadForecasting is IGridStatus {
     /// MAX_TRIGGERS_PER_REGION per region (F-6).
     function setAutoTrigger(uint32 programId, uint32 thresholdKw, uint8 minHours, uint8 maxHours) external;
 
+    /// @notice Link the GridStability whose system state, stress and rate cap join the grid status
+    /// (G-12); the zero address unlinks it. Only DEFAULT_ADMIN_ROLE.
+    function setStability(address stability) external;
+
     /// @notice Remove a program's auto-trigger. The program's utility or DEFAULT_ADMIN_ROLE (F-6).
     function clearAutoTrigger(uint32 programId) external;
 
@@ -195,7 +201,7 @@ interface ILoadForecasting is IGridStatus {
         uint32 windowHours
     ) external view returns (uint256 mapeBps, uint256 samples);
 
-    /// @notice Rate multiplier for new events from the grid status: 10_000, 12_500 or 15_000 (F-7).
+    /// @notice Rate multiplier for new events from the grid status: 10_000, 12_500 or 15_000 (F-7, G-12).
     function stressMultiplierBps(uint16 regionId) external view returns (uint256);
 
     /// @notice The current local hour index of a region (T-1).

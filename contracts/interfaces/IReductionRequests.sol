@@ -93,6 +93,8 @@ interface IReductionRequests {
     error EnrollmentClosed(uint256 eventId, uint256 gate);
     /// @notice An Emergency-tier event needs the region's measured grid status at Emergency (P-4, F-9).
     error EmergencyNotMeasured(uint16 regionId);
+    /// @notice In emergency only Emergency-tier events are created (G-12).
+    error EmergencyTierOnly(uint16 regionId);
     /// @notice The consumer cannot take part, for `reason`: an IConsumerRegistry.Ineligibility (V-2).
     error ConsumerNotEligible(address account, uint8 reason);
     /// @notice Commitment must be 1 .. min(capacity × event hours, targetWh × maxShareBps / 10_000) Wh.

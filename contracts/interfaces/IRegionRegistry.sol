@@ -4,18 +4,39 @@ pragma solidity ^0.8.24;
 /// @title IRegionRegistry
 /// @notice Grid regions, defined once and shared by every GridBalance contract.
 /// @dev A region's UTC offset defines its local days: meter data, events and baselines are all
-/// counted in local days (SPECIFICATION.md, rules R-1 to R-4).
+/// counted in local days (SPECIFICATION.md, rules R-1 to R-4). Each region belongs to a synchronous
+/// area whose band profile judges its frequency, voltage and reserves (§15, G-5).
 interface IRegionRegistry {
-    /// @notice Parameters of one region. Fits one storage slot (20 of 32 bytes).
+    /// @notice Parameters of one region. Fits one storage slot (17 of 32 bytes).
     struct RegionParams {
         uint32 capacityKw; // nominal capacity of the region's grid, kW (> 0)
         uint32 nominalFrequencyMHz; // 50_000 or 60_000
         int16 utcOffsetMinutes; // local time = UTC + offset; -720..+840, a multiple of 15
         uint16 highLoadBps; // load share of capacity at which status is High (default 8_000)
         uint16 criticalLoadBps; // load share at which status is Critical (default 9_500)
-        uint16 frequencyToleranceMHz; // |f - nominal| above this is abnormal (default 500)
-        uint16 voltageToleranceBps; // |V - nominal| above this is abnormal (default 500 = 5 %)
+        uint8 areaId; // synchronous area whose band profile judges the region (G-5; 4 = the seed profile)
         uint8 intervalMinutes; // meter interval: 15, 30 or 60 (default 60), fixed at addRegion (R-7, M-2)
+    }
+
+    /// @notice A synchronous area's band profile (G-5): deviations from nominal in mHz, voltage bands in
+    /// bps of nominal, reserve levels in kW, up to 8 under-frequency load-shedding stages. Three slots.
+    struct BandProfile {
+        uint32 nominalFrequencyMHz; // 50_000, 60_000 or 0 (any nominal)
+        uint16 deadbandMHz; // reserves insensitive within +-deadband
+        uint16 normalMHz; // |df| <= normal: Normal
+        uint16 alertMHz; // |df| <= alert: Alert
+        uint16 emergencyMHz; // |df| <= emergency: Emergency, beyond: Critical (F-5)
+        uint16 reserveFullMHz; // frequency containment reserve fully active
+        uint16 voltageNormalBps;
+        uint16 voltageAlertBps;
+        uint16 voltageEmergencyBps;
+        uint16 emergencyRateCapBps; // 0 = none, else 10_000..50_000 (G-12)
+        uint32 recoverySeconds; // Normal this long ends a measured emergency or a restoration (G-9)
+        uint32 reserveAlertKw; // reserves below: Alert; all three 0: reserves not judged
+        uint32 reserveEmergencyKw; // below: Emergency
+        uint32 reserveShedKw; // below: Emergency (rotating outages)
+        uint16[8] stageMHz; // UFLS stage drops below nominal, strictly increasing, 0 = unused (after used)
+        uint16[8] stageShareBps; // share of load each stage sheds, > 0 for used stages, sum <= 10_000
     }
 
     // ------------------------------------------------------------------ errors
@@ -36,8 +57,16 @@ interface IRegionRegistry {
     error InvalidUtcOffset(int16 utcOffsetMinutes);
     /// @notice Thresholds must satisfy 0 < high < critical <= 10_000 bps, tolerances > 0.
     error InvalidThresholds(uint16 highLoadBps, uint16 criticalLoadBps);
-    /// @notice Frequency and voltage tolerances must be positive and below nominal.
-    error InvalidTolerances(uint16 frequencyToleranceMHz, uint16 voltageToleranceBps);
+    /// @notice Area ids are 1..255.
+    error InvalidAreaId();
+    /// @notice No synchronous area has this id.
+    error UnknownArea(uint8 areaId);
+    /// @notice An area name is 1..64 bytes.
+    error InvalidAreaName(uint256 length);
+    /// @notice A band profile field breaks G-5's validity (`field` numbers the struct's fields from 0).
+    error InvalidBandProfile(uint8 field);
+    /// @notice The region's nominal frequency is not its area's.
+    error AreaFrequencyMismatch(uint8 areaId, uint32 nominalFrequencyMHz);
     /// @notice A region's UTC offset never changes: it defines every local day already counted (R-6).
     error UtcOffsetFixed(uint16 regionId, int16 utcOffsetMinutes);
     /// @notice A region's meter interval is 15, 30 or 60 minutes (R-7).
@@ -61,6 +90,9 @@ interface IRegionRegistry {
 
     /// @notice A region's parameters were changed.
     event RegionUpdated(uint16 indexed regionId, RegionParams params);
+
+    /// @notice A synchronous area was added or its band profile replaced (G-5).
+    event AreaSet(uint8 indexed areaId, string name, BandProfile profile);
 
     /// @notice A region's IANA time zone name was set or changed (R-8). The protocol's days do not
     /// move: they stay in the region's standard time (`utcOffsetMinutes`, R-3, R-6).
@@ -88,6 +120,13 @@ interface IRegionRegistry {
     /// @param regionId An existing region.
     /// @param zone An IANA name, 1..32 bytes (InvalidTimeZone otherwise).
     function setTimeZone(uint16 regionId, string calldata zone) external;
+
+    /// @notice Add a synchronous area or replace its band profile (G-5). Only REGION_ADMIN_ROLE. A
+    /// replaced profile judges the measurements posted after it.
+    /// @param areaId 1..255.
+    /// @param name 1..64 bytes.
+    /// @param profile Validated as G-5 (InvalidBandProfile names the first field that fails).
+    function setArea(uint8 areaId, string calldata name, BandProfile calldata profile) external;
 
     /// @notice Mark or unmark a local day as a holiday. Only REGION_ADMIN_ROLE (R-5); today or later
     /// only (HolidayInPast).
@@ -118,6 +157,15 @@ interface IRegionRegistry {
     /// @notice A region's IANA time zone name (R-8), or "" if none was set (then off-chain tools show
     /// the fixed standard offset); reverts with UnknownRegion for an unknown id.
     function timeZone(uint16 regionId) external view returns (string memory);
+
+    /// @notice A synchronous area's band profile; reverts UnknownArea.
+    function area(uint8 areaId) external view returns (BandProfile memory);
+
+    /// @notice A synchronous area's name; reverts UnknownArea.
+    function areaName(uint8 areaId) external view returns (string memory);
+
+    /// @notice The band profile of a region's area (G-5); reverts UnknownRegion.
+    function bandProfile(uint16 regionId) external view returns (BandProfile memory);
 
     /// @notice Number of regions added so far.
     function regionCount() external view returns (uint256);

@@ -47,8 +47,9 @@ class RegionConfig(BaseModel):
     utc_offset_minutes: int = Field(ge=-720, le=840)
     high_load_bps: int = 8_000
     critical_load_bps: int = 9_500
-    frequency_tolerance_mhz: int = 500
-    voltage_tolerance_bps: int = 500
+    # the synchronous area whose band profile judges the region (G-5): 1 Continental Europe,
+    # 2 Great Britain, 3 ERCOT-like, 4 the seed profile (any nominal frequency)
+    area_id: int = Field(default=4, ge=1, le=255)
     # the meter interval: 15, 30 or 60 minutes, fixed once the region is added
     interval_minutes: Literal[15, 30, 60] = 60
     # the IANA time zone for people and files (R-8, docs/time-zones.md), "" for none; its standard
@@ -71,8 +72,7 @@ class RegionConfig(BaseModel):
             self.utc_offset_minutes,
             self.high_load_bps,
             self.critical_load_bps,
-            self.frequency_tolerance_mhz,
-            self.voltage_tolerance_bps,
+            self.area_id,
             self.interval_minutes,
         )
 
@@ -199,6 +199,13 @@ def constructor_args(
     if "UtilityRegistry" in a:
         table["ConsumerRegistry"] = (deployer, a["RegionRegistry"], a["UtilityRegistry"])
         table["GridOperatorRegistry"] = (a["UtilityRegistry"], a["RegionRegistry"])
+    if "GridOperatorRegistry" in a:
+        table["GridStability"] = (
+            deployer,
+            a["RegionRegistry"],
+            a["GridOperatorRegistry"],
+            a["UtilityRegistry"],
+        )
     if "ConsumerRegistry" in a:
         table["MeterData"] = (deployer, a["RegionRegistry"], a["ConsumerRegistry"])
     if "UtilityRegistry" in a and "IncentiveEscrow" in a:
@@ -291,6 +298,7 @@ def planned_roles(
     roles["LoadForecasting.WEATHER_ORACLE_ROLE"] = cfg.weather_oracles
     roles["LoadForecasting.FORECAST_ORACLE_ROLE"] = cfg.forecast_oracles
     roles["LoadForecasting.GRID_ORACLE_ROLE"] = cfg.grid_oracles
+    roles["GridStability.GRID_ORACLE_ROLE"] = cfg.grid_oracles
     gone = Web3.to_checksum_address(deployer) if handed_over else None
     return {k: [h for h in _unique(v) if h != gone] for k, v in roles.items()}
 
@@ -428,6 +436,13 @@ class Deployer:
                 contracts["ReductionRequests"].functions.setForecasting(link), "setForecasting"
             )
             m.links["ReductionRequests.forecasting"] = link
+        # G-12: the system state joins the grid status events read (StabilitySet is its record)
+        stability = addresses["GridStability"]
+        if m.links.get("LoadForecasting.stability") != stability:
+            self.client.transact(
+                contracts["LoadForecasting"].functions.setStability(stability), "setStability"
+            )
+            m.links["LoadForecasting.stability"] = stability
         escrow, regions = contracts["IncentiveEscrow"], contracts["RegionRegistry"]
         for token in tokens:
             if not escrow.functions.isTokenAllowed(token).call():

@@ -39,6 +39,7 @@ from oracles.protocol.manifest import PROTOCOL, DeployedContract, Manifest
 ROLE_GRANTED = "0x" + keccak(text="RoleGranted(bytes32,address,address)").hex()
 ROLE_REVOKED = "0x" + keccak(text="RoleRevoked(bytes32,address,address)").hex()
 FORECASTING_SET = "0x" + keccak(text="ForecastingSet(address)").hex()
+STABILITY_SET = "0x" + keccak(text="StabilitySet(address)").hex()
 LOG_CHUNK = 50_000  # blocks per eth_getLogs; halved while a node refuses the range
 
 
@@ -255,15 +256,21 @@ class Verifier:
             self._add(False, f"{name} role 0x{role.hex()[:8]}", f"held by {sorted(on_chain[role])}")
 
     def check_link(self, latest: int) -> None:
-        record = self.m.contracts["ReductionRequests"]
-        logs = get_logs(self.w3, record.address, [FORECASTING_SET], record.block, latest)
-        got = Web3.to_checksum_address("0x" + logs[-1]["topics"][1][-40:]) if logs else None
-        want = self.m.contracts["LoadForecasting"].address
-        self._add(
-            got == want and self.m.links.get("ReductionRequests.forecasting") == want,
-            "ReductionRequests.forecasting",
-            f"last ForecastingSet: {got}, LoadForecasting: {want}",
+        """The links without getters, by their last on-chain record (the setter's event)."""
+        links = (
+            ("ReductionRequests", "forecasting", FORECASTING_SET, "ForecastingSet", "LoadForecasting"),
+            ("LoadForecasting", "stability", STABILITY_SET, "StabilitySet", "GridStability"),
         )
+        for owner, field, topic, event, target in links:
+            record = self.m.contracts[owner]
+            logs = get_logs(self.w3, record.address, [topic], record.block, latest)
+            got = Web3.to_checksum_address("0x" + logs[-1]["topics"][1][-40:]) if logs else None
+            want = self.m.contracts[target].address
+            self._add(
+                got == want and self.m.links.get(f"{owner}.{field}") == want,
+                f"{owner}.{field}",
+                f"last {event}: {got}, {target}: {want}",
+            )
 
     def check_config(self) -> None:
         assert self.config is not None

@@ -22,11 +22,14 @@ from oracles.protocol.enums import (
     DisputeStatus,
     EnrollmentStatus,
     EventStatus,
+    GridLevel,
     Ineligibility,
     LoadStatus,
+    MeasuredLevel,
     OperatorKind,
     RootStatus,
     StabilityStatus,
+    SystemState,
     Tier,
     UtilityStatus,
 )
@@ -485,9 +488,61 @@ class RegionParams(Struct):
     utc_offset_minutes: int = Field(validation_alias="utcOffsetMinutes")
     high_load_bps: int = Field(validation_alias="highLoadBps")
     critical_load_bps: int = Field(validation_alias="criticalLoadBps")
-    frequency_tolerance_mhz: int = Field(validation_alias="frequencyToleranceMHz")
-    voltage_tolerance_bps: int = Field(validation_alias="voltageToleranceBps")
+    area_id: int = Field(validation_alias="areaId")
     interval_minutes: int = Field(validation_alias="intervalMinutes")
+
+
+class BandProfile(Struct):
+    """IRegionRegistry.BandProfile: a synchronous area's bands (G-5)."""
+
+    SOLIDITY: ClassVar[str] = "IRegionRegistry.BandProfile"
+
+    nominal_frequency_mhz: int = Field(validation_alias="nominalFrequencyMHz")
+    deadband_mhz: int = Field(validation_alias="deadbandMHz")
+    normal_mhz: int = Field(validation_alias="normalMHz")
+    alert_mhz: int = Field(validation_alias="alertMHz")
+    emergency_mhz: int = Field(validation_alias="emergencyMHz")
+    reserve_full_mhz: int = Field(validation_alias="reserveFullMHz")
+    voltage_normal_bps: int = Field(validation_alias="voltageNormalBps")
+    voltage_alert_bps: int = Field(validation_alias="voltageAlertBps")
+    voltage_emergency_bps: int = Field(validation_alias="voltageEmergencyBps")
+    emergency_rate_cap_bps: int = Field(validation_alias="emergencyRateCapBps")
+    recovery_seconds: int = Field(validation_alias="recoverySeconds")
+    reserve_alert_kw: int = Field(validation_alias="reserveAlertKw")
+    reserve_emergency_kw: int = Field(validation_alias="reserveEmergencyKw")
+    reserve_shed_kw: int = Field(validation_alias="reserveShedKw")
+    stage_mhz: list[int] = Field(validation_alias="stageMHz")
+    stage_share_bps: list[int] = Field(validation_alias="stageShareBps")
+
+
+class Measurement(Struct):
+    """IGridStability.Measurement: one grid measurement (G-7)."""
+
+    SOLIDITY: ClassVar[str] = "IGridStability.Measurement"
+
+    time: int = Field(validation_alias="time")
+    load_kw: int = Field(validation_alias="loadKw")
+    reserve_kw: int = Field(validation_alias="reserveKw")
+    frequency_mhz: int = Field(validation_alias="frequencyMHz")
+    voltage_permille: int = Field(validation_alias="voltagePermille")
+    phase_centideg: int = Field(validation_alias="phaseCentiDeg")
+
+
+class RegionGrid(Struct):
+    """IGridStability.RegionGrid: a region's system state record (G-9..G-11)."""
+
+    SOLIDITY: ClassVar[str] = "IGridStability.RegionGrid"
+
+    state: SystemState = Field(validation_alias="state")
+    declared: bool = Field(validation_alias="declared")
+    rate_cap_bps: int = Field(validation_alias="rateCapBps")
+    latest_time: int = Field(validation_alias="latestTime")
+    normal_since: int = Field(validation_alias="normalSince")
+    state_since: int = Field(validation_alias="stateSince")
+    reference_load_kw: int = Field(validation_alias="referenceLoadKw")
+    exit_nonce: int = Field(validation_alias="exitNonce")
+    latest_level: MeasuredLevel = Field(validation_alias="latestLevel")
+    stage: int = Field(validation_alias="stage")
 
 
 class Utility(Struct):
@@ -539,6 +594,22 @@ class RollingMape(Struct):
 
     mape_bps: int = Field(validation_alias="mapeBps")
     samples: int = Field(validation_alias="samples")
+
+
+class GridTerms(Struct):
+    """ILoadForecasting.eventTerms: what a new event of the region gets (G-12)."""
+
+    SOLIDITY: ClassVar[str] = "ILoadForecasting.eventTerms"
+
+    level: GridLevel = Field(validation_alias="level")
+    stress_bps: int = Field(validation_alias="stressBps")
+    rate_cap_bps: int = Field(validation_alias="rateCapBps")
+
+
+class StabilityTerms(GridTerms):
+    """IGridStability.eventTerms: the system state's part of G-12."""
+
+    SOLIDITY: ClassVar[str] = "IGridStability.eventTerms"
 
 
 class PaymentTerms(Struct):

@@ -184,11 +184,39 @@ class OperatorCapability(IntFlag):
 
 
 class GridLevel(IntEnum):
-    """IGridStatus.GridLevel: a region's measured system state (F-9)."""
+    """IGridStatus.GridLevel: a region's measured level for events (F-9, G-12)."""
 
     Normal = 0
     Alert = 1
     Emergency = 2
+
+
+class SystemState(IntEnum):
+    """IGridStability.SystemState (G-9, SO GL art. 18)."""
+
+    Normal = 0
+    Alert = 1
+    Emergency = 2
+    Blackout = 3
+    Restoration = 4
+
+
+class MeasuredLevel(IntEnum):
+    """IGridStability.Level: one measurement's level (G-8)."""
+
+    Normal = 0
+    Alert = 1
+    Emergency = 2
+    Blackout = 3
+
+
+class StateCause(IntEnum):
+    """IGridStability.Cause: why the system state changed (G-9..G-11)."""
+
+    Measured = 0
+    Declared = 1
+    Council = 2
+    Recovered = 3
 
 
 class LoadStatus(IntEnum):
@@ -225,6 +253,9 @@ SOLIDITY: dict[type[IntEnum], str] = {
     UtilityAction: "IUtilityRegistry.Action",
     OperatorKind: "IGridOperatorRegistry.OperatorKind",
     GridLevel: "IGridStatus.GridLevel",
+    SystemState: "IGridStability.SystemState",
+    MeasuredLevel: "IGridStability.Level",
+    StateCause: "IGridStability.Cause",
     LoadStatus: "ILoadForecasting.LoadStatus",
     StabilityStatus: "ILoadForecasting.StabilityStatus",
 }

@@ -28,6 +28,7 @@ PROTOCOL: tuple[str, ...] = (
     "LoadForecasting",
     "OptimisticSettlement",
     "GridOperatorRegistry",
+    "GridStability",
 )
 # the protocol contracts built on AccessControl (ProgramRegistry, ProofSettlement and
 # GridOperatorRegistry hold no roles: the last asks the UtilityRegistry's council)

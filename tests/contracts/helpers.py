@@ -11,8 +11,7 @@ DEFAULT_REGION = {
     "utcOffsetMinutes": -480,
     "highLoadBps": 8_000,
     "criticalLoadBps": 9_500,
-    "frequencyToleranceMHz": 500,
-    "voltageToleranceBps": 500,
+    "areaId": 4,  # the seed band profile (G-5)
     "intervalMinutes": 60,
 }
 
@@ -25,8 +24,7 @@ def region_tuple(**overrides: int) -> tuple[int, ...]:
         p["utcOffsetMinutes"],
         p["highLoadBps"],
         p["criticalLoadBps"],
-        p["frequencyToleranceMHz"],
-        p["voltageToleranceBps"],
+        p["areaId"],
         p["intervalMinutes"],
     )
 

@@ -62,7 +62,8 @@ class Suite:
     programs: Any
     proofs: Any
     disputes: Any
-    operators: Any = None  # GridOperatorRegistry (G-1..G-6)
+    operators: Any = None  # GridOperatorRegistry (G-1..G-4)
+    stability: Any = None  # GridStability (G-7..G-12)
     roles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -81,6 +82,7 @@ def deploy_suite(
         ConsumerRegistry,
         Disputes,
         GridOperatorRegistry,
+        GridStability,
         IncentiveEscrow,
         LoadForecasting,
         MeterData,
@@ -142,6 +144,9 @@ def deploy_suite(
     optimistic.grantRole(optimistic.PROPOSER_ROLE(), keeper, tx)
     for role in ("WEATHER_ORACLE_ROLE", "FORECAST_ORACLE_ROLE", "GRID_ORACLE_ROLE"):
         forecasting.grantRole(getattr(forecasting, role)(), oracle, tx)
+    stability = GridStability.deploy(admin, regions, operators, utilities, tx)
+    stability.grantRole(stability.GRID_ORACLE_ROLE(), oracle, tx)
+    forecasting.setStability(stability, tx)
 
     # the utility: applies for region 1, two of three verifiers approve (U-3)
     utilities.applyForVerification("Pacific Grid Co", b"\x01" * 32, [REGION], {"from": utility})
@@ -164,6 +169,7 @@ def deploy_suite(
         proofs,
         disputes,
         operators,
+        stability,
     )
 
 

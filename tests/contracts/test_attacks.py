@@ -53,6 +53,7 @@ CONTRACTS = (
     "proofs",
     "disputes",
     "operators",
+    "stability",
 )
 # the contracts built on AccessControl (ProgramRegistry, ProofSettlement and GridOperatorRegistry
 # hold no roles)
@@ -63,6 +64,7 @@ ROLE: dict[tuple[str, str], str] = {
     ("regions", "updateRegion"): "REGION_ADMIN_ROLE",
     ("regions", "setHoliday"): "REGION_ADMIN_ROLE",
     ("regions", "setTimeZone"): "REGION_ADMIN_ROLE",
+    ("regions", "setArea"): "REGION_ADMIN_ROLE",
     ("utilities", "approve"): "VERIFIER_ROLE",
     ("utilities", "suspend"): "VERIFIER_ROLE",
     ("utilities", "setThreshold"): "DEFAULT_ADMIN_ROLE",
@@ -95,6 +97,8 @@ ROLE: dict[tuple[str, str], str] = {
     ("forecasting", "postWeather"): "WEATHER_ORACLE_ROLE",
     ("forecasting", "postForecasts"): "FORECAST_ORACLE_ROLE",
     ("forecasting", "postActuals"): "GRID_ORACLE_ROLE",
+    ("forecasting", "setStability"): "DEFAULT_ADMIN_ROLE",
+    ("stability", "postMeasurements"): "GRID_ORACLE_ROLE",
     ("optimistic", "propose"): "PROPOSER_ROLE",
     # AccessControl's own: a role's admin role (DEFAULT_ADMIN_ROLE for every role here)
     **{
@@ -205,7 +209,20 @@ def _council_suspend(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any]
     return ((w.stranger, b"\x01" * 32), w.council, lambda who: err("NotCouncilMember", who))
 
 
+def _declare_emergency(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    # G-10: an active operator with CAP_SYSTEM_STATE in the region; the cast holds none (the
+    # operator's own declaration: tests/contracts/test_grid_stability.py)
+    return ((REGION, b"\x01" * 32, 0), [], lambda who: err("NotStateOperator", who, REGION))
+
+
+def _approve_exit(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    # G-11: the UtilityRegistry's verifiers only (a member gets NotInEmergency here: no emergency)
+    return ((REGION,), w.council, lambda who: err("NotCouncilMember", who))
+
+
 OWNER: dict[tuple[str, str], Owner] = {
+    ("stability", "declareEmergency"): _declare_emergency,
+    ("stability", "approveEmergencyExit"): _approve_exit,
     ("operators", "approve"): _council_approve,
     ("operators", "suspend"): _council_suspend,
     ("optimistic", "postEntries"): _post_entries,

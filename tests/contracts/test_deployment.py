@@ -82,6 +82,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
         "LoadForecasting": s.forecasting,
         "OptimisticSettlement": s.optimistic,
         "GridOperatorRegistry": s.operators,
+        "GridStability": s.stability,
         "MockStablecoin": s.token,
     }
     c = containers

@@ -176,13 +176,26 @@ def test_grid_status_bands(fc, oracle, now_hour, kw, freq, volt, load, stability
 
 
 def test_stress_multiplier_prices_new_events(world, oracle, utility):
-    """P-4, F-7: a Critical grid makes new events 1.5x dearer."""
+    """P-4, F-7: a High load makes new events 1.25x dearer."""
+    s = world.suite
+    h = s.forecasting.currentHour(REGION)
+    s.forecasting.postActuals(REGION, [actual(h - 1, CAP * 85 // 100)], {"from": oracle})
+    day = h // 24 + 2
+    tx = s.requests.createEvent(1, day, 16, 20, 1, 0, {"from": utility})
+    assert tx.events["EventCreated"]["rate"] == 500_000 * 12_500 // 10_000
+
+
+def test_stress_multiplier__critical_load__emergency_tier_only_at_1_5x(world, oracle, utility):
+    """P-4, F-7, G-12: a Critical load is an Emergency: only Emergency-tier events, 1.5x dearer."""
     s = world.suite
     h = s.forecasting.currentHour(REGION)
     s.forecasting.postActuals(REGION, [actual(h - 1, CAP * 96 // 100)], {"from": oracle})
     day = h // 24 + 2
-    tx = s.requests.createEvent(1, day, 16, 20, 1, 0, {"from": utility})
-    assert tx.events["EventCreated"]["rate"] == 500_000 * 15_000 // 10_000
+    with brownie.reverts(err("EmergencyTierOnly", REGION)):
+        s.requests.createEvent(1, day, 16, 20, 1, 1, {"from": utility})
+    tx = s.requests.createEvent(1, day, 16, 20, 1, 2, {"from": utility})
+    emergency_bps = s.programs.program(1)["emergencyBps"]
+    assert tx.events["EventCreated"]["rate"] == 500_000 * emergency_bps // 10_000 * 15_000 // 10_000
 
 
 def test_set_auto_trigger__owner_and_stranger(world, utility, stranger):

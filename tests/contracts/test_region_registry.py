@@ -144,8 +144,9 @@ def test_add_region__bad_name__reverts(registry, region_admin, name, length):
         ({"highLoadBps": 0}, "InvalidThresholds: 0, 9500"),
         ({"highLoadBps": 9_500}, "InvalidThresholds: 9500, 9500"),
         ({"criticalLoadBps": 10_001}, "InvalidThresholds: 8000, 10001"),
-        ({"frequencyToleranceMHz": 0}, "InvalidTolerances: 0, 500"),
-        ({"voltageToleranceBps": 10_000}, "InvalidTolerances: 500, 10000"),
+        ({"areaId": 0}, "UnknownArea: 0"),  # G-5: a region names an existing area
+        ({"areaId": 9}, "UnknownArea: 9"),
+        ({"areaId": 1}, "AreaFrequencyMismatch: 1, 60000"),  # Continental Europe is 50 Hz
     ],
 )
 def test_add_region__invalid_params__reverts(registry, region_admin, overrides, error):

@@ -381,7 +381,7 @@ def test_cli_oracle_meter__meter_of_another_regions_consumer__rejected_not_poste
     from oracles.cli.main import main
 
     admin = ChainClient(fresh.w3, NodeSigner(fresh.w3.eth.accounts[0]))
-    params = (10_000, 50_000, OFFSET, 8_000, 9_500, 200, 1_000, 60)
+    params = (10_000, 50_000, OFFSET, 8_000, 9_500, 4, 60)
     role = fresh.p.regions.functions.REGION_ADMIN_ROLE().call()
     admin.transact(fresh.p.regions.functions.grantRole(role, admin.address), "grantRole")
     admin.transact(fresh.p.regions.functions.addRegion(2, "Other", params), "addRegion")
