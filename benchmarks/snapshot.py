@@ -282,6 +282,7 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         )["gasUsed"]
         if not signed:
             gas |= _operator_gas(b)
+            gas |= _stability_gas(b)
     return gas
 
 
@@ -300,6 +301,32 @@ def _operator_gas(b: Bench) -> dict[str, int]:
     return gas
 
 
+def _stability_gas(b: Bench) -> dict[str, int]:
+    """Grid measurements and emergency mode (G-7..G-11): a first batch of 15 one-minute Normal
+    measurements, a second, a batch of 15 that crosses into Emergency and a shedding stage, the bench
+    operator's declaration, the council's first exit approval and the M-th, which ends it."""
+    accounts = [str(a) for a in b.w3.eth.accounts]
+    operator, council = accounts[9], accounts[1:3]
+    fns = b.p.stability.functions
+    start = int(b.w3.eth.get_block("latest")["timestamp"]) - 3 * 3_600
+    nominal = b.p.regions.functions.region(REGION).call()[1]
+
+    def batch(first: int, drop: int = 0) -> list[tuple[int, ...]]:
+        return [(start + 60 * (first + i), 3_000_000, 0, nominal - drop, 1_000, 120) for i in range(15)]
+
+    gas = {"postMeasurements_15_first": b.tx(b.oracle, fns.postMeasurements(REGION, batch(0)))["gasUsed"]}
+    gas["postMeasurements_15"] = b.tx(b.oracle, fns.postMeasurements(REGION, batch(15)))["gasUsed"]
+    gas["postMeasurements_15_to_emergency"] = b.tx(
+        b.oracle, fns.postMeasurements(REGION, batch(30, drop=1_600))
+    )["gasUsed"]
+    gas["declareEmergency"] = b.tx(operator, fns.declareEmergency(REGION, b"\x0e" * 32, 0))["gasUsed"]
+    gas["approveEmergencyExit"] = b.tx(council[0], fns.approveEmergencyExit(REGION))["gasUsed"]
+    gas["approveEmergencyExit_ends"] = b.tx(council[1], fns.approveEmergencyExit(REGION))["gasUsed"]
+    if fns.regionGrid(REGION).call()[0] == 2:
+        raise RuntimeError("snapshot: the council's M-th approval did not end the emergency")
+    return gas
+
+
 def snapshot() -> dict[str, Any]:
     gas = measure()
     per = {
@@ -315,6 +342,7 @@ def snapshot() -> dict[str, Any]:
         // 101
         + gas["payBatch_100"] // 100,
         "settleBatch_100_per_consumer": gas["settleBatch_100"] // 100,
+        "postMeasurements_15_per_point": gas["postMeasurements_15"] // 15,
         "settleBatch_100_first_per_consumer": gas["settleBatch_100_first"] // 100,
     }
     return {"gas": {**gas, **per}, "sizes": sizes()}
