@@ -11,8 +11,8 @@ Choices where the specification leaves room (the contract must make the same):
   ``emergencyMHz``), so ``deadbandMHz`` and ``reserveAlertKw`` are never named. Reserves
   ``alert >= emergency >= shed``: ``emergency > alert`` names ``reserveEmergencyKw``, ``shed >
   emergency`` names ``reserveShedKw``. Stages are checked one by one, the drop before the share: a
-  stage with a drop of 0 is unused and then needs a share of 0 (else ``stageShareBps``); a used stage
-  after an unused one, or a drop not beyond both ``normalMHz`` and the previous drop, names
+  stage with a drop of 0 is unused and then needs a share of 0 (else ``stageShareBps``); a used
+  stage after an unused one, or a drop not beyond both ``normalMHz`` and the previous drop, names
   ``stageMHz``; a share of 0 or a running total above 10,000 names ``stageShareBps``. A stage drop
   is not bounded above (a drop beyond 5,000 mHz is valid and never reached).
 * **Half the reference load** (G-8): Blackout when ``2 · load < reference`` (exact, no floor).
@@ -31,6 +31,8 @@ Choices where the specification leaves room (the contract must make the same):
   declaration's own event records it). A declared emergency ended by a Blackout measurement is no
   longer declared (declared flag and cap cleared); leaving Emergency always clears them.
 * **Council exit** (G-11) with no measurement yet counts the latest level as Normal.
+* **G-7 frequency** (``in_range``): 0 is accepted only below 100 ‰; below 100 ‰ a frequency within
+  5 Hz of nominal is accepted as well (the level is Blackout either way; only f > 0 counts stages).
 * **G-12**: the 2 h staleness is ``now - latest time > 7,200`` s and applies to every state but a
   declared Emergency; stress is ``max(F-7's level, 1 if Alert, 2 if Emergency)`` of the combined
   level (the worse of the state's and F-9's); the rate cap is the declared cap if non-zero, else the
@@ -41,8 +43,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from enum import IntEnum
-
-from oracles.protocol.enums import GridLevel, StabilityStatus
 
 BPS = 10_000
 STAGES = 8
@@ -59,8 +59,26 @@ MAX_MEASUREMENT_AGE = 7_200  # G-12: a measured state older than 2 h reads Norma
 STRESS_STEP_BPS = 2_500  # F-7: multiplier 10,000 + 2,500 · level
 
 
+class StabilityStatus(IntEnum):
+    """G-6's bands: ILoadForecasting.StabilityStatus (oracles.protocol.enums mirrors it too; the
+    reference sits below protocol and imports nothing from it)."""
+
+    Normal = 0
+    Alert = 1
+    Emergency = 2
+    Critical = 3
+
+
+class GridLevel(IntEnum):
+    """IGridStatus.GridLevel (G-12, F-9)."""
+
+    Normal = 0
+    Alert = 1
+    Emergency = 2
+
+
 class ProfileField(IntEnum):
-    """The band profile's fields in struct order: the index `InvalidBandProfile(uint8 field)` names."""
+    """The band profile's fields in struct order: the index `InvalidBandProfile(uint8)` names."""
 
     nominalFrequencyMHz = 0
     deadbandMHz = 1
@@ -199,7 +217,7 @@ PRESETS: dict[int, tuple[str, BandProfile]] = {
 
 
 def first_invalid_field(p: BandProfile) -> ProfileField | None:
-    """The first field the contract rejects (G-5), in the order of the module docstring; None if valid."""
+    """The first field the contract rejects (G-5), in the module docstring's order, or None."""
     F = ProfileField
     checks: list[tuple[bool, ProfileField]] = [
         (p.nominal_frequency_mhz in NOMINALS, F.nominalFrequencyMHz),
@@ -238,7 +256,7 @@ def first_invalid_field(p: BandProfile) -> ProfileField | None:
 
 
 def validate(p: BandProfile) -> str | None:
-    """The Solidity name of the first field the contract rejects (G-5), None if the profile is valid."""
+    """The Solidity name of the first field the contract rejects (G-5), None if it is valid."""
     field = first_invalid_field(p)
     return None if field is None else field.name
 
@@ -499,8 +517,8 @@ def run(
 def declare(
     grid: RegionGrid, cap_bps: int, now: int
 ) -> str | tuple[RegionGrid, list[StateChanged]]:
-    """G-10 (the operator and reason checks are the contract's): ``InvalidRateCap`` unless the cap is
-    0 or 10,000..50,000, ``EmergencyNotDeclarable`` unless Normal, Alert or a measured Emergency;
+    """G-10 (the operator and reason checks are the contract's): ``InvalidRateCap`` unless the cap
+    is 0 or 10,000..50,000, ``EmergencyNotDeclarable`` unless Normal, Alert or a measured Emergency;
     else a declared Emergency with the cap (a state change only from Normal or Alert)."""
     if cap_bps != 0 and not MIN_RATE_CAP_BPS <= cap_bps <= MAX_RATE_CAP_BPS:
         return "InvalidRateCap"
@@ -536,9 +554,9 @@ def council_exit(grid: RegionGrid, now: int) -> str | tuple[RegionGrid, list[Sta
 
 
 def state_level(grid: RegionGrid, now: int) -> GridLevel:
-    """G-12 from the system state alone: Emergency for Emergency, Blackout and Restoration, Alert for
-    Alert, else Normal; a measured state whose latest measurement is more than 2 h old reads Normal
-    (a declared emergency does not expire)."""
+    """G-12 from the system state alone: Emergency for Emergency, Blackout and Restoration, Alert
+    for Alert, else Normal; a measured state whose latest measurement is more than 2 h old reads
+    Normal (a declared emergency does not expire)."""
     if not grid.declared and now - grid.latest_time > MAX_MEASUREMENT_AGE:
         return GridLevel.Normal
     if grid.state in (SystemState.Emergency, SystemState.Blackout, SystemState.Restoration):
@@ -582,8 +600,18 @@ def event_terms(
     return EventTerms(level, BPS + STRESS_STEP_BPS * stress, cap)
 
 
+def tier_error(level: GridLevel, emergency_tier: bool) -> str | None:
+    """P-4 with G-12: an Emergency-tier event needs level Emergency (``EmergencyNotMeasured``), any
+    other tier needs it not to be Emergency (``EmergencyTierOnly``); None if the tier may be used."""
+    if emergency_tier and level != GridLevel.Emergency:
+        return "EmergencyNotMeasured"
+    if not emergency_tier and level == GridLevel.Emergency:
+        return "EmergencyTierOnly"
+    return None
+
+
 def capped_rate(base_rate: int, tier_bps: int, stress_bps: int, cap_bps: int) -> int:
-    """P-4 with G-12's cap: ``floor(floor(base · tier / 10,000) · stress / 10,000)``, then, if the cap
-    is non-zero, at most ``floor(base · cap / 10,000)``."""
+    """P-4 with G-12's cap: ``floor(floor(base · tier / 10,000) · stress / 10,000)``, then, if the
+    cap is non-zero, at most ``floor(base · cap / 10,000)``."""
     rate = base_rate * tier_bps // BPS * stress_bps // BPS
     return rate if cap_bps == 0 else min(rate, base_rate * cap_bps // BPS)

@@ -14,15 +14,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from oracles.protocol.enums import GridLevel, StabilityStatus
+from oracles.protocol import enums
 from oracles.reference.grid_state import (
     PRESETS,
     Cause,
     Event,
+    GridLevel,
     Level,
     Measurement,
     ProfileField,
     RegionGrid,
+    StabilityStatus,
     StageReached,
     StateChanged,
     SystemState,
@@ -40,6 +42,7 @@ from oracles.reference.grid_state import (
     stability_status,
     state_level,
     step,
+    tier_error,
     validate,
 )
 
@@ -354,7 +357,8 @@ def test_g8_stage_needs_a_frequency_and_skips_unused_stages() -> None:
     assert shed_stage(CE, NOMINAL, point(voltage=50)) == 0  # f = 0: de-energized, no stage
     assert shed_stage(ERCOT, 60_000, point(drop=4_000, nominal=60_000)) == 3
     assert shed_stage(SEED, 60_000, point(drop=1_500, nominal=60_000)) == 1
-    assert shed_stage(replace(CE, **_stages()), NOMINAL, point(drop=3_000)) == 0  # type: ignore[arg-type]
+    no_stages = replace(CE, **_stages())  # type: ignore[arg-type]
+    assert shed_stage(no_stages, NOMINAL, point(drop=3_000)) == 0
 
 
 def test_g7_value_ranges() -> None:
@@ -791,3 +795,26 @@ def test_g8_g11_invariants_over_sequences(
         assert not grid.declared or grid.state == S.Emergency
         assert grid.rate_cap_bps == 0 or grid.declared
         assert grid.exit_nonce == exits
+
+
+def test_enums_mirror_the_protocol_ones() -> None:
+    """The reference's own copies of ILoadForecasting.StabilityStatus and IGridStatus.GridLevel."""
+    for mine, theirs in ((StabilityStatus, enums.StabilityStatus), (GridLevel, enums.GridLevel)):
+        assert [(m.name, int(m)) for m in mine] == [(t.name, int(t)) for t in theirs]
+
+
+@pytest.mark.parametrize(
+    "level, emergency_tier, error",
+    [
+        (GridLevel.Emergency, True, None),
+        (GridLevel.Alert, True, "EmergencyNotMeasured"),
+        (GridLevel.Normal, True, "EmergencyNotMeasured"),
+        (GridLevel.Emergency, False, "EmergencyTierOnly"),
+        (GridLevel.Alert, False, None),
+        (GridLevel.Normal, False, None),
+    ],
+)
+def test_p4_g12_tier_needs_its_level(
+    level: GridLevel, emergency_tier: bool, error: str | None
+) -> None:
+    assert tier_error(level, emergency_tier) == error
