@@ -8,6 +8,7 @@ the module docstring lists."""
 from __future__ import annotations
 
 from dataclasses import replace
+from itertools import pairwise
 from typing import cast
 
 import pytest
@@ -17,6 +18,7 @@ from hypothesis import strategies as st
 from oracles.protocol import enums
 from oracles.reference.grid_state import (
     PRESETS,
+    BandProfile,
     Cause,
     Event,
     GridLevel,
@@ -209,6 +211,89 @@ VALID_EDGES = [
 @pytest.mark.parametrize("changes", VALID_EDGES)
 def test_g5_edges_are_valid(changes: dict[str, object]) -> None:
     assert validate(replace(CE, **changes)) is None  # type: ignore[arg-type]
+
+
+def _valid_by_the_text(p: BandProfile) -> bool:
+    """G-5's validity sentence, written out independently of first_invalid_field."""
+    used = [(d, s) for d, s in zip(p.stage_mhz, p.stage_share_bps, strict=True) if d != 0]
+    drops = [d for d, _ in used]
+    return (
+        p.nominal_frequency_mhz in (0, 50_000, 60_000)
+        and p.deadband_mhz < p.normal_mhz < p.alert_mhz < p.emergency_mhz <= 5_000
+        and p.deadband_mhz < p.reserve_full_mhz <= 5_000
+        and 0 < p.voltage_normal_bps < p.voltage_alert_bps < p.voltage_emergency_bps <= 5_000
+        and p.reserve_alert_kw >= p.reserve_emergency_kw >= p.reserve_shed_kw
+        and 60 <= p.recovery_seconds <= 86_400
+        and (p.emergency_rate_cap_bps == 0 or 10_000 <= p.emergency_rate_cap_bps <= 50_000)
+        and p.stage_mhz[len(used) :] == (0,) * (8 - len(used))  # unused ones only after
+        and p.stage_share_bps[len(used) :] == (0,) * (8 - len(used))
+        and all(d > p.normal_mhz for d in drops)
+        and all(a < b for a, b in pairwise(drops))
+        and all(s > 0 for _, s in used)
+        and sum(s for _, s in used) <= 10_000
+    )
+
+
+_EDGES = {  # per field, values on both sides of its bounds (the others held at a preset's)
+    "nominal_frequency_mhz": [0, 1, 50_000, 60_000],
+    "deadband_mhz": [0, 199, 200],
+    "normal_mhz": [20, 21, 799, 800],
+    "alert_mhz": [200, 201, 999, 1_000],
+    "emergency_mhz": [800, 801, 5_000, 5_001],
+    "reserve_full_mhz": [20, 21, 5_000, 5_001],
+    "voltage_normal_bps": [0, 1, 999, 1_000],
+    "voltage_alert_bps": [500, 501, 1_499, 1_500],
+    "voltage_emergency_bps": [1_000, 1_001, 5_000, 5_001],
+    "reserve_alert_kw": [0, 1, 2],
+    "reserve_emergency_kw": [0, 1, 2],
+    "reserve_shed_kw": [0, 1, 2],
+    "recovery_seconds": [59, 60, 86_400, 86_401],
+    "emergency_rate_cap_bps": [0, 1, 9_999, 10_000, 50_000, 50_001],
+}
+_mutation = st.sampled_from(sorted(_EDGES)).flatmap(
+    lambda name: st.tuples(st.just(name), st.sampled_from(_EDGES[name]))
+)
+_stage = st.tuples(
+    st.sampled_from([0, 200, 201, 1_000, 1_200, 1_400]), st.sampled_from([0, 1, 750, 5_000])
+)
+
+
+@settings(max_examples=500, derandomize=True)
+@given(
+    preset=st.sampled_from(sorted(PRESETS)),
+    mutations=st.lists(_mutation, max_size=3),
+    stages=st.one_of(st.none(), st.lists(_stage, max_size=8)),
+)
+def test_g5_property__valid_exactly_when_the_text_says(
+    preset: int, mutations: list[tuple[str, int]], stages: list[tuple[int, int]] | None
+) -> None:
+    """G-5: ``validate`` accepts exactly the profiles the specification's sentence accepts, and
+    names the first field, in ProfileField order, whose own part of the sentence fails."""
+    changes: dict[str, object] = dict(mutations)
+    if stages is not None:
+        changes.update(_stages(*stages))
+    p = replace(PRESETS[preset][1], **changes)  # type: ignore[arg-type]
+    field = first_invalid_field(p)
+    assert (field is None) == _valid_by_the_text(p)
+    rules = {  # each field's own part of the sentence, the later field of a chain named
+        F.nominalFrequencyMHz: p.nominal_frequency_mhz in (0, 50_000, 60_000),
+        F.normalMHz: p.deadband_mhz < p.normal_mhz,
+        F.alertMHz: p.normal_mhz < p.alert_mhz,
+        F.emergencyMHz: p.alert_mhz < p.emergency_mhz <= 5_000,
+        F.reserveFullMHz: p.deadband_mhz < p.reserve_full_mhz <= 5_000,
+        F.voltageNormalBps: p.voltage_normal_bps > 0,
+        F.voltageAlertBps: p.voltage_normal_bps < p.voltage_alert_bps,
+        F.voltageEmergencyBps: p.voltage_alert_bps < p.voltage_emergency_bps <= 5_000,
+        F.reserveEmergencyKw: p.reserve_alert_kw >= p.reserve_emergency_kw,
+        F.reserveShedKw: p.reserve_emergency_kw >= p.reserve_shed_kw,
+        F.recoverySeconds: 60 <= p.recovery_seconds <= 86_400,
+        F.emergencyRateCapBps: p.emergency_rate_cap_bps in (0, *range(10_000, 50_001)),
+    }
+    broken = [f for f, ok in rules.items() if not ok]
+    if broken:
+        assert field == broken[0]
+    else:
+        assert field in (None, F.stageMHz, F.stageShareBps)
 
 
 def test_g5_structure_is_checked_at_construction() -> None:
