@@ -50,8 +50,8 @@ from oracles.chain.anvil import set_time, start_anvil
 from oracles.chain.logs import decode_events
 from oracles.chain.rpc import connect
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
-from oracles.protocol.bindings import ProgramParams, RootRecord
-from oracles.protocol.enums import Basis
+from oracles.protocol.bindings import ProgramParams, RegionGrid, RootRecord
+from oracles.protocol.enums import Basis, SystemState
 from oracles.protocol.profiles import PROFILES
 from oracles.reference import meter_signing
 from oracles.reference import optimistic_root as opt
@@ -309,20 +309,28 @@ def _stability_gas(b: Bench) -> dict[str, int]:
     operator, council = accounts[9], accounts[1:3]
     fns = b.p.stability.functions
     start = int(b.w3.eth.get_block("latest")["timestamp"]) - 3 * 3_600
-    nominal = b.p.regions.functions.region(REGION).call()[1]
+    nominal = b.p.region(REGION).nominal_frequency_mhz
 
     def batch(first: int, drop: int = 0) -> list[tuple[int, ...]]:
-        return [(start + 60 * (first + i), 3_000_000, 0, nominal - drop, 1_000, 120) for i in range(15)]
+        return [
+            (start + 60 * (first + i), 3_000_000, 0, nominal - drop, 1_000, 120) for i in range(15)
+        ]
 
-    gas = {"postMeasurements_15_first": b.tx(b.oracle, fns.postMeasurements(REGION, batch(0)))["gasUsed"]}
+    gas = {
+        "postMeasurements_15_first": b.tx(b.oracle, fns.postMeasurements(REGION, batch(0)))[
+            "gasUsed"
+        ]
+    }
     gas["postMeasurements_15"] = b.tx(b.oracle, fns.postMeasurements(REGION, batch(15)))["gasUsed"]
     gas["postMeasurements_15_to_emergency"] = b.tx(
         b.oracle, fns.postMeasurements(REGION, batch(30, drop=1_600))
     )["gasUsed"]
-    gas["declareEmergency"] = b.tx(operator, fns.declareEmergency(REGION, b"\x0e" * 32, 0))["gasUsed"]
+    gas["declareEmergency"] = b.tx(operator, fns.declareEmergency(REGION, b"\x0e" * 32, 0))[
+        "gasUsed"
+    ]
     gas["approveEmergencyExit"] = b.tx(council[0], fns.approveEmergencyExit(REGION))["gasUsed"]
     gas["approveEmergencyExit_ends"] = b.tx(council[1], fns.approveEmergencyExit(REGION))["gasUsed"]
-    if fns.regionGrid(REGION).call()[0] == 2:
+    if RegionGrid.model_validate(fns.regionGrid(REGION).call()).state == SystemState.Emergency:
         raise RuntimeError("snapshot: the council's M-th approval did not end the emergency")
     return gas
 

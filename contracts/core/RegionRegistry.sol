@@ -119,7 +119,11 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
     }
 
     /// @inheritdoc IRegionRegistry
-    function setArea(uint8 areaId, string calldata name, BandProfile calldata profile) external onlyRole(REGION_ADMIN_ROLE) {
+    function setArea(
+        uint8 areaId,
+        string calldata name,
+        BandProfile calldata profile
+    ) external onlyRole(REGION_ADMIN_ROLE) {
         if (areaId == 0) revert InvalidAreaId();
         uint256 nameLength = bytes(name).length;
         if (nameLength == 0 || nameLength > _MAX_NAME_BYTES) revert InvalidAreaName(nameLength);
@@ -254,23 +258,25 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         (p.stageMHz, p.stageShareBps) = (stages, shares);
     }
 
-    /// @dev G-5: reverts InvalidBandProfile(field) with the first failing field, numbered in struct order.
+    /// @dev G-5: reverts InvalidBandProfile(field) with the first failing field, numbered in struct
+    /// order; a failed chain `a < b` names b (oracles/reference/grid_state.py, first_invalid_field).
     function _validateProfile(BandProfile memory p) private pure {
         uint32 f = p.nominalFrequencyMHz;
         if (f != 0 && f != 50_000 && f != 60_000) revert InvalidBandProfile(0);
-        if (p.deadbandMHz >= p.normalMHz) revert InvalidBandProfile(1);
-        if (p.normalMHz >= p.alertMHz) revert InvalidBandProfile(2);
-        if (p.alertMHz >= p.emergencyMHz) revert InvalidBandProfile(3);
-        if (p.emergencyMHz > _MAX_DEVIATION) revert InvalidBandProfile(4);
+        if (p.deadbandMHz >= p.normalMHz) revert InvalidBandProfile(2);
+        if (p.normalMHz >= p.alertMHz) revert InvalidBandProfile(3);
+        if (p.alertMHz >= p.emergencyMHz || p.emergencyMHz > _MAX_DEVIATION) revert InvalidBandProfile(4);
         if (p.reserveFullMHz <= p.deadbandMHz || p.reserveFullMHz > _MAX_DEVIATION) revert InvalidBandProfile(5);
-        if (p.voltageNormalBps == 0 || p.voltageNormalBps >= p.voltageAlertBps) revert InvalidBandProfile(6);
-        if (p.voltageAlertBps >= p.voltageEmergencyBps) revert InvalidBandProfile(7);
-        if (p.voltageEmergencyBps > _MAX_DEVIATION) revert InvalidBandProfile(8);
+        if (p.voltageNormalBps == 0) revert InvalidBandProfile(6);
+        if (p.voltageNormalBps >= p.voltageAlertBps) revert InvalidBandProfile(7);
+        if (p.voltageAlertBps >= p.voltageEmergencyBps || p.voltageEmergencyBps > _MAX_DEVIATION) {
+            revert InvalidBandProfile(8);
+        }
+        if (p.reserveAlertKw < p.reserveEmergencyKw) revert InvalidBandProfile(10);
+        if (p.reserveEmergencyKw < p.reserveShedKw) revert InvalidBandProfile(11);
+        if (p.recoverySeconds < _MIN_RECOVERY || p.recoverySeconds > _MAX_RECOVERY) revert InvalidBandProfile(12);
         uint16 cap = p.emergencyRateCapBps;
-        if (cap != 0 && (cap < _MIN_RATE_CAP || cap > _MAX_RATE_CAP)) revert InvalidBandProfile(9);
-        if (p.recoverySeconds < _MIN_RECOVERY || p.recoverySeconds > _MAX_RECOVERY) revert InvalidBandProfile(10);
-        if (p.reserveAlertKw < p.reserveEmergencyKw) revert InvalidBandProfile(11);
-        if (p.reserveEmergencyKw < p.reserveShedKw) revert InvalidBandProfile(12);
+        if (cap != 0 && (cap < _MIN_RATE_CAP || cap > _MAX_RATE_CAP)) revert InvalidBandProfile(13);
         uint256 total = 0;
         uint256 previous = p.normalMHz; // every used stage lies beyond the normal band
         bool ended = false;
@@ -283,11 +289,10 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
                 continue;
             }
             if (ended || drop <= previous) revert InvalidBandProfile(14);
-            if (share == 0) revert InvalidBandProfile(15);
-            previous = drop;
             total += share;
+            if (share == 0 || total > _BPS) revert InvalidBandProfile(15);
+            previous = drop;
         }
-        if (total > _BPS) revert InvalidBandProfile(15);
     }
 
     function _validate(RegionParams calldata p) private view {

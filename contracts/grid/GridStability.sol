@@ -102,7 +102,11 @@ contract GridStability is IGridStability, AccessControl {
         }
         RegionGrid storage g = _grid[regionId];
         SystemState from = g.state;
-        if (from == SystemState.Blackout || from == SystemState.Restoration || (from == SystemState.Emergency && g.declared)) {
+        if (
+            from == SystemState.Blackout ||
+            from == SystemState.Restoration ||
+            (from == SystemState.Emergency && g.declared)
+        ) {
             revert EmergencyNotDeclarable(from);
         }
         g.state = SystemState.Emergency;
@@ -166,7 +170,9 @@ contract GridStability is IGridStability, AccessControl {
     }
 
     /// @notice The region's level, stress multiplier and rate cap for a new event (G-12).
-    function eventTerms(uint16 regionId) external view returns (GridLevel level, uint256 stressBps, uint256 rateCapBps) {
+    function eventTerms(
+        uint16 regionId
+    ) external view returns (GridLevel level, uint256 stressBps, uint256 rateCapBps) {
         RegionGrid memory g = _grid[regionId];
         level = _levelOf(g);
         stressBps = _BPS + uint256(level) * 2_500;
@@ -180,7 +186,12 @@ contract GridStability is IGridStability, AccessControl {
     //////////////////////////////////////////////////////////////*/
 
     /// @dev G-7: times after the latest, within 7 days and not ahead of the block; values in range.
-    function _check(uint256 i, Measurement calldata m, uint40 latest, IRegionRegistry.RegionParams memory rp) private view {
+    function _check(
+        uint256 i,
+        Measurement calldata m,
+        uint40 latest,
+        IRegionRegistry.RegionParams memory rp
+    ) private view {
         if (m.time <= latest) revert MeasurementNotAfter(i, m.time, latest);
         if (m.time > block.timestamp || uint256(m.time) + _MAX_MEASUREMENT_AGE < block.timestamp) {
             revert MeasurementTimeOutOfRange(i, m.time);

@@ -235,7 +235,9 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
     }
 
     /// @inheritdoc IGridStatus
-    function eventTerms(uint16 regionId) external view returns (GridLevel level, uint256 stressBps, uint256 rateCapBps) {
+    function eventTerms(
+        uint16 regionId
+    ) external view returns (GridLevel level, uint256 stressBps, uint256 rateCapBps) {
         return _terms(regionId, _regions.region(regionId));
     }
 

@@ -19,7 +19,7 @@ interface IRegionRegistry {
     }
 
     /// @notice A synchronous area's band profile (G-5): deviations from nominal in mHz, voltage bands in
-    /// bps of nominal, reserve levels in kW, up to 8 under-frequency load-shedding stages. Three slots.
+    /// bps of nominal, reserve levels in kW, up to 8 under-frequency load-shedding stages. Four slots.
     struct BandProfile {
         uint32 nominalFrequencyMHz; // 50_000, 60_000 or 0 (any nominal)
         uint16 deadbandMHz; // reserves insensitive within +-deadband
@@ -30,11 +30,11 @@ interface IRegionRegistry {
         uint16 voltageNormalBps;
         uint16 voltageAlertBps;
         uint16 voltageEmergencyBps;
-        uint16 emergencyRateCapBps; // 0 = none, else 10_000..50_000 (G-12)
-        uint32 recoverySeconds; // Normal this long ends a measured emergency or a restoration (G-9)
         uint32 reserveAlertKw; // reserves below: Alert; all three 0: reserves not judged
         uint32 reserveEmergencyKw; // below: Emergency
         uint32 reserveShedKw; // below: Emergency (rotating outages)
+        uint32 recoverySeconds; // Normal this long ends a measured emergency or a restoration (G-9)
+        uint16 emergencyRateCapBps; // 0 = none, else 10_000..50_000 (G-12)
         uint16[8] stageMHz; // UFLS stage drops below nominal, strictly increasing, 0 = unused (after used)
         uint16[8] stageShareBps; // share of load each stage sheds, > 0 for used stages, sum <= 10_000
     }
@@ -63,7 +63,8 @@ interface IRegionRegistry {
     error UnknownArea(uint8 areaId);
     /// @notice An area name is 1..64 bytes.
     error InvalidAreaName(uint256 length);
-    /// @notice A band profile field breaks G-5's validity (`field` numbers the struct's fields from 0).
+    /// @notice A band profile field breaks G-5's validity (`field` numbers the struct's fields from 0; a
+    /// failed chain `a < b` names b).
     error InvalidBandProfile(uint8 field);
     /// @notice The region's nominal frequency is not its area's.
     error AreaFrequencyMismatch(uint8 areaId, uint32 nominalFrequencyMHz);

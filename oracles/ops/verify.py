@@ -258,7 +258,13 @@ class Verifier:
     def check_link(self, latest: int) -> None:
         """The links without getters, by their last on-chain record (the setter's event)."""
         links = (
-            ("ReductionRequests", "forecasting", FORECASTING_SET, "ForecastingSet", "LoadForecasting"),
+            (
+                "ReductionRequests",
+                "forecasting",
+                FORECASTING_SET,
+                "ForecastingSet",
+                "LoadForecasting",
+            ),
             ("LoadForecasting", "stability", STABILITY_SET, "StabilitySet", "GridStability"),
         )
         for owner, field, topic, event, target in links:

@@ -506,11 +506,11 @@ class BandProfile(Struct):
     voltage_normal_bps: int = Field(validation_alias="voltageNormalBps")
     voltage_alert_bps: int = Field(validation_alias="voltageAlertBps")
     voltage_emergency_bps: int = Field(validation_alias="voltageEmergencyBps")
-    emergency_rate_cap_bps: int = Field(validation_alias="emergencyRateCapBps")
-    recovery_seconds: int = Field(validation_alias="recoverySeconds")
     reserve_alert_kw: int = Field(validation_alias="reserveAlertKw")
     reserve_emergency_kw: int = Field(validation_alias="reserveEmergencyKw")
     reserve_shed_kw: int = Field(validation_alias="reserveShedKw")
+    recovery_seconds: int = Field(validation_alias="recoverySeconds")
+    emergency_rate_cap_bps: int = Field(validation_alias="emergencyRateCapBps")
     stage_mhz: list[int] = Field(validation_alias="stageMHz")
     stage_share_bps: list[int] = Field(validation_alias="stageShareBps")
 

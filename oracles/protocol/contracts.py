@@ -29,7 +29,7 @@ from oracles.protocol.region_time import RegionClock, TimeZoneError
 
 @dataclass(frozen=True)
 class Protocol:
-    """The twelve protocol contracts (and the payment token) bound to one web3 connection."""
+    """The thirteen protocol contracts (and the payment token) bound to one web3 connection."""
 
     w3: Web3
     regions: Contract
@@ -44,6 +44,7 @@ class Protocol:
     proofs: Contract
     disputes: Contract
     operators: Contract
+    stability: Contract
     token: Contract | None
     manifest: Manifest
     # the same contracts by name (PROTOCOL order)
@@ -89,6 +90,7 @@ class Protocol:
             c["ProofSettlement"],
             c["Disputes"],
             c["GridOperatorRegistry"],
+            c["GridStability"],
             token,
             manifest,
             c,

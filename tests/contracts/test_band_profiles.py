@@ -12,8 +12,8 @@ from tests.contracts.helpers import err, region_tuple
 
 FIELDS = (
     "nominalFrequencyMHz", "deadbandMHz", "normalMHz", "alertMHz", "emergencyMHz", "reserveFullMHz",
-    "voltageNormalBps", "voltageAlertBps", "voltageEmergencyBps", "emergencyRateCapBps",
-    "recoverySeconds", "reserveAlertKw", "reserveEmergencyKw", "reserveShedKw", "stageMHz",
+    "voltageNormalBps", "voltageAlertBps", "voltageEmergencyBps", "reserveAlertKw",
+    "reserveEmergencyKw", "reserveShedKw", "recoverySeconds", "emergencyRateCapBps", "stageMHz",
     "stageShareBps",
 )  # fmt: skip
 SEED: dict[str, Any] = {
@@ -33,29 +33,24 @@ def profile(**overrides: Any) -> tuple[Any, ...]:
 
 
 def _as_dict(values: Any) -> dict[str, Any]:
-    return {f: (list(v) if isinstance(v, (list, tuple)) else v) for f, v in zip(FIELDS, values, strict=True)}
+    """A BandProfile (tuple or chain reply) by Solidity name, arrays as lists."""
+    return {
+        f: (list(v) if isinstance(v, (list, tuple)) else v)
+        for f, v in zip(FIELDS, values, strict=True)
+    }
 
 
 def test_g5_presets__the_four_areas_of_the_table(registry):
+    """G-5: the registry is built with the four presets, equal to the reference's table."""
     from oracles.reference.grid_state import PRESETS
 
     assert registry.CONTINENTAL_EUROPE() == 1 and registry.GREAT_BRITAIN() == 2
     assert registry.ERCOT_LIKE() == 3 and registry.SEED() == 4
+    assert len(PRESETS) == 4
     for area, (name, reference) in PRESETS.items():
         assert registry.areaName(area) == name
-        assert tuple(_as_dict(registry.area(area)).values()) == tuple(
-            _as_dict(reference_tuple(reference)).values()
-        ), name
+        assert _as_dict(registry.area(area)) == _as_dict(reference.as_tuple()), name
     assert _as_dict(registry.area(4)) == SEED
-
-
-def reference_tuple(p: Any) -> tuple[Any, ...]:
-    return (
-        p.nominal_frequency_mhz, p.deadband_mhz, p.normal_mhz, p.alert_mhz, p.emergency_mhz,
-        p.reserve_full_mhz, p.voltage_normal_bps, p.voltage_alert_bps, p.voltage_emergency_bps,
-        p.emergency_rate_cap_bps, p.recovery_seconds, p.reserve_alert_kw, p.reserve_emergency_kw,
-        p.reserve_shed_kw, list(p.stage_mhz), list(p.stage_share_bps),
-    )  # fmt: skip
 
 
 def test_g5_set_area__region_admin__stored_and_event(registry, region_admin):
@@ -83,40 +78,48 @@ def test_g5_set_area__id_zero_or_bad_name__reverts(registry, region_admin):
             registry.setArea(9, name, profile(), {"from": region_admin})
 
 
-INVALID = [
+INVALID = [  # (the field named, the change): a failed chain `a < b` names b
     (0, {"nominalFrequencyMHz": 55_000}),
-    (1, {"deadbandMHz": 500}),
-    (2, {"normalMHz": 1_000}),
-    (3, {"alertMHz": 1_500}),
-    (4, {"emergencyMHz": 5_001, "alertMHz": 1_000}),
+    (2, {"deadbandMHz": 500}),
+    (3, {"normalMHz": 1_000}),
+    (4, {"alertMHz": 1_500}),
+    (4, {"emergencyMHz": 5_001}),
     (5, {"reserveFullMHz": 20}),
     (5, {"reserveFullMHz": 5_001}),
     (6, {"voltageNormalBps": 0}),
-    (6, {"voltageNormalBps": 1_000}),
-    (7, {"voltageAlertBps": 1_500}),
+    (7, {"voltageNormalBps": 1_000}),
+    (8, {"voltageAlertBps": 1_500}),
     (8, {"voltageEmergencyBps": 5_001}),
-    (9, {"emergencyRateCapBps": 9_999}),
-    (9, {"emergencyRateCapBps": 50_001}),
-    (10, {"recoverySeconds": 59}),
-    (10, {"recoverySeconds": 86_401}),
-    (11, {"reserveAlertKw": 5, "reserveEmergencyKw": 6}),
-    (12, {"reserveAlertKw": 9, "reserveEmergencyKw": 6, "reserveShedKw": 7}),
-    (14, {"stageMHz": [500, 0, 0, 0, 0, 0, 0, 0], "stageShareBps": [1, 0, 0, 0, 0, 0, 0, 0]}),  # not beyond normal
+    (10, {"reserveAlertKw": 5, "reserveEmergencyKw": 6}),
+    (11, {"reserveAlertKw": 9, "reserveEmergencyKw": 6, "reserveShedKw": 7}),
+    (12, {"recoverySeconds": 59}),
+    (12, {"recoverySeconds": 86_401}),
+    (13, {"emergencyRateCapBps": 9_999}),
+    (13, {"emergencyRateCapBps": 50_001}),
+    (
+        14,
+        {"stageMHz": [500, 0, 0, 0, 0, 0, 0, 0], "stageShareBps": [1, 0, 0, 0, 0, 0, 0, 0]},
+    ),  # not beyond normal
     (14, {"stageMHz": [1_500, 1_500, 0, 0, 0, 0, 0, 0]}),  # not increasing
-    (14, {"stageMHz": [1_500, 0, 2_000, 0, 0, 0, 0, 0], "stageShareBps": [1, 0, 1, 0, 0, 0, 0, 0]}),  # a gap
+    (
+        14,
+        {"stageMHz": [1_500, 0, 2_000, 0, 0, 0, 0, 0], "stageShareBps": [1, 0, 1, 0, 0, 0, 0, 0]},
+    ),  # a gap
     (15, {"stageShareBps": [1_000, 0, 0, 0, 0, 0, 0, 0]}),  # a used stage sheds nothing
     (15, {"stageShareBps": [1_000, 1_000, 5, 0, 0, 0, 0, 0]}),  # an unused stage with a share
     (15, {"stageShareBps": [5_000, 5_001, 0, 0, 0, 0, 0, 0]}),  # more than all the load
+    (2, {"normalMHz": 20, "recoverySeconds": 0}),  # the first failing field is named
 ]
 
 
 @pytest.mark.parametrize(("field", "overrides"), INVALID, ids=lambda v: str(v))
 def test_g5_set_area__invalid_profile__names_the_field(registry, region_admin, field, overrides):
-    from oracles.reference.grid_state import BandProfile, validate
+    from oracles.reference.grid_state import BandProfile, first_invalid_field
 
     with brownie.reverts(err("InvalidBandProfile", field)):
         registry.setArea(9, "Bad", profile(**overrides), {"from": region_admin})
-    assert validate(BandProfile.from_abi(profile(**overrides))) == field
+    values = [tuple(v) if isinstance(v, list) else v for v in profile(**overrides)]
+    assert first_invalid_field(BandProfile(*values)) == field  # the reference names the same field
 
 
 @pytest.mark.parametrize("overrides", [
@@ -132,11 +135,15 @@ def test_g5_set_area__edges__accepted(registry, region_admin, overrides):
 
 
 def test_g5_region_names_its_area(registry, region_admin):
-    registry.addRegion(7, "Berlin", region_tuple(nominalFrequencyMHz=50_000, areaId=1), {"from": region_admin})
+    registry.addRegion(
+        7, "Berlin", region_tuple(nominalFrequencyMHz=50_000, areaId=1), {"from": region_admin}
+    )
     assert registry.region(7)["areaId"] == 1
     assert _as_dict(registry.bandProfile(7)) == _as_dict(registry.area(1))
     with brownie.reverts(err("AreaFrequencyMismatch", 3, 50_000)):  # ERCOT-like is 60 Hz
-        registry.updateRegion(7, region_tuple(nominalFrequencyMHz=50_000, areaId=3), {"from": region_admin})
+        registry.updateRegion(
+            7, region_tuple(nominalFrequencyMHz=50_000, areaId=3), {"from": region_admin}
+        )
     with brownie.reverts(err("UnknownRegion", 8)):
         registry.bandProfile(8)
 
@@ -164,7 +171,9 @@ def europe(suite, region_admin):  # type: ignore[no-untyped-def]
         (50_000, 849, 3),
     ],
 )  # fmt: skip
-def test_g6_hourly_stability__continental_europe_bands(suite, oracle, europe, frequency, voltage, stability):
+def test_g6_hourly_stability__continental_europe_bands(
+    suite, oracle, europe, frequency, voltage, stability
+):
     from oracles.reference.grid_state import PRESETS, stability_status
 
     fc = suite.forecasting

@@ -9,6 +9,8 @@ from typing import Any
 import brownie
 import pytest
 from brownie import chain
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.contracts.helpers import err
 from tests.contracts.suite import OTHER_REGION, REGION, now
@@ -72,7 +74,9 @@ def grid(stab, oracle) -> Grid:  # type: ignore[no-untyped-def]
 def tso(accounts, suite, verifiers):  # type: ignore[no-untyped-def]
     """An active transmission system operator of region 1 verified for the system state (G-1..G-4)."""
     a = accounts[18]
-    suite.operators.applyAsOperator("North TSO", 0, STATE_CAP | BALANCING, b"\x0b" * 32, [REGION], {"from": a})
+    suite.operators.applyAsOperator(
+        "North TSO", 0, STATE_CAP | BALANCING, b"\x0b" * 32, [REGION], {"from": a}
+    )
     for v in verifiers[:2]:
         suite.operators.approve(a, 0, {"from": v})
     return a
@@ -169,8 +173,14 @@ def test_g7_post__value_out_of_range__reverts(stab, oracle, values):
 
 @pytest.mark.parametrize(
     "values",
-    [{"load": 2 * CAP_KW}, {"voltage": 1_500}, {"phase": 18_000}, {"phase": -18_000},
-     {"frequency": NOMINAL + 5_000}, {"frequency": 0, "voltage": 99}],  # fmt: skip
+    [
+        {"load": 2 * CAP_KW},
+        {"voltage": 1_500},
+        {"phase": 18_000},
+        {"phase": -18_000},
+        {"frequency": NOMINAL + 5_000},
+        {"frequency": 0, "voltage": 99},
+    ],
     ids=str,
 )
 def test_g7_post__range_edges__accepted(stab, oracle, values):
@@ -219,7 +229,10 @@ def test_g8_level__reference_load_kept_outside_normal(grid, stab):
     grid.post({"load": 1_000_000})
     grid.post({"load": 900_000, "frequency": NOMINAL - 800})  # Alert: not a reference
     assert stab.regionGrid(REGION)["referenceLoadKw"] == 1_000_000
-    assert grid.post({"load": 499_999, "frequency": NOMINAL - 800}).events["Measured"]["level"] == BLACKOUT
+    assert (
+        grid.post({"load": 499_999, "frequency": NOMINAL - 800}).events["Measured"]["level"]
+        == BLACKOUT
+    )
 
 
 @pytest.fixture
@@ -236,7 +249,8 @@ def reserve_region(suite, region_admin, oracle) -> Grid:  # type: ignore[no-unty
 
 
 @pytest.mark.parametrize(
-    ("reserve", "level"), [(1_000, NORMAL), (999, ALERT), (600, ALERT), (599, EMERGENCY), (0, EMERGENCY)]
+    ("reserve", "level"),
+    [(1_000, NORMAL), (999, ALERT), (600, ALERT), (599, EMERGENCY), (0, EMERGENCY)],
 )
 def test_g8_level__reserve_levels(reserve_region, reserve, level):
     assert reserve_region.post({"reserve": reserve}).events["Measured"]["level"] == level
@@ -251,7 +265,12 @@ def test_g8_level__reserves_not_judged_without_levels(grid):
 
 @pytest.mark.parametrize(
     ("frequency", "stage", "share"),
-    [(NOMINAL - 1_499, 0, 0), (NOMINAL - 1_500, 1, 1_000), (NOMINAL - 1_999, 1, 1_000), (NOMINAL - 2_000, 2, 2_000)],
+    [
+        (NOMINAL - 1_499, 0, 0),
+        (NOMINAL - 1_500, 1, 1_000),
+        (NOMINAL - 1_999, 1, 1_000),
+        (NOMINAL - 2_000, 2, 2_000),
+    ],
 )
 def test_g9_shedding_stage__exact_drops(grid, stab, frequency, stage, share):
     tx = grid.post({"frequency": frequency})
@@ -264,7 +283,14 @@ def test_g9_shedding_stage__exact_drops(grid, stab, frequency, stage, share):
 
 
 def test_g9_shedding_stage__once_per_deeper_stage_reset_by_normal(grid, stab):
-    assert len(grid.post({"frequency": NOMINAL - 1_600}, {"frequency": NOMINAL - 1_700}).events["SheddingStageReached"]) == 1
+    assert (
+        len(
+            grid.post({"frequency": NOMINAL - 1_600}, {"frequency": NOMINAL - 1_700}).events[
+                "SheddingStageReached"
+            ]
+        )
+        == 1
+    )
     assert "SheddingStageReached" not in grid.post({"frequency": NOMINAL - 1_500}).events
     assert grid.post({"frequency": NOMINAL - 2_100}).events["SheddingStageReached"]["stage"] == 2
     grid.post({}, gap=60)
@@ -364,11 +390,21 @@ def test_g10_declare__state_operator__declared(grid, stab, tso):
     grid.level(ALERT)
     tx = stab.declareEmergency(REGION, REASON, 20_000, {"from": tso})
     d = tx.events["EmergencyDeclared"]
-    assert (d["regionId"], d["operator"], d["reasonHash"], d["rateCapBps"]) == (REGION, tso, "0x" + REASON.hex(), 20_000)
+    assert (d["regionId"], d["operator"], d["reasonHash"], d["rateCapBps"]) == (
+        REGION,
+        tso,
+        "0x" + REASON.hex(),
+        20_000,
+    )
     c = tx.events["SystemStateChanged"]
     assert (c["from"], c["to"], c["cause"]) == (ALERT, EMERGENCY, DECLARED)
     g = stab.regionGrid(REGION)
-    assert (g["state"], g["declared"], g["rateCapBps"], g["stateSince"]) == (EMERGENCY, True, 20_000, tx.timestamp)
+    assert (g["state"], g["declared"], g["rateCapBps"], g["stateSince"]) == (
+        EMERGENCY,
+        True,
+        20_000,
+        tx.timestamp,
+    )
 
 
 def test_g10_declare__over_a_measured_emergency__declared_without_a_state_change(grid, stab, tso):
@@ -421,8 +457,12 @@ def test_g10_declare__from_declared_blackout_or_restoration__reverts(grid, stab,
 # ------------------------------------------------------------------ G-11 the council ends it
 
 
-@pytest.mark.parametrize(("latest", "after"), [(NORMAL, NORMAL), (ALERT, ALERT), (EMERGENCY, ALERT)])
-def test_g11_exit__m_council_members__ends_declared_emergency(grid, stab, tso, verifiers, latest, after):
+@pytest.mark.parametrize(
+    ("latest", "after"), [(NORMAL, NORMAL), (ALERT, ALERT), (EMERGENCY, ALERT)]
+)
+def test_g11_exit__m_council_members__ends_declared_emergency(
+    grid, stab, tso, verifiers, latest, after
+):
     stab.declareEmergency(REGION, REASON, 12_000, {"from": tso})
     grid.level(latest)
     tx = stab.approveEmergencyExit(REGION, {"from": verifiers[0]})
@@ -461,10 +501,14 @@ def test_g11_exit__not_in_emergency__reverts(grid, stab, tso, verifiers, start):
         stab.approveEmergencyExit(REGION, {"from": verifiers[0]})
 
 
-def test_g11_exit__council_change_lapses_pending_approvals(grid, stab, suite, tso, verifiers, admin, accounts):
+def test_g11_exit__council_change_lapses_pending_approvals(
+    grid, stab, suite, tso, verifiers, admin, accounts
+):
     stab.declareEmergency(REGION, REASON, 0, {"from": tso})
     stab.approveEmergencyExit(REGION, {"from": verifiers[0]})
-    suite.utilities.grantRole(suite.utilities.VERIFIER_ROLE(), accounts[16], {"from": admin})  # new epoch
+    suite.utilities.grantRole(
+        suite.utilities.VERIFIER_ROLE(), accounts[16], {"from": admin}
+    )  # new epoch
     assert stab.exitApprovals(REGION) == 0
     stab.approveEmergencyExit(REGION, {"from": verifiers[1]})
     assert grid.state() == EMERGENCY  # one approval of this epoch
@@ -507,7 +551,11 @@ def test_g12_declared_emergency__emergency_tier_only_and_capped(world, grid, tso
     base, _, emergency = _program_rates(s)
     uncapped = base * emergency // 10_000 * 15_000 // 10_000
     tx = s.requests.createEvent(1, day, 16, 20, 1, 2, {"from": utility})
-    assert tx.events["EventCreated"]["rate"] == min(uncapped, base * 12_000 // 10_000) == base * 12_000 // 10_000
+    assert (
+        tx.events["EventCreated"]["rate"]
+        == min(uncapped, base * 12_000 // 10_000)
+        == base * 12_000 // 10_000
+    )
 
 
 def test_g12_measured_emergency__uncapped_and_stale_after_two_hours(world, grid, utility):
@@ -538,7 +586,9 @@ def test_g12_area_rate_cap_applies_to_a_measured_emergency(world, grid, region_a
     from tests.contracts.test_band_profiles import profile
 
     s = world.suite
-    s.regions.setArea(4, "GridBalance seed", profile(emergencyRateCapBps=11_000), {"from": region_admin})
+    s.regions.setArea(
+        4, "GridBalance seed", profile(emergencyRateCapBps=11_000), {"from": region_admin}
+    )
     grid.t = now() - 60
     grid.level(EMERGENCY, gap=1)
     assert tuple(s.stability.eventTerms(REGION)) == (2, 15_000, 11_000)
@@ -552,10 +602,14 @@ def test_g12_restoration_and_blackout_are_emergency_level(grid, stab, tso):
     grid.level(BLACKOUT)
     assert stab.gridLevel(REGION) == 2
     grid.level(ALERT)
-    assert grid.state() == RESTORATION and stab.gridLevel(REGION) == 2 and stab.marketsPaused(REGION)
+    assert (
+        grid.state() == RESTORATION and stab.gridLevel(REGION) == 2 and stab.marketsPaused(REGION)
+    )
 
 
-def test_g12_set_stability__admin_only_and_unlinked_reads_hourly_only(suite, admin, stranger, grid, tso):
+def test_g12_set_stability__admin_only_and_unlinked_reads_hourly_only(
+    suite, admin, stranger, grid, tso
+):
     fc = suite.forecasting
     role = fc.DEFAULT_ADMIN_ROLE()
     with brownie.reverts(err("AccessControlUnauthorizedAccount", stranger, role)):
@@ -565,3 +619,83 @@ def test_g12_set_stability__admin_only_and_unlinked_reads_hourly_only(suite, adm
     tx = fc.setStability("0x" + "00" * 20, {"from": admin})
     assert tx.events["StabilitySet"]["stability"] == "0x" + "00" * 20
     assert tuple(fc.eventTerms(REGION)) == (0, 10_000, 0)
+
+
+# ------------------------------------------------------------------ the chain equals the reference
+
+
+def _compare(stab: Any, region: int, txs: list[Any], grid: Any, events: list[Any]) -> None:
+    """The contract's record and events equal oracles/reference/grid_state.py's."""
+    from oracles.reference.grid_state import StageReached, StateChanged
+
+    g = stab.regionGrid(region)
+    assert (g["state"], g["declared"], g["rateCapBps"], g["latestTime"], g["normalSince"],
+            g["referenceLoadKw"], g["stage"], g["exitNonce"], g["latestLevel"]) == (
+        grid.state, grid.declared, grid.rate_cap_bps, grid.latest_time, grid.normal_since,
+        grid.reference_load_kw, grid.deepest_stage, grid.exit_nonce, grid.latest_level,
+    )  # fmt: skip
+    changes = [
+        e
+        for tx in txs
+        if "SystemStateChanged" in tx.events
+        for e in tx.events["SystemStateChanged"]
+    ]
+    stages = [
+        e
+        for tx in txs
+        if "SheddingStageReached" in tx.events
+        for e in tx.events["SheddingStageReached"]
+    ]
+    assert [(e["from"], e["to"], e["time"], e["cause"]) for e in changes] == [
+        (e.from_state, e.to_state, e.time, e.cause) for e in events if isinstance(e, StateChanged)
+    ]
+    assert [(e["time"], e["stage"], e["cumulativeShareBps"]) for e in stages] == [
+        (e.time, e.stage, e.cumulative_share_bps) for e in events if isinstance(e, StageReached)
+    ]
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_g9_frequency_incident__chain_equals_reference(stab, oracle, seed):
+    """A simulated generator trip (oracles/sim/frequency_incident.py) through the contract: every
+    state change, every shedding stage and the final record as the reference computes them."""
+    from oracles.reference.grid_state import PRESETS, run
+    from oracles.sim.frequency_incident import incident
+
+    profile = PRESETS[4][1]
+    points = incident(profile, NOMINAL, CAP_KW, now() - 3 * 3_600, seed=seed)
+    txs = [stab.postMeasurements(REGION, [p.as_tuple() for p in points[i : i + 96]], {"from": oracle})
+           for i in range(0, len(points), 96)]  # fmt: skip
+    grid, events = run(profile, NOMINAL, points)
+    assert {e.to_state for e in events if hasattr(e, "to_state")} >= {EMERGENCY, NORMAL}
+    _compare(stab, REGION, txs, grid, events)
+
+
+LEVEL_VALUES = [
+    {}, {"frequency": NOMINAL + 501}, {"frequency": NOMINAL - 1_001}, {"frequency": NOMINAL - 1_500},
+    {"frequency": NOMINAL - 2_000}, {"voltage": 949}, {"voltage": 899}, {"voltage": 50, "frequency": 0},
+    {"load": 1_400_000}, {"load": 600_000},
+]  # fmt: skip
+
+
+@settings(max_examples=8, derandomize=True, deadline=None)
+@given(steps=st.lists(st.tuples(st.sampled_from(range(len(LEVEL_VALUES))),
+                                st.sampled_from([1, 60, 450, 899, 900])), min_size=1, max_size=40))  # fmt: skip
+def test_g9_random_sequences__chain_equals_reference(suite, oracle, steps):
+    """G-8, G-9: random measurement sequences (levels, loads, gaps around recoverySeconds) give the
+    contract's record and events exactly as the reference's."""
+    from oracles.reference.grid_state import PRESETS, Measurement, run
+
+    chain.snapshot()
+    try:
+        t = now() - 2 * 86_400
+        points = []
+        for kind, gap in steps:
+            t += gap
+            points.append(Measurement(*m(t, **LEVEL_VALUES[kind])))
+        tx = suite.stability.postMeasurements(
+            REGION, [p.as_tuple() for p in points], {"from": oracle}
+        )
+        grid, events = run(PRESETS[4][1], NOMINAL, points)
+        _compare(suite.stability, REGION, [tx], grid, events)
+    finally:
+        chain.revert()
