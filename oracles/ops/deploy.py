@@ -1,4 +1,4 @@
-"""Deploy and wire the twelve protocol contracts from a configuration; write the manifest.
+"""Deploy and wire the thirteen protocol contracts from a configuration; write the manifest.
 
 Used by ``scripts/deploy.py`` (``brownie run``) and by the demo. Every step is idempotent: a contract
 already in the manifest (with code at its address) is not deployed again, a role already held is not

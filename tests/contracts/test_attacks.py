@@ -3,7 +3,7 @@
 The cast includes a rival utility, verified for the same region: it may create its own programs
 and attest consumers of the region (C-3), and nothing of another utility's program.
 
-Every state-changing function of the twelve contracts is in exactly one table below:
+Every state-changing function of the thirteen contracts is in exactly one table below:
 
 * ``ROLE``: guarded by ``onlyRole``. Every account and protocol contract that lacks the role gets
   exactly ``AccessControlUnauthorizedAccount(caller, role)``; every holder gets past the guard
@@ -296,7 +296,10 @@ def cast(
 def _zero(abi_type: dict[str, Any]) -> Any:
     t = abi_type["type"]
     if t.endswith("]"):
-        return []
+        size = t[t.rindex("[") + 1 : -1]
+        if not size:
+            return []  # a dynamic array
+        return [_zero({**abi_type, "type": t[: t.rindex("[")]}) for _ in range(int(size))]
     if t == "tuple":
         return tuple(_zero(c) for c in abi_type["components"])
     if t == "address":
