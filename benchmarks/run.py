@@ -109,7 +109,7 @@ class Bench:
         set_time(url, self.day0 * DAY_SECONDS)
         cfg = DeployConfig(
             regions=[RegionConfig(id=REGION, name="Bench", capacity_kw=10**9, utc_offset_minutes=OFFSET)],
-            verifiers=accounts[1:4], threshold=2, meter_oracles=[self.oracle], keepers=[accounts[8]], root_proposers=[accounts[8]],
+            verifiers=accounts[1:4], threshold=2, meter_oracles=[self.oracle], grid_oracles=[self.oracle], keepers=[accounts[8]], root_proposers=[accounts[8]],
             deploy_test_token=True,
         )  # fmt: skip
         manifest = deploy_protocol(self.clients[self.admin], cfg, work / "deployment.json")
