@@ -267,6 +267,12 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         if (p.normalMHz >= p.alertMHz) revert InvalidBandProfile(3);
         if (p.alertMHz >= p.emergencyMHz || p.emergencyMHz > _MAX_DEVIATION) revert InvalidBandProfile(4);
         if (p.reserveFullMHz <= p.deadbandMHz || p.reserveFullMHz > _MAX_DEVIATION) revert InvalidBandProfile(5);
+        _validateLimits(p);
+        _validateStages(p);
+    }
+
+    /// @dev G-5's voltage bands, reserve levels, recovery and rate cap (fields 6..13).
+    function _validateLimits(BandProfile memory p) private pure {
         if (p.voltageNormalBps == 0) revert InvalidBandProfile(6);
         if (p.voltageNormalBps >= p.voltageAlertBps) revert InvalidBandProfile(7);
         if (p.voltageAlertBps >= p.voltageEmergencyBps || p.voltageEmergencyBps > _MAX_DEVIATION) {
@@ -277,6 +283,10 @@ contract RegionRegistry is IRegionRegistry, AccessControl {
         if (p.recoverySeconds < _MIN_RECOVERY || p.recoverySeconds > _MAX_RECOVERY) revert InvalidBandProfile(12);
         uint16 cap = p.emergencyRateCapBps;
         if (cap != 0 && (cap < _MIN_RATE_CAP || cap > _MAX_RATE_CAP)) revert InvalidBandProfile(13);
+    }
+
+    /// @dev G-5's stages, one by one, drop before share, with the running total.
+    function _validateStages(BandProfile memory p) private pure {
         uint256 total = 0;
         uint256 previous = p.normalMHz; // every used stage lies beyond the normal band
         bool ended = false;

@@ -353,13 +353,13 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         uint256 stress = g.load == LoadStatus.Critical ? 2 : (g.load == LoadStatus.High ? 1 : 0);
         uint256 s = g.stability >= StabilityStatus.Emergency ? 2 : (g.stability == StabilityStatus.Alert ? 1 : 0);
         if (s > stress) stress = s;
-        if (address(_stability) != address(0)) {
-            GridLevel measured;
-            (measured, , rateCapBps) = _stability.eventTerms(regionId);
-            if (measured > level) level = measured;
-            if (uint256(measured) > stress) stress = uint256(measured);
-        }
         stressBps = _BPS + stress * 2_500;
+        if (address(_stability) != address(0)) {
+            (GridLevel measured, uint256 stateStressBps, uint256 cap) = _stability.eventTerms(regionId);
+            if (measured > level) level = measured;
+            if (stateStressBps > stressBps) stressBps = stateStressBps;
+            rateCapBps = cap;
+        }
     }
 
     /// @dev F-6: a program's trigger is linked in its region, one per utility, at most MAX_TRIGGERS_PER_REGION.
