@@ -3,6 +3,7 @@ pragma solidity 0.8.37;
 
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IAccessControl} from "@openzeppelin/contracts/access/IAccessControl.sol";
+import {IBalancingActions} from "../interfaces/IBalancingActions.sol";
 import {IGridStability} from "../interfaces/IGridStability.sol";
 import {IGridOperatorRegistry} from "../interfaces/IGridOperatorRegistry.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
@@ -42,6 +43,7 @@ contract GridStability is IGridStability, AccessControl {
     mapping(uint16 regionId => Measurement) private _latest;
     mapping(bytes32 proposal => uint256) private _exitCount;
     mapping(bytes32 proposal => mapping(address member => bool)) private _exitApproved;
+    IBalancingActions private _responder; // automated responses (G-16); zero: none run
 
     /// @param admin Receives DEFAULT_ADMIN_ROLE (grants GRID_ORACLE_ROLE).
     /// @param regions The shared region registry (regions and their band profiles).
@@ -85,6 +87,18 @@ contract GridStability is IGridStability, AccessControl {
         }
         _grid[regionId] = g;
         _latest[regionId] = points[n - 1];
+        if (address(_responder) != address(0)) {
+            // G-16: a response that cannot run never blocks the measurements
+            try _responder.evaluate(regionId, points) {} catch (bytes memory reason) {
+                emit ResponsesFailed(regionId, reason);
+            }
+        }
+    }
+
+    /// @inheritdoc IGridStability
+    function setResponder(address responder) external onlyRole(DEFAULT_ADMIN_ROLE) {
+        _responder = IBalancingActions(responder);
+        emit ResponderSet(responder);
     }
 
     /*//////////////////////////////////////////////////////////////

@@ -109,6 +109,10 @@ interface IGridStability is IGridStatus {
     event SheddingStageReached(uint16 indexed regionId, uint40 time, uint8 stage, uint16 cumulativeShareBps);
     /// @notice An operator declared an emergency (G-10).
     event EmergencyDeclared(uint16 indexed regionId, address indexed operator, bytes32 reasonHash, uint16 rateCapBps);
+    /// @notice The automated responses' contract was linked (G-16); zero unlinks it.
+    event ResponderSet(address indexed responder);
+    /// @notice The automated responses could not run on a batch; the measurements are kept (G-16).
+    event ResponsesFailed(uint16 indexed regionId, bytes reason);
     /// @notice A council member approved ending the emergency, `count` so far (G-11).
     event EmergencyExitApproved(uint16 indexed regionId, address indexed member, uint256 count);
 
@@ -129,6 +133,10 @@ interface IGridStability is IGridStatus {
     /// @notice Approve ending the region's emergency; the M-th council approval ends it (G-11). Only
     /// the UtilityRegistry's VERIFIER_ROLE holders.
     function approveEmergencyExit(uint16 regionId) external;
+
+    /// @notice Link the contract whose automated responses run on every posted batch (G-16). Only
+    /// DEFAULT_ADMIN_ROLE.
+    function setResponder(address responder) external;
 
     /// @notice A region's state record.
     function regionGrid(uint16 regionId) external view returns (RegionGrid memory);

@@ -1,4 +1,4 @@
-"""Deploy and wire the thirteen protocol contracts from a configuration; write the manifest.
+"""Deploy and wire the fourteen protocol contracts from a configuration; write the manifest.
 
 Used by ``scripts/deploy.py`` (``brownie run``) and by the demo. Every step is idempotent: a contract
 already in the manifest (with code at its address) is not deployed again, a role already held is not
@@ -206,6 +206,16 @@ def constructor_args(
             a["GridOperatorRegistry"],
             a["UtilityRegistry"],
         )
+    if "GridStability" in a and "LoadForecasting" in a:
+        table["BalancingActions"] = (
+            a["RegionRegistry"],
+            a["GridOperatorRegistry"],
+            a["ProgramRegistry"],
+            a["UtilityRegistry"],
+            a["ReductionRequests"],
+            a["LoadForecasting"],
+            a["GridStability"],
+        )
     if "ConsumerRegistry" in a:
         table["MeterData"] = (deployer, a["RegionRegistry"], a["ConsumerRegistry"])
     if "UtilityRegistry" in a and "IncentiveEscrow" in a:
@@ -288,7 +298,8 @@ def planned_roles(
     roles["IncentiveEscrow.PROTOCOL_ROLE"] = [requests, a["ProgramRegistry"], a["Disputes"]]
     roles["IncentiveEscrow.PAUSER_ROLE"] = ([] if handed_over else [deployer]) + cfg.pausers
     roles["MeterData.METER_ORACLE_ROLE"] = cfg.meter_oracles
-    roles["ReductionRequests.TRIGGER_ROLE"] = [a["LoadForecasting"]]
+    # F-6 auto-triggers and G-14 DR activations create events
+    roles["ReductionRequests.TRIGGER_ROLE"] = [a["LoadForecasting"], a["BalancingActions"]]
     roles["ReductionRequests.KEEPER_ROLE"] = cfg.keepers
     roles["ReductionRequests.SETTLER_ROLE"] = [a["ProofSettlement"]]
     roles["ReductionRequests.OPTIMISTIC_ROLE"] = [a["OptimisticSettlement"]]
@@ -443,6 +454,13 @@ class Deployer:
                 contracts["LoadForecasting"].functions.setStability(stability), "setStability"
             )
             m.links["LoadForecasting.stability"] = stability
+        # G-16: automated responses run on every measurement batch (ResponderSet is its record)
+        responder = addresses["BalancingActions"]
+        if m.links.get("GridStability.responder") != responder:
+            self.client.transact(
+                contracts["GridStability"].functions.setResponder(responder), "setResponder"
+            )
+            m.links["GridStability.responder"] = responder
         escrow, regions = contracts["IncentiveEscrow"], contracts["RegionRegistry"]
         for token in tokens:
             if not escrow.functions.isTokenAllowed(token).call():

@@ -40,6 +40,7 @@ ROLE_GRANTED = "0x" + keccak(text="RoleGranted(bytes32,address,address)").hex()
 ROLE_REVOKED = "0x" + keccak(text="RoleRevoked(bytes32,address,address)").hex()
 FORECASTING_SET = "0x" + keccak(text="ForecastingSet(address)").hex()
 STABILITY_SET = "0x" + keccak(text="StabilitySet(address)").hex()
+RESPONDER_SET = "0x" + keccak(text="ResponderSet(address)").hex()
 LOG_CHUNK = 50_000  # blocks per eth_getLogs; halved while a node refuses the range
 
 
@@ -266,6 +267,7 @@ class Verifier:
                 "LoadForecasting",
             ),
             ("LoadForecasting", "stability", STABILITY_SET, "StabilitySet", "GridStability"),
+            ("GridStability", "responder", RESPONDER_SET, "ResponderSet", "BalancingActions"),
         )
         for owner, field, topic, event, target in links:
             record = self.m.contracts[owner]

@@ -29,7 +29,7 @@ from oracles.protocol.region_time import RegionClock, TimeZoneError
 
 @dataclass(frozen=True)
 class Protocol:
-    """The thirteen protocol contracts (and the payment token) bound to one web3 connection."""
+    """The fourteen protocol contracts (and the payment token) bound to one web3 connection."""
 
     w3: Web3
     regions: Contract
@@ -45,6 +45,7 @@ class Protocol:
     disputes: Contract
     operators: Contract
     stability: Contract
+    balancing: Contract
     token: Contract | None
     manifest: Manifest
     # the same contracts by name (PROTOCOL order)
@@ -91,6 +92,7 @@ class Protocol:
             c["Disputes"],
             c["GridOperatorRegistry"],
             c["GridStability"],
+            c["BalancingActions"],
             token,
             manifest,
             c,

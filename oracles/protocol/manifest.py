@@ -29,11 +29,15 @@ PROTOCOL: tuple[str, ...] = (
     "OptimisticSettlement",
     "GridOperatorRegistry",
     "GridStability",
+    "BalancingActions",
 )
-# the protocol contracts built on AccessControl (ProgramRegistry, ProofSettlement and
-# GridOperatorRegistry hold no roles: the last asks the UtilityRegistry's council)
+# the protocol contracts built on AccessControl (ProgramRegistry, ProofSettlement,
+# GridOperatorRegistry and BalancingActions hold no roles: GridOperatorRegistry asks the
+# UtilityRegistry's council, BalancingActions the operators' registry)
 ACCESS_CONTROLLED: tuple[str, ...] = tuple(
-    n for n in PROTOCOL if n not in ("ProgramRegistry", "ProofSettlement", "GridOperatorRegistry")
+    n
+    for n in PROTOCOL
+    if n not in ("ProgramRegistry", "ProofSettlement", "GridOperatorRegistry", "BalancingActions")
 )
 
 

@@ -64,6 +64,7 @@ class Suite:
     disputes: Any
     operators: Any = None  # GridOperatorRegistry (G-1..G-4)
     stability: Any = None  # GridStability (G-7..G-12)
+    balancing: Any = None  # BalancingActions (G-13..G-16)
     roles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -79,6 +80,7 @@ def deploy_suite(
     token: Any,
 ) -> Suite:
     from brownie import (
+        BalancingActions,
         ConsumerRegistry,
         Disputes,
         GridOperatorRegistry,
@@ -147,6 +149,11 @@ def deploy_suite(
     stability = GridStability.deploy(admin, regions, operators, utilities, tx)
     stability.grantRole(stability.GRID_ORACLE_ROLE(), oracle, tx)
     forecasting.setStability(stability, tx)
+    balancing = BalancingActions.deploy(
+        regions, operators, programs, utilities, requests, forecasting, stability, tx
+    )
+    requests.grantRole(requests.TRIGGER_ROLE(), balancing, tx)  # G-14 DR activations
+    stability.setResponder(balancing, tx)
 
     # the utility: applies for region 1, two of three verifiers approve (U-3)
     utilities.applyForVerification("Pacific Grid Co", b"\x01" * 32, [REGION], {"from": utility})
@@ -170,6 +177,7 @@ def deploy_suite(
         disputes,
         operators,
         stability,
+        balancing,
     )
 
 

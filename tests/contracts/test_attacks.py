@@ -3,7 +3,7 @@
 The cast includes a rival utility, verified for the same region: it may create its own programs
 and attest consumers of the region (C-3), and nothing of another utility's program.
 
-Every state-changing function of the thirteen contracts is in exactly one table below:
+Every state-changing function of the fourteen contracts is in exactly one table below:
 
 * ``ROLE``: guarded by ``onlyRole``. Every account and protocol contract that lacks the role gets
   exactly ``AccessControlUnauthorizedAccount(caller, role)``; every holder gets past the guard
@@ -54,10 +54,13 @@ CONTRACTS = (
     "disputes",
     "operators",
     "stability",
+    "balancing",
 )
-# the contracts built on AccessControl (ProgramRegistry, ProofSettlement and GridOperatorRegistry
-# hold no roles)
-ACCESS_CONTROLLED = tuple(c for c in CONTRACTS if c not in ("programs", "proofs", "operators"))
+# the contracts built on AccessControl (ProgramRegistry, ProofSettlement, GridOperatorRegistry and
+# BalancingActions hold no roles)
+ACCESS_CONTROLLED = tuple(
+    c for c in CONTRACTS if c not in ("programs", "proofs", "operators", "balancing")
+)
 
 ROLE: dict[tuple[str, str], str] = {
     ("regions", "addRegion"): "REGION_ADMIN_ROLE",
@@ -99,6 +102,7 @@ ROLE: dict[tuple[str, str], str] = {
     ("forecasting", "postActuals"): "GRID_ORACLE_ROLE",
     ("forecasting", "setStability"): "DEFAULT_ADMIN_ROLE",
     ("stability", "postMeasurements"): "GRID_ORACLE_ROLE",
+    ("stability", "setResponder"): "DEFAULT_ADMIN_ROLE",
     ("optimistic", "propose"): "PROPOSER_ROLE",
     # AccessControl's own: a role's admin role (DEFAULT_ADMIN_ROLE for every role here)
     **{
@@ -215,6 +219,47 @@ def _declare_emergency(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[An
     return ((REGION, b"\x01" * 32, 0), [], lambda who: err("NotStateOperator", who, REGION))
 
 
+def _no_action(function: str) -> Owner:
+    """G-13: only an action's operator moves it; the cast has no action, so everyone gets
+    UnknownAction (the operators' own calls: tests/contracts/test_balancing_actions.py)."""
+
+    def owner(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+        del w
+        args: tuple[Any, ...] = (1,) if function == "instructAction" else (
+            (1, 1) if function == "completeAction" else (1, b"\x01" * 32))  # fmt: skip
+        return (args, [], lambda who: err("UnknownAction", 1))
+
+    return owner
+
+
+def _no_response(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((1,), [], lambda who: err("NotResponseOperator", 1, who))
+
+
+def _propose(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    request = (REGION, 1, 1_000, 1, now(), now() + 3_600, 0, 0, 0)
+    return ((request,), [], lambda who: err("NotCapableOperator", who, REGION, 2))
+
+
+def _configure(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    config = (REGION, 0, 59_000, 1, 1_000, 1, 600, 900, 0, 0)
+    return ((config,), [], lambda who: err("NotCapableOperator", who, REGION, 8 | 2))
+
+
+def _evaluate(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    # G-16: GridStability only (as part of its own postMeasurements: test_balancing_actions.py)
+    return ((REGION, []), [w.s.stability], lambda who: err("NotGridStability", who))
+
+
+def _fire(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    request = (REGION, 1, 1_000, 1, now(), now() + 3_600, 0, 0, 0)
+    return ((w.stranger, request, 1), [w.s.balancing], lambda who: err("NotSelf", who))
+
+
+def _link_program(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+    return ((1, True), [w.utility], lambda who: err("NotProgramUtility", 1, who))
+
+
 def _approve_exit(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
     # G-11: the UtilityRegistry's verifiers only (a member gets NotInEmergency here: no emergency)
     return ((REGION,), w.council, lambda who: err("NotCouncilMember", who))
@@ -223,6 +268,16 @@ def _approve_exit(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], s
 OWNER: dict[tuple[str, str], Owner] = {
     ("stability", "declareEmergency"): _declare_emergency,
     ("stability", "approveEmergencyExit"): _approve_exit,
+    ("balancing", "proposeAction"): _propose,
+    ("balancing", "instructAction"): _no_action("instructAction"),
+    ("balancing", "completeAction"): _no_action("completeAction"),
+    ("balancing", "failAction"): _no_action("failAction"),
+    ("balancing", "submitShedReport"): _no_action("submitShedReport"),
+    ("balancing", "setProgramLinked"): _link_program,
+    ("balancing", "configureAutomatedResponse"): _configure,
+    ("balancing", "disableAutomatedResponse"): _no_response,
+    ("balancing", "evaluate"): _evaluate,
+    ("balancing", "fireResponse"): _fire,
     ("operators", "approve"): _council_approve,
     ("operators", "suspend"): _council_suspend,
     ("optimistic", "postEntries"): _post_entries,

@@ -83,6 +83,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
         "OptimisticSettlement": s.optimistic,
         "GridOperatorRegistry": s.operators,
         "GridStability": s.stability,
+        "BalancingActions": s.balancing,
         "MockStablecoin": s.token,
     }
     c = containers
