@@ -283,6 +283,7 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         if not signed:
             gas |= _operator_gas(b)
             gas |= _stability_gas(b)
+            gas |= _balancing_gas(b)
     return gas
 
 
@@ -292,7 +293,7 @@ def _operator_gas(b: Bench) -> dict[str, int]:
     accounts = [str(a) for a in b.w3.eth.accounts]
     operator, council = accounts[9], accounts[1:3]
     fns = b.p.operators.functions
-    apply = fns.applyAsOperator("Bench TSO", 0, 0b0111, b"\x0b" * 32, [REGION])
+    apply = fns.applyAsOperator("Bench TSO", 0, 0b1111, b"\x0b" * 32, [REGION])
     gas = {"applyAsOperator": b.tx(operator, apply)["gasUsed"]}
     gas["approveOperator"] = b.tx(council[0], fns.approve(operator, 0))["gasUsed"]
     gas["approveOperator_executes"] = b.tx(council[1], fns.approve(operator, 0))["gasUsed"]
@@ -332,6 +333,50 @@ def _stability_gas(b: Bench) -> dict[str, int]:
     gas["approveEmergencyExit_ends"] = b.tx(council[1], fns.approveEmergencyExit(REGION))["gasUsed"]
     if RegionGrid.model_validate(fns.regionGrid(REGION).call()).state == SystemState.Emergency:
         raise RuntimeError("snapshot: the council's M-th approval did not end the emergency")
+    return gas
+
+
+def _balancing_gas(b: Bench) -> dict[str, int]:
+    """Balancing actions (G-13..G-16): a reserve activation's lifecycle (propose, instruct,
+    complete), a load shed's (the same and its report), an automated response's configuration, a
+    batch of 15 measurements the response watches without firing, and one where it fires once."""
+    operator = [str(a) for a in b.w3.eth.accounts][9]
+    fns = b.p.balancing.functions
+    now = int(b.w3.eth.get_block("latest")["timestamp"])
+    gas: dict[str, int] = {}
+    for name, kind, stage, share in (("", 1, 0, 0), ("Shed", 3, 1, 1_000)):
+        request = (REGION, kind, 1_000, 1, now - 60, now + 3_600, 0, stage, share)
+        receipt = b.tx(operator, fns.proposeAction(request))
+        action_id = fns.actionCount().call()
+        gas[f"propose{name}Action"] = receipt["gasUsed"]
+        gas[f"instruct{name}Action"] = b.tx(operator, fns.instructAction(action_id))["gasUsed"]
+        gas[f"complete{name}Action"] = b.tx(operator, fns.completeAction(action_id, 950))["gasUsed"]
+    gas["submitShedReport"] = b.tx(operator, fns.submitShedReport(action_id, b"\x1e" * 32))[
+        "gasUsed"
+    ]
+    nominal = b.p.region(REGION).nominal_frequency_mhz
+    config = (REGION, 0, nominal - 1_000, 1, 2_000, 2, 600, 900, 0, 0)
+    gas["configureAutomatedResponse"] = b.tx(operator, fns.configureAutomatedResponse(config))[
+        "gasUsed"
+    ]
+    latest = RegionGrid.model_validate(
+        b.p.stability.functions.regionGrid(REGION).call()
+    ).latest_time
+
+    def batch(first: int, drop: int) -> list[tuple[int, ...]]:
+        t = latest + 60 * first
+        return [
+            (t + 60 * i, 3_000_000, 0, nominal - (drop if i == 7 else 0), 1_000, 0)
+            for i in range(15)
+        ]
+
+    post = b.p.stability.functions.postMeasurements
+    gas["postMeasurements_15_watched"] = b.tx(b.oracle, post(REGION, batch(1, 0)))["gasUsed"]
+    gas["postMeasurements_15_response_fires"] = b.tx(b.oracle, post(REGION, batch(16, 1_000)))[
+        "gasUsed"
+    ]
+    if fns.actionCount().call() != 3:
+        raise RuntimeError("snapshot: the automated response did not fire exactly once")
     return gas
 
 

@@ -234,6 +234,11 @@ contract BalancingActions is IBalancingActions {
     }
 
     /// @inheritdoc IBalancingActions
+    function responseCount(uint16 regionId) external view returns (uint256) {
+        return _regionResponses[regionId].length;
+    }
+
+    /// @inheritdoc IBalancingActions
     function regionResponses(uint16 regionId) external view returns (uint32[] memory) {
         return _regionResponses[regionId];
     }

@@ -87,12 +87,7 @@ contract GridStability is IGridStability, AccessControl {
         }
         _grid[regionId] = g;
         _latest[regionId] = points[n - 1];
-        if (address(_responder) != address(0)) {
-            // G-16: a response that cannot run never blocks the measurements
-            try _responder.evaluate(regionId, points) {} catch (bytes memory reason) {
-                emit ResponsesFailed(regionId, reason);
-            }
-        }
+        if (address(_responder) != address(0)) _respond(regionId, points);
     }
 
     /// @inheritdoc IGridStability
@@ -198,6 +193,20 @@ contract GridStability is IGridStability, AccessControl {
     /*//////////////////////////////////////////////////////////////
                                  INTERNAL
     //////////////////////////////////////////////////////////////*/
+
+    /// @dev G-16: the responses run on the batch if the region has any; a responder that cannot run
+    /// never blocks the measurements.
+    function _respond(uint16 regionId, Measurement[] calldata points) private {
+        try _responder.responseCount(regionId) returns (uint256 count) {
+            if (count == 0) return;
+        } catch (bytes memory reason) {
+            emit ResponsesFailed(regionId, reason);
+            return;
+        }
+        try _responder.evaluate(regionId, points) {} catch (bytes memory reason) {
+            emit ResponsesFailed(regionId, reason);
+        }
+    }
 
     /// @dev G-7: times after the latest, within 7 days and not ahead of the block; values in range.
     function _check(

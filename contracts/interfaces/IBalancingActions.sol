@@ -111,8 +111,6 @@ interface IBalancingActions {
     error ActionNotInStatus(uint256 actionId, ActionStatus status);
     /// @notice Completion comes once the window has begun.
     error WindowNotStarted(uint256 actionId, uint40 windowStart);
-    /// @notice The program is not linked for DR activations, or not of the action's region (G-14).
-    error ProgramNotLinked(uint32 programId);
     /// @notice Only the program's active utility links or unlinks it.
     error NotProgramUtility(uint32 programId, address caller);
     /// @notice A report is for a completed load shed, once, with a non-zero hash (G-15).
@@ -213,6 +211,9 @@ interface IBalancingActions {
 
     /// @notice A response (operator zero: none).
     function response(uint256 responseId) external view returns (Response memory);
+
+    /// @notice How many active responses the region has (GridStability skips the hand-over at 0).
+    function responseCount(uint16 regionId) external view returns (uint256);
 
     /// @notice The region's active responses, in configuration order.
     function regionResponses(uint16 regionId) external view returns (uint32[] memory);
