@@ -16,6 +16,8 @@ from typing import Any, ClassVar, Self
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from oracles.protocol.enums import (
+    ActionKind,
+    ActionStatus,
     Basis,
     ConsumerClass,
     ConsumerStatus,
@@ -27,6 +29,7 @@ from oracles.protocol.enums import (
     LoadStatus,
     MeasuredLevel,
     OperatorKind,
+    ResponseMetric,
     RootStatus,
     StabilityStatus,
     SystemState,
@@ -543,6 +546,77 @@ class RegionGrid(Struct):
     exit_nonce: int = Field(validation_alias="exitNonce")
     latest_level: MeasuredLevel = Field(validation_alias="latestLevel")
     stage: int = Field(validation_alias="stage")
+
+
+class ActionRequest(Struct):
+    """IBalancingActions.ActionRequest: an operator's request for an action (G-13)."""
+
+    SOLIDITY: ClassVar[str] = "IBalancingActions.ActionRequest"
+
+    region_id: int = Field(validation_alias="regionId")
+    kind: ActionKind = Field(validation_alias="kind")
+    target_kw: int = Field(validation_alias="targetKw")
+    priority: int = Field(validation_alias="priority")
+    window_start: int = Field(validation_alias="windowStart")
+    window_end: int = Field(validation_alias="windowEnd")
+    program_id: int = Field(default=0, validation_alias="programId")
+    stage: int = Field(default=0, validation_alias="stage")
+    share_bps: int = Field(default=0, validation_alias="shareBps")
+
+
+class Action(Struct):
+    """IBalancingActions.Action: a recorded balancing action (G-13..G-15)."""
+
+    SOLIDITY: ClassVar[str] = "IBalancingActions.Action"
+
+    operator: str = Field(validation_alias="operator")
+    region_id: int = Field(validation_alias="regionId")
+    kind: ActionKind = Field(validation_alias="kind")
+    status: ActionStatus = Field(validation_alias="status")
+    priority: int = Field(validation_alias="priority")
+    stage: int = Field(validation_alias="stage")
+    share_bps: int = Field(validation_alias="shareBps")
+    program_id: int = Field(validation_alias="programId")
+    target_kw: int = Field(validation_alias="targetKw")
+    window_start: int = Field(validation_alias="windowStart")
+    window_end: int = Field(validation_alias="windowEnd")
+    instructed_at: int = Field(validation_alias="instructedAt")
+    ended_at: int = Field(validation_alias="endedAt")
+    delivered_kw: int = Field(validation_alias="deliveredKw")
+    event_id: int = Field(validation_alias="eventId")
+    report_due: int = Field(validation_alias="reportDue")
+    response_id: int = Field(validation_alias="responseId")
+    sequence: int = Field(validation_alias="sequence")
+    report_hash: bytes = Field(validation_alias="reportHash")
+
+
+class ResponseConfig(Struct):
+    """IBalancingActions.ResponseConfig: an automated response (G-16)."""
+
+    SOLIDITY: ClassVar[str] = "IBalancingActions.ResponseConfig"
+
+    region_id: int = Field(validation_alias="regionId")
+    metric: ResponseMetric = Field(validation_alias="metric")
+    threshold: int = Field(validation_alias="threshold")
+    kind: ActionKind = Field(validation_alias="kind")
+    target_kw: int = Field(validation_alias="targetKw")
+    priority: int = Field(validation_alias="priority")
+    window_seconds: int = Field(validation_alias="windowSeconds")
+    duration_seconds: int = Field(validation_alias="durationSeconds")
+    program_id: int = Field(default=0, validation_alias="programId")
+    share_bps: int = Field(default=0, validation_alias="shareBps")
+
+
+class Response(Struct):
+    """IBalancingActions.Response: a configured response and how often it fired."""
+
+    SOLIDITY: ClassVar[str] = "IBalancingActions.Response"
+
+    operator: str = Field(validation_alias="operator")
+    active: bool = Field(validation_alias="active")
+    last_fired: int = Field(validation_alias="lastFired")
+    fired: int = Field(validation_alias="fired")
+    config: ResponseConfig = Field(validation_alias="config")
 
 
 class Utility(Struct):

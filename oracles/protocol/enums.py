@@ -219,6 +219,37 @@ class StateCause(IntEnum):
     Recovered = 3
 
 
+class ActionKind(IntEnum):
+    """IBalancingActions.ActionKind (G-13)."""
+
+    GenerationAdjustment = 0
+    ReserveActivation = 1
+    DrActivation = 2
+    LoadShed = 3
+
+
+class ActionStatus(IntEnum):
+    """IBalancingActions.ActionStatus (G-13)."""
+
+    None_ = 0
+    Proposed = 1
+    Instructed = 2
+    Completed = 3
+    Failed = 4
+
+
+class ResponseMetric(IntEnum):
+    """IBalancingActions.Metric: what an automated response watches (G-16)."""
+
+    FrequencyBelow = 0
+    FrequencyAbove = 1
+    VoltageBelow = 2
+    VoltageAbove = 3
+    LoadShareAbove = 4
+    ReserveBelow = 5
+    ForecastAbove = 6
+
+
 class LoadStatus(IntEnum):
     """ILoadForecasting.LoadStatus."""
 
@@ -256,6 +287,9 @@ SOLIDITY: dict[type[IntEnum], str] = {
     SystemState: "IGridStability.SystemState",
     MeasuredLevel: "IGridStability.Level",
     StateCause: "IGridStability.Cause",
+    ActionKind: "IBalancingActions.ActionKind",
+    ActionStatus: "IBalancingActions.ActionStatus",
+    ResponseMetric: "IBalancingActions.Metric",
     LoadStatus: "ILoadForecasting.LoadStatus",
     StabilityStatus: "ILoadForecasting.StabilityStatus",
 }
