@@ -164,6 +164,11 @@ contract GridStability is IGridStability, AccessControl {
     }
 
     /// @inheritdoc IGridStability
+    function exitApproved(uint16 regionId, address member) external view returns (bool) {
+        return _exitApproved[_exitProposal(regionId, _grid[regionId].exitNonce)][member];
+    }
+
+    /// @inheritdoc IGridStability
     function exitApprovals(uint16 regionId) external view returns (uint256) {
         return _exitCount[_exitProposal(regionId, _grid[regionId].exitNonce)];
     }

@@ -144,6 +144,9 @@ interface IGridStability is IGridStatus {
     /// @notice A region's latest measurement (time 0: none).
     function latestMeasurement(uint16 regionId) external view returns (Measurement memory);
 
+    /// @notice Whether a council member approved the region's pending exit (this nonce and epoch).
+    function exitApproved(uint16 regionId, address member) external view returns (bool);
+
     /// @notice Approvals so far of the region's pending exit (this nonce and council epoch).
     function exitApprovals(uint16 regionId) external view returns (uint256);
 

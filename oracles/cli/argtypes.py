@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlparse
 
 from eth_utils.crypto import keccak
@@ -89,6 +89,19 @@ def calendar_day(text: str) -> int:
 def day_text(day: int) -> str:
     """The protocol's day number as YYYY-MM-DD."""
     return day_date(day).isoformat()
+
+
+def moment(text: str) -> int:
+    """An ISO 8601 time with a UTC offset (``2027-03-01T17:00-08:00``, ``...Z``) as UTC seconds."""
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO 8601 time (e.g. 2027-03-01T17:00-08:00)"
+        ) from None
+    if t.utcoffset() is None:
+        raise argparse.ArgumentTypeError(f"{text} has no UTC offset (write e.g. -08:00 or Z)")
+    return int(t.timestamp())
 
 
 def clock(text: str) -> int:

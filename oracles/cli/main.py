@@ -24,10 +24,12 @@ USER_ERRORS: tuple[type[BaseException], ...] = (ArtifactError, DevChainError)
 def build_parser() -> argparse.ArgumentParser:
     from oracles.cli import (
         actions,
+        balancing,
         consumer,
         dispute,
         enroll,
         event,
+        grid,
         operator,
         program,
         region,
@@ -96,6 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
     for group in (
         utility,
         operator,
+        grid,
+        balancing,
         region,
         consumer,
         program,
