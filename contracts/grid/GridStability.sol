@@ -201,6 +201,9 @@ contract GridStability is IGridStability, AccessControl {
 
     /// @dev G-16: the responses run on the batch if the region has any; a responder that cannot run
     /// never blocks the measurements.
+    // slither: the callee is the protocol's BalancingActions, called after every write of the batch;
+    // ResponsesFailed reports that call's own failure
+    // slither-disable-next-line reentrancy-events
     function _respond(uint16 regionId, Measurement[] calldata points) private {
         try _responder.responseCount(regionId) returns (uint256 count) {
             if (count == 0) return;
