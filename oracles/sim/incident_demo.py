@@ -79,12 +79,15 @@ log = logging.getLogger("gridbalance.demo.incident")
 
 
 def run_incident_demo(
-    cfg: IncidentConfig | None = None, out: TextIO = sys.stdout, on_chain: OnChain | None = None
+    cfg: IncidentConfig | None = None,
+    out: TextIO | None = None,
+    on_chain: OnChain | None = None,
 ) -> dict[str, Any]:
     """Run the scenario on a fresh Anvil; return the report (also ``<out>/incident_report.json``).
-    ``on_chain(protocol)`` is called after the report is built, before Anvil stops (tests read the
-    chain there)."""
+    ``out`` is the text's stream (the current ``sys.stdout`` by default); ``on_chain(protocol)`` is
+    called after the report is built, before Anvil stops (tests read the chain there)."""
     cfg = cfg or IncidentConfig()
+    out = out or sys.stdout
     load_suite(with_test_tokens=False, build_dir=cfg.build_dir)  # fail before starting a chain
     started = time.monotonic()
     run_name = datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-incident"
@@ -233,7 +236,8 @@ def _play(run: IncidentRun, out: TextIO) -> Played:
         failed = decode_events(balancing, "ResponseFailed", logs)
         failed += decode_events(stability, "ResponsesFailed", logs)
         if failed:
-            raise DemoError(f"batch {k}: the automated response failed: {failed[0]}")
+            reason = run.clients["grid_oracle"].decoder.decode(failed[0]["reason"])
+            raise DemoError(f"batch {k}: the automated response failed: {reason}")
         state = ref.SystemState(int(stability.functions.regionGrid(REGION_ID).call()[0]))
         low = min(m.frequency_mhz for m in batch)
         notes = [

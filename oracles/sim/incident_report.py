@@ -248,6 +248,10 @@ def build_incident_report(run: IncidentRun, played: Played) -> dict[str, Any]:
     }
 
 
+def _gas(value: int | None) -> str:
+    return "-" if value is None else f"{value:,}"
+
+
 def print_incident_report(r: dict[str, Any], out: TextIO) -> None:
     """The short text report the scenario prints."""
     i, g = r["incident"], r["gas"]
@@ -281,14 +285,14 @@ def print_incident_report(r: dict[str, Any], out: TextIO) -> None:
         print(f"  {a['id']}. {a['kind']} {a['target_kw'] / 1_000:,.0f} MW{extra}, {a['window_local']}, "
               f"by {by}: {a['status']}{report}", file=out)  # fmt: skip
     shed = g["load_shed"]
-    lifecycle = sum(v for v in shed.values() if v)
+    lifecycle = sum(shed.values()) if all(shed.values()) else None
+    steps = ", ".join(f"{k.removesuffix('Action').removeprefix('submitShed').lower()} {_gas(v)}"
+                      for k, v in shed.items())  # fmt: skip
     print("\n  gas", file=out)
-    print(f"  a batch of 15 measurements      {g['batch']:>12,} (median of the quiet ones; "
-          f"the first, which creates the region's record, {g['first_batch']:,})", file=out)  # fmt: skip
-    print(f"  the batch that fired a response {g['batch_response_fired']:>12,}", file=out)
-    print(f"  load shed lifecycle             {lifecycle:>12,} (propose {shed['proposeAction']:,}, "
-          f"instruct {shed['instructAction']:,}, complete {shed['completeAction']:,}, "
-          f"report {shed['submitShedReport']:,})", file=out)  # fmt: skip
+    print(f"  a batch of 15 measurements      {_gas(g['batch']):>12} (median of the quiet ones; "
+          f"the first, which creates the region's record, {_gas(g['first_batch'])})", file=out)  # fmt: skip
+    print(f"  the batch that fired a response {_gas(g['batch_response_fired']):>12}", file=out)
+    print(f"  load shed lifecycle             {_gas(lifecycle):>12} ({steps})", file=out)
     for kind, gas in g["by_kind"].items():
         print(f"  {kind:<14} {gas:>14,} gas in {g['txs_by_kind'][kind]:>3} txs", file=out)
     bad = [k for k, ok in r["checks"].items() if not ok]

@@ -256,6 +256,29 @@ def test_cli_demo_incident__runs_and_exits_0(tmp_path: Path) -> None:
     assert (tmp_path / "incident_chart.png").exists()
 
 
+def test_cli_demo_incident__a_failed_check__named_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A reference that disagrees with the chain (here: it misses the last point) fails the check
+    it breaks, which the report names, and the command exits 2."""
+    from oracles.cli.main import main
+    from oracles.sim import incident_report
+
+    full_run = ref.run
+    monkeypatch.setattr(
+        incident_report.ref, "run", lambda p, nominal, points: full_run(p, nominal, points[:-1])
+    )
+    code = main(
+        ["demo", "--scenario", "frequency-incident", "--out", str(tmp_path), "--no-progress"]
+    )
+    assert code == 2
+    report = json.loads((tmp_path / "incident_report.json").read_text())
+    assert [k for k, ok in report["checks"].items() if not ok] == ["final_record_matches_reference"]
+    assert "Checks against the contracts: FAILED: final_record_matches_reference" in (
+        capsys.readouterr().out
+    )
+
+
 @pytest.mark.parametrize(
     "option", [["--settlement", "batch"], ["--consumers", "40"], ["--interval", "15"],
                ["--history-days", "10"]],
