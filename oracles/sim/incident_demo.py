@@ -93,7 +93,8 @@ def run_incident_demo(
     run_name = datetime.now(UTC).strftime("%Y%m%d-%H%M%S") + "-incident"
     out_dir = cfg.out_dir or PROJECT_ROOT / "reports" / run_name
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "deployment.json").unlink(missing_ok=True)  # always a fresh chain
+    for stale in ("deployment.json", "load_shed_report.json", "incident_report.json"):
+        (out_dir / stale).unlink(missing_ok=True)  # always a fresh chain and a fresh run's files
     with start_anvil(
         accounts=len(ROLES), base_fee=0, extra_args=["--timestamp", str(GENESIS_TIMESTAMP)]
     ) as chain:
