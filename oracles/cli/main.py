@@ -46,44 +46,57 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo = sub.add_parser(
         "demo",
-        help="a full simulated DR cycle on a local Anvil it starts and stops",
-        description="Start a fresh local Anvil, deploy, simulate 14 days of history and a heat-wave event day, "
-        "let the forecast trigger the event, enroll, settle and pay; write reports/<run>/report.json and chart.png.",
+        help="a simulated scenario on a local Anvil it starts and stops (DR cycle, frequency incident)",
+        description="Start a fresh local Anvil and play a scenario. dr-cycle (the default): deploy, "
+        "simulate 14 days of history and a heat-wave event day, let the forecast trigger the event, "
+        "enroll, settle and pay; write reports/<run>/report.json and chart.png. frequency-incident: "
+        "a generator trip in an ERCOT-like region posted by the grid oracle, the system state, an "
+        "automated reserve activation and the operator's load shed, checked against the reference; "
+        "write reports/<run>/incident_report.json and incident_chart.png.",
     )
     demo.add_argument(
-        "--consumers", type=int, default=200, help="simulated consumers (default: %(default)s)"
+        "--scenario",
+        choices=SCENARIOS,
+        default="dr-cycle",
+        help="dr-cycle: the demand-response cycle; frequency-incident: a generator trip reaching "
+        "the first UFLS stage, then recovery (docs/demo.md) (default: %(default)s)",
+    )
+    # dr-cycle's own options default to None, so that the incident can refuse them when given
+    demo.add_argument(
+        "--consumers", type=int, default=None, help="dr-cycle: simulated consumers (default: 200)"
     )
     demo.add_argument("--seed", type=int, default=7, help="simulation seed (default: %(default)s)")
     demo.add_argument(
         "--history-days",
         type=int,
-        default=14,
-        help="days of history before the event (default: %(default)s)",
+        default=None,
+        help="dr-cycle: days of history before the event (default: 14)",
     )
     demo.add_argument(
         "--out",
         type=Path,
         default=None,
-        help="report folder (default: reports/<time>-n<consumers>)",
+        help="report folder (default: reports/<time>-n<consumers>, reports/<time>-incident)",
     )
     demo.add_argument("--no-progress", action="store_true", help="no progress bars")
     demo.add_argument(
         "--settlement",
         choices=("proof", "batch", "optimistic"),
-        default="proof",
-        help="proof: the keeper settles each enrollment with its meter proofs; batch: it settles "
-        "up to 100 enrollments per transaction, each meter batch's records proved by one multiproof; "
-        "optimistic: it proposes one bonded root of every result and pays it out after the "
-        "challenge window (default: %(default)s)",
+        default=None,
+        help="dr-cycle: proof: the keeper settles each enrollment with its meter proofs; batch: it "
+        "settles up to 100 enrollments per transaction, each meter batch's records proved by one "
+        "multiproof; optimistic: it proposes one bonded root of every result and pays it out after "
+        "the challenge window (default: proof)",
     )
     demo.add_argument(
         "--interval",
         type=int,
         choices=(15, 30, 60),
-        default=60,
-        help="the region's meter interval in minutes: 96, 48 or 24 readings per record; at 15 or 30 "
-        "the forecast decides the day and the utility creates a sub-hourly event (17:15-18:45 at 15, "
-        "17:30-19:00 at 30), since the auto-trigger creates whole hours only (default: %(default)s)",
+        default=None,
+        help="dr-cycle: the region's meter interval in minutes: 96, 48 or 24 readings per record; at "
+        "15 or 30 the forecast decides the day and the utility creates a sub-hourly event "
+        "(17:15-18:45 at 15, 17:30-19:00 at 30), since the auto-trigger creates whole hours only "
+        "(default: 60)",
     )
     demo.add_argument(
         "--build-dir",
@@ -411,6 +424,48 @@ def _run_daemon(args: argparse.Namespace) -> int:
     return daemons.run(args, protocol, client)
 
 
+SCENARIOS = ("dr-cycle", "frequency-incident")
+# the DR cycle's options (DemoConfig's fields): the incident scenario refuses them
+DR_CYCLE_OPTIONS = {"consumers": "consumers", "history_days": "history_days",
+                    "settlement": "settlement", "interval": "interval_minutes"}  # fmt: skip
+
+
+def _demo(args: argparse.Namespace) -> int:
+    """``gridbalance demo``: the scenario's run; exit 0 if every check against the contracts passed,
+    2 if one failed. Bad options raise DemoError (one line, exit 1) before any chain starts."""
+    from pydantic import ValidationError
+
+    from oracles.sim.context import DemoConfig, DemoError
+    from oracles.sim.incident_context import IncidentConfig
+
+    given = {k: getattr(args, k) for k in DR_CYCLE_OPTIONS if getattr(args, k) is not None}
+    common = {"seed": args.seed, "out_dir": args.out, "build_dir": args.build_dir,
+              "progress": not args.no_progress}  # fmt: skip
+    incident = args.scenario == "frequency-incident"
+    if incident and given:
+        option = "--" + next(iter(given)).replace("_", "-")
+        raise DemoError(f"{option}: applies to --scenario dr-cycle only, not frequency-incident")
+    try:
+        cfg: IncidentConfig | DemoConfig = (
+            IncidentConfig(**common)
+            if incident
+            else DemoConfig(**common, **{DR_CYCLE_OPTIONS[k]: v for k, v in given.items()})
+        )
+    except ValidationError as exc:
+        field = str(exc.errors()[0]["loc"][0])
+        option = next((k for k, v in DR_CYCLE_OPTIONS.items() if v == field), field)
+        raise DemoError(f"--{option.replace('_', '-')}: {exc.errors()[0]['msg']}") from exc
+    if isinstance(cfg, IncidentConfig):
+        from oracles.sim.incident_demo import run_incident_demo
+
+        report = run_incident_demo(cfg)
+    else:
+        from oracles.sim.demo import run_demo
+
+        report = run_demo(cfg)
+    return 0 if all(report["checks"].values()) else 2
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     install_sigterm_handler()
@@ -418,8 +473,6 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.WARNING, format="%(asctime)s %(name)s %(levelname)s %(message)s"
     )
     import sqlite3
-
-    from pydantic import ValidationError
 
     from oracles.chain.errors import ChainError
     from oracles.indexer.store import IndexerError
@@ -447,20 +500,7 @@ def main(argv: list[str] | None = None) -> int:
         if hasattr(args, "handler"):  # a protocol-action command (oracles/cli/actions.py)
             return int(args.handler(args))
         if args.command == "demo":
-            from oracles.sim.context import DemoConfig
-            from oracles.sim.demo import run_demo
-
-            try:
-                cfg = DemoConfig(consumers=args.consumers, seed=args.seed, history_days=args.history_days,
-                                 out_dir=args.out, build_dir=args.build_dir, progress=not args.no_progress,
-                                 settlement=args.settlement, interval_minutes=args.interval)  # fmt: skip
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                raise DemoError(
-                    f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}"
-                ) from exc
-            report = run_demo(cfg)
-            return 0 if all(report["checks"].values()) else 2
+            return _demo(args)
         handler = getattr(args, "handler", None)
         if handler is not None:  # the commands registered with set_defaults(handler=...)
             return int(handler(args))
