@@ -418,6 +418,28 @@ def test_g17_claim__after_the_claim_period__reverts(ready):
         ready.claim(ready.w.consumers[1])
 
 
+def test_g17_claim__reentrant_token__reentry_refused(shed, admin, ReentrantToken):
+    """G-17.8: a token that calls back into the contract while it pays out gets nothing: the
+    reentrant claim fails on the guard, the outer claim pays once."""
+    from eth_utils.crypto import keccak
+
+    token = ReentrantToken.deploy({"from": admin})
+    shed.s.escrow.setTokenAllowed(token, True, {"from": admin})
+    token.mint(shed.op, 10**9, {"from": admin})
+    token.approve(shed.c, 2**255, {"from": shed.op})
+    shed.fund(10**9, token=token)
+    shed.post()
+    shed.finalize()
+    batch, record, proof = shed.book.leaf_proof(REGION, shed.day, 2)
+    payload = shed.c.claim.encode_input(shed.action, batch, record, proof)
+    token.arm(shed.c, shed.c, payload, {"from": admin})
+    a = shed.w.consumers[0]
+    paid = shed.claim(a).return_value
+    assert token.attacked() and not token.reentrySucceeded()
+    assert bytes(token.reentryRevertData()) == keccak(b"ReentrancyGuardReentrantCall()")[:4]
+    assert token.balanceOf(a) == paid and shed.c.pool(shed.action)["paid"] == paid
+
+
 # ------------------------------------------------------------------ G-17 remainder
 
 
