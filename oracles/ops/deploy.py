@@ -1,4 +1,4 @@
-"""Deploy and wire the fourteen protocol contracts from a configuration; write the manifest.
+"""Deploy and wire the fifteen protocol contracts from a configuration; write the manifest.
 
 Used by ``scripts/deploy.py`` (``brownie run``) and by the demo. Every step is idempotent: a contract
 already in the manifest (with code at its address) is not deployed again, a role already held is not
@@ -215,6 +215,14 @@ def constructor_args(
             a["ReductionRequests"],
             a["LoadForecasting"],
             a["GridStability"],
+        )
+    if "BalancingActions" in a:
+        table["ShedCompensation"] = (
+            a["BalancingActions"],
+            a["RegionRegistry"],
+            a["ConsumerRegistry"],
+            a["MeterData"],
+            a["IncentiveEscrow"],
         )
     if "ConsumerRegistry" in a:
         table["MeterData"] = (deployer, a["RegionRegistry"], a["ConsumerRegistry"])

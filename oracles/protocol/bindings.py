@@ -702,3 +702,42 @@ class VerifiedReadings(Struct):
 
     counted: bool = Field(validation_alias="counted")
     readings: list[int] = Field(validation_alias="readings")
+
+
+class ShedPool(Struct):
+    """IShedCompensation.Pool: a load shed's compensation pool and its window in intervals (G-17)."""
+
+    SOLIDITY: ClassVar[str] = "IShedCompensation.Pool"
+
+    token: str = Field(validation_alias="token")
+    rate_wei_per_kwh: int = Field(validation_alias="rateWeiPerKwh")
+    deposited: int = Field(validation_alias="deposited")
+    paid: int = Field(validation_alias="paid")
+    withdrawn: int = Field(validation_alias="withdrawn")
+    day: int = Field(validation_alias="day")
+    start_interval: int = Field(validation_alias="startInterval")
+    end_interval: int = Field(validation_alias="endInterval")
+    interval_minutes: int = Field(validation_alias="intervalMinutes")
+    region_id: int = Field(validation_alias="regionId")
+    claims_close: int = Field(validation_alias="claimsClose")
+    closed: bool = Field(validation_alias="closed")
+
+
+class ShedClaim(Struct):
+    """IShedCompensation.Claim: what a consumer was paid for a load shed (claimedAt 0: not claimed)."""
+
+    SOLIDITY: ClassVar[str] = "IShedCompensation.Claim"
+
+    amount: int = Field(validation_alias="amount")
+    wh: int = Field(validation_alias="wh")
+    claimed_at: int = Field(validation_alias="claimedAt")
+
+
+class ShedWindow(Struct):
+    """IShedCompensation.shedWindow: a load shed's whole meter intervals [start, end) of its day."""
+
+    SOLIDITY: ClassVar[str] = "IShedCompensation.shedWindow"
+
+    day: int = Field(validation_alias="day")
+    start_interval: int = Field(validation_alias="startInterval")
+    end_interval: int = Field(validation_alias="endInterval")

@@ -29,7 +29,7 @@ from oracles.protocol.region_time import RegionClock, TimeZoneError
 
 @dataclass(frozen=True)
 class Protocol:
-    """The fourteen protocol contracts (and the payment token) bound to one web3 connection."""
+    """The fifteen protocol contracts (and the payment token) bound to one web3 connection."""
 
     w3: Web3
     regions: Contract
@@ -46,6 +46,7 @@ class Protocol:
     operators: Contract
     stability: Contract
     balancing: Contract
+    compensation: Contract
     token: Contract | None
     manifest: Manifest
     # the same contracts by name (PROTOCOL order)
@@ -93,6 +94,7 @@ class Protocol:
             c["GridOperatorRegistry"],
             c["GridStability"],
             c["BalancingActions"],
+            c["ShedCompensation"],
             token,
             manifest,
             c,

@@ -30,14 +30,23 @@ PROTOCOL: tuple[str, ...] = (
     "GridOperatorRegistry",
     "GridStability",
     "BalancingActions",
+    "ShedCompensation",
 )
 # the protocol contracts built on AccessControl (ProgramRegistry, ProofSettlement,
-# GridOperatorRegistry and BalancingActions hold no roles: GridOperatorRegistry asks the
-# UtilityRegistry's council, BalancingActions the operators' registry)
+# GridOperatorRegistry, BalancingActions and ShedCompensation hold no roles: GridOperatorRegistry
+# asks the UtilityRegistry's council, BalancingActions the operators' registry, ShedCompensation
+# the actions' operators and the consumers' registry)
 ACCESS_CONTROLLED: tuple[str, ...] = tuple(
     n
     for n in PROTOCOL
-    if n not in ("ProgramRegistry", "ProofSettlement", "GridOperatorRegistry", "BalancingActions")
+    if n
+    not in (
+        "ProgramRegistry",
+        "ProofSettlement",
+        "GridOperatorRegistry",
+        "BalancingActions",
+        "ShedCompensation",
+    )
 )
 
 

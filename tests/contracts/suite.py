@@ -65,6 +65,7 @@ class Suite:
     operators: Any = None  # GridOperatorRegistry (G-1..G-4)
     stability: Any = None  # GridStability (G-7..G-12)
     balancing: Any = None  # BalancingActions (G-13..G-16)
+    compensation: Any = None  # ShedCompensation (G-17)
     roles: dict[str, Any] = field(default_factory=dict)
 
 
@@ -93,6 +94,7 @@ def deploy_suite(
         ProofSettlement,
         ReductionRequests,
         RegionRegistry,
+        ShedCompensation,
         UtilityRegistry,
     )
 
@@ -154,6 +156,7 @@ def deploy_suite(
     )
     requests.grantRole(requests.TRIGGER_ROLE(), balancing, tx)  # G-14 DR activations
     stability.setResponder(balancing, tx)
+    compensation = ShedCompensation.deploy(balancing, regions, consumers, meter, escrow, tx)
 
     # the utility: applies for region 1, two of three verifiers approve (U-3)
     utilities.applyForVerification("Pacific Grid Co", b"\x01" * 32, [REGION], {"from": utility})
@@ -178,6 +181,7 @@ def deploy_suite(
         operators,
         stability,
         balancing,
+        compensation,
     )
 
 

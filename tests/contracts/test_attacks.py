@@ -3,7 +3,7 @@
 The cast includes a rival utility, verified for the same region: it may create its own programs
 and attest consumers of the region (C-3), and nothing of another utility's program.
 
-Every state-changing function of the fourteen contracts is in exactly one table below:
+Every state-changing function of the fifteen contracts is in exactly one table below:
 
 * ``ROLE``: guarded by ``onlyRole``. Every account and protocol contract that lacks the role gets
   exactly ``AccessControlUnauthorizedAccount(caller, role)``; every holder gets past the guard
@@ -55,11 +55,14 @@ CONTRACTS = (
     "operators",
     "stability",
     "balancing",
+    "compensation",
 )
-# the contracts built on AccessControl (ProgramRegistry, ProofSettlement, GridOperatorRegistry and
-# BalancingActions hold no roles)
+# the contracts built on AccessControl (ProgramRegistry, ProofSettlement, GridOperatorRegistry,
+# BalancingActions and ShedCompensation hold no roles)
 ACCESS_CONTROLLED = tuple(
-    c for c in CONTRACTS if c not in ("programs", "proofs", "operators", "balancing")
+    c
+    for c in CONTRACTS
+    if c not in ("programs", "proofs", "operators", "balancing", "compensation")
 )
 
 ROLE: dict[tuple[str, str], str] = {
@@ -260,6 +263,22 @@ def _link_program(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], s
     return ((1, True), [w.utility], lambda who: err("NotProgramUtility", 1, who))
 
 
+def _no_shed(function: str) -> Owner:
+    """G-17: only a load shed's operator funds its pool or withdraws its remainder, only the shed
+    consumer claims; the cast has no action and no pool, so everyone gets UnknownAction (fund,
+    withdrawRemainder) or PoolNotFunded (claim). The rightful callers' own calls, and every other
+    caller's, are in tests/contracts/test_shed_compensation.py."""
+
+    def owner(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
+        if function == "fund":
+            return ((1, w.s.token, 1, 1), [], lambda who: err("UnknownAction", 1))
+        if function == "withdrawRemainder":
+            return ((1, w.stranger), [], lambda who: err("UnknownAction", 1))
+        return ((1, 0, b"", []), [], lambda who: err("PoolNotFunded", 1))
+
+    return owner
+
+
 def _approve_exit(w: Any) -> tuple[tuple[Any, ...], list[Any], Callable[[Any], str]]:
     # G-11: the UtilityRegistry's verifiers only (a member gets NotInEmergency here: no emergency)
     return ((REGION,), w.council, lambda who: err("NotCouncilMember", who))
@@ -278,6 +297,9 @@ OWNER: dict[tuple[str, str], Owner] = {
     ("balancing", "disableAutomatedResponse"): _no_response,
     ("balancing", "evaluate"): _evaluate,
     ("balancing", "fireResponse"): _fire,
+    ("compensation", "fund"): _no_shed("fund"),
+    ("compensation", "claim"): _no_shed("claim"),
+    ("compensation", "withdrawRemainder"): _no_shed("withdrawRemainder"),
     ("operators", "approve"): _council_approve,
     ("operators", "suspend"): _council_suspend,
     ("optimistic", "postEntries"): _post_entries,

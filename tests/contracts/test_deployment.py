@@ -84,6 +84,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
         "GridOperatorRegistry": s.operators,
         "GridStability": s.stability,
         "BalancingActions": s.balancing,
+        "ShedCompensation": s.compensation,
         "MockStablecoin": s.token,
     }
     c = containers

@@ -299,7 +299,7 @@ def test_status__chain_contracts_regions_outbox(
 ) -> None:
     code, out, _ = run(capsys, [*w.args("status"), "--outbox", str(tmp_path / "none.sqlite")])
     assert code == 0 and f"chain {w.w3.eth.chain_id}" in out and "NO CODE" not in out
-    assert out.count(" code") == 14 and "regions: 1" in out and "events: 0, open 0" in out
+    assert out.count(" code") == 15 and "regions: 1" in out and "events: 0, open 0" in out
     assert "outbox" in out and "none" in out
     assert "60-minute interval, UTC-08:00, today " in out  # no zone set: the fixed offset
 
