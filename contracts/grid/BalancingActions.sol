@@ -437,7 +437,7 @@ contract BalancingActions is IBalancingActions {
             stage: 0,
             shareBps: c.shareBps
         });
-        if (c.kind == ActionKind.DrActivation) (q.windowStart, q.windowEnd) = _drWindow(c, m.time);
+        if (c.kind == ActionKind.DrActivation) (q.windowStart, q.windowEnd) = _drWindow(c);
         try this.fireResponse(r.operator, q, responseId) returns (uint256 actionId) {
             r.lastFired = m.time;
             ++r.fired;
@@ -460,15 +460,16 @@ contract BalancingActions is IBalancingActions {
         _instruct(actionId, _actions[actionId]);
     }
 
-    /// @dev G-16: a DR activation starts at the first whole local hour at least the program's gate lead
-    /// (plus one hour) after the measurement, for durationSeconds, cut at the local day's end.
+    /// @dev G-16: a DR activation starts at the first whole local hour more than the program's gate
+    /// lead after the posting (the block's time: a measurement may be posted late), for
+    /// durationSeconds, cut at the local day's end.
     // slither: two view calls to the protocol's registries, at most once per firing (the loop is bounded)
     // slither-disable-next-line calls-loop
-    function _drWindow(ResponseConfig memory c, uint40 time) private view returns (uint40 start, uint40 end) {
+    function _drWindow(ResponseConfig memory c) private view returns (uint40 start, uint40 end) {
         int256 offset = int256(_regions.region(c.regionId).utcOffsetMinutes) * 60;
         uint256 lead = uint256(_programs.program(c.programId).gateLeadHours) + 1;
         uint256 hour = LocalTime.SECONDS_PER_HOUR;
-        uint256 local = uint256(int256(uint256(time)) + offset);
+        uint256 local = uint256(int256(block.timestamp) + offset);
         uint256 startLocal = (local / hour + lead) * hour;
         uint256 dayEnd = (startLocal / LocalTime.SECONDS_PER_DAY + 1) * LocalTime.SECONDS_PER_DAY;
         uint256 endLocal = startLocal + c.durationSeconds;

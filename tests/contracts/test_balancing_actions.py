@@ -468,14 +468,15 @@ def test_g16_forecast_above__the_next_hours_forecast(suite, bal, tso, grid, orac
     assert len(tx.events["ResponseFired"]) == 1 and tx.events["ResponseFired"]["value"] == 4_200_000
 
 
+@pytest.mark.parametrize("late", [0, 3_000])  # posted at once, or 50 minutes after the measurement
 def test_g16_dr_response__fails_outside_an_emergency_then_fires_in_one(
-    world, bal, tso, utility, grid
+    world, bal, tso, utility, grid, late
 ):
     s = world.suite
     bal.setProgramLinked(1, True, {"from": utility})
     dr = config(kind=DR, programId=1, targetKw=1_000, durationSeconds=2 * HOUR, threshold=59_400)
     bal.configureAutomatedResponse(dr, {"from": tso})
-    grid.t = now() - 600
+    grid.t = now() - 600 - late
     tx = grid.post({"frequency": 59_300})  # Alert only
     assert "ResponseFired" not in tx.events and "ResponseFailed" in tx.events
     assert bal.response(1)["lastFired"] == 0 and bal.actionCount() == 0  # nothing half-made
@@ -485,7 +486,7 @@ def test_g16_dr_response__fails_outside_an_emergency_then_fires_in_one(
     e = s.requests.drEvent(a["eventId"])
     assert e["tier"] == 2 and a["status"] == INSTRUCTED
     gate = s.programs.program(1)["gateLeadHours"]
-    local = grid.t + OFFSET_SECONDS
+    local = tx.timestamp + OFFSET_SECONDS  # from the posting, not the (earlier) measurement
     assert a["windowStart"] == (local // HOUR + gate + 1) * HOUR - OFFSET_SECONDS
 
 
