@@ -97,7 +97,7 @@ def _post(args: argparse.Namespace) -> int:
     s = Session.open(args)
     _region(s, args.region)
     try:
-        points = read_measurements(args.file)
+        points = [Measurement.model_validate(m.model_dump()) for m in read_measurements(args.file)]
     except MeasurementFileError as exc:
         raise CliError(str(exc)) from None
     latest = _grid(s, args.region).latest_time

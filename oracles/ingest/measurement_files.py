@@ -19,13 +19,24 @@ from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from oracles.protocol.bindings import Measurement
-
 COLUMNS = ("time", "load_kw", "reserve_kw", "frequency_mhz", "voltage_permille", "phase_centideg")
 
 
 class MeasurementFileError(ValueError):
     """A measurement file cannot be read: ``file:line: field: message``."""
+
+
+class MeasuredPoint(BaseModel):
+    """One measurement as GridStability takes it (IGridStability.Measurement's fields)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    time: int
+    load_kw: int
+    reserve_kw: int
+    frequency_mhz: int
+    voltage_permille: int
+    phase_centideg: int
 
 
 class MeasurementRow(BaseModel):
@@ -40,8 +51,8 @@ class MeasurementRow(BaseModel):
     voltage_permille: int = Field(ge=0, lt=2**16)
     phase_centideg: int = Field(ge=-(2**15), lt=2**15)
 
-    def measurement(self) -> Measurement:
-        return Measurement(
+    def measurement(self) -> MeasuredPoint:
+        return MeasuredPoint(
             time=int(self.time.timestamp()),
             load_kw=self.load_kw,
             reserve_kw=self.reserve_kw,
@@ -51,11 +62,11 @@ class MeasurementRow(BaseModel):
         )
 
 
-def read_measurements(path: Path) -> list[Measurement]:
-    """Every row of ``path`` as a Measurement, in file order; strictly increasing times."""
+def read_measurements(path: Path) -> list[MeasuredPoint]:
+    """Every row of ``path`` as a measurement, in file order; strictly increasing times."""
     if not path.is_file():
         raise MeasurementFileError(f"{path}: no such file")
-    out: list[Measurement] = []
+    out: list[MeasuredPoint] = []
     with path.open(newline="", encoding="utf-8") as f:
         reader = csv.DictReader(f)
         missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]

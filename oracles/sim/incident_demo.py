@@ -44,7 +44,7 @@ from oracles.chain.rpc import connect
 from oracles.chain.signers import NodeSigner
 from oracles.ops.deploy import DeployConfig, RegionConfig, deploy_protocol, load_suite
 from oracles.ops.localnet import GENESIS_TIMESTAMP
-from oracles.protocol.bindings import ActionRequest, BandProfile, ResponseConfig
+from oracles.protocol.bindings import ActionRequest, BandProfile, RegionGrid, ResponseConfig
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import ActionKind, OperatorKind, ResponseMetric, UtilityAction
 from oracles.protocol.errors import ErrorDecoder
@@ -239,7 +239,8 @@ def _play(run: IncidentRun, out: TextIO) -> Played:
         if failed:
             reason = run.clients["grid_oracle"].decoder.decode(failed[0]["reason"])
             raise DemoError(f"batch {k}: the automated response failed: {reason}")
-        state = ref.SystemState(int(stability.functions.regionGrid(REGION_ID).call()[0]))
+        grid = RegionGrid.model_validate(stability.functions.regionGrid(REGION_ID).call())
+        state = ref.SystemState(int(grid.state))
         low = min(m.frequency_mhz for m in batch)
         notes = [
             f"{ref.SystemState(c['from']).name}->{ref.SystemState(c['to']).name}" for c in changes
