@@ -23,12 +23,16 @@ from web3 import Web3
 from web3.contract.contract import Contract
 from web3.types import RPCEndpoint
 
+from oracles.chain.errors import ChainError
+
 MAX_BATCH_BYTES = 256 * 1024  # per JSON-RPC batch request
 Batch = Callable[[list[tuple[str, list[Any]]]], list[dict[str, Any]]]
 
 
-class CallFailed(RuntimeError):
-    """A view call reverted or the node refused it; ``data`` is the revert data, if any."""
+class CallFailed(ChainError):
+    """A view call reverted or the node refused it; ``data`` is the revert data, if any. A chain
+    error like a reverted transaction: a watching daemon logs the pass and tries again (a reorg
+    can take back the state a view relied on, e.g. a day made final)."""
 
     def __init__(self, what: str, message: str, data: str | None) -> None:
         super().__init__(f"{what}: {message}")
