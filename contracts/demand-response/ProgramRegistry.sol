@@ -16,12 +16,17 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
     uint256 private constant _BPS = 10_000;
     /// @notice The longest enrollment gate lead a program may set (V-1).
     uint8 public constant MAX_GATE_LEAD_HOURS = 72;
+    /// @notice The longest rebound window of a load-shifting program, in hours (L-1).
+    uint8 public constant MAX_SHIFT_HOURS = 12;
+    uint8 private constant _TIER_EMERGENCY = 2; // IReductionRequests.Tier.Emergency
 
     IUtilityRegistry private immutable _utilities;
     IIncentiveEscrow private immutable _escrow;
 
     uint32 private _programCount;
     mapping(uint32 programId => Program) private _programs;
+    // written only for a type other than peak shaving: the zero value is a peak-shaving program (P-7)
+    mapping(uint32 programId => ProgramKind) private _kinds;
 
     /// @param utilities The utility registry (P-1: only an active utility of the region).
     /// @param escrow The escrow that holds every program's budget.
@@ -59,6 +64,14 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             maxShareBps: p.maxShareBps,
             basis: p.basis
         });
+        if (p.programType != ProgramType.PeakShaving) {
+            _kinds[programId] = ProgramKind({
+                programType: p.programType,
+                shiftHours: p.shiftHours,
+                shiftBefore: p.shiftBefore,
+                neutralityBps: p.neutralityBps
+            });
+        }
         emit ProgramCreated(programId, msg.sender, regionId, p);
         _escrow.openProgram(programId, p.token, msg.sender, budget);
     }
@@ -74,6 +87,21 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
         Program storage p = _programs[programId];
         if (p.utility == address(0)) revert UnknownProgram(programId);
         return (p.token, p.minDeliveryBps);
+    }
+
+    /// @inheritdoc IProgramRegistry
+    function programKind(uint32 programId) external view returns (ProgramKind memory) {
+        if (_programs[programId].utility == address(0)) revert UnknownProgram(programId);
+        return _kinds[programId];
+    }
+
+    /// @inheritdoc IProgramRegistry
+    function checkEventAllowed(uint32 programId, bool triggered, uint8 tier) external view {
+        Program storage p = _programs[programId];
+        (address utility, uint16 regionId) = (p.utility, p.regionId);
+        if (!_utilities.isActiveUtility(utility, regionId)) revert UtilityNotActive(utility, regionId);
+        if (_kinds[programId].programType == ProgramType.EmergencyResponse && (!triggered || tier != _TIER_EMERGENCY))
+            revert EventOriginNotAllowed(programId, triggered, tier);
     }
 
     /// @inheritdoc IProgramRegistry
@@ -97,6 +125,24 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             revert InvalidTierMultipliers(p.economicBps, p.emergencyBps);
         }
         _validateEnrollment(p);
+        _validateKind(p);
+    }
+
+    /// @dev P-7, L-1: load shifting on the 10-in-10 baseline without day-of adjustment (the rebound may lie
+    /// in the adjustment window), a rebound window of 1..12 hours, a tolerance <= 10_000 bps; no other
+    /// type has a rebound window.
+    function _validateKind(ProgramParams calldata p) private pure {
+        if (p.programType == ProgramType.LoadShifting) {
+            if (
+                p.method != Baseline.METHOD_TEN_IN_TEN ||
+                p.adjWindowHours != 0 ||
+                p.shiftHours == 0 ||
+                p.shiftHours > MAX_SHIFT_HOURS ||
+                p.neutralityBps > _BPS
+            ) revert InvalidLoadShift(p.method, p.adjWindowHours, p.shiftHours, p.neutralityBps);
+        } else if (p.shiftHours != 0 || p.shiftBefore || p.neutralityBps != 0) {
+            revert InvalidProgramKind(p.programType, p.shiftHours, p.shiftBefore, p.neutralityBps);
+        }
     }
 
     /// @dev P-2, V-1: the gate comes no later than the adjustment window's start (so nobody enrolls after

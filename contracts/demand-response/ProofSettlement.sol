@@ -9,6 +9,7 @@ import {IConsumerRegistry} from "../interfaces/IConsumerRegistry.sol";
 import {IMeterData} from "../interfaces/IMeterData.sol";
 import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {Baseline} from "../libraries/Baseline.sol";
+import {LoadShift} from "../libraries/LoadShift.sol";
 import {LocalTime} from "../libraries/LocalTime.sol";
 import {MeterLeaf} from "../libraries/MeterLeaf.sol";
 import {MeterMultiproof} from "../libraries/MeterMultiproof.sol";
@@ -71,6 +72,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256[] sumBuffer; // the consumer's per-interval sums, unpacked from the lanes
         bool signedData; // the program counts meter-signed records only (S-10)
         bool net; // the program settles on max(import - export, 0): each day needs both records (N-1, N-2)
+        LoadShift.Result shift; // the consumer's load shift, in a load-shifting program (L-3..L-5)
     }
 
     /// @dev A batch settlement's records by group (S-11): per group, the positions and leaf hashes of its
@@ -103,7 +105,10 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     /// @inheritdoc IProofSettlement
     function settle(uint256 eventId, address account, LeafProof[] calldata leaves) external nonReentrant {
         Outcome[] memory outcomes = new Outcome[](1);
-        outcomes[0] = _verify(_settleableContext(eventId, account), account, leaves);
+        Context memory c = _settleableContext(eventId, account);
+        LoadShift.Result memory shift;
+        (outcomes[0], shift) = _verify(c, account, leaves);
+        if (c.loadShift && outcomes[0].sufficient) _logShift(eventId, account, shift);
         address[] memory accounts = new address[](1);
         accounts[0] = account;
         // slither: the ledger records exactly one outcome; the count it returns adds nothing here
@@ -129,6 +134,11 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         // slither-disable-next-line unused-return
         (w.firstInterval, ) = Baseline.adjustmentWindow(c.params);
         w.endInterval = c.params.endInterval;
+        if (c.loadShift) {
+            // the rebound window is read too (L-2): it lies before the window's start or after the event
+            if (c.shift.reboundStart < w.firstInterval) w.firstInterval = c.shift.reboundStart;
+            if (c.shift.reboundEnd > w.endInterval) w.endInterval = c.shift.reboundEnd;
+        }
         _allocateBuffers(w, c.params.method == Baseline.METHOD_TEN_IN_TEN);
         address[] memory accounts = new address[](n);
         Outcome[] memory outcomes = new Outcome[](n); // n outcomes allocated here, filled below
@@ -139,6 +149,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             uint256 freeMemory = _freeMemory();
             _forConsumer(w, c.signedData, account);
             _batchOutcome(c, w, cr.records, cr.refs, outcomes[i]);
+            if (c.loadShift && outcomes[i].sufficient) _logShift(eventId, account, w.shift);
             // one consumer's working memory (readings, baseline days) is dead once its outcome is
             // copied: reuse it for the next, so memory (and its quadratic cost) does not grow with n
             _setFreeMemory(freeMemory);
@@ -151,8 +162,8 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint256 eventId,
         address account,
         LeafProof[] calldata leaves
-    ) external view returns (Outcome memory) {
-        return _verify(_context(_knownEvent(eventId)), account, leaves);
+    ) external view returns (Outcome memory o) {
+        (o, ) = _verify(_context(_knownEvent(eventId)), account, leaves);
     }
 
     /// @inheritdoc IProofSettlement
@@ -226,6 +237,32 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
             adjCapBps: p.adjCapBps
         });
         (c.eventDays[0], c.eventDays[1]) = _requests.regionEventWords(e.regionId, (e.day - LOOKBACK_DAYS) >> 8);
+        IProgramRegistry.ProgramKind memory kind = _programs.programKind(e.programId);
+        if (kind.programType == IProgramRegistry.ProgramType.LoadShifting) {
+            c.loadShift = true;
+            (c.shift.reboundStart, c.shift.reboundEnd) = LoadShift.reboundWindow(
+                c.params.intervalMinutes,
+                e.startInterval,
+                e.endInterval,
+                kind.shiftHours,
+                kind.shiftBefore
+            );
+            c.shift.neutralityBps = kind.neutralityBps;
+        }
+    }
+
+    /// @dev L-5: the load shift measured for one consumer, logged as its outcome goes to the ledger.
+    function _logShift(uint256 eventId, address account, LoadShift.Result memory s) private {
+        emit LoadShiftMeasured(
+            eventId,
+            account,
+            s.reductionWh,
+            s.reboundBaselineWh,
+            s.reboundActualWh,
+            s.reboundWh,
+            s.shiftedWh,
+            s.neutral
+        );
     }
 
     /// @dev The event-day record, then the baseline-day walk, then the baseline (S-2..S-6, S-10).
@@ -233,7 +270,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         Context memory c,
         address account,
         LeafProof[] calldata leaves
-    ) private view returns (Outcome memory) {
+    ) private view returns (Outcome memory, LoadShift.Result memory) {
         Walk memory w = _startWalk(c, account);
         bool eventMissing = true; // no event-day record posted: insufficient data (S-6)
         // slither: an empty array, read only when the event-day record was posted and verified
@@ -241,7 +278,7 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         uint32[] memory eventDay;
         if (_eventPosted(w)) (eventMissing, eventDay) = _verifyDay(leaves, w, c.day, false);
         (uint32[][] memory dayList, uint256 n) = _collectBaselineDays(leaves, w);
-        return _outcome(c, eventMissing, eventDay, dayList, n, w);
+        return (_outcome(c, eventMissing, eventDay, dayList, n, w), w.shift);
     }
 
     /// @dev S-5, S-6: the baseline result from the baseline days (gaps as zeros, B-9), or insufficient data.
@@ -255,14 +292,21 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
     ) private pure returns (Outcome memory o) {
         o.eventDayMissing = eventMissing;
         o.baselineDays = w.usable;
-        if (eventMissing || w.usable < Baseline.MIN_DAYS) return o;
+        if (_insufficient(c, eventMissing, w)) return o;
         // shrink a memory array's length in place
         // solhint-disable-next-line no-inline-assembly
         assembly ("memory-safe") {
             mstore(dayList, n) // shrink to the days found; n <= the allocated length
         }
         o.sufficient = true;
-        o.result = Baseline.compute(dayList, eventDay, c.params, w.gapped);
+        if (c.loadShift) (o.result, w.shift) = LoadShift.compute(dayList, eventDay, c.params, c.shift);
+        else o.result = Baseline.compute(dayList, eventDay, c.params, w.gapped);
+    }
+
+    /// @dev S-6: no usable event-day record or fewer than 5 usable baseline days; L-3: a load shift with a
+    /// gap among its baseline days (a gap lowers the rebound window's baseline, which would raise the rebound).
+    function _insufficient(Context memory c, bool eventMissing, Walk memory w) private pure returns (bool) {
+        return eventMissing || w.usable < Baseline.MIN_DAYS || (c.loadShift && w.gapped);
     }
 
     function _startWalk(Context memory c, address account) private view returns (Walk memory w) {
@@ -625,9 +669,15 @@ contract ProofSettlement is IProofSettlement, ReentrancyGuard {
         o.eventDayMissing = eventMissing;
         o.baselineDays = w.usable;
         MeterLeaf.unpackLanes(w.lanes, w.sumBuffer); // and zeroes the lanes for the next consumer
-        if (eventMissing || w.usable < Baseline.MIN_DAYS) return;
+        if (_insufficient(c, eventMissing, w)) return;
         o.sufficient = true;
-        _copyResult(Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params, w.gapped), o.result);
+        if (c.loadShift) {
+            Baseline.Result memory r;
+            (r, w.shift) = LoadShift.fromSums(w.sumBuffer, n, w.eventBuffer, c.params, c.shift);
+            _copyResult(r, o.result);
+        } else {
+            _copyResult(Baseline.computeTenInTen(w.sumBuffer, n, w.eventBuffer, c.params, w.gapped), o.result);
+        }
     }
 
     /// @dev The baseline-day walk of a batch consumer (S-3, S-4): the records of its baseline days, in

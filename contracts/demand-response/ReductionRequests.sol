@@ -392,7 +392,8 @@ contract ReductionRequests is IReductionRequests, AccessControl {
         bool triggered
     ) private returns (uint256 eventId) {
         uint16 regionId = p.regionId;
-        if (!_utilities.isActiveUtility(p.utility, regionId)) revert UtilityNotActive(p.utility, regionId);
+        // P-3: the program's utility is active in the region; P-7: the program's type allows this path
+        _programs.checkEventAllowed(programId, triggered, uint8(tier));
         _checkEventTime(regionId, day, startInterval, endInterval, p.gateLeadHours);
         mapping(uint256 => uint256) storage programDays = _programDays[programId];
         if (programDays.get(day)) revert ProgramDayTaken(programId, day);

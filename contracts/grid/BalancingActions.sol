@@ -138,6 +138,10 @@ contract BalancingActions is IBalancingActions {
         if (p.utility != msg.sender || !_utilities.isActiveUtility(msg.sender, p.regionId)) {
             revert NotProgramUtility(programId, msg.sender);
         }
+        // P-7: only an emergency-response program takes the DR activations' Emergency-tier events
+        if (linked && _programs.programKind(programId).programType != IProgramRegistry.ProgramType.EmergencyResponse) {
+            revert NotEmergencyResponseProgram(programId);
+        }
         _linked[programId] = linked;
         emit ProgramLinked(programId, linked);
     }

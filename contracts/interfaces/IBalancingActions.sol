@@ -113,6 +113,8 @@ interface IBalancingActions {
     error WindowNotStarted(uint256 actionId, uint40 windowStart);
     /// @notice Only the program's active utility links or unlinks it.
     error NotProgramUtility(uint32 programId, address caller);
+    /// @notice Only an emergency-response program is linked for DR activations (P-7, G-14).
+    error NotEmergencyResponseProgram(uint32 programId);
     /// @notice A report is for a completed load shed, once, with a non-zero hash (G-15).
     error ReportNotOwed(uint256 actionId);
     /// @notice A report hash is non-zero.

@@ -13,6 +13,25 @@ interface IProgramRegistry {
         Net
     }
 
+    /// @notice What a program's events are for (P-7): peak shaving (a reduction in the event window, the
+    /// default), load shifting (the reduction and its rebound in a window beside the event settle
+    /// together, L-1..L-6) or emergency response (events only from the emergency path: a trigger holder's
+    /// Emergency-tier event, G-14).
+    enum ProgramType {
+        PeakShaving,
+        LoadShifting,
+        EmergencyResponse
+    }
+
+    /// @notice A program's type and, for load shifting, its rebound window and energy-neutrality
+    /// tolerance (P-7, L-1, L-2). One slot, written only for a type other than peak shaving.
+    struct ProgramKind {
+        ProgramType programType;
+        uint8 shiftHours; // load shifting: the rebound window's length in hours, 1..12 (else 0)
+        bool shiftBefore; // load shifting: the rebound window ends at the event's start (else starts at its end)
+        uint16 neutralityBps; // load shifting: |reduction - rebound| <= tolerance x reduction (L-4), <= 10_000
+    }
+
     /// @notice Program parameters given at creation (P-2).
     struct ProgramParams {
         address token; // allowlisted payment token
@@ -31,6 +50,10 @@ interface IProgramRegistry {
         uint8 gateLeadHours; // enrollment closes this long before the start (V-1): adj window + gap .. 72 h
         uint16 maxShareBps; // most of one event's target one consumer may commit (V-1, P5), 1..10_000
         Basis basis; // import, or net of export (N-1); fixed at creation
+        ProgramType programType; // peak shaving, load shifting or emergency response (P-7)
+        uint8 shiftHours; // load shifting: rebound window length, 1..12 h (L-1, L-2); else 0
+        bool shiftBefore; // load shifting: the rebound window precedes the event (L-2); else false
+        uint16 neutralityBps; // load shifting: energy-neutrality tolerance, <= 10_000 (L-4); else 0
     }
 
     /// @notice A program. Three slots, packed.
@@ -79,6 +102,14 @@ interface IProgramRegistry {
     error InvalidMaxShare(uint16 maxShareBps);
     /// @notice No program has this id.
     error UnknownProgram(uint32 programId);
+    /// @notice A load-shifting program needs the 10-in-10 method, no day-of adjustment, a rebound window
+    /// of 1..12 hours and a neutrality tolerance of at most 10_000 bps (L-1).
+    error InvalidLoadShift(uint8 method, uint8 adjWindowHours, uint8 shiftHours, uint16 neutralityBps);
+    /// @notice A program that is not load shifting has no rebound window and no tolerance (P-7).
+    error InvalidProgramKind(ProgramType programType, uint8 shiftHours, bool shiftBefore, uint16 neutralityBps);
+    /// @notice An emergency-response program's events come only from a trigger holder, at the Emergency
+    /// tier (P-7, G-14); `triggered` and `tier` are the refused event's.
+    error EventOriginNotAllowed(uint32 programId, bool triggered, uint8 tier);
 
     /*//////////////////////////////////////////////////////////////
                                   EVENTS
@@ -116,6 +147,20 @@ interface IProgramRegistry {
     /// @return token The program's payment token.
     /// @return minDeliveryBps The least delivered share of a commitment that is paid (P-2).
     function paymentTerms(uint32 programId) external view returns (address token, uint16 minDeliveryBps);
+
+    /// @notice A program's type, rebound window and neutrality tolerance (P-7, L-1); reverts UnknownProgram
+    /// if none has this id.
+    function programKind(uint32 programId) external view returns (ProgramKind memory);
+
+    /// @notice Whether an event may be created in a program now, by this path: reverts UtilityNotActive
+    /// unless the program's utility is active in its region (P-3), and EventOriginNotAllowed for an
+    /// emergency-response program unless the event is triggered (a TRIGGER_ROLE holder of the ledger) and
+    /// of the Emergency tier (P-7); every other program takes every path. The ledger asks before it
+    /// creates an event.
+    /// @param programId The program (known: the ledger read it first).
+    /// @param triggered The event comes from createTriggeredEvent.
+    /// @param tier The event's tier (IReductionRequests.Tier as uint8: 2 = Emergency).
+    function checkEventAllowed(uint32 programId, bool triggered, uint8 tier) external view;
 
     /// @notice Number of programs (ids 1..n).
     function programCount() external view returns (uint32);

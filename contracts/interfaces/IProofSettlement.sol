@@ -2,6 +2,7 @@
 pragma solidity ^0.8.24;
 
 import {Baseline} from "../libraries/Baseline.sol";
+import {LoadShift} from "../libraries/LoadShift.sol";
 
 /// @title IProofSettlement
 /// @notice Proof-carrying settlement (SPECIFICATION.md §7, S-1..S-10): it chooses the baseline days
@@ -19,6 +20,8 @@ interface IProofSettlement {
         // the region's event-day bits for bitmap words (day - LOOKBACK_DAYS) >> 8 and the next: the
         // whole lookback lies in these two words (S-3)
         uint256[2] eventDays;
+        bool loadShift; // a load-shifting program: the rebound settles with the reduction (L-2..L-5)
+        LoadShift.Terms shift; // its rebound window and neutrality tolerance
     }
 
     /// @notice One meter record with its proof, for settlement.
@@ -73,6 +76,21 @@ interface IProofSettlement {
     /// @notice settleBatch reads one channel: a net program's enrollments settle one by one (`settle`)
     /// or through an optimistic root (N-3).
     error NetProgramNotBatchable(uint256 eventId);
+
+    /// @notice The load shift the verifier measured for one consumer of a load-shifting program (L-3..L-5)
+    /// and handed to the ledger with its outcome: the event-window reduction, the rebound window's
+    /// baseline, use and rebound, and the shifted energy paid for (0 unless `neutral`). The ledger's
+    /// Settled log carries the event window's baseline and use and, as its reduction, `shiftedWh`.
+    event LoadShiftMeasured(
+        uint256 indexed eventId,
+        address indexed account,
+        uint256 reductionWh,
+        uint256 reboundBaselineWh,
+        uint256 reboundActualWh,
+        uint256 reboundWh,
+        uint256 shiftedWh,
+        bool neutral
+    );
 
     // a record of the wrong length, consumer, region or day, or not under its batch root, reverts in
     // MeterData.verifiedReadings (IMeterData: RecordShapeNotSettleable, InvalidRecordLength, Leaf*Mismatch,

@@ -75,8 +75,7 @@ interface IReductionRequests {
                                   ERRORS
     //////////////////////////////////////////////////////////////*/
 
-    /// @notice The caller is not an active utility of the region (U-7).
-    error UtilityNotActive(address utility, uint16 regionId);
+    // an event of a program whose utility is not active: UtilityNotActive, from ProgramRegistry.checkEventAllowed (P-3)
     /// @notice Only the program's utility may do this.
     error NotProgramOwner(uint32 programId, address caller);
     /// @notice No event has this id.

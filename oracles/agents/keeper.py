@@ -41,11 +41,11 @@ from oracles.protocol.bindings import (
     RootRecord,
 )
 from oracles.protocol.contracts import Protocol
-from oracles.protocol.enums import Basis, EnrollmentStatus, Ineligibility, Refusal
+from oracles.protocol.enums import Basis, EnrollmentStatus, Ineligibility, ProgramType, Refusal
 from oracles.protocol.event_window import EventWindow
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref
-from oracles.reference import meter_signing
+from oracles.reference import load_shift, meter_signing
 from oracles.reference import optimistic_root as opt
 from oracles.reference.baseline_days import (
     LOOKBACK_DAYS,
@@ -85,6 +85,7 @@ class Terms(NamedTuple):
     event: DrEvent
     program: Program
     window: EventWindow  # the event's intervals at the region's meter interval (P-3, R-7)
+    shift: load_shift.ShiftTerms | None = None  # a load-shifting program's rebound window (L-2)
 
 
 @dataclass(frozen=True)
@@ -192,7 +193,7 @@ def baseline_params(terms: Terms, cap_bps: int | None = None) -> ref.BaselinePar
 def event_terms(terms: Terms, *, by_keeper: bool) -> EventTerms:
     """The event's terms as enrollment checks them against a consumer (V-2): the hours its window
     touches."""
-    event, program, window = terms
+    event, program, window = terms.event, terms.program, terms.window
     start_hour, end_hour = window.hours
     return EventTerms(
         region_id=event.region_id, class_mask=program.class_mask, rate=event.rate,
@@ -253,7 +254,14 @@ class Keeper:
         if event_id not in self._terms:
             event = self.p.dr_event(event_id)
             window = EventWindow.of_event(event, self.p.meter_interval(event.region_id))
-            self._terms[event_id] = Terms(event, self.p.program(event.program_id), window)
+            kind = self.p.program_kind(event.program_id)
+            shift = None
+            if kind.program_type == ProgramType.LoadShifting:
+                shift = load_shift.shift_terms(
+                    window.interval_minutes, window.start_interval, window.end_interval,
+                    kind.shift_hours, kind.shift_before, kind.neutrality_bps,
+                )  # fmt: skip
+            self._terms[event_id] = Terms(event, self.p.program(event.program_id), window, shift)
         return self._terms[event_id]
 
     # ------------------------------------------------------------------ enrollment
@@ -262,7 +270,8 @@ class Keeper:
         self, event_id: int, accounts: list[str] | None = None, progress: Progress | None = None
     ) -> EnrollStats:
         requests = self.p.requests.functions
-        event, program, window = terms_ = self.terms(event_id)
+        terms_ = self.terms(event_id)
+        event, program, window = terms_.event, terms_.program, terms_.window
         stats = EnrollStats(event_id)
         gate = int(requests.enrollmentGate(event_id).call())
         if latest_timestamp(self.client.w3) >= gate:
@@ -409,7 +418,12 @@ class Keeper:
     ) -> tuple[bool, ref.BaselineResult | None, int]:
         if event_readings is None or not is_sufficient(True, inputs):
             return False, None, 0
-        result = ref.compute(inputs.days, event_readings, baseline_params(terms), inputs.gapped)
+        # B-2..B-6, or for a load-shifting program L-3..L-5 (a gap: insufficient data, L-3)
+        result, _ = load_shift.settlement_result(
+            inputs.days, event_readings, baseline_params(terms), inputs.gapped, terms.shift
+        )
+        if result is None:
+            return False, None, 0
         reward = event_reward(result, committed, terms.event, terms.program)
         return True, result, reward
 
@@ -470,7 +484,7 @@ class Keeper:
         result (S-1..S-8), and the number of candidate-day mismatches with the chain. The event
         day is made final first if it can be (M-9)."""
         terms = self.terms(event_id)
-        event, program, window = terms
+        event, program, window = terms.event, terms.program, terms.window
         region, day = event.region_id, event.day
         if not self.finalize_day(event_id):
             raise ValueError(f"event {event_id}: day {day} is not final yet (M-9)")

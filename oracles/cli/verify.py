@@ -13,6 +13,7 @@ from oracles.cli.actions import Session, command
 from oracles.cli.event import kwh_text
 from oracles.indexer.verification import ChainRecord, Recomputed, Verification, day_date, verify
 from oracles.reference.baseline import BPS
+from oracles.reference.settlement_steps import Steps
 
 MISMATCH_EXIT = 3
 Money = Callable[[int], str]  # token units as text
@@ -173,13 +174,37 @@ def _math(v: Verification, r: Recomputed, money: tokens.Callable[[int], str]) ->
         f"   ratio {ratio} -> {_bps(a.ratio_bps)}" + (" (capped)" if a.why == "capped" else ""),
         "",
         f"6. Actual use in the window: {_wh(s.actual_wh)}",
-        f"7. Reduction: max({s.baseline_wh:,} - {s.actual_wh:,}, 0) = {_wh(s.reduction_wh)}",
+    ]
+    if s.shift is None:
+        out.append(
+            f"7. Reduction: max({s.baseline_wh:,} - {s.actual_wh:,}, 0) = {_wh(s.reduction_wh)}"
+        )
+    else:
+        out += _shift_lines(s, minutes)
+    out += [
         f"8. Reward (B-7): {_wh(rw.reduction_wh)} of {_wh(rw.committed_wh)} committed "
         + (f"reaches the minimum {rw.min_delivery_bps / 100:g}%; paid for min({rw.reduction_wh:,}, cap "
            f"{rw.cap_wh:,}) = {_wh(rw.payable_wh)} x {money(rw.rate)} per kWh = {money(rw.reward)}"
            if rw.delivered else f"is below the minimum {rw.min_delivery_bps / 100:g}%: reward 0"),
     ]  # fmt: skip
     return out
+
+
+def _shift_lines(s: Steps, minutes: int) -> list[str]:
+    """Step 7 of a load-shifting program (L-2..L-5): the rebound and the shifted energy."""
+    assert s.shift is not None
+    sh, r = s.shift, s.shift.result
+    window = (f"{argtypes.clock_text(sh.rebound_start * minutes)}-"
+              f"{argtypes.clock_text(sh.rebound_end * minutes)}")  # fmt: skip
+    verdict = (f"within {_bps(sh.neutrality_bps)} of it: neutral, shifted min({r.reduction_wh:,}, "
+               f"{r.rebound_wh:,}) = {_wh(r.shifted_wh)}" if r.neutral
+               else f"not within {_bps(sh.neutrality_bps)} of it: not a shift, shifted 0 Wh")  # fmt: skip
+    return [
+        f"7. Load shift (L-2..L-5): reduction max({s.baseline_wh:,} - {s.actual_wh:,}, 0) = "
+        f"{_wh(r.reduction_wh)}; rebound window {window}, baseline {_wh(r.rebound_baseline_wh)}, "
+        f"actual {_wh(r.rebound_actual_wh)}, rebound {_wh(r.rebound_wh)}",
+        f"   the rebound is {verdict}",
+    ]
 
 
 def _chain(c: ChainRecord, money: tokens.Callable[[int], str]) -> list[str]:  # type: ignore[name-defined]

@@ -41,12 +41,13 @@ from oracles.protocol.enums import (
     DisputeStatus,
     EnrollmentStatus,
     EventStatus,
+    ProgramType,
     RootStatus,
 )
 from oracles.protocol.event_window import EventWindow
 from oracles.protocol.meter_batches import Batch, day_batches
 from oracles.reference import baseline as ref
-from oracles.reference import meter_signing
+from oracles.reference import load_shift, meter_signing
 from oracles.reference import optimistic_root as opt
 from oracles.reference.baseline_days import (
     LOOKBACK_DAYS,
@@ -355,6 +356,15 @@ class _Walker:
         self.net = program.basis == Basis.Net
         self.since = deployed_at(p)
         self.interval = p.meter_interval(e.region_id)
+        self.shift: load_shift.ShiftTerms | None = None
+        kind = p.program_kind(e.program_id)
+        if (
+            kind.program_type == ProgramType.LoadShifting
+        ):  # L-2: the rebound window beside the event
+            w = EventWindow.of_event(e, self.interval)
+            self.shift = load_shift.shift_terms(self.interval, w.start_interval, w.end_interval,
+                                                kind.shift_hours, kind.shift_before,
+                                                kind.neutrality_bps)  # fmt: skip
         self._batches: dict[int, list[Batch]] = {}
         self._usable: dict[int, tuple[int, ...] | None] = {}
         self._problem: dict[int, str | None] = {}
@@ -491,6 +501,9 @@ class _Walker:
             why = f"the event day has no usable record: {event_day.problem}"
         elif inputs.usable < MIN_DAYS:
             why = f"{inputs.usable} baseline days with a usable record, {MIN_DAYS} needed (S-6)"
+        elif self.shift is not None and inputs.gapped:
+            why = ("a chosen day is a gap: a load shift needs every baseline day, because a gap's "
+                   "zeros would raise the rebound (L-3)")  # fmt: skip
         if why is not None or readings is None:
             return Recomputed(sufficient=False, why_insufficient=why, event_day_usable=readings is not None, baseline_days=inputs.usable,
                               gapped=inputs.gapped, steps=None, reward=0, verified_wh=0,
@@ -502,7 +515,7 @@ class _Walker:
                                     adj_gap_hours=pr.adj_gap_hours, adj_cap_bps=pr.adj_cap_bps)  # fmt: skip
         s = steps(inputs.days, readings, params, gapped=inputs.gapped, committed_wh=committed_wh,
                   rate=self.e.rate, min_delivery_bps=pr.min_delivery_bps,
-                  bonus_cap_bps=pr.bonus_cap_bps)  # fmt: skip
+                  bonus_cap_bps=pr.bonus_cap_bps, shift=self.shift)  # fmt: skip
         return Recomputed(sufficient=True, why_insufficient=None, event_day_usable=True, baseline_days=inputs.usable,
                           gapped=inputs.gapped, steps=s, reward=s.reward.reward,
                           verified_wh=s.reduction_wh, committed_wh=committed_wh)  # fmt: skip

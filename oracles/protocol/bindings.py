@@ -29,6 +29,7 @@ from oracles.protocol.enums import (
     LoadStatus,
     MeasuredLevel,
     OperatorKind,
+    ProgramType,
     ResponseMetric,
     RootStatus,
     StabilityStatus,
@@ -372,7 +373,9 @@ class ProgramParams(Struct):
     at 1.5x and emergency events at 2x the base rate, unsigned meter data, enrollment closing 12 hours
     before the start (V-1; at least the adjustment window plus its gap), and one consumer holding at
     most the whole of an event's target (``max_share_bps`` 10,000; P5, V-1), settled on imports
-    (``basis``; :class:`Basis.Net` settles on max(import - export, 0), N-1).
+    (``basis``; :class:`Basis.Net` settles on max(import - export, 0), N-1), a peak-shaving program
+    (``program_type``; a load-shifting one needs ``method`` 10-in-10, ``adj_window_hours`` 0,
+    ``shift_hours`` 1..12 and a ``neutrality_bps`` tolerance, L-1).
     """
 
     SOLIDITY: ClassVar[str] = "IProgramRegistry.ProgramParams"
@@ -393,6 +396,24 @@ class ProgramParams(Struct):
     gate_lead_hours: int = Field(default=12, validation_alias="gateLeadHours")
     max_share_bps: int = Field(default=10_000, validation_alias="maxShareBps")
     basis: Basis = Field(default=Basis.Import, validation_alias="basis")
+    program_type: ProgramType = Field(
+        default=ProgramType.PeakShaving, validation_alias="programType"
+    )
+    shift_hours: int = Field(default=0, validation_alias="shiftHours")
+    shift_before: bool = Field(default=False, validation_alias="shiftBefore")
+    neutrality_bps: int = Field(default=0, validation_alias="neutralityBps")
+
+
+class ProgramKind(Struct):
+    """IProgramRegistry.ProgramKind: a program's type and, for load shifting, its rebound window and
+    energy-neutrality tolerance (P-7, L-1, L-2)."""
+
+    SOLIDITY: ClassVar[str] = "IProgramRegistry.ProgramKind"
+
+    program_type: ProgramType = Field(validation_alias="programType")
+    shift_hours: int = Field(validation_alias="shiftHours")
+    shift_before: bool = Field(validation_alias="shiftBefore")
+    neutrality_bps: int = Field(validation_alias="neutralityBps")
 
 
 class BatchGroup(Struct):

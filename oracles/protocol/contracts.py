@@ -19,6 +19,7 @@ from oracles.protocol.bindings import (
     DrEvent,
     HourRecord,
     Program,
+    ProgramKind,
     RegionParams,
     RollingMape,
     RootRecord,
@@ -104,6 +105,9 @@ class Protocol:
 
     def program(self, program_id: int) -> Program:
         return Program.model_validate(self.programs.functions.program(program_id).call())
+
+    def program_kind(self, program_id: int) -> ProgramKind:
+        return ProgramKind.model_validate(self.programs.functions.programKind(program_id).call())
 
     def dr_event(self, event_id: int) -> DrEvent:
         return DrEvent.model_validate(self.requests.functions.drEvent(event_id).call())

@@ -90,6 +90,14 @@ class Basis(IntEnum):
     Net = 1  # max(import - export, 0) per interval
 
 
+class ProgramType(IntEnum):
+    """IProgramRegistry.ProgramType: what a program's events are for (P-7), fixed at its creation."""
+
+    PeakShaving = 0  # a reduction in the event window (the default)
+    LoadShifting = 1  # the reduction and its rebound beside the event settle together (L-1..L-5)
+    EmergencyResponse = 2  # events only from the emergency path: a trigger's Emergency-tier event
+
+
 class Tier(IntEnum):
     """IReductionRequests.Tier."""
 
@@ -275,6 +283,7 @@ SOLIDITY: dict[type[IntEnum], str] = {
     Ineligibility: "IConsumerRegistry.Ineligibility",
     Tier: "IReductionRequests.Tier",
     Basis: "IProgramRegistry.Basis",
+    ProgramType: "IProgramRegistry.ProgramType",
     EventStatus: "IReductionRequests.EventStatus",
     EnrollmentStatus: "IReductionRequests.EnrollmentStatus",
     RootStatus: "IOptimisticSettlement.RootStatus",

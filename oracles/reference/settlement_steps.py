@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pydantic import BaseModel, ConfigDict
 
 from oracles.reference import baseline as ref
+from oracles.reference import load_shift
 from oracles.reference.baseline import BPS, WH_PER_KWH, BaselineParams, DayReadings, Method
 
 
@@ -60,6 +61,15 @@ class RewardStep(_Model):
     reward: int  # floor(payable * rate / 1,000), or 0 below the minimum delivery
 
 
+class ShiftStep(_Model):
+    """A load shift (L-2..L-4): the rebound window, its baseline and use, and neutrality."""
+
+    rebound_start: int  # [start, end) of the rebound window, in meter intervals (L-2)
+    rebound_end: int
+    neutrality_bps: int  # the program's tolerance
+    result: load_shift.LoadShiftResult
+
+
 class Steps(_Model):
     method: str  # "10-in-10" or "high-5-of-10"
     selected: list[int]  # indices (0 = most recent) of the baseline days in the average (B-2, B-3)
@@ -67,8 +77,11 @@ class Steps(_Model):
     adjustment: AdjustmentStep
     baseline_wh: int  # the adjusted baseline over the window (B-6)
     actual_wh: int
-    reduction_wh: int  # max(baseline - actual, 0)
+    # what settlement records as the reduction: max(baseline - actual, 0), or for a load shift the
+    # shifted energy (L-5; the event window's reduction is then shift.result.reduction_wh)
+    reduction_wh: int
     reward: RewardStep
+    shift: ShiftStep | None = None  # a load-shifting program's rebound and neutrality (L-2..L-4)
 
     def result(self) -> ref.BaselineResult:
         return ref.BaselineResult(baseline_wh=self.baseline_wh, actual_wh=self.actual_wh,
@@ -89,9 +102,16 @@ def steps(
     rate: int,
     min_delivery_bps: int,
     bonus_cap_bps: int,
+    shift: load_shift.ShiftTerms | None = None,
 ) -> Steps:
-    """Every step of one settlement; its figures equal ``compute`` and ``reward`` exactly."""
+    """Every step of one settlement; its figures equal ``compute`` and ``reward`` exactly (for a
+    load-shifting program, ``shift`` given and no gap: ``load_shift.compute_shift``)."""
     result = ref.compute(baseline_days, event_day, p, gapped)  # validates the inputs first
+    shift_step: ShiftStep | None = None
+    if shift is not None:
+        result, measured = load_shift.compute_shift(baseline_days, event_day, p, shift)
+        shift_step = ShiftStep(rebound_start=shift.rebound_start, rebound_end=shift.rebound_end,
+                               neutrality_bps=shift.neutrality_bps, result=measured)  # fmt: skip
     selected = ref.select_days(baseline_days, p)
     adjustment = _adjustment(baseline_days, event_day, p, selected, gapped)
     ratio = adjustment.ratio_bps
@@ -110,6 +130,8 @@ def steps(
         baseline = total * ratio // (len(selected) * BPS)
     actual = sum(r.actual_wh for r in rows)
     reduction = max(baseline - actual, 0)
+    if shift_step is not None:  # L-5: the shifted energy is what B-7 pays
+        reduction = shift_step.result.shifted_wh
     cap = ref.commitment_cap(committed_wh, bonus_cap_bps)
     delivered = reduction * BPS >= committed_wh * min_delivery_bps
     payable = min(reduction, cap)
@@ -121,6 +143,7 @@ def steps(
                           min_delivery_bps=min_delivery_bps, delivered=delivered,
                           bonus_cap_bps=bonus_cap_bps, cap_wh=cap, payable_wh=payable, rate=rate,
                           reward=reward),
+        shift=shift_step,
     )  # fmt: skip
     expected = ref.reward(result.reduction_wh, committed_wh, rate, min_delivery_bps, bonus_cap_bps)
     if out.result() != result or reward != expected:  # the steps must be the reference's own

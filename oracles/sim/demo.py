@@ -550,7 +550,8 @@ def _post_day(
 def _self_enroll(run: Run, keeper: Keeper, event_id: int) -> None:
     """Consumers without keeper consent enroll themselves if the event suits them (their app asks
     the chain's eligibility check, V-2, without the keeper-consent condition)."""
-    event, program, window = keeper.terms(event_id)
+    t = keeper.terms(event_id)
+    event, program, window = t.event, t.program, t.window
     share_wh = event.target_wh * program.max_share_bps // 10_000
     own = [sc for sc in run.sim.consumers if not sc.keeper_consent]
     terms = event_terms(keeper.terms(event_id), by_keeper=False).abi()

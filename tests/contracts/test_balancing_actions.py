@@ -9,8 +9,9 @@ import brownie
 import pytest
 from brownie import chain
 
+from oracles.protocol.enums import ProgramType
 from tests.contracts.helpers import err
-from tests.contracts.suite import OTHER_REGION, REGION, now
+from tests.contracts.suite import OTHER_REGION, REGION, now, program_tuple
 
 NOMINAL = 60_000
 GEN, RESERVE, DR, SHED = 0, 1, 2, 3
@@ -33,6 +34,14 @@ def _operator(suite: Any, verifiers: Any, account: Any, caps: int, name: str) ->
 @pytest.fixture
 def bal(suite):  # type: ignore[no-untyped-def]
     return suite.balancing
+
+
+@pytest.fixture
+def er(world, utility) -> int:  # type: ignore[no-untyped-def]
+    """An emergency-response program of region 1 (P-7): the only type DR activations link."""
+    s = world.suite
+    params = program_tuple(s.token, programType=int(ProgramType.EmergencyResponse))
+    return int(s.programs.createProgram(REGION, params, 10**9, {"from": utility}).return_value)
 
 
 @pytest.fixture
@@ -241,23 +250,34 @@ def test_g13_suspended_operator__cannot_instruct_but_still_reports(bal, suite, t
 # ------------------------------------------------------------------ G-14 DR activation
 
 
-def test_g14_link_program__its_utility_only(world, bal, utility, stranger, tso):
-    with brownie.reverts(err("NotProgramUtility", 1, stranger)):
-        bal.setProgramLinked(1, True, {"from": stranger})
-    with brownie.reverts(err("NotProgramUtility", 1, tso)):
-        bal.setProgramLinked(1, True, {"from": tso})
-    tx = bal.setProgramLinked(1, True, {"from": utility})
-    assert tx.events["ProgramLinked"]["linked"] and bal.programLinked(1)
+def test_g14_link_program__its_utility_only(world, bal, utility, stranger, tso, er):
+    with brownie.reverts(err("NotProgramUtility", er, stranger)):
+        bal.setProgramLinked(er, True, {"from": stranger})
+    with brownie.reverts(err("NotProgramUtility", er, tso)):
+        bal.setProgramLinked(er, True, {"from": tso})
+    tx = bal.setProgramLinked(er, True, {"from": utility})
+    assert tx.events["ProgramLinked"]["linked"] and bal.programLinked(er)
+    bal.setProgramLinked(er, False, {"from": utility})
+    assert not bal.programLinked(er)
+
+
+def test_p7_link_program__emergency_response_only(world, bal, utility):
+    """P-7, G-14: a peak-shaving (or load-shifting) program takes no DR activation's event; unlinking
+    it is always allowed."""
+    with brownie.reverts(err("NotEmergencyResponseProgram", 1)):
+        bal.setProgramLinked(1, True, {"from": utility})
     bal.setProgramLinked(1, False, {"from": utility})
     assert not bal.programLinked(1)
 
 
-def test_g14_dr_activation__emergency_tier_event_on_the_linked_program(world, bal, utility, tso):
+def test_g14_dr_activation__emergency_tier_event_on_the_linked_program(
+    world, bal, utility, tso, er
+):
     s = world.suite
-    bal.setProgramLinked(1, True, {"from": utility})
+    bal.setProgramLinked(er, True, {"from": utility})
     start, end = dr_window(14, 2)  # after the program's 12-hour gate lead
     a = propose(
-        bal, tso, request(DR, programId=1, targetKw=2_500, windowStart=start, windowEnd=end)
+        bal, tso, request(DR, programId=er, targetKw=2_500, windowStart=start, windowEnd=end)
     )
     with brownie.reverts(err("EmergencyNotMeasured", REGION)):  # no emergency: no emergency event
         bal.instructAction(a, {"from": tso})
@@ -268,7 +288,7 @@ def test_g14_dr_activation__emergency_tier_event_on_the_linked_program(world, ba
     created = tx.events["EventCreated"]
     e = s.requests.drEvent(event_id)
     local = start + OFFSET_SECONDS
-    assert (created["programId"], e["day"], e["tier"]) == (1, local // 86_400, 2)
+    assert (created["programId"], e["day"], e["tier"]) == (er, local // 86_400, 2)
     assert (e["startInterval"], e["endInterval"]) == (
         (local % 86_400) // HOUR,
         (local % 86_400) // HOUR + 2,
@@ -276,22 +296,22 @@ def test_g14_dr_activation__emergency_tier_event_on_the_linked_program(world, ba
     assert e["targetWh"] == 2_500 * 1_000 * 2
 
 
-def test_g14_dr_activation__window_in_whole_local_hours_of_one_day(world, bal, utility, tso):
-    bal.setProgramLinked(1, True, {"from": utility})
+def test_g14_dr_activation__window_in_whole_local_hours_of_one_day(world, bal, utility, tso, er):
+    bal.setProgramLinked(er, True, {"from": utility})
     start = local_hour_start(6)
     with brownie.reverts(err("InvalidActionRequest", 5)):
         bal.proposeAction(
-            request(DR, programId=1, windowStart=start + 60, windowEnd=start + HOUR), {"from": tso}
+            request(DR, programId=er, windowStart=start + 60, windowEnd=start + HOUR), {"from": tso}
         )
     midnight = (
         start + (24 - ((start + OFFSET_SECONDS) % 86_400) // HOUR) * HOUR
     )  # the next local midnight
     with brownie.reverts(err("InvalidActionRequest", 5)):
         bal.proposeAction(
-            request(DR, programId=1, windowStart=midnight - HOUR, windowEnd=midnight + HOUR),
+            request(DR, programId=er, windowStart=midnight - HOUR, windowEnd=midnight + HOUR),
             {"from": tso},
         )
-    propose(bal, tso, request(DR, programId=1, windowStart=midnight - HOUR, windowEnd=midnight))
+    propose(bal, tso, request(DR, programId=er, windowStart=midnight - HOUR, windowEnd=midnight))
 
 
 # ------------------------------------------------------------------ G-15 the shed report
@@ -376,20 +396,20 @@ def test_g16_configure__needs_automation_and_the_actions_capability(bal, tso, sh
         bal.configureAutomatedResponse(config(kind=SHED, shareBps=500), {"from": shedder})
 
 
-def test_g16_configure__invalid_fields__named(world, bal, tso, utility):
-    bal.setProgramLinked(1, True, {"from": utility})
+def test_g16_configure__invalid_fields__named(world, bal, tso, utility, er):
+    bal.setProgramLinked(er, True, {"from": utility})
     cases = [
         (2, config(threshold=0)), (4, config(targetKw=0)), (4, config(targetKw=-5)), (5, config(priority=0)),
         (6, config(windowSeconds=59)), (6, config(windowSeconds=86_401)), (7, config(durationSeconds=59)),
-        (7, config(durationSeconds=86_401)), (7, config(kind=DR, programId=1, durationSeconds=1_800)),
-        (8, config(kind=DR, programId=2, durationSeconds=HOUR)), (8, config(programId=1)), (9, config(kind=SHED, shareBps=0)),
+        (7, config(durationSeconds=86_401)), (7, config(kind=DR, programId=er, durationSeconds=1_800)),
+        (8, config(kind=DR, programId=1, durationSeconds=HOUR)), (8, config(programId=1)), (9, config(kind=SHED, shareBps=0)),
         (9, config(shareBps=1)),
     ]  # fmt: skip
     for field, c in cases:
         with brownie.reverts(err("InvalidResponseConfig", field)):
             bal.configureAutomatedResponse(c, {"from": tso})
     bal.configureAutomatedResponse(
-        config(kind=DR, programId=1, durationSeconds=HOUR), {"from": tso}
+        config(kind=DR, programId=er, durationSeconds=HOUR), {"from": tso}
     )
 
 
@@ -470,11 +490,11 @@ def test_g16_forecast_above__the_next_hours_forecast(suite, bal, tso, grid, orac
 
 @pytest.mark.parametrize("late", [0, 3_000])  # posted at once, or 50 minutes after the measurement
 def test_g16_dr_response__fails_outside_an_emergency_then_fires_in_one(
-    world, bal, tso, utility, grid, late
+    world, bal, tso, utility, grid, late, er
 ):
     s = world.suite
-    bal.setProgramLinked(1, True, {"from": utility})
-    dr = config(kind=DR, programId=1, targetKw=1_000, durationSeconds=2 * HOUR, threshold=59_400)
+    bal.setProgramLinked(er, True, {"from": utility})
+    dr = config(kind=DR, programId=er, targetKw=1_000, durationSeconds=2 * HOUR, threshold=59_400)
     bal.configureAutomatedResponse(dr, {"from": tso})
     grid.t = now() - 600 - late
     tx = grid.post({"frequency": 59_300})  # Alert only

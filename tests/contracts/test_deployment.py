@@ -101,6 +101,7 @@ def test_deploy__every_contract_of_the_build__runtime_code_on_chain(suite, admin
         "BlocklistToken",
         "CallBundler",
         "FeeOnTransferToken",
+        "LoadShiftHarness",
         "MeterLeafHarness",
         "MeterMultiproofHarness",
         "PositionalMerkleHarness",
