@@ -6,6 +6,8 @@
   consumer-day and channel again is a no-op, so nothing is sent twice; the meter oracle compares a
   re-enqueued day with the queued row first (:meth:`Outbox.queued_days`) and reports a correction.
 * Weather, forecasts and actuals are keyed by (kind, region, hour) (forecasts also by issue time).
+* Grid measurements (GridStability, G-7) are keyed by (region, time): their own table, as a
+  measurement's key is a second, not an hour; ``pending`` until posted or found on chain.
 
 Every state change commits before the daemon moves on, so a daemon killed at any point restarts
 from the database; :mod:`oracles.agents.meter_oracle` then reconciles ``sent`` rows against the chain.
@@ -50,6 +52,14 @@ CREATE TABLE IF NOT EXISTS series (
     status   TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'confirmed')),
     tx_hash  TEXT,
     PRIMARY KEY (kind, region, hour, issued)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS measurement (
+    region   INTEGER NOT NULL,
+    time     INTEGER NOT NULL,
+    payload  TEXT    NOT NULL,
+    status   TEXT    NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'confirmed')),
+    tx_hash  TEXT,
+    PRIMARY KEY (region, time)
 ) WITHOUT ROWID;
 """
 )
@@ -279,3 +289,59 @@ class Outbox:
                 "DELETE FROM series WHERE kind=? AND region=? AND hour=? AND issued=? AND status!='confirmed'",
                 [(kind, region, h, i) for h, i in keys],
             )
+
+    # ------------------------------------------------------------------ grid measurements
+
+    def enqueue_measurements(self, region: int, items: Iterable[tuple[int, str]]) -> int:
+        """items: (time, payload JSON); a time queued already (in any state) is left alone.
+        Returns how many were new."""
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO measurement (region, time, payload) VALUES (?, ?, ?)",
+                [(region, t, p) for t, p in items],
+            )
+            return db.total_changes - before
+
+    def pending_measurements(self, region: int) -> list[tuple[int, str]]:
+        """(time, payload) of the region's measurements not yet confirmed, in time order."""
+        cur = self.db.execute(
+            "SELECT time, payload FROM measurement WHERE region=? AND status='pending' ORDER BY time",
+            (region,),
+        )
+        return [(int(t), str(p)) for t, p in cur.fetchall()]
+
+    def confirm_measurements(self, region: int, times: Iterable[int], tx_hash: str) -> None:
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE measurement SET status='confirmed', tx_hash=? WHERE region=? AND time=?",
+                [(tx_hash, region, t) for t in times],
+            )
+
+    def requeue_measurements_after(self, region: int, latest: int) -> int:
+        """Confirmed measurements after the chain's latest time (a reorg took their batch back)
+        become pending again; how many."""
+        with self.transaction() as db:
+            before = db.total_changes
+            db.execute(
+                "UPDATE measurement SET status='pending', tx_hash=NULL "
+                "WHERE region=? AND status='confirmed' AND time>?",
+                (region, latest),
+            )
+            return db.total_changes - before
+
+    def drop_measurements(self, region: int, times: Iterable[int]) -> None:
+        """Remove pending measurements the contract can never take (more than 7 days old)."""
+        with self.transaction() as db:
+            db.executemany(
+                "DELETE FROM measurement WHERE region=? AND time=? AND status='pending'",
+                [(region, t) for t in times],
+            )
+
+    def measurement_counts(self, region: int) -> dict[str, int]:
+        cur = self.db.execute(
+            "SELECT status, COUNT(*) FROM measurement WHERE region=? GROUP BY status", (region,)
+        )
+        out = {"pending": 0, "confirmed": 0}
+        out.update({str(s): int(n) for s, n in cur.fetchall()})
+        return out

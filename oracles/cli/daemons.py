@@ -8,7 +8,8 @@ import csv
 import logging
 import sys
 from collections import Counter
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 from eth_utils.crypto import keccak
@@ -22,11 +23,19 @@ from oracles.agents.grid_oracles import (
     WeatherPoint,
 )
 from oracles.agents.keeper import Keeper
+from oracles.agents.measurement_oracle import (
+    MeasurementOracle,
+    MeasurementPass,
+    is_grid_oracle,
+    range_problem,
+)
 from oracles.agents.meter_oracle import MAX_BATCH, MAX_CONFIRMATIONS, MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.chain.client import ChainClient
 from oracles.cli import watch
+from oracles.daemon.metrics import Metrics
 from oracles.indexer.indexer import LogIndexer
+from oracles.ingest.measurement_files import MeasuredPoint, read_measurements
 from oracles.ingest.meter_files import (
     Reject,
     assemble_days,
@@ -34,6 +43,7 @@ from oracles.ingest.meter_files import (
     read_green_button,
     write_rejects,
 )
+from oracles.ops.roles import RoleBook
 from oracles.protocol.bindings import RegionParams
 from oracles.protocol.contracts import Protocol
 from oracles.protocol.enums import EventStatus
@@ -59,6 +69,8 @@ def run(args: argparse.Namespace, protocol: Protocol, client: ChainClient) -> in
         return meter_pass(protocol, client, args)
     if args.kind in ("weather", "load"):
         return grid_pass(protocol, client, args)
+    if args.kind == "measurements":
+        return measurement_pass(protocol, client, args)
     return forecast_pass(protocol, client, args)
 
 
@@ -86,6 +98,8 @@ def _watch(args: argparse.Namespace, p: Protocol, client: ChainClient) -> int:
         _region(p, args.region)
         _check_hours(args.hours)
         return watch.forecast_watch(p, client, args)
+    if args.kind == "measurements":
+        return measurement_watch(p, client, args)
     region = _region(p, args.region)
     return watch.grid_watch(
         p, client, args, lambda path: read_points(args.kind, path, region.utc_offset_minutes)
@@ -95,6 +109,8 @@ def _watch(args: argparse.Namespace, p: Protocol, client: ChainClient) -> int:
 def _region(p: Protocol, region_id: int) -> RegionParams:
     """The region's parameters; a region the chain does not know is a one-line error, before any
     file is read or anything is queued."""
+    if not 0 < region_id < 2**16:  # a uint16: beyond it the call would not even encode
+        raise CommandError(f"region {region_id} is not registered on this chain (ids are 1..65535)")
     if not p.regions.functions.regionExists(region_id).call():
         raise CommandError(f"region {region_id} is not registered on this chain")
     return p.region(region_id)
@@ -326,3 +342,116 @@ def keeper_pass(
             if settled.mismatches:
                 return 2
     return 0
+
+
+# ------------------------------------------------------------------ grid measurements (G-7)
+
+ReadMeasurements = Callable[[Path], list[MeasuredPoint]]
+
+
+def _measurement_oracle(
+    p: Protocol, client: ChainClient, args: argparse.Namespace
+) -> tuple[MeasurementOracle, ReadMeasurements]:
+    """``oracle measurements``: the oracle, and what reads one measurement file (rows the contract
+    would refuse are ``file:line`` errors too). Refused in one line, before any file is read or
+    queued: a region the chain does not know, a sender that is no grid oracle, no ``--csv``."""
+    region = _region(p, args.region)
+    if not is_grid_oracle(p, client.address):
+        book = RoleBook(p)
+        held = book.holder_text(book.holders("GridStability", "GRID_ORACLE_ROLE"))
+        raise CommandError(
+            f"{client.address} is not a grid oracle of GridStability: posting measurements needs "
+            f"GridStability.GRID_ORACLE_ROLE, held by {held}; pass --account or --keystore of one"
+        )
+    if not args.csv.exists():
+        raise CommandError(f"{args.csv}: no such file")
+
+    def read(path: Path) -> list[MeasuredPoint]:
+        return read_measurements(
+            path, lambda m: range_problem(m, region.capacity_kw, region.nominal_frequency_mhz)
+        )
+
+    return MeasurementOracle(p, client, Outbox(args.outbox), args.region), read
+
+
+def _measurement_files(path: Path) -> list[Path]:
+    return sorted(path.glob("*.csv")) if path.is_dir() else [path]
+
+
+def _utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def measurement_pass(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    """``oracle measurements`` without ``--watch``: queue the file's (or folder's) measurements and
+    post them as a watching pass does (G-7): those at or before the region's latest on chain are
+    marked posted without sending, those over 7 days old dropped, those ahead of the chain's clock
+    kept queued; the rest go in batches of 96. A bad row is ``file:line: field: message``, exit 1,
+    nothing queued; exit 2 when every measurement was too old."""
+    oracle, read = _measurement_oracle(p, client, args)
+    points = [m for path in _measurement_files(args.csv) for m in read(path)]
+    new = oracle.enqueue(points)
+    stats = oracle.post_ready()
+    print(measurement_summary(args, len(points), new, stats))
+    if points and stats.stale == len(points):
+        print(f"gridbalance: error: {args.csv}: every measurement is more than 7 days old (G-7); "
+              "nothing posted", file=sys.stderr)  # fmt: skip
+        return 2
+    return 0
+
+
+def measurement_summary(args: argparse.Namespace, read: int, new: int, s: MeasurementPass) -> str:
+    latest = _utc(s.latest) if s.latest else "none"
+    return (f"{read} measurements read ({new} new); posted {s.posted} for region {args.region} in "
+            f"{s.batches} transaction{'s' * (s.batches != 1)}; {s.reconciled} at or before the "
+            f"chain's latest ({latest}) marked posted, {s.stale} more than 7 days old dropped, "
+            f"{s.waiting} ahead of the chain's clock (kept queued in {args.outbox})")  # fmt: skip
+
+
+def measurement_daemon(
+    p: Protocol, client: ChainClient, args: argparse.Namespace
+) -> tuple[watch.Daemon, Callable[[], None]]:
+    """The watching measurement oracle and its pass: each pass reads every new or changed file of
+    ``--csv`` (a file, or a folder of ``*.csv``; an operator appending rows changes it), queues
+    the measurements not queued yet and posts what the chain takes (:meth:`MeasurementOracle.
+    post_ready`). A file with a bad row is logged in one line and waits until it changes."""
+    oracle, read = _measurement_oracle(p, client, args)
+    index = watch.open_index(p, args)
+    daemon = watch.Daemon(p, client, index, Metrics("measurements"))
+    inbox = watch.Inbox(args.csv)
+
+    def step() -> None:
+        daemon.sync_index()
+        read_now = queued = 0
+        for path in inbox.changed():
+            try:
+                points = read(path)
+            except ValueError as exc:  # MeasurementFileError: the file waits until it changes
+                log.error("%s", exc, extra={"fields": {"file": str(path)}})
+                daemon.metrics.rejects(1)
+                continue
+            read_now += len(points)
+            queued += oracle.enqueue(points)
+        daemon.metrics.readings(read_now)
+        stats = oracle.post_ready()
+        daemon.metrics.batches(stats.batches)
+        daemon.metrics.rejects(stats.stale)
+        rows = oracle.outbox.measurement_counts(args.region)
+        daemon.metrics.outbox(rows["pending"], rows["confirmed"])
+        daemon.publish_index()
+        log.info("measurements pass: %d read, %d new, posted %d in %d batches, %d already on "
+                 "chain, %d wait", read_now, queued, stats.posted, stats.batches, stats.reconciled,
+                 stats.waiting,
+                 extra={"fields": {"points": read_now, "new": queued, "posted": stats.posted,
+                        "batches": stats.batches, "reconciled": stats.reconciled,
+                        "requeued": stats.requeued, "stale": stats.stale,
+                        "waiting": stats.waiting, "pending": rows["pending"],
+                        "confirmed": rows["confirmed"], "chain_latest": stats.latest,
+                        "last_block": index.last_block()}})  # fmt: skip
+
+    return daemon, step
+
+
+def measurement_watch(p: Protocol, client: ChainClient, args: argparse.Namespace) -> int:
+    daemon, step = measurement_daemon(p, client, args)
+    return daemon.run(step, args.poll_seconds, args.metrics_port)

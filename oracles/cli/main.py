@@ -255,7 +255,7 @@ def _outbox_arg(p: argparse.ArgumentParser) -> None:
 def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     oracle = sub.add_parser(
         "oracle",
-        help="post meter data, weather, load or forecasts",
+        help="post meter data, weather, load, forecasts or grid measurements",
         description="The oracle daemons.",
     )
     kinds = oracle.add_subparsers(dest="kind", required=True, metavar="KIND")
@@ -297,6 +297,11 @@ def add_daemon_parsers(sub: argparse._SubParsersAction) -> None:  # type: ignore
     _hourly_csv_parser(kinds, "load", help="post measured load (actuals) from a CSV",
                        description="Post the grid's measured load, frequency and voltage of hours that "
                        "have ended (F-3): CSV hour_start,load_kw,frequency_mhz,voltage_permille.")  # fmt: skip
+    _hourly_csv_parser(kinds, "measurements", help="post grid measurements (GridStability) from a CSV",
+                       description="The grid oracle's measurements (G-7): CSV time,load_kw,reserve_kw,"
+                       "frequency_mhz,voltage_permille,phase_centideg, posted in time order in batches "
+                       "of 96 after the region's latest on chain; --watch reads the file (or folder) "
+                       "again whenever it changes.")  # fmt: skip
     forecast = kinds.add_parser("forecast", help="fit TOWT on the posted history and post forecasts",
                                 description="Fit the TOWT model on the chain's weather and actual load, and post "
                                 "forecasts for the next hours (their weather must be posted).")  # fmt: skip
@@ -341,6 +346,7 @@ DAEMON_ROLES: dict[str, tuple[str, str]] = {
     "weather": ("LoadForecasting", "WEATHER_ORACLE_ROLE"),
     "load": ("LoadForecasting", "GRID_ORACLE_ROLE"),
     "forecast": ("LoadForecasting", "FORECAST_ORACLE_ROLE"),
+    "measurements": ("GridStability", "GRID_ORACLE_ROLE"),
 }
 
 

@@ -15,6 +15,8 @@ range checks (G-7) stay the contract's.
 from __future__ import annotations
 
 import csv
+import io
+from collections.abc import Callable
 from pathlib import Path
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
@@ -62,31 +64,52 @@ class MeasurementRow(BaseModel):
         )
 
 
-def read_measurements(path: Path) -> list[MeasuredPoint]:
-    """Every row of ``path`` as a measurement, in file order; strictly increasing times."""
+def read_measurements(
+    path: Path, check: Callable[[MeasuredPoint], str | None] | None = None
+) -> list[MeasuredPoint]:
+    """Every row of ``path`` as a measurement, in file order; strictly increasing times. ``check``
+    (the measurement daemon's copy of the contract's G-7 ranges) returns what is wrong with a
+    parsed row, or None: a row it faults stops the read with ``file:line: message`` too."""
     if not path.is_file():
         raise MeasurementFileError(f"{path}: no such file")
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark is accepted
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise MeasurementFileError(f"{path}:{line}: not UTF-8 text ({exc.reason})") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    try:
+        return _rows(path, reader, check)
+    except csv.Error as exc:  # a NUL byte, an unterminated quote at the end
+        raise MeasurementFileError(f"{path}:{reader.line_num}: {exc}") from None
+
+
+def _rows(
+    path: Path,
+    reader: csv.DictReader[str],
+    check: Callable[[MeasuredPoint], str | None] | None,
+) -> list[MeasuredPoint]:
     out: list[MeasuredPoint] = []
-    with path.open(newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise MeasurementFileError(f"{path}:1: missing column(s) {', '.join(missing)}")
-        for row in reader:
-            line = reader.line_num
-            if None in row or any(v is None for v in row.values()):
-                raise MeasurementFileError(f"{path}:{line}: wrong number of columns")
-            try:
-                m = MeasurementRow.model_validate(
-                    {c: row[c].strip() for c in COLUMNS}
-                ).measurement()
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                field = first["loc"][0] if first["loc"] else "row"
-                raise MeasurementFileError(f"{path}:{line}: {field}: {first['msg']}") from None
-            if out and m.time <= out[-1].time:
-                raise MeasurementFileError(
-                    f"{path}:{line}: time: not after the row before (rows must be in time order)"
-                )
-            out.append(m)
+    missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+    if missing:
+        raise MeasurementFileError(f"{path}:1: missing column(s) {', '.join(missing)}")
+    for row in reader:
+        line = reader.line_num
+        if None in row or any(v is None for v in row.values()):
+            raise MeasurementFileError(f"{path}:{line}: wrong number of columns")
+        try:
+            m = MeasurementRow.model_validate({c: row[c].strip() for c in COLUMNS}).measurement()
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            field = first["loc"][0] if first["loc"] else "row"
+            raise MeasurementFileError(f"{path}:{line}: {field}: {first['msg']}") from None
+        if out and m.time <= out[-1].time:
+            raise MeasurementFileError(
+                f"{path}:{line}: time: not after the row before (rows must be in time order)"
+            )
+        problem = check(m) if check is not None else None
+        if problem is not None:
+            raise MeasurementFileError(f"{path}:{line}: {problem}")
+        out.append(m)
     return out
