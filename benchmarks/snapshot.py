@@ -18,6 +18,9 @@ every day from activation to E3 has one 1,024-record meter batch (ids 1..1,024, 
 - E4, on E2's day, is a net program's (N-1): consumer 102 (registered for it alone) enrolls itself,
   every day also has a one-record export batch of consumer 102 (rooftop solar at midday), and it is
   settled by proofs, two records a day (N-2): `settle_net` against `settle`.
+- E5, on E2's day too, is a load-shifting program's (L-1..L-5; 4-hour rebound window after the event,
+  +-50 % neutrality): consumer 103 (registered for it alone) enrolls itself, cuts its event hours
+  like everyone and uses 4,100 Wh an hour 20:00-24:00; settled by proofs: `settle_load_shift`.
 """
 
 from __future__ import annotations
@@ -51,7 +54,7 @@ from oracles.chain.logs import decode_events
 from oracles.chain.rpc import connect
 from oracles.protocol.artifacts import DEFAULT_BUILD_DIR
 from oracles.protocol.bindings import ProgramParams, RegionGrid, RootRecord
-from oracles.protocol.enums import Basis, SystemState
+from oracles.protocol.enums import Basis, ProgramType, SystemState
 from oracles.protocol.profiles import PROFILES
 from oracles.reference import meter_signing
 from oracles.reference import optimistic_root as opt
@@ -138,6 +141,26 @@ def _net_event(b: Bench, day: int) -> int:
     )
 
 
+def _shift_event(b: Bench, day: int) -> int:
+    """A load-shifting program (L-1) and its event on ``day``, 16:00-20:00, rebound 20:00-24:00."""
+    assert b.p.token is not None
+    params = ProgramParams(
+        token=b.p.token.address, base_rate=500_000, max_events_per_30_days=30, adj_window_hours=0,
+        program_type=ProgramType.LoadShifting, shift_hours=4, neutrality_bps=5_000,
+    )  # fmt: skip
+    r = b.tx(b.utility, b.p.programs.functions.createProgram(REGION, params.abi(), 10**14))
+    program_id = int(decode_events(b.p.programs, "ProgramCreated", r["logs"])[0]["programId"])
+    return _event_id(
+        b, b.tx(b.utility, b.p.requests.functions.createEvent(program_id, day, 16, 20, 50_000, 0))
+    )
+
+
+def _shifted(record: ConsumerDay) -> ConsumerDay:
+    """A reduced record whose consumer uses 4,100 Wh an hour 20:00-24:00: the energy it moved."""
+    readings = tuple(4_100 if h >= 20 else wh for h, wh in enumerate(record.readings))
+    return record.model_copy(update={"readings": readings})
+
+
 def _solar(day: int, consumer_id: int) -> ConsumerDay:
     """A consumer's export day: 400 Wh an hour 10:00-15:00 (N-1: netted off its imports)."""
     readings = tuple(400 if 10 <= h < 15 else 0 for h in range(24))
@@ -177,8 +200,8 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         keeper = [str(a) for a in b.w3.eth.accounts][8]
         # a signed batch's every record needs its consumer's meter key (M-7): the whole batch exists
         # (unsigned: one more consumer, the net program's, N-1)
-        _register_up_to(b, BATCH_RECORDS if signed else consumers + 1)
-        net_consumer = consumers + 1
+        _register_up_to(b, BATCH_RECORDS if signed else consumers + 2)
+        net_consumer, shift_consumer = consumers + 1, consumers + 2
         program_id = _signed_program(b, BATCH_RECORDS) if signed else 1
         domain = MeterDomain(chain_id=b.w3.eth.chain_id, meter_data=b.p.meter.address)
         meter_keys = {cid: meter_signing.meter_key(0, cid) for cid in range(1, BATCH_RECORDS + 1)}
@@ -192,12 +215,14 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         gas["createEvent"] = created[1]["gasUsed"]
         e1, e2, e3 = [_event_id(b, r) for r in created]
         e4 = _net_event(b, days[1]) if not signed else 0
+        e5 = _shift_event(b, days[1]) if not signed else 0
 
         gas["enroll_first"] = _enroll(b, 1, e1)["gasUsed"]
         gas[f"enrollBatch_{n}_first"] = _keeper_enroll(b, keeper, e1, batch)["gasUsed"]
         gas["enroll"] = _enroll(b, 1, e2)["gasUsed"]
         if e4:
             _enroll(b, net_consumer, e4)
+            _enroll(b, shift_consumer, e5)
         gas[f"enrollBatch_{n}"] = _keeper_enroll(b, keeper, e2, batch)["gasUsed"]
         gas[f"enrollBatch_{n + 1}"] = _keeper_enroll(b, keeper, e3, range(1, consumers + 1))[
             "gasUsed"
@@ -209,6 +234,8 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
             records = _records(day, 1, BATCH_RECORDS, rng)
             if day in days:  # everyone reduces during the event hours, so every result pays
                 records = [_reduced(r) for r in records]
+                if e5 and day == days[1]:  # E5: the load-shift consumer moves its use (L-4)
+                    records = [_shifted(r) if r.consumer_id == shift_consumer else r for r in records]
             if signed:
                 records = list(meter_signing.sign_days(domain, meter_keys, records))
                 b.tx(
@@ -245,6 +272,7 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
         gas[f"settleBatch_{n}"] = _settle_batch(b, e2, batch)["gasUsed"]
         if e4:
             gas["settle_net"] = _settle(b, e4, net_consumer)["gasUsed"]
+            gas["settle_load_shift"] = _settle(b, e5, shift_consumer)["gasUsed"]
 
         planned, mismatches = Keeper(b.p, b.clients[keeper]).plan(e3)
         if mismatches or len(planned) != consumers:

@@ -10,6 +10,7 @@ base rate) are in the token's units (``--budget 1000.5``), its decimals read fro
 from __future__ import annotations
 
 import argparse
+import re
 from enum import IntEnum
 from typing import Any
 
@@ -18,7 +19,8 @@ from pydantic.fields import FieldInfo
 
 from oracles.cli import argtypes, tokens
 from oracles.cli.actions import Account, CliError, Need, Session, Tx, command, group, one_event
-from oracles.protocol.bindings import Program, ProgramAccount, ProgramParams
+from oracles.protocol.bindings import Program, ProgramAccount, ProgramKind, ProgramParams
+from oracles.protocol.enums import ProgramType
 
 CONTRACT = "ProgramRegistry"
 ESCROW = "IncentiveEscrow"
@@ -38,15 +40,20 @@ def _param_flags(p: argparse.ArgumentParser) -> None:
         default = info.get_default()
         kind = info.annotation
         if isinstance(kind, type) and issubclass(kind, IntEnum):
-            names = [m.name.lower() for m in kind]
+            names = [choice(m) for m in kind]
             p.add_argument(flag(name), choices=names, default=None,
-                           help=f"{_words(name)} (default: {kind(default).name.lower()})")  # fmt: skip
+                           help=f"{_words(name)} (default: {choice(kind(default))})")  # fmt: skip
         elif kind is bool:
             p.add_argument(flag(name), action=argparse.BooleanOptionalAction, default=None,
                            help=f"{_words(name)} (default: {'yes' if default else 'no'})")  # fmt: skip
         else:
             p.add_argument(flag(name), type=argtypes.uint(256), default=None,
                            help=f"{_words(name)} (default: {default:_})")  # fmt: skip
+
+
+def choice(member: IntEnum) -> str:
+    """An enum value as a flag's choice: TEN_IN_TEN -> ten_in_ten, LoadShifting -> load_shifting."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z])", "_", member.name).lower()
 
 
 def _words(name: str) -> str:
@@ -71,7 +78,7 @@ def build_params(s: Session, args: argparse.Namespace, token: str, base_rate: in
             continue
         kind = info.annotation
         if isinstance(kind, type) and issubclass(kind, IntEnum):
-            value = next(m for m in kind if m.name.lower() == value)
+            value = next(m for m in kind if choice(m) == value)
         _check_width(flag(name), value, widths.get(_alias(info)))
         given[name] = value
     try:
@@ -219,6 +226,17 @@ def _withdraw(args: argparse.Namespace) -> int:
     return s.run([tx], need, summary)
 
 
+def _kind_text(kind: ProgramKind) -> str:
+    """P-7, L-1, L-2 in words."""
+    if kind.program_type == ProgramType.LoadShifting:
+        where = "before" if kind.shift_before else "after"
+        return (f"load shifting: the rebound in the {kind.shift_hours} h {where} the event settles with "
+                f"the reduction, neutral within {kind.neutrality_bps / 100:g} % (L-1..L-5)")  # fmt: skip
+    if kind.program_type == ProgramType.EmergencyResponse:
+        return "emergency response: events only from DR activations at a measured emergency (P-7)"
+    return "peak shaving: a reduction in the event window"
+
+
 def _show(args: argparse.Namespace) -> int:
     s = Session.open(args)
     prog = program_of(s, args.program)
@@ -227,6 +245,7 @@ def _show(args: argparse.Namespace) -> int:
     s.say(f"program {args.program}: utility {s.label(prog.utility)}, region {prog.region_id}")
     s.say(f"  rate         {token.text(prog.base_rate)} per kWh (economic x{prog.economic_bps / 10_000:g}, "
           f"emergency x{prog.emergency_bps / 10_000:g})")  # fmt: skip
+    s.say(f"  type         {_kind_text(s.p.program_kind(args.program))}")
     s.say(f"  baseline     {prog.method.name}, adjustment {prog.adj_window_hours} h window, "
           f"{prog.adj_gap_hours} h gap, cap {prog.adj_cap_bps / 100:g} %")  # fmt: skip
     s.say(f"  delivery     at least {prog.min_delivery_bps / 100:g} %, bonus up to "

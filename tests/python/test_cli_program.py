@@ -10,6 +10,7 @@ from web3 import Web3
 
 from oracles.cli.program import SPECIAL, flag
 from oracles.protocol.bindings import ProgramAccount, ProgramParams
+from oracles.protocol.enums import ProgramType
 from oracles.reference.baseline import Method
 from tests.python.cli_world import (
     UNIT,
@@ -137,6 +138,37 @@ def test_show__terms_and_budget(w: World, capsys: pytest.CaptureFixture[str]) ->
     assert "TEN_IN_TEN" in out and "10,000 mUSD deposited" in out and "10,000 mUSD available" in out
     code, _, err = run(capsys, w.args("program", "show", "7"))
     assert code == 1 and one_line(err) and "program 7 does not exist (1 programs" in err
+
+
+def test_create_and_show__load_shifting_program(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """P-7, L-1: the type and its rebound terms are flags like every other term; show names them."""
+    code, out, _ = run(capsys, create(w, "--program-type", "load_shifting", "--adj-window-hours", "0",
+                                      "--shift-hours", "3", "--shift-before", "--neutrality-bps", "1500"))  # fmt: skip
+    assert code == 0 and "Program 2 created" in out
+    kind = w.p.program_kind(2)
+    assert (kind.program_type, kind.shift_hours, kind.shift_before, kind.neutrality_bps) == (
+        ProgramType.LoadShifting,
+        3,
+        True,
+        1_500,
+    )
+    code, out, _ = run(capsys, w.args("program", "show", "2"))
+    assert code == 0 and "load shifting: the rebound in the 3 h before the event" in out
+    assert "neutral within 15 %" in out
+    code, out, _ = run(capsys, w.args("program", "show", "1"))
+    assert code == 0 and "peak shaving" in out
+
+
+def test_create__load_shifting_terms_checked__one_line(
+    w: World, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = run(capsys, create(w, "--program-type", "load_shifting", "--shift-hours", "3"))
+    assert code == 1 and one_line(err) and "InvalidLoadShift" in err  # the default 3 h adjustment
+    code, _, err = run(capsys, create(w, "--shift-hours", "3"))
+    assert code == 1 and one_line(err) and "InvalidProgramKind" in err
+    assert int(w.p.programs.functions.programCount().call()) == 1
 
 
 @pytest.mark.parametrize(
