@@ -333,19 +333,17 @@ contract BalancingActions is IBalancingActions {
         uint40 windowStart,
         uint40 windowEnd
     ) private view returns (uint32 day, uint8 startHour, uint8 endHour) {
-        int256 offset = int256(_regions.region(regionId).utcOffsetMinutes) * 60;
-        uint256 start = uint256(int256(uint256(windowStart)) + offset);
-        uint256 end = uint256(int256(uint256(windowEnd)) + offset);
-        uint256 hour = LocalTime.SECONDS_PER_HOUR;
-        day = uint32(start / LocalTime.SECONDS_PER_DAY);
-        // slither: modular arithmetic of clock times, not randomness
-        // slither-disable-next-line weak-prng
-        if (start % hour != 0 || end % hour != 0 || (end - 1) / LocalTime.SECONDS_PER_DAY != day) {
-            revert InvalidActionRequest(5);
-        }
-        // slither-disable-next-line weak-prng
-        startHour = uint8((start % LocalTime.SECONDS_PER_DAY) / hour);
-        endHour = uint8(startHour + (end - start) / hour);
+        int16 offset = _regions.region(regionId).utcOffsetMinutes;
+        uint32 first = LocalTime.hourOf(offset, windowStart);
+        uint32 last = LocalTime.hourOf(offset, windowEnd); // the window ends where this hour starts
+        day = LocalTime.dayOf(offset, windowStart);
+        if (
+            LocalTime.hourStart(offset, first) != windowStart ||
+            LocalTime.hourStart(offset, last) != windowEnd ||
+            LocalTime.dayOf(offset, windowEnd - 1) != day
+        ) revert InvalidActionRequest(5);
+        startHour = LocalTime.hourOfDay(first);
+        endHour = uint8(startHour + (last - first));
     }
 
     function _record(address operator, ActionRequest memory q, uint32 responseId) private returns (uint256 actionId) {
@@ -470,15 +468,13 @@ contract BalancingActions is IBalancingActions {
     // slither: two view calls to the protocol's registries, at most once per firing (the loop is bounded)
     // slither-disable-next-line calls-loop
     function _drWindow(ResponseConfig memory c) private view returns (uint40 start, uint40 end) {
-        int256 offset = int256(_regions.region(c.regionId).utcOffsetMinutes) * 60;
-        uint256 lead = uint256(_programs.program(c.programId).gateLeadHours) + 1;
-        uint256 hour = LocalTime.SECONDS_PER_HOUR;
-        uint256 local = uint256(int256(block.timestamp) + offset);
-        uint256 startLocal = (local / hour + lead) * hour;
-        uint256 dayEnd = (startLocal / LocalTime.SECONDS_PER_DAY + 1) * LocalTime.SECONDS_PER_DAY;
-        uint256 endLocal = startLocal + c.durationSeconds;
-        if (endLocal > dayEnd) endLocal = dayEnd;
-        start = uint40(uint256(int256(startLocal) - offset));
-        end = uint40(uint256(int256(endLocal) - offset));
+        int16 offset = _regions.region(c.regionId).utcOffsetMinutes;
+        uint32 lead = uint32(_programs.program(c.programId).gateLeadHours) + 1;
+        uint256 startsAt = LocalTime.hourStart(offset, LocalTime.hourOf(offset, block.timestamp) + lead);
+        uint256 dayEnd = LocalTime.dayStart(offset, LocalTime.dayOf(offset, startsAt) + 1);
+        uint256 endsAt = startsAt + c.durationSeconds;
+        if (endsAt > dayEnd) endsAt = dayEnd;
+        start = uint40(startsAt);
+        end = uint40(endsAt);
     }
 }

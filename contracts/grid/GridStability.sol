@@ -8,6 +8,7 @@ import {IGridStability} from "../interfaces/IGridStability.sol";
 import {IGridOperatorRegistry} from "../interfaces/IGridOperatorRegistry.sol";
 import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {Deviation} from "../libraries/Deviation.sol";
 
 /// @title GridStability
 /// @notice Sub-hourly measurements judged by the region's band profile, the system state they lead to,
@@ -234,7 +235,7 @@ contract GridStability is IGridStability, AccessControl {
             m.phaseCentiDeg < -_MAX_PHASE ||
             m.phaseCentiDeg > _MAX_PHASE ||
             ((!deadBus || m.frequencyMHz != 0) &&
-                _absDiff(m.frequencyMHz, rp.nominalFrequencyMHz) > _MAX_FREQUENCY_DEVIATION)
+                Deviation.absDiff(m.frequencyMHz, rp.nominalFrequencyMHz) > _MAX_FREQUENCY_DEVIATION)
         ) revert MeasurementOutOfRange(i);
     }
 
@@ -247,8 +248,8 @@ contract GridStability is IGridStability, AccessControl {
         uint32 referenceLoadKw
     ) private pure returns (Level) {
         if (m.voltagePermille < _DEAD_BUS_PERMILLE || uint256(m.loadKw) * 2 < referenceLoadKw) return Level.Blackout;
-        uint256 level = _band(_absDiff(m.frequencyMHz, nominal), bp.normalMHz, bp.alertMHz);
-        uint256 v = _band(_absDiff(m.voltagePermille, 1_000) * 10, bp.voltageNormalBps, bp.voltageAlertBps);
+        uint256 level = _band(Deviation.absDiff(m.frequencyMHz, nominal), bp.normalMHz, bp.alertMHz);
+        uint256 v = _band(Deviation.absDiff(m.voltagePermille, 1_000) * 10, bp.voltageNormalBps, bp.voltageAlertBps);
         if (v > level) level = v;
         if (bp.reserveAlertKw != 0) {
             if (m.reserveKw < bp.reserveEmergencyKw) level = uint256(Level.Emergency);
@@ -337,9 +338,5 @@ contract GridStability is IGridStability, AccessControl {
 
     function _exitProposal(uint16 regionId, uint32 nonce) private view returns (bytes32) {
         return keccak256(abi.encode(regionId, nonce, _council.councilEpoch()));
-    }
-
-    function _absDiff(uint256 a, uint256 b) private pure returns (uint256) {
-        return a > b ? a - b : b - a;
     }
 }

@@ -8,6 +8,7 @@ import {IRegionRegistry} from "../interfaces/IRegionRegistry.sol";
 import {IReductionRequests} from "../interfaces/IReductionRequests.sol";
 import {IProgramRegistry} from "../interfaces/IProgramRegistry.sol";
 import {IUtilityRegistry} from "../interfaces/IUtilityRegistry.sol";
+import {Deviation} from "../libraries/Deviation.sol";
 import {LocalTime} from "../libraries/LocalTime.sol";
 
 /// @title LoadForecasting
@@ -140,7 +141,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             if (p.hour >= nowHour) revert FutureHour(i, p.hour, nowHour);
             if (
                 p.loadKw > 2 * uint256(rp.capacityKw) ||
-                _absDiff(p.frequencyMHz, rp.nominalFrequencyMHz) > 5_000 ||
+                Deviation.absDiff(p.frequencyMHz, rp.nominalFrequencyMHz) > 5_000 ||
                 p.voltagePermille < 500 ||
                 p.voltagePermille > 1_500
             ) revert ValueOutOfRange(i);
@@ -149,7 +150,7 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
             r.actualKw = p.loadKw;
             r.flags |= _HAS_ACTUAL;
             if (r.flags & _HAS_FORECAST != 0 && p.loadKw != 0) {
-                uint256 e = (_absDiff(r.forecastKw, p.loadKw) * _BPS) / p.loadKw;
+                uint256 e = (Deviation.absDiff(r.forecastKw, p.loadKw) * _BPS) / p.loadKw;
                 r.errorBps = e > type(uint16).max ? type(uint16).max : uint16(e);
                 r.flags |= _HAS_ERROR;
                 emit ForecastErrorRecorded(regionId, p.hour, r.forecastKw, p.loadKw, r.errorBps);
@@ -301,14 +302,14 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         else load = LoadStatus.Critical;
         IRegionRegistry.BandProfile memory bp = _regions.bandProfile(regionId);
         StabilityStatus f = _band(
-            _absDiff(p.frequencyMHz, rp.nominalFrequencyMHz),
+            Deviation.absDiff(p.frequencyMHz, rp.nominalFrequencyMHz),
             bp.normalMHz,
             bp.alertMHz,
             bp.emergencyMHz
         );
         // voltage deviation in permille -> bps (10 bps per permille)
         StabilityStatus v = _band(
-            _absDiff(p.voltagePermille, 1_000) * 10,
+            Deviation.absDiff(p.voltagePermille, 1_000) * 10,
             bp.voltageNormalBps,
             bp.voltageAlertBps,
             bp.voltageEmergencyBps
@@ -458,9 +459,5 @@ contract LoadForecasting is ILoadForecasting, AccessControl {
         if (level == GridLevel.Emergency) return IReductionRequests.Tier.Emergency;
         uint256 share = (uint256(peakKw) * _BPS) / rp.capacityKw;
         return share >= rp.highLoadBps ? IReductionRequests.Tier.Economic : IReductionRequests.Tier.Voluntary;
-    }
-
-    function _absDiff(uint256 a, uint256 b) private pure returns (uint256) {
-        return a > b ? a - b : b - a;
     }
 }

@@ -192,18 +192,15 @@ contract ShedCompensation is IShedCompensation, ReentrancyGuard {
         IBalancingActions.Action memory a
     ) private view returns (uint32 day, uint8 startInterval, uint8 endInterval, uint8 intervalMinutes) {
         IRegionRegistry.RegionParams memory r = _regions.region(a.regionId);
-        int256 offset = int256(r.utcOffsetMinutes) * int256(LocalTime.SECONDS_PER_MINUTE);
         // BalancingActions keeps windowStart within 7 days of a block time, and windowEnd > windowStart
-        uint256 localStart = uint256(int256(uint256(a.windowStart)) + offset);
-        uint256 localEnd = uint256(int256(uint256(a.windowEnd)) + offset);
-        day = uint32(localStart / LocalTime.SECONDS_PER_DAY);
-        if ((localEnd - 1) / LocalTime.SECONDS_PER_DAY != day) {
+        day = LocalTime.dayOf(r.utcOffsetMinutes, a.windowStart);
+        if (LocalTime.dayOf(r.utcOffsetMinutes, a.windowEnd - 1) != day) {
             revert WindowCrossesDays(actionId, a.windowStart, a.windowEnd);
         }
-        uint256 midnight = uint256(day) * LocalTime.SECONDS_PER_DAY;
+        uint256 midnight = LocalTime.dayStart(r.utcOffsetMinutes, day); // the local midnight, in UTC
         uint256 interval = uint256(r.intervalMinutes) * LocalTime.SECONDS_PER_MINUTE;
-        uint256 first = (localStart - midnight + interval - 1) / interval;
-        uint256 last = (localEnd - midnight) / interval; // <= 86_400 / interval <= 96
+        uint256 first = (a.windowStart - midnight + interval - 1) / interval;
+        uint256 last = (a.windowEnd - midnight) / interval; // <= 86_400 / interval <= 96
         if (last <= first) revert NoWholeInterval(actionId);
         if (first == 0) revert NoIntervalBeforeShed(actionId);
         startInterval = uint8(first);

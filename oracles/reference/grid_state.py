@@ -20,8 +20,9 @@ Choices where the specification leaves room (the contract must make the same):
 * **Reference load** (G-8): the load of the latest measurement after which the state is Normal
   (the state *after* applying it); such a measurement's level is always Normal, never Blackout.
   A council exit does not set it.
-* **Deepest stage** (G-9): reset to 0 whenever the state becomes Normal (by a measurement or a
-  council exit); a measurement reaching a stage is never Normal, so a reset never hides one.
+* **Deepest stage** (G-9, ``RegionGrid.stage``): reset to 0 whenever the state becomes Normal (by a
+  measurement or a council exit); a measurement reaching a stage is never Normal, so a reset never
+  hides one.
 * **Events of a measurement** (G-7, G-9): ``Measured`` first (its level and state are the new
   ``RegionGrid``'s ``latest_level``/``state``), then ``SystemStateChanged`` if the state changed,
   then ``SheddingStageReached`` if the stage is deeper. ``step`` returns the last two, in order.
@@ -409,8 +410,11 @@ class RegionGrid:
 
     ``normal_since``: the time of the first of the unbroken run of Normal measurements that the
     latest measurement ends, 0 if the latest is not Normal (or none yet; times are > 0).
-    ``reference_load_kw``: G-8's reference, 0 if none. ``deepest_stage``: the deepest UFLS stage
-    since the state was last Normal. ``latest_level``: Normal until the first measurement."""
+    ``reference_load_kw``: G-8's reference, 0 if none. ``latest_level``: Normal until the first
+    measurement. ``stage``: the deepest UFLS stage since the state was last Normal.
+
+    The fields carry the names, and keep the order, of the contract's record
+    (oracles.protocol.bindings.RegionGrid), which has ``state_since`` besides: see ``record_fields``."""
 
     state: SystemState = SystemState.Normal
     declared: bool = False
@@ -418,9 +422,16 @@ class RegionGrid:
     latest_time: int = 0
     normal_since: int = 0
     reference_load_kw: int = 0
-    deepest_stage: int = 0
     exit_nonce: int = 0
     latest_level: Level = Level.Normal
+    stage: int = 0
+
+
+def record_fields(grid: object) -> dict[str, object]:
+    """The fields of a region's record that the reference keeps, by name, in the record's order:
+    of a ``RegionGrid`` here or of the contract's binding (the same names; ``stateSince`` is the
+    chain's alone), so that the two compare as they are."""
+    return {f.name: getattr(grid, f.name) for f in fields(RegionGrid)}
 
 
 @dataclass(frozen=True)
@@ -482,11 +493,11 @@ def step(
         recovery = grid.state in (SystemState.Emergency, SystemState.Restoration)
         cause = Cause.Recovered if state == SystemState.Normal and recovery else Cause.Measured
         events.append(StateChanged(grid.state, state, m.time, cause))
-    deepest = grid.deepest_stage
-    stage = shed_stage(p, nominal_mhz, m)
-    if stage > deepest:
-        events.append(StageReached(m.time, stage, cumulative_share_bps(p, stage)))
-        deepest = stage
+    deepest = grid.stage
+    reached = shed_stage(p, nominal_mhz, m)
+    if reached > deepest:
+        events.append(StageReached(m.time, reached, cumulative_share_bps(p, reached)))
+        deepest = reached
     still_declared = grid.declared and state == SystemState.Emergency
     new = replace(
         grid,
@@ -496,7 +507,7 @@ def step(
         latest_time=m.time,
         normal_since=normal_since,
         reference_load_kw=m.load_kw if state == SystemState.Normal else grid.reference_load_kw,
-        deepest_stage=0 if state == SystemState.Normal else deepest,
+        stage=0 if state == SystemState.Normal else deepest,
         latest_level=level,
     )
     return new, events
@@ -544,7 +555,7 @@ def council_exit(grid: RegionGrid, now: int) -> str | tuple[RegionGrid, list[Sta
         state=state,
         declared=False,
         rate_cap_bps=0,
-        deepest_stage=0 if state == SystemState.Normal else grid.deepest_stage,
+        stage=0 if state == SystemState.Normal else grid.stage,
         exit_nonce=grid.exit_nonce + 1,
     )
     return new, [StateChanged(SystemState.Emergency, state, now, Cause.Council)]

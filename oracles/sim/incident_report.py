@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from enum import Enum
 from statistics import median
 from typing import Any, TextIO
 
@@ -34,32 +35,12 @@ def _state_rows(
     ]  # fmt: skip
 
 
-def _record(grid: RegionGrid) -> dict[str, Any]:
-    """The fields of a region's record that the reference keeps too (``stateSince`` is the chain's)."""
+def _record(grid: RegionGrid | ref.RegionGrid) -> dict[str, Any]:
+    """The fields of a region's record that the reference keeps too (``stateSince`` is the chain's),
+    from the chain's binding or from the reference (the same names), states and levels by name."""
     return {
-        "state": grid.state.name,
-        "declared": grid.declared,
-        "rate_cap_bps": grid.rate_cap_bps,
-        "latest_time": grid.latest_time,
-        "normal_since": grid.normal_since,
-        "reference_load_kw": grid.reference_load_kw,
-        "exit_nonce": grid.exit_nonce,
-        "latest_level": grid.latest_level.name,
-        "stage": grid.stage,
-    }
-
-
-def _reference_record(grid: ref.RegionGrid) -> dict[str, Any]:
-    return {
-        "state": grid.state.name,
-        "declared": grid.declared,
-        "rate_cap_bps": grid.rate_cap_bps,
-        "latest_time": grid.latest_time,
-        "normal_since": grid.normal_since,
-        "reference_load_kw": grid.reference_load_kw,
-        "exit_nonce": grid.exit_nonce,
-        "latest_level": grid.latest_level.name,
-        "stage": grid.deepest_stage,
+        name: value.name if isinstance(value, Enum) else value
+        for name, value in ref.record_fields(grid).items()
     }
 
 
@@ -127,7 +108,7 @@ def build_incident_report(run: IncidentRun, played: Played) -> dict[str, Any]:
     checks = {
         "states_match_reference": changes == ref_changes,
         "stages_match_reference": stages == ref_stages,
-        "final_record_matches_reference": _record(grid) == _reference_record(final),
+        "final_record_matches_reference": _record(grid) == _record(final),
         "one_shedding_stage": [s[1] for s in stages] == [1],
         "response_fired_once_and_instructed": (
             len(fired) == 1
@@ -225,7 +206,7 @@ def build_incident_report(run: IncidentRun, played: Played) -> dict[str, Any]:
         "final_record": _record(grid),
         "reference": {
             "states": _state_rows(run, ref_changes),
-            "final_record": _reference_record(final),
+            "final_record": _record(final),
         },
         "gas": {
             "by_kind": dict(run.ledger.by_stage),

@@ -11,7 +11,7 @@ from oracles.reference import meter_leaf
 from oracles.reference.baseline_days import is_weekend
 from oracles.reference.meter_leaf import Channel, ConsumerDay
 from oracles.reference.meter_multiproof import Located
-from tests.contracts.helpers import region_tuple
+from tests.contracts.helpers import DEFAULT_REGION, region_tuple
 
 REGION = 1
 OTHER_REGION = 2
@@ -289,3 +289,44 @@ def now() -> int:
     from brownie import web3
 
     return int(web3.eth.get_block("latest")["timestamp"])
+
+
+def measurement(
+    t: int,
+    *,
+    load: int = 3_000_000,
+    reserve: int = 0,
+    frequency: int = DEFAULT_REGION["nominalFrequencyMHz"],
+    voltage: int = 1_000,
+    phase: int = 0,
+) -> tuple[int, ...]:
+    """An IGridStability.Measurement tuple (G-7): at `t`, a Normal point of DEFAULT_REGION by default
+    (load 60 % of capacity, nominal frequency and voltage, no reserve reported)."""
+    return (t, load, reserve, frequency, voltage, phase)
+
+
+class GridOracle:
+    """A region's grid oracle on a clock of its own, starting `behind` seconds before the chain's:
+    each point of a post is `gap` seconds (one minute) after the last, its fields `measurement`'s
+    with the oracle's `defaults`, then the point's own."""
+
+    def __init__(
+        self,
+        stability: Any,
+        oracle: Any,
+        region: int = REGION,
+        *,
+        behind: int = 6 * 3_600,
+        **defaults: int,
+    ) -> None:
+        self.stability, self.oracle, self.region = stability, oracle, region
+        self.defaults = defaults
+        self.t = now() - behind
+
+    def post(self, *points: dict[str, int], gap: int = 60) -> Any:
+        """One postMeasurements of `points`; its transaction."""
+        batch = []
+        for p in points:
+            self.t += gap
+            batch.append(measurement(self.t, **{**self.defaults, **p}))
+        return self.stability.postMeasurements(self.region, batch, {"from": self.oracle})

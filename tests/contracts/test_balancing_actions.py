@@ -11,9 +11,8 @@ from brownie import chain
 
 from oracles.protocol.enums import ProgramType
 from tests.contracts.helpers import err
-from tests.contracts.suite import OTHER_REGION, REGION, now, program_tuple
+from tests.contracts.suite import OTHER_REGION, REGION, GridOracle, now, program_tuple
 
-NOMINAL = 60_000
 GEN, RESERVE, DR, SHED = 0, 1, 2, 3
 NONE, PROPOSED, INSTRUCTED, COMPLETED, FAILED = 0, 1, 2, 3, 4
 STATE, BALANCING, LOAD_SHED, AUTOMATION = 1, 2, 4, 8
@@ -361,23 +360,10 @@ def test_g15_report__only_for_a_load_shed(bal, tso):
 # ------------------------------------------------------------------ G-16 automated responses
 
 
-class Oracle:
-    def __init__(self, suite: Any, oracle: Any) -> None:
-        self.s, self.oracle = suite.stability, oracle
-        self.t = now() - 3 * HOUR
-
-    def post(self, *points: dict[str, int], gap: int = 60) -> Any:
-        batch = []
-        for p in points:
-            self.t += gap
-            v = {"load": 3_000_000, "reserve": 100_000, "frequency": NOMINAL, "voltage": 1_000, **p}
-            batch.append((self.t, v["load"], v["reserve"], v["frequency"], v["voltage"], 0))
-        return self.s.postMeasurements(REGION, batch, {"from": self.oracle})
-
-
 @pytest.fixture
-def grid(suite, oracle) -> Oracle:  # type: ignore[no-untyped-def]
-    return Oracle(suite, oracle)
+def grid(suite, oracle) -> GridOracle:  # type: ignore[no-untyped-def]
+    """Region 1's grid oracle, three hours behind the chain, reporting 100 MW of reserve."""
+    return GridOracle(suite.stability, oracle, behind=3 * HOUR, reserve=100_000)
 
 
 def test_g16_configure__automation_operator__active_and_listed(bal, tso):

@@ -13,7 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.contracts.helpers import err
-from tests.contracts.suite import OTHER_REGION, REGION, now
+from tests.contracts.suite import OTHER_REGION, REGION, GridOracle, now
+from tests.contracts.suite import measurement as m
 
 NOMINAL = 60_000
 CAP_KW = 5_000_000
@@ -33,31 +34,14 @@ LEVEL_POINT: dict[int, dict[str, int]] = {
 }
 
 
-def m(t: int, *, load: int = LOAD, reserve: int = 0, frequency: int = NOMINAL,
-      voltage: int = 1_000, phase: int = 0) -> tuple[int, ...]:  # fmt: skip
-    """An IGridStability.Measurement tuple."""
-    return (t, load, reserve, frequency, voltage, phase)
-
-
-class Grid:
-    """The region's grid oracle on a clock of its own: each post is one minute after the last."""
-
-    def __init__(self, stability: Any, oracle: Any, region: int = REGION) -> None:
-        self.s, self.oracle, self.region = stability, oracle, region
-        self.t = now() - 6 * 3_600
-
-    def post(self, *points: dict[str, int], gap: int = 60) -> Any:
-        batch = []
-        for p in points:
-            self.t += gap
-            batch.append(m(self.t, **p))
-        return self.s.postMeasurements(self.region, batch, {"from": self.oracle})
+class Grid(GridOracle):
+    """The region's grid oracle (six hours behind the chain, one minute a point), by level and state."""
 
     def level(self, level: int, gap: int = 60) -> Any:
         return self.post(LEVEL_POINT[level], gap=gap)
 
     def state(self) -> int:
-        return int(self.s.regionGrid(self.region)["state"])
+        return int(self.stability.regionGrid(self.region)["state"])
 
 
 @pytest.fixture
@@ -313,7 +297,7 @@ def _reach(grid: Grid, state: int, tso: Any) -> None:
         grid.level(BLACKOUT)
         grid.level(ALERT)
     elif state == -EMERGENCY:  # a declared emergency
-        grid.s.declareEmergency(REGION, REASON, 0, {"from": tso})
+        grid.stability.declareEmergency(REGION, REASON, 0, {"from": tso})
 
 
 # (from state, measured level) -> state after one measurement; -2 is a declared Emergency
@@ -370,16 +354,16 @@ def test_g9_recovery__a_non_normal_measurement_restarts_the_run(grid, tso):
 
 
 def test_g9_declared_emergency__normal_for_long__stays(grid, tso):
-    grid.s.declareEmergency(REGION, REASON, 0, {"from": tso})
+    grid.stability.declareEmergency(REGION, REASON, 0, {"from": tso})
     grid.level(NORMAL)
     grid.level(NORMAL, gap=10 * RECOVERY)
-    assert grid.state() == EMERGENCY and grid.s.regionGrid(REGION)["declared"]
+    assert grid.state() == EMERGENCY and grid.stability.regionGrid(REGION)["declared"]
 
 
 def test_g9_blackout_ends_a_declared_emergency(grid, tso):
-    grid.s.declareEmergency(REGION, REASON, 12_000, {"from": tso})
+    grid.stability.declareEmergency(REGION, REASON, 12_000, {"from": tso})
     grid.level(BLACKOUT)
-    g = grid.s.regionGrid(REGION)
+    g = grid.stability.regionGrid(REGION)
     assert (g["state"], g["declared"], g["rateCapBps"]) == (BLACKOUT, False, 0)
 
 
@@ -626,14 +610,11 @@ def test_g12_set_stability__admin_only_and_unlinked_reads_hourly_only(
 
 def _compare(stab: Any, region: int, txs: list[Any], grid: Any, events: list[Any]) -> None:
     """The contract's record and events equal oracles/reference/grid_state.py's."""
-    from oracles.reference.grid_state import StageReached, StateChanged
+    from oracles.protocol.bindings import RegionGrid
+    from oracles.reference.grid_state import StageReached, StateChanged, record_fields
 
-    g = stab.regionGrid(region)
-    assert (g["state"], g["declared"], g["rateCapBps"], g["latestTime"], g["normalSince"],
-            g["referenceLoadKw"], g["stage"], g["exitNonce"], g["latestLevel"]) == (
-        grid.state, grid.declared, grid.rate_cap_bps, grid.latest_time, grid.normal_since,
-        grid.reference_load_kw, grid.deepest_stage, grid.exit_nonce, grid.latest_level,
-    )  # fmt: skip
+    chain = RegionGrid.model_validate(tuple(stab.regionGrid(region)))
+    assert record_fields(chain) == record_fields(grid)
     changes = [
         e
         for tx in txs

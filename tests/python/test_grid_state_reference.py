@@ -602,7 +602,7 @@ def test_g9_stage_reached_only_when_deeper_since_the_last_normal() -> None:
         StageReached(T0 + 180, 3, 2_250),
         StageReached(T0 + 1_260, 1, 750),
     ]
-    assert grid.deepest_stage == 1
+    assert grid.stage == 1
     # a state change comes before the stage it reached
     assert events[:2] == [
         StateChanged(S.Normal, S.Emergency, T0 + 60, Cause.Measured),
@@ -666,14 +666,14 @@ def test_g11_council_exit(latest: Level, to: S, declared: bool) -> None:
         declared=declared,
         rate_cap_bps=20_000 * declared,
         latest_level=latest,
-        deepest_stage=2,
+        stage=2,
         exit_nonce=4,
     )
     result = council_exit(grid, T0)
     assert not isinstance(result, str)
     new, events = result
     assert (new.state, new.declared, new.rate_cap_bps, new.exit_nonce) == (to, False, 0, 5)
-    assert new.deepest_stage == (0 if to == S.Normal else 2)
+    assert new.stage == (0 if to == S.Normal else 2)
     assert events == [StateChanged(S.Emergency, to, T0, Cause.Council)]
 
 
@@ -876,7 +876,7 @@ def test_g8_g11_invariants_over_sequences(
         assert state == grid.state
         if grid.state == S.Normal:
             stages_since_normal = []
-            assert grid.deepest_stage == 0
+            assert grid.stage == 0
         assert not grid.declared or grid.state == S.Emergency
         assert grid.rate_cap_bps == 0 or grid.declared
         assert grid.exit_nonce == exits
