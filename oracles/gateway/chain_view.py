@@ -58,7 +58,7 @@ class Region:
 @dataclass(frozen=True)
 class Token:
     address: str
-    symbol: str
+    symbol: str  # "" when the token has no symbol()
     decimals: int
 
 
@@ -131,6 +131,7 @@ class ChainView:
         self._block_times: dict[int, int] = {}
         self._tokens: dict[str, Token] = {}
         self._snapshot: Snapshot | None = None
+        self._key: tuple[int, str] = (-1, "")
 
     @property
     def programs_address(self) -> str:
@@ -151,8 +152,11 @@ class ChainView:
         when the index moved."""
         self._sync_if_due()
         last = self.store.last_block() or 0
-        if self._snapshot is None or self._snapshot.last_block != last:
-            self._snapshot = self._build(last)
+        # the newest indexed block's hash too: a reorg can replace a block at the same height
+        hashes = self.store.block_hashes()
+        key = (last, hashes[0][1] if hashes else "")
+        if self._snapshot is None or self._key != key:
+            self._snapshot, self._key = self._build(last), key
         return self._snapshot
 
     # ------------------------------------------------------------------ internals
@@ -165,6 +169,8 @@ class ChainView:
             return
         stats = self._indexer.sync()
         self._synced_at = now
+        if stats.reorg:  # a block taken back may come again with another time
+            self._block_times.clear()
         if stats.logs or stats.reorg:
             log.info("index: blocks %d..%d, %d logs%s", stats.first, stats.last, stats.logs,
                      ", after a reorg" if stats.reorg else "")  # fmt: skip
@@ -246,7 +252,10 @@ class ChainView:
         found = self._tokens.get(address)
         if found is None:
             c = self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=_ERC20)
-            found = Token(address, str(c.functions.symbol().call()),
-                          int(c.functions.decimals().call()))  # fmt: skip
+            try:
+                symbol = str(c.functions.symbol().call())
+            except Exception:  # symbol() is optional in ERC-20: no currency then
+                symbol = ""
+            found = Token(address, symbol, int(c.functions.decimals().call()))
             self._tokens[address] = found
         return found

@@ -72,7 +72,7 @@ def targets(program: ProgramRecord) -> list[ValuesMap]:
 
 def payload_descriptors(token: Token) -> list[EventPayloadDescriptor]:
     return [
-        EventPayloadDescriptor(payloadType=PRICE, units="KWH", currency=token.symbol),
+        EventPayloadDescriptor(payloadType=PRICE, units="KWH", currency=token.symbol or None),
         EventPayloadDescriptor(payloadType=SIMPLE),
     ]
 

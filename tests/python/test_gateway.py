@@ -32,7 +32,7 @@ import yaml
 from openapi_schema_validator import OAS30Validator
 from web3 import Web3
 
-from oracles.chain.anvil import free_port
+from oracles.chain.anvil import free_port, rpc_call
 from oracles.cli.tokens import Token
 from oracles.gateway.app import SPEC, Backend, create_app
 from oracles.gateway.chain_view import ChainView
@@ -620,3 +620,16 @@ def test_new_event_on_chain__served_at_the_next_read(gw: Gateway) -> None:
     gw.w.client(UTILITY).transact(gw.w.p.requests.functions.cancelEvent(n), "cancel")
     assert _event_id(gw, n) not in gw.ids("/events")
     assert gw.backend.catalog_now().last_block == gw.w.w3.eth.block_number
+
+
+def test_reorg__an_event_taken_back__no_longer_served(gw: Gateway) -> None:
+    """Changes the chain: an event served, then the blocks that created it taken back (Anvil's
+    revert) and others mined in their place: the index undoes its logs and the event is gone."""
+    url = gw.w.anvil.url
+    snapshot = rpc_call(url, "evm_snapshot")
+    n = create_event(gw.w, EVENT_DAY + timedelta(days=5))
+    assert gw.ids("/events")[-1] == _event_id(gw, n)
+    rpc_call(url, "evm_revert", [snapshot])
+    rpc_call(url, "anvil_mine", [hex(3)])  # the same heights again, other blocks
+    assert _event_id(gw, n) not in gw.ids("/events")
+    _problem(gw.get(f"/events/{_event_id(gw, n)}"), 404, "no event has id")
