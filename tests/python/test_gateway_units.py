@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from starlette.datastructures import QueryParams
@@ -162,3 +163,35 @@ def test_catalog__1000_events__mapped_once_searched_fast() -> None:
         f"\n1,000 events: mapped in {mapped * 1000:.0f} ms, a page searched in {searched * 1000:.2f} ms"
     )
     assert mapped < 5 and searched < 0.5
+
+
+def test_app__chain_side_fails__500_problem_without_internals(tmp_path: Path) -> None:
+    """A node or index that fails mid-read is a 500 problem; the cause goes to the log only."""
+    import asyncio
+
+    import httpx
+
+    from oracles.gateway.app import Backend, create_app
+
+    def broken() -> Any:
+        raise ConnectionError("node at http://10.0.0.1:8545 refused")
+
+    backend = Backend(broken)
+    app = create_app(backend, _issuer(tmp_path, [0.0]))
+
+    async def read() -> httpx.Response:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gateway") as http:
+            token = await http.post("/auth/token", data={"grant_type": "client_credentials",
+                                                         "client_id": "v", "client_secret": SECRET})  # fmt: skip
+            bearer = {"Authorization": f"Bearer {token.json()['access_token']}"}
+            return await http.get("/events", headers=bearer)
+
+    try:
+        r = asyncio.run(read())
+    finally:
+        backend.close()
+    assert r.status_code == 500
+    assert r.json() == {"type": "about:blank", "title": "Internal Server Error", "status": 500,
+                        "detail": "the gateway failed to answer; see its log",
+                        "instance": "/events"}  # fmt: skip
