@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
         dispute,
         enroll,
         event,
+        gateway,
         grid,
         operator,
         program,
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         roles,
         status,
         verify,
+        gateway,
     ):  # the protocol-action commands (oracles/cli/actions.py)
         group.add_parser(sub)
     return parser

@@ -21,6 +21,8 @@ WATCHED: tuple[Watched, ...] = (
     Watched("meter", "DaysFinalized"),
     # who may be enrolled (C-3)
     Watched("consumers", "ConsumerActivated"),
+    # the programs, each written once at creation (P-1, P-2): the OpenADR gateway's programs
+    Watched("programs", "ProgramCreated"),
     # which events are open, who is enrolled, who is settled (P-*, V-*, S-*)
     *(
         Watched("requests", name)

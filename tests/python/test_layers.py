@@ -1,6 +1,6 @@
 """The package's layout shows its architecture: imports point one way (Off-chain v2 issue, item 1).
 
-reference <- chain <- protocol <- indexer <- agents/ops <- sim <- cli, with forecasting and ingest
+reference <- chain <- protocol <- indexer <- agents/ops <- sim/gateway <- cli, with forecasting and ingest
 beside chain (pure, on the reference only) and daemon (the watch loop, logs, metrics) beside protocol. A module may import from its own subpackage and from any lower rank;
 two subpackages of the same rank never import each other.
 """
@@ -24,6 +24,7 @@ RANK = {
     "agents": 4,
     "ops": 4,
     "sim": 5,
+    "gateway": 5,  # the OpenADR 3 gateway (issue 27): reads the index, served by the cli
     "cli": 6,
 }
 

@@ -1,0 +1,92 @@
+"""`gridbalance gateway`: the OpenADR 3.0.1 gateway (:mod:`oracles.gateway`) over the chain, its
+programs and events read from a log index it keeps, OAuth2 clients from ``--clients``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from oracles.cli import workfiles
+from oracles.cli.actions import Session, command
+
+GATEWAY_INDEX = "gridbalance-gateway-index.sqlite"
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 1 <= value <= 65_535:
+        raise argparse.ArgumentTypeError(f"{text} must be 1..65535")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"{text} must be 0..86400 seconds")
+    return value
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = command(
+        sub,
+        "gateway",
+        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2)",
+        _gateway,
+        sends=False,
+        description="Serve GET /programs, /programs/{id}, /events and /events/{id} of OpenADR 3.0.1 "
+        "as views of the chain (docs/openadr.md has the mapping), read from a log index the gateway "
+        "keeps up to the chain's head; POST /auth/token issues bearer tokens to the clients of "
+        "--clients (OAuth2 client credentials). Writes of programs and events are refused: the "
+        "chain owns them. Runs until SIGTERM/SIGINT.",
+    )
+    p.add_argument("--clients", type=Path, required=True,
+                   help="the OAuth2 clients: a .json or .toml file of client_id, client_secret "
+                   "(16+ characters) and role (VEN or BL) per client; keep it private")  # fmt: skip
+    p.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: %(default)s)"
+    )
+    p.add_argument(
+        "--port", type=_port, default=8080, help="port to listen on (default: %(default)s)"
+    )
+    p.add_argument("--index", type=Path, default=None,
+                   help=f"the gateway's log index (SQLite; default: {GATEWAY_INDEX} in the working "
+                   "directory; on the running localnet, in its folder); a daemon's index held by that "
+                   "daemon is read as it keeps it")  # fmt: skip
+    p.add_argument("--sync-seconds", type=_seconds, default=2.0,
+                   help="bring the index to the chain's head before a read at most this often "
+                   "(default: %(default)s)")  # fmt: skip
+    p.add_argument("--token-seconds", type=int, default=3_600,
+                   help="lifetime of a bearer token (default: %(default)s)")  # fmt: skip
+
+
+def _gateway(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from oracles.gateway.app import Backend, create_app
+    from oracles.gateway.chain_view import ChainView
+    from oracles.gateway.clients import load_clients
+    from oracles.gateway.tokens import TokenIssuer
+
+    if not 60 <= args.token_seconds <= 86_400:
+        raise ValueError(f"--token-seconds: {args.token_seconds} must be 60..86400")
+    clients = load_clients(args.clients)
+    s = Session.open(args)
+    index: Path = args.index or workfiles.folder(s.local) / GATEWAY_INDEX
+    p, sync = s.p, args.sync_seconds
+    backend = Backend(lambda: ChainView(p, index, sync_seconds=sync))
+    try:
+        catalog = backend.catalog_now()  # an unusable index fails here, before serving
+        s.say(f"OpenADR 3.0.1 gateway on http://{args.host}:{args.port}: {len(catalog.programs)} "
+              f"programs, {len(catalog.events)} events (index {index}, block {catalog.last_block}); "
+              f"{len(clients.clients)} clients")  # fmt: skip
+        app = create_app(backend, TokenIssuer(clients, seconds=args.token_seconds))
+        uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    finally:
+        backend.close()
+    return 0
