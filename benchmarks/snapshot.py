@@ -235,7 +235,9 @@ def measure(signed: bool = False, consumers: int = CONSUMERS) -> dict[str, int]:
             if day in days:  # everyone reduces during the event hours, so every result pays
                 records = [_reduced(r) for r in records]
                 if e5 and day == days[1]:  # E5: the load-shift consumer moves its use (L-4)
-                    records = [_shifted(r) if r.consumer_id == shift_consumer else r for r in records]
+                    records = [
+                        _shifted(r) if r.consumer_id == shift_consumer else r for r in records
+                    ]
             if signed:
                 records = list(meter_signing.sign_days(domain, meter_keys, records))
                 b.tx(
