@@ -273,7 +273,7 @@ def _positional_reads(path: Path) -> list[str]:
             name = fn.attr if isinstance(fn, ast.Attribute) else getattr(fn, "id", "")
             if name in {"call", "call_many"} or name in PROTOCOL_READS:
                 found.append(f"{path.name}:{node.lineno} {name}(...)[...]")
-        if isinstance(node, ast.Assign):
+        if isinstance(node, ast.Assign) and _int_literals(node.value):
             for target in node.targets:
                 names = target.elts if isinstance(target, ast.Tuple) else [target]
                 for t in names:
@@ -282,6 +282,13 @@ def _positional_reads(path: Path) -> list[str]:
                     ):
                         found.append(f"{path.name}:{node.lineno} index constant {t.id}")
     return found
+
+
+def _int_literals(value: ast.expr) -> bool:
+    """An index constant's value: an int, or a tuple of ints (``EV_DAY, EV_TIER = 1, 5``); a string
+    constant such as an OpenADR ``PROGRAM_TYPE = "DEMAND_RESPONSE"`` indexes nothing."""
+    values = value.elts if isinstance(value, ast.Tuple) else [value]
+    return all(isinstance(v, ast.Constant) and type(v.value) is int for v in values)
 
 
 PROTOCOL_READS = {
