@@ -23,10 +23,35 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
     IUtilityRegistry private immutable _utilities;
     IIncentiveEscrow private immutable _escrow;
 
+    /// @dev A program as stored: Program's fields in its order, then its kind (P-7) in the 40 free bits
+    /// of slot 3, so that reading the kind after the program costs warm reads only. Three slots.
+    struct Stored {
+        address utility; // slot 1
+        uint16 regionId;
+        uint8 method;
+        uint8 classMask;
+        uint8 adjWindowHours;
+        uint8 adjGapHours;
+        uint16 adjCapBps;
+        uint16 minDeliveryBps;
+        uint16 bonusCapBps;
+        address token; // slot 2
+        uint96 baseRate;
+        uint8 maxEventsPer30Days; // slot 3
+        uint16 economicBps;
+        uint16 emergencyBps;
+        bool signedData;
+        uint8 gateLeadHours;
+        uint16 maxShareBps;
+        Basis basis;
+        ProgramType programType;
+        uint8 shiftHours;
+        bool shiftBefore;
+        uint16 neutralityBps;
+    }
+
     uint32 private _programCount;
-    mapping(uint32 programId => Program) private _programs;
-    // written only for a type other than peak shaving: the zero value is a peak-shaving program (P-7)
-    mapping(uint32 programId => ProgramKind) private _kinds;
+    mapping(uint32 programId => Stored) private _programs;
 
     /// @param utilities The utility registry (P-1: only an active utility of the region).
     /// @param escrow The escrow that holds every program's budget.
@@ -44,7 +69,7 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
         if (!_utilities.isActiveUtility(msg.sender, regionId)) revert UtilityNotActive(msg.sender, regionId);
         _validateProgram(p);
         programId = ++_programCount;
-        _programs[programId] = Program({
+        _programs[programId] = Stored({
             utility: msg.sender,
             regionId: regionId,
             method: p.method,
@@ -62,51 +87,78 @@ contract ProgramRegistry is IProgramRegistry, ReentrancyGuard {
             signedData: p.signedData,
             gateLeadHours: p.gateLeadHours,
             maxShareBps: p.maxShareBps,
-            basis: p.basis
+            basis: p.basis,
+            programType: p.programType,
+            shiftHours: p.shiftHours,
+            shiftBefore: p.shiftBefore,
+            neutralityBps: p.neutralityBps
         });
-        if (p.programType != ProgramType.PeakShaving) {
-            _kinds[programId] = ProgramKind({
-                programType: p.programType,
-                shiftHours: p.shiftHours,
-                shiftBefore: p.shiftBefore,
-                neutralityBps: p.neutralityBps
-            });
-        }
         emit ProgramCreated(programId, msg.sender, regionId, p);
         _escrow.openProgram(programId, p.token, msg.sender, budget);
     }
 
     /// @inheritdoc IProgramRegistry
-    function program(uint32 programId) external view returns (Program memory p) {
-        p = _programs[programId];
-        if (p.utility == address(0)) revert UnknownProgram(programId);
+    function program(uint32 programId) external view returns (Program memory) {
+        Stored storage r = _known(programId);
+        return
+            Program({
+                utility: r.utility,
+                regionId: r.regionId,
+                method: r.method,
+                classMask: r.classMask,
+                adjWindowHours: r.adjWindowHours,
+                adjGapHours: r.adjGapHours,
+                adjCapBps: r.adjCapBps,
+                minDeliveryBps: r.minDeliveryBps,
+                bonusCapBps: r.bonusCapBps,
+                token: r.token,
+                baseRate: r.baseRate,
+                maxEventsPer30Days: r.maxEventsPer30Days,
+                economicBps: r.economicBps,
+                emergencyBps: r.emergencyBps,
+                signedData: r.signedData,
+                gateLeadHours: r.gateLeadHours,
+                maxShareBps: r.maxShareBps,
+                basis: r.basis
+            });
     }
 
     /// @inheritdoc IProgramRegistry
     function paymentTerms(uint32 programId) external view returns (address token, uint16 minDeliveryBps) {
-        Program storage p = _programs[programId];
-        if (p.utility == address(0)) revert UnknownProgram(programId);
+        Stored storage p = _known(programId);
         return (p.token, p.minDeliveryBps);
     }
 
     /// @inheritdoc IProgramRegistry
     function programKind(uint32 programId) external view returns (ProgramKind memory) {
-        if (_programs[programId].utility == address(0)) revert UnknownProgram(programId);
-        return _kinds[programId];
+        Stored storage r = _known(programId);
+        return
+            ProgramKind({
+                programType: r.programType,
+                shiftHours: r.shiftHours,
+                shiftBefore: r.shiftBefore,
+                neutralityBps: r.neutralityBps
+            });
     }
 
     /// @inheritdoc IProgramRegistry
     function checkEventAllowed(uint32 programId, bool triggered, uint8 tier) external view {
-        Program storage p = _programs[programId];
+        Stored storage p = _programs[programId];
         (address utility, uint16 regionId) = (p.utility, p.regionId);
         if (!_utilities.isActiveUtility(utility, regionId)) revert UtilityNotActive(utility, regionId);
-        if (_kinds[programId].programType == ProgramType.EmergencyResponse && (!triggered || tier != _TIER_EMERGENCY))
+        if (p.programType == ProgramType.EmergencyResponse && (!triggered || tier != _TIER_EMERGENCY))
             revert EventOriginNotAllowed(programId, triggered, tier);
     }
 
     /// @inheritdoc IProgramRegistry
     function programCount() external view returns (uint32) {
         return _programCount;
+    }
+
+    /// @dev The stored program, or UnknownProgram.
+    function _known(uint32 programId) private view returns (Stored storage r) {
+        r = _programs[programId];
+        if (r.utility == address(0)) revert UnknownProgram(programId);
     }
 
     /// @dev P-2: every parameter in range, the token allowlisted.

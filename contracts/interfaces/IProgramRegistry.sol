@@ -24,7 +24,7 @@ interface IProgramRegistry {
     }
 
     /// @notice A program's type and, for load shifting, its rebound window and energy-neutrality
-    /// tolerance (P-7, L-1, L-2). One slot, written only for a type other than peak shaving.
+    /// tolerance (P-7, L-1, L-2). Stored in the free bits of the program's third slot.
     struct ProgramKind {
         ProgramType programType;
         uint8 shiftHours; // load shifting: the rebound window's length in hours, 1..12 (else 0)
