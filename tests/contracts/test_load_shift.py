@@ -477,3 +477,50 @@ def test_attack_l3_withheld_baseline_day__insufficient_not_paid(world, utility, 
     _, with_zeros = ls.compute_shift(zeros.days, event_day, p, sc.terms())
     assert with_zeros.rebound_wh > with_all.rebound_wh
     assert with_zeros.reduction_wh < with_all.reduction_wh
+
+
+# ------------------------------------------------------------------ L-6 optimistic roots
+
+
+def test_l6_optimistic_root__peak_shaving_figures_caught__load_shift_figures_stand(
+    world, utility, oracle, keeper, stranger
+):
+    """L-6, O-4: a root of a load-shifting event is recomputed by `settle`, so L-3..L-5 hold there too:
+    an entry paying consumer 2's curtailment as if the program were peak shaving is voided, while the
+    entries of the load-shift reference are correct (EntryCorrect)."""
+    from oracles.reference import optimistic_root as opt
+    from tests.contracts.suite import ROOT_BOND
+    from tests.contracts.test_optimistic import WRONG_RESULT, result_of
+
+    s = world.suite
+    sc = shifted_scenario(world, utility, oracle)
+    whos = world.consumers[:3]
+    committed = [sc.committed[w.address] for w in whos]
+    honest = []
+    for who, wh in zip(whos, committed, strict=True):
+        expected = sc.expected_shift(who)
+        assert expected is not None
+        honest.append(result_of(who, wh, expected[0], expected[2]))
+    program = s.programs.program(sc.program_id).dict()
+    plain, plain_reward = sc.expected(
+        whos[1], program | {"adjWindowHours": 0}
+    )  # peak shaving's figures
+    assert plain is not None and plain_reward > honest[1].reward == 0
+    wrong = list(honest)
+    wrong[1] = result_of(whos[1], committed[1], plain, plain_reward)
+    tree = opt.RootTree(sc.event, opt.entries_for(wrong))
+    s.optimistic.propose(sc.event, tree.count, tree.total, {"from": keeper, "value": ROOT_BOND})
+    s.optimistic.postEntries(sc.event, opt.pack_entries(tree.entries), {"from": keeper})
+    for i in (0, 2):  # the load-shift figures stand
+        e = tree.entries[i]
+        with brownie.reverts(err("EntryCorrect", sc.event, i)):
+            s.optimistic.challengeEntry(
+                sc.event, e.as_tuple(), tree.proof(e.index), sc.leaves(whos[i]), {"from": stranger}
+            )
+    e = tree.entries[1]
+    tx = s.optimistic.challengeEntry(
+        sc.event, e.as_tuple(), tree.proof(e.index), sc.leaves(whos[1]), {"from": stranger}
+    )
+    assert tx.events["RootVoided"]["fault"] == WRONG_RESULT
+    assert measured(tx.events["LoadShiftMeasured"]) == sc.expected_shift(whos[1])[1].as_tuple()  # type: ignore[index]
+    assert s.requests.enrollment(sc.event, whos[1])["paid"] == 0
