@@ -27,7 +27,7 @@ from pydantic import BaseModel
 from web3 import Web3
 
 from oracles.chain.client import ChainClient
-from oracles.chain.logs import decode_events
+from oracles.chain.logs import decode_events, ranged_logs
 from oracles.chain.rpc import latest_timestamp
 from oracles.indexer.indexer import LogIndexer
 from oracles.protocol.bindings import (
@@ -244,7 +244,7 @@ class Keeper:
         """Every account ever activated (the eligibility check reads each one's current state)."""
         if self.index is not None:
             return self.index.view.activated_accounts()
-        logs = self.p.consumers.events.ConsumerActivated.get_logs(from_block=0)
+        logs = ranged_logs(self.p.consumers.events.ConsumerActivated, from_block=0)
         return [e["args"]["account"] for e in logs]
 
     def terms(self, event_id: int) -> Terms:
@@ -393,8 +393,8 @@ class Keeper:
         account that opted out and enrolled again appears once; the enrollment's status says which)."""
         if self.index is not None:
             return list(dict.fromkeys(a for a, _ in self.index.view.enrollments(event_id)))
-        logs = self.p.requests.events.Enrolled.get_logs(
-            from_block=0, argument_filters={"eventId": event_id}
+        logs = ranged_logs(
+            self.p.requests.events.Enrolled, from_block=0, argument_filters={"eventId": event_id}
         )
         return list(dict.fromkeys(e["args"]["account"] for e in logs))
 
@@ -403,8 +403,10 @@ class Keeper:
         if self.index is not None:
             latest = dict(self.index.view.enrollments(event_id))
         else:
-            logs = self.p.requests.events.Enrolled.get_logs(
-                from_block=0, argument_filters={"eventId": event_id}
+            logs = ranged_logs(
+                self.p.requests.events.Enrolled,
+                from_block=0,
+                argument_filters={"eventId": event_id},
             )
             latest = {e["args"]["account"]: bool(e["args"]["byKeeper"]) for e in logs}
         return {a for a, by_keeper in latest.items() if by_keeper}

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from oracles.chain.logs import ranged_logs
 from oracles.cli import argtypes
 from oracles.cli.actions import CliError, Role, Session, Tx, command, group, one_event
 from oracles.ops.deploy import RegionConfig
@@ -152,5 +153,5 @@ def zone_line(s: Session, rid: int) -> str:
 def region_ids(s: Session) -> list[int]:
     """Every region ever added (RegionAdded logs since deployment)."""
     start = s.p.manifest.contracts[CONTRACT].block
-    logs = s.p.regions.events.RegionAdded.get_logs(from_block=start)
+    logs = ranged_logs(s.p.regions.events.RegionAdded, from_block=start)
     return sorted({int(e["args"]["regionId"]) for e in logs})

@@ -32,7 +32,7 @@ from hexbytes import HexBytes
 from pydantic import BaseModel, ConfigDict
 from web3 import Web3
 
-from oracles.chain.logs import decode_events
+from oracles.chain.logs import decode_events, ranged_logs
 from oracles.chain.reads import call_many, web3_batch
 from oracles.protocol.bindings import Consumer, Dispute, DrEvent, Enrollment, MeterKey, Program
 from oracles.protocol.contracts import Protocol
@@ -572,7 +572,7 @@ def _proof_record(
     filters = {"eventId": event_id, "account": account}
     since = deployed_at(p)
     if en.status == EnrollmentStatus.Settled:
-        log = _one(p.requests.events.Settled.get_logs(from_block=since, argument_filters=filters),
+        log = _one(ranged_logs(p.requests.events.Settled, from_block=since, argument_filters=filters),
                    f"Settled log of event {event_id} for {account}")  # fmt: skip
         a = log["args"]
         tx = "0x" + bytes(log["transactionHash"]).hex()
@@ -584,8 +584,8 @@ def _proof_record(
             baseline_days=int(a["baselineDays"]), enrollment_paid=en.paid,
             payments=_escrow_payments(p, tx, account), candidate_days=candidates, dispute=dispute,
         )  # fmt: skip
-    found = p.requests.events.SettledInsufficientData.get_logs(
-        from_block=since, argument_filters=filters
+    found = ranged_logs(
+        p.requests.events.SettledInsufficientData, from_block=since, argument_filters=filters
     )
     log = _one(found, f"SettledInsufficientData log of event {event_id} for {account}")
     a = log["args"]
@@ -670,14 +670,16 @@ def _root_record(
 
 def root_entries(p: Protocol, event_id: int) -> list[opt.Entry]:
     """The entries of the event's latest proposal, numbered and summed as the contract does."""
-    proposed = p.optimistic.events.RootProposed.get_logs(
-        from_block=deployed_at(p), argument_filters={"eventId": event_id}
+    proposed = ranged_logs(
+        p.optimistic.events.RootProposed,
+        from_block=deployed_at(p),
+        argument_filters={"eventId": event_id},
     )
     if not proposed:
         raise VerifyError(f"event {event_id} has no proposed root")
     since = max(int(x["blockNumber"]) for x in proposed)
-    posted = p.optimistic.events.EntriesPosted.get_logs(
-        from_block=since, argument_filters={"eventId": event_id}
+    posted = ranged_logs(
+        p.optimistic.events.EntriesPosted, from_block=since, argument_filters={"eventId": event_id}
     )
     out: list[opt.Entry] = []
     for log in sorted(posted, key=lambda x: (int(x["blockNumber"]), int(x["logIndex"]))):
@@ -695,8 +697,10 @@ def root_entries(p: Protocol, event_id: int) -> list[opt.Entry]:
 def _claims(p: Protocol, event_id: int, index: int, account: str) -> list[Payment]:
     """The claim or batch payment that paid entry ``index`` to ``account`` (O-7, O-8)."""
     since = deployed_at(p)
-    found = p.optimistic.events.Claimed.get_logs(
-        from_block=since, argument_filters={"eventId": event_id, "account": account}
+    found = ranged_logs(
+        p.optimistic.events.Claimed,
+        from_block=since,
+        argument_filters={"eventId": event_id, "account": account},
     )
     out = [
         Payment(amount=int(x["args"]["reward"]), pushed=True,
@@ -705,8 +709,8 @@ def _claims(p: Protocol, event_id: int, index: int, account: str) -> list[Paymen
     ]  # fmt: skip
     if out:
         return out
-    batches = p.optimistic.events.BatchClaimed.get_logs(
-        from_block=since, argument_filters={"eventId": event_id}
+    batches = ranged_logs(
+        p.optimistic.events.BatchClaimed, from_block=since, argument_filters={"eventId": event_id}
     )
     for b in batches:
         tx = "0x" + bytes(b["transactionHash"]).hex()

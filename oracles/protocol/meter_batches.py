@@ -23,6 +23,7 @@ from hexbytes import HexBytes
 from web3 import Web3
 from web3.contract import Contract
 
+from oracles.chain.logs import ranged_logs
 from oracles.reference import meter_leaf
 from oracles.reference.meter_leaf import INTERVALS, RECORD_BYTES, SIGNATURE_BYTES, ConsumerDay
 
@@ -81,8 +82,10 @@ def decode_records(blob: bytes, stride: int = RECORD_BYTES) -> list[ConsumerDay]
 def batch_logs(
     meter: Contract, region_id: int, day: int, from_block: int = 0
 ) -> list[dict[str, Any]]:
-    logs = meter.events.MeterBatchPosted.get_logs(
-        from_block=from_block, argument_filters={"regionId": region_id, "day": day}
+    logs = ranged_logs(
+        meter.events.MeterBatchPosted,
+        from_block=from_block,
+        argument_filters={"regionId": region_id, "day": day},
     )
     return sorted(logs, key=lambda e: int(e["args"]["batchIndex"]))
 
