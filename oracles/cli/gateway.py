@@ -37,14 +37,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(
         sub,
         "gateway",
-        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2)",
+        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2); take VENs' "
+        "usage reports as meter data",
         _gateway,
         sends=False,
         description="Serve GET /programs, /programs/{id}, /events and /events/{id} of OpenADR 3.0.1 "
         "as views of the chain (docs/openadr.md has the mapping), read from a log index the gateway "
         "keeps up to the chain's head; POST /auth/token issues bearer tokens to the clients of "
         "--clients (OAuth2 client credentials). Writes of programs and events are refused: the "
-        "chain owns them. Runs until SIGTERM/SIGINT.",
+        "chain owns them. /vens and /vens/{id}/resources tie VEN clients to registered consumers "
+        "and their meters (--vens); POST /reports puts a VEN's USAGE readings in the meter "
+        "oracle's outbox (--outbox), which `gridbalance oracle meter --watch` on the same file "
+        "posts; GET /reports says where each day is on chain. Runs until SIGTERM/SIGINT.",
     )
     p.add_argument("--clients", type=Path, required=True,
                    help="the OAuth2 clients: a .json or .toml file of client_id, client_secret "

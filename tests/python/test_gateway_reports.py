@@ -534,3 +534,45 @@ def test_keeper_settles_the_event_from_the_reports(rg: Rg) -> None:
     assert enrollment(w, B).paid == 0
     report = rg.get("/reports/report-1").json()
     assert _status(report)[str(EVENT_DAY)] == ("final", 1_440)
+
+
+def test_command__serves_vens_and_reports_beside_its_index(rg: Rg, tmp_path: Path) -> None:
+    """``gridbalance gateway`` as a process serves VENs and reports (not 501), its registry and
+    the outbox it fills beside its ``--index`` unless told."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from oracles.chain.anvil import free_port
+
+    clients = tmp_path / "clients.json"
+    clients.write_text(json.dumps({"clients": [
+        {"client_id": "ven-1", "client_secret": SECRETS["ven-1"], "role": "VEN"}]}))  # fmt: skip
+    port = free_port()
+    argv = [sys.executable, "-m", "oracles.cli.main", "gateway", "--rpc", rg.w.anvil.url,
+            "--manifest", str(rg.w.manifest), "--clients", str(clients), "--port", str(port),
+            "--index", str(tmp_path / "index.sqlite")]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            while True:
+                assert proc.poll() is None, proc.communicate()
+                assert time.monotonic() < deadline, "the gateway did not start"
+                try:
+                    token = _token(http, "ven-1", SECRETS["ven-1"])
+                    break
+                except httpx.ConnectError:
+                    time.sleep(0.1)
+            headers = {"Authorization": f"Bearer {token}"}
+            assert http.get("/vens", headers=headers).json() == []
+            assert http.get("/reports", headers=headers).json() == []
+            body = usage(rg, "meter-A", [(_utc(DAYS[0], 3), 1_000)])
+            _problem(http.post("/reports", json=body, headers=headers), 403, "has no VEN")
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert f"reports' readings go to {tmp_path / 'gridbalance-outbox.sqlite'}" in out
+    assert (tmp_path / "gridbalance-gateway-vens.sqlite").exists()
