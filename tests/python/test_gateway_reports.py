@@ -26,7 +26,6 @@ from typing import Any
 import httpx
 import pytest
 
-from oracles.agents.meter_oracle import MeterOracle
 from oracles.agents.outbox import Outbox
 from oracles.cli.daemons import keeper_pass
 from oracles.gateway.app import Backend, create_app
@@ -52,6 +51,7 @@ from tests.python.cli_world import (
     final_ts,
     local_ts,
     reading,
+    run,
 )
 from tests.python.gateway_server import serve
 from tests.python.test_cli_settle import enrollment, expected_reward
@@ -256,7 +256,11 @@ def test_vens__refusals__problem_objects(rg: Rg) -> None:
 
 def test_vens__update_and_delete(rg: Rg) -> None:
     """ven-3 ties a VEN to consumer A, changes it and deletes it; a VEN with resources keeps its
-    consumer (409); a resource renamed and a resource deleted."""
+    consumer (409); a resource renamed. A VEN whose nested resource is refused is not created."""
+    nested = {"venName": "ven-3", "attributes": _consumer(A, rg),
+              "resources": [{"resourceName": "meter-A"}]}  # fmt: skip
+    _problem(rg.post("/vens", nested, "ven-3"), 409, "meter 'meter-A' is resource resource-1")
+    assert rg.get("/vens", venName="ven-3").json() == []
     r = rg.post("/vens", {"venName": "ven-3", "attributes": _consumer(A, rg)}, "ven-3")
     assert r.status_code == 201, r.text
     vid = r.json()["id"]
@@ -486,17 +490,22 @@ def test_post_report__auth_and_body_refusals__problem_objects(rg: Rg) -> None:
 # ---------------------------------------------------------------------------------- on chain (last)
 
 
-def test_meter_oracle_posts_them__the_chain_holds_the_reports(rg: Rg) -> None:
-    """Changes the chain: the meter daemon's pass over the same outbox posts one batch per day; the
-    reports say ``posted`` with the batch, and the chain's records are the reports' readings."""
+def test_meter_oracle_posts_them__the_chain_holds_the_reports(
+    rg: Rg, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Changes the chain: ``gridbalance oracle meter`` (the meter daemon's pass, here with a CSV of
+    no rows) on the gateway's outbox posts one batch per day; the reports say ``posted`` with the
+    batch, and the chain's records are the reports' readings."""
     w = rg.w
-    outbox = Outbox(rg.desk.outbox_path)
-    try:
-        oracle = MeterOracle(w.p, w.client(ORACLE), outbox, rejects_path=rg.tmp / "meter-rejects")
-        stats = oracle.flush()
-    finally:
-        outbox.close()
-    assert stats.batches == len(DAYS) and stats.consumer_days == 2 * len(DAYS) - 1
+    empty = rg.tmp / "no-rows.csv"
+    empty.write_text("meter_id,interval_start,interval_seconds,wh\n")
+    argv = w.args("oracle", "meter", "--region", str(REGION), "--csv", str(empty),
+                  "--outbox", str(rg.desk.outbox_path), "--rejects", str(rg.tmp / "meter.jsonl"),
+                  "--account", str(ORACLE))  # fmt: skip
+    code, out, err = run(capsys, argv)
+    assert code == 0, err
+    n = 2 * len(DAYS) - 1
+    assert f"0 readings -> 0 consumer-days (0 new); posted {n} in {len(DAYS)} batches" in out
     for d in DAYS:
         [batch] = day_batches(w.p.meter, REGION, day_number(d))
         records = {r.consumer_id: r for r in batch.records}
