@@ -30,6 +30,7 @@ from oracles.ingest.meter_files import MeterReading
 
 USAGE = "USAGE"
 UNITS = {"WH": 1, "KWH": 1_000}
+MAX_INTERVALS = 20_000  # per report: 208 days of 15-minute readings
 _DURATION = re.compile(
     r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$"
 )
@@ -83,6 +84,10 @@ def readings(
 ) -> list[Located]:
     """The report's readings, ``resources`` matching ``report.resources`` item by item; ``line``
     of each is its ordinal in the report (from 1)."""
+    count = sum(len(item.intervals) for item in report.resources)
+    if count > MAX_INTERVALS:
+        raise bad_request(f"{count:,} intervals: a report holds at most {MAX_INTERVALS:,} (send "
+                          "several reports)")  # fmt: skip
     out: list[Located] = []
     slot = interval_minutes * 60
     for i, (item, row) in enumerate(zip(report.resources, resources, strict=True)):

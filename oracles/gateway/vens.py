@@ -132,6 +132,9 @@ def _meter(view: ChainView, ven: VenRow, body: ResourceIn, n: int = 0) -> Resour
         raise bad_request(f"meter {meter_id!r} is consumer {Web3.to_checksum_address(owner)}'s, "
                           f"not {ven.consumer}'s, the consumer of VEN {ven.ven_name!r}")  # fmt: skip
     c = view.p.consumer(ven.consumer)
+    if c.status != ConsumerStatus.Active or not c.id:
+        raise bad_request(f"{ven.consumer}, the consumer of VEN {ven.ven_name!r}, is no longer "
+                          f"active ({c.status.name.lower()})")  # fmt: skip
     attributes = [a.dump() for a in body.attributes or []]
     return ResourceRow(n, ven.n, body.resourceName, meter_id, c.id, c.region_id, c.activation_day,
                        attributes, "", "")  # fmt: skip

@@ -453,6 +453,9 @@ REFUSALS: list[tuple[str, Mutate, str, int, str]] = [
     ("object-type", _set("objectType", "EVENT"), "ven-1", 400, "objectType 'EVENT'"),
     ("no-resources", lambda b: b.pop("resources"), "ven-1", 400, "report.resources: Field required"),
     ("bad-program-id", _set("programID", "bad id!"), "ven-1", 400, "report.programID: String should"),
+    ("too-many-intervals", lambda b: b["resources"][0]["intervals"].extend(
+        b["resources"][0]["intervals"] * 10_000), "ven-1", 400,
+     "20,002 intervals: a report holds at most 20,000"),
     ("missing-scope", lambda b: None, "utility-bl", 403, "lacks scope write_reports"),
     ("no-ven-object", _set("clientName", "ven-3"), "ven-3", 403, "client 'ven-3' has no VEN"),
 ]  # fmt: skip
