@@ -588,3 +588,15 @@ def test_command__serves_vens_and_reports_beside_its_index(rg: Rg, tmp_path: Pat
     assert proc.returncode == 0, err
     assert f"reports' readings go to {tmp_path / 'gridbalance-outbox.sqlite'}" in out
     assert (tmp_path / "gridbalance-gateway-vens.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("PT1H", 3600), ("PT15M", 900), ("PT3600S", 3600), ("PT1H30M", 5400), ("P1DT1H", 90_000),
+     ("P1W", 604_800), ("PT0.5S", 0.5), ("PT0S", 0), ("P", None), ("PT", None), ("P1DT", None),
+     ("1H", None), ("P1M", None), ("P1Y", None), ("-PT1H", None), ("pt1h", None)],
+)  # fmt: skip
+def test_usage_seconds__iso_8601_durations(text: str, seconds: float | None) -> None:
+    from oracles.gateway.usage import seconds as parse
+
+    assert parse(text) == seconds
