@@ -86,6 +86,52 @@ def same_data(a: ConsumerDay, b: ConsumerDay) -> bool:
     )
 
 
+def enqueue_checked(
+    outbox: Outbox, rejects_path: Path, records: list[ConsumerDay], source: str = "input"
+) -> Enqueued:
+    """Queue the records, comparing each consumer-day already queued with its new version
+    (issue 25: a corrected re-post is reported, never silently ignored):
+
+    * the same readings and flags again: nothing to do (``unchanged``);
+    * other readings for a day still ``pending``: the queued record is replaced
+      (``corrected``, with a log line), since nothing of it has been sent;
+    * other readings for a day already sent or on chain: refused with a rejects line, since a
+      posted record cannot be corrected (M-4) (``refused``).
+    """
+    queued = outbox.queued_days(records)
+    fresh: list[ConsumerDay] = []
+    replace: dict[tuple[int, int, Channel], dict[int, bytes]] = {}
+    unchanged = 0
+    rejects: list[Reject] = []
+    for r in records:
+        old = queued.get((r.region_id, r.day, r.channel, r.consumer_id))
+        if old is None:
+            fresh.append(r)
+            continue
+        if same_data(ConsumerDay.decode(old.record), r):
+            unchanged += 1
+            continue
+        if old.status == "pending":
+            replace.setdefault((r.region_id, r.day, r.channel), {})[r.consumer_id] = r.encode()
+            continue
+        rejects.append(Reject(
+            source=source, line=0, field=day_field(r.consumer_id, r.day, r.channel),
+            reason=f"corrected re-post of a day already posted (tx {old.tx_hash}): a posted "
+            "record cannot be corrected (M-4); not posted",
+        ))  # fmt: skip
+    for (region, day, channel), rows in replace.items():
+        outbox.replace_records(region, day, rows, channel=channel)
+        log.warning("region %d day %d %s: %d queued consumer-days replaced by corrected "
+                    "readings before posting", region, day, channel.name.lower(),
+                    len(rows))  # fmt: skip
+    return Enqueued(
+        new=outbox.enqueue_days(fresh),
+        unchanged=unchanged,
+        corrected=sum(len(rows) for rows in replace.values()),
+        refused=write_rejects(rejects_path, rejects),
+    )
+
+
 def batch_index_from_logs(logs: list[dict[str, object]]) -> int:
     for entry in logs:
         topics = entry["topics"]
@@ -140,47 +186,8 @@ class MeterOracle:
         return self.enqueue_checked(records).new
 
     def enqueue_checked(self, records: list[ConsumerDay], source: str = "input") -> Enqueued:
-        """Queue the records, comparing each consumer-day already queued with its new version
-        (issue 25: a corrected re-post is reported, never silently ignored):
-
-        * the same readings and flags again: nothing to do (``unchanged``);
-        * other readings for a day still ``pending``: the queued record is replaced
-          (``corrected``, with a log line), since nothing of it has been sent;
-        * other readings for a day already sent or on chain: refused with a rejects line, since a
-          posted record cannot be corrected (M-4) (``refused``).
-        """
-        queued = self.outbox.queued_days(records)
-        fresh: list[ConsumerDay] = []
-        replace: dict[tuple[int, int, Channel], dict[int, bytes]] = {}
-        unchanged = 0
-        rejects: list[Reject] = []
-        for r in records:
-            old = queued.get((r.region_id, r.day, r.channel, r.consumer_id))
-            if old is None:
-                fresh.append(r)
-                continue
-            if same_data(ConsumerDay.decode(old.record), r):
-                unchanged += 1
-                continue
-            if old.status == "pending":
-                replace.setdefault((r.region_id, r.day, r.channel), {})[r.consumer_id] = r.encode()
-                continue
-            rejects.append(Reject(
-                source=source, line=0, field=day_field(r.consumer_id, r.day, r.channel),
-                reason=f"corrected re-post of a day already posted (tx {old.tx_hash}): a posted "
-                "record cannot be corrected (M-4); not posted",
-            ))  # fmt: skip
-        for (region, day, channel), rows in replace.items():
-            self.outbox.replace_records(region, day, rows, channel=channel)
-            log.warning("region %d day %d %s: %d queued consumer-days replaced by corrected "
-                        "readings before posting", region, day, channel.name.lower(),
-                        len(rows))  # fmt: skip
-        return Enqueued(
-            new=self.outbox.enqueue_days(fresh),
-            unchanged=unchanged,
-            corrected=sum(len(rows) for rows in replace.values()),
-            refused=write_rejects(self.rejects_path, rejects),
-        )
+        """Queue the records, comparing each consumer-day already queued (:func:`enqueue_checked`)."""
+        return enqueue_checked(self.outbox, self.rejects_path, records, source)
 
     def _day_ended(self, region: int, day: int) -> bool:
         ends = self.p.regions.functions.localDayStart(region, day + 1).call()

@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 import yaml  # type: ignore[import-untyped]
@@ -27,6 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from oracles.gateway import ids
 from oracles.gateway.catalog import Catalog
 from oracles.gateway.chain_view import ChainView
+from oracles.gateway.desk import Desk
 from oracles.gateway.objects import AuthError, AuthErrorCode, ClientCredentialResponse
 from oracles.gateway.problems import (
     ProblemError,
@@ -37,10 +39,16 @@ from oracles.gateway.problems import (
     not_implemented,
 )
 from oracles.gateway.queries import parse_search
+from oracles.gateway.reports import install_reports
 from oracles.gateway.tokens import Grant, TokenIssuer, TokenRefused
+from oracles.gateway.vens import install_vens
 
 SPEC = Path(__file__).with_name("openadr3-3.0.1.yaml")
 SERVED = {"/programs", "/programs/{programID}", "/events", "/events/{eventID}", "/auth/token"}
+VENS_SERVED = {"/vens", "/vens/{venID}", "/vens/{venID}/resources",
+               "/vens/{venID}/resources/{resourceID}"}  # fmt: skip
+REPORTS_SERVED = {"/reports", "/reports/{reportID}"}
+T = TypeVar("T")
 CHAIN_OWNED = (
     "{what} are created on chain, never through this API: `gridbalance {cmd} create` sends the "
     "transaction{extra}; the gateway shows what the chain holds"
@@ -55,9 +63,25 @@ class Backend:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gateway-chain")
         self._view: ChainView | None = None
         self._catalog: Catalog | None = None
+        self._on_close: list[Callable[[], None]] = []
+
+    def at_close(self, fn: Callable[[], None]) -> None:
+        """Run ``fn`` on the worker thread when the backend closes (files it opened there)."""
+        self._on_close.append(fn)
 
     async def catalog(self) -> Catalog:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._build)
+
+    async def call(self, fn: Callable[[ChainView], T]) -> T:
+        """``fn(view)`` on the worker thread (the only thread that uses the view, the outbox and
+        the VEN registry), after the catalog is current."""
+
+        def work() -> T:
+            self._build()
+            assert self._view is not None
+            return fn(self._view)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
     def catalog_now(self) -> Catalog:
         """The catalog from a thread that is not the event loop's (tests, the command's warm-up)."""
@@ -65,6 +89,8 @@ class Backend:
 
     def close(self) -> None:
         def shut() -> None:
+            for fn in self._on_close:
+                fn()
             if self._view is not None:
                 self._view.close()
                 self._view = None
@@ -82,7 +108,8 @@ class Backend:
         return self._catalog
 
 
-def create_app(backend: Backend, issuer: TokenIssuer) -> FastAPI:
+def create_app(backend: Backend, issuer: TokenIssuer, desk: Desk | None = None) -> FastAPI:
+    """The application; with ``desk`` it serves VENs, resources and reports too."""
     app = FastAPI(
         title="GridBalance OpenADR 3 gateway",
         version="3.0.1",
@@ -205,10 +232,16 @@ def create_app(backend: Backend, issuer: TokenIssuer) -> FastAPI:
     app.add_api_route("/events", events_refused, methods=["POST"])
     app.add_api_route("/events/{eventID}", events_refused, methods=["PUT", "DELETE"])
 
+    served = set(SERVED)
+    if desk is not None:  # VENs, resources, reports (oracles/gateway/vens.py, reports.py)
+        install_vens(app, grant, backend.call, desk)
+        install_reports(app, grant, backend.call, desk)
+        served |= VENS_SERVED | REPORTS_SERVED
+
     # ------------------------------------------------------------------ the rest of the document
 
     for path, methods in _document_paths(document).items():
-        if path in SERVED:
+        if path in served:
             continue
         app.add_api_route(path, _not_served(path), methods=methods)
     return app

@@ -9,10 +9,12 @@ programs' and events' operations, and no 401):
 * 403 no bearer token, an unknown or expired one, a token without the operation's scope, and every
   write of a program or event (the chain owns them: they are created with ``gridbalance program
   create`` and ``gridbalance event create``, or by the forecast's trigger);
-* 404 an id no live program or event has, and a path the document does not define;
+* 404 an id no live program, event, VEN, resource or report has, and a path the document does
+  not define;
+* 409 a write that conflicts with what is held (a name or meter taken, a posted day, M-4);
 * 405 a method the document does not define on a path it defines (with ``Allow``);
-* 501 an operation the document defines that this gateway does not serve yet (reports,
-  subscriptions, VENs and resources);
+* 501 an operation the document defines that this gateway does not serve yet
+  (subscriptions);
 * 500 anything else, with no internals in the body (they go to the log).
 """
 
