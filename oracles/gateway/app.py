@@ -18,6 +18,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import parse_qs
 
 import yaml  # type: ignore[import-untyped]
@@ -41,6 +42,7 @@ from oracles.gateway.tokens import Grant, TokenIssuer, TokenRefused
 
 SPEC = Path(__file__).with_name("openadr3-3.0.1.yaml")
 SERVED = {"/programs", "/programs/{programID}", "/events", "/events/{eventID}", "/auth/token"}
+T = TypeVar("T")
 CHAIN_OWNED = (
     "{what} are created on chain, never through this API: `gridbalance {cmd} create` sends the "
     "transaction{extra}; the gateway shows what the chain holds"
@@ -58,6 +60,17 @@ class Backend:
 
     async def catalog(self) -> Catalog:
         return await asyncio.get_running_loop().run_in_executor(self._executor, self._build)
+
+    async def call(self, fn: Callable[[ChainView, Catalog], T]) -> T:
+        """``fn(view, catalog)`` on the chain thread, the catalog brought up to date first (the
+        dashboard's reads, :mod:`oracles.gateway.dashboard`)."""
+
+        def job() -> T:
+            catalog = self._build()
+            assert self._view is not None
+            return fn(self._view, catalog)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
 
     def catalog_now(self) -> Catalog:
         """The catalog from a thread that is not the event loop's (tests, the command's warm-up)."""
@@ -204,6 +217,12 @@ def create_app(backend: Backend, issuer: TokenIssuer) -> FastAPI:
     app.add_api_route("/programs/{programID}", programs_refused, methods=["PUT", "DELETE"])
     app.add_api_route("/events", events_refused, methods=["POST"])
     app.add_api_route("/events/{eventID}", events_refused, methods=["PUT", "DELETE"])
+
+    # ------------------------------------------------------------------ the web dashboard at /
+
+    from oracles.gateway.dashboard.routes import mount
+
+    mount(app, backend)
 
     # ------------------------------------------------------------------ the rest of the document
 
