@@ -188,9 +188,11 @@ def test_home__regions_and_events_as_the_chain_has_them(board: Board, browser: A
     stress = int(p.forecasting.functions.stressMultiplierBps(REGION).call())
     assert cell(browser, region, "stress").text == f"{stress / 10_000:.2f}"
     # load against forecast: every hour of the chart is the chain's hour record
-    now = int(p.forecasting.functions.currentHour(REGION).call())
+    # the chart runs from 48 hours before the latest measured hour to 24 after it
+    assert state.hour == int(p.forecasting.functions.currentHour(REGION).call()) - 1
     actual, forecast, low, high = chart_data(browser, f"load-{REGION}")
-    for i, h in enumerate(range(now - 48, now + 24)):
+    assert len(actual) == 72
+    for i, h in enumerate(range(state.hour - 48, state.hour + 24)):
         rec = HourRecord.model_validate(p.forecasting.functions.hourRecord(REGION, h).call())
         assert actual[i] == (rec.actual_kw if rec.flags & 4 else None)
         assert (forecast[i], low[i], high[i]) == (

@@ -4,7 +4,8 @@ What the grid oracles post lives in storage, not in logs (``ForecastPosted`` and
 carry hour ranges only), so this is the one part of the dashboard read by view calls: per region
 ``gridState``, ``regionGrid``, ``stressMultiplierBps``, ``currentHour`` and ``region`` (its
 capacity may have changed since ``RegionAdded``), and the ``hourRecord`` of every hour from
-:data:`PAST_HOURS` before the current hour to :data:`AHEAD_HOURS` after it. All of them go in one
+:data:`PAST_HOURS` before the latest measured hour (the current hour before any) to
+:data:`AHEAD_HOURS` after it. All of them go in one
 JSON-RPC batch (:func:`oracles.chain.reads.call_many`), once per indexed block."""
 
 from __future__ import annotations
@@ -42,10 +43,15 @@ def read_grid(p: Protocol, regions: list[Region]) -> dict[int, RegionGridData]:
     stress = call_many(batch, p.forecasting, "stressMultiplierBps", ids)
     hours = call_many(batch, p.forecasting, "currentHour", ids)
     params = call_many(batch, p.regions, "region", ids)
+    # the chart ends AHEAD_HOURS after the latest measured hour (the current hour before any):
+    # a chain whose clock ran on past its data (days of settlement) still shows the data
+    anchors = [
+        GridState.model_validate(st).hour or int(now) for st, now in zip(states, hours, strict=True)
+    ]
     wanted = [
         (r.region_id, h)
-        for r, now in zip(regions, hours, strict=True)
-        for h in range(int(now) - PAST_HOURS, int(now) + AHEAD_HOURS)
+        for r, anchor in zip(regions, anchors, strict=True)
+        for h in range(anchor - PAST_HOURS, anchor + AHEAD_HOURS)
     ]
     records = call_many(batch, p.forecasting, "hourRecord", wanted)
     by_region: dict[int, list[tuple[int, HourRecord]]] = {}

@@ -62,7 +62,7 @@ class RegionRow(_Model):
     interval_minutes: int
     capacity_kw: int
     grid: GridRow
-    load: list[LoadPoint]  # the last 48 hours and the next 24
+    load: list[LoadPoint]  # 48 hours to the latest measured one, and the next 24
 
 
 class EventRow(_Model):
@@ -116,7 +116,8 @@ class EventPage(_Model):
     event: EventRow
     classes: list[ClassRow]  # residential, commercial, industrial
     total: ClassRow
-    consumers: list[ConsumerResult]
+    consumers: list[ConsumerResult]  # the first CONSUMER_ROWS enrollments
+    enrollment_count: int
     optimistic: str | None  # the optimistic root's line, None without one
     disputes: str
     unsettled: int
