@@ -17,6 +17,7 @@ import threading
 import time
 from pathlib import Path
 
+import httpx
 import uvicorn
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
@@ -61,6 +62,19 @@ def shoot(url: str, pages: dict[str, Path], profile: Path) -> None:
         driver.quit()
 
 
+def timings(url: str, paths: list[str]) -> None:
+    """Each page's answer time: the first (the index synced from the deployment, the page built)
+    and the next (from the page cache, the same indexed block)."""
+    with httpx.Client(base_url=url, timeout=120) as http:
+        for path in paths:
+            took = []
+            for _ in range(2):
+                t0 = time.perf_counter()
+                assert http.get(path).status_code == 200, path
+                took.append((time.perf_counter() - t0) * 1000)
+            print(f"GET {path}: {took[0]:.0f} ms first, {took[1]:.1f} ms cached")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--consumers", type=int, default=80)
@@ -89,6 +103,7 @@ def main() -> None:
                 time.sleep(0.05)
             try:
                 count = int(p.requests.functions.eventCount().call())
+                timings(f"http://127.0.0.1:{port}", ["/", f"/dashboard/events/{count}"])
                 shoot(f"http://127.0.0.1:{port}", {
                     "/": args.out / "dashboard.png",
                     f"/dashboard/events/{count}": args.out / "dashboard-event.png",
