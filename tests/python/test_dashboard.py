@@ -287,6 +287,10 @@ def test_pages__bad_or_unknown_ids__html_answers(board: Board) -> None:
         assert http.get("/dashboard/tx/0x" + "0" * 64).status_code == 404
         r = http.get("/", params={"fragment": "1"})
         assert r.status_code == 200 and "<html" not in r.text and 'id="live-root"' in r.text
+        found = http.get("/dashboard/consumer", params={"address": board.w.accounts[A].lower()})
+        assert found.status_code == 303
+        assert found.headers["location"] == f"/dashboard/consumers/{board.w.accounts[A]}"
+        assert http.get("/dashboard/consumer", params={"address": "bob"}).status_code == 400
         head = http.get("/dashboard/head.json").json()
         assert head["block"] == board.w.w3.eth.block_number
         js = http.get("/dashboard/vendor/chart.umd.js")

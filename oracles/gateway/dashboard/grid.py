@@ -23,6 +23,7 @@ from oracles.protocol.region_time import RegionClock
 
 PAST_HOURS, AHEAD_HOURS = 48, 24
 HAS_FORECAST, HAS_ACTUAL = 2, 4  # HourRecord.flags bits (ILoadForecasting)
+NONE = "\u2013"  # an en dash: no measurement yet
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,8 @@ def read_grid(p: Protocol, regions: list[Region]) -> dict[int, RegionGridData]:
             hour=state.hour,
             hour_label=label(state.hour) if state.hour else "no measurement yet",
             load_kw=state.load_kw,
-            frequency_hz=f"{state.frequency_mhz / 1000:.3f}",
-            voltage_percent=f"{state.voltage_permille / 10:.1f}",
+            frequency_hz=f"{state.frequency_mhz / 1000:.3f}" if state.hour else NONE,
+            voltage_percent=f"{state.voltage_permille / 10:.1f}" if state.hour else NONE,
             load_status=state.load.name,
             stability_status=state.stability.name,
             system_state=grid.state.name,

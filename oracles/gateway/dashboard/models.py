@@ -46,8 +46,8 @@ class GridRow(_Model):
     hour: int  # the latest measured hour, 0 if none yet
     hour_label: str
     load_kw: int
-    frequency_hz: str  # "50.012"
-    voltage_percent: str  # "100.1"
+    frequency_hz: str  # "50.012", a dash before any measurement
+    voltage_percent: str  # "100.1", a dash before any measurement
     load_status: str  # Low, Normal, High, Critical
     stability_status: str  # Normal, Alert, Emergency, Critical
     system_state: str  # GridStability: Normal, Alert, Emergency, Blackout, Restoration

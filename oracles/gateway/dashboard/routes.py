@@ -1,5 +1,6 @@
 """The dashboard's routes on the gateway's app: ``/`` (regions and events), ``/dashboard/events/{n}``,
-``/dashboard/consumers/{address}``, ``/dashboard/tx/{hash}``, the live-update probe
+``/dashboard/consumers/{address}`` (the header's form: ``/dashboard/consumer?address=``),
+``/dashboard/tx/{hash}``, the live-update probe
 ``/dashboard/head.json`` and the static files (``/dashboard/static/``, the charting library from
 ``node_modules/chart.js``, never a CDN).
 
@@ -15,7 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic_core import to_jsonable_python
@@ -76,6 +83,14 @@ def mount(app: FastAPI, backend: Backend, poll_ms: int = POLL_MS) -> Dashboard:
         return page(
             request, "consumer", await backend.call(lambda v, c: board.consumer(v, c, account))
         )
+
+    @app.get("/dashboard/consumer", include_in_schema=False)
+    async def find_consumer(request: Request, address: str = "") -> Response:
+        """The header's form: to the consumer's page."""
+        text = address.strip()
+        if not Web3.is_address(text):
+            return missing(request, f"{text!r} is not an address", 400)
+        return RedirectResponse(f"/dashboard/consumers/{Web3.to_checksum_address(text)}", 303)
 
     @app.get("/dashboard/tx/{tx_hash}", response_class=HTMLResponse, include_in_schema=False)
     async def tx(request: Request, tx_hash: str) -> Response:
