@@ -65,6 +65,8 @@ register-solc: $(NODE_STAMP) ## register tools/solc/solc with py-solc-x (a symli
 	@for tool in anvil cast; do ln -sfn "$(NODE_BIN)/$$tool" "$(VENV)/bin/$$tool"; done
 
 setup: $(VENV_STAMP) $(NODE_STAMP) register-solc ## install everything (idempotent; seconds when done)
+	@# the Debian packages of debian-packages.txt (chromium for the dashboard's browser tests), when missing
+	@bash tools/debian-packages.sh debian-packages.txt
 
 # ------------------------------------------------------------------------------------ checks
 

@@ -8,6 +8,7 @@ import re
 import sys
 from typing import TextIO
 
+from oracles.cli import localnet_gateway as gw
 from oracles.ops import localnet as ln
 
 _WHERE = f"files in ${ln.DIR_ENV} (default: .localnet/ in the project)"
@@ -38,12 +39,15 @@ def add_localnet_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     )
     start.add_argument("--port", type=_port, default=None,
                        help="listen on this port (default: the port it used last, else a free one)")  # fmt: skip
-    actions.add_parser("down", help="stop it and keep its state",
-                       description="Stop the local network; `localnet up` resumes it.")  # fmt: skip
+    _gateway_options(start)
+    actions.add_parser("down", help="stop it (and its gateway) and keep its state",
+                       description="Stop the local network, and the gateway `up --gateway` started; "
+                       "`localnet up` resumes it.")  # fmt: skip
     again = actions.add_parser("reset", help="delete its state and start a fresh one",
                                description="Stop the local network, delete its state and manifest, and start "
                                "a fresh one at the genesis date (as the first `up`).")  # fmt: skip
     again.add_argument("--port", type=_port, default=None, help="as for `up`")
+    _gateway_options(again)
     w = actions.add_parser("warp", help="move its clock forward: +3d, +6h, +1d12h or a date",
                            description="Mine one block at a later time: +<n>d/h/m/s from the chain's clock "
                            "(+3d, +6h, +1d12h), a date (2026-06-20, 00:00 UTC) or a time with its offset "
@@ -58,18 +62,32 @@ def add_localnet_parser(sub: argparse._SubParsersAction) -> None:  # type: ignor
     p.set_defaults(handler=run)
 
 
+def _gateway_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--gateway", action="store_true",
+                   help="also start `gridbalance gateway` on it: the OpenADR 3.0.1 API and the web "
+                   "dashboard at its URL (its clients in gateway-clients.json; `down` stops it)")  # fmt: skip
+    p.add_argument("--gateway-port", type=_port, default=None,
+                   help="the gateway's port (default: the one it had, else 8080 if free, else a "
+                   "free one); implies --gateway")  # fmt: skip
+
+
 def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     out = out or sys.stdout  # the caller's stdout now, not the one this module was imported under
     action: str = args.action
     if action in ("up", "reset"):
         if action == "reset":
+            _print_gateway_stopped(gw.stop(ln.localnet_dir()), out)
+            gw.forget(ln.localnet_dir())
             had = ln.reset()
             print(f"deleted the local network's state in {ln.localnet_dir()}" if had
                   else "no saved state to delete", file=out)  # fmt: skip
         started = ln.up(port=args.port, log=lambda line: print(line, file=out))
         _print_started(started, out)
+        if args.gateway or args.gateway_port is not None:
+            _start_gateway(args.gateway_port, out)
         return 0
     if action == "down":
+        _print_gateway_stopped(gw.stop(ln.localnet_dir()), out)
         info = ln.down()
         if info is None:
             print("the local network is not running (nothing to stop)", file=out)
@@ -97,6 +115,10 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     else:
         print("not running" + (" (state saved: `gridbalance localnet up` resumes it)" if st.saved
               else " (no state: `gridbalance localnet up` starts a fresh one)"), file=out)  # fmt: skip
+    gateway = gw.running(st.root)
+    if gateway is not None:
+        print(f"gateway at {gateway.url}/ (pid {gateway.pid}): the dashboard and the OpenADR "
+              "3.0.1 API", file=out)  # fmt: skip
     print(f"genesis {ln.fmt_time(ln.GENESIS_TIMESTAMP)}; files in {st.root}:", file=out)
     for label, path in (
         ("state", files.state),
@@ -106,6 +128,19 @@ def run(args: argparse.Namespace, out: TextIO | None = None) -> int:
     ):
         print(f"  {label:<9} {path}{'' if path.exists() else ' (not written yet)'}", file=out)
     return 0
+
+
+def _start_gateway(port: int | None, out: TextIO) -> None:
+    info, now = gw.start(ln.localnet_dir(), port)
+    how = "started the gateway" if now else "the gateway is already running"
+    print(f"{how} at {info.url}/ (pid {info.pid}): the dashboard there, the OpenADR 3.0.1 API "
+          f"beside it (its OAuth2 clients in {info.clients}); `gridbalance localnet down` stops it",
+          file=out)  # fmt: skip
+
+
+def _print_gateway_stopped(info: gw.GatewayInfo | None, out: TextIO) -> None:
+    if info is not None:
+        print(f"stopped the gateway at {info.url} (pid {info.pid})", file=out)
 
 
 def _print_started(s: ln.Started, out: TextIO) -> None:

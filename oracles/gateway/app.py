@@ -83,6 +83,17 @@ class Backend:
 
         return await asyncio.get_running_loop().run_in_executor(self._executor, work)
 
+    async def call_with_catalog(self, fn: Callable[[ChainView, Catalog], T]) -> T:
+        """``fn(view, catalog)`` on the chain thread, the catalog brought up to date first (the
+        dashboard's reads, :mod:`oracles.gateway.dashboard`)."""
+
+        def job() -> T:
+            catalog = self._build()
+            assert self._view is not None
+            return fn(self._view, catalog)
+
+        return await asyncio.get_running_loop().run_in_executor(self._executor, job)
+
     def catalog_now(self) -> Catalog:
         """The catalog from a thread that is not the event loop's (tests, the command's warm-up)."""
         return self._executor.submit(self._build).result()
@@ -237,6 +248,12 @@ def create_app(backend: Backend, issuer: TokenIssuer, desk: Desk | None = None) 
         install_vens(app, grant, backend.call, desk)
         install_reports(app, grant, backend.call, desk)
         served |= VENS_SERVED | REPORTS_SERVED
+
+    # ------------------------------------------------------------------ the web dashboard at /
+
+    from oracles.gateway.dashboard.routes import mount
+
+    mount(app, backend)
 
     # ------------------------------------------------------------------ the rest of the document
 
