@@ -36,14 +36,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(
         sub,
         "gateway",
-        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2)",
+        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2, subscriptions)",
         _gateway,
         sends=False,
         description="Serve GET /programs, /programs/{id}, /events and /events/{id} of OpenADR 3.0.1 "
         "as views of the chain (docs/openadr.md has the mapping), read from a log index the gateway "
         "keeps up to the chain's head; POST /auth/token issues bearer tokens to the clients of "
-        "--clients (OAuth2 client credentials). Writes of programs and events are refused: the "
-        "chain owns them. Runs until SIGTERM/SIGINT.",
+        "--clients (OAuth2 client credentials); /subscriptions call a client's callback URL when a "
+        "program or event appears on chain (or an event is cancelled). Writes of programs and events "
+        "are refused: the chain owns them. Runs until SIGTERM/SIGINT.",
     )
     p.add_argument("--clients", type=Path, required=True,
                    help="the OAuth2 clients: a .json or .toml file of client_id, client_secret "
@@ -71,6 +72,7 @@ def _gateway(args: argparse.Namespace) -> int:
     from oracles.gateway.app import Backend, create_app
     from oracles.gateway.chain_view import ChainView
     from oracles.gateway.clients import load_clients
+    from oracles.gateway.notifier import extension as subscriptions
     from oracles.gateway.tokens import TokenIssuer
 
     if not 60 <= args.token_seconds <= 86_400:
@@ -85,7 +87,9 @@ def _gateway(args: argparse.Namespace) -> int:
         s.say(f"OpenADR 3.0.1 gateway on http://{args.host}:{args.port}: {len(catalog.programs)} "
               f"programs, {len(catalog.events)} events (index {index}, block {catalog.last_block}); "
               f"{len(clients.clients)} clients")  # fmt: skip
-        app = create_app(backend, TokenIssuer(clients, seconds=args.token_seconds))
+        # subscriptions: callbacks polled from the index as often as it syncs (at least each second)
+        notify, _ = subscriptions(backend, poll_seconds=max(sync, 1.0))
+        app = create_app(backend, TokenIssuer(clients, seconds=args.token_seconds), [notify])
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         backend.close()
