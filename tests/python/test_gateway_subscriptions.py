@@ -85,7 +85,7 @@ class Env:
 
     def new_event(self) -> int:
         """An event of program 1 on a day no other test used (the days before EVENT_DAY, latest
-        first: program 1 has room for 9 more events in 30 days, P-3)."""
+        first: program 1 has room for 9 more events in 30 days, P-3: the tests use 8)."""
         return create_event(self.w, EVENT_DAY + timedelta(days=next(self.days)))
 
 
@@ -315,3 +315,63 @@ def test_auth_and_ids__403_400_404_problems(env: Env) -> None:
              "objects: 'NOPE' is not an object type")  # fmt: skip
     _problem(env.http.get("/subscriptions", headers=env.headers(), params={"limit": 51}), 400,
              "limit: 51 is outside 0..50")  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------- clients
+
+
+def test_python_oa3_client__subscribes_and_is_notified(env: Env) -> None:
+    """python-oa3-client 0.5.0 (openadr3 0.5.0 underneath): its raw ``create_subscription`` with
+    the 3.0.1 operation names; the notification reaches the callback. (Its ``subscribe()`` first
+    resolves the program through the coerced 3.1 reads, which fail on 3.0.1 targets:
+    test_gateway.py shows that call.)"""
+    from openadr3_client import VenClient  # type: ignore[import-untyped]
+
+    ven = VenClient(url=env.http.base_url.__str__().rstrip("/"), client_id="ven-1",
+                    client_secret=VEN_SECRET).start()  # fmt: skip
+    try:
+        r = ven.create_subscription({"clientName": "oa3-ven", "programID": env.program_id(1),
+                                     "objectOperations": [{"objects": ["EVENT"], "operations": ["CREATE"],
+                                                           "callbackUrl": f"{env.callback}/oa3"}]})  # fmt: skip
+        assert r.status_code == 201, r.text
+        listed = ven.get_subscriptions(clientName="oa3-ven")
+        assert [s["id"] for s in listed.json()] == [r.json()["id"]]
+    finally:
+        ven.stop()
+    n = env.new_event()
+    wait_for(lambda: len(env.sub.at("oa3")) == 1, what="the notification")
+    assert env.sub.at("oa3")[0].body["object"]["id"] == env.event_id(n)
+
+
+def test_toadr3__its_operation_names_are_not_3_0_1s__400_problem(env: Env) -> None:
+    """toadr3 0.29.0's ``post_subscription``: its ``OperationType`` is GET/POST/PUT/DELETE, where
+    the 3.0.1 document's subscription operations are READ/CREATE/UPDATE/DELETE, so a conforming
+    3.0.1 VTN refuses what it sends (the failing call)."""
+    import asyncio
+
+    import aiohttp
+    import toadr3
+    from toadr3.models import ObjectOperation, Subscription
+    from toadr3.models.objectoperation import ObjectType, OperationType
+
+    sub = Subscription(client_name="toadr3-ven", programID=env.program_id(1), object_operations=[
+        ObjectOperation(objects=[ObjectType.EVENT], operations=[OperationType.POST],
+                        callback_url=f"{env.callback}/toadr3")])  # fmt: skip
+
+    async def post() -> toadr3.ToadrError:
+        async with aiohttp.ClientSession() as session:
+            token = toadr3.AccessToken(env.ven, 3600)
+            with pytest.raises(toadr3.ToadrError) as err:
+                await toadr3.post_subscription(
+                    session, str(env.http.base_url).rstrip("/"), token, sub
+                )
+            return err.value
+
+    refused = asyncio.run(post())
+    assert refused.status_code == 400
+    r = env.http.post("/subscriptions", content=sub.as_json(), headers=env.headers())
+    _problem(
+        r,
+        400,
+        "objectOperations.0.operations.0: Input should be 'READ', 'CREATE', 'UPDATE' or 'DELETE'",
+    )
