@@ -109,6 +109,9 @@ def _bridge(args: argparse.Namespace) -> int:
             if args.once:
                 return 0
             time.sleep(args.poll_seconds)
+    except KeyboardInterrupt:  # SIGTERM/SIGINT (oracles.chain.anvil.install_sigterm_handler)
+        s.say("bridge stopped")
+        return 0
     finally:
         vtn.close()
         backend.close()

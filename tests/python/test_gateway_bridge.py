@@ -241,3 +241,34 @@ def test_stand_in_vtn__refuses_what_the_document_refuses(env: Env) -> None:
                    headers={"Authorization": f"Bearer {token}"})  # fmt: skip
     assert r.status_code == 400 and "intervals" in r.json()["detail"]
     assert json.loads(httpx.get(f"{env.url}/auth/server").text)["detail"] == "Not Found"
+
+
+def test_bridge__as_a_daemon__pushes_new_events_and_ends_on_sigterm(env: Env) -> None:
+    """The command without --once: it keeps passing; an event created while it runs reaches the
+    VTN; SIGTERM ends it with exit 0."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    argv = [a for a in env.argv("--program", "1", "--poll-seconds", "0.2") if a != "--once"]
+    argv[argv.index("--index") + 1] = str(env.tmp / "daemon-index.sqlite")
+    proc = subprocess.Popen([sys.executable, "-m", "oracles.cli.main", *argv], text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "GRIDBALANCE_VTN_CLIENT_SECRET": BL_SECRET})  # fmt: skip
+    try:
+        before = len(env.vtn.events)
+        n = create_event(env.w, EVENT_DAY - timedelta(days=3))
+        deadline = time.monotonic() + 30
+        while not any(e["eventName"].endswith(f"[{env.event_id(n)}]") for e in env.vtn.events):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "the bridge did not push the event"
+            time.sleep(0.1)
+        time.sleep(0.5)  # a few more passes: nothing twice
+        assert len(env.vtn.events) == before + 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+    assert "OpenADR 3 bridge to" in out and "bridge stopped" in out
