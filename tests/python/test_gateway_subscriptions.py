@@ -11,14 +11,19 @@ of this module's own. Every test but the error ones changes the chain (new event
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
+from oracles.chain.anvil import free_port
 from oracles.gateway.app import Backend, create_app
 from oracles.gateway.chain_view import ChainView
 from oracles.gateway.clients import load_clients
@@ -33,6 +38,7 @@ from tests.python.cli_world import (
     World,
     build_world,
     create_event,
+    day_number,
 )
 from tests.python.gateway_serving import Subscriber, serving, wait_for
 from tests.python.test_gateway import (
@@ -375,3 +381,41 @@ def test_toadr3__its_operation_names_are_not_3_0_1s__400_problem(env: Env) -> No
         400,
         "objectOperations.0.operations.0: Input should be 'READ', 'CREATE', 'UPDATE' or 'DELETE'",
     )
+
+
+def test_command__serves_subscriptions_and_notifies(env: Env, tmp_path: Path) -> None:
+    """``gridbalance gateway`` as a process installs the subscriptions: one made there is told of
+    an event of program 2 created on chain; SIGTERM still ends it with exit 0."""
+    clients = tmp_path / "clients.json"
+    clients.write_text(json.dumps(CLIENTS))
+    port = free_port()
+    argv = [sys.executable, "-m", "oracles.cli.main", "gateway", "--rpc", env.w.anvil.url,
+            "--manifest", str(env.w.manifest), "--clients", str(clients), "--port", str(port),
+            "--index", str(tmp_path / "index.sqlite"), "--sync-seconds", "0.2"]  # fmt: skip
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            wait_for(lambda: _answers(http, proc), 30, "the gateway")
+            token = _token(http, "ven-1", VEN_SECRET)
+            body = _body(env, programID=env.program_id(2))
+            body["objectOperations"][0]["callbackUrl"] = f"{env.callback}/command"
+            r = http.post("/subscriptions", json=body, headers={"Authorization": f"Bearer {token}"})
+            assert r.status_code == 201, r.text
+            day = day_number(EVENT_DAY - timedelta(days=2))
+            env.w.client(UTILITY).transact(
+                env.w.p.requests.functions.createEvent(2, day, 69, 75, 5_000, 1), "event"
+            )
+            wait_for(lambda: len(env.sub.at("command")) == 1, 30, "the notification")
+            assert env.sub.at("command")[0].body["object"]["programID"] == env.program_id(2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=20)
+    assert proc.returncode == 0, err
+
+
+def _answers(http: httpx.Client, proc: subprocess.Popen[str]) -> bool:
+    assert proc.poll() is None, proc.communicate()
+    try:
+        return http.get("/auth/server").status_code == 200
+    except httpx.ConnectError:
+        return False
