@@ -40,8 +40,8 @@ from oracles.chain.rpc import connect
 from oracles.gateway.app import Backend, create_app
 from oracles.gateway.chain_view import ChainView
 from oracles.gateway.clients import ClientsFile
+from oracles.gateway.serving import serving
 from oracles.gateway.tokens import TokenIssuer
-from tests.python.gateway_serving import serving
 
 EVENTS = 1_000
 DAYS = 29  # local days 1..29 ahead: each event starts within 30 days (P-3)

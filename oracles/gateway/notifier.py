@@ -171,7 +171,8 @@ class Notifier:
     async def run(self) -> None:
         while True:
             try:
-                await self.step()
+                if self._book.items:  # idle without subscriptions: a POST catches up first
+                    await self.step()
             except asyncio.CancelledError:
                 raise
             except Exception:  # the chain side failing must not end notifications for good

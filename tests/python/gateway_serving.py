@@ -1,40 +1,21 @@
 """HTTP servers for the gateway's tests: any ASGI application served by uvicorn on a free port in a
-thread (the gateway, a subscriber's callback, a stand-in VTN), and a callback server that records
-what it receives and can refuse the first requests."""
+thread (:func:`oracles.gateway.serving.serving`: the gateway, a subscriber's callback, a stand-in
+VTN), and a callback server that records what it receives and can refuse the first requests."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
-from oracles.chain.anvil import free_port
+from oracles.gateway.serving import serving
 
-
-@contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """``app`` served on 127.0.0.1 until the block ends; yields its base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        assert thread.is_alive(), "uvicorn ended before it started"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
+__all__ = ["Received", "Subscriber", "serving", "wait_for"]
 
 
 @dataclass
