@@ -1,6 +1,7 @@
 """Notifications of subscriptions (:mod:`oracles.gateway.subscriptions`) from the chain: a background
-task brings the gateway's catalog up to the log index every ``poll_seconds`` (the index syncs at
-most every ``--sync-seconds``) and compares it with the catalog it saw before. What is new there
+task brings the gateway's catalog up to the log index every ``poll_seconds`` while a subscription
+exists (the index syncs at most every ``--sync-seconds``) and compares it with the catalog it saw
+before; a new subscription first lets it catch up, so what was indexed before is never new to it. What is new there
 happened on chain, never through the gateway (it writes no program or event):
 
 * a program in the catalog for the first time: ``PROGRAM`` ``CREATE`` (notification operation

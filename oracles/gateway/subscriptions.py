@@ -22,7 +22,7 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Literal, get_args
 from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
@@ -38,7 +38,7 @@ from oracles.gateway.queries import Search, parse_search
 from oracles.gateway.tokens import Grant
 
 ObjectType = Literal["PROGRAM", "EVENT", "REPORT", "SUBSCRIPTION", "VEN", "RESOURCE"]
-OBJECT_TYPES: tuple[str, ...] = ObjectType.__args__  # type: ignore[attr-defined]
+OBJECT_TYPES: tuple[str, ...] = get_args(ObjectType)
 Operation = Literal["READ", "CREATE", "UPDATE", "DELETE"]
 PATHS = frozenset({"/subscriptions", "/subscriptions/{subscriptionID}"})
 MAX_URL = 2_048
