@@ -170,11 +170,18 @@ class Vtn:
         return r.json()
 
     def _pages(self, what: str, fn: Callable[..., httpx.Response]) -> list[dict[str, Any]]:
+        """Every item, page by page; a VTN that ignores ``limit`` (a longer page) or ``skip`` (a
+        page seen before) ends the walk instead of looping."""
         out: list[dict[str, Any]] = []
+        seen: set[str] = set()
         while True:
             page = self._call(what, lambda: fn(skip=len(out), limit=PAGE))
-            out.extend(page)
-            if len(page) < PAGE:
+            if not isinstance(page, list):
+                raise VtnError(f"{what} on {self.cfg.url}: the answer is not a list")
+            fresh = [o for o in page if str(o.get("id")) not in seen]
+            out.extend(fresh)
+            seen |= {str(o.get("id")) for o in fresh}
+            if len(page) != PAGE or len(fresh) < len(page):
                 return out
 
 

@@ -272,3 +272,24 @@ def test_bridge__as_a_daemon__pushes_new_events_and_ends_on_sigterm(env: Env) ->
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "OpenADR 3 bridge to" in out and "bridge stopped" in out
+
+
+@pytest.mark.parametrize(
+    ("honours", "expected"),
+    [("both", 120), ("limit only", 50), ("skip only", 120)],
+)
+def test_vtn_pages__every_item_and_no_loop_on_a_careless_vtn(honours: str, expected: int) -> None:
+    """The bridge pages a VTN's lists by skip/limit (50, the document's largest page); a VTN
+    ignoring ``skip`` (the same page again) or ``limit`` (all at once) ends the walk."""
+    import httpx
+
+    items = [{"id": f"e{i}"} for i in range(120)]
+
+    def page(skip: int, limit: int) -> httpx.Response:
+        start = skip if honours in ("both", "skip only") else 0
+        end = start + limit if honours in ("both", "limit only") else len(items)
+        return httpx.Response(200, json=items[start:end])
+
+    cfg = VtnConfig(url="http://vtn.invalid", client_id="x", client_secret="y" * 16)  # type: ignore[arg-type]
+    got = Vtn(cfg)._pages("GET /events", page)
+    assert [o["id"] for o in got] == [o["id"] for o in items[:expected]]
