@@ -833,6 +833,7 @@ STEPS = (
     "demo_large",
     "structure",
     "keeper",
+    "gateway",  # issue 27: GET /events of the OpenADR 3 gateway with 1,000 events (benchmarks/gateway.py)
 )
 
 
@@ -927,6 +928,15 @@ def _results(details: dict[str, Any], demo_consumers: int) -> dict[str, Any]:
     if "keeper" in details:
         out |= {f"keeper_pass_seconds_at_{n}_events": details["keeper"][str(n)]["median"]
                 for n in KEEPER_HISTORY}  # fmt: skip
+    if "gateway" in details:
+        g = details["gateway"]
+        out |= {
+            "gateway_get_events_cold_ms": g["cold_ms"],
+            "gateway_get_events_50_median_ms": g["page_50"]["median_ms"],
+            "gateway_get_events_50_p95_ms": g["page_50"]["p95_ms"],
+            "gateway_get_events_all_median_ms": g["whole_list"]["median_ms"],
+            "gateway_get_events_all_p95_ms": g["whole_list"]["p95_ms"],
+        }
     if "structure" in details:
         u, sg = details["structure"]["unsigned"], details["structure"]["signed"]
         out |= {
@@ -998,6 +1008,10 @@ def main(argv: list[str] | None = None) -> int:
         details["structure"] = _step("structure (issue 20)", structure)
     if "keeper" in steps:
         _keeper_steps(details)
+    if "gateway" in steps:
+        from benchmarks import gateway
+
+        details["gateway"] = _step("gateway GET /events at 1,000 events", gateway.measure)
 
     meta: dict[str, Any] = {
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),

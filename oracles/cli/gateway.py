@@ -37,18 +37,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     p = command(
         sub,
         "gateway",
-        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2); take VENs' "
-        "usage reports as meter data",
+        "serve the chain's programs and events as an OpenADR 3.0.1 VTN (HTTP, OAuth2, subscriptions); "
+        "take VENs' usage reports as meter data; a dashboard at /",
         _gateway,
         sends=False,
         description="Serve GET /programs, /programs/{id}, /events and /events/{id} of OpenADR 3.0.1 "
         "as views of the chain (docs/openadr.md has the mapping), read from a log index the gateway "
         "keeps up to the chain's head; POST /auth/token issues bearer tokens to the clients of "
-        "--clients (OAuth2 client credentials). Writes of programs and events are refused: the "
-        "chain owns them. /vens and /vens/{id}/resources tie VEN clients to registered consumers "
-        "and their meters (--vens); POST /reports puts a VEN's USAGE readings in the meter "
+        "--clients (OAuth2 client credentials); /subscriptions call a client's callback URL when a "
+        "program or event appears on chain (or an event is cancelled). Writes of programs and events "
+        "are refused: the chain owns them. /vens and /vens/{id}/resources tie VEN clients to registered "
+        "consumers and their meters (--vens); POST /reports puts a VEN's USAGE readings in the meter "
         "oracle's outbox (--outbox), which `gridbalance oracle meter --watch` on the same file "
-        "posts; GET /reports says where each day is on chain. Runs until SIGTERM/SIGINT.",
+        "posts; GET /reports says where each day is on chain. A read-only web dashboard is at / "
+        "(docs/dashboard.md). Runs until SIGTERM/SIGINT.",
     )
     p.add_argument("--clients", type=Path, required=True,
                    help="the OAuth2 clients: a .json or .toml file of client_id, client_secret "
@@ -87,6 +89,7 @@ def _gateway(args: argparse.Namespace) -> int:
     from oracles.gateway.chain_view import ChainView
     from oracles.gateway.clients import Role, load_clients
     from oracles.gateway.desk import Desk
+    from oracles.gateway.notifier import extension as subscriptions
     from oracles.gateway.tokens import TokenIssuer
 
     if not 60 <= args.token_seconds <= 86_400:
@@ -111,7 +114,9 @@ def _gateway(args: argparse.Namespace) -> int:
               f"{len(clients.clients)} clients")  # fmt: skip
         s.say(f"reports' readings go to {desk.outbox_path} (posted by `gridbalance oracle meter "
               f"--watch --outbox {desk.outbox_path}`); VENs in {desk.registry_path}")  # fmt: skip
-        app = create_app(backend, TokenIssuer(clients, seconds=args.token_seconds), desk)
+        # subscriptions: callbacks polled from the index as often as it syncs (at least each second)
+        notify, _ = subscriptions(backend, poll_seconds=max(sync, 1.0))
+        app = create_app(backend, TokenIssuer(clients, seconds=args.token_seconds), desk, [notify])
         uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
     finally:
         backend.close()

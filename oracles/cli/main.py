@@ -25,6 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     from oracles.cli import (
         actions,
         balancing,
+        bridge,
         consumer,
         dispute,
         enroll,
@@ -125,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
         status,
         verify,
         gateway,
+        bridge,
     ):  # the protocol-action commands (oracles/cli/actions.py)
         group.add_parser(sub)
     return parser

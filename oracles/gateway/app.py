@@ -15,8 +15,10 @@ the node's HTTP connection are used by that thread only, and the event loop neve
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 from urllib.parse import parse_qs
@@ -53,6 +55,20 @@ CHAIN_OWNED = (
     "{what} are created on chain, never through this API: `gridbalance {cmd} create` sends the "
     "transaction{extra}; the gateway shows what the chain holds"
 )
+
+
+Authorize = Callable[[Request, str], Grant]  # the request's grant if it holds the scope, else 403
+
+
+@dataclass(frozen=True)
+class Extension:
+    """Operations of the document served by another module (subscriptions): the paths it serves
+    (no longer 501), how it adds its routes (given the bearer-token check) and what runs while the
+    application does (background tasks)."""
+
+    paths: frozenset[str]
+    install: Callable[[FastAPI, Authorize], None]
+    lifespan: Callable[[], AbstractAsyncContextManager[None]] | None = None
 
 
 class Backend:
@@ -119,9 +135,25 @@ class Backend:
         return self._catalog
 
 
-def create_app(backend: Backend, issuer: TokenIssuer, desk: Desk | None = None) -> FastAPI:
-    """The application; with ``desk`` it serves VENs, resources and reports too."""
+def create_app(
+    backend: Backend,
+    issuer: TokenIssuer,
+    desk: Desk | None = None,
+    extensions: Sequence[Extension] = (),
+) -> FastAPI:
+    """The application; with ``desk`` it serves VENs, resources and reports too, and each of
+    ``extensions`` adds its operations (subscriptions: oracles/gateway/subscriptions.py)."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            for e in extensions:
+                if e.lifespan is not None:
+                    await stack.enter_async_context(e.lifespan())
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="GridBalance OpenADR 3 gateway",
         version="3.0.1",
         openapi_url=None,  # the document served is the specification's own (GET /openapi.yaml)
@@ -248,6 +280,9 @@ def create_app(backend: Backend, issuer: TokenIssuer, desk: Desk | None = None) 
         install_vens(app, grant, backend.call, desk)
         install_reports(app, grant, backend.call, desk)
         served |= VENS_SERVED | REPORTS_SERVED
+    for e in extensions:
+        e.install(app, grant)
+    served = served.union(*(e.paths for e in extensions))
 
     # ------------------------------------------------------------------ the web dashboard at /
 
@@ -293,4 +328,4 @@ def _auth_error(error: str, description: str) -> JSONResponse:
     return JSONResponse(body.dump(), status_code=400, headers={"Cache-Control": "no-store"})
 
 
-__all__ = ["SPEC", "Backend", "ProblemError", "create_app"]
+__all__ = ["SPEC", "Authorize", "Backend", "Extension", "ProblemError", "create_app"]

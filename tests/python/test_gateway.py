@@ -514,6 +514,9 @@ def test_write__chain_owned__403_problem(gw: Gateway, method: str, path: str, wh
 
 
 def test_other_operations__501_405_404_problems(gw: Gateway) -> None:
+    """An app built with the read side only (this module's fixture; `gridbalance gateway` installs
+    reports, VENs and subscriptions too: test_gateway_reports.py, test_gateway_subscriptions.py)
+    answers 501 for the operations it was built without."""
     _problem(gw.get("/reports"), 501, "GET /reports is an operation of OpenADR 3.0.1")
     _problem(gw.http.post("/subscriptions", json={}), 501, "POST /subscriptions")
     _problem(gw.get("/vens/v1/resources/r1"), 501, "/vens/{venID}/resources/{resourceID}")

@@ -81,7 +81,9 @@ def mount(app: FastAPI, backend: Backend, poll_ms: int = POLL_MS) -> Dashboard:
             return missing(request, f"{address!r} is not an address", 400)
         account = Web3.to_checksum_address(address)
         return page(
-            request, "consumer", await backend.call_with_catalog(lambda v, c: board.consumer(v, c, account))
+            request,
+            "consumer",
+            await backend.call_with_catalog(lambda v, c: board.consumer(v, c, account)),
         )
 
     @app.get("/dashboard/consumer", include_in_schema=False)
