@@ -116,7 +116,7 @@ class EventPage(_Model):
     event: EventRow
     classes: list[ClassRow]  # residential, commercial, industrial
     total: ClassRow
-    consumers: list[ConsumerResult]  # the first CONSUMER_ROWS enrollments
+    consumers: list[ConsumerResult]  # the first LISTED_ENROLLMENTS enrollments
     enrollment_count: int
     optimistic: str | None  # the optimistic root's line, None without one
     disputes: str

@@ -52,7 +52,7 @@ from oracles.protocol.enums import ConsumerClass
 
 P = TypeVar("P")
 HOME_EVENTS = 50  # the newest events the home page lists
-CONSUMER_ROWS = 500  # the enrollments an event page lists (its tables count them all)
+LISTED_ENROLLMENTS = 500  # the enrollments an event page lists (its tables count them all)
 NO_TOKEN = Token("", "", 0)
 # the logs of a consumer's page, by section
 ENROLLMENT_LOGS = ("Enrolled", "OptedOut")
@@ -214,7 +214,7 @@ class Dashboard:
                     f"pending; adjustments {amount(d.adjustments, token.decimals)} {token.symbol}")  # fmt: skip
         return EventPage(head=self.head(view),
                          event=self._event_row(s, report), classes=rows,
-                         total=self._class_row("total", results, token), consumers=results[:CONSUMER_ROWS],
+                         total=self._class_row("total", results, token), consumers=results[:LISTED_ENROLLMENTS],
                          enrollment_count=len(results),
                          optimistic=optimistic, disputes=disputes,
                          unsettled=report.settlement.unsettled)  # fmt: skip
