@@ -695,6 +695,12 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
+def _date_span(earlier: str, today: str) -> str:
+    """``2026-12-01 .. 2026-12-04`` from an earlier span (or date) and today's date."""
+    first = earlier.split(" .. ")[0]
+    return today if first in ("?", today) else f"{first} .. {today}"
+
+
 def write_readme(results: dict[str, Any], meta: dict[str, Any]) -> None:
     begin, end = "<!-- results:begin -->", "<!-- results:end -->"
     steps: dict[str, str] = meta.get("steps", {})
@@ -1027,7 +1033,8 @@ def main(argv: list[str] | None = None) -> int:
             details["gas_breakdown"] = {**old_details["gas_breakdown"], **details["gas_breakdown"]}
         earlier = {x: old_meta.get("commit", "unknown") for x in STEPS} | old_meta.get("steps", {})
         meta["steps"] = earlier | {x: meta["commit"] for x in steps}
-        meta["date"] = f"{old_meta.get('date', '?')} .. {meta['date']}"
+        # the span of the runs' dates: the earliest kept, the latest this run's
+        meta["date"] = _date_span(str(old_meta.get("date", meta["date"])), meta["date"])
         results = {**old, **results}
         details = {**old_details, **details}
     else:
