@@ -28,6 +28,7 @@ from oracles.gateway.app import Backend, create_app
 from oracles.gateway.chain_view import ChainView
 from oracles.gateway.clients import load_clients
 from oracles.gateway.dashboard.units import amount, kwh
+from oracles.gateway.serving import serving
 from oracles.gateway.tokens import TokenIssuer
 from oracles.protocol.bindings import GridState, HourRecord
 from tests.python.cli_world import (
@@ -42,7 +43,6 @@ from tests.python.cli_world import (
     final_ts,
     run,
 )
-from tests.python.gateway_server import serve
 
 pytestmark = pytest.mark.xdist_group("dashboard")
 
@@ -116,7 +116,7 @@ def board(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Board]:
         backend = Backend(lambda: ChainView(protocol, index, sync_seconds=0))  # noqa: B023 (one world)
         app = create_app(backend, TokenIssuer(load_clients(clients)))
         try:
-            with serve(app) as url:
+            with serving(app) as url:
                 yield Board(w, url)
         finally:
             backend.close()

@@ -16,7 +16,6 @@ import json
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,7 +26,6 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 import yaml
 from openapi_schema_validator import OAS30Validator
 from web3 import Web3
@@ -37,6 +35,7 @@ from oracles.cli.tokens import Token
 from oracles.gateway.app import SPEC, Backend, create_app
 from oracles.gateway.chain_view import ChainView
 from oracles.gateway.clients import load_clients
+from oracles.gateway.serving import serving
 from oracles.gateway.tokens import TokenIssuer
 from oracles.protocol.bindings import ProgramParams
 from oracles.protocol.enums import ConsumerClass, Tier
@@ -139,22 +138,9 @@ def gw(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Gateway]:
         protocol, index = w.p, tmp / "gateway-index.sqlite"
         backend = Backend(lambda: ChainView(protocol, index, sync_seconds=0))  # noqa: B023 (one world)
         app = create_app(backend, TokenIssuer(load_clients(clients)))
-        port = free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 10
-        while not server.started:
-            assert time.monotonic() < deadline, "uvicorn did not start"
-            time.sleep(0.02)
-        url = f"http://127.0.0.1:{port}"
-        with httpx.Client(base_url=url, timeout=10) as http:
+        with serving(app) as url, httpx.Client(base_url=url, timeout=10) as http:
             yield Gateway(w, url, http, _token(http, "ven-1", VEN_SECRET),
                           _token(http, "utility-bl", BL_SECRET), backend)  # fmt: skip
-        server.should_exit = True
-        thread.join(10)
         backend.close()
 
 

@@ -32,6 +32,7 @@ from oracles.gateway.app import Backend, create_app
 from oracles.gateway.chain_view import ChainView
 from oracles.gateway.clients import load_clients
 from oracles.gateway.desk import Desk
+from oracles.gateway.serving import serving
 from oracles.gateway.tokens import TokenIssuer
 from oracles.protocol.enums import EnrollmentStatus
 from oracles.protocol.meter_batches import day_batches
@@ -53,7 +54,6 @@ from tests.python.cli_world import (
     reading,
     run,
 )
-from tests.python.gateway_server import serve
 from tests.python.test_cli_settle import enrollment, expected_reward
 from tests.python.test_gateway import _problem, _token, conforms
 
@@ -106,7 +106,7 @@ def rg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rg]:
                     frozenset(c for c in SECRETS if c != "utility-bl"))  # fmt: skip
         backend.at_close(desk.close)
         app = create_app(backend, TokenIssuer(load_clients(clients)), desk)
-        with serve(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        with serving(app) as url, httpx.Client(base_url=url, timeout=30) as http:
             tokens = {c: _token(http, c, s) for c, s in SECRETS.items()}
             yield Rg(w, url, http, tokens, desk, tmp)
         backend.close()
